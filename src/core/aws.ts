@@ -1,0 +1,223 @@
+/**
+ * AWS plumbing shared by every module: client options, and turning AWS SDK errors into
+ * {@link AwsServiceError} / {@link PermissionDeniedError}.
+ *
+ * @module
+ */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { z } from "zod";
+import {
+  AbortedError,
+  AwsServiceError,
+  FmopsError,
+  PermissionDeniedError,
+  redact,
+} from "./errors.js";
+
+/**
+ * How to build an AWS SDK client when the caller does not pass a ready one. Every field is
+ * optional: what is left out comes from the AWS SDK's usual configuration chain.
+ */
+export interface AwsClientConfig {
+  /** AWS region, e.g. `us-east-1`. */
+  region?: string;
+  /** Static credentials or a credential provider; the SDK's default chain when left out. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** A custom endpoint URL (VPC endpoint, local stand-in). */
+  endpoint?: string;
+  /** The SDK's own transport retry budget (attempts, including the first). */
+  maxAttempts?: number;
+}
+
+/** A ready AWS SDK v3 client: anything with `send(command)`. */
+export interface SendsCommands {
+  // biome-ignore lint/suspicious/noExplicitAny: matches every AWS SDK v3 client's send signature
+  send(command: any, options?: any): Promise<unknown>;
+}
+
+/** zod fields for {@link AwsClientConfig}, merged into each class's option schema. */
+export const awsClientConfigShape = {
+  region: z.string().min(1).optional(),
+  credentials: z
+    .union([
+      z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).loose(),
+      z.custom<AwsCredentialIdentityProvider>(
+        (v) => typeof v === "function",
+        "must be a credential provider function",
+      ),
+    ])
+    .optional(),
+  endpoint: z.url().optional(),
+  maxAttempts: z.int().min(1).max(20).optional(),
+};
+
+/** A zod schema accepting a ready AWS SDK client (an object with a `send` method). */
+export function awsClientSchema<T extends SendsCommands>(clientName: string) {
+  return z.custom<T>(
+    (v) => typeof v === "object" && v !== null && typeof (v as SendsCommands).send === "function",
+    `must be an AWS SDK ${clientName} instance`,
+  );
+}
+
+/** Picks the {@link AwsClientConfig} fields out of an options object, dropping undefined ones. */
+export function clientConfigFrom(options: AwsClientConfig): AwsClientConfig {
+  const config: AwsClientConfig = {};
+  if (options.region !== undefined) config.region = options.region;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+  return config;
+}
+
+/** Where a call went, for error messages and for naming the IAM action a 403 lacks. */
+export interface AwsCallContext {
+  /** Service name as users know it, e.g. `SageMakerRuntime`. */
+  service: string;
+  /** The API operation, e.g. `InvokeEndpoint`. */
+  operation: string;
+  /** The IAM action the call needs, e.g. `sagemaker:InvokeEndpoint`; shown on access denied. */
+  iamAction?: string;
+}
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: "client" | "server";
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
+}
+
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "SlowDown",
+  "ProvisionedThroughputExceededException",
+  "RequestThrottledException",
+  "TooManyRequests",
+]);
+
+const TRANSIENT = new Set([
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalServerException",
+  "InternalServerError",
+  "InternalFailure",
+  "InternalError",
+  "ModelNotReadyException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+]);
+
+const ACCESS_DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "ExpiredTokenException",
+  "Forbidden",
+]);
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
+
+/**
+ * Whether an AWS SDK (or network) error is worth retrying: throttling, 5xx, and transient
+ * network failures are; validation and permission errors are not.
+ */
+export function isRetryableAwsError(err: unknown): boolean {
+  if (err instanceof FmopsError) return err.retryable;
+  const e = (err ?? {}) as SdkErrorShape;
+  if (e.$retryable) return true;
+  const name = e.name ?? "";
+  if (THROTTLING.has(name) || TRANSIENT.has(name)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500)) return true;
+  return e.code !== undefined && NETWORK_CODES.has(e.code);
+}
+
+/**
+ * Converts whatever an AWS SDK call threw into an {@link FmopsError}: a
+ * {@link PermissionDeniedError} naming the IAM action for access-denied errors, an
+ * {@link AbortedError} when the caller aborted, and an {@link AwsServiceError} otherwise.
+ * FmopsErrors pass through unchanged. The original error is kept as `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return await client.send(new InvokeEndpointCommand(input));
+ * } catch (err) {
+ *   throw wrapAwsError(err, { service: "SageMakerRuntime", operation: "InvokeEndpoint" });
+ * }
+ * ```
+ */
+export function wrapAwsError(err: unknown, context: AwsCallContext): FmopsError {
+  if (err instanceof FmopsError) return err;
+  const e = (err ?? {}) as SdkErrorShape;
+  const where = `${context.service}.${context.operation}`;
+  if (e.name === "AbortError") {
+    return new AbortedError(`${where} was aborted by its AbortSignal.`, { cause: err });
+  }
+  const errorName = e.name && e.name !== "Error" ? e.name : (e.code ?? "UnknownError");
+  const status = e.$metadata?.httpStatusCode;
+  const requestId = e.$metadata?.requestId;
+  const detail = redact((e.message ?? String(err)).replace(/\.\s*$/, ""));
+  const requestNote = requestId ? ` (request id ${requestId})` : "";
+
+  const details = {
+    service: context.service,
+    operation: context.operation,
+    errorName,
+    requestId,
+    httpStatus: status,
+  };
+  if (ACCESS_DENIED.has(errorName) || status === 403) {
+    const grant = context.iamAction
+      ? ` Grant the caller's role the "${context.iamAction}" permission on this resource.`
+      : "";
+    return new PermissionDeniedError(
+      `${where} was denied${requestNote}: ${errorName}: ${detail}.${grant}`,
+      {
+        cause: err,
+        details,
+      },
+    );
+  }
+  const retryable = isRetryableAwsError(err);
+  return new AwsServiceError(
+    `${where} failed${requestNote}: ${errorName}: ${detail}${hintFor(errorName, retryable)}`,
+    details,
+    { retryable, cause: err },
+  );
+}
+
+function hintFor(errorName: string, retryable: boolean): string {
+  if (THROTTLING.has(errorName))
+    return " Retry later with backoff, or ask for a higher service quota.";
+  if (errorName === "ModelNotReadyException") return " The model is still loading; retry shortly.";
+  if (
+    errorName.endsWith("NotFoundException") ||
+    errorName === "NoSuchKey" ||
+    errorName === "NotFound"
+  ) {
+    return " Check the name or ARN and the region.";
+  }
+  if (errorName === "ValidationException")
+    return " Check the request fields against the API's limits.";
+  if (errorName === "ModelError")
+    return " The model container returned an error; see its CloudWatch logs.";
+  return retryable ? " This is usually transient; retrying may succeed." : "";
+}

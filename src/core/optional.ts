@@ -1,0 +1,40 @@
+/**
+ * Lazy loading of optional peer dependencies (DuckDB, OpenSearch, transformers.js), so that a
+ * user who never touches a feature never has to install its package.
+ *
+ * @module
+ */
+import { MissingDependencyError } from "./errors.js";
+
+/**
+ * Imports `packageName` on first use, or throws a {@link MissingDependencyError}
+ * (`MISSING_DEPENDENCY`) telling the user what to install. Errors raised while the package
+ * itself loads (a broken native build, say) are rethrown as they are.
+ *
+ * @param feature - what needs the package, for the message, e.g. `"DuckDbEngine"`.
+ * @example
+ * ```ts
+ * const duckdb = await loadOptional<typeof import("@duckdb/node-api")>("@duckdb/node-api", "DuckDbEngine");
+ * ```
+ */
+export async function loadOptional<T>(packageName: string, feature: string): Promise<T> {
+  try {
+    return (await import(/* @vite-ignore */ packageName)) as T;
+  } catch (err) {
+    if (isNotFound(err, packageName))
+      throw new MissingDependencyError(packageName, feature, { cause: err });
+    throw err;
+  }
+}
+
+function isNotFound(err: unknown, packageName: string): boolean {
+  const e = err as { code?: string; message?: string };
+  const message = e?.message ?? "";
+  const notFoundCode = e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND";
+  // Node names the missing package in the message; Deno uses its own wording without a code.
+  const namesPackage =
+    message.includes(`'${packageName}'`) ||
+    message.includes(`"${packageName}"`) ||
+    message.includes(`npm:${packageName}`);
+  return namesPackage && (notFoundCode || /not find|cannot find|not found/i.test(message));
+}

@@ -1,0 +1,38 @@
+/**
+ * What every token decoder produces: a provider-neutral sequence of {@link StreamEvent}s that
+ * {@link TokenStream} turns into text deltas, usage and latency.
+ *
+ * @module
+ */
+import type { TokenUsage } from "../core/chat.js";
+
+/** A piece of generated text. */
+export interface TextEvent {
+  type: "text";
+  /** The new text; never empty. */
+  text: string;
+  /** How many tokens this delta carries, when the format says (TGI, LMI: one per event). */
+  tokens?: number;
+}
+
+/** Token counts, usually sent once near the end of a stream. */
+export interface UsageEvent {
+  type: "usage";
+  usage: TokenUsage;
+}
+
+/** Why generation ended. */
+export interface StopEvent {
+  type: "stop";
+  /** The service's own stop reason, e.g. `end_turn`, `length`, `eos_token`. */
+  reason: string;
+}
+
+/** The service's own latency measure (Bedrock ConverseStream `metadata.metrics.latencyMs`). */
+export interface ServiceLatencyEvent {
+  type: "serviceLatency";
+  latencyMs: number;
+}
+
+/** One decoded element of a model's response stream. */
+export type StreamEvent = TextEvent | UsageEvent | StopEvent | ServiceLatencyEvent;

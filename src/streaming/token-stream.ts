@@ -1,0 +1,204 @@
+/**
+ * {@link TokenStream}: the one streaming result type every chat model returns.
+ *
+ * @module
+ */
+import type { ChatLatency, ChatResponse, TokenUsage } from "../core/chat.js";
+import { FmopsError } from "../core/errors.js";
+import { Deadline, type WaitOptions } from "../core/wait.js";
+import type { StreamEvent } from "./events.js";
+import { boundedIterable } from "./idle-timeout.js";
+
+/** Opens the underlying response stream; called once, on first use of the {@link TokenStream}. */
+export type StreamOpener = (
+  signal: AbortSignal,
+) => Promise<AsyncIterable<StreamEvent>> | AsyncIterable<StreamEvent>;
+
+/** Options for {@link TokenStream}. */
+export interface TokenStreamOptions extends WaitOptions {
+  /** Deadline for the whole stream, from opening to the last event. Default 600 000 ms (10 min). */
+  timeoutMs?: number | undefined;
+  /** Longest gap between two events before `STREAM_IDLE_TIMEOUT`. Default 60 000 ms. */
+  idleTimeoutMs?: number | undefined;
+  /** Clock in milliseconds, replaceable in tests. Default `performance.now`. */
+  now?: () => number;
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * An `AsyncIterable<string>` of text deltas from a model, with the whole answer, token usage and
+ * latency (TTFT, end-to-end, output tokens per second) available once it ends.
+ *
+ * The request starts lazily, on the first `for await` or {@link TokenStream.text} call, and the
+ * stream can be consumed once. Breaking out of the loop, aborting the signal or hitting a timeout
+ * closes the underlying connection.
+ *
+ * @example
+ * ```ts
+ * const stream = model.stream({ messages: [{ role: "user", content: "Hello" }] });
+ * for await (const delta of stream) process.stdout.write(delta);
+ * console.log(stream.usage, stream.latency); // { outputTokens: 12 } { ttftMs: 180, e2eMs: 950, otps: 14.2 }
+ * ```
+ */
+export class TokenStream implements AsyncIterable<string> {
+  readonly #open: StreamOpener;
+  readonly #options: TokenStreamOptions;
+  readonly #now: () => number;
+  #started = false;
+  #text = "";
+  #usage: TokenUsage | undefined;
+  #latency: ChatLatency | undefined;
+  #stopReason: string | undefined;
+  readonly #done: Promise<ChatResponse>;
+  #settle!: { resolve: (r: ChatResponse) => void; reject: (e: unknown) => void };
+
+  constructor(open: StreamOpener, options: TokenStreamOptions = {}) {
+    this.#open = open;
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#done = new Promise<ChatResponse>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // A stream nobody awaits must not surface as an unhandled rejection.
+    this.#done.catch(() => {});
+  }
+
+  /** Token counts once the stream has ended: the service's counts, else the deltas counted. */
+  get usage(): TokenUsage | undefined {
+    return this.#usage;
+  }
+
+  /** TTFT, end-to-end latency and output tokens per second, once the stream has ended. */
+  get latency(): ChatLatency | undefined {
+    return this.#latency;
+  }
+
+  /** Why generation stopped, once the stream has ended. */
+  get stopReason(): string | undefined {
+    return this.#stopReason;
+  }
+
+  /** Iterates the text deltas. A TokenStream can be iterated once. */
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    if (this.#started) {
+      throw new FmopsError(
+        "STREAM_ALREADY_CONSUMED",
+        "This TokenStream is already being read. Iterate it once, or call text()/response() for the whole answer.",
+      );
+    }
+    this.#started = true;
+    return this.#run();
+  }
+
+  /** The whole answer with stop reason, usage and latency; reads the stream if nobody else does. */
+  async response(): Promise<ChatResponse> {
+    if (!this.#started) for await (const _ of this);
+    return this.#done;
+  }
+
+  /** The whole generated text; reads the stream if nobody else does. */
+  async text(): Promise<string> {
+    return (await this.response()).text;
+  }
+
+  async *#run(): AsyncGenerator<string, void, undefined> {
+    const deadline = Deadline.start(
+      this.#options,
+      DEFAULT_TIMEOUT_MS,
+      "reading the model's response stream",
+    );
+    const startedAt = this.#now();
+    let firstTokenAt: number | undefined;
+    let lastTokenAt = startedAt;
+    let countedTokens = 0;
+    let serviceMs: number | undefined;
+    let completed = false;
+    try {
+      const events = boundedIterable(await this.#open(deadline.signal), {
+        idleTimeoutMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        signal: deadline.signal,
+        what: "the model's next token",
+      });
+      for await (const event of events) {
+        switch (event.type) {
+          case "text":
+            if (event.text === "") break;
+            lastTokenAt = this.#now();
+            firstTokenAt ??= lastTokenAt;
+            countedTokens += event.tokens ?? 1;
+            this.#text += event.text;
+            yield event.text;
+            break;
+          case "usage":
+            this.#usage = { ...this.#usage, ...event.usage };
+            break;
+          case "stop":
+            this.#stopReason = event.reason;
+            break;
+          case "serviceLatency":
+            serviceMs = event.latencyMs;
+            break;
+        }
+      }
+      completed = true;
+    } catch (err) {
+      const error = deadline.signal.aborted ? deadline.signal.reason : err;
+      this.#settle.reject(error);
+      throw error;
+    } finally {
+      deadline.dispose();
+      if (completed) {
+        const endedAt = this.#now();
+        const outputTokens = this.#usage?.outputTokens ?? countedTokens;
+        this.#usage = { ...this.#usage, outputTokens };
+        this.#latency = latencyOf(
+          { startedAt, firstTokenAt, lastTokenAt, endedAt },
+          outputTokens,
+          serviceMs,
+        );
+        this.#settle.resolve(this.#response());
+      } else {
+        // The consumer stopped early (break): the answer is partial and there is nothing to await.
+        this.#settle.reject(
+          new FmopsError(
+            "STREAM_CANCELLED",
+            "The stream was closed before the model finished answering.",
+          ),
+        );
+      }
+    }
+  }
+
+  #response(): ChatResponse {
+    const response: ChatResponse = { text: this.#text };
+    if (this.#stopReason !== undefined) response.stopReason = this.#stopReason;
+    if (this.#usage !== undefined) response.usage = this.#usage;
+    if (this.#latency !== undefined) response.latency = this.#latency;
+    return response;
+  }
+}
+
+interface StreamTimes {
+  startedAt: number;
+  firstTokenAt: number | undefined;
+  lastTokenAt: number;
+  endedAt: number;
+}
+
+function latencyOf(
+  times: StreamTimes,
+  outputTokens: number,
+  serviceMs: number | undefined,
+): ChatLatency {
+  const latency: ChatLatency = { e2eMs: times.endedAt - times.startedAt };
+  if (times.firstTokenAt !== undefined) {
+    latency.ttftMs = times.firstTokenAt - times.startedAt;
+    const decodeSeconds = (times.lastTokenAt - times.firstTokenAt) / 1000;
+    // OTPS is the inverse of the time per output token after the first: (n - 1) / (t_last - t_first).
+    if (outputTokens > 1 && decodeSeconds > 0) latency.otps = (outputTokens - 1) / decodeSeconds;
+  }
+  if (serviceMs !== undefined) latency.serviceMs = serviceMs;
+  return latency;
+}
