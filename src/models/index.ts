@@ -13,3 +13,23 @@ export type {
 } from "../core/chat.js";
 export { chatRequestSchema, validateChatRequest } from "./request.js";
 export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
+export { type ChatTemplate, type ChatTemplateFn, type ChatTemplateName, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+export { type EmbeddingShape, toEmbedding, toEmbeddings } from "./embedding-vectors.js";
+export {
+  SageMakerChatModel,
+  type SageMakerChatModelOptions,
+  type StreamEndpointOptions,
+  streamEndpoint,
+} from "./sagemaker-chat.js";
+export {
+  type SageMakerEmbeddingFormat,
+  SageMakerEmbeddingModel,
+  type SageMakerEmbeddingModelOptions,
+} from "./sagemaker-embedding.js";
+export {
+  type PayloadContext,
+  type SageMakerPayloadCodec,
+  type SageMakerPayloadFormat,
+  payloadCodec,
+  sageMakerPayloadFormats,
+} from "./sagemaker-payloads.js";

@@ -1,0 +1,26 @@
+/** What a CLI command may touch, injected so that commands are testable in-process. */
+export interface CliIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Read when a command takes its input from standard input. */
+  stdin: AsyncIterable<Uint8Array | string> & { isTTY?: boolean };
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** A sub-command: parses its own flags and returns the process exit code. */
+export interface CliCommand {
+  /** One line for `fmops --help`. */
+  summary: string;
+  /** Full usage text for `fmops <command> --help`. */
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** Reads all of standard input as text. */
+export async function readStdin(stdin: CliIo["stdin"]): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stdin) text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}

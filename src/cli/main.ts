@@ -1,0 +1,49 @@
+/**
+ * Dispatches `fmops <command> [flags]` to its command module.
+ *
+ * @module
+ */
+import { isFmopsError } from "../core/errors.js";
+import { VERSION } from "../version.js";
+import { chatCommand } from "./chat.js";
+import type { CliCommand, CliIo } from "./io.js";
+
+const COMMANDS: Record<string, CliCommand> = { chat: chatCommand };
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `fmops ${VERSION}: run foundation models on AWS\n\nUsage: fmops <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "fmops <command> --help" for a command's options.\n`;
+}
+
+/**
+ * Runs the CLI with `args` (without the node and script paths) and returns the exit code:
+ * 0 on success, 1 when the command failed, 2 on a usage error.
+ */
+export async function main(args: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`fmops: unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    const code = isFmopsError(err) ? ` [${err.code}]` : "";
+    io.stderr.write(`fmops ${name}: ${err instanceof Error ? err.message : String(err)}${code}\n`);
+    return isFmopsError(err) && err.code === "VALIDATION_ERROR" ? 2 : 1;
+  }
+}

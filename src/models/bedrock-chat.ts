@@ -1,0 +1,313 @@
+/**
+ * {@link BedrockChatModel}: chat over Amazon Bedrock's Converse and ConverseStream APIs.
+ *
+ * @module
+ */
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  type ConverseCommandInput,
+  type ConverseCommandOutput,
+  ConverseStreamCommand,
+  type ConverseStreamCommandInput,
+  type ConverseStreamCommandOutput,
+  type GuardrailConfiguration,
+  type GuardrailStreamConfiguration,
+  type InferenceConfiguration,
+} from "@aws-sdk/client-bedrock-runtime";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  wrapAwsError,
+} from "../core/aws.js";
+import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
+import { FmopsError, ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { withDeadline } from "../core/wait.js";
+import { converseStreamError, decodeConverseStream } from "../streaming/bedrock.js";
+import { TokenStream } from "../streaming/token-stream.js";
+import { validateChatRequest } from "./request.js";
+import type { CallOptions, ChatModel } from "./types.js";
+
+const SERVICE = "BedrockRuntime";
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** Default inference parameters; a request's own values win. */
+export interface BedrockInferenceConfig {
+  /** Upper bound on generated tokens. */
+  maxTokens?: number;
+  /** Sampling temperature. */
+  temperature?: number;
+  /** Nucleus-sampling probability mass. */
+  topP?: number;
+  /** Generation stops before any of these strings. */
+  stopSequences?: string[];
+}
+
+/** A Bedrock guardrail applied to every call. */
+export interface BedrockGuardrailConfig {
+  /** The guardrail's id or ARN. */
+  guardrailIdentifier: string;
+  /** Its version: a number such as `"1"`, or `"DRAFT"`. */
+  guardrailVersion: string;
+  /** Whether Bedrock returns the guardrail's trace. Default: the service's (`disabled`). */
+  trace?: "enabled" | "disabled" | "enabled_full";
+  /** Streaming only: check each chunk before sending it (`sync`, default) or in the background (`async`). */
+  streamProcessingMode?: "sync" | "async";
+}
+
+/** Options for {@link BedrockChatModel}. */
+export interface BedrockChatModelOptions extends AwsClientConfig {
+  /**
+   * A model id (`anthropic.claude-3-haiku-20240307-v1:0`), a cross-region inference profile id
+   * (`us.anthropic.claude-3-5-haiku-20241022-v1:0`), or the ARN of an inference profile,
+   * provisioned throughput or imported model.
+   */
+  modelId: string;
+  /** A ready client; preferred, so connections and credentials are shared. */
+  client?: BedrockRuntimeClient;
+  /** System prompt used when a request has none. */
+  system?: string;
+  /** Default inference parameters. */
+  inferenceConfig?: BedrockInferenceConfig;
+  /** `{ latency: "optimized" }` asks for latency-optimized inference on models that offer it. */
+  performanceConfig?: { latency: "standard" | "optimized" };
+  /** A guardrail applied to every call. */
+  guardrailConfig?: BedrockGuardrailConfig;
+  /** Model-specific fields Converse does not cover, e.g. `{ top_k: 200 }` for Anthropic models. */
+  additionalModelRequestFields?: Record<string, unknown>;
+  /**
+   * Default deadline of a call in milliseconds: 120 000 for `generate`; for `stream` it bounds
+   * the whole stream and defaults to the {@link TokenStream}'s 600 000.
+   */
+  timeoutMs?: number;
+  /** Longest gap between stream events before `STREAM_IDLE_TIMEOUT`. Default 60 000. */
+  idleTimeoutMs?: number;
+}
+
+// Model ids, inference profile ids and ARNs: Bedrock accepts up to 2048 characters.
+const modelIdSchema = z
+  .string()
+  .min(1, "must name a model, inference profile or ARN")
+  .max(2048)
+  .regex(/^\S+$/, "must not contain whitespace");
+
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    modelId: modelIdSchema,
+    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+    system: z.string().min(1).optional(),
+    inferenceConfig: z
+      .object({
+        maxTokens: z.int().positive().optional(),
+        temperature: z.number().min(0).max(2).optional(),
+        topP: z.number().gt(0).max(1).optional(),
+        stopSequences: z.array(z.string().min(1)).max(2500).optional(),
+      })
+      .strict()
+      .optional(),
+    performanceConfig: z.object({ latency: z.enum(["standard", "optimized"]) }).strict().optional(),
+    guardrailConfig: z
+      .object({
+        guardrailIdentifier: z.string().min(1).max(2048),
+        guardrailVersion: z.string().regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
+        trace: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
+        streamProcessingMode: z.enum(["sync", "async"]).optional(),
+      })
+      .strict()
+      .optional(),
+    additionalModelRequestFields: z.record(z.string(), z.unknown()).optional(),
+    timeoutMs: z.int().positive().optional(),
+    idleTimeoutMs: z.int().positive().optional(),
+  })
+  .strict();
+
+/**
+ * A {@link ChatModel} on Amazon Bedrock: `generate` calls Converse, `stream` calls ConverseStream.
+ * Works with model ids, cross-region inference profiles and ARNs; supports latency-optimized
+ * inference, guardrails, and reports token usage and Bedrock's own latency (`latency.serviceMs`).
+ *
+ * @example
+ * ```ts
+ * const model = new BedrockChatModel({
+ *   modelId: "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+ *   region: "us-east-2",
+ *   performanceConfig: { latency: "optimized" },
+ *   inferenceConfig: { maxTokens: 512, temperature: 0.2 },
+ * });
+ * const answer = await model.generate({ messages: [{ role: "user", content: "Hello!" }] });
+ * console.log(answer.text, answer.usage, answer.latency);
+ * ```
+ */
+export class BedrockChatModel implements ChatModel {
+  /** `bedrock:<modelId>`. */
+  readonly id: string;
+  readonly #options: BedrockChatModelOptions;
+  readonly #client: BedrockRuntimeClient;
+
+  constructor(options: BedrockChatModelOptions) {
+    this.#options = parseOptions(optionsSchema, options, "BedrockChatModel options") as BedrockChatModelOptions;
+    this.#client = this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
+    this.id = `bedrock:${this.#options.modelId}`;
+  }
+
+  /** Calls Converse and returns the whole answer with usage and latency (`e2eMs`, `serviceMs`). */
+  async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
+    const input: ConverseCommandInput = this.#input(checkRequest(request));
+    const guardrail = this.#guardrail(false);
+    if (guardrail) input.guardrailConfig = guardrail;
+    const startedAt = performance.now();
+    const output: ConverseCommandOutput = await withDeadline(
+      { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
+      DEFAULT_TIMEOUT_MS,
+      `waiting for Bedrock model "${this.#options.modelId}"`,
+      async (signal) => {
+        try {
+          return await this.#client.send(new ConverseCommand(input), { abortSignal: signal });
+        } catch (err) {
+          throw wrapAwsError(err, { service: SERVICE, operation: "Converse", iamAction: "bedrock:InvokeModel" });
+        }
+      },
+    );
+    const e2eMs = performance.now() - startedAt;
+    const content = output.output?.message?.content;
+    if (!Array.isArray(content)) {
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `Bedrock Converse for "${this.#options.modelId}" returned no output message (stop reason: ${output.stopReason ?? "none"}). Check the model id and its Converse support.`,
+      );
+    }
+    const response: ChatResponse = {
+      text: content.map((block) => (typeof block.text === "string" ? block.text : "")).join(""),
+    };
+    if (output.stopReason !== undefined) response.stopReason = output.stopReason;
+    const usage = usageOf(output.usage);
+    if (usage) response.usage = usage;
+    const latency: ChatLatency = { e2eMs };
+    if (output.metrics?.latencyMs !== undefined) latency.serviceMs = output.metrics.latencyMs;
+    response.latency = latency;
+    return response;
+  }
+
+  /**
+   * Calls ConverseStream; the request is sent when the stream is first read. Stream exceptions
+   * surface as `STREAM_MODEL_ERROR` / `STREAM_INTERNAL_FAILURE`, HTTP errors as AWS errors.
+   */
+  stream(request: ChatRequest, options: CallOptions = {}): TokenStream {
+    const input: ConverseStreamCommandInput = this.#input(checkRequest(request));
+    const guardrail = this.#guardrail(true);
+    if (guardrail) input.guardrailConfig = guardrail;
+    const client = this.#client;
+    return new TokenStream(
+      async (signal) => {
+        let output: ConverseStreamCommandOutput;
+        try {
+          output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
+        } catch (err) {
+          // The SDK reads the first frame before resolving, so an exception frame can land here.
+          throw (
+            converseStreamError(err) ??
+            wrapAwsError(err, {
+              service: SERVICE,
+              operation: "ConverseStream",
+              iamAction: "bedrock:InvokeModelWithResponseStream",
+            })
+          );
+        }
+        if (!output.stream) {
+          throw new FmopsError(
+            "UNEXPECTED_RESPONSE",
+            `Bedrock ConverseStream for "${this.#options.modelId}" returned no event stream.`,
+          );
+        }
+        return decodeConverseStream(output.stream);
+      },
+      {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
+        idleTimeoutMs: this.#options.idleTimeoutMs,
+      },
+    );
+  }
+
+  #input(request: ChatRequest): ConverseCommandInput & ConverseStreamCommandInput {
+    const o = this.#options;
+    const input: ConverseCommandInput & ConverseStreamCommandInput = {
+      modelId: o.modelId,
+      messages: request.messages.map((m) => ({ role: m.role, content: [{ text: m.content }] })),
+    };
+    const system = request.system ?? o.system;
+    if (system !== undefined && system !== "") input.system = [{ text: system }];
+    const inferenceConfig = mergeInferenceConfig(o.inferenceConfig, request);
+    if (inferenceConfig) input.inferenceConfig = inferenceConfig;
+    if (o.performanceConfig) input.performanceConfig = { latency: o.performanceConfig.latency };
+    if (o.additionalModelRequestFields) {
+      input.additionalModelRequestFields = o.additionalModelRequestFields as ConverseCommandInput["additionalModelRequestFields"];
+    }
+    return input;
+  }
+
+  #guardrail(stream: false): GuardrailConfiguration | undefined;
+  #guardrail(stream: true): GuardrailStreamConfiguration | undefined;
+  #guardrail(stream: boolean): GuardrailConfiguration | GuardrailStreamConfiguration | undefined {
+    const g = this.#options.guardrailConfig;
+    if (!g) return undefined;
+    const config: GuardrailStreamConfiguration = {
+      guardrailIdentifier: g.guardrailIdentifier,
+      guardrailVersion: g.guardrailVersion,
+    };
+    if (g.trace !== undefined) config.trace = g.trace;
+    if (stream && g.streamProcessingMode !== undefined) config.streamProcessingMode = g.streamProcessingMode;
+    return config;
+  }
+}
+
+/** Validates a request, adding the two rules Converse enforces that the shared schema does not. */
+function checkRequest(request: ChatRequest): ChatRequest {
+  const valid = validateChatRequest(request);
+  if (valid.messages[0]?.role !== "user") {
+    throw new ValidationError(
+      "Invalid chat request: messages.0.role: Bedrock Converse needs the conversation to start with a user message.",
+      [{ path: "messages.0.role", message: 'must be "user"' }],
+    );
+  }
+  const blank = valid.messages.findIndex((m) => m.content.trim() === "");
+  if (blank >= 0) {
+    throw new ValidationError(
+      `Invalid chat request: messages.${blank}.content: Bedrock Converse rejects blank text; drop the message or give it text.`,
+      [{ path: `messages.${blank}.content`, message: "must not be blank" }],
+    );
+  }
+  return valid;
+}
+
+function mergeInferenceConfig(
+  defaults: BedrockInferenceConfig | undefined,
+  request: ChatRequest,
+): InferenceConfiguration | undefined {
+  const config: InferenceConfiguration = {};
+  const maxTokens = request.maxTokens ?? defaults?.maxTokens;
+  const temperature = request.temperature ?? defaults?.temperature;
+  const topP = request.topP ?? defaults?.topP;
+  const stopSequences = request.stopSequences ?? defaults?.stopSequences;
+  if (maxTokens !== undefined) config.maxTokens = maxTokens;
+  if (temperature !== undefined) config.temperature = temperature;
+  if (topP !== undefined) config.topP = topP;
+  if (stopSequences !== undefined && stopSequences.length > 0) config.stopSequences = stopSequences;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+function usageOf(
+  usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined,
+): TokenUsage | undefined {
+  if (!usage) return undefined;
+  const out: TokenUsage = {};
+  if (usage.inputTokens !== undefined) out.inputTokens = usage.inputTokens;
+  if (usage.outputTokens !== undefined) out.outputTokens = usage.outputTokens;
+  if (usage.totalTokens !== undefined) out.totalTokens = usage.totalTokens;
+  return out;
+}

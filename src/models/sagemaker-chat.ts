@@ -1,0 +1,269 @@
+/**
+ * {@link SageMakerChatModel}: chat over a SageMaker real-time endpoint, and
+ * {@link streamEndpoint} for a raw streaming invocation.
+ *
+ * @module
+ */
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  InvokeEndpointWithResponseStreamCommand,
+  type InvokeEndpointWithResponseStreamCommandInput,
+  SageMakerRuntimeClient,
+} from "@aws-sdk/client-sagemaker-runtime";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  wrapAwsError,
+} from "../core/aws.js";
+import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import { FmopsError, ValidationError, redact } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { withDeadline } from "../core/wait.js";
+import { type StreamFormat, decodeResponseStream } from "../streaming/decoders.js";
+import { TokenStream } from "../streaming/token-stream.js";
+import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+import { validateChatRequest } from "./request.js";
+import {
+  type SageMakerPayloadCodec,
+  type SageMakerPayloadFormat,
+  payloadCodec,
+  sageMakerPayloadFormats,
+} from "./sagemaker-payloads.js";
+import type { CallOptions, ChatModel } from "./types.js";
+
+const SERVICE = "SageMakerRuntime";
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** Options for {@link SageMakerChatModel}. */
+export interface SageMakerChatModelOptions extends AwsClientConfig {
+  /** The endpoint's name. */
+  endpointName: string;
+  /**
+   * The serving container's payload format: `"tgi"` (Text Generation Inference), `"lmi"` (DJL
+   * large-model inference, rolling batch), `"openai"` (OpenAI-compatible `messages`, e.g. LMI's
+   * chat schema or TGI's Messages API), `"jumpstart-text2text"` (FLAN-T5-style, no streaming),
+   * or your own {@link SageMakerPayloadCodec}.
+   */
+  format: SageMakerPayloadFormat | SageMakerPayloadCodec;
+  /** How to render messages into one prompt for raw-text formats. Default `"plain"`. */
+  chatTemplate?: ChatTemplate;
+  /** A ready client; preferred, so connections and credentials are shared. */
+  client?: SageMakerRuntimeClient;
+  /** Extra model parameters merged into every request (e.g. `{ repetition_penalty: 1.1 }`). */
+  parameters?: Record<string, unknown>;
+  /** Multi-model endpoints: the model artifact to invoke (not supported for streaming by SageMaker). */
+  targetModel?: string;
+  /** Send the request to this production variant. */
+  targetVariant?: string;
+  /** Endpoints with inference components: the component to invoke. */
+  inferenceComponentName?: string;
+  /** Passed to the container as `X-Amzn-SageMaker-Custom-Attributes`. */
+  customAttributes?: string;
+  /** Default deadline for a call in milliseconds. Default 120 000. */
+  timeoutMs?: number;
+  /** Longest gap between stream chunks before `STREAM_IDLE_TIMEOUT`. Default 60 000. */
+  idleTimeoutMs?: number;
+}
+
+const optionsSchema = z.object({
+  ...awsClientConfigShape,
+  endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name").max(63),
+  format: z.union([
+    z.enum(sageMakerPayloadFormats as [SageMakerPayloadFormat, ...SageMakerPayloadFormat[]]),
+    z.custom<SageMakerPayloadCodec>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as SageMakerPayloadCodec).body === "function" &&
+        typeof (v as SageMakerPayloadCodec).parse === "function",
+      `must be one of ${sageMakerPayloadFormats.join(", ")} or a codec with body() and parse()`,
+    ),
+  ]),
+  chatTemplate: z
+    .union([z.enum(chatTemplateNames as [string, ...string[]]), z.custom<(r: ChatRequest) => string>((v) => typeof v === "function")])
+    .optional(),
+  client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  targetModel: z.string().min(1).optional(),
+  targetVariant: z.string().min(1).optional(),
+  inferenceComponentName: z.string().min(1).optional(),
+  customAttributes: z.string().max(1024).optional(),
+  timeoutMs: z.int().positive().optional(),
+  idleTimeoutMs: z.int().positive().optional(),
+});
+
+/**
+ * A {@link ChatModel} on a SageMaker real-time endpoint: `generate` calls InvokeEndpoint,
+ * `stream` calls InvokeEndpointWithResponseStream and decodes the container's stream format
+ * (TGI server-sent events, LMI JSON lines or OpenAI-compatible events) into a {@link TokenStream}.
+ *
+ * @example
+ * ```ts
+ * const model = new SageMakerChatModel({ endpointName: "llama-3-8b", format: "tgi", chatTemplate: "llama3" });
+ * for await (const delta of model.stream({ messages: [{ role: "user", content: "Hi!" }] })) {
+ *   process.stdout.write(delta);
+ * }
+ * ```
+ */
+export class SageMakerChatModel implements ChatModel {
+  /** `sagemaker:<endpoint>`, with `/<component>` or `#<target model>` when set. */
+  readonly id: string;
+  readonly #options: SageMakerChatModelOptions;
+  readonly #codec: SageMakerPayloadCodec;
+  readonly #client: SageMakerRuntimeClient;
+  readonly #render: (request: ChatRequest) => string;
+
+  constructor(options: SageMakerChatModelOptions) {
+    this.#options = parseOptions(optionsSchema, options, "SageMakerChatModel options") as SageMakerChatModelOptions;
+    this.#codec = payloadCodec(this.#options.format);
+    this.#client = this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
+    this.#render = chatTemplate(this.#options.chatTemplate ?? "plain");
+    const { endpointName, inferenceComponentName, targetModel } = this.#options;
+    this.id = `sagemaker:${endpointName}${inferenceComponentName ? `/${inferenceComponentName}` : ""}${targetModel ? `#${targetModel}` : ""}`;
+  }
+
+  /** Calls InvokeEndpoint and returns the whole answer with its end-to-end latency. */
+  async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
+    const body = this.#body(validateChatRequest(request), false);
+    const startedAt = performance.now();
+    const output = await withDeadline(
+      { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
+      DEFAULT_TIMEOUT_MS,
+      `waiting for SageMaker endpoint "${this.#options.endpointName}"`,
+      async (signal) => {
+        try {
+          return await this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), { abortSignal: signal });
+        } catch (err) {
+          throw wrapAwsError(err, { service: SERVICE, operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" });
+        }
+      },
+    );
+    const e2eMs = performance.now() - startedAt;
+    const text = new TextDecoder().decode(output.Body);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `Endpoint "${this.#options.endpointName}" answered ${output.ContentType ?? "without a content type"} that is not JSON: ${redact(text)}`,
+        { cause: err },
+      );
+    }
+    return { ...this.#codec.parse(json), latency: { e2eMs } };
+  }
+
+  /** Calls InvokeEndpointWithResponseStream; the request is sent when the stream is first read. */
+  stream(request: ChatRequest, options: CallOptions = {}): TokenStream {
+    const format = this.#codec.streamFormat;
+    if (format === undefined) {
+      throw new ValidationError(
+        `The "${this.#codec.name}" payload format cannot stream. Use generate(), or a container and format that stream (tgi, lmi, openai).`,
+        [{ path: "format", message: "does not stream" }],
+      );
+    }
+    if (this.#options.targetModel !== undefined) {
+      throw new ValidationError(
+        "SageMaker does not stream from multi-model endpoints (targetModel). Use generate(), or host the model on its own endpoint or inference component.",
+        [{ path: "targetModel", message: "not supported for streaming" }],
+      );
+    }
+    const body = this.#body(validateChatRequest(request), true);
+    return streamEndpoint({
+      client: this.#client,
+      input: this.#input(body, false),
+      format,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+    });
+  }
+
+  #body(request: ChatRequest, stream: boolean): Uint8Array {
+    const json = this.#codec.body(request, { stream, render: this.#render, parameters: this.#options.parameters ?? {} });
+    return new TextEncoder().encode(JSON.stringify(json));
+  }
+
+  #input(body: Uint8Array, withTargetModel: boolean): InvokeEndpointCommandInput {
+    const o = this.#options;
+    const input: InvokeEndpointCommandInput = {
+      EndpointName: o.endpointName,
+      Body: body,
+      ContentType: "application/json",
+    };
+    if (withTargetModel && o.targetModel !== undefined) input.TargetModel = o.targetModel;
+    if (o.targetVariant !== undefined) input.TargetVariant = o.targetVariant;
+    if (o.inferenceComponentName !== undefined) input.InferenceComponentName = o.inferenceComponentName;
+    if (o.customAttributes !== undefined) input.CustomAttributes = o.customAttributes;
+    return input;
+  }
+}
+
+/** Options for {@link streamEndpoint}. */
+export interface StreamEndpointOptions {
+  /** The client to send with. */
+  client: SageMakerRuntimeClient;
+  /** The invocation: `EndpointName`, `Body` (bytes, a string or a JSON-serializable object), and optional headers. */
+  input: Omit<InvokeEndpointWithResponseStreamCommandInput, "Body"> & { Body: Uint8Array | string | object };
+  /** The container's stream format; detected from the response content type when left out. */
+  format?: StreamFormat;
+  /** Cancels the stream. */
+  signal?: AbortSignal | undefined;
+  /** Deadline for the whole stream. Default 600 000 ms. */
+  timeoutMs?: number | undefined;
+  /** Longest gap between chunks. Default 60 000 ms. */
+  idleTimeoutMs?: number | undefined;
+}
+
+/**
+ * Invokes a streaming endpoint with a body you built yourself and decodes its response stream
+ * into a {@link TokenStream}.
+ *
+ * @example
+ * ```ts
+ * const stream = streamEndpoint({
+ *   client: new SageMakerRuntimeClient({}),
+ *   input: { EndpointName: "my-lmi", Body: { inputs: "Hello", parameters: { max_new_tokens: 64 } } },
+ *   format: "lmi",
+ * });
+ * console.log(await stream.text());
+ * ```
+ */
+export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
+  const { client, format, idleTimeoutMs } = options;
+  const { Body, ...rest } = options.input;
+  const bytes =
+    Body instanceof Uint8Array ? Body : new TextEncoder().encode(typeof Body === "string" ? Body : JSON.stringify(Body));
+  const input: InvokeEndpointWithResponseStreamCommandInput = { ContentType: "application/json", ...rest, Body: bytes };
+  return new TokenStream(
+    async (signal) => {
+      let output: Awaited<ReturnType<SageMakerRuntimeClient["send"]>> & {
+        Body?: AsyncIterable<unknown>;
+        ContentType?: string;
+      };
+      try {
+        output = await client.send(new InvokeEndpointWithResponseStreamCommand(input), { abortSignal: signal });
+      } catch (err) {
+        throw wrapAwsError(err, {
+          service: SERVICE,
+          operation: "InvokeEndpointWithResponseStream",
+          iamAction: "sagemaker:InvokeEndpointWithResponseStream",
+        });
+      }
+      if (!output.Body) {
+        throw new FmopsError("UNEXPECTED_RESPONSE", `Endpoint "${input.EndpointName}" returned no response stream.`);
+      }
+      return decodeResponseStream(output.Body, {
+        format,
+        contentType: output.ContentType,
+        signal,
+        idleTimeoutMs,
+      });
+    },
+    { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs },
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * Payload codecs for SageMaker real-time endpoints: how a {@link ChatRequest} becomes the JSON
+ * body a serving container expects, and how its JSON answer becomes a {@link ChatResponse}.
+ *
+ * @module
+ */
+import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import { FmopsError, redact } from "../core/errors.js";
+import type { StreamFormat } from "../streaming/decoders.js";
+import type { ChatTemplateFn } from "./chat-templates.js";
+
+/** What a codec gets besides the request. */
+export interface PayloadContext {
+  /** Whether the body is for InvokeEndpointWithResponseStream. */
+  stream: boolean;
+  /** Renders the request as one prompt string, for containers that take raw text. */
+  render: ChatTemplateFn;
+  /** Extra model parameters from the model's options, merged into the container's parameters. */
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * Translates requests and responses for one kind of serving container. Pass your own to
+ * `SageMakerChatModel` for a custom inference handler.
+ */
+export interface SageMakerPayloadCodec {
+  /** Short name, used in messages. */
+  readonly name: string;
+  /** The wire format of the container's response stream; leave out if it cannot stream. */
+  readonly streamFormat?: StreamFormat;
+  /** Builds the JSON request body. */
+  body(request: ChatRequest, context: PayloadContext): unknown;
+  /** Reads the non-streaming JSON answer. Latency is added by the caller. */
+  parse(json: unknown): Omit<ChatResponse, "latency">;
+}
+
+/** Names of the built-in codecs. */
+export type SageMakerPayloadFormat = "tgi" | "lmi" | "openai" | "jumpstart-text2text";
+
+type Json = Record<string, unknown>;
+
+function unexpected(codec: string, json: unknown): FmopsError {
+  return new FmopsError(
+    "UNEXPECTED_RESPONSE",
+    `The endpoint's answer does not match the "${codec}" payload format: ${redact(JSON.stringify(json) ?? String(json))}. Check the model's "format" option against the serving container.`,
+  );
+}
+
+function defined(entries: Record<string, unknown>): Json {
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** Shared by TGI and LMI: both take `inputs` + `parameters` and answer `generated_text` + `details`. */
+function textGenerationCodec(name: "tgi" | "lmi", stopKey: "stop" | "stop_sequences"): SageMakerPayloadCodec {
+  return {
+    name,
+    streamFormat: name,
+    body(request, { stream, render, parameters }) {
+      const sampling = request.temperature !== undefined && request.temperature > 0;
+      return defined({
+        inputs: render(request),
+        parameters: defined({
+          max_new_tokens: request.maxTokens,
+          temperature: sampling ? request.temperature : undefined,
+          top_p: request.topP !== undefined && request.topP < 1 ? request.topP : undefined,
+          do_sample: request.temperature === undefined ? undefined : sampling,
+          [stopKey]: request.stopSequences,
+          return_full_text: false,
+          details: true,
+          ...parameters,
+        }),
+        stream: stream || undefined,
+      });
+    },
+    parse(json) {
+      // TGI (and LMI with tgi_compat) answers a one-element array; LMI answers the object.
+      const item = (Array.isArray(json) ? json[0] : json) as Json | undefined;
+      if (typeof item?.generated_text !== "string") throw unexpected(name, json);
+      const details = item.details as Json | undefined;
+      const finish = (details?.finish_reason ?? details?.["finish reason"]) as string | undefined;
+      if (finish === "error") {
+        throw new FmopsError("MODEL_ERROR", "The container reported finish_reason \"error\"; see the endpoint's CloudWatch logs.");
+      }
+      const response: Omit<ChatResponse, "latency"> = { text: item.generated_text };
+      if (finish !== undefined) response.stopReason = finish;
+      if (typeof details?.generated_tokens === "number") response.usage = { outputTokens: details.generated_tokens };
+      return response;
+    },
+  };
+}
+
+const openai: SageMakerPayloadCodec = {
+  name: "openai",
+  streamFormat: "openai",
+  body(request, { stream, parameters }) {
+    const messages = request.system ? [{ role: "system", content: request.system }] : [];
+    messages.push(...request.messages.map((m) => ({ role: m.role, content: m.content })));
+    return defined({
+      messages,
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+      top_p: request.topP,
+      stop: request.stopSequences,
+      ...parameters,
+      stream: stream || undefined,
+      stream_options: stream ? { include_usage: true } : undefined,
+    });
+  },
+  parse(json) {
+    const choice = ((json as Json | undefined)?.choices as Json[] | undefined)?.[0];
+    const content = (choice?.message as Json | undefined)?.content;
+    if (typeof content !== "string") throw unexpected("openai", json);
+    const response: Omit<ChatResponse, "latency"> = { text: content };
+    if (typeof choice?.finish_reason === "string") response.stopReason = choice.finish_reason;
+    const usage = (json as Json).usage as Json | undefined;
+    if (usage) {
+      response.usage = defined({
+        inputTokens: usage.prompt_tokens,
+        outputTokens: usage.completion_tokens,
+        totalTokens: usage.total_tokens,
+      });
+    }
+    return response;
+  },
+};
+
+// JumpStart's text2text containers (FLAN-T5 and kin) take `text_inputs` and cannot stream.
+const jumpstartText2Text: SageMakerPayloadCodec = {
+  name: "jumpstart-text2text",
+  body(request, { render, parameters }) {
+    return defined({
+      text_inputs: render(request),
+      max_length: request.maxTokens,
+      temperature: request.temperature,
+      top_p: request.topP,
+      do_sample: request.temperature === undefined ? undefined : request.temperature > 0,
+      ...parameters,
+    });
+  },
+  parse(json) {
+    const texts = (json as Json | undefined)?.generated_texts;
+    if (!Array.isArray(texts) || typeof texts[0] !== "string") throw unexpected("jumpstart-text2text", json);
+    return { text: texts[0] };
+  },
+};
+
+const CODECS: Record<SageMakerPayloadFormat, SageMakerPayloadCodec> = {
+  tgi: textGenerationCodec("tgi", "stop"),
+  lmi: textGenerationCodec("lmi", "stop_sequences"),
+  openai,
+  "jumpstart-text2text": jumpstartText2Text,
+};
+
+/** The built-in payload format names. */
+export const sageMakerPayloadFormats = Object.keys(CODECS) as SageMakerPayloadFormat[];
+
+/** Resolves a payload format name (or a custom codec) to a codec. */
+export function payloadCodec(format: SageMakerPayloadFormat | SageMakerPayloadCodec): SageMakerPayloadCodec {
+  return typeof format === "string" ? CODECS[format] : format;
+}
