@@ -110,11 +110,16 @@ const optionsSchema = z
       })
       .strict()
       .optional(),
-    performanceConfig: z.object({ latency: z.enum(["standard", "optimized"]) }).strict().optional(),
+    performanceConfig: z
+      .object({ latency: z.enum(["standard", "optimized"]) })
+      .strict()
+      .optional(),
     guardrailConfig: z
       .object({
         guardrailIdentifier: z.string().min(1).max(2048),
-        guardrailVersion: z.string().regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
+        guardrailVersion: z
+          .string()
+          .regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
         trace: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
         streamProcessingMode: z.enum(["sync", "async"]).optional(),
       })
@@ -150,8 +155,13 @@ export class BedrockChatModel implements ChatModel {
   readonly #client: BedrockRuntimeClient;
 
   constructor(options: BedrockChatModelOptions) {
-    this.#options = parseOptions(optionsSchema, options, "BedrockChatModel options") as BedrockChatModelOptions;
-    this.#client = this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "BedrockChatModel options",
+    ) as BedrockChatModelOptions;
+    this.#client =
+      this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
     this.id = `bedrock:${this.#options.modelId}`;
   }
 
@@ -169,7 +179,11 @@ export class BedrockChatModel implements ChatModel {
         try {
           return await this.#client.send(new ConverseCommand(input), { abortSignal: signal });
         } catch (err) {
-          throw wrapAwsError(err, { service: SERVICE, operation: "Converse", iamAction: "bedrock:InvokeModel" });
+          throw wrapAwsError(err, {
+            service: SERVICE,
+            operation: "Converse",
+            iamAction: "bedrock:InvokeModel",
+          });
         }
       },
     );
@@ -246,7 +260,8 @@ export class BedrockChatModel implements ChatModel {
     if (inferenceConfig) input.inferenceConfig = inferenceConfig;
     if (o.performanceConfig) input.performanceConfig = { latency: o.performanceConfig.latency };
     if (o.additionalModelRequestFields) {
-      input.additionalModelRequestFields = o.additionalModelRequestFields as ConverseCommandInput["additionalModelRequestFields"];
+      input.additionalModelRequestFields =
+        o.additionalModelRequestFields as ConverseCommandInput["additionalModelRequestFields"];
     }
     return input;
   }
@@ -261,7 +276,8 @@ export class BedrockChatModel implements ChatModel {
       guardrailVersion: g.guardrailVersion,
     };
     if (g.trace !== undefined) config.trace = g.trace;
-    if (stream && g.streamProcessingMode !== undefined) config.streamProcessingMode = g.streamProcessingMode;
+    if (stream && g.streamProcessingMode !== undefined)
+      config.streamProcessingMode = g.streamProcessingMode;
     return config;
   }
 }

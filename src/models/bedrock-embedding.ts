@@ -68,7 +68,9 @@ const optionsSchema = z
     family: z.enum(["titan-v2", "cohere"]).optional(),
     dimensions: z.int().positive().max(16_384).optional(),
     normalize: z.boolean().optional(),
-    inputType: z.enum(["search_document", "search_query", "classification", "clustering"]).optional(),
+    inputType: z
+      .enum(["search_document", "search_query", "classification", "clustering"])
+      .optional(),
     truncate: z.enum(["NONE", "START", "END"]).optional(),
     batchSize: z.int().min(1).max(COHERE_MAX_TEXTS).optional(),
     concurrency: z.int().min(1).max(64).optional(),
@@ -142,7 +144,8 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
         );
       }
     }
-    this.#client = this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
+    this.#client =
+      this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
     this.id = `bedrock:${this.#options.modelId}`;
   }
 
@@ -159,8 +162,14 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
       DEFAULT_TIMEOUT_MS,
       `embedding ${texts.length} texts with Bedrock model "${this.#options.modelId}"`,
       async (signal) => {
-        const results = await mapBounded(batches, this.#options.concurrency ?? 4, signal, (batch, s) =>
-          this.family === "titan-v2" ? this.#titan(batch[0] as string, s) : this.#cohere(batch, s),
+        const results = await mapBounded(
+          batches,
+          this.#options.concurrency ?? 4,
+          signal,
+          (batch, s) =>
+            this.family === "titan-v2"
+              ? this.#titan(batch[0] as string, s)
+              : this.#cohere(batch, s),
         );
         return results.flat();
       },
@@ -189,10 +198,17 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
       typeof embeddings === "object" && embeddings !== null && !Array.isArray(embeddings)
         ? (embeddings as { float?: unknown }).float
         : embeddings;
-    return toEmbeddings(raw, { expected: texts.length, dimensions: this.dimensions, source: this.#source() });
+    return toEmbeddings(raw, {
+      expected: texts.length,
+      dimensions: this.dimensions,
+      source: this.#source(),
+    });
   }
 
-  async #invoke(body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  async #invoke(
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     let bytes: Uint8Array | undefined;
     try {
       const output = await this.#client.send(
@@ -206,19 +222,30 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
       );
       bytes = output.body;
     } catch (err) {
-      throw wrapAwsError(err, { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" });
+      throw wrapAwsError(err, {
+        service: "BedrockRuntime",
+        operation: "InvokeModel",
+        iamAction: "bedrock:InvokeModel",
+      });
     }
     const text = new TextDecoder().decode(bytes);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new FmopsError("UNEXPECTED_RESPONSE", `${this.#source()} did not answer JSON: ${redact(text)}`, {
-        cause: err,
-      });
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `${this.#source()} did not answer JSON: ${redact(text)}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new FmopsError("UNEXPECTED_RESPONSE", `${this.#source()} answered ${redact(text)}, not a JSON object.`);
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `${this.#source()} answered ${redact(text)}, not a JSON object.`,
+      );
     }
     return json as Record<string, unknown>;
   }
@@ -230,7 +257,9 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
 
 function checkTexts(texts: unknown): asserts texts is string[] {
   if (!Array.isArray(texts)) {
-    throw new ValidationError("embed() takes an array of strings.", [{ path: "", message: "must be an array" }]);
+    throw new ValidationError("embed() takes an array of strings.", [
+      { path: "", message: "must be an array" },
+    ]);
   }
   texts.forEach((text: unknown, i) => {
     if (typeof text !== "string" || text.trim() === "") {

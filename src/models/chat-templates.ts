@@ -19,7 +19,8 @@ export type ChatTemplate = ChatTemplateName | ChatTemplateFn;
 
 const plain: ChatTemplateFn = (request) => {
   const parts = request.system ? [`System: ${request.system}`] : [];
-  for (const m of request.messages) parts.push(`${m.role === "user" ? "User" : "Assistant"}: ${m.content}`);
+  for (const m of request.messages)
+    parts.push(`${m.role === "user" ? "User" : "Assistant"}: ${m.content}`);
   parts.push("Assistant:");
   return parts.join("\n\n");
 };

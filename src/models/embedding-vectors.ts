@@ -32,7 +32,11 @@ export function toEmbeddings(raw: unknown, shape: EmbeddingShape): Float32Array[
 }
 
 /** Converts one vector; `index` names it in messages. */
-export function toEmbedding(vector: unknown, shape: Omit<EmbeddingShape, "expected">, index = 0): Float32Array {
+export function toEmbedding(
+  vector: unknown,
+  shape: Omit<EmbeddingShape, "expected">,
+  index = 0,
+): Float32Array {
   if (!Array.isArray(vector) || vector.length !== shape.dimensions) {
     const got = Array.isArray(vector) ? `${vector.length} numbers` : typeof vector;
     throw new FmopsError(
@@ -44,7 +48,10 @@ export function toEmbedding(vector: unknown, shape: Omit<EmbeddingShape, "expect
   for (let j = 0; j < vector.length; j++) {
     const value = vector[j];
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new FmopsError("UNEXPECTED_RESPONSE", `Vector ${index} from ${shape.source} holds a non-number at position ${j}.`);
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `Vector ${index} from ${shape.source} holds a non-number at position ${j}.`,
+      );
     }
     out[j] = value;
   }

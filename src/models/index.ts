@@ -11,10 +11,32 @@ export type {
   ChatResponse,
   TokenUsage,
 } from "../core/chat.js";
-export { chatRequestSchema, validateChatRequest } from "./request.js";
-export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
-export { type ChatTemplate, type ChatTemplateFn, type ChatTemplateName, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+export {
+  BedrockChatModel,
+  type BedrockChatModelOptions,
+  type BedrockGuardrailConfig,
+  type BedrockInferenceConfig,
+} from "./bedrock-chat.js";
+export {
+  type BedrockEmbeddingFamily,
+  BedrockEmbeddingModel,
+  type BedrockEmbeddingModelOptions,
+  type CohereInputType,
+  embeddingFamilyOf,
+} from "./bedrock-embedding.js";
+export {
+  type ChatTemplate,
+  type ChatTemplateFn,
+  type ChatTemplateName,
+  chatTemplate,
+  chatTemplateNames,
+} from "./chat-templates.js";
 export { type EmbeddingShape, toEmbedding, toEmbeddings } from "./embedding-vectors.js";
+export {
+  OpenAICompatibleChatModel,
+  type OpenAICompatibleChatModelOptions,
+} from "./openai-compatible.js";
+export { chatRequestSchema, validateChatRequest } from "./request.js";
 export {
   SageMakerChatModel,
   type SageMakerChatModelOptions,
@@ -28,8 +50,9 @@ export {
 } from "./sagemaker-embedding.js";
 export {
   type PayloadContext,
+  payloadCodec,
   type SageMakerPayloadCodec,
   type SageMakerPayloadFormat,
-  payloadCodec,
   sageMakerPayloadFormats,
 } from "./sagemaker-payloads.js";
+export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";

@@ -48,7 +48,10 @@ export interface OpenAICompatibleChatModelOptions {
 }
 
 const optionsSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://127.0.0.1:8000/v1" }),
+  baseUrl: z.url({
+    protocol: /^https?$/,
+    error: "must be an http(s) URL such as http://127.0.0.1:8000/v1",
+  }),
   model: z.string().min(1),
   apiKey: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -128,7 +131,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       `waiting for ${this.#url}`,
       async (signal) => {
         const response = await this.#post(body, signal, "application/json");
-        const text = await response.text();
+        const text = await this.#readText(response, signal);
         return this.#parseJson(text, response.headers.get("content-type"));
       },
     );
@@ -141,22 +144,35 @@ export class OpenAICompatibleChatModel implements ChatModel {
     const body = this.#body(validateChatRequest(request), true);
     const { idleTimeoutMs } = this.#options;
     return new TokenStream(
-      async (signal) => {
-        const response = await this.#post(body, signal, "text/event-stream");
-        const contentType = response.headers.get("content-type");
-        if (contentType !== null && /\bjson\b/i.test(contentType)) {
-          // Some servers ignore `stream: true` for some models and answer with one JSON object.
-          const answer = this.#parseCompletion(this.#parseJson(await response.text(), contentType));
-          return eventsOf(answer);
+      async (deadlineSignal) => {
+        // The connection gets its own controller so that the stream can close it whenever it
+        // ends early (idle timeout, break, error), not only when the deadline fires: a pending
+        // read cannot be interrupted by return() alone.
+        const connection = new AbortController();
+        const release = () => connection.abort(deadlineSignal.reason);
+        deadlineSignal.addEventListener("abort", release, { once: true });
+        const signal = connection.signal;
+        try {
+          const response = await this.#post(body, signal, "text/event-stream");
+          const contentType = response.headers.get("content-type");
+          if (contentType !== null && /\bjson\b/i.test(contentType)) {
+            // Some servers ignore `stream: true` for some models and answer with one JSON object.
+            const text = await this.#readText(response, signal);
+            const answer = this.#parseCompletion(this.#parseJson(text, contentType));
+            return eventsOf(answer);
+          }
+          if (response.body === null) {
+            throw new FmopsError(
+              "UNEXPECTED_RESPONSE",
+              `${this.#url} answered ${response.status} without a body to stream.`,
+            );
+          }
+          const lines = new LineIterator(readBody(response.body), { idleTimeoutMs, signal });
+          return closingOnEnd(decodeOpenAi(parseSse(lines)), () => connection.abort());
+        } catch (err) {
+          connection.abort();
+          throw err;
         }
-        if (response.body === null) {
-          throw new FmopsError(
-            "UNEXPECTED_RESPONSE",
-            `${this.#url} answered ${response.status} without a body to stream.`,
-          );
-        }
-        const lines = new LineIterator(readBody(response.body), { idleTimeoutMs, signal });
-        return decodeOpenAi(parseSse(lines));
       },
       {
         signal: options.signal,
@@ -185,13 +201,13 @@ export class OpenAICompatibleChatModel implements ChatModel {
   }
 
   async #post(body: string, signal: AbortSignal, accept: string): Promise<Response> {
-    const headers: Record<string, string> = {
-      accept,
-      ...this.#options.headers,
-      "content-type": "application/json",
-    };
+    // Header names are case-insensitive: Headers makes the apiKey replace any Authorization the
+    // caller set, instead of sending both.
+    const headers = new Headers(this.#options.headers);
+    if (!headers.has("accept")) headers.set("accept", accept);
+    headers.set("content-type", "application/json");
     if (this.#options.apiKey !== undefined) {
-      headers.authorization = `Bearer ${this.#options.apiKey}`;
+      headers.set("authorization", `Bearer ${this.#options.apiKey}`);
     }
     let response: Response;
     try {
@@ -206,6 +222,20 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
     if (!response.ok) throw await this.#httpError(response);
     return response;
+  }
+
+  /** Reads a whole (non-streamed) body; a dropped connection becomes a retryable `NETWORK_ERROR`. */
+  async #readText(response: Response, signal: AbortSignal): Promise<string> {
+    try {
+      return await response.text();
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      throw new FmopsError(
+        "NETWORK_ERROR",
+        `The connection to ${this.#url} failed while reading the answer: ${this.#clean(describeNetworkError(err))}. Send the request again.`,
+        { retryable: true, cause: err },
+      );
+    }
   }
 
   async #httpError(response: Response): Promise<FmopsError> {
@@ -312,6 +342,37 @@ async function* eventsOf(answer: Omit<ChatResponse, "latency">): AsyncGenerator<
   if (answer.text !== "") yield { type: "text", text: answer.text };
   if (answer.usage !== undefined) yield { type: "usage", usage: answer.usage };
   if (answer.stopReason !== undefined) yield { type: "stop", reason: answer.stopReason };
+}
+
+/**
+ * Wraps `source` so that `onEnd` runs as soon as iteration ends for any reason: the last item,
+ * an error, or the consumer's `return()`. Unlike an async generator's `finally`, `return()` here
+ * runs at once even while a `next()` is still pending, which is what frees a stalled connection.
+ */
+function closingOnEnd<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const iterator = source[Symbol.asyncIterator]();
+      return {
+        next: () =>
+          iterator.next().then(
+            (result) => {
+              if (result.done) onEnd();
+              return result;
+            },
+            (error: unknown) => {
+              onEnd();
+              throw error;
+            },
+          ),
+        return: (value?: unknown) => {
+          onEnd();
+          void Promise.resolve(iterator.return?.()).catch(() => {});
+          return Promise.resolve({ done: true, value } as IteratorResult<T>);
+        },
+      };
+    },
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type InvokeEndpointCommandInput,
   InvokeEndpointWithResponseStreamCommand,
   type InvokeEndpointWithResponseStreamCommandInput,
+  type InvokeEndpointWithResponseStreamCommandOutput,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
@@ -20,17 +21,17 @@ import {
   wrapAwsError,
 } from "../core/aws.js";
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import { FmopsError, ValidationError, redact } from "../core/errors.js";
+import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
-import { type StreamFormat, decodeResponseStream } from "../streaming/decoders.js";
+import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
 import { validateChatRequest } from "./request.js";
 import {
+  payloadCodec,
   type SageMakerPayloadCodec,
   type SageMakerPayloadFormat,
-  payloadCodec,
   sageMakerPayloadFormats,
 } from "./sagemaker-payloads.js";
 import type { CallOptions, ChatModel } from "./types.js";
@@ -71,7 +72,10 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
 
 const optionsSchema = z.object({
   ...awsClientConfigShape,
-  endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name").max(63),
+  endpointName: z
+    .string()
+    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
+    .max(63),
   format: z.union([
     z.enum(sageMakerPayloadFormats as [SageMakerPayloadFormat, ...SageMakerPayloadFormat[]]),
     z.custom<SageMakerPayloadCodec>(
@@ -84,7 +88,10 @@ const optionsSchema = z.object({
     ),
   ]),
   chatTemplate: z
-    .union([z.enum(chatTemplateNames as [string, ...string[]]), z.custom<(r: ChatRequest) => string>((v) => typeof v === "function")])
+    .union([
+      z.enum(chatTemplateNames as [string, ...string[]]),
+      z.custom<(r: ChatRequest) => string>((v) => typeof v === "function"),
+    ])
     .optional(),
   client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),
@@ -118,9 +125,14 @@ export class SageMakerChatModel implements ChatModel {
   readonly #render: (request: ChatRequest) => string;
 
   constructor(options: SageMakerChatModelOptions) {
-    this.#options = parseOptions(optionsSchema, options, "SageMakerChatModel options") as SageMakerChatModelOptions;
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "SageMakerChatModel options",
+    ) as SageMakerChatModelOptions;
     this.#codec = payloadCodec(this.#options.format);
-    this.#client = this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
+    this.#client =
+      this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
     this.#render = chatTemplate(this.#options.chatTemplate ?? "plain");
     const { endpointName, inferenceComponentName, targetModel } = this.#options;
     this.id = `sagemaker:${endpointName}${inferenceComponentName ? `/${inferenceComponentName}` : ""}${targetModel ? `#${targetModel}` : ""}`;
@@ -136,9 +148,15 @@ export class SageMakerChatModel implements ChatModel {
       `waiting for SageMaker endpoint "${this.#options.endpointName}"`,
       async (signal) => {
         try {
-          return await this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), { abortSignal: signal });
+          return await this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), {
+            abortSignal: signal,
+          });
         } catch (err) {
-          throw wrapAwsError(err, { service: SERVICE, operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" });
+          throw wrapAwsError(err, {
+            service: SERVICE,
+            operation: "InvokeEndpoint",
+            iamAction: "sagemaker:InvokeEndpoint",
+          });
         }
       },
     );
@@ -184,7 +202,11 @@ export class SageMakerChatModel implements ChatModel {
   }
 
   #body(request: ChatRequest, stream: boolean): Uint8Array {
-    const json = this.#codec.body(request, { stream, render: this.#render, parameters: this.#options.parameters ?? {} });
+    const json = this.#codec.body(request, {
+      stream,
+      render: this.#render,
+      parameters: this.#options.parameters ?? {},
+    });
     return new TextEncoder().encode(JSON.stringify(json));
   }
 
@@ -197,7 +219,8 @@ export class SageMakerChatModel implements ChatModel {
     };
     if (withTargetModel && o.targetModel !== undefined) input.TargetModel = o.targetModel;
     if (o.targetVariant !== undefined) input.TargetVariant = o.targetVariant;
-    if (o.inferenceComponentName !== undefined) input.InferenceComponentName = o.inferenceComponentName;
+    if (o.inferenceComponentName !== undefined)
+      input.InferenceComponentName = o.inferenceComponentName;
     if (o.customAttributes !== undefined) input.CustomAttributes = o.customAttributes;
     return input;
   }
@@ -208,7 +231,9 @@ export interface StreamEndpointOptions {
   /** The client to send with. */
   client: SageMakerRuntimeClient;
   /** The invocation: `EndpointName`, `Body` (bytes, a string or a JSON-serializable object), and optional headers. */
-  input: Omit<InvokeEndpointWithResponseStreamCommandInput, "Body"> & { Body: Uint8Array | string | object };
+  input: Omit<InvokeEndpointWithResponseStreamCommandInput, "Body"> & {
+    Body: Uint8Array | string | object;
+  };
   /** The container's stream format; detected from the response content type when left out. */
   format?: StreamFormat;
   /** Cancels the stream. */
@@ -237,16 +262,21 @@ export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
   const { client, format, idleTimeoutMs } = options;
   const { Body, ...rest } = options.input;
   const bytes =
-    Body instanceof Uint8Array ? Body : new TextEncoder().encode(typeof Body === "string" ? Body : JSON.stringify(Body));
-  const input: InvokeEndpointWithResponseStreamCommandInput = { ContentType: "application/json", ...rest, Body: bytes };
+    Body instanceof Uint8Array
+      ? Body
+      : new TextEncoder().encode(typeof Body === "string" ? Body : JSON.stringify(Body));
+  const input: InvokeEndpointWithResponseStreamCommandInput = {
+    ContentType: "application/json",
+    ...rest,
+    Body: bytes,
+  };
   return new TokenStream(
     async (signal) => {
-      let output: Awaited<ReturnType<SageMakerRuntimeClient["send"]>> & {
-        Body?: AsyncIterable<unknown>;
-        ContentType?: string;
-      };
+      let output: InvokeEndpointWithResponseStreamCommandOutput;
       try {
-        output = await client.send(new InvokeEndpointWithResponseStreamCommand(input), { abortSignal: signal });
+        output = await client.send(new InvokeEndpointWithResponseStreamCommand(input), {
+          abortSignal: signal,
+        });
       } catch (err) {
         throw wrapAwsError(err, {
           service: SERVICE,
@@ -255,7 +285,10 @@ export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
         });
       }
       if (!output.Body) {
-        throw new FmopsError("UNEXPECTED_RESPONSE", `Endpoint "${input.EndpointName}" returned no response stream.`);
+        throw new FmopsError(
+          "UNEXPECTED_RESPONSE",
+          `Endpoint "${input.EndpointName}" returned no response stream.`,
+        );
       }
       return decodeResponseStream(output.Body, {
         format,

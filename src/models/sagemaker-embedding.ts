@@ -75,8 +75,13 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
   readonly #client: SageMakerRuntimeClient;
 
   constructor(options: SageMakerEmbeddingModelOptions) {
-    this.#options = parseOptions(optionsSchema, options, "SageMakerEmbeddingModel options") as SageMakerEmbeddingModelOptions;
-    this.#client = this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "SageMakerEmbeddingModel options",
+    ) as SageMakerEmbeddingModelOptions;
+    this.#client =
+      this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
     this.dimensions = this.#options.dimensions;
     this.id = `sagemaker:${this.#options.endpointName}`;
   }
@@ -101,7 +106,8 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
 
   async #embedBatch(texts: string[], signal: AbortSignal): Promise<Float32Array[]> {
     const { format, parameters, endpointName, inferenceComponentName } = this.#options;
-    const body = format === "tei" ? { inputs: texts, ...parameters } : { text_inputs: texts, ...parameters };
+    const body =
+      format === "tei" ? { inputs: texts, ...parameters } : { text_inputs: texts, ...parameters };
     let output: { Body?: Uint8Array };
     try {
       output = await this.#client.send(
@@ -115,18 +121,30 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
         { abortSignal: signal },
       );
     } catch (err) {
-      throw wrapAwsError(err, { service: "SageMakerRuntime", operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" });
+      throw wrapAwsError(err, {
+        service: "SageMakerRuntime",
+        operation: "InvokeEndpoint",
+        iamAction: "sagemaker:InvokeEndpoint",
+      });
     }
     const text = new TextDecoder().decode(output.Body);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new FmopsError("UNEXPECTED_RESPONSE", `Embedding endpoint "${endpointName}" did not answer JSON: ${redact(text)}`, {
-        cause: err,
-      });
+      throw new FmopsError(
+        "UNEXPECTED_RESPONSE",
+        `Embedding endpoint "${endpointName}" did not answer JSON: ${redact(text)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const raw = format === "tei" ? json : (json as { embedding?: unknown } | null)?.embedding;
-    return toEmbeddings(raw, { expected: texts.length, dimensions: this.dimensions, source: `endpoint "${endpointName}"` });
+    return toEmbeddings(raw, {
+      expected: texts.length,
+      dimensions: this.dimensions,
+      source: `endpoint "${endpointName}"`,
+    });
   }
 }

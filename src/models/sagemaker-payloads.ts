@@ -51,7 +51,10 @@ function defined(entries: Record<string, unknown>): Json {
 }
 
 /** Shared by TGI and LMI: both take `inputs` + `parameters` and answer `generated_text` + `details`. */
-function textGenerationCodec(name: "tgi" | "lmi", stopKey: "stop" | "stop_sequences"): SageMakerPayloadCodec {
+function textGenerationCodec(
+  name: "tgi" | "lmi",
+  stopKey: "stop" | "stop_sequences",
+): SageMakerPayloadCodec {
   return {
     name,
     streamFormat: name,
@@ -79,11 +82,15 @@ function textGenerationCodec(name: "tgi" | "lmi", stopKey: "stop" | "stop_sequen
       const details = item.details as Json | undefined;
       const finish = (details?.finish_reason ?? details?.["finish reason"]) as string | undefined;
       if (finish === "error") {
-        throw new FmopsError("MODEL_ERROR", "The container reported finish_reason \"error\"; see the endpoint's CloudWatch logs.");
+        throw new FmopsError(
+          "MODEL_ERROR",
+          'The container reported finish_reason "error"; see the endpoint\'s CloudWatch logs.',
+        );
       }
       const response: Omit<ChatResponse, "latency"> = { text: item.generated_text };
       if (finish !== undefined) response.stopReason = finish;
-      if (typeof details?.generated_tokens === "number") response.usage = { outputTokens: details.generated_tokens };
+      if (typeof details?.generated_tokens === "number")
+        response.usage = { outputTokens: details.generated_tokens };
       return response;
     },
   };
@@ -139,7 +146,8 @@ const jumpstartText2Text: SageMakerPayloadCodec = {
   },
   parse(json) {
     const texts = (json as Json | undefined)?.generated_texts;
-    if (!Array.isArray(texts) || typeof texts[0] !== "string") throw unexpected("jumpstart-text2text", json);
+    if (!Array.isArray(texts) || typeof texts[0] !== "string")
+      throw unexpected("jumpstart-text2text", json);
     return { text: texts[0] };
   },
 };
@@ -155,6 +163,8 @@ const CODECS: Record<SageMakerPayloadFormat, SageMakerPayloadCodec> = {
 export const sageMakerPayloadFormats = Object.keys(CODECS) as SageMakerPayloadFormat[];
 
 /** Resolves a payload format name (or a custom codec) to a codec. */
-export function payloadCodec(format: SageMakerPayloadFormat | SageMakerPayloadCodec): SageMakerPayloadCodec {
+export function payloadCodec(
+  format: SageMakerPayloadFormat | SageMakerPayloadCodec,
+): SageMakerPayloadCodec {
   return typeof format === "string" ? CODECS[format] : format;
 }

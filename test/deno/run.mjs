@@ -7,7 +7,20 @@ const require = createRequire(import.meta.url);
 const denoBin = require.resolve("deno/bin.cjs");
 const result = spawnSync(
   process.execPath,
-  [denoBin, "run", "--quiet", "--allow-read", "--allow-env", "--allow-net=127.0.0.1", "--allow-sys", "test/deno/smoke.ts"],
-  { stdio: "inherit", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" } },
+  [
+    denoBin,
+    "run",
+    "--quiet",
+    "--unstable-sloppy-imports",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-sys",
+    "test/deno/smoke.ts",
+  ],
+  {
+    stdio: "inherit",
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" },
+  },
 );
 process.exit(result.status ?? 1);

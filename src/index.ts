@@ -1,0 +1,56 @@
+/**
+ * `fmops`: run foundation models on AWS in production.
+ *
+ * The root entry point re-exports the core types and the most used classes. Each module has its
+ * own subpath with everything it offers: `fmops/core`, `fmops/models`, `fmops/streaming`,
+ * `fmops/testing`.
+ *
+ * @example
+ * ```ts
+ * import { BedrockChatModel, FmopsError } from "fmops";
+ *
+ * const model = new BedrockChatModel({ modelId: "amazon.nova-lite-v1:0", region: "us-east-1" });
+ * for await (const delta of model.stream({ messages: [{ role: "user", content: "Hi" }] })) {
+ *   process.stdout.write(delta);
+ * }
+ * ```
+ *
+ * @packageDocumentation
+ */
+export type {
+  ChatLatency,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  TokenUsage,
+} from "./core/chat.js";
+export {
+  AbortedError,
+  AwsServiceError,
+  FmopsError,
+  isFmopsError,
+  MissingDependencyError,
+  PermissionDeniedError,
+  TimeoutError,
+  ValidationError,
+} from "./core/errors.js";
+export { type RetryOptions, retry } from "./core/retry.js";
+export { Deadline, sleep, type WaitOptions } from "./core/wait.js";
+export {
+  BedrockChatModel,
+  BedrockEmbeddingModel,
+  type CallOptions,
+  type ChatModel,
+  type EmbeddingModel,
+  OpenAICompatibleChatModel,
+  SageMakerChatModel,
+  SageMakerEmbeddingModel,
+} from "./models/index.js";
+export {
+  InternalStreamFailure,
+  LineIterator,
+  ModelStreamError,
+  parseSse,
+  TokenStream,
+} from "./streaming/index.js";
+export { VERSION } from "./version.js";
