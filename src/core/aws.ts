@@ -82,6 +82,8 @@ export interface AwsCallContext {
 interface SdkErrorShape {
   name?: string;
   message?: string;
+  /** SageMaker's error shapes spell it `Message`; the SDK copies it to `message` when it parses. */
+  Message?: string;
   code?: string;
   $fault?: "client" | "server";
   $retryable?: { throttling?: boolean };
@@ -174,7 +176,7 @@ export function wrapAwsError(err: unknown, context: AwsCallContext): FmopsError 
   const errorName = e.name && e.name !== "Error" ? e.name : (e.code ?? "UnknownError");
   const status = e.$metadata?.httpStatusCode;
   const requestId = e.$metadata?.requestId;
-  const detail = redact((e.message ?? String(err)).replace(/\.\s*$/, ""));
+  const detail = redact((e.message || e.Message || String(err)).replace(/\.\s*$/, ""));
   const requestNote = requestId ? ` (request id ${requestId})` : "";
 
   const details = {

@@ -51,6 +51,12 @@ export interface ChatLatency {
    * decode speed a reader sees once text starts arriving.
    */
   otps?: number;
+  /**
+   * Output tokens per second end to end: output tokens divided by {@link ChatLatency.e2eMs} in
+   * seconds, so time to first token counts against it (streaming only). This is the throughput a
+   * caller waiting for the whole answer sees; {@link ChatLatency.otps} is the decode speed.
+   */
+  e2eOtps?: number;
   /** The service's own measure of latency, when it reports one (Bedrock's `metrics.latencyMs`). */
   serviceMs?: number;
 }

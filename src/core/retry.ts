@@ -56,7 +56,10 @@ export function backoffDelay(
   options: { baseDelayMs: number; maxDelayMs: number },
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  // 2 ** n overflows to Infinity after ~1024 attempts; 0 * Infinity would be NaN, so a zero base
+  // is handled on its own.
+  const growth = options.baseDelayMs === 0 ? 0 : options.baseDelayMs * 2 ** (attempt - 1);
+  const ceiling = Math.min(options.maxDelayMs, growth);
   return Math.floor(random() * ceiling);
 }
 

@@ -1,0 +1,302 @@
+/**
+ * {@link FakeChatModel}: a scripted {@link ChatModel} for unit tests of code that calls a model.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
+import { FmopsError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { abortError, sleep, throwIfAborted, withDeadline } from "../core/wait.js";
+import { validateChatRequest } from "../models/request.js";
+import type { CallOptions, ChatModel } from "../models/types.js";
+import type { StreamEvent } from "../streaming/events.js";
+import { TokenStream } from "../streaming/token-stream.js";
+import { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
+
+/**
+ * Computes the answer to one request. `call` is the zero-based index of the call among all calls
+ * the model received (`generate` and `stream` alike).
+ */
+export type FakeResponder = (request: ChatRequest, call: number) => string | Promise<string>;
+
+/** Options for {@link FakeChatModel}. */
+export interface FakeChatModelOptions {
+  /**
+   * The answers. An array is consumed in order, one entry per call that does not fail (calls that
+   * `failOn` selects do not use up an entry); running out throws `FAKE_RESPONSES_EXHAUSTED`.
+   * A function is asked for each answer and may be async.
+   */
+  responses: readonly string[] | FakeResponder;
+  /** The model's `id`. Default `"fake:chat"`. */
+  id?: string;
+  /**
+   * Characters (Unicode code points) per streamed delta. Default: one word per delta, with the
+   * whitespace before it (`"Hi there"` streams as `"Hi"`, `" there"`).
+   */
+  chunkSize?: number;
+  /** Pause between two streamed deltas, in milliseconds. Default 0. */
+  delayMs?: number;
+  /** Pause before the first delta, in milliseconds. Default 0. */
+  firstTokenDelayMs?: number;
+  /**
+   * Calls that fail: zero-based call indices, or a predicate. A failing call throws the
+   * {@link FakeChatModelOptions.error} (from `generate`, or on the first read of a `stream`).
+   */
+  failOn?: readonly number[] | ((request: ChatRequest, call: number) => boolean);
+  /**
+   * Builds the error a failing call throws. Default: a retryable {@link FmopsError} with code
+   * `FAKE_MODEL_FAILURE`.
+   */
+  error?: (request: ChatRequest, call: number) => FmopsError;
+}
+
+const isFunction = (v: unknown): boolean => typeof v === "function";
+
+const optionsSchema = z.object({
+  responses: z.union([
+    z.array(z.string()),
+    z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
+  ]),
+  id: z.string().min(1).optional(),
+  chunkSize: z.int().positive().optional(),
+  delayMs: z.number().min(0).max(600_000).optional(),
+  firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
+  failOn: z
+    .union([
+      z.array(z.int().min(0)),
+      z.custom<(request: ChatRequest, call: number) => boolean>(
+        isFunction,
+        "must be an array of call indices or a predicate",
+      ),
+    ])
+    .optional(),
+  error: z
+    .custom<(request: ChatRequest, call: number) => FmopsError>(isFunction, "must be a function")
+    .optional(),
+});
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** What a call will do, fixed when the call arrives so that calls keep their order. */
+type Plan =
+  | { kind: "fail"; error: FmopsError }
+  | { kind: "text"; text: string }
+  | { kind: "ask" }
+  | { kind: "exhausted" };
+
+/** A finished answer after stop sequences and `maxTokens` were applied. */
+interface Answer {
+  text: string;
+  stopReason: string;
+  usage: TokenUsage;
+}
+
+/**
+ * A {@link ChatModel} that answers from a script, for testing code that uses a model without a
+ * model. It validates each request like a real adapter, records it in {@link FakeChatModel.requests},
+ * streams through a real {@link TokenStream} (so usage and latency work) with optional delays,
+ * honours `signal` and `timeoutMs`, and fails on the calls you choose.
+ *
+ * Like a real model it stops early: the answer is cut before the first of the request's
+ * `stopSequences` (stop reason `stop_sequence`) and after `maxTokens` whitespace-separated tokens
+ * (stop reason `max_tokens`); otherwise the stop reason is `end_turn`. Usage counts
+ * whitespace-separated tokens of the system prompt and messages (input) and of the answer (output).
+ *
+ * @example
+ * ```ts
+ * const model = new FakeChatModel({ responses: ["SELECT 1", "SELECT 2"], failOn: [0] });
+ * await expect(model.generate(request)).rejects.toMatchObject({ code: "FAKE_MODEL_FAILURE" });
+ * expect((await model.generate(request)).text).toBe("SELECT 1");
+ * expect(model.requests).toHaveLength(2);
+ * ```
+ */
+export class FakeChatModel implements ChatModel {
+  /** The model id, `"fake:chat"` unless set. */
+  readonly id: string;
+  readonly #options: FakeChatModelOptions;
+  readonly #requests: ChatRequest[] = [];
+  #scripted = 0;
+
+  constructor(options: FakeChatModelOptions) {
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "FakeChatModel options",
+    ) as FakeChatModelOptions;
+    this.id = this.#options.id ?? "fake:chat";
+  }
+
+  /** Every valid request received, in order (deep copies, safe from later mutation). */
+  get requests(): ChatRequest[] {
+    return this.#requests;
+  }
+
+  /** How many valid requests were received. */
+  get calls(): number {
+    return this.#requests.length;
+  }
+
+  /** Answers the request after the scripted delays (first-token delay plus one delay per further delta). */
+  async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
+    const { call, copy, plan } = this.#receive(request);
+    const startedAt = performance.now();
+    return withDeadline(
+      { signal: options.signal, timeoutMs: options.timeoutMs },
+      DEFAULT_TIMEOUT_MS,
+      `waiting for ${this.id}`,
+      async (signal) => {
+        const answer = await this.#answer(plan, copy, call, signal);
+        const deltas = splitIntoDeltas(answer.text, this.#options.chunkSize);
+        const waitMs =
+          (this.#options.firstTokenDelayMs ?? 0) +
+          (this.#options.delayMs ?? 0) * Math.max(0, deltas.length - 1);
+        if (waitMs > 0) await sleep(waitMs, signal);
+        return {
+          text: answer.text,
+          stopReason: answer.stopReason,
+          usage: answer.usage,
+          latency: { e2eMs: performance.now() - startedAt },
+        };
+      },
+    );
+  }
+
+  /**
+   * Streams the answer as deltas with the scripted delays. The request is recorded now; the answer
+   * is produced (and a scripted failure thrown) on the first read.
+   */
+  stream(request: ChatRequest, options: CallOptions = {}): TokenStream {
+    const { call, copy, plan } = this.#receive(request);
+    return new TokenStream(
+      async (signal) => this.#events(await this.#answer(plan, copy, call, signal), signal),
+      { signal: options.signal, timeoutMs: options.timeoutMs },
+    );
+  }
+
+  #receive(request: ChatRequest): { call: number; copy: ChatRequest; plan: Plan } {
+    const valid = validateChatRequest(request);
+    const call = this.#requests.length;
+    this.#requests.push(structuredClone(valid));
+    return { call, copy: structuredClone(valid), plan: this.#plan(valid, call) };
+  }
+
+  #plan(request: ChatRequest, call: number): Plan {
+    const { failOn, responses } = this.#options;
+    const fails = typeof failOn === "function" ? failOn(request, call) : failOn?.includes(call);
+    if (fails) {
+      const error =
+        this.#options.error?.(request, call) ??
+        new FmopsError(
+          "FAKE_MODEL_FAILURE",
+          `${this.id} failed call ${call} on purpose (failOn). This is the scripted failure of a FakeChatModel.`,
+          { retryable: true },
+        );
+      return { kind: "fail", error };
+    }
+    if (typeof responses === "function") return { kind: "ask" };
+    const text = responses[this.#scripted];
+    if (text === undefined) return { kind: "exhausted" };
+    this.#scripted++;
+    return { kind: "text", text };
+  }
+
+  async #answer(
+    plan: Plan,
+    request: ChatRequest,
+    call: number,
+    signal: AbortSignal,
+  ): Promise<Answer> {
+    throwIfAborted(signal);
+    let raw: string;
+    switch (plan.kind) {
+      case "fail":
+        throw plan.error;
+      case "exhausted": {
+        const n = (this.#options.responses as readonly string[]).length;
+        throw new FmopsError(
+          "FAKE_RESPONSES_EXHAUSTED",
+          `${this.id} was scripted with ${n} response${n === 1 ? "" : "s"}, all used up, when call ${call} arrived. Add more entries to "responses" or pass a function.`,
+        );
+      }
+      case "text":
+        raw = plan.text;
+        break;
+      case "ask":
+        raw = await untilAborted(
+          Promise.resolve((this.#options.responses as FakeResponder)(request, call)),
+          signal,
+        );
+        if (typeof raw !== "string") {
+          throw new FmopsError(
+            "FAKE_INVALID_RESPONSE",
+            `The responses function of ${this.id} returned ${typeof raw} for call ${call}; it must return a string.`,
+          );
+        }
+        break;
+    }
+    return finish(raw, request);
+  }
+
+  async *#events(answer: Answer, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+    const deltas = splitIntoDeltas(answer.text, this.#options.chunkSize);
+    const { firstTokenDelayMs = 0, delayMs = 0 } = this.#options;
+    if (firstTokenDelayMs > 0) await sleep(firstTokenDelayMs, signal);
+    for (const [i, text] of deltas.entries()) {
+      if (i > 0 && delayMs > 0) await sleep(delayMs, signal);
+      yield { type: "text", text, tokens: countWhitespaceTokens(text) };
+    }
+    yield { type: "usage", usage: answer.usage };
+    yield { type: "stop", reason: answer.stopReason };
+  }
+}
+
+/** Applies the request's stop sequences and token limit to a scripted answer, and counts usage. */
+function finish(raw: string, request: ChatRequest): Answer {
+  let text = raw;
+  let stopReason = "end_turn";
+  for (const stop of request.stopSequences ?? []) {
+    const at = text.indexOf(stop);
+    if (at !== -1) {
+      text = text.slice(0, at);
+      stopReason = "stop_sequence";
+    }
+  }
+  if (request.maxTokens !== undefined) {
+    const words = text.match(/\s*\S+/g) ?? [];
+    if (words.length > request.maxTokens) {
+      text = words.slice(0, request.maxTokens).join("");
+      stopReason = "max_tokens";
+    }
+  }
+  const prompt = [request.system ?? "", ...request.messages.map((m) => m.content)].join("\n");
+  const inputTokens = countWhitespaceTokens(prompt);
+  const outputTokens = countWhitespaceTokens(text);
+  return {
+    text,
+    stopReason,
+    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+  };
+}
+
+/** Resolves with `promise`, or rejects as soon as `signal` aborts (the promise is left to settle). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * `fmops/testing`: scripted stand-ins for models, for unit tests of code that uses fmops.
+ *
+ * @example
+ * ```ts
+ * import { FakeChatModel, FakeEmbeddingModel } from "fmops/testing";
+ *
+ * const model = new FakeChatModel({ responses: ["Paris"] });
+ * const answer = await model.generate({ messages: [{ role: "user", content: "Capital of France?" }] });
+ * // answer.text === "Paris"; model.requests[0].messages[0].content === "Capital of France?"
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  FakeChatModel,
+  type FakeChatModelOptions,
+  type FakeResponder,
+} from "./fake-chat-model.js";
+export {
+  embedText,
+  FakeEmbeddingModel,
+  type FakeEmbeddingModelOptions,
+  fnv1a,
+} from "./fake-embedding-model.js";
+export { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
