@@ -1,0 +1,228 @@
+/**
+ * Plumbing shared by the local AWS stand-ins: a `node:http` server on 127.0.0.1 port 0, request
+ * body reading, AWS-style JSON error responses and event-stream framing.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+
+/** Static fake credentials every test client uses; they never leave 127.0.0.1. */
+export const testCredentials = { accessKeyId: "test", secretAccessKey: "test" } as const;
+
+/** The region every test client uses. */
+export const testRegion = "us-east-1";
+
+/** What {@link standInError} takes: the HTTP status, the AWS error name and its fields. */
+export interface StandInErrorSpec {
+  /** HTTP status of the error response, e.g. 424 for SageMaker's `ModelError`. */
+  status: number;
+  /** The service's error name, e.g. `ModelError`, `ThrottlingException`, `AccessDeniedException`. */
+  type: string;
+  /** The human-readable message. */
+  message: string;
+  /** Further members of the error shape, e.g. `{ OriginalStatusCode: 500, LogStreamArn: "..." }`. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * An error a stand-in handler throws or returns to make the stand-in answer with an AWS error
+ * response; the real SDK client then throws its own typed exception.
+ */
+export class StandInError extends Error {
+  /** HTTP status of the error response. */
+  readonly status: number;
+  /** The service's error name (sent as `x-amzn-errortype` and `__type`). */
+  readonly type: string;
+  /** Further members of the error shape. */
+  readonly extra: Record<string, unknown>;
+
+  constructor(spec: StandInErrorSpec) {
+    super(spec.message);
+    this.name = "StandInError";
+    this.status = spec.status;
+    this.type = spec.type;
+    this.extra = spec.extra ?? {};
+  }
+}
+
+/**
+ * Builds a {@link StandInError}.
+ *
+ * @example
+ * ```ts
+ * throw standInError({ status: 429, type: "ThrottlingException", message: "Rate exceeded" });
+ * ```
+ */
+export function standInError(spec: StandInErrorSpec): StandInError {
+  return new StandInError(spec);
+}
+
+/** Reads a request body completely. */
+export async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Lower-cased header lookup that returns a single string or undefined. */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+/** A copy of the request headers as plain strings, lower-cased names. */
+export function plainHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return out;
+}
+
+/** Body bytes from what a handler returned: bytes as is, strings as UTF-8, objects as JSON. */
+export function toBytes(body: Uint8Array | string | object): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === "string") return fromUtf8(body);
+  return fromUtf8(JSON.stringify(body));
+}
+
+/** How a service spells its error shape's message member (`Message` for SageMaker, `message` for Bedrock). */
+export type MessageKey = "message" | "Message";
+
+/**
+ * Writes an AWS restJson1 error response: `x-amzn-errortype` header, JSON body with `__type`,
+ * the message under `messageKey` and the extra members. The SDK reads the header first.
+ */
+export function sendError(
+  res: ServerResponse,
+  error: StandInError,
+  messageKey: MessageKey,
+  requestId: string,
+): void {
+  const body = JSON.stringify({ __type: error.type, [messageKey]: error.message, ...error.extra });
+  res.writeHead(error.status, {
+    "content-type": "application/json",
+    "x-amzn-errortype": error.type,
+    "x-amzn-requestid": requestId,
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Turns anything a handler threw into a {@link StandInError} (unknown errors become a 500). */
+export function asStandInError(err: unknown, internalType: string, status = 500): StandInError {
+  if (err instanceof StandInError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StandInError({
+    status,
+    type: internalType,
+    message: `stand-in handler failed: ${message}`,
+  });
+}
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** Encodes one `:message-type: event` frame. */
+export function eventFrame(eventType: string, body: Uint8Array, contentType: string): Uint8Array {
+  const headers: MessageHeaders = {
+    ":event-type": { type: "string", value: eventType },
+    ":message-type": { type: "string", value: "event" },
+    ":content-type": { type: "string", value: contentType },
+  };
+  return codec.encode({ headers, body });
+}
+
+/** Encodes one `:message-type: exception` frame whose JSON body holds the error's members. */
+export function exceptionFrame(
+  exceptionType: string,
+  members: Record<string, unknown>,
+): Uint8Array {
+  const headers: MessageHeaders = {
+    ":exception-type": { type: "string", value: exceptionType },
+    ":message-type": { type: "string", value: "exception" },
+    ":content-type": { type: "string", value: "application/json" },
+  };
+  return codec.encode({ headers, body: fromUtf8(JSON.stringify(members)) });
+}
+
+/**
+ * Writes one chunk and waits until the socket accepted it, so each frame leaves as its own
+ * write. Resolves `false` when the client has gone away.
+ */
+export function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    res.write(chunk, (err) => resolve(!err && !res.destroyed));
+  });
+}
+
+/** Sleeps `ms`, waking early (with `false`) when the response closes. */
+export function pause(res: ServerResponse, ms: number): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off("close", onClose);
+      resolve(true);
+    }, ms);
+    res.once("close", onClose);
+  });
+}
+
+/** A running stand-in server. */
+export interface RunningServer {
+  server: Server;
+  port: number;
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a `node:http` server on 127.0.0.1 port 0 with `handle` as its request handler. Errors
+ * that escape `handle` become a 500 response; `close()` also ends kept-alive connections.
+ */
+export async function startServer(
+  handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
+): Promise<RunningServer> {
+  const server = createServer((req, res) => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((err: unknown) => {
+      if (!res.headersSent) {
+        sendError(res, asStandInError(err, "InternalFailure"), "message", requestId);
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Local AWS stand-ins for tests: S3 (s3rver), SageMaker Runtime and Bedrock Runtime, each on
+ * 127.0.0.1 port 0 and used through the real AWS SDK v3 clients.
+ *
+ * @module
+ */
+export * from "./bedrock-runtime.js";
+export {
+  type MessageKey,
+  StandInError,
+  type StandInErrorSpec,
+  standInError,
+  testCredentials,
+  testRegion,
+} from "./http.js";
+export * from "./s3.js";
+export * from "./sagemaker-runtime.js";

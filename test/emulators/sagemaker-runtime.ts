@@ -1,0 +1,535 @@
+/**
+ * A local SageMaker Runtime on 127.0.0.1 speaking the real restJson1 wire protocol:
+ * InvokeEndpoint, InvokeEndpointWithResponseStream (event-stream framed) and InvokeEndpointAsync
+ * (reading inputs from and writing results to an S3 stand-in). Tests drive it with handlers and
+ * use the real `SageMakerRuntimeClient` against it.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { toUtf8 } from "@smithy/util-utf8";
+import {
+  asStandInError,
+  eventFrame,
+  exceptionFrame,
+  header,
+  pause,
+  plainHeaders,
+  readBody,
+  StandInError,
+  sendError,
+  standInError,
+  startServer,
+  testCredentials,
+  testRegion,
+  toBytes,
+  writeChunk,
+} from "./http.js";
+import { parseS3Uri, type S3StandIn } from "./s3.js";
+
+/** The three operations the stand-in serves. */
+export type SageMakerOperation =
+  | "InvokeEndpoint"
+  | "InvokeEndpointWithResponseStream"
+  | "InvokeEndpointAsync";
+
+/** A request as the stand-in recorded it. */
+export interface RecordedSageMakerRequest {
+  operation: SageMakerOperation;
+  endpointName: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string>;
+  /** The raw request body. */
+  body: Uint8Array;
+}
+
+/** What every handler receives: the decoded request. */
+export interface SageMakerRequestBase {
+  endpointName: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string>;
+  /** The raw body. */
+  body: Uint8Array;
+  /** The body as UTF-8 text. */
+  text: string;
+  /** The body parsed as JSON (throws when it is not JSON). */
+  json<T = unknown>(): T;
+  contentType: string | undefined;
+  accept: string | undefined;
+  customAttributes: string | undefined;
+  inferenceId: string | undefined;
+}
+
+/** An InvokeEndpoint request. */
+export interface InvokeEndpointRequest extends SageMakerRequestBase {
+  targetModel: string | undefined;
+  targetVariant: string | undefined;
+  targetContainerHostname: string | undefined;
+  inferenceComponentName: string | undefined;
+  sessionId: string | undefined;
+  enableExplanations: string | undefined;
+}
+
+/** An InvokeEndpointWithResponseStream request (`accept` comes from `X-Amzn-SageMaker-Accept`). */
+export interface InvokeEndpointStreamRequest extends SageMakerRequestBase {
+  targetVariant: string | undefined;
+  targetContainerHostname: string | undefined;
+  inferenceComponentName: string | undefined;
+  sessionId: string | undefined;
+}
+
+/** An InvokeEndpointAsync request as received (its body is the S3 input, read separately). */
+export interface InvokeEndpointAsyncRequest extends SageMakerRequestBase {
+  /** The generated or given inference id. */
+  inferenceId: string;
+  inputLocation: string;
+  requestTtlSeconds: number | undefined;
+  invocationTimeoutSeconds: number | undefined;
+  s3OutputPathExtension: string | undefined;
+  filename: string | undefined;
+  /** Where the stand-in writes the result. */
+  outputLocation: string;
+  /** Where the stand-in writes a failure. */
+  failureLocation: string;
+}
+
+/** What an InvokeEndpoint handler returns. */
+export interface InvokeEndpointResult {
+  /** Response body: bytes, text, or an object sent as JSON. */
+  body: Uint8Array | string | object;
+  /** Response `Content-Type`; default `application/json`. */
+  contentType?: string;
+  /** `x-Amzn-Invoked-Production-Variant`; default `AllTraffic`. */
+  invokedProductionVariant?: string;
+  customAttributes?: string;
+  newSessionId?: string;
+  closedSessionId?: string;
+}
+
+/** One step of a response stream. */
+export type SageMakerStreamFrame =
+  /** A `PayloadPart` event carrying these bytes (strings are sent as UTF-8). */
+  | { payload: Uint8Array | string }
+  /** A `ModelStreamError` exception frame; the stream ends after it. */
+  | { modelStreamError: { message: string; errorCode?: string } }
+  /** An `InternalStreamFailure` exception frame; the stream ends after it. */
+  | { internalStreamFailure: { message: string } }
+  /** Waits this long before the next frame. */
+  | { delayMs: number }
+  /** Bytes written as they are (e.g. a truncated frame). */
+  | { raw: Uint8Array }
+  /** Drops the connection without ending the response. */
+  | { disconnect: true };
+
+/** What an InvokeEndpointWithResponseStream handler returns: the frames, or frames with headers. */
+export type InvokeEndpointStreamResult =
+  | AsyncIterable<SageMakerStreamFrame>
+  | Iterable<SageMakerStreamFrame>
+  | {
+      frames: AsyncIterable<SageMakerStreamFrame> | Iterable<SageMakerStreamFrame>;
+      /** Sent as `X-Amzn-SageMaker-Content-Type`; default `application/jsonlines`. */
+      contentType?: string;
+      invokedProductionVariant?: string;
+    };
+
+/** What an InvokeEndpointAsync handler returns: the output object, or a failure object. */
+export type InvokeEndpointAsyncResult =
+  | { output: Uint8Array | string | object }
+  | { failure: Uint8Array | string | object };
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Handlers and settings of a SageMaker Runtime stand-in. Missing handlers answer ValidationError. */
+export interface SageMakerRuntimeHandlers {
+  invokeEndpoint?: (
+    request: InvokeEndpointRequest,
+  ) => MaybePromise<InvokeEndpointResult | StandInError>;
+  invokeEndpointWithResponseStream?: (
+    request: InvokeEndpointStreamRequest,
+  ) => MaybePromise<InvokeEndpointStreamResult | StandInError>;
+  /**
+   * Runs in the background after the 202 answer (and after `asyncDelayMs`), with the input
+   * object's bytes. A thrown error becomes the failure object.
+   */
+  invokeEndpointAsync?: (
+    input: Uint8Array,
+    request: InvokeEndpointAsyncRequest,
+  ) => MaybePromise<InvokeEndpointAsyncResult>;
+  /** Runs before the 202 answer; return or throw a {@link StandInError} to fail the call itself. */
+  acceptAsync?: (request: InvokeEndpointAsyncRequest) => MaybePromise<StandInError | undefined>;
+  /** The S3 stand-in that async inputs are read from and results written to. */
+  s3?: S3StandIn;
+  /** Async result prefix, e.g. `s3://bucket/async-out/`. Default `s3://sagemaker-async/output/`. */
+  asyncOutputLocation?: string;
+  /** Async failure prefix. Default `s3://sagemaker-async/failure/`. */
+  asyncFailureLocation?: string;
+  /** Delay before an async request is processed: a number, or per request. Default 0. */
+  asyncDelayMs?: number | ((request: InvokeEndpointAsyncRequest) => number);
+}
+
+/** A running SageMaker Runtime stand-in. */
+export interface SageMakerRuntimeStandIn {
+  /** `http://127.0.0.1:<port>`. */
+  endpoint: string;
+  port: number;
+  /** A ready client with fake credentials and no SDK retries. */
+  client: SageMakerRuntimeClient;
+  /** Every request received, in order. */
+  requests: RecordedSageMakerRequest[];
+  /** Resolves when all background async work has finished; rejects if any of it failed. */
+  asyncSettled(): Promise<void>;
+  /** Builds another client for this stand-in, e.g. with SDK retries enabled. */
+  newClient(config?: { maxAttempts?: number }): SageMakerRuntimeClient;
+  /** Stops the server and destroys the client. */
+  close(): Promise<void>;
+}
+
+const ROUTE = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream|async-invocations)$/;
+
+/**
+ * Starts a SageMaker Runtime stand-in on 127.0.0.1 port 0.
+ *
+ * @example
+ * ```ts
+ * const sm = await startSageMakerRuntime({
+ *   invokeEndpoint: (req) => ({ body: { generated_text: req.json<{ inputs: string }>().inputs } }),
+ * });
+ * const out = await sm.client.send(new InvokeEndpointCommand({ EndpointName: "e", Body: "{}" }));
+ * await sm.close();
+ * ```
+ */
+export async function startSageMakerRuntime(
+  handlers: SageMakerRuntimeHandlers = {},
+): Promise<SageMakerRuntimeStandIn> {
+  const requests: RecordedSageMakerRequest[] = [];
+  const background = new Set<Promise<void>>();
+  const backgroundErrors: unknown[] = [];
+
+  const running = await startServer(async (req, res, requestId) => {
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const match = req.method === "POST" ? ROUTE.exec(path) : null;
+    const body = await readBody(req);
+    if (!match) {
+      sendError(
+        res,
+        standInError({
+          status: 404,
+          type: "UnknownOperationException",
+          message: `No route for ${req.method} ${path}`,
+        }),
+        "Message",
+        requestId,
+      );
+      return;
+    }
+    const endpointName = decodeURIComponent(match[1] as string);
+    const kind = match[2];
+    const headers = plainHeaders(req.headers);
+    const operation: SageMakerOperation =
+      kind === "invocations"
+        ? "InvokeEndpoint"
+        : kind === "invocations-response-stream"
+          ? "InvokeEndpointWithResponseStream"
+          : "InvokeEndpointAsync";
+    requests.push({ operation, endpointName, headers, body });
+    try {
+      if (operation === "InvokeEndpoint") {
+        await serveInvoke(handlers, req, res, requestId, endpointName, body);
+      } else if (operation === "InvokeEndpointWithResponseStream") {
+        await serveStream(handlers, req, res, requestId, endpointName, body);
+      } else {
+        const { job } = await serveAsync(handlers, req, res, requestId, endpointName, body);
+        if (job) {
+          const tracked: Promise<void> = job
+            .catch((err: unknown) => {
+              backgroundErrors.push(err);
+            })
+            .finally(() => background.delete(tracked));
+          background.add(tracked);
+        }
+      }
+    } catch (err) {
+      if (!res.headersSent)
+        sendError(res, asStandInError(err, "InternalFailure"), "Message", requestId);
+      else res.destroy();
+    }
+  });
+
+  const newClient = (config: { maxAttempts?: number } = {}) =>
+    new SageMakerRuntimeClient({
+      region: testRegion,
+      endpoint: running.endpoint,
+      credentials: testCredentials,
+      maxAttempts: config.maxAttempts ?? 1,
+      requestHandler: new NodeHttpHandler(),
+    });
+  const clients: SageMakerRuntimeClient[] = [];
+  const client = newClient();
+  clients.push(client);
+
+  return {
+    endpoint: running.endpoint,
+    port: running.port,
+    client,
+    requests,
+    newClient(config) {
+      const c = newClient(config);
+      clients.push(c);
+      return c;
+    },
+    async asyncSettled() {
+      while (background.size > 0) await Promise.all([...background]);
+      if (backgroundErrors.length > 0) throw backgroundErrors[0];
+    },
+    async close() {
+      await Promise.allSettled([...background]);
+      for (const c of clients) c.destroy();
+      await running.close();
+    },
+  };
+}
+
+function baseRequest(
+  req: IncomingMessage,
+  endpointName: string,
+  body: Uint8Array,
+): SageMakerRequestBase {
+  const text = toUtf8(body);
+  return {
+    endpointName,
+    headers: plainHeaders(req.headers),
+    body,
+    text,
+    json: <T>() => JSON.parse(text) as T,
+    contentType: header(req.headers, "content-type"),
+    accept: header(req.headers, "accept"),
+    customAttributes: header(req.headers, "x-amzn-sagemaker-custom-attributes"),
+    inferenceId: header(req.headers, "x-amzn-sagemaker-inference-id"),
+  };
+}
+
+function noHandler(operation: string, endpointName: string): StandInError {
+  return standInError({
+    status: 400,
+    type: "ValidationError",
+    message: `Endpoint ${endpointName} of account 123456789012 not found (the stand-in has no ${operation} handler).`,
+  });
+}
+
+async function serveInvoke(
+  handlers: SageMakerRuntimeHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  endpointName: string,
+  body: Uint8Array,
+): Promise<void> {
+  const request: InvokeEndpointRequest = {
+    ...baseRequest(req, endpointName, body),
+    targetModel: header(req.headers, "x-amzn-sagemaker-target-model"),
+    targetVariant: header(req.headers, "x-amzn-sagemaker-target-variant"),
+    targetContainerHostname: header(req.headers, "x-amzn-sagemaker-target-container-hostname"),
+    inferenceComponentName: header(req.headers, "x-amzn-sagemaker-inference-component"),
+    sessionId: header(req.headers, "x-amzn-sagemaker-session-id"),
+    enableExplanations: header(req.headers, "x-amzn-sagemaker-enable-explanations"),
+  };
+  const result = handlers.invokeEndpoint
+    ? await handlers.invokeEndpoint(request)
+    : noHandler("invokeEndpoint", endpointName);
+  if (result instanceof StandInError) {
+    sendError(res, result, "Message", requestId);
+    return;
+  }
+  const bytes = toBytes(result.body);
+  const headers: Record<string, string | number> = {
+    "content-type": result.contentType ?? "application/json",
+    "content-length": bytes.byteLength,
+    "x-amzn-invoked-production-variant": result.invokedProductionVariant ?? "AllTraffic",
+    "x-amzn-requestid": requestId,
+  };
+  if (result.customAttributes !== undefined)
+    headers["x-amzn-sagemaker-custom-attributes"] = result.customAttributes;
+  if (result.newSessionId !== undefined)
+    headers["x-amzn-sagemaker-new-session-id"] = result.newSessionId;
+  if (result.closedSessionId !== undefined)
+    headers["x-amzn-sagemaker-closed-session-id"] = result.closedSessionId;
+  res.writeHead(200, headers);
+  res.end(bytes);
+}
+
+function isIterable(
+  value: unknown,
+): value is AsyncIterable<SageMakerStreamFrame> | Iterable<SageMakerStreamFrame> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
+}
+
+async function serveStream(
+  handlers: SageMakerRuntimeHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  endpointName: string,
+  body: Uint8Array,
+): Promise<void> {
+  const request: InvokeEndpointStreamRequest = {
+    ...baseRequest(req, endpointName, body),
+    accept: header(req.headers, "x-amzn-sagemaker-accept"),
+    targetVariant: header(req.headers, "x-amzn-sagemaker-target-variant"),
+    targetContainerHostname: header(req.headers, "x-amzn-sagemaker-target-container-hostname"),
+    inferenceComponentName: header(req.headers, "x-amzn-sagemaker-inference-component"),
+    sessionId: header(req.headers, "x-amzn-sagemaker-session-id"),
+  };
+  const result = handlers.invokeEndpointWithResponseStream
+    ? await handlers.invokeEndpointWithResponseStream(request)
+    : noHandler("invokeEndpointWithResponseStream", endpointName);
+  if (result instanceof StandInError) {
+    sendError(res, result, "Message", requestId);
+    return;
+  }
+  const frames = isIterable(result) ? result : result.frames;
+  const contentType = isIterable(result) ? undefined : result.contentType;
+  const variant = isIterable(result) ? undefined : result.invokedProductionVariant;
+  res.writeHead(200, {
+    "content-type": "application/vnd.amazon.eventstream",
+    "x-amzn-sagemaker-content-type": contentType ?? "application/jsonlines",
+    "x-amzn-invoked-production-variant": variant ?? "AllTraffic",
+    "x-amzn-requestid": requestId,
+  });
+  res.flushHeaders();
+  for await (const frame of frames) {
+    if (res.destroyed) return; // The client went away: stop producing.
+    if ("delayMs" in frame) {
+      if (!(await pause(res, frame.delayMs))) return;
+    } else if ("payload" in frame) {
+      const bytes = toBytes(frame.payload);
+      if (!(await writeChunk(res, eventFrame("PayloadPart", bytes, "application/octet-stream"))))
+        return;
+    } else if ("modelStreamError" in frame) {
+      const members: Record<string, unknown> = { Message: frame.modelStreamError.message };
+      if (frame.modelStreamError.errorCode !== undefined)
+        members.ErrorCode = frame.modelStreamError.errorCode;
+      await writeChunk(res, exceptionFrame("ModelStreamError", members));
+      break;
+    } else if ("internalStreamFailure" in frame) {
+      await writeChunk(
+        res,
+        exceptionFrame("InternalStreamFailure", { Message: frame.internalStreamFailure.message }),
+      );
+      break;
+    } else if ("raw" in frame) {
+      if (!(await writeChunk(res, frame.raw))) return;
+    } else if ("disconnect" in frame) {
+      res.socket?.destroy();
+      return;
+    }
+  }
+  res.end();
+}
+
+function joinLocation(prefix: string, name: string): string {
+  return prefix.endsWith("/") ? `${prefix}${name}` : `${prefix}/${name}`;
+}
+
+async function serveAsync(
+  handlers: SageMakerRuntimeHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  endpointName: string,
+  body: Uint8Array,
+): Promise<{ job: Promise<void> | undefined }> {
+  const base = baseRequest(req, endpointName, body);
+  const inferenceId = base.inferenceId ?? randomUUID();
+  const inputLocation = header(req.headers, "x-amzn-sagemaker-inputlocation");
+  const extension = header(req.headers, "x-amzn-sagemaker-s3outputpathextension");
+  const filename = header(req.headers, "x-amzn-sagemaker-filename");
+  const numberHeader = (name: string) => {
+    const v = header(req.headers, name);
+    return v === undefined ? undefined : Number(v);
+  };
+  let outputPrefix = handlers.asyncOutputLocation ?? "s3://sagemaker-async/output/";
+  if (extension) outputPrefix = joinLocation(outputPrefix, extension);
+  const request: InvokeEndpointAsyncRequest = {
+    ...base,
+    contentType: header(req.headers, "x-amzn-sagemaker-content-type"),
+    accept: header(req.headers, "x-amzn-sagemaker-accept"),
+    inferenceId,
+    inputLocation: inputLocation ?? "",
+    requestTtlSeconds: numberHeader("x-amzn-sagemaker-requestttlseconds"),
+    invocationTimeoutSeconds: numberHeader("x-amzn-sagemaker-invocationtimeoutseconds"),
+    s3OutputPathExtension: extension,
+    filename,
+    outputLocation: joinLocation(outputPrefix, filename ?? `${inferenceId}.out`),
+    failureLocation: joinLocation(
+      handlers.asyncFailureLocation ?? "s3://sagemaker-async/failure/",
+      `${inferenceId}-error.out`,
+    ),
+  };
+  if (!inputLocation) {
+    sendError(
+      res,
+      standInError({ status: 400, type: "ValidationError", message: "InputLocation is required." }),
+      "Message",
+      requestId,
+    );
+    return { job: undefined };
+  }
+  if (!handlers.invokeEndpointAsync) {
+    sendError(res, noHandler("invokeEndpointAsync", endpointName), "Message", requestId);
+    return { job: undefined };
+  }
+  let refusal: StandInError | undefined;
+  try {
+    refusal = await handlers.acceptAsync?.(request);
+  } catch (err) {
+    refusal = asStandInError(err, "InternalFailure");
+  }
+  if (refusal instanceof StandInError) {
+    sendError(res, refusal, "Message", requestId);
+    return { job: undefined };
+  }
+  const answer = JSON.stringify({ InferenceId: inferenceId });
+  res.writeHead(202, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(answer),
+    "x-amzn-sagemaker-outputlocation": request.outputLocation,
+    "x-amzn-sagemaker-failurelocation": request.failureLocation,
+    "x-amzn-requestid": requestId,
+  });
+  res.end(answer);
+
+  const s3 = handlers.s3;
+  const process = handlers.invokeEndpointAsync;
+  if (!s3) return { job: undefined }; // Without S3 the call is accepted but nothing is ever written.
+  const job = (async () => {
+    const delay =
+      typeof handlers.asyncDelayMs === "function"
+        ? handlers.asyncDelayMs(request)
+        : (handlers.asyncDelayMs ?? 0);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    let result: InvokeEndpointAsyncResult;
+    try {
+      const { bucket, key } = parseS3Uri(request.inputLocation);
+      const input = await s3.getObject(bucket, key);
+      result = await process(input, request);
+    } catch (err) {
+      // The real service reports an unreadable input or a container error in the failure object.
+      result = { failure: err instanceof Error ? err.message : String(err) };
+    }
+    if ("output" in result) {
+      const { bucket, key } = parseS3Uri(request.outputLocation);
+      await s3.putObject(bucket, key, toBytes(result.output), request.accept ?? "application/json");
+    } else {
+      const { bucket, key } = parseS3Uri(request.failureLocation);
+      await s3.putObject(bucket, key, toBytes(result.failure), "text/plain");
+    }
+  })();
+  return { job };
+}
