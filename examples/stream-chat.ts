@@ -10,8 +10,8 @@
  * awkward chunks (split mid-line and mid-character), so you can see the decoder put it together.
  */
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { SageMakerChatModel } from "../src/models/index.js";
 import type { SageMakerPayloadFormat } from "../src/models/index.js";
+import { SageMakerChatModel } from "../src/models/index.js";
 import { type SageMakerStreamFrame, startSageMakerRuntime } from "../test/emulators/index.js";
 
 const question = process.argv.slice(2).join(" ") || "Why do streaming clients need a line buffer?";
@@ -30,7 +30,9 @@ function* tgiFrames(): Generator<SageMakerStreamFrame> {
       index: i,
       token: { id: i, text, logprob: -0.2, special: false },
       generated_text: last ? ANSWER : null,
-      details: last ? { finish_reason: "length", generated_tokens: words.length, seed: null } : null,
+      details: last
+        ? { finish_reason: "length", generated_tokens: words.length, seed: null }
+        : null,
     })}\n\n`;
   });
   const bytes = new TextEncoder().encode(events.join(""));
@@ -45,7 +47,10 @@ async function main(): Promise<void> {
   const standIn = endpointName
     ? undefined
     : await startSageMakerRuntime({
-        invokeEndpointWithResponseStream: () => ({ frames: tgiFrames(), contentType: "text/event-stream" }),
+        invokeEndpointWithResponseStream: () => ({
+          frames: tgiFrames(),
+          contentType: "text/event-stream",
+        }),
       });
 
   const model = new SageMakerChatModel({
@@ -71,9 +76,12 @@ async function main(): Promise<void> {
     const latency = stream.latency;
     if (latency) {
       const ms = (n: number | undefined) => (n === undefined ? "n/a" : `${n.toFixed(1)} ms`);
-      const rate = (n: number | undefined) => (n === undefined ? "n/a" : `${n.toFixed(1)} tokens/s`);
+      const rate = (n: number | undefined) =>
+        n === undefined ? "n/a" : `${n.toFixed(1)} tokens/s`;
       console.log(`latency:     TTFT ${ms(latency.ttftMs)}, end to end ${ms(latency.e2eMs)}`);
-      console.log(`throughput:  ${rate(latency.otps)} after the first token, ${rate(latency.e2eOtps)} end to end`);
+      console.log(
+        `throughput:  ${rate(latency.otps)} after the first token, ${rate(latency.e2eOtps)} end to end`,
+      );
     }
   } finally {
     await standIn?.close();

@@ -42,7 +42,9 @@ function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n)) {
-    throw new ValidationError(`${flag} takes a number; got "${value}".`, [{ path: flag, message: "not a number" }]);
+    throw new ValidationError(`${flag} takes a number; got "${value}".`, [
+      { path: flag, message: "not a number" },
+    ]);
   }
   return n;
 }
@@ -55,10 +57,14 @@ function modelFrom(values: Record<string, string | boolean | undefined>): ChatMo
   const chosen = ["bedrock", "sagemaker", "openai"].filter((k) => typeof values[k] === "string");
   if (chosen.length !== 1) {
     throw new ValidationError("Choose exactly one of --bedrock, --sagemaker or --openai.", [
-      { path: "model", message: chosen.length === 0 ? "missing" : `conflicting: ${chosen.join(", ")}` },
+      {
+        path: "model",
+        message: chosen.length === 0 ? "missing" : `conflicting: ${chosen.join(", ")}`,
+      },
     ]);
   }
-  if (typeof values.bedrock === "string") return new BedrockChatModel({ modelId: values.bedrock, ...aws });
+  if (typeof values.bedrock === "string")
+    return new BedrockChatModel({ modelId: values.bedrock, ...aws });
   if (typeof values.sagemaker === "string") {
     return new SageMakerChatModel({
       endpointName: values.sagemaker,
@@ -95,9 +101,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
   const model = modelFrom(values);
-  const prompt = positionals.length > 0 ? positionals.join(" ") : (await readStdin(io.stdin)).trim();
+  const prompt =
+    positionals.length > 0 ? positionals.join(" ") : (await readStdin(io.stdin)).trim();
   if (prompt === "") {
-    throw new ValidationError("Give a prompt as arguments or on stdin.", [{ path: "prompt", message: "empty" }]);
+    throw new ValidationError("Give a prompt as arguments or on stdin.", [
+      { path: "prompt", message: "empty" },
+    ]);
   }
   const request: ChatRequest = { messages: [{ role: "user", content: prompt }] };
   if (values.system !== undefined) request.system = values.system;

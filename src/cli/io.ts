@@ -21,6 +21,7 @@ export interface CliCommand {
 export async function readStdin(stdin: CliIo["stdin"]): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of stdin) text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+  for await (const chunk of stdin)
+    text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
 }

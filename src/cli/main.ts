@@ -12,7 +12,9 @@ const COMMANDS: Record<string, CliCommand> = { chat: chatCommand };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  );
   return `fmops ${VERSION}: run foundation models on AWS\n\nUsage: fmops <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "fmops <command> --help" for a command's options.\n`;
 }
 

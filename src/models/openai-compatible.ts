@@ -144,35 +144,24 @@ export class OpenAICompatibleChatModel implements ChatModel {
     const body = this.#body(validateChatRequest(request), true);
     const { idleTimeoutMs } = this.#options;
     return new TokenStream(
-      async (deadlineSignal) => {
-        // The connection gets its own controller so that the stream can close it whenever it
-        // ends early (idle timeout, break, error), not only when the deadline fires: a pending
-        // read cannot be interrupted by return() alone.
-        const connection = new AbortController();
-        const release = () => connection.abort(deadlineSignal.reason);
-        deadlineSignal.addEventListener("abort", release, { once: true });
-        const signal = connection.signal;
-        try {
-          const response = await this.#post(body, signal, "text/event-stream");
-          const contentType = response.headers.get("content-type");
-          if (contentType !== null && /\bjson\b/i.test(contentType)) {
-            // Some servers ignore `stream: true` for some models and answer with one JSON object.
-            const text = await this.#readText(response, signal);
-            const answer = this.#parseCompletion(this.#parseJson(text, contentType));
-            return eventsOf(answer);
-          }
-          if (response.body === null) {
-            throw new FmopsError(
-              "UNEXPECTED_RESPONSE",
-              `${this.#url} answered ${response.status} without a body to stream.`,
-            );
-          }
-          const lines = new LineIterator(readBody(response.body), { idleTimeoutMs, signal });
-          return closingOnEnd(decodeOpenAi(parseSse(lines)), () => connection.abort());
-        } catch (err) {
-          connection.abort();
-          throw err;
+      // TokenStream aborts `signal` whenever the stream ends early (break, idle timeout, an
+      // error), which cancels the fetch and frees its connection.
+      async (signal) => {
+        const response = await this.#post(body, signal, "text/event-stream");
+        const contentType = response.headers.get("content-type");
+        if (contentType !== null && /\bjson\b/i.test(contentType)) {
+          // Some servers ignore `stream: true` for some models and answer with one JSON object.
+          const text = await this.#readText(response, signal);
+          return eventsOf(this.#parseCompletion(this.#parseJson(text, contentType)));
         }
+        if (response.body === null) {
+          throw new FmopsError(
+            "UNEXPECTED_RESPONSE",
+            `${this.#url} answered ${response.status} without a body to stream.`,
+          );
+        }
+        const lines = new LineIterator(readBody(response.body), { idleTimeoutMs, signal });
+        return decodeOpenAi(parseSse(lines));
       },
       {
         signal: options.signal,
@@ -342,37 +331,6 @@ async function* eventsOf(answer: Omit<ChatResponse, "latency">): AsyncGenerator<
   if (answer.text !== "") yield { type: "text", text: answer.text };
   if (answer.usage !== undefined) yield { type: "usage", usage: answer.usage };
   if (answer.stopReason !== undefined) yield { type: "stop", reason: answer.stopReason };
-}
-
-/**
- * Wraps `source` so that `onEnd` runs as soon as iteration ends for any reason: the last item,
- * an error, or the consumer's `return()`. Unlike an async generator's `finally`, `return()` here
- * runs at once even while a `next()` is still pending, which is what frees a stalled connection.
- */
-function closingOnEnd<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      const iterator = source[Symbol.asyncIterator]();
-      return {
-        next: () =>
-          iterator.next().then(
-            (result) => {
-              if (result.done) onEnd();
-              return result;
-            },
-            (error: unknown) => {
-              onEnd();
-              throw error;
-            },
-          ),
-        return: (value?: unknown) => {
-          onEnd();
-          void Promise.resolve(iterator.return?.()).catch(() => {});
-          return Promise.resolve({ done: true, value } as IteratorResult<T>);
-        },
-      };
-    },
-  };
 }
 
 /**

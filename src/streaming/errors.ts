@@ -30,3 +30,22 @@ export class InternalStreamFailure extends FmopsError {
     super("STREAM_INTERNAL_FAILURE", message, { retryable: true, ...options });
   }
 }
+
+/**
+ * A line (or server-sent event) of a model's response stream could not be decoded: it is not
+ * JSON, or not a shape the chosen format knows. Code: `STREAM_DECODE_ERROR`. Carries the offending
+ * text (redacted, at most 200 characters) and its position, so the cause can be found in logs.
+ * Decoders take `onMalformed: "skip"` to drop such lines instead.
+ */
+export class StreamDecodeError extends FmopsError {
+  /** The offending line or event data, redacted and cut to 200 characters. */
+  readonly line: string;
+  /** Zero-based position of the line (LMI) or event (TGI, OpenAI) in the stream. */
+  readonly index: number;
+
+  constructor(message: string, line: string, index: number, options: FmopsErrorOptions = {}) {
+    super("STREAM_DECODE_ERROR", message, { retryable: false, ...options });
+    this.line = line;
+    this.index = index;
+  }
+}

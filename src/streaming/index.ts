@@ -5,7 +5,18 @@
  * @packageDocumentation
  */
 
-export { InternalStreamFailure, ModelStreamError } from "./errors.js";
+export { BedrockModelStreamError, converseStreamError, decodeConverseStream } from "./bedrock.js";
+export type { SageMakerStreamEvent, StreamChunk } from "./chunks.js";
+export type { DecoderOptions } from "./decode-common.js";
+export {
+  type DecodeResponseStreamOptions,
+  type DetectedStreamFormat,
+  decodeResponseStream,
+  detectStreamFormat,
+  STREAM_FORMATS,
+  type StreamFormat,
+} from "./decoders.js";
+export { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
 export type {
   ServiceLatencyEvent,
   StopEvent,
@@ -14,4 +25,14 @@ export type {
   UsageEvent,
 } from "./events.js";
 export { type BoundedIterableOptions, boundedIterable } from "./idle-timeout.js";
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_LINE_BYTES,
+  LineIterator,
+  type LineIteratorOptions,
+} from "./line-iterator.js";
+export { decodeLmi, LmiDecoder } from "./lmi.js";
+export { decodeOpenAi, OpenAiDecoder } from "./openai.js";
+export { parseSse, type SseEvent, SseParser } from "./sse.js";
+export { decodeTgi, TgiDecoder } from "./tgi.js";
 export { type StreamOpener, TokenStream, type TokenStreamOptions } from "./token-stream.js";

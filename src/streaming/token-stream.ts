@@ -3,9 +3,12 @@
  *
  * @module
  */
+
+import { z } from "zod";
 import type { ChatLatency, ChatResponse, TokenUsage } from "../core/chat.js";
-import { FmopsError } from "../core/errors.js";
-import { Deadline, type WaitOptions } from "../core/wait.js";
+import { FmopsError, ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { Deadline, MAX_TIMER_MS, type WaitOptions } from "../core/wait.js";
 import type { StreamEvent } from "./events.js";
 import { boundedIterable } from "./idle-timeout.js";
 
@@ -24,6 +27,15 @@ export interface TokenStreamOptions extends WaitOptions {
   now?: () => number;
 }
 
+const optionsSchema = z
+  .object({
+    signal: z.instanceof(AbortSignal).optional(),
+    timeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+    idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+    now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+  })
+  .strict();
+
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
@@ -39,7 +51,8 @@ const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
  * ```ts
  * const stream = model.stream({ messages: [{ role: "user", content: "Hello" }] });
  * for await (const delta of stream) process.stdout.write(delta);
- * console.log(stream.usage, stream.latency); // { outputTokens: 12 } { ttftMs: 180, e2eMs: 950, otps: 14.2 }
+ * console.log(stream.usage, stream.latency);
+ * // { outputTokens: 12 } { ttftMs: 180, e2eMs: 950, otps: 14.3, e2eOtps: 12.6 }
  * ```
  */
 export class TokenStream implements AsyncIterable<string> {
@@ -55,8 +68,13 @@ export class TokenStream implements AsyncIterable<string> {
   #settle!: { resolve: (r: ChatResponse) => void; reject: (e: unknown) => void };
 
   constructor(open: StreamOpener, options: TokenStreamOptions = {}) {
+    if (typeof open !== "function") {
+      throw new ValidationError("TokenStream needs a function that opens the stream.", [
+        { path: "open", message: "must be a function" },
+      ]);
+    }
     this.#open = open;
-    this.#options = options;
+    this.#options = parseOptions(optionsSchema, options, "TokenStream options");
     this.#now = options.now ?? (() => performance.now());
     this.#done = new Promise<ChatResponse>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -70,7 +88,11 @@ export class TokenStream implements AsyncIterable<string> {
     return this.#usage;
   }
 
-  /** TTFT, end-to-end latency and output tokens per second, once the stream has ended. */
+  /**
+   * Once the stream has ended: `ttftMs` (request to first non-empty delta), `e2eMs`, `otps`
+   * (output tokens per second after the first token: `(n - 1) / (last - first)`), `e2eOtps`
+   * (output tokens per second over the whole request: `n / e2e`) and `serviceMs` when reported.
+   */
   get latency(): ChatLatency | undefined {
     return this.#latency;
   }
@@ -115,8 +137,12 @@ export class TokenStream implements AsyncIterable<string> {
     let countedTokens = 0;
     let serviceMs: number | undefined;
     let completed = false;
+    // The opener gets its own signal so that ending early (break, idle timeout, a decode error)
+    // aborts the request and frees its socket: a pending read cannot be interrupted otherwise.
+    const connection = new AbortController();
     try {
-      const events = boundedIterable(await this.#open(deadline.signal), {
+      const source = await this.#open(AbortSignal.any([deadline.signal, connection.signal]));
+      const events = boundedIterable(source, {
         idleTimeoutMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
         signal: deadline.signal,
         what: "the model's next token",
@@ -149,6 +175,8 @@ export class TokenStream implements AsyncIterable<string> {
       throw error;
     } finally {
       deadline.dispose();
+      if (!completed)
+        connection.abort(new FmopsError("STREAM_CANCELLED", "The stream ended early."));
       if (completed) {
         const endedAt = this.#now();
         const outputTokens = this.#usage?.outputTokens ?? countedTokens;
@@ -198,6 +226,9 @@ function latencyOf(
     const decodeSeconds = (times.lastTokenAt - times.firstTokenAt) / 1000;
     // OTPS is the inverse of the time per output token after the first: (n - 1) / (t_last - t_first).
     if (outputTokens > 1 && decodeSeconds > 0) latency.otps = (outputTokens - 1) / decodeSeconds;
+    // End to end: every output token over the whole wait, first-token latency included.
+    const e2eSeconds = latency.e2eMs / 1000;
+    if (outputTokens > 0 && e2eSeconds > 0) latency.e2eOtps = outputTokens / e2eSeconds;
   }
   if (serviceMs !== undefined) latency.serviceMs = serviceMs;
   return latency;

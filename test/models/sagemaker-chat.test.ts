@@ -29,7 +29,9 @@ function tgiEvents(tokens: string[], options: { finished?: boolean } = {}): Sage
     index: id,
     token: { id, text, logprob: -0.1, special },
     generated_text: last ? tokens.join("") : null,
-    details: last ? { finish_reason: "eos_token", generated_tokens: tokens.length + 1, seed: null } : null,
+    details: last
+      ? { finish_reason: "eos_token", generated_tokens: tokens.length + 1, seed: null }
+      : null,
   });
   const events = tokens.map((text, i) => event(i, text, false, false));
   if (options.finished !== false) events.push(event(tokens.length, "</s>", true, true));
@@ -41,7 +43,14 @@ describe("SageMakerChatModel.generate", () => {
     const sm = await start({
       invokeEndpoint: (req) => {
         expect(req.contentType).toBe("application/json");
-        return { body: [{ generated_text: "Hi there", details: { finish_reason: "length", generated_tokens: 2 } }] };
+        return {
+          body: [
+            {
+              generated_text: "Hi there",
+              details: { finish_reason: "length", generated_tokens: 2 },
+            },
+          ],
+        };
       },
     });
     const model = new SageMakerChatModel({
@@ -88,20 +97,29 @@ describe("SageMakerChatModel.generate", () => {
           status: 424,
           type: "ModelError",
           message: "Received server error (500) from primary",
-          extra: { OriginalStatusCode: 500, LogStreamArn: "arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker/x" },
+          extra: {
+            OriginalStatusCode: 500,
+            LogStreamArn: "arn:aws:logs:us-east-1:1:log-group:/aws/sagemaker/x",
+          },
         }),
     });
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "lmi" });
     const error = await model.generate(hello).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsServiceError);
-    expect(error).toMatchObject({ code: "AWS_MODEL_ERROR", httpStatus: 424, operation: "InvokeEndpoint", retryable: false });
+    expect(error).toMatchObject({
+      code: "AWS_MODEL_ERROR",
+      httpStatus: 424,
+      operation: "InvokeEndpoint",
+      retryable: false,
+    });
     expect((error as AwsServiceError).requestId).toBeTruthy();
     expect((error as Error).message).toContain("CloudWatch logs");
   });
 
   it("turns access denied into PERMISSION_DENIED naming sagemaker:InvokeEndpoint", async () => {
     const sm = await start({
-      invokeEndpoint: () => standInError({ status: 403, type: "AccessDeniedException", message: "not authorized" }),
+      invokeEndpoint: () =>
+        standInError({ status: 403, type: "AccessDeniedException", message: "not authorized" }),
     });
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "tgi" });
     const error = await model.generate(hello).catch((e: unknown) => e);
@@ -110,7 +128,9 @@ describe("SageMakerChatModel.generate", () => {
   });
 
   it("reports a non-JSON answer as UNEXPECTED_RESPONSE", async () => {
-    const sm = await start({ invokeEndpoint: () => ({ body: "<html>oops</html>", contentType: "text/html" }) });
+    const sm = await start({
+      invokeEndpoint: () => ({ body: "<html>oops</html>", contentType: "text/html" }),
+    });
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "tgi" });
     await expect(model.generate(hello)).rejects.toMatchObject({ code: "UNEXPECTED_RESPONSE" });
   });
@@ -122,7 +142,12 @@ describe("SageMakerChatModel.generate", () => {
         return { body: [{ generated_text: "late" }] };
       },
     });
-    const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "tgi", timeoutMs: 50 });
+    const model = new SageMakerChatModel({
+      client: sm.client,
+      endpointName: "ep",
+      format: "tgi",
+      timeoutMs: 50,
+    });
     await expect(model.generate(hello)).rejects.toMatchObject({ code: "TIMEOUT" });
   });
 
@@ -136,7 +161,9 @@ describe("SageMakerChatModel.generate", () => {
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "tgi" });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    await expect(model.generate(hello, { signal: controller.signal })).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(model.generate(hello, { signal: controller.signal })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
   });
 });
 
@@ -160,11 +187,15 @@ describe("SageMakerChatModel.stream", () => {
   });
 
   it("reassembles LMI JSON lines split at arbitrary byte positions, including inside a character", async () => {
-    const lines = ["Grüß", " dich", " 🌍"].map((text, i) => JSON.stringify({ token: { id: i, text, log_prob: -1 } }));
+    const lines = ["Grüß", " dich", " 🌍"].map((text, i) =>
+      JSON.stringify({ token: { id: i, text, log_prob: -1 } }),
+    );
     const bytes = new TextEncoder().encode(`${lines.join("\n")}\n`);
     const frames: SageMakerStreamFrame[] = [];
     for (let at = 0; at < bytes.length; at += 5) frames.push({ payload: bytes.slice(at, at + 5) });
-    const sm = await start({ invokeEndpointWithResponseStream: () => ({ frames, contentType: "application/jsonlines" }) });
+    const sm = await start({
+      invokeEndpointWithResponseStream: () => ({ frames, contentType: "application/jsonlines" }),
+    });
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "lmi", format: "lmi" });
     expect(await model.stream(hello).text()).toBe("Grüß dich 🌍");
   });
@@ -174,7 +205,12 @@ describe("SageMakerChatModel.stream", () => {
       invokeEndpointWithResponseStream: () => ({
         frames: [
           ...tgiEvents(["partial"], { finished: false }),
-          { modelStreamError: { message: "CUDA out of memory", errorCode: "ModelInvocationTimeExceeded" } },
+          {
+            modelStreamError: {
+              message: "CUDA out of memory",
+              errorCode: "ModelInvocationTimeExceeded",
+            },
+          },
         ],
         contentType: "text/event-stream",
       }),
@@ -186,7 +222,10 @@ describe("SageMakerChatModel.stream", () => {
     })().catch((e: unknown) => e);
     expect(seen).toEqual(["partial"]);
     expect(error).toBeInstanceOf(ModelStreamError);
-    expect(error).toMatchObject({ code: "STREAM_MODEL_ERROR", errorCode: "ModelInvocationTimeExceeded" });
+    expect(error).toMatchObject({
+      code: "STREAM_MODEL_ERROR",
+      errorCode: "ModelInvocationTimeExceeded",
+    });
   });
 
   it("ends with STREAM_IDLE_TIMEOUT when the endpoint goes quiet", async () => {
@@ -196,12 +235,18 @@ describe("SageMakerChatModel.stream", () => {
         contentType: "text/event-stream",
       }),
     });
-    const model = new SageMakerChatModel({ client: sm.client, endpointName: "tgi", format: "tgi", idleTimeoutMs: 100 });
+    const model = new SageMakerChatModel({
+      client: sm.client,
+      endpointName: "tgi",
+      format: "tgi",
+      idleTimeoutMs: 100,
+    });
     await expect(model.stream(hello).text()).rejects.toMatchObject({ code: "STREAM_IDLE_TIMEOUT" });
   });
 
   it("streams OpenAI-compatible events with usage", async () => {
-    const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
     const sm = await start({
       invokeEndpointWithResponseStream: () => ({
         frames: [
@@ -213,7 +258,11 @@ describe("SageMakerChatModel.stream", () => {
         contentType: "text/event-stream",
       }),
     });
-    const model = new SageMakerChatModel({ client: sm.client, endpointName: "oai", format: "openai" });
+    const model = new SageMakerChatModel({
+      client: sm.client,
+      endpointName: "oai",
+      format: "openai",
+    });
     const response = await model.stream(hello).response();
     expect(response.text).toBe("Bonjour");
     expect(response.usage).toMatchObject({ inputTokens: 4, outputTokens: 2 });
@@ -221,7 +270,11 @@ describe("SageMakerChatModel.stream", () => {
   });
 
   it("refuses to stream formats and endpoints that cannot", () => {
-    const t2t = new SageMakerChatModel({ client: { send: async () => ({}) } as never, endpointName: "ep", format: "jumpstart-text2text" });
+    const t2t = new SageMakerChatModel({
+      client: { send: async () => ({}) } as never,
+      endpointName: "ep",
+      format: "jumpstart-text2text",
+    });
     expect(() => t2t.stream(hello)).toThrow(ValidationError);
     const mme = new SageMakerChatModel({
       client: { send: async () => ({}) } as never,
@@ -254,18 +307,29 @@ describe("streamEndpoint", () => {
 
 describe("SageMakerChatModel options", () => {
   it("names the offending fields", () => {
-    expect(() => new SageMakerChatModel({ endpointName: "bad name!", format: "tgi" })).toThrow(/endpointName/);
-    expect(() => new SageMakerChatModel({ endpointName: "ep", format: "gguf" as never })).toThrow(/format/);
-    expect(() => new SageMakerChatModel({ endpointName: "ep", format: "tgi", chatTemplate: "alpaca" as never })).toThrow(
-      /chatTemplate/,
+    expect(() => new SageMakerChatModel({ endpointName: "bad name!", format: "tgi" })).toThrow(
+      /endpointName/,
     );
+    expect(() => new SageMakerChatModel({ endpointName: "ep", format: "gguf" as never })).toThrow(
+      /format/,
+    );
+    expect(
+      () =>
+        new SageMakerChatModel({
+          endpointName: "ep",
+          format: "tgi",
+          chatTemplate: "alpaca" as never,
+        }),
+    ).toThrow(/chatTemplate/);
   });
 
   it("validates requests before any network call", async () => {
     const sm = await start({});
     const model = new SageMakerChatModel({ client: sm.client, endpointName: "ep", format: "tgi" });
     await expect(model.generate({ messages: [] })).rejects.toBeInstanceOf(ValidationError);
-    expect(() => model.stream({ messages: [{ role: "system" as never, content: "x" }] })).toThrow(/messages\.0\.role/);
+    expect(() => model.stream({ messages: [{ role: "system" as never, content: "x" }] })).toThrow(
+      /messages\.0\.role/,
+    );
     expect(sm.requests).toHaveLength(0);
   });
 });

@@ -36,7 +36,10 @@ describe("SageMaker payload codecs", () => {
   });
 
   it("sends greedy decoding without temperature when temperature is 0, and names LMI's stop field", () => {
-    const body = payloadCodec("lmi").body({ ...request, temperature: 0 }, context(false)) as Record<string, never>;
+    const body = payloadCodec("lmi").body({ ...request, temperature: 0 }, context(false)) as Record<
+      string,
+      never
+    >;
     expect(body.parameters).toEqual({
       max_new_tokens: 64,
       top_p: 0.9,
@@ -53,14 +56,17 @@ describe("SageMaker payload codecs", () => {
       { generated_text: "Hello!", details: { finish_reason: "eos_token", generated_tokens: 3 } },
     ]);
     expect(tgi).toEqual({ text: "Hello!", stopReason: "eos_token", usage: { outputTokens: 3 } });
-    const lmi = payloadCodec("lmi").parse({ generated_text: "Hey", details: { "finish reason": "length", generated_tokens: 8 } });
+    const lmi = payloadCodec("lmi").parse({
+      generated_text: "Hey",
+      details: { "finish reason": "length", generated_tokens: 8 },
+    });
     expect(lmi).toEqual({ text: "Hey", stopReason: "length", usage: { outputTokens: 8 } });
   });
 
   it("turns LMI's finish_reason error into a MODEL_ERROR", () => {
-    expect(() => payloadCodec("lmi").parse({ generated_text: "", details: { finish_reason: "error" } })).toThrow(
-      expect.objectContaining({ code: "MODEL_ERROR" }),
-    );
+    expect(() =>
+      payloadCodec("lmi").parse({ generated_text: "", details: { finish_reason: "error" } }),
+    ).toThrow(expect.objectContaining({ code: "MODEL_ERROR" }));
   });
 
   it("builds and parses OpenAI chat completions", () => {
@@ -82,13 +88,22 @@ describe("SageMaker payload codecs", () => {
         choices: [{ message: { role: "assistant", content: "Hello" }, finish_reason: "stop" }],
         usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
       }),
-    ).toEqual({ text: "Hello", stopReason: "stop", usage: { inputTokens: 9, outputTokens: 2, totalTokens: 11 } });
+    ).toEqual({
+      text: "Hello",
+      stopReason: "stop",
+      usage: { inputTokens: 9, outputTokens: 2, totalTokens: 11 },
+    });
   });
 
   it("builds JumpStart text2text bodies and cannot stream", () => {
     const codec = payloadCodec("jumpstart-text2text");
     expect(codec.streamFormat).toBeUndefined();
-    expect(codec.body({ messages: [{ role: "user", content: "Translate" }], maxTokens: 20 }, context(false))).toEqual({
+    expect(
+      codec.body(
+        { messages: [{ role: "user", content: "Translate" }], maxTokens: 20 },
+        context(false),
+      ),
+    ).toEqual({
       text_inputs: "User: Translate\n\nAssistant:",
       max_length: 20,
     });

@@ -14,13 +14,22 @@ for (const subpath of subpaths) {
   const esm = await import(specifier);
   const cjs = require(specifier);
   assert.ok(Object.keys(esm).length > 0, `${specifier} (ESM) exports nothing`);
-  assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).filter((k) => k !== "default").sort(), `${specifier}: ESM and CJS export different names`);
+  assert.deepEqual(
+    Object.keys(cjs).sort(),
+    Object.keys(esm)
+      .filter((k) => k !== "default")
+      .sort(),
+    `${specifier}: ESM and CJS export different names`,
+  );
 }
 
 // One class identity across subpaths: an error thrown by fmops/models is a fmops/core FmopsError.
 for (const load of [(s) => import(s), async (s) => require(s)]) {
   const core = await load("fmops/core");
   const models = await load("fmops/models");
-  assert.throws(() => models.validateChatRequest({ messages: [] }), (err) => err instanceof core.ValidationError);
+  assert.throws(
+    () => models.validateChatRequest({ messages: [] }),
+    (err) => err instanceof core.ValidationError,
+  );
 }
 console.log(`package smoke: ${subpaths.length} entry points load through ESM and CommonJS`);

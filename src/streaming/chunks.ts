@@ -1,0 +1,122 @@
+/**
+ * What a response-stream source may yield, and how each item becomes bytes or a typed error.
+ *
+ * @module
+ */
+import type { ResponseStream } from "@aws-sdk/client-sagemaker-runtime";
+import { isRetryableAwsError } from "../core/aws.js";
+import { FmopsError, redact } from "../core/errors.js";
+import { InternalStreamFailure, ModelStreamError } from "./errors.js";
+
+/**
+ * A SageMaker `InvokeEndpointWithResponseStream` event as a plain object. (The AWS SDK types the
+ * error members as its exception classes, and in practice throws them; both are accepted.)
+ */
+export type SageMakerStreamEvent =
+  | { PayloadPart: { Bytes?: Uint8Array | undefined } }
+  | { ModelStreamError: { Message?: string | undefined; ErrorCode?: string | undefined } }
+  | { InternalStreamFailure: { Message?: string | undefined } };
+
+/**
+ * One item of a response stream: raw bytes (a `fetch` body, a Node stream) or a SageMaker
+ * `InvokeEndpointWithResponseStream` event (`{ PayloadPart: { Bytes } }`,
+ * `{ ModelStreamError: { Message, ErrorCode } }`, `{ InternalStreamFailure: { Message } }`),
+ * as the SDK's `ResponseStream` type or as a plain object.
+ */
+export type StreamChunk = Uint8Array | ResponseStream | SageMakerStreamEvent;
+
+const EMPTY = new Uint8Array(0);
+
+interface EventShape {
+  PayloadPart?: { Bytes?: unknown } | undefined;
+  ModelStreamError?: { Message?: unknown; message?: unknown; ErrorCode?: unknown } | undefined;
+  InternalStreamFailure?: { Message?: unknown; message?: unknown } | undefined;
+  $unknown?: unknown;
+}
+
+/**
+ * The bytes an item carries. Error events throw {@link ModelStreamError} or
+ * {@link InternalStreamFailure}; anything else throws `STREAM_UNKNOWN_EVENT`, because silently
+ * skipping an event could silently drop part of the answer.
+ */
+export function bytesOf(item: unknown): Uint8Array {
+  if (item instanceof Uint8Array) return item;
+  if (typeof item === "object" && item !== null) {
+    const event = item as EventShape;
+    if (event.PayloadPart !== undefined) {
+      const bytes = event.PayloadPart?.Bytes;
+      if (bytes === undefined) return EMPTY;
+      if (bytes instanceof Uint8Array) return bytes;
+    } else if (event.ModelStreamError !== undefined) {
+      const { Message, message, ErrorCode } = event.ModelStreamError ?? {};
+      throw modelStreamError(stringOr(Message) ?? stringOr(message), stringOr(ErrorCode));
+    } else if (event.InternalStreamFailure !== undefined) {
+      const { Message, message } = event.InternalStreamFailure ?? {};
+      throw internalStreamFailure(stringOr(Message) ?? stringOr(message));
+    }
+  }
+  throw new FmopsError(
+    "STREAM_UNKNOWN_EVENT",
+    `The response stream yielded an item that is neither bytes nor a known SageMaker event: ${describe(item)}. Pass the response's Body (or Uint8Array chunks); update fmops if SageMaker added an event type.`,
+  );
+}
+
+/**
+ * Turns what a source threw into an {@link FmopsError}. The AWS SDK throws a stream's exception
+ * events (`ModelStreamError`, `InternalStreamFailure`) as errors of those names rather than
+ * yielding them, so both paths end in the same typed errors.
+ */
+export function sourceError(err: unknown): FmopsError {
+  if (err instanceof FmopsError) return err;
+  const e = (err ?? {}) as { name?: unknown; message?: unknown; ErrorCode?: unknown };
+  if (e.name === "ModelStreamError") {
+    return modelStreamError(stringOr(e.message), stringOr(e.ErrorCode), err);
+  }
+  if (e.name === "InternalStreamFailure") return internalStreamFailure(stringOr(e.message), err);
+  const name = typeof e.name === "string" && e.name !== "Error" ? `${e.name}: ` : "";
+  return new FmopsError(
+    "STREAM_READ_FAILED",
+    `Reading the response stream failed: ${name}${redact(stringOr(e.message) ?? String(err))}. The connection may have dropped; send the request again.`,
+    { cause: err, retryable: isRetryableAwsError(err) || e.name === "TypeError" },
+  );
+}
+
+const HINTS: Record<string, string> = {
+  ModelInvocationTimeExceeded:
+    " The container did not finish within SageMaker's time limit; ask for fewer tokens or raise the endpoint's invocation timeout.",
+  StreamBroken:
+    " The connection between SageMaker and the model container was reset; send the request again.",
+};
+
+function modelStreamError(
+  message: string | undefined,
+  code: string | undefined,
+  cause?: unknown,
+): ModelStreamError {
+  const text = `The model's response stream failed${code ? ` with ${code}` : ""}: ${redact(message ?? "no message")}.${(code && HINTS[code]) ?? " See the model container's logs."}`;
+  return new ModelStreamError(text, code, { cause, retryable: code === "StreamBroken" });
+}
+
+function internalStreamFailure(
+  message: string | undefined,
+  cause?: unknown,
+): InternalStreamFailure {
+  return new InternalStreamFailure(
+    `SageMaker failed while streaming the response: ${redact(message ?? "no message")}. Send the request again.`,
+    { cause },
+  );
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function describe(item: unknown): string {
+  if (typeof item !== "object" || item === null) return typeof item;
+  const unknown = (item as EventShape).$unknown;
+  if (Array.isArray(unknown) && typeof unknown[0] === "string") {
+    return `unknown event "${redact(unknown[0], 60)}"`;
+  }
+  const keys = Object.keys(item).slice(0, 5).join(", ");
+  return `an object with keys [${redact(keys, 100)}]`;
+}
