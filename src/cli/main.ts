@@ -7,8 +7,9 @@ import { isFmopsError } from "../core/errors.js";
 import { VERSION } from "../version.js";
 import { chatCommand } from "./chat.js";
 import type { CliCommand, CliIo } from "./io.js";
+import { promptsCommand } from "./prompts.js";
 
-const COMMANDS: Record<string, CliCommand> = { chat: chatCommand };
+const COMMANDS: Record<string, CliCommand> = { chat: chatCommand, prompts: promptsCommand };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -31,23 +31,35 @@ export interface AwsClientConfig {
 
 /** A ready AWS SDK v3 client: anything with `send(command)`. */
 export interface SendsCommands {
+  /** Sends one command object, as every AWS SDK v3 client does. */
   // biome-ignore lint/suspicious/noExplicitAny: matches every AWS SDK v3 client's send signature
   send(command: any, options?: any): Promise<unknown>;
 }
 
 /** zod fields for {@link AwsClientConfig}, merged into each class's option schema. */
 export const awsClientConfigShape = {
+  /** See {@link AwsClientConfig.region}. */
   region: z.string().min(1).optional(),
+  /** See {@link AwsClientConfig.credentials}. */
   credentials: z
     .union([
-      z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).loose(),
+      z
+        .object({
+          /** The access key id. */
+          accessKeyId: z.string().min(1),
+          /** The secret access key; never shown in messages. */
+          secretAccessKey: z.string().min(1),
+        })
+        .loose(),
       z.custom<AwsCredentialIdentityProvider>(
         (v) => typeof v === "function",
         "must be a credential provider function",
       ),
     ])
     .optional(),
+  /** See {@link AwsClientConfig.endpoint}. */
   endpoint: z.url().optional(),
+  /** See {@link AwsClientConfig.maxAttempts}. */
   maxAttempts: z.int().min(1).max(20).optional(),
 };
 

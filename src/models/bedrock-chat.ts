@@ -74,7 +74,10 @@ export interface BedrockChatModelOptions extends AwsClientConfig {
   /** Default inference parameters. */
   inferenceConfig?: BedrockInferenceConfig;
   /** `{ latency: "optimized" }` asks for latency-optimized inference on models that offer it. */
-  performanceConfig?: { latency: "standard" | "optimized" };
+  performanceConfig?: {
+    /** `"optimized"` for latency-optimized inference; `"standard"` is Bedrock's default. */
+    latency: "standard" | "optimized";
+  };
   /** A guardrail applied to every call. */
   guardrailConfig?: BedrockGuardrailConfig;
   /** Model-specific fields Converse does not cover, e.g. `{ top_k: 200 }` for Anthropic models. */

@@ -9,7 +9,7 @@ import type { ChatRequest } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
 
 /** The zod schema of a {@link ChatRequest}. */
-export const chatRequestSchema = z.object({
+export const chatRequestSchema: z.ZodType<ChatRequest> = z.object({
   system: z.string().optional(),
   messages: z
     .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
@@ -25,5 +25,5 @@ export const chatRequestSchema = z.object({
  * (e.g. `messages.0.role`).
  */
 export function validateChatRequest(request: ChatRequest): ChatRequest {
-  return parseOptions(chatRequestSchema, request, "chat request") as ChatRequest;
+  return parseOptions(chatRequestSchema, request, "chat request");
 }

@@ -232,6 +232,7 @@ export interface StreamEndpointOptions {
   client: SageMakerRuntimeClient;
   /** The invocation: `EndpointName`, `Body` (bytes, a string or a JSON-serializable object), and optional headers. */
   input: Omit<InvokeEndpointWithResponseStreamCommandInput, "Body"> & {
+    /** The request body: bytes as they are, a string as UTF-8, anything else as JSON. */
     Body: Uint8Array | string | object;
   };
   /** The container's stream format; detected from the response content type when left out. */

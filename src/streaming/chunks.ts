@@ -13,9 +13,29 @@ import { InternalStreamFailure, ModelStreamError } from "./errors.js";
  * error members as its exception classes, and in practice throws them; both are accepted.)
  */
 export type SageMakerStreamEvent =
-  | { PayloadPart: { Bytes?: Uint8Array | undefined } }
-  | { ModelStreamError: { Message?: string | undefined; ErrorCode?: string | undefined } }
-  | { InternalStreamFailure: { Message?: string | undefined } };
+  | {
+      /** A piece of the model's output. */
+      PayloadPart: {
+        /** The bytes, cut anywhere: mid-line, even mid-character. */
+        Bytes?: Uint8Array | undefined;
+      };
+    }
+  | {
+      /** The model container failed mid-stream. */
+      ModelStreamError: {
+        /** What went wrong. */
+        Message?: string | undefined;
+        /** e.g. `ModelInvocationTimeExceeded`, `StreamBroken`. */
+        ErrorCode?: string | undefined;
+      };
+    }
+  | {
+      /** SageMaker failed mid-stream; retrying may succeed. */
+      InternalStreamFailure: {
+        /** What went wrong. */
+        Message?: string | undefined;
+      };
+    };
 
 /**
  * One item of a response stream: raw bytes (a `fetch` body, a Node stream) or a SageMaker

@@ -37,6 +37,7 @@ export function parseDecoderOptions(options: DecoderOptions, subject: string): D
  * to `out` and returns `false` once the stream has said it is finished (OpenAI's `[DONE]`).
  */
 export interface ItemDecoder<T> {
+  /** Decodes one item into `out`; returns `false` once the stream is finished. */
   push(item: T, out: StreamEvent[]): boolean;
 }
 

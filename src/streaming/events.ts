@@ -8,6 +8,7 @@ import type { TokenUsage } from "../core/chat.js";
 
 /** A piece of generated text. */
 export interface TextEvent {
+  /** Discriminant. */
   type: "text";
   /** The new text; never empty. */
   text: string;
@@ -17,12 +18,15 @@ export interface TextEvent {
 
 /** Token counts, usually sent once near the end of a stream. */
 export interface UsageEvent {
+  /** Discriminant. */
   type: "usage";
+  /** The counts; later usage events add to (and override) earlier ones. */
   usage: TokenUsage;
 }
 
 /** Why generation ended. */
 export interface StopEvent {
+  /** Discriminant. */
   type: "stop";
   /** The service's own stop reason, e.g. `end_turn`, `length`, `eos_token`. */
   reason: string;
@@ -30,7 +34,9 @@ export interface StopEvent {
 
 /** The service's own latency measure (Bedrock ConverseStream `metadata.metrics.latencyMs`). */
 export interface ServiceLatencyEvent {
+  /** Discriminant. */
   type: "serviceLatency";
+  /** Milliseconds, as the service measured them. */
   latencyMs: number;
 }
 

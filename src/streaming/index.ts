@@ -7,7 +7,7 @@
 
 export { BedrockModelStreamError, converseStreamError, decodeConverseStream } from "./bedrock.js";
 export type { SageMakerStreamEvent, StreamChunk } from "./chunks.js";
-export type { DecoderOptions } from "./decode-common.js";
+export type { DecoderOptions, ItemDecoder } from "./decode-common.js";
 export {
   type DecodeResponseStreamOptions,
   type DetectedStreamFormat,

@@ -30,6 +30,7 @@ export class LmiDecoder implements ItemDecoder<string> {
     this.#onMalformed = parseDecoderOptions(options, "decodeLmi options").onMalformed;
   }
 
+  /** Decodes one item into `out`; returns `false` once the stream is finished. */
   push(line: string, out: StreamEvent[]): boolean {
     const index = this.#index++;
     if (isBlank(line)) return true;

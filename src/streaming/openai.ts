@@ -62,6 +62,7 @@ export class OpenAiDecoder implements ItemDecoder<SseEvent> {
     this.#onMalformed = parseDecoderOptions(options, "decodeOpenAi options").onMalformed;
   }
 
+  /** Decodes one item into `out`; returns `false` once the stream is finished. */
   push(event: SseEvent, out: StreamEvent[]): boolean {
     const index = this.#index++;
     const data = event.data;

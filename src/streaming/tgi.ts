@@ -64,6 +64,7 @@ export class TgiDecoder implements ItemDecoder<SseEvent> {
     this.#onMalformed = parseDecoderOptions(options, "decodeTgi options").onMalformed;
   }
 
+  /** Decodes one item into `out`; returns `false` once the stream is finished. */
   push(event: SseEvent, out: StreamEvent[]): boolean {
     const index = this.#index++;
     const data = event.data;

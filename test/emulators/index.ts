@@ -4,7 +4,10 @@
  *
  * @module
  */
+
+export * from "./bedrock-agent.js";
 export * from "./bedrock-runtime.js";
+export * from "./fault-proxy.js";
 export {
   type MessageKey,
   StandInError,
@@ -14,4 +17,6 @@ export {
   testRegion,
 } from "./http.js";
 export * from "./s3.js";
+export * from "./sagemaker.js";
 export * from "./sagemaker-runtime.js";
+export * from "./sqs.js";

@@ -92,8 +92,8 @@ export interface InvokeEndpointAsyncRequest extends SageMakerRequestBase {
   filename: string | undefined;
   /** Where the stand-in writes the result. */
   outputLocation: string;
-  /** Where the stand-in writes a failure. */
-  failureLocation: string;
+  /** Where the stand-in writes a failure; undefined when `asyncFailureLocation` is `null`. */
+  failureLocation: string | undefined;
 }
 
 /** What an InvokeEndpoint handler returns. */
@@ -142,6 +142,21 @@ export type InvokeEndpointAsyncResult =
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** The JSON SageMaker publishes to an async endpoint's SNS success or error topic. */
+export interface AsyncInferenceNotification {
+  awsRegion: string;
+  eventTime: string;
+  receivedTime: string;
+  invocationStatus: "Completed" | "Failed";
+  failureReason?: string;
+  requestParameters: { contentType?: string; endpointName: string; inputLocation: string };
+  responseParameters: { contentType?: string; outputLocation?: string; failureLocation?: string };
+  inferenceId: string;
+  eventVersion: string;
+  eventSource: string;
+  eventName: string;
+}
+
 /** Handlers and settings of a SageMaker Runtime stand-in. Missing handlers answer ValidationError. */
 export interface SageMakerRuntimeHandlers {
   invokeEndpoint?: (
@@ -164,8 +179,20 @@ export interface SageMakerRuntimeHandlers {
   s3?: S3StandIn;
   /** Async result prefix, e.g. `s3://bucket/async-out/`. Default `s3://sagemaker-async/output/`. */
   asyncOutputLocation?: string;
-  /** Async failure prefix. Default `s3://sagemaker-async/failure/`. */
-  asyncFailureLocation?: string;
+  /**
+   * Async failure prefix. Default `s3://sagemaker-async/failure/`. `null` acts like an endpoint
+   * configured without `S3FailurePath`: no `FailureLocation` is returned and failures are only
+   * announced through `onAsyncNotification`.
+   */
+  asyncFailureLocation?: string | null;
+  /**
+   * Called once an async request has finished, with the notification SageMaker would publish to
+   * the endpoint's SNS success or error topic (e.g. forward it to an SQS stand-in).
+   */
+  onAsyncNotification?: (
+    notification: AsyncInferenceNotification,
+    request: InvokeEndpointAsyncRequest,
+  ) => MaybePromise<void>;
   /** Delay before an async request is processed: a number, or per request. Default 0. */
   asyncDelayMs?: number | ((request: InvokeEndpointAsyncRequest) => number);
 }
@@ -467,10 +494,13 @@ async function serveAsync(
     s3OutputPathExtension: extension,
     filename,
     outputLocation: joinLocation(outputPrefix, filename ?? `${inferenceId}.out`),
-    failureLocation: joinLocation(
-      handlers.asyncFailureLocation ?? "s3://sagemaker-async/failure/",
-      `${inferenceId}-error.out`,
-    ),
+    failureLocation:
+      handlers.asyncFailureLocation === null
+        ? undefined
+        : joinLocation(
+            handlers.asyncFailureLocation ?? "s3://sagemaker-async/failure/",
+            `${inferenceId}-error.out`,
+          ),
   };
   if (!inputLocation) {
     sendError(
@@ -496,14 +526,17 @@ async function serveAsync(
     return { job: undefined };
   }
   const answer = JSON.stringify({ InferenceId: inferenceId });
-  res.writeHead(202, {
+  const answerHeaders: Record<string, string | number> = {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(answer),
     "x-amzn-sagemaker-outputlocation": request.outputLocation,
-    "x-amzn-sagemaker-failurelocation": request.failureLocation,
     "x-amzn-requestid": requestId,
-  });
+  };
+  if (request.failureLocation !== undefined)
+    answerHeaders["x-amzn-sagemaker-failurelocation"] = request.failureLocation;
+  res.writeHead(202, answerHeaders);
   res.end(answer);
+  const receivedTime = new Date().toISOString();
 
   const s3 = handlers.s3;
   const process = handlers.invokeEndpointAsync;
@@ -523,12 +556,39 @@ async function serveAsync(
       // The real service reports an unreadable input or a container error in the failure object.
       result = { failure: err instanceof Error ? err.message : String(err) };
     }
+    const outputType = request.accept ?? "application/json";
     if ("output" in result) {
       const { bucket, key } = parseS3Uri(request.outputLocation);
-      await s3.putObject(bucket, key, toBytes(result.output), request.accept ?? "application/json");
-    } else {
+      await s3.putObject(bucket, key, toBytes(result.output), outputType);
+    } else if (request.failureLocation !== undefined) {
       const { bucket, key } = parseS3Uri(request.failureLocation);
       await s3.putObject(bucket, key, toBytes(result.failure), "text/plain");
+    }
+    if (handlers.onAsyncNotification) {
+      const ok = "output" in result;
+      const failureText = "failure" in result ? toUtf8(toBytes(result.failure)) : undefined;
+      const notification: AsyncInferenceNotification = {
+        awsRegion: testRegion,
+        eventTime: new Date().toISOString(),
+        receivedTime,
+        invocationStatus: ok ? "Completed" : "Failed",
+        requestParameters: {
+          endpointName,
+          inputLocation: request.inputLocation,
+          ...(request.contentType ? { contentType: request.contentType } : {}),
+        },
+        responseParameters: ok
+          ? { contentType: outputType, outputLocation: request.outputLocation }
+          : request.failureLocation
+            ? { failureLocation: request.failureLocation }
+            : {},
+        inferenceId,
+        eventVersion: "1.0",
+        eventSource: "aws:sagemaker",
+        eventName: "InferenceResult",
+      };
+      if (failureText !== undefined) notification.failureReason = `ClientError: ${failureText}`;
+      await handlers.onAsyncNotification(notification, request);
     }
   })();
   return { job };

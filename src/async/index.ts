@@ -1,0 +1,61 @@
+/**
+ * `fmops/async`: SageMaker asynchronous inference. Submit payloads, then wait for the output or
+ * failure object with one bounded, cancellable loop, or on SNS/SQS notifications.
+ *
+ * @example
+ * ```ts
+ * import { AsyncEndpoint } from "fmops/async";
+ * const endpoint = new AsyncEndpoint({ endpointName: "my-async", inputLocation: "s3://bucket/in/" });
+ * const result = await (await endpoint.invoke({ inputs: "Hello" })).wait();
+ * console.log(await result.text());
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  type AsyncEndpointDescription,
+  DEFAULT_DESCRIBE_TIMEOUT_MS,
+} from "./describe.js";
+export {
+  AsyncEndpoint,
+  type AsyncEndpointOptions,
+  type AsyncInvokeOptions,
+  type AsyncPayload,
+  DEFAULT_INVOKE_TIMEOUT_MS,
+} from "./endpoint.js";
+export {
+  type AsyncFailureDetails,
+  AsyncInferenceFailedError,
+  MAX_FAILURE_TEXT_CHARS,
+} from "./errors.js";
+export {
+  AsyncInvocation,
+  type AsyncInvocationInfo,
+  type AsyncInvocationInit,
+  type AsyncInvocationWaitOptions,
+} from "./invocation.js";
+export {
+  DEFAULT_BATCH_TIMEOUT_MS,
+  type InvokeManyOptions,
+  type InvokeManyOutcome,
+  type InvokeManyProgress,
+  type InvokesAsync,
+  invokeMany,
+} from "./invoke-many.js";
+export { type AsyncNotification, parseAsyncNotification } from "./notification.js";
+export { NotificationWaiter, type NotificationWaiterOptions } from "./notification-waiter.js";
+export {
+  type AsyncCheckResult,
+  type AsyncPollEvent,
+  AsyncResultPoller,
+  type AsyncResultPollerOptions,
+  type AsyncWaitOptions,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_MIN_DELAY_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  type PollDelayOptions,
+  pollDelay,
+} from "./poller.js";
+export { AsyncResult, type AsyncResultInit, DEFAULT_READ_TIMEOUT_MS } from "./result.js";
+export { formatS3Uri, joinS3Uri, parseS3Uri, type S3Location } from "./s3-uri.js";

@@ -1,0 +1,305 @@
+/**
+ * {@link NotificationWaiter}: waits for async inference results through SNS notifications
+ * delivered to an SQS queue, instead of polling S3.
+ *
+ * @module
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { z } from "zod";
+import {
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  type SendsCommands,
+  wrapAwsError,
+} from "../core/aws.js";
+import { AwsServiceError, type FmopsError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { isRetryableError } from "../core/retry.js";
+import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
+import { AsyncInferenceFailedError } from "./errors.js";
+import { type AsyncNotification, parseAsyncNotification } from "./notification.js";
+import { DEFAULT_WAIT_TIMEOUT_MS, pollDelay } from "./poller.js";
+import { AsyncResult } from "./result.js";
+
+/** Options for {@link NotificationWaiter}. */
+export interface NotificationWaiterOptions {
+  /** URL of the SQS queue subscribed to the endpoint's success and error topics. */
+  queueUrl: string;
+  /** A ready SQS client; preferred. */
+  sqs?: SendsCommands;
+  /** A ready S3 client, used to read results. */
+  s3?: SendsCommands;
+  /** Region for clients fmops builds itself. */
+  region?: string;
+  /** Credentials for clients fmops builds itself. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Long-poll time of each ReceiveMessage, 1 to 20 s. Default 20. */
+  waitTimeSeconds?: number;
+  /** How long a received message stays hidden from other consumers, s. Default 30. */
+  visibilityTimeoutSeconds?: number;
+  /** Default deadline of `wait()`, ms. Default 15 minutes. */
+  timeoutMs?: number;
+}
+
+const optionsSchema = z.object({
+  queueUrl: z.url(),
+  sqs: awsClientSchema<SendsCommands>("SQSClient").optional(),
+  s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+  region: awsClientConfigShape.region,
+  credentials: awsClientConfigShape.credentials,
+  waitTimeSeconds: z.int().min(1).max(20).optional(),
+  visibilityTimeoutSeconds: z.int().min(0).max(43_200).optional(),
+  timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+});
+
+interface Waiter {
+  resolve(result: AsyncResult): void;
+  reject(error: FmopsError): void;
+  invocation: {
+    inferenceId: string;
+    outputLocation?: string | undefined;
+    failureLocation?: string | undefined;
+  };
+}
+
+/** Cap on remembered finished ids (to delete SQS's duplicate deliveries of them). */
+const MAX_REMEMBERED = 10_000;
+/** Deadline of the delete / release calls, which run even while the pump is stopping. */
+const HOUSEKEEPING_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits for asynchronous inference results announced on an SQS queue that is subscribed to the
+ * endpoint's SNS success and error topics (`AsyncInferenceConfig.OutputConfig.NotificationConfig`).
+ * One long-polling receive loop serves every concurrent `wait()` and runs only while someone
+ * waits. It deletes the messages for the inference ids it waits on (and duplicates of ids it has
+ * finished), and makes every other message visible again at once, for its owner.
+ *
+ * @example
+ * ```ts
+ * const waiter = new NotificationWaiter({ queueUrl, sqs, s3 });
+ * const invocation = await endpoint.invoke(payload);
+ * const result = await waiter.wait(invocation, { timeoutMs: 30 * 60_000 });
+ * ```
+ */
+export class NotificationWaiter {
+  /** The queue read. */
+  readonly queueUrl: string;
+  readonly #sqs: SendsCommands;
+  readonly #s3: SendsCommands;
+  readonly #waitTimeSeconds: number;
+  readonly #visibilityTimeoutSeconds: number;
+  readonly #timeoutMs: number;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #finished = new Set<string>();
+  #pump: AbortController | undefined;
+
+  constructor(options: NotificationWaiterOptions) {
+    const o = parseOptions(optionsSchema, options, "NotificationWaiter options");
+    this.queueUrl = o.queueUrl;
+    this.#sqs = o.sqs ?? new SQSClient(clientConfigFrom(o));
+    this.#s3 = o.s3 ?? new S3Client(clientConfigFrom(o));
+    this.#waitTimeSeconds = o.waitTimeSeconds ?? 20;
+    this.#visibilityTimeoutSeconds = o.visibilityTimeoutSeconds ?? 30;
+    this.#timeoutMs = o.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  }
+
+  /** Inference ids being waited on now. */
+  get pendingIds(): string[] {
+    return [...this.#waiters.keys()];
+  }
+
+  /**
+   * Waits for the notification of `invocation` (an {@link AsyncInvocation}, or just an inference
+   * id). Resolves with the {@link AsyncResult} on success; throws
+   * {@link AsyncInferenceFailedError} on an error notification, `TimeoutError` (default 15
+   * minutes) or `ABORTED`; queue errors that are not transient (missing queue, no permission)
+   * throw at once.
+   */
+  wait(invocation: string | Waiter["invocation"], options: WaitOptions = {}): Promise<AsyncResult> {
+    const target = typeof invocation === "string" ? { inferenceId: invocation } : invocation;
+    const what = `waiting for the notification of inference ${target.inferenceId} on ${this.queueUrl}`;
+    return withDeadline(
+      options,
+      this.#timeoutMs,
+      what,
+      (signal) =>
+        new Promise<AsyncResult>((resolve, reject) => {
+          const waiter: Waiter = {
+            invocation: target,
+            resolve: (r) => {
+              cleanup();
+              resolve(r);
+            },
+            reject: (e) => {
+              cleanup();
+              reject(e);
+            },
+          };
+          const onAbort = () => waiter.reject(abortError(signal));
+          const cleanup = () => {
+            signal.removeEventListener("abort", onAbort);
+            this.#remove(waiter);
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+          let set = this.#waiters.get(target.inferenceId);
+          if (!set) {
+            set = new Set();
+            this.#waiters.set(target.inferenceId, set);
+          }
+          set.add(waiter);
+          this.#ensurePump();
+        }),
+    );
+  }
+
+  #remove(waiter: Waiter): void {
+    const id = waiter.invocation.inferenceId;
+    const set = this.#waiters.get(id);
+    set?.delete(waiter);
+    if (set?.size === 0) this.#waiters.delete(id);
+    if (this.#waiters.size === 0 && this.#pump) {
+      // Nobody waits: end the long poll now rather than after up to 20 s.
+      this.#pump.abort();
+      this.#pump = undefined;
+    }
+  }
+
+  #ensurePump(): void {
+    if (this.#pump) return;
+    const controller = new AbortController();
+    this.#pump = controller;
+    this.#run(controller.signal).catch((err: unknown) => this.#failAll(err));
+  }
+
+  #failAll(err: unknown): void {
+    const error = wrapAwsError(err, {
+      service: "SQS",
+      operation: "ReceiveMessage",
+      iamAction: "sqs:ReceiveMessage",
+    });
+    for (const set of [...this.#waiters.values()]) for (const w of [...set]) w.reject(error);
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let errors = 0;
+    let idle = 0;
+    while (!signal.aborted) {
+      let messages: Message[];
+      try {
+        const out = (await this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: this.#waitTimeSeconds,
+            VisibilityTimeout: this.#visibilityTimeoutSeconds,
+          }),
+          { abortSignal: signal },
+        )) as { Messages?: Message[] };
+        messages = out.Messages ?? [];
+        errors = 0;
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!isRetryableError(err)) throw err;
+        errors++;
+        await sleep(pollDelay(errors, { minDelayMs: 200, maxDelayMs: 5_000 }), signal).catch(
+          () => {},
+        );
+        continue;
+      }
+      let mine = 0;
+      for (const message of messages) {
+        if (await this.#handle(message)) mine++;
+      }
+      // Only other consumers' messages came back: they will be offered again at once, so pause
+      // (growing up to 2 s) rather than spin on them.
+      if (messages.length > 0 && mine === 0) {
+        idle++;
+        await sleep(pollDelay(idle, { minDelayMs: 100, maxDelayMs: 2_000 }), signal).catch(
+          () => {},
+        );
+      } else {
+        idle = 0;
+      }
+    }
+  }
+
+  /** Delivers or releases one message; true when it was ours. */
+  async #handle(message: Message): Promise<boolean> {
+    const notification = parseAsyncNotification(message.Body ?? "");
+    const waiters = notification ? this.#waiters.get(notification.inferenceId) : undefined;
+    if (notification && (waiters || this.#finished.has(notification.inferenceId))) {
+      await this.#housekeep(
+        new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      if (waiters) {
+        this.#remember(notification.inferenceId);
+        for (const waiter of [...waiters]) this.#deliver(waiter, notification);
+      }
+      return true;
+    }
+    // Someone else's message (or not a notification at all): make it visible again now.
+    await this.#housekeep(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    return false;
+  }
+
+  #remember(id: string): void {
+    this.#finished.add(id);
+    if (this.#finished.size > MAX_REMEMBERED) {
+      const oldest = this.#finished.values().next().value;
+      if (oldest !== undefined) this.#finished.delete(oldest);
+    }
+  }
+
+  async #housekeep(command: DeleteMessageCommand | ChangeMessageVisibilityCommand): Promise<void> {
+    try {
+      await this.#sqs.send(command, { abortSignal: AbortSignal.timeout(HOUSEKEEPING_TIMEOUT_MS) });
+    } catch {
+      // A failed delete means a duplicate delivery later (deleted then as a finished id); a
+      // failed release means the owner sees the message after the visibility timeout. Neither
+      // should fail the wait whose result is already known.
+    }
+  }
+
+  #deliver(waiter: Waiter, n: AsyncNotification): void {
+    const inv = waiter.invocation;
+    if (n.succeeded) {
+      const location = n.outputLocation ?? inv.outputLocation;
+      if (!location) {
+        waiter.reject(
+          new AwsServiceError(
+            `The success notification for inference ${n.inferenceId} names no output location. Pass the AsyncInvocation (not just its id) to wait(), so its outputLocation can be used.`,
+            {
+              service: "SageMaker",
+              operation: "AsyncInferenceNotification",
+              errorName: "MissingOutputLocation",
+            },
+          ),
+        );
+        return;
+      }
+      waiter.resolve(new AsyncResult({ s3: this.#s3, location, contentType: n.contentType }));
+      return;
+    }
+    waiter.reject(
+      new AsyncInferenceFailedError(n.failureReason ?? `invocation status ${n.invocationStatus}`, {
+        failureLocation: n.failureLocation ?? inv.failureLocation,
+        inferenceId: n.inferenceId,
+      }),
+    );
+  }
+}

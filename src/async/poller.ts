@@ -1,0 +1,325 @@
+/**
+ * {@link AsyncResultPoller}: waits for an asynchronous inference's output or failure object,
+ * probing both in one loop with capped, jittered backoff.
+ *
+ * @module
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  type SendsCommands,
+} from "../core/aws.js";
+import { FmopsError, redact, TimeoutError, ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { backoffDelay, isRetryableError } from "../core/retry.js";
+import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
+import { AsyncInferenceFailedError } from "./errors.js";
+import { type ObjectProbe, probeObject, readFailureText } from "./probe.js";
+import { AsyncResult } from "./result.js";
+import { parseS3Uri } from "./s3-uri.js";
+
+/** Default deadline of `wait()`: 15 minutes, the Python SDK's default budget. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 900_000;
+/** Default deadline of one `check()`. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** Default shortest delay between probes: sub-second, so quick results are seen quickly. */
+export const DEFAULT_MIN_DELAY_MS = 250;
+/** Default longest delay between probes. */
+export const DEFAULT_MAX_DELAY_MS = 2_000;
+
+/** Backoff settings of a poll loop. */
+export interface PollDelayOptions {
+  /** Shortest delay between probes, in ms. Default {@link DEFAULT_MIN_DELAY_MS}. */
+  minDelayMs?: number;
+  /** Longest delay between probes, in ms. Default {@link DEFAULT_MAX_DELAY_MS}. */
+  maxDelayMs?: number;
+}
+
+/** One probe of a poll loop, reported to {@link AsyncWaitOptions.onPoll}. */
+export interface AsyncPollEvent {
+  /** 1 for the first probe. */
+  attempt: number;
+  /** `Date.now()` when the probe started. */
+  startedAt: number;
+  /** Milliseconds since the wait started, at the end of the probe. */
+  elapsedMs: number;
+  /** What the probe found; `"error"` is a retryable error (throttling, 5xx, network). */
+  outcome: "pending" | "succeeded" | "failed" | "error";
+  /** The retryable error, for `"error"`. */
+  error?: unknown;
+  /** How long the loop sleeps before the next probe (absent once the wait is over). */
+  nextDelayMs?: number;
+}
+
+/** Options of `wait()`. */
+export interface AsyncWaitOptions extends WaitOptions, PollDelayOptions {
+  /** Called after every probe, e.g. for logging or counting requests. */
+  onPoll?: (event: AsyncPollEvent) => void;
+}
+
+/** What one `check()` found. */
+export type AsyncCheckResult =
+  | { status: "pending" }
+  | { status: "succeeded"; result: AsyncResult }
+  | { status: "failed"; error: AsyncInferenceFailedError };
+
+/**
+ * The delay before probe `attempt + 1`: `minDelayMs` plus a full-jitter exponential backoff
+ * ({@link backoffDelay}) whose ceiling doubles from `minDelayMs`, so delays grow from sub-second
+ * to at most `maxDelayMs` and never drop below `minDelayMs` (no request storms).
+ */
+export function pollDelay(
+  attempt: number,
+  options: { minDelayMs: number; maxDelayMs: number },
+  random: () => number = Math.random,
+): number {
+  const span = Math.max(0, options.maxDelayMs - options.minDelayMs);
+  return (
+    options.minDelayMs +
+    backoffDelay(attempt, { baseDelayMs: options.minDelayMs, maxDelayMs: span }, random)
+  );
+}
+
+const delayShape = {
+  minDelayMs: z.int().min(1).max(3_600_000).optional(),
+  maxDelayMs: z.int().min(1).max(3_600_000).optional(),
+};
+
+/** Checks min/max delays against each other and fills in defaults. */
+export function resolveDelays(
+  options: PollDelayOptions,
+  defaults: { minDelayMs: number; maxDelayMs: number },
+): { minDelayMs: number; maxDelayMs: number } {
+  parseOptions(
+    z.object(delayShape),
+    { minDelayMs: options.minDelayMs, maxDelayMs: options.maxDelayMs },
+    "poll delays",
+  );
+  const minDelayMs = options.minDelayMs ?? defaults.minDelayMs;
+  const maxDelayMs = options.maxDelayMs ?? Math.max(defaults.maxDelayMs, minDelayMs);
+  if (maxDelayMs < minDelayMs) {
+    throw new ValidationError(
+      `maxDelayMs (${maxDelayMs}) must be at least minDelayMs (${minDelayMs}).`,
+      [{ path: "maxDelayMs", message: "must be >= minDelayMs" }],
+    );
+  }
+  return { minDelayMs, maxDelayMs };
+}
+
+/** Options for {@link AsyncResultPoller}. */
+export interface AsyncResultPollerOptions extends AwsClientConfig, PollDelayOptions {
+  /** Where the result appears (`OutputLocation` of InvokeEndpointAsync). */
+  outputLocation: string;
+  /**
+   * Where a failure appears (`FailureLocation`). Leave out for endpoints configured without
+   * `S3FailurePath`: then only the output is watched, and a failed inference ends in a timeout.
+   */
+  failureLocation?: string | undefined;
+  /** The inference id, for messages. */
+  inferenceId?: string | undefined;
+  /** A ready S3 client; preferred. Otherwise one is built from region/credentials/endpoint. */
+  s3?: SendsCommands;
+  /** Default deadline of `wait()` in ms. Default 15 minutes. */
+  timeoutMs?: number;
+  /** Source of randomness for the jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+const s3UriSchema = z.string().regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://bucket/key URI");
+
+const pollerSchema = z.object({
+  ...awsClientConfigShape,
+  ...delayShape,
+  outputLocation: s3UriSchema,
+  failureLocation: s3UriSchema.optional(),
+  inferenceId: z.string().min(1).optional(),
+  s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+  timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+  random: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+});
+
+/**
+ * Waits for the result of an asynchronous inference given its output and failure locations,
+ * for example ones another process submitted. {@link AsyncInvocation} uses one internally.
+ *
+ * One loop probes the output and the failure object together (two HeadObject calls per probe),
+ * sleeping between probes with jittered backoff from `minDelayMs` up to `maxDelayMs`. A 404 means
+ * pending; a 403 throws `PERMISSION_DENIED` at once; throttling and 5xx are retried until the
+ * deadline; aborting stops at once.
+ *
+ * @example
+ * ```ts
+ * const poller = new AsyncResultPoller({ s3, outputLocation, failureLocation });
+ * const result = await poller.wait({ timeoutMs: 60_000 });
+ * console.log(await result.text());
+ * ```
+ */
+export class AsyncResultPoller {
+  /** The watched output location. */
+  readonly outputLocation: string;
+  /** The watched failure location, when there is one. */
+  readonly failureLocation: string | undefined;
+  /** The inference id, when given. */
+  readonly inferenceId: string | undefined;
+  readonly #s3: SendsCommands;
+  readonly #delays: { minDelayMs: number; maxDelayMs: number };
+  readonly #timeoutMs: number;
+  readonly #random: () => number;
+
+  constructor(options: AsyncResultPollerOptions) {
+    const o = parseOptions(pollerSchema, options, "AsyncResultPoller options");
+    parseS3Uri(o.outputLocation, "outputLocation");
+    if (o.failureLocation !== undefined) parseS3Uri(o.failureLocation, "failureLocation");
+    this.outputLocation = o.outputLocation;
+    this.failureLocation = o.failureLocation;
+    this.inferenceId = o.inferenceId;
+    this.#s3 = o.s3 ?? new S3Client(clientConfigFrom(o));
+    this.#delays = resolveDelays(o, {
+      minDelayMs: DEFAULT_MIN_DELAY_MS,
+      maxDelayMs: DEFAULT_MAX_DELAY_MS,
+    });
+    this.#timeoutMs = o.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    this.#random = o.random ?? Math.random;
+  }
+
+  /**
+   * Looks once at the output and failure objects. Returns `pending`, `succeeded` with the
+   * {@link AsyncResult}, or `failed` with the {@link AsyncInferenceFailedError} (not thrown).
+   * Throws on errors (permission, throttling); default deadline 30 s.
+   */
+  check(options: WaitOptions = {}): Promise<AsyncCheckResult> {
+    return withDeadline(options, DEFAULT_CHECK_TIMEOUT_MS, `checking ${this.outputLocation}`, (s) =>
+      this.#probe(s),
+    );
+  }
+
+  /**
+   * Waits until the output or the failure object exists. Returns the {@link AsyncResult}, or
+   * throws {@link AsyncInferenceFailedError} (the failure object's text), `TimeoutError`
+   * (naming the locations and the time waited), `PERMISSION_DENIED`, or `ABORTED`.
+   */
+  async wait(options: AsyncWaitOptions = {}): Promise<AsyncResult> {
+    const delays = resolveDelays(options, this.#delays);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const started = Date.now();
+    let attempts = 0;
+    let lastError: unknown;
+    try {
+      return await withDeadline(
+        { signal: options.signal, timeoutMs },
+        timeoutMs,
+        `waiting for ${this.outputLocation}`,
+        async (signal) => {
+          for (;;) {
+            attempts++;
+            const startedAt = Date.now();
+            let found: AsyncCheckResult | undefined;
+            try {
+              found = await this.#probe(signal);
+            } catch (err) {
+              if (signal.aborted) throw abortError(signal);
+              if (!isRetryableError(err)) throw err;
+              lastError = err;
+            }
+            const event: AsyncPollEvent = {
+              attempt: attempts,
+              startedAt,
+              elapsedMs: Date.now() - started,
+              outcome: found ? found.status : "error",
+            };
+            if (!found) event.error = lastError;
+            if (found?.status === "succeeded") {
+              options.onPoll?.(event);
+              return found.result;
+            }
+            if (found?.status === "failed") {
+              options.onPoll?.(event);
+              throw found.error;
+            }
+            event.nextDelayMs = pollDelay(attempts, delays, this.#random);
+            options.onPoll?.(event);
+            await sleep(event.nextDelayMs, signal);
+          }
+        },
+      );
+    } catch (err) {
+      if (err instanceof TimeoutError && !options.signal?.aborted) {
+        throw this.#timeoutError(timeoutMs, Date.now() - started, attempts, lastError, err);
+      }
+      throw err;
+    }
+  }
+
+  async #probe(signal: AbortSignal): Promise<AsyncCheckResult> {
+    const failureLocation = this.failureLocation;
+    const [output, failure] = await Promise.allSettled([
+      probeObject(this.#s3, this.outputLocation, signal),
+      failureLocation
+        ? probeObject(this.#s3, failureLocation, signal)
+        : Promise.resolve<ObjectProbe>({ exists: false }),
+    ]);
+    if (output.status === "fulfilled" && output.value.exists) {
+      return {
+        status: "succeeded",
+        result: new AsyncResult({ s3: this.#s3, location: this.outputLocation, ...output.value }),
+      };
+    }
+    if (failure.status === "fulfilled" && failure.value.exists && failureLocation) {
+      return { status: "failed", error: await this.#failure(failureLocation, signal) };
+    }
+    // Report a permission error before a transient one: it is the one to act on.
+    const errors = [output, failure]
+      .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+      .map((r) => r.reason as unknown);
+    if (errors.length > 0) {
+      throw errors.find((e) => e instanceof FmopsError && !e.retryable) ?? errors[0];
+    }
+    return { status: "pending" };
+  }
+
+  async #failure(failureLocation: string, signal: AbortSignal): Promise<AsyncInferenceFailedError> {
+    const details = { failureLocation, inferenceId: this.inferenceId };
+    try {
+      return new AsyncInferenceFailedError(
+        await readFailureText(this.#s3, failureLocation, signal),
+        details,
+      );
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      const why = err instanceof Error ? err.message : String(err);
+      return new AsyncInferenceFailedError(
+        `(the failure object could not be read: ${why})`,
+        details,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  #timeoutError(
+    timeoutMs: number,
+    elapsedMs: number,
+    attempts: number,
+    lastError: unknown,
+    cause: unknown,
+  ): TimeoutError {
+    const id = this.inferenceId ? ` for inference ${this.inferenceId}` : "";
+    const watched = this.failureLocation
+      ? `neither ${this.outputLocation} nor ${this.failureLocation} exists yet`
+      : `${this.outputLocation} does not exist yet. Only the output was watched: this invocation has no failure location (the endpoint has no S3FailurePath), so a failed inference cannot be told apart from a slow one; add S3FailurePath to the endpoint's AsyncInferenceConfig, or use a NotificationWaiter with an error topic`;
+    const last =
+      lastError instanceof Error
+        ? ` The last probe failed with: ${redact(lastError.message)}.`
+        : "";
+    return new TimeoutError(
+      `No result${id} after ${Math.round(elapsedMs)} ms (${attempts} probes, timeoutMs ${timeoutMs}): ${watched}.${last} The inference may still be queued or running (an endpoint scaled to zero takes minutes to start): call wait() again with a larger timeoutMs.`,
+      timeoutMs,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Rendering: validate the values against the template's declarations, then fill every
+ * placeholder in one pass. Inserted values are never re-scanned, so a value holding `{{x}}` or
+ * braces appears literally.
+ *
+ * @module
+ */
+import type { ChatMessage, ChatRequest } from "../core/chat.js";
+import { PromptVariableError } from "./errors.js";
+import { fillText } from "./syntax.js";
+import type { PromptTemplate } from "./template.js";
+
+/** Inference parameters for one render; they win over the template's hints. */
+export interface RenderOptions {
+  /** Sampling temperature. */
+  temperature?: number;
+  /** Upper bound on generated tokens. */
+  maxTokens?: number;
+  /** Nucleus-sampling probability mass. */
+  topP?: number;
+  /** Generation stops before any of these strings. */
+  stopSequences?: string[];
+}
+
+/** The rendered texts of a template, before they become a request. */
+export interface RenderedTexts {
+  /** Rendered system prompt. */
+  system?: string;
+  /** Rendered messages (one user message for `text` templates). */
+  messages: ChatMessage[];
+  /** Rendered negative prompt (image/video prompts). */
+  negativeText?: string;
+}
+
+function isRequired(template: PromptTemplate, name: string): boolean {
+  const d = template.variables[name];
+  return d !== undefined && d.required !== false && d.default === undefined;
+}
+
+function asText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return String(value);
+  }
+  return JSON.stringify(value) ?? "";
+}
+
+/**
+ * Checks `values` against the template's declarations and returns the text of each used
+ * variable. Throws {@link PromptVariableError} naming every missing, undeclared or invalid one.
+ * Error messages name variables and rules, never the values.
+ */
+export function validateValues(
+  template: PromptTemplate,
+  values: Record<string, unknown>,
+): Record<string, string> {
+  const ref = template.ref;
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new PromptVariableError(
+      ref,
+      [],
+      `Prompt "${ref}": values must be an object of variable names to values.`,
+    );
+  }
+  const declared = Object.keys(template.variables);
+  const undeclared = Object.keys(values).filter(
+    (k) => values[k] !== undefined && !Object.hasOwn(template.variables, k),
+  );
+  if (undeclared.length > 0) {
+    throw new PromptVariableError(
+      ref,
+      undeclared,
+      `Prompt "${ref}": undeclared variable${undeclared.length > 1 ? "s" : ""} ${undeclared.map((n) => `"${n}"`).join(", ")}. Declared: ${declared.join(", ") || "(none)"}. Remove ${undeclared.length > 1 ? "them" : "it"} or use a prompt version that declares ${undeclared.length > 1 ? "them" : "it"}.`,
+    );
+  }
+  const missing = declared.filter((n) => values[n] === undefined && isRequired(template, n));
+  if (missing.length > 0) {
+    throw new PromptVariableError(
+      ref,
+      missing,
+      `Prompt "${ref}": missing variable${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")}. Pass a value for each required variable.`,
+    );
+  }
+  const parsed = template.schema.safeParse(values);
+  if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")))];
+    const detail = parsed.error.issues
+      .map((i) => `"${i.path.map(String).join(".")}": ${i.message}`)
+      .join("; ");
+    throw new PromptVariableError(ref, names, `Prompt "${ref}": invalid variable ${detail}.`, {
+      cause: parsed.error,
+    });
+  }
+  const data = parsed.data as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const name of template.usedVariables) out[name] = asText(data[name]);
+  return out;
+}
+
+/** Fills the template's texts with already-validated strings. */
+export function renderTexts(
+  template: PromptTemplate,
+  strings: Readonly<Record<string, string>>,
+): RenderedTexts {
+  const { parsed } = template;
+  const out: RenderedTexts = {
+    messages: parsed.messages.map((m) => ({ role: m.role, content: fillText(m.text, strings) })),
+  };
+  if (parsed.system) out.system = fillText(parsed.system, strings);
+  if (parsed.negativeText) out.negativeText = fillText(parsed.negativeText, strings);
+  return out;
+}
+
+/**
+ * Renders `template` with `values` as a {@link ChatRequest} for any `ChatModel`.
+ *
+ * @example
+ * ```ts
+ * const request = renderPrompt(template, { question: "What is {{this}}?" }, { maxTokens: 256 });
+ * // the value's braces are kept literally
+ * ```
+ */
+export function renderPrompt(
+  template: PromptTemplate,
+  values: Record<string, unknown>,
+  options: RenderOptions = {},
+): ChatRequest {
+  const texts = renderTexts(template, validateValues(template, values));
+  const request: ChatRequest = { messages: texts.messages };
+  if (texts.system !== undefined && texts.system !== "") request.system = texts.system;
+  const hints = template.modelHints?.inferenceConfig ?? {};
+  const maxTokens = options.maxTokens ?? hints.maxTokens;
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const temperature = options.temperature ?? hints.temperature;
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = options.topP ?? hints.topP;
+  if (topP !== undefined) request.topP = topP;
+  const stop = options.stopSequences ?? hints.stopSequences;
+  if (stop !== undefined) request.stopSequences = [...stop];
+  return request;
+}
