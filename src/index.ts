@@ -3,7 +3,7 @@
  *
  * The root entry point re-exports the core types and the most used classes. Each module has its
  * own subpath with everything it offers: `fmops/core`, `fmops/models`, `fmops/streaming`,
- * `fmops/testing`.
+ * `fmops/async`, `fmops/prompts`, `fmops/testing`.
  *
  * @example
  * ```ts
@@ -46,6 +46,7 @@ export {
   SageMakerChatModel,
   SageMakerEmbeddingModel,
 } from "./models/index.js";
+export { PromptCatalog, PromptTemplate } from "./prompts/index.js";
 export {
   InternalStreamFailure,
   LineIterator,
