@@ -24,9 +24,10 @@ import {
 } from "../test/emulators/index.js";
 
 const INVOCATIONS = 200;
-const TIME_SCALE = 10;
+/** Divides every delay; larger runs faster but lets the stand-in's own latency weigh more. */
+const TIME_SCALE = Number(process.env.FMOPS_BENCH_TIME_SCALE ?? 10);
 /** Invocations in flight at once (s3rver, unlike S3, saturates under thousands of HEADs a second). */
-const CONCURRENCY = 25;
+const CONCURRENCY = Number(process.env.FMOPS_BENCH_CONCURRENCY ?? 25);
 const MIN_RESULT_S = 0.5;
 const MAX_RESULT_S = 120;
 const PYTHON_DELAY_MS = 15_000;

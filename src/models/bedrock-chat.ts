@@ -173,6 +173,46 @@ export class BedrockChatModel implements ChatModel {
     const input: ConverseCommandInput = this.#input(checkRequest(request));
     const guardrail = this.#guardrail(false);
     if (guardrail) input.guardrailConfig = guardrail;
+    return this.#converse(input, options);
+  }
+
+  /**
+   * Runs a Bedrock Prompt Management prompt: `modelId` must be a prompt (version) ARN, and
+   * `variables` fill its `{{placeholders}}`. The prompt carries its own model, system text and
+   * inference settings, so only extra `messages` may be added after its own.
+   *
+   * @example
+   * ```ts
+   * const prompt = new BedrockChatModel({ modelId: "arn:aws:bedrock:us-east-1:111122223333:prompt/PROMPT12345:2" });
+   * const answer = await prompt.runPrompt({ customer: "Ana", question: "Where is my order?" });
+   * ```
+   */
+  async runPrompt(
+    variables: Record<string, string>,
+    options: CallOptions & { messages?: ChatRequest["messages"] } = {},
+  ): Promise<ChatResponse> {
+    if (!PROMPT_ARN.test(this.#options.modelId)) {
+      throw new ValidationError(
+        `runPrompt needs a Bedrock prompt ARN as modelId (arn:aws:bedrock:<region>:<account>:prompt/<id>[:<version>]); got "${this.#options.modelId}".`,
+        [{ path: "modelId", message: "not a prompt ARN" }],
+      );
+    }
+    const input: ConverseCommandInput = {
+      modelId: this.#options.modelId,
+      promptVariables: Object.fromEntries(
+        Object.entries(variables).map(([name, text]) => [name, { text }]),
+      ),
+    };
+    if (options.messages?.length) {
+      input.messages = checkRequest({ messages: options.messages }).messages.map((m) => ({
+        role: m.role,
+        content: [{ text: m.content }],
+      }));
+    }
+    return this.#converse(input, options);
+  }
+
+  async #converse(input: ConverseCommandInput, options: CallOptions): Promise<ChatResponse> {
     const startedAt = performance.now();
     const output: ConverseCommandOutput = await withDeadline(
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
@@ -284,6 +324,10 @@ export class BedrockChatModel implements ChatModel {
     return config;
   }
 }
+
+/** A Bedrock Prompt Management prompt ARN, optionally with a version. */
+const PROMPT_ARN =
+  /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:prompt\/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?$/;
 
 /** Validates a request, adding the two rules Converse enforces that the shared schema does not. */
 function checkRequest(request: ChatRequest): ChatRequest {

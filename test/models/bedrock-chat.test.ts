@@ -51,6 +51,37 @@ describe("BedrockChatModel", () => {
     });
   }
 
+  describe("runPrompt", () => {
+    const PROMPT_ARN = "arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:3";
+
+    it("sends a prompt ARN with its variables and extra messages, and nothing the prompt owns", async () => {
+      const m = await model(
+        { converse: () => ({ text: "Hi Ana" }) },
+        { modelId: PROMPT_ARN, system: "ignored" },
+      );
+      const answer = await m.runPrompt(
+        { customer: "Ana", question: "Where is {{my}} order?" },
+        { messages: [{ role: "user", content: "Please be brief." }] },
+      );
+      expect(answer.text).toBe("Hi Ana");
+      const sent = br?.requests[0];
+      expect(sent?.modelId).toBe(PROMPT_ARN);
+      expect(JSON.parse(new TextDecoder().decode(sent?.body))).toEqual({
+        promptVariables: {
+          customer: { text: "Ana" },
+          question: { text: "Where is {{my}} order?" },
+        },
+        messages: [{ role: "user", content: [{ text: "Please be brief." }] }],
+      });
+    });
+
+    it("refuses a model id that is not a prompt ARN before sending anything", async () => {
+      const m = await model({ converse: () => ({ text: "x" }) });
+      await expect(m.runPrompt({ a: "b" })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+      expect(br?.requests).toHaveLength(0);
+    });
+  });
+
   describe("generate", () => {
     it("maps the request to Converse and the answer back, with usage and both latencies", async () => {
       const m = await model(
