@@ -218,6 +218,25 @@ export function wrapAwsError(err: unknown, context: AwsCallContext): FmopsError 
   );
 }
 
+/**
+ * Runs one AWS SDK call and converts whatever it throws with {@link wrapAwsError}, keeping the
+ * call's own result type.
+ *
+ * @example
+ * ```ts
+ * const output = await awsCall({ service: "S3", operation: "HeadObject", iamAction: "s3:GetObject" }, () =>
+ *   s3.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }),
+ * );
+ * ```
+ */
+export async function awsCall<T>(context: AwsCallContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw wrapAwsError(err, context);
+  }
+}
+
 function hintFor(errorName: string, retryable: boolean): string {
   if (THROTTLING.has(errorName))
     return " Retry later with backoff, or ask for a higher service quota.";

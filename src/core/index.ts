@@ -7,6 +7,7 @@
 export {
   type AwsCallContext,
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
