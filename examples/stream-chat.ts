@@ -43,7 +43,7 @@ function* tgiFrames(): Generator<SageMakerStreamFrame> {
 }
 
 async function main(): Promise<void> {
-  const endpointName = process.env.FMOPS_ENDPOINT;
+  const endpointName = process.env.FMOPS_ENDPOINT || undefined;
   const standIn = endpointName
     ? undefined
     : await startSageMakerRuntime({
@@ -53,16 +53,15 @@ async function main(): Promise<void> {
         }),
       });
 
-  const model = new SageMakerChatModel({
-    client: standIn?.client ?? new SageMakerRuntimeClient({}),
-    endpointName: endpointName ?? "demo-tgi",
-    format: (process.env.FMOPS_FORMAT as SageMakerPayloadFormat | undefined) ?? "tgi",
-    chatTemplate: (process.env.FMOPS_TEMPLATE as "plain" | undefined) ?? "plain",
-  });
-
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   try {
+    const model = new SageMakerChatModel({
+      client: standIn?.client ?? new SageMakerRuntimeClient({}),
+      endpointName: endpointName ?? "demo-tgi",
+      format: (process.env.FMOPS_FORMAT as SageMakerPayloadFormat | undefined) ?? "tgi",
+      chatTemplate: (process.env.FMOPS_TEMPLATE as "plain" | undefined) ?? "plain",
+    });
     console.log(`> ${question}\n`);
     const stream = model.stream(
       { messages: [{ role: "user", content: question }], maxTokens: 256 },

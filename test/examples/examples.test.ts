@@ -1,0 +1,66 @@
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+/**
+ * Runs an example program the way a user does (`node --import tsx examples/<name>.ts`) against the
+ * local stand-ins, and returns its exit code and output.
+ */
+function runExample(
+  name: string,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    // Examples use local stand-ins only when no real target is configured: drop any FMOPS_* setting.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("FMOPS_")),
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+      env: {
+        ...env,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_EMF_ENVIRONMENT: "Local",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`examples/${name}.ts did not finish within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+// Each example starts a fresh Node process with tsx: allow for slow starts on a busy 2-core runner.
+describe("examples run end to end against the local stand-ins", { timeout: 90_000 }, () => {
+  it("stream-chat streams a TGI answer and reports latency", async () => {
+    const { code, output } = await runExample("stream-chat");
+    expect(code, output).toBe(0);
+    expect(output).toContain("A line buffer joins the pieces and hands out whole lines. ✅");
+    expect(output).toMatch(/latency: {5}TTFT [\d.]+ ms, end to end [\d.]+ ms/);
+  });
+
+  it("async-batch submits a batch and reports each outcome", async () => {
+    const { code, output } = await runExample("async-batch");
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/5 succeeded, 1 failed/);
+    expect(output).toContain("ASYNC_INFERENCE_FAILED");
+  });
+
+  it("prompt-catalog loads the example folder and renders a prompt", async () => {
+    const { code, output } = await runExample("prompt-catalog");
+    expect(code, output).toBe(0);
+    expect(output).toContain("Lint poster");
+  });
+});
