@@ -1,0 +1,52 @@
+/**
+ * Evaluation metrics that reproduce their reference implementations exactly: ROUGE
+ * (`rouge_score`), METEOR, Porter stemming and word tokenization (NLTK), QA accuracy and factual
+ * knowledge (fmeval), plus retrieval and SQL execution accuracy.
+ *
+ * @module
+ */
+export {
+  type MeteorOptions,
+  meteorScore,
+  meteorScoreTokens,
+} from "./meteor.js";
+export { PorterStemmer, porterStem } from "./porter.js";
+export {
+  AND_DELIMITER,
+  type FactualKnowledgeOptions,
+  type FactualKnowledgeScores,
+  factualKnowledgeScores,
+  normalizeAnswer,
+  OR_DELIMITER,
+  type QaOptions,
+  type QaScores,
+  qaScores,
+} from "./qa.js";
+export {
+  type RetrievalOptions,
+  type RetrievalScores,
+  retrievalScores,
+} from "./retrieval.js";
+export {
+  type RougeOptions,
+  type RougeScore,
+  type RougeScores,
+  type RougeType,
+  rougeScores,
+  rougeTokenize,
+} from "./rouge.js";
+export {
+  queryOrders,
+  type ResultRow,
+  type SqlMatchOptions,
+  sqlExecutionMatch,
+} from "./sql.js";
+export { wordTokenize } from "./tokenize.js";
+export {
+  getDefaultWordNet,
+  type LoadWordNetOptions,
+  loadWordNet,
+  WordNet,
+  type WordNetPos,
+  type WordNetSource,
+} from "./wordnet.js";
