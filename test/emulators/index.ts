@@ -16,6 +16,7 @@ export {
   testCredentials,
   testRegion,
 } from "./http.js";
+export * from "./memory-s3.js";
 export * from "./s3.js";
 export * from "./sagemaker.js";
 export * from "./sagemaker-runtime.js";
