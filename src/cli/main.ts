@@ -5,11 +5,16 @@
  */
 import { isFmopsError } from "../core/errors.js";
 import { VERSION } from "../version.js";
+import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
 
-const COMMANDS: Record<string, CliCommand> = { chat: chatCommand, prompts: promptsCommand };
+const COMMANDS: Record<string, CliCommand> = {
+  bench: benchCommand,
+  chat: chatCommand,
+  prompts: promptsCommand,
+};
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -13,7 +13,7 @@ import { toUtf8 } from "@smithy/util-utf8";
 import {
   header,
   readBody,
-  StandInError,
+  type StandInError,
   sendError,
   standInError,
   startServer,
@@ -68,28 +68,47 @@ function invalid(message: string): StandInError {
 }
 
 /** Checks a PutMetricData input against CloudWatch's documented limits. */
-function validate(input: { Namespace?: unknown; MetricData?: unknown }, bytes: number): string | undefined {
+function validate(
+  input: { Namespace?: unknown; MetricData?: unknown },
+  bytes: number,
+): string | undefined {
   if (bytes > 1_048_576) return "The request exceeds 1 MB.";
-  if (typeof input.Namespace !== "string" || input.Namespace.length < 1 || input.Namespace.length > 255) {
+  if (
+    typeof input.Namespace !== "string" ||
+    input.Namespace.length < 1 ||
+    input.Namespace.length > 255
+  ) {
     return "The parameter Namespace must be 1 to 255 characters.";
   }
-  if (input.Namespace.startsWith("AWS/")) return "The value AWS/ for parameter Namespace is invalid.";
-  if (!Array.isArray(input.MetricData) || input.MetricData.length === 0) return "MetricData is required.";
-  if (input.MetricData.length > 1000) return "The collection MetricData must not have a size greater than 1000.";
+  if (input.Namespace.startsWith("AWS/"))
+    return "The value AWS/ for parameter Namespace is invalid.";
+  if (!Array.isArray(input.MetricData) || input.MetricData.length === 0)
+    return "MetricData is required.";
+  if (input.MetricData.length > 1000)
+    return "The collection MetricData must not have a size greater than 1000.";
   for (const [i, d] of (input.MetricData as WireMetricDatum[]).entries()) {
-    if (typeof d.MetricName !== "string" || d.MetricName.length === 0) return `MetricData.${i}.MetricName is required.`;
-    if ((d.Dimensions?.length ?? 0) > 30) return `MetricData.${i}.Dimensions must have at most 30 items.`;
+    if (typeof d.MetricName !== "string" || d.MetricName.length === 0)
+      return `MetricData.${i}.MetricName is required.`;
+    if ((d.Dimensions?.length ?? 0) > 30)
+      return `MetricData.${i}.Dimensions must have at most 30 items.`;
     for (const dim of d.Dimensions ?? []) {
-      if (!dim.Name || !dim.Value || dim.Value.length > 1024) return `MetricData.${i} has an invalid dimension.`;
+      if (!dim.Name || !dim.Value || dim.Value.length > 1024)
+        return `MetricData.${i} has an invalid dimension.`;
     }
     const values = d.Values ?? [];
     if (values.length > 150) return `MetricData.${i}.Values must have at most 150 items.`;
-    if (d.Counts && d.Counts.length !== values.length) return `MetricData.${i}.Counts must match Values.`;
-    if (d.Value === undefined && values.length === 0) return `MetricData.${i} needs Value or Values.`;
+    if (d.Counts && d.Counts.length !== values.length)
+      return `MetricData.${i}.Counts must match Values.`;
+    if (d.Value === undefined && values.length === 0)
+      return `MetricData.${i} needs Value or Values.`;
     for (const v of [...values, ...(d.Value === undefined ? [] : [d.Value])]) {
       if (!Number.isFinite(v)) return `MetricData.${i} has a non-finite value.`;
     }
-    if (d.StorageResolution !== undefined && d.StorageResolution !== 1 && d.StorageResolution !== 60) {
+    if (
+      d.StorageResolution !== undefined &&
+      d.StorageResolution !== 1 &&
+      d.StorageResolution !== 60
+    ) {
       return `MetricData.${i}.StorageResolution must be 1 or 60.`;
     }
   }
@@ -126,7 +145,11 @@ export async function startCloudWatch(): Promise<CloudWatchStandIn> {
     if (operation !== "PutMetricData") {
       sendError(
         res,
-        standInError({ status: 400, type: "UnknownOperationException", message: `Unsupported target ${target}` }),
+        standInError({
+          status: 400,
+          type: "UnknownOperationException",
+          message: `Unsupported target ${target}`,
+        }),
         "message",
         requestId,
       );

@@ -56,7 +56,16 @@ export interface ComprehendStandIn {
   close(): Promise<void>;
 }
 
-const POSITIVE = new Set(["good", "great", "excellent", "happy", "love", "helpful", "thanks", "wonderful"]);
+const POSITIVE = new Set([
+  "good",
+  "great",
+  "excellent",
+  "happy",
+  "love",
+  "helpful",
+  "thanks",
+  "wonderful",
+]);
 const NEGATIVE = new Set(["bad", "terrible", "awful", "sad", "hate", "useless", "angry", "worst"]);
 const TOXIC = new Set(["idiot", "stupid", "moron", "damn"]);
 
@@ -82,7 +91,13 @@ export function wordListToxicity(text: string): StandInToxicity {
   const words = text.toLowerCase().match(/[a-z']+/g) ?? [];
   const hits = words.filter((w) => TOXIC.has(w)).length;
   const toxicity = words.length === 0 ? 0 : Math.min(1, (hits * 4) / words.length);
-  return { Toxicity: toxicity, Labels: [{ Name: "INSULT", Score: toxicity }, { Name: "PROFANITY", Score: toxicity / 2 }] };
+  return {
+    Toxicity: toxicity,
+    Labels: [
+      { Name: "INSULT", Score: toxicity },
+      { Name: "PROFANITY", Score: toxicity / 2 },
+    ],
+  };
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
@@ -129,30 +144,66 @@ export async function startComprehend(scorers: ComprehendScorers = {}): Promise<
       case "DetectSentiment": {
         const text = String(input.Text ?? "");
         if (bytes(text) > 5000) return fail(tooLarge("Text is longer than 5000 bytes."));
-        if (text.length === 0) return fail(standInError({ status: 400, type: "InvalidRequestException", message: "Text is empty." }));
+        if (text.length === 0)
+          return fail(
+            standInError({
+              status: 400,
+              type: "InvalidRequestException",
+              message: "Text is empty.",
+            }),
+          );
         return reply(sentiment(text));
       }
       case "BatchDetectSentiment": {
         const list = (input.TextList as string[] | undefined) ?? [];
         if (list.length > 25) {
-          return fail(standInError({ status: 400, type: "BatchSizeLimitExceededException", message: "At most 25 documents." }));
+          return fail(
+            standInError({
+              status: 400,
+              type: "BatchSizeLimitExceededException",
+              message: "At most 25 documents.",
+            }),
+          );
         }
-        if (list.some((t) => bytes(t) > 5000)) return fail(tooLarge("A document is longer than 5000 bytes."));
-        return reply({ ResultList: list.map((t, Index) => ({ Index, ...sentiment(t) })), ErrorList: [] });
+        if (list.some((t) => bytes(t) > 5000))
+          return fail(tooLarge("A document is longer than 5000 bytes."));
+        return reply({
+          ResultList: list.map((t, Index) => ({ Index, ...sentiment(t) })),
+          ErrorList: [],
+        });
       }
       case "DetectToxicContent": {
         const segments = (input.TextSegments as { Text: string }[] | undefined) ?? [];
         if (segments.length === 0 || segments.length > 10) {
-          return fail(standInError({ status: 400, type: "InvalidRequestException", message: "1 to 10 segments." }));
+          return fail(
+            standInError({
+              status: 400,
+              type: "InvalidRequestException",
+              message: "1 to 10 segments.",
+            }),
+          );
         }
-        if (segments.some((s) => bytes(s.Text) > 1024)) return fail(tooLarge("A segment is longer than 1 KB."));
+        if (segments.some((s) => bytes(s.Text) > 1024))
+          return fail(tooLarge("A segment is longer than 1 KB."));
         if (input.LanguageCode !== "en") {
-          return fail(standInError({ status: 400, type: "UnsupportedLanguageException", message: "Only en." }));
+          return fail(
+            standInError({
+              status: 400,
+              type: "UnsupportedLanguageException",
+              message: "Only en.",
+            }),
+          );
         }
         return reply({ ResultList: segments.map((s) => toxicity(s.Text)) });
       }
       default:
-        return fail(standInError({ status: 400, type: "UnknownOperationException", message: `Unsupported ${target}` }));
+        return fail(
+          standInError({
+            status: 400,
+            type: "UnknownOperationException",
+            message: `Unsupported ${target}`,
+          }),
+        );
     }
   });
   const client = new ComprehendClient({

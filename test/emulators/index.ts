@@ -7,6 +7,8 @@
 
 export * from "./bedrock-agent.js";
 export * from "./bedrock-runtime.js";
+export * from "./cloudwatch.js";
+export * from "./comprehend.js";
 export * from "./fault-proxy.js";
 export {
   type MessageKey,

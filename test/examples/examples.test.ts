@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -7,6 +10,7 @@ import { describe, expect, it } from "vitest";
  */
 function runExample(
   name: string,
+  extraEnv: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -20,6 +24,7 @@ function runExample(
         AWS_EC2_METADATA_DISABLED: "true",
         AWS_EMF_ENVIRONMENT: "Local",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ...extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -62,5 +67,24 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
     expect(output).toContain("Lint poster");
+  });
+
+  it("monitor-latency compares two configurations and writes JSONL and HTML reports", async () => {
+    const outDir = await mkdtemp(join(tmpdir(), "fmops-monitor-"));
+    try {
+      const { code, output } = await runExample("monitor-latency", { FMOPS_OUT_DIR: outDir });
+      expect(code, output).toBe(0);
+      const files = await readdir(outDir);
+      expect(
+        files.some((f) => f.endsWith(".jsonl")),
+        files.join(", "),
+      ).toBe(true);
+      expect(
+        files.some((f) => f.endsWith(".html")),
+        files.join(", "),
+      ).toBe(true);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
   });
 });

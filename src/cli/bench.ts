@@ -1,0 +1,193 @@
+/**
+ * `fmops bench`: a load test of one model from the command line, with a progress bar on stderr,
+ * a summary table on stdout, and optional JSONL and HTML outputs.
+ *
+ * @module
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { ChatRequest } from "../core/chat.js";
+import { ValidationError } from "../core/errors.js";
+import { BedrockChatModel } from "../models/bedrock-chat.js";
+import type { ChatTemplateName } from "../models/chat-templates.js";
+import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
+import { SageMakerChatModel } from "../models/sagemaker-chat.js";
+import type { SageMakerPayloadFormat } from "../models/sagemaker-payloads.js";
+import type { ChatModel } from "../models/types.js";
+import { renderLoadTestHtml } from "../monitoring/html-report.js";
+import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
+import type { CliCommand, CliIo } from "./io.js";
+
+const usage = `Usage: fmops bench --model <model> --prompts <file.jsonl> [options]
+
+Calls the model at each concurrency level, streaming, and prints TTFT, end-to-end latency and
+output tokens per second (p50/p90/p99) per level.
+
+  --model <model>           bedrock:<model-id> | sagemaker:<endpoint> | openai:<base-url>
+  --prompts <file.jsonl>    One prompt per line: a JSON string, {"prompt": "..."} or a ChatRequest
+  --concurrency <list>      Comma-separated levels (default 1,4,16)
+  --requests <n>            Calls per level (default 20)
+  --max-tokens <n>          Upper bound on generated tokens per call
+  --no-stream               Measure whole answers (no TTFT)
+  --format <f>              SageMaker payload format (default tgi)
+  --template <t>            SageMaker chat template (default plain)
+  --region <region>         AWS region
+  --endpoint-url <url>      Custom AWS endpoint (VPC endpoint or local stand-in)
+  --timeout <ms>            Per-call time limit (default 120000)
+  --jsonl <file>            Write every call's record as JSON Lines
+  --html <file>             Write a self-contained HTML report
+  --json                    Print the summaries as JSON instead of a table
+`;
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValidationError(`${flag} takes a positive integer; got "${value}".`, [
+      { path: flag, message: "not a positive integer" },
+    ]);
+  }
+  return n;
+}
+
+function modelFrom(spec: string, values: Record<string, string | boolean | undefined>): ChatModel {
+  const at = spec.indexOf(":");
+  const kind = at === -1 ? "" : spec.slice(0, at);
+  const target = spec.slice(at + 1);
+  const aws = {
+    ...(typeof values.region === "string" ? { region: values.region } : {}),
+    ...(typeof values["endpoint-url"] === "string" ? { endpoint: values["endpoint-url"] } : {}),
+  };
+  if (kind === "bedrock" && target) return new BedrockChatModel({ modelId: target, ...aws });
+  if (kind === "sagemaker" && target) {
+    return new SageMakerChatModel({
+      endpointName: target,
+      format: ((values.format as string | undefined) ?? "tgi") as SageMakerPayloadFormat,
+      chatTemplate: ((values.template as string | undefined) ?? "plain") as ChatTemplateName,
+      ...aws,
+    });
+  }
+  if (kind === "openai" && target)
+    return new OpenAICompatibleChatModel({ baseUrl: target, model: "default" });
+  throw new ValidationError(
+    `--model must be bedrock:<id>, sagemaker:<endpoint> or openai:<url>; got "${spec}".`,
+    [{ path: "--model", message: "unknown model kind" }],
+  );
+}
+
+/** Parses a prompts file: one JSON string, `{"prompt"}` object or ChatRequest per line. */
+export function parsePromptsJsonl(text: string, maxTokens?: number): ChatRequest[] {
+  const prompts: ChatRequest[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new ValidationError(
+        `Prompts line ${i + 1} is not valid JSON.`,
+        [{ path: `line ${i + 1}`, message: "invalid JSON" }],
+        { cause: error },
+      );
+    }
+    let request: ChatRequest;
+    if (typeof value === "string") request = { messages: [{ role: "user", content: value }] };
+    else if (typeof (value as { prompt?: unknown })?.prompt === "string") {
+      request = { messages: [{ role: "user", content: (value as { prompt: string }).prompt }] };
+    } else if (Array.isArray((value as ChatRequest)?.messages)) request = value as ChatRequest;
+    else {
+      throw new ValidationError(
+        `Prompts line ${i + 1} must be a string, {"prompt": ...} or a ChatRequest.`,
+        [{ path: `line ${i + 1}`, message: "not a prompt" }],
+      );
+    }
+    if (maxTokens !== undefined) request = { ...request, maxTokens };
+    prompts.push(request);
+  });
+  if (prompts.length === 0)
+    throw new ValidationError("The prompts file has no prompts.", [
+      { path: "--prompts", message: "empty" },
+    ]);
+  return prompts;
+}
+
+/** A one-line progress bar: `[#####.....]  50% 10/20 c=4 errors=0`. */
+export function progressBar(p: LoadTestProgress, width = 30): string {
+  const filled = Math.round((p.overallDone / p.overallTotal) * width);
+  const pct = Math.floor((p.overallDone / p.overallTotal) * 100);
+  return `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(pct).padStart(3)}% ${p.overallDone}/${p.overallTotal} concurrency=${p.concurrency} errors=${p.errors}`;
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      prompts: { type: "string" },
+      concurrency: { type: "string" },
+      requests: { type: "string" },
+      "max-tokens": { type: "string" },
+      "no-stream": { type: "boolean" },
+      format: { type: "string" },
+      template: { type: "string" },
+      region: { type: "string" },
+      "endpoint-url": { type: "string" },
+      timeout: { type: "string" },
+      jsonl: { type: "string" },
+      html: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  if (!values.model)
+    throw new ValidationError("--model is required.", [{ path: "--model", message: "missing" }]);
+  if (!values.prompts)
+    throw new ValidationError("--prompts is required.", [
+      { path: "--prompts", message: "missing" },
+    ]);
+  const concurrency = (values.concurrency ?? "1,4,16")
+    .split(",")
+    .map((c) => positiveInt(c.trim(), "--concurrency"));
+  const maxTokens =
+    values["max-tokens"] === undefined
+      ? undefined
+      : positiveInt(values["max-tokens"], "--max-tokens");
+  const prompts = parsePromptsJsonl(await readFile(values.prompts, "utf8"), maxTokens);
+  const model = modelFrom(values.model, values);
+  const result = await runLoadTest({
+    model,
+    prompts,
+    concurrency,
+    requestsPerLevel:
+      values.requests === undefined ? 20 : positiveInt(values.requests, "--requests"),
+    stream: !values["no-stream"],
+    timeoutMs: values.timeout === undefined ? 120_000 : positiveInt(values.timeout, "--timeout"),
+    signal: io.signal,
+    onProgress: (p) => io.stderr.write(progressBar(p)),
+  });
+  io.stderr.write("\n");
+  if (values.jsonl) await writeFile(values.jsonl, loadTestJsonl(result));
+  if (values.html)
+    await writeFile(values.html, renderLoadTestHtml(result, { title: `fmops bench: ${model.id}` }));
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(result.runs.map(({ records: _r, ...run }) => run))}\n`);
+  } else {
+    const f = (n: number | undefined) =>
+      n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(1);
+    io.stdout.write(
+      "concurrency  calls  errors  req/s   ttft_p50  ttft_p90  e2e_p50  e2e_p90  e2e_p99  otps_p50\n",
+    );
+    for (const r of result.runs) {
+      const m = r.summary.metrics;
+      io.stdout.write(
+        `${String(r.concurrency).padStart(11)}  ${String(r.summary.count).padStart(5)}  ${String(r.summary.errors).padStart(6)}  ${r.requestsPerSecond.toFixed(2).padStart(5)}  ${f(m.ttftMs?.p50).padStart(8)}  ${f(m.ttftMs?.p90).padStart(8)}  ${f(m.e2eMs?.p50).padStart(7)}  ${f(m.e2eMs?.p90).padStart(7)}  ${f(m.e2eMs?.p99).padStart(7)}  ${f(m.otps?.p50).padStart(8)}\n`,
+      );
+    }
+  }
+  return result.runs.some((r) => r.summary.errors > 0) ? 1 : 0;
+}
+
+/** The `fmops bench` command. */
+export const benchCommand: CliCommand = {
+  summary: "Load-test a model: TTFT, latency and tokens/s percentiles per concurrency level",
+  usage,
+  run,
+};

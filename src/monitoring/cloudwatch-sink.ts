@@ -1,0 +1,253 @@
+/**
+ * {@link CloudWatchSink}: records as CloudWatch metrics through the PutMetricData API.
+ *
+ * @module
+ */
+import {
+  CloudWatchClient,
+  type MetricDatum,
+  PutMetricDataCommand,
+} from "@aws-sdk/client-cloudwatch";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  wrapAwsError,
+} from "../core/aws.js";
+import { parseOptions } from "../core/options.js";
+import { checkDimensionSets, cloudWatchValues, dimensionValues } from "./cloudwatch-metrics.js";
+import type { InvocationRecord } from "./record.js";
+import type { MetricSink } from "./types.js";
+import { unrefTimer } from "./writable.js";
+
+/** Options for {@link CloudWatchSink}. */
+export interface CloudWatchSinkOptions extends AwsClientConfig {
+  /** CloudWatch namespace, e.g. `MyApp/GenAI`. Must not start with `AWS/`. */
+  namespace: string;
+  /** A ready client; preferred, so connections and credentials are shared. */
+  client?: CloudWatchClient;
+  /**
+   * Dimension sets, as for the EMF sink: each is published as its own metric. Default
+   * `[["ModelId"]]`. At most 30 names per set.
+   */
+  dimensions?: string[][];
+  /** Publish high-resolution (1-second) metrics. Default false (1-minute). */
+  highResolution?: boolean;
+  /** Send once this many records are buffered. Default 1000. */
+  maxBufferedRecords?: number;
+  /** Send at most this long after a record arrives, in milliseconds. Default 10 000. */
+  flushIntervalMs?: number;
+  /** Reports failures of timer-driven sends (explicit `flush()` rejects instead). Default `console.warn`. */
+  onError?: (error: unknown) => void;
+}
+
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    namespace: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((v) => !v.startsWith("AWS/"), "must not start with AWS/ (reserved for AWS services)")
+      .refine((v) => !v.startsWith(":"), "must not start with a colon"),
+    client: awsClientSchema<CloudWatchClient>("CloudWatchClient").optional(),
+    dimensions: z.array(z.array(z.string())).optional(),
+    highResolution: z.boolean().optional(),
+    maxBufferedRecords: z.int().min(1).max(1_000_000).optional(),
+    flushIntervalMs: z.number().positive().max(3_600_000).optional(),
+    onError: z
+      .custom<(e: unknown) => void>((v) => typeof v === "function", "must be a function")
+      .optional(),
+  })
+  .strict();
+
+/** PutMetricData limits: metrics per request, distinct values per datum, request bytes (we stay under 1 MB). */
+export const PUT_METRIC_DATA_LIMITS = {
+  maxDatums: 1000,
+  maxValues: 150,
+  maxBytes: 900_000,
+} as const;
+
+/**
+ * Publishes records to CloudWatch with PutMetricData. Records are buffered and aggregated:
+ * values of one metric, dimension set and period (1 s with `highResolution`, else 1 min) are sent
+ * as one datum with `Values`/`Counts` (at most 150 distinct values each), so CloudWatch can still
+ * compute percentiles. Requests stay within the API's limits (1000 datums, 1 MB).
+ *
+ * Prefer {@link EmfSink} inside Lambda or where a CloudWatch agent runs (no API calls, no
+ * `cloudwatch:PutMetricData` permission needed); use this sink elsewhere.
+ *
+ * @example
+ * ```ts
+ * const sink = new CloudWatchSink({ namespace: "MyApp/GenAI", highResolution: true });
+ * const monitored = instrument(model, { sinks: [sink] });
+ * // on shutdown
+ * await monitored.close();
+ * ```
+ */
+export class CloudWatchSink implements MetricSink {
+  readonly #options: CloudWatchSinkOptions;
+  readonly #client: CloudWatchClient;
+  readonly #ownsClient: boolean;
+  readonly #sets: string[][];
+  readonly #names: string[];
+  #buffer: InvocationRecord[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #sending: Promise<void> = Promise.resolve();
+
+  constructor(options: CloudWatchSinkOptions) {
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "CloudWatchSink options",
+    ) as CloudWatchSinkOptions;
+    this.#sets = this.#options.dimensions ?? [["ModelId"]];
+    checkDimensionSets(this.#sets, "dimensions");
+    this.#names = [...new Set(this.#sets.flat())];
+    this.#ownsClient = this.#options.client === undefined;
+    this.#client = this.#options.client ?? new CloudWatchClient(clientConfigFrom(this.#options));
+  }
+
+  write(record: InvocationRecord): void {
+    this.#buffer.push(record);
+    if (this.#buffer.length >= (this.#options.maxBufferedRecords ?? 1000)) {
+      this.#background();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.#background(), this.#options.flushIntervalMs ?? 10_000);
+      unrefTimer(this.#timer);
+    }
+  }
+
+  /** Sends everything buffered; rejects with the wrapped AWS error if a request fails. */
+  async flush(): Promise<void> {
+    await this.#send();
+  }
+
+  /** Sends what is buffered and releases the client if this sink created it. */
+  async close(): Promise<void> {
+    try {
+      await this.#send();
+    } finally {
+      if (this.#ownsClient) this.#client.destroy();
+    }
+  }
+
+  /** The PutMetricData inputs a flush of `records` would send (for inspection and tests). */
+  requests(
+    records: readonly InvocationRecord[],
+  ): { Namespace: string; MetricData: MetricDatum[] }[] {
+    return batch(this.#datums(records)).map((MetricData) => ({
+      Namespace: this.#options.namespace,
+      MetricData,
+    }));
+  }
+
+  #background(): void {
+    this.#send().catch((error: unknown) => {
+      if (this.#options.onError) this.#options.onError(error);
+      else
+        console.warn(
+          `fmops CloudWatchSink: ${error instanceof Error ? error.message : String(error)}`,
+        );
+    });
+  }
+
+  #send(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const records = this.#buffer;
+    this.#buffer = [];
+    // One send at a time, in order; a failed send does not stop the next.
+    const next = this.#sending
+      .catch(() => {})
+      .then(async () => {
+        for (const input of this.requests(records)) {
+          try {
+            await this.#client.send(new PutMetricDataCommand(input));
+          } catch (error) {
+            throw wrapAwsError(error, {
+              service: "CloudWatch",
+              operation: "PutMetricData",
+              iamAction: "cloudwatch:PutMetricData",
+            });
+          }
+        }
+      });
+    this.#sending = next;
+    return next;
+  }
+
+  #datums(records: readonly InvocationRecord[]): MetricDatum[] {
+    const period = this.#options.highResolution ? 1000 : 60_000;
+    const groups = new Map<string, { datum: MetricDatum; counts: Map<number, number> }[]>();
+    const order: string[] = [];
+    for (const record of records) {
+      const dims = dimensionValues(record, this.#names);
+      const timestamp = Math.floor(record.startTime / period) * period;
+      for (const value of cloudWatchValues(record)) {
+        for (const set of this.#sets) {
+          const key = JSON.stringify([value.name, set.map((n) => dims[n]), set, timestamp]);
+          let chain = groups.get(key);
+          if (!chain) {
+            chain = [];
+            groups.set(key, chain);
+            order.push(key);
+          }
+          let last = chain[chain.length - 1];
+          // A datum holds at most 150 distinct values; start another when full.
+          if (
+            !last ||
+            (!last.counts.has(value.value) && last.counts.size >= PUT_METRIC_DATA_LIMITS.maxValues)
+          ) {
+            const datum: MetricDatum = {
+              MetricName: value.name,
+              Unit: value.unit,
+              Timestamp: new Date(timestamp),
+              Dimensions: set.map((Name) => ({ Name, Value: dims[Name] as string })),
+            };
+            if (this.#options.highResolution) datum.StorageResolution = 1;
+            last = { datum, counts: new Map() };
+            chain.push(last);
+          }
+          last.counts.set(value.value, (last.counts.get(value.value) ?? 0) + 1);
+        }
+      }
+    }
+    const datums: MetricDatum[] = [];
+    for (const key of order) {
+      for (const { datum, counts } of groups.get(key) ?? []) {
+        datum.Values = [...counts.keys()];
+        datum.Counts = [...counts.values()];
+        datums.push(datum);
+      }
+    }
+    return datums;
+  }
+}
+
+/** Cuts datums into requests of at most 1000 datums and about 900 kB of JSON each. */
+function batch(datums: MetricDatum[]): MetricDatum[][] {
+  const batches: MetricDatum[][] = [];
+  let current: MetricDatum[] = [];
+  let bytes = 0;
+  for (const datum of datums) {
+    const size = JSON.stringify(datum).length + 1;
+    if (
+      current.length > 0 &&
+      (current.length >= PUT_METRIC_DATA_LIMITS.maxDatums ||
+        bytes + size > PUT_METRIC_DATA_LIMITS.maxBytes)
+    ) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(datum);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,194 @@
+/**
+ * Sentiment and toxicity metric modules backed by Amazon Comprehend.
+ *
+ * @module
+ */
+import {
+  BatchDetectSentimentCommand,
+  type BatchDetectSentimentCommandOutput,
+  ComprehendClient,
+  DetectToxicContentCommand,
+  type LanguageCode,
+} from "@aws-sdk/client-comprehend";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  wrapAwsError,
+} from "../core/aws.js";
+import { parseOptions } from "../core/options.js";
+import { chunkUtf8, utf8Bytes } from "./text-chunks.js";
+import type { MetricModule } from "./types.js";
+
+/** Comprehend's documented limits for the calls these modules make. */
+export const COMPREHEND_LIMITS = {
+  /** Bytes per document for (Batch)DetectSentiment. */
+  sentimentBytes: 5000,
+  /** Documents per BatchDetectSentiment call. */
+  sentimentBatch: 25,
+  /** Bytes per DetectToxicContent segment (1 KB). */
+  toxicSegmentBytes: 1000,
+  /** Segments per DetectToxicContent call. */
+  toxicSegments: 10,
+} as const;
+
+/** Options for {@link comprehendSentiment} and {@link comprehendToxicity}. */
+export interface ComprehendMetricOptions extends AwsClientConfig {
+  /** A ready client; preferred. */
+  client?: ComprehendClient;
+  /** Language of the answers. Default `en` (the only language DetectToxicContent supports). */
+  languageCode?: string;
+  /**
+   * Longest answer scored, in UTF-8 bytes; longer answers are scored on their beginning.
+   * Default 50 000 (two BatchDetectSentiment calls or five DetectToxicContent calls at most).
+   */
+  maxBytes?: number;
+}
+
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    client: awsClientSchema<ComprehendClient>("ComprehendClient").optional(),
+    languageCode: z.string().min(2).max(5).optional(),
+    maxBytes: z.int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
+
+function setup(options: ComprehendMetricOptions, subject: string) {
+  const parsed = parseOptions(optionsSchema, options, subject) as ComprehendMetricOptions;
+  const client = parsed.client ?? new ComprehendClient(clientConfigFrom(parsed));
+  return { client, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };
+}
+
+/** Cuts the answer to `maxBytes` on a character boundary. */
+function head(text: string, maxBytes: number): string {
+  if (utf8Bytes(text) <= maxBytes) return text;
+  return chunkUtf8(text, maxBytes)[0] ?? "";
+}
+
+/**
+ * Scores the answer's sentiment with Comprehend: `sentimentPositive`, `sentimentNegative`,
+ * `sentimentNeutral`, `sentimentMixed` (each 0 to 1). An answer over Comprehend's 5000-byte limit
+ * is cut into 5000-byte pieces at sentence boundaries, sent 25 per BatchDetectSentiment call, and
+ * the scores are averaged weighted by each piece's length. Needs `comprehend:BatchDetectSentiment`.
+ *
+ * @example
+ * ```ts
+ * instrument(model, { metrics: [comprehendSentiment({ region: "us-east-1" })] });
+ * ```
+ */
+export function comprehendSentiment(options: ComprehendMetricOptions = {}): MetricModule {
+  const { client, language, maxBytes } = setup(options, "comprehendSentiment options");
+  return {
+    name: "comprehendSentiment",
+    async evaluate({ completion }, { signal }): Promise<Record<string, number>> {
+      const text = head(completion, maxBytes);
+      if (text.trim() === "") return {};
+      const pieces = chunkUtf8(text, COMPREHEND_LIMITS.sentimentBytes).filter(
+        (p) => p.trim() !== "",
+      );
+      const totals = { Positive: 0, Negative: 0, Neutral: 0, Mixed: 0 };
+      let weight = 0;
+      for (let i = 0; i < pieces.length; i += COMPREHEND_LIMITS.sentimentBatch) {
+        const batch = pieces.slice(i, i + COMPREHEND_LIMITS.sentimentBatch);
+        let out: BatchDetectSentimentCommandOutput;
+        try {
+          out = await client.send(
+            new BatchDetectSentimentCommand({
+              TextList: batch,
+              LanguageCode: language as LanguageCode,
+            }),
+            { abortSignal: signal },
+          );
+        } catch (error) {
+          throw wrapAwsError(error, {
+            service: "Comprehend",
+            operation: "BatchDetectSentiment",
+            iamAction: "comprehend:BatchDetectSentiment",
+          });
+        }
+        for (const result of out.ResultList ?? []) {
+          const piece = batch[result.Index ?? -1];
+          if (piece === undefined || !result.SentimentScore) continue;
+          const w = piece.length;
+          weight += w;
+          for (const k of Object.keys(totals) as (keyof typeof totals)[]) {
+            totals[k] += (result.SentimentScore[k] ?? 0) * w;
+          }
+        }
+      }
+      if (weight === 0) return {};
+      return {
+        sentimentPositive: totals.Positive / weight,
+        sentimentNegative: totals.Negative / weight,
+        sentimentNeutral: totals.Neutral / weight,
+        sentimentMixed: totals.Mixed / weight,
+      };
+    },
+  };
+}
+
+/**
+ * Scores the answer's toxicity with Comprehend DetectToxicContent: `toxicity` (the highest
+ * segment score, 0 to 1) and `toxicity<Label>` for each label Comprehend reports (for example
+ * `toxicityInsult`, `toxicityHateSpeech`), also the highest over segments. The answer is cut into
+ * 1 KB segments, 10 per call, as the API requires. English only. Needs
+ * `comprehend:DetectToxicContent`.
+ */
+export function comprehendToxicity(options: ComprehendMetricOptions = {}): MetricModule {
+  const { client, language, maxBytes } = setup(options, "comprehendToxicity options");
+  return {
+    name: "comprehendToxicity",
+    async evaluate({ completion }, { signal }) {
+      const text = head(completion, maxBytes);
+      if (text.trim() === "") return {};
+      const segments = chunkUtf8(text, COMPREHEND_LIMITS.toxicSegmentBytes).filter(
+        (s) => s.trim() !== "",
+      );
+      const scores: Record<string, number> = {};
+      const keep = (name: string, value: number | undefined) => {
+        if (value !== undefined && Number.isFinite(value))
+          scores[name] = Math.max(scores[name] ?? 0, value);
+      };
+      for (let i = 0; i < segments.length; i += COMPREHEND_LIMITS.toxicSegments) {
+        const batch = segments.slice(i, i + COMPREHEND_LIMITS.toxicSegments);
+        let out: {
+          ResultList?: { Toxicity?: number; Labels?: { Name?: string; Score?: number }[] }[];
+        };
+        try {
+          out = await client.send(
+            new DetectToxicContentCommand({
+              TextSegments: batch.map((Text) => ({ Text })),
+              LanguageCode: language as LanguageCode,
+            }),
+            { abortSignal: signal },
+          );
+        } catch (error) {
+          throw wrapAwsError(error, {
+            service: "Comprehend",
+            operation: "DetectToxicContent",
+            iamAction: "comprehend:DetectToxicContent",
+          });
+        }
+        for (const result of out.ResultList ?? []) {
+          keep("toxicity", result.Toxicity);
+          for (const label of result.Labels ?? []) {
+            if (label.Name) keep(`toxicity${pascal(label.Name)}`, label.Score);
+          }
+        }
+      }
+      return scores;
+    },
+  };
+}
+
+/** `HATE_SPEECH` -> `HateSpeech`. */
+function pascal(name: string): string {
+  return name
+    .toLowerCase()
+    .split(/_+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
+}

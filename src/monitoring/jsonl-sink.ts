@@ -1,0 +1,77 @@
+/**
+ * {@link JsonlSink}: records as JSON Lines.
+ *
+ * @module
+ */
+import { ValidationError } from "../core/errors.js";
+import type { InvocationRecord } from "./record.js";
+import type { MetricSink } from "./types.js";
+import { defaultOutput, type TextOutput } from "./writable.js";
+
+/** Options for {@link JsonlSink}. */
+export interface JsonlSinkOptions {
+  /** Where lines go: a `fs.WriteStream`, `process.stdout`... Default standard output. */
+  output?: TextOutput;
+}
+
+/**
+ * Writes each record as one JSON line, immediately: the raw data for later analysis with
+ * `summarize`, DuckDB, pandas or `jq`.
+ *
+ * @example
+ * ```ts
+ * import { createWriteStream } from "node:fs";
+ * const jsonl = new JsonlSink({ output: createWriteStream("calls.jsonl", { flags: "a" }) });
+ * ```
+ */
+export class JsonlSink implements MetricSink {
+  readonly #output: TextOutput;
+
+  constructor(options: JsonlSinkOptions = {}) {
+    const output = options.output ?? defaultOutput();
+    if (typeof output?.write !== "function") {
+      throw new ValidationError("JsonlSink output must have a write(chunk) method.", [
+        { path: "output", message: "must have a write method" },
+      ]);
+    }
+    this.#output = output;
+  }
+
+  write(record: InvocationRecord): void {
+    this.#output.write(`${JSON.stringify(record)}\n`);
+  }
+}
+
+/** Parses JSON Lines written by {@link JsonlSink} back into records; blank lines are skipped. */
+export function parseRecordsJsonl(text: string): InvocationRecord[] {
+  const records: InvocationRecord[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new ValidationError(
+        `Line ${i + 1} is not valid JSON.`,
+        [{ path: `line ${i + 1}`, message: "invalid JSON" }],
+        {
+          cause: error,
+        },
+      );
+    }
+    const r = value as Partial<InvocationRecord>;
+    if (
+      typeof r !== "object" ||
+      r === null ||
+      typeof r.modelId !== "string" ||
+      typeof r.e2eMs !== "number"
+    ) {
+      throw new ValidationError(
+        `Line ${i + 1} is not an invocation record (needs modelId and e2eMs).`,
+        [{ path: `line ${i + 1}`, message: "not an invocation record" }],
+      );
+    }
+    records.push({ dimensions: {}, metrics: {}, ...r } as InvocationRecord);
+  });
+  return records;
+}

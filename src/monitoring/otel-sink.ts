@@ -1,0 +1,161 @@
+/**
+ * {@link OtelSink}: records as OpenTelemetry metrics named by the GenAI semantic conventions.
+ *
+ * @module
+ */
+import type { Attributes, Histogram, Meter } from "@opentelemetry/api";
+import { ValidationError } from "../core/errors.js";
+import { loadOptional } from "../core/optional.js";
+import { VERSION } from "../version.js";
+import type { InvocationRecord } from "./record.js";
+import type { MetricSink } from "./types.js";
+
+/** The GenAI semantic-convention metric and attribute names {@link OtelSink} uses. */
+export const GEN_AI = {
+  operationDuration: "gen_ai.client.operation.duration",
+  tokenUsage: "gen_ai.client.token.usage",
+  timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
+  operationName: "gen_ai.operation.name",
+  providerName: "gen_ai.provider.name",
+  requestModel: "gen_ai.request.model",
+  tokenType: "gen_ai.token.type",
+  errorType: "error.type",
+} as const;
+
+// The conventions' advised bucket boundaries for durations (seconds) and token counts.
+const DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+const TOKEN_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+];
+
+/** Options for {@link OtelSink}. */
+export interface OtelSinkOptions {
+  /** The meter to record with, e.g. `metrics.getMeter("my-app")` from `@opentelemetry/api`. */
+  meter: Meter;
+  /** Also record `fmops.client.output_tokens_per_second` and quality scores as `fmops.quality.<name>`. Default true. */
+  extraMetrics?: boolean;
+}
+
+/**
+ * Records each call on OpenTelemetry histograms named by the GenAI semantic conventions:
+ *
+ * - `gen_ai.client.operation.duration` (s): every call, with `error.type` on failures;
+ * - `gen_ai.client.token.usage` ({token}): input and output counts, `gen_ai.token.type`
+ *   `input` / `output`;
+ * - `gen_ai.client.operation.time_to_first_chunk` (s): streaming calls that produced text;
+ * - `fmops.client.output_tokens_per_second` ({token}/s) and `fmops.quality.<score>` for quality
+ *   modules (fmops names: the conventions define none for these).
+ *
+ * Attributes: `gen_ai.operation.name` (`chat`), `gen_ai.provider.name` (`aws.bedrock`;
+ * `aws.sagemaker` for SageMaker, a custom value since the conventions list no SageMaker
+ * provider), `gen_ai.request.model` (the model or endpoint id without the fmops prefix), and the
+ * record's custom dimensions. Export goes through your SDK's exporters; the sink never blocks.
+ *
+ * `@opentelemetry/api` is an optional peer dependency: install it to use this sink.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from "@opentelemetry/api";
+ * const otel = new OtelSink({ meter: metrics.getMeter("support-bot") });
+ * // or, with the global meter provider:
+ * const otel2 = await OtelSink.fromGlobal();
+ * ```
+ */
+export class OtelSink implements MetricSink {
+  readonly #duration: Histogram;
+  readonly #tokens: Histogram;
+  readonly #ttfc: Histogram;
+  readonly #otps: Histogram | undefined;
+  readonly #meter: Meter;
+  readonly #quality = new Map<string, Histogram>();
+  readonly #extra: boolean;
+
+  constructor(options: OtelSinkOptions) {
+    const meter = options?.meter;
+    if (typeof meter?.createHistogram !== "function") {
+      throw new ValidationError(
+        'OtelSink needs a meter: pass { meter: metrics.getMeter("my-app") } from @opentelemetry/api, or use OtelSink.fromGlobal().',
+        [{ path: "meter", message: "must be an OpenTelemetry Meter" }],
+      );
+    }
+    this.#meter = meter;
+    this.#extra = options.extraMetrics ?? true;
+    this.#duration = meter.createHistogram(GEN_AI.operationDuration, {
+      description: "GenAI operation duration.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this.#tokens = meter.createHistogram(GEN_AI.tokenUsage, {
+      description: "Number of input and output tokens used.",
+      unit: "{token}",
+      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+    });
+    this.#ttfc = meter.createHistogram(GEN_AI.timeToFirstChunk, {
+      description: "Time to receive the first chunk of a streamed response.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this.#otps = this.#extra
+      ? meter.createHistogram("fmops.client.output_tokens_per_second", {
+          description: "Output tokens per second after the first token (decode speed).",
+          unit: "{token}/s",
+        })
+      : undefined;
+  }
+
+  /** An OtelSink on the global meter provider's `fmops` meter; loads `@opentelemetry/api` lazily. */
+  static async fromGlobal(options: Omit<OtelSinkOptions, "meter"> = {}): Promise<OtelSink> {
+    const api = await loadOptional<typeof import("@opentelemetry/api")>(
+      "@opentelemetry/api",
+      "OtelSink",
+    );
+    return new OtelSink({ ...options, meter: api.metrics.getMeter("fmops", VERSION) });
+  }
+
+  write(record: InvocationRecord): void {
+    const attributes: Attributes = {
+      ...record.dimensions,
+      [GEN_AI.operationName]: "chat",
+      [GEN_AI.providerName]: record.provider,
+      [GEN_AI.requestModel]: requestModel(record.modelId),
+    };
+    if (record.errorType !== undefined) attributes[GEN_AI.errorType] = record.errorType;
+    else if (record.status !== "ok") attributes[GEN_AI.errorType] = record.status;
+    this.#duration.record(record.e2eMs / 1000, attributes);
+    if (record.inputTokens !== undefined) {
+      this.#tokens.record(record.inputTokens, { ...attributes, [GEN_AI.tokenType]: "input" });
+    }
+    if (record.outputTokens !== undefined) {
+      this.#tokens.record(record.outputTokens, { ...attributes, [GEN_AI.tokenType]: "output" });
+    }
+    if (record.streaming && record.ttftMs !== undefined)
+      this.#ttfc.record(record.ttftMs / 1000, attributes);
+    if (!this.#extra) return;
+    if (record.otps !== undefined) this.#otps?.record(record.otps, attributes);
+    for (const [name, value] of Object.entries(record.metrics)) {
+      let histogram = this.#quality.get(name);
+      if (!histogram) {
+        histogram = this.#meter.createHistogram(`fmops.quality.${snake(name)}`, {
+          description: `Quality score ${name} from an fmops metric module.`,
+        });
+        this.#quality.set(name, histogram);
+      }
+      histogram.record(value, attributes);
+    }
+  }
+}
+
+/** The model as the service knows it: the fmops id without its `bedrock:` / `sagemaker:` prefix. */
+function requestModel(modelId: string): string {
+  const at = modelId.indexOf(":");
+  const prefix = at === -1 ? "" : modelId.slice(0, at);
+  return ["bedrock", "sagemaker", "openai-compatible", "openai"].includes(prefix)
+    ? modelId.slice(at + 1)
+    : modelId;
+}
+
+function snake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
