@@ -8,31 +8,23 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { ChatRequest } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
-import { BedrockChatModel } from "../models/bedrock-chat.js";
-import type { ChatTemplateName } from "../models/chat-templates.js";
-import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
-import { SageMakerChatModel } from "../models/sagemaker-chat.js";
-import type { SageMakerPayloadFormat } from "../models/sagemaker-payloads.js";
-import type { ChatModel } from "../models/types.js";
 import { renderLoadTestHtml } from "../monitoring/html-report.js";
 import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
 import type { CliCommand, CliIo } from "./io.js";
+import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
 const usage = `Usage: fmops bench --model <model> --prompts <file.jsonl> [options]
 
 Calls the model at each concurrency level, streaming, and prints TTFT, end-to-end latency and
 output tokens per second (p50/p90/p99) per level.
 
-  --model <model>           bedrock:<model-id> | sagemaker:<endpoint> | openai:<base-url>
+${modelFlagsUsage}
+Options:
   --prompts <file.jsonl>    One prompt per line: a JSON string, {"prompt": "..."} or a ChatRequest
   --concurrency <list>      Comma-separated levels (default 1,4,16)
   --requests <n>            Calls per level (default 20)
   --max-tokens <n>          Upper bound on generated tokens per call
   --no-stream               Measure whole answers (no TTFT)
-  --format <f>              SageMaker payload format (default tgi)
-  --template <t>            SageMaker chat template (default plain)
-  --region <region>         AWS region
-  --endpoint-url <url>      Custom AWS endpoint (VPC endpoint or local stand-in)
   --timeout <ms>            Per-call time limit (default 120000)
   --jsonl <file>            Write every call's record as JSON Lines
   --html <file>             Write a self-contained HTML report
@@ -47,31 +39,6 @@ function positiveInt(value: string, flag: string): number {
     ]);
   }
   return n;
-}
-
-function modelFrom(spec: string, values: Record<string, string | boolean | undefined>): ChatModel {
-  const at = spec.indexOf(":");
-  const kind = at === -1 ? "" : spec.slice(0, at);
-  const target = spec.slice(at + 1);
-  const aws = {
-    ...(typeof values.region === "string" ? { region: values.region } : {}),
-    ...(typeof values["endpoint-url"] === "string" ? { endpoint: values["endpoint-url"] } : {}),
-  };
-  if (kind === "bedrock" && target) return new BedrockChatModel({ modelId: target, ...aws });
-  if (kind === "sagemaker" && target) {
-    return new SageMakerChatModel({
-      endpointName: target,
-      format: ((values.format as string | undefined) ?? "tgi") as SageMakerPayloadFormat,
-      chatTemplate: ((values.template as string | undefined) ?? "plain") as ChatTemplateName,
-      ...aws,
-    });
-  }
-  if (kind === "openai" && target)
-    return new OpenAICompatibleChatModel({ baseUrl: target, model: "default" });
-  throw new ValidationError(
-    `--model must be bedrock:<id>, sagemaker:<endpoint> or openai:<url>; got "${spec}".`,
-    [{ path: "--model", message: "unknown model kind" }],
-  );
 }
 
 /** Parses a prompts file: one JSON string, `{"prompt"}` object or ChatRequest per line. */
@@ -121,24 +88,20 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      model: { type: "string" },
+      ...modelFlagOptions,
       prompts: { type: "string" },
       concurrency: { type: "string" },
       requests: { type: "string" },
       "max-tokens": { type: "string" },
       "no-stream": { type: "boolean" },
-      format: { type: "string" },
-      template: { type: "string" },
-      region: { type: "string" },
-      "endpoint-url": { type: "string" },
       timeout: { type: "string" },
       jsonl: { type: "string" },
       html: { type: "string" },
       json: { type: "boolean" },
     },
   });
-  if (!values.model)
-    throw new ValidationError("--model is required.", [{ path: "--model", message: "missing" }]);
+  // Flag errors first: a bad --model should not wait for the prompts file to be read.
+  const model = modelFromFlags(values);
   if (!values.prompts)
     throw new ValidationError("--prompts is required.", [
       { path: "--prompts", message: "missing" },
@@ -151,7 +114,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ? undefined
       : positiveInt(values["max-tokens"], "--max-tokens");
   const prompts = parsePromptsJsonl(await readFile(values.prompts, "utf8"), maxTokens);
-  const model = modelFrom(values.model, values);
   const result = await runLoadTest({
     model,
     prompts,

@@ -26,7 +26,7 @@ const lmiLines = (tokens: string[]) =>
     payload: `${JSON.stringify({ token: { id: i, text, log_prob: -1 } })}\n`,
   }));
 
-describe("fmops chat --sagemaker", () => {
+describe("fmops chat --model sagemaker:<endpoint>", () => {
   it("streams the answer to stdout and prints stats to stderr", async () => {
     standIn = await startSageMakerRuntime({
       invokeEndpointWithResponseStream: (req) => {
@@ -44,8 +44,8 @@ describe("fmops chat --sagemaker", () => {
     const code = await main(
       [
         "chat",
-        "--sagemaker",
-        "lmi-ep",
+        "--model",
+        "sagemaker:lmi-ep",
         "--format",
         "lmi",
         "--template",
@@ -79,7 +79,7 @@ describe("fmops chat --sagemaker", () => {
     });
     const t = memoryIo("piped question\n");
     const code = await main(
-      ["chat", "--sagemaker", "tgi-ep", "--endpoint-url", standIn.endpoint, "--no-stream"],
+      ["chat", "--model", "sagemaker:tgi-ep", "--endpoint-url", standIn.endpoint, "--no-stream"],
       t.io,
     );
     expect(code).toBe(0);
@@ -90,7 +90,15 @@ describe("fmops chat --sagemaker", () => {
     standIn = await startSageMakerRuntime({});
     const t = memoryIo();
     const code = await main(
-      ["chat", "--sagemaker", "tgi-ep", "--endpoint-url", standIn.endpoint, "--no-stream", "hi"],
+      [
+        "chat",
+        "--model",
+        "sagemaker:tgi-ep",
+        "--endpoint-url",
+        standIn.endpoint,
+        "--no-stream",
+        "hi",
+      ],
       t.io,
     );
     expect(code).toBe(1);

@@ -33,19 +33,29 @@ describe("fmops CLI", () => {
   it("prints a command's usage", async () => {
     const t = memoryIo();
     expect(await main(["chat", "--help"], t.io)).toBe(0);
-    expect(t.stdout()).toContain("--sagemaker <endpoint>");
+    expect(t.stdout()).toContain("sagemaker:<endpoint>");
   });
 
   it("exits 2 with a clear message when no model flag is given", async () => {
     const t = memoryIo();
     expect(await main(["chat", "hello"], t.io)).toBe(2);
-    expect(t.stderr()).toContain("Choose exactly one of --bedrock, --sagemaker or --openai");
+    expect(t.stderr()).toContain("--model is required");
     expect(t.stderr()).toContain("[VALIDATION_ERROR]");
+  });
+
+  it("exits 2 and explains the spelling of an unknown model kind", async () => {
+    const t = memoryIo();
+    expect(await main(["chat", "--model", "llama-3", "hi"], t.io)).toBe(2);
+    expect(t.stderr()).toContain(
+      "--model must be bedrock:<model-id>, sagemaker:<endpoint> or openai:<base-url>",
+    );
   });
 
   it("exits 2 on a non-numeric flag value", async () => {
     const t = memoryIo();
-    expect(await main(["chat", "--sagemaker", "ep", "--max-tokens", "lots", "hi"], t.io)).toBe(2);
+    expect(
+      await main(["chat", "--model", "sagemaker:ep", "--max-tokens", "lots", "hi"], t.io),
+    ).toBe(2);
     expect(t.stderr()).toContain('--max-tokens takes a number; got "lots"');
   });
 });

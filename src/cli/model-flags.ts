@@ -1,0 +1,75 @@
+/**
+ * The flags every model-calling command shares (`--model kind:target` and its settings), parsed
+ * in one place so that `chat`, `bench` and later commands accept exactly the same spelling.
+ *
+ * @module
+ */
+import { ValidationError } from "../core/errors.js";
+import { BedrockChatModel } from "../models/bedrock-chat.js";
+import { type ChatTemplateName, chatTemplateNames } from "../models/chat-templates.js";
+import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
+import { SageMakerChatModel } from "../models/sagemaker-chat.js";
+import {
+  type SageMakerPayloadFormat,
+  sageMakerPayloadFormats,
+} from "../models/sagemaker-payloads.js";
+import type { ChatModel } from "../models/types.js";
+
+/** `node:util` parseArgs definitions of the shared model flags. */
+export const modelFlagOptions = {
+  model: { type: "string" },
+  format: { type: "string" },
+  template: { type: "string" },
+  "served-model": { type: "string" },
+  region: { type: "string" },
+  "endpoint-url": { type: "string" },
+} as const;
+
+/** Usage lines for the shared model flags. */
+export const modelFlagsUsage = `Model:
+  --model <model>           bedrock:<model-id> | sagemaker:<endpoint> | openai:<base-url>
+  --format <f>              SageMaker payload format: ${sageMakerPayloadFormats.join(" | ")} (default tgi)
+  --template <t>            SageMaker chat template: ${chatTemplateNames.join(" | ")} (default plain)
+  --served-model <name>     Model name sent to an OpenAI-compatible server (default "default")
+  --region <region>         AWS region (default: the SDK's configuration)
+  --endpoint-url <url>      Custom AWS endpoint (VPC endpoint or local stand-in)
+`;
+
+/** Parsed values of {@link modelFlagOptions}. */
+export type ModelFlags = Partial<Record<keyof typeof modelFlagOptions, string>>;
+
+/** Builds the ChatModel that `--model` names, or throws a ValidationError saying how to spell it. */
+export function modelFromFlags(flags: ModelFlags): ChatModel {
+  const spec = flags.model;
+  if (spec === undefined) {
+    throw new ValidationError("--model is required, e.g. --model bedrock:amazon.nova-lite-v1:0.", [
+      { path: "--model", message: "missing" },
+    ]);
+  }
+  const at = spec.indexOf(":");
+  const kind = at === -1 ? "" : spec.slice(0, at);
+  const target = spec.slice(at + 1);
+  const aws = {
+    ...(flags.region !== undefined ? { region: flags.region } : {}),
+    ...(flags["endpoint-url"] !== undefined ? { endpoint: flags["endpoint-url"] } : {}),
+  };
+  if (kind === "bedrock" && target) return new BedrockChatModel({ modelId: target, ...aws });
+  if (kind === "sagemaker" && target) {
+    return new SageMakerChatModel({
+      endpointName: target,
+      format: (flags.format ?? "tgi") as SageMakerPayloadFormat,
+      chatTemplate: (flags.template ?? "plain") as ChatTemplateName,
+      ...aws,
+    });
+  }
+  if (kind === "openai" && target) {
+    return new OpenAICompatibleChatModel({
+      baseUrl: target,
+      model: flags["served-model"] ?? "default",
+    });
+  }
+  throw new ValidationError(
+    `--model must be bedrock:<model-id>, sagemaker:<endpoint> or openai:<base-url>; got "${spec}".`,
+    [{ path: "--model", message: "unknown model kind" }],
+  );
+}
