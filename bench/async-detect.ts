@@ -17,30 +17,24 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { AsyncEndpoint, DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS } from "../src/async/index.js";
 import {
+  startMemoryS3,
   startS3,
   startSageMakerRuntime,
   testCredentials,
   testRegion,
 } from "../test/emulators/index.js";
+import { mulberry32 } from "../test/support/random.js";
 
 const INVOCATIONS = 200;
 /** Divides every delay; larger runs faster but lets the stand-in's own latency weigh more. */
 const TIME_SCALE = Number(process.env.FMOPS_BENCH_TIME_SCALE ?? 10);
 /** Invocations in flight at once (s3rver, unlike S3, saturates under thousands of HEADs a second). */
 const CONCURRENCY = Number(process.env.FMOPS_BENCH_CONCURRENCY ?? 25);
+/** Which S3 stand-in answers the probes: "memory" (default) or "s3rver". */
+const S3_KIND = process.env.FMOPS_BENCH_S3 === "s3rver" ? "s3rver" : "memory";
 const MIN_RESULT_S = 0.5;
 const MAX_RESULT_S = 120;
 const PYTHON_DELAY_MS = 15_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -66,7 +60,12 @@ function countHeads(client: S3Client): { count: number; totalMs: number } {
 }
 
 async function run(label: string, minDelayMs: number, maxDelayMs: number, delaysMs: number[]) {
-  const s3 = await startS3({ buckets: ["inputs", "results"] });
+  // The in-memory S3 answers in well under a millisecond, so the figures measure the polling
+  // strategy itself; FMOPS_BENCH_S3=s3rver uses the disk-backed s3rver instead.
+  const s3 =
+    S3_KIND === "s3rver"
+      ? await startS3({ buckets: ["inputs", "results"] })
+      : await startMemoryS3();
   const appearedAt = new Map<string, number>();
   const writtenAt = new Map<string, number>();
   const runtime = await startSageMakerRuntime({
@@ -171,6 +170,7 @@ async function main(): Promise<void> {
       invocations: INVOCATIONS,
       concurrency: CONCURRENCY,
       resultDelaySeconds: [MIN_RESULT_S, MAX_RESULT_S],
+      s3: S3_KIND,
       timeScale: `1/${TIME_SCALE} (all delays divided by ${TIME_SCALE}; realTime = measured x ${TIME_SCALE})`,
       fmops,
       python,

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeResponseStream } from "../src/streaming/decoders.js";
 import { LineIterator } from "../src/streaming/line-iterator.js";
+import { mulberry32 } from "../test/support/random.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2) {
@@ -31,18 +32,6 @@ const RUNS = Number(args.get("runs") ?? 3);
 const SEED = Number(args.get("seed") ?? 42);
 const MAX_CHUNK = 64 * 1024;
 const TGI_TOKENS = Number(args.get("tgi-tokens") ?? 200_000);
-
-/** mulberry32: a small seeded PRNG, so every run (and python) sees the same chunking. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Mostly English tokens; about 3% of lines carry a multi-byte UTF-8 token, as real output does
 // (accents, CJK, curly quotes), so nearly every chunk exercises the UTF-8 path.
@@ -174,7 +163,8 @@ async function decodeTgi(chunks: readonly Uint8Array[], sampleMemory = false): P
 }
 
 async function main(): Promise<void> {
-  const random = prng(SEED);
+  // Seeded, so every run (and the python twin) sees the same chunking.
+  const random = mulberry32(SEED);
   const data = jsonlines(MIB * 1024 * 1024, random);
   const chunks = cut(data, random);
   const megabytes = data.length / 1e6;

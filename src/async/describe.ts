@@ -5,8 +5,9 @@
  * @module
  */
 import { DescribeEndpointCommand, type DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
-import { type SendsCommands, wrapAwsError } from "../core/aws.js";
-import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
+import type { SendsCommands } from "../core/aws.js";
+import { type WaitOptions, withDeadline } from "../core/wait.js";
+import { signalledAwsCall } from "./aws-call.js";
 
 /** Default deadline of `describe()`. */
 export const DEFAULT_DESCRIBE_TIMEOUT_MS = 30_000;
@@ -53,19 +54,18 @@ export async function describeEndpoint(
     DEFAULT_DESCRIBE_TIMEOUT_MS,
     `describing ${endpointName}`,
     async (signal) => {
-      let out: DescribeEndpointOutput;
-      try {
-        out = (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }), {
-          abortSignal: signal,
-        })) as DescribeEndpointOutput;
-      } catch (err) {
-        if (signal.aborted) throw abortError(signal);
-        throw wrapAwsError(err, {
+      const out = (await signalledAwsCall(
+        signal,
+        {
           service: "SageMaker",
           operation: "DescribeEndpoint",
           iamAction: "sagemaker:DescribeEndpoint",
-        });
-      }
+        },
+        () =>
+          sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }), {
+            abortSignal: signal,
+          }),
+      )) as DescribeEndpointOutput;
       const variants = out.ProductionVariants ?? [];
       const currentInstanceCount = sum(variants.map((v) => v.CurrentInstanceCount));
       const status = out.EndpointStatus ?? "Unknown";

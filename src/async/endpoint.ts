@@ -18,11 +18,11 @@ import {
   awsClientSchema,
   clientConfigFrom,
   type SendsCommands,
-  wrapAwsError,
 } from "../core/aws.js";
 import { AwsServiceError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
-import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
+import { type WaitOptions, withDeadline } from "../core/wait.js";
+import { signalledAwsCall } from "./aws-call.js";
 import { type AsyncEndpointDescription, describeEndpoint } from "./describe.js";
 import { AsyncInvocation } from "./invocation.js";
 import { type InvokeManyOptions, type InvokeManyOutcome, invokeMany } from "./invoke-many.js";
@@ -224,19 +224,15 @@ export class AsyncEndpoint {
           InvocationTimeoutSeconds: o.invocationTimeoutSeconds,
           CustomAttributes: o.customAttributes,
         };
-        let out: InvokeEndpointAsyncCommandOutput;
-        try {
-          out = (await this.#runtime.send(new InvokeEndpointAsyncCommand(input), {
-            abortSignal: signal,
-          })) as InvokeEndpointAsyncCommandOutput;
-        } catch (err) {
-          if (signal.aborted) throw abortError(signal);
-          throw wrapAwsError(err, {
+        const out = (await signalledAwsCall(
+          signal,
+          {
             service: "SageMakerRuntime",
             operation: "InvokeEndpointAsync",
             iamAction: "sagemaker:InvokeEndpointAsync",
-          });
-        }
+          },
+          () => this.#runtime.send(new InvokeEndpointAsyncCommand(input), { abortSignal: signal }),
+        )) as InvokeEndpointAsyncCommandOutput;
         if (!out.OutputLocation) {
           throw new AwsServiceError(
             `SageMakerRuntime.InvokeEndpointAsync on ${this.endpointName} returned no OutputLocation, so there is nothing to wait on. Check that the endpoint is an asynchronous endpoint (its config has AsyncInferenceConfig).`,
@@ -301,14 +297,14 @@ export class AsyncEndpoint {
     signal: AbortSignal,
   ): Promise<void> {
     const { bucket, key } = parseS3Uri(location);
-    try {
-      await this.#s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
-        { abortSignal: signal },
-      );
-    } catch (err) {
-      if (signal.aborted) throw abortError(signal);
-      throw wrapAwsError(err, { service: "S3", operation: "PutObject", iamAction: "s3:PutObject" });
-    }
+    await signalledAwsCall(
+      signal,
+      { service: "S3", operation: "PutObject", iamAction: "s3:PutObject" },
+      () =>
+        this.#s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+          { abortSignal: signal },
+        ),
+    );
   }
 }

@@ -7,6 +7,7 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { type SendsCommands, wrapAwsError } from "../core/aws.js";
 import { type AwsErrorDetails, PermissionDeniedError } from "../core/errors.js";
 import { abortError } from "../core/wait.js";
+import { signalledAwsCall } from "./aws-call.js";
 import { MAX_FAILURE_TEXT_CHARS } from "./errors.js";
 import { parseS3Uri } from "./s3-uri.js";
 
@@ -81,19 +82,20 @@ export async function readFailureText(
   signal: AbortSignal,
 ): Promise<string> {
   const { bucket, key } = parseS3Uri(uri);
-  try {
-    const out = (await s3.send(
-      // UTF-8 needs at most 4 bytes a character.
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Range: `bytes=0-${MAX_FAILURE_TEXT_CHARS * 4 - 1}`,
-      }),
-      { abortSignal: signal },
-    )) as { Body?: { transformToString?: (encoding?: string) => Promise<string> } };
-    return (await out.Body?.transformToString?.("utf-8")) ?? "";
-  } catch (err) {
-    if (signal.aborted) throw abortError(signal);
-    throw wrapAwsError(err, { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" });
-  }
+  return signalledAwsCall(
+    signal,
+    { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" },
+    async () => {
+      const out = (await s3.send(
+        // UTF-8 needs at most 4 bytes a character.
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: `bytes=0-${MAX_FAILURE_TEXT_CHARS * 4 - 1}`,
+        }),
+        { abortSignal: signal },
+      )) as { Body?: { transformToString?: (encoding?: string) => Promise<string> } };
+      return (await out.Body?.transformToString?.("utf-8")) ?? "";
+    },
+  );
 }

@@ -5,10 +5,11 @@
  */
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { z } from "zod";
-import { type SendsCommands, wrapAwsError } from "../core/aws.js";
+import type { SendsCommands } from "../core/aws.js";
 import { FmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
-import { abortError, Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
+import { Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
+import { signalledAwsCall } from "./aws-call.js";
 import { bodyChunks, collectChunks } from "./body.js";
 import { parseS3Uri } from "./s3-uri.js";
 
@@ -134,14 +135,12 @@ export class AsyncResult {
 
   async #getBody(signal: AbortSignal): Promise<unknown> {
     const { bucket, key } = parseS3Uri(this.location);
-    try {
-      const out = (await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        abortSignal: signal,
-      })) as { Body?: unknown };
-      return out.Body;
-    } catch (err) {
-      if (signal.aborted) throw abortError(signal);
-      throw wrapAwsError(err, { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" });
-    }
+    const out = (await signalledAwsCall(
+      signal,
+      { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" },
+      () =>
+        this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+    )) as { Body?: unknown };
+    return out.Body;
   }
 }

@@ -18,6 +18,7 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
@@ -218,17 +219,10 @@ export class BedrockChatModel implements ChatModel {
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
       DEFAULT_TIMEOUT_MS,
       `waiting for Bedrock model "${this.#options.modelId}"`,
-      async (signal) => {
-        try {
-          return await this.#client.send(new ConverseCommand(input), { abortSignal: signal });
-        } catch (err) {
-          throw wrapAwsError(err, {
-            service: SERVICE,
-            operation: "Converse",
-            iamAction: "bedrock:InvokeModel",
-          });
-        }
-      },
+      (signal) =>
+        awsCall({ service: SERVICE, operation: "Converse", iamAction: "bedrock:InvokeModel" }, () =>
+          this.#client.send(new ConverseCommand(input), { abortSignal: signal }),
+        ),
     );
     const e2eMs = performance.now() - startedAt;
     const content = output.output?.message?.content;

@@ -8,15 +8,16 @@ import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedroc
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { toEmbedding, toEmbeddings } from "./embedding-vectors.js";
+import { parseJsonBody } from "./json-body.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /**
@@ -209,42 +210,24 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     body: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    let bytes: Uint8Array | undefined;
-    try {
-      const output = await this.#client.send(
-        new InvokeModelCommand({
-          modelId: this.#options.modelId,
-          contentType: "application/json",
-          accept: "application/json",
-          body: new TextEncoder().encode(JSON.stringify(body)),
-        }),
-        { abortSignal: signal },
-      );
-      bytes = output.body;
-    } catch (err) {
-      throw wrapAwsError(err, {
-        service: "BedrockRuntime",
-        operation: "InvokeModel",
-        iamAction: "bedrock:InvokeModel",
-      });
-    }
-    const text = new TextDecoder().decode(bytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new FmopsError(
-        "UNEXPECTED_RESPONSE",
-        `${this.#source()} did not answer JSON: ${redact(text)}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    const output = await awsCall(
+      { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
+      () =>
+        this.#client.send(
+          new InvokeModelCommand({
+            modelId: this.#options.modelId,
+            contentType: "application/json",
+            accept: "application/json",
+            body: new TextEncoder().encode(JSON.stringify(body)),
+          }),
+          { abortSignal: signal },
+        ),
+    );
+    const json = parseJsonBody(output.body, this.#source());
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
       throw new FmopsError(
         "UNEXPECTED_RESPONSE",
-        `${this.#source()} answered ${redact(text)}, not a JSON object.`,
+        `${this.#source()} answered ${redact(new TextDecoder().decode(output.body))}, not a JSON object.`,
       );
     }
     return json as Record<string, unknown>;

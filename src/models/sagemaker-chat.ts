@@ -9,24 +9,24 @@ import {
   type InvokeEndpointCommandInput,
   InvokeEndpointWithResponseStreamCommand,
   type InvokeEndpointWithResponseStreamCommandInput,
-  type InvokeEndpointWithResponseStreamCommandOutput,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+import { parseJsonBody } from "./json-body.js";
 import { validateChatRequest } from "./request.js";
 import {
   payloadCodec,
@@ -146,32 +146,20 @@ export class SageMakerChatModel implements ChatModel {
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
       DEFAULT_TIMEOUT_MS,
       `waiting for SageMaker endpoint "${this.#options.endpointName}"`,
-      async (signal) => {
-        try {
-          return await this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), {
-            abortSignal: signal,
-          });
-        } catch (err) {
-          throw wrapAwsError(err, {
-            service: SERVICE,
-            operation: "InvokeEndpoint",
-            iamAction: "sagemaker:InvokeEndpoint",
-          });
-        }
-      },
+      (signal) =>
+        awsCall(
+          { service: SERVICE, operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" },
+          () =>
+            this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), {
+              abortSignal: signal,
+            }),
+        ),
     );
     const e2eMs = performance.now() - startedAt;
-    const text = new TextDecoder().decode(output.Body);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new FmopsError(
-        "UNEXPECTED_RESPONSE",
-        `Endpoint "${this.#options.endpointName}" answered ${output.ContentType ?? "without a content type"} that is not JSON: ${redact(text)}`,
-        { cause: err },
-      );
-    }
+    const json = parseJsonBody(
+      output.Body,
+      `Endpoint "${this.#options.endpointName}" (${output.ContentType ?? "no content type"})`,
+    );
     return { ...this.#codec.parse(json), latency: { e2eMs } };
   }
 
@@ -273,18 +261,15 @@ export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
   };
   return new TokenStream(
     async (signal) => {
-      let output: InvokeEndpointWithResponseStreamCommandOutput;
-      try {
-        output = await client.send(new InvokeEndpointWithResponseStreamCommand(input), {
-          abortSignal: signal,
-        });
-      } catch (err) {
-        throw wrapAwsError(err, {
+      const output = await awsCall(
+        {
           service: SERVICE,
           operation: "InvokeEndpointWithResponseStream",
           iamAction: "sagemaker:InvokeEndpointWithResponseStream",
-        });
-      }
+        },
+        () =>
+          client.send(new InvokeEndpointWithResponseStreamCommand(input), { abortSignal: signal }),
+      );
       if (!output.Body) {
         throw new FmopsError(
           "UNEXPECTED_RESPONSE",

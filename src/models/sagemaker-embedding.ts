@@ -7,15 +7,15 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
-import { FmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { toEmbeddings } from "./embedding-vectors.js";
+import { parseJsonBody } from "./json-body.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /**
@@ -108,38 +108,25 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
     const { format, parameters, endpointName, inferenceComponentName } = this.#options;
     const body =
       format === "tei" ? { inputs: texts, ...parameters } : { text_inputs: texts, ...parameters };
-    let output: { Body?: Uint8Array };
-    try {
-      output = await this.#client.send(
-        new InvokeEndpointCommand({
-          EndpointName: endpointName,
-          ContentType: "application/json",
-          Accept: "application/json",
-          Body: new TextEncoder().encode(JSON.stringify(body)),
-          ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
-        }),
-        { abortSignal: signal },
-      );
-    } catch (err) {
-      throw wrapAwsError(err, {
+    const output = await awsCall(
+      {
         service: "SageMakerRuntime",
         operation: "InvokeEndpoint",
         iamAction: "sagemaker:InvokeEndpoint",
-      });
-    }
-    const text = new TextDecoder().decode(output.Body);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new FmopsError(
-        "UNEXPECTED_RESPONSE",
-        `Embedding endpoint "${endpointName}" did not answer JSON: ${redact(text)}`,
-        {
-          cause: err,
-        },
-      );
-    }
+      },
+      () =>
+        this.#client.send(
+          new InvokeEndpointCommand({
+            EndpointName: endpointName,
+            ContentType: "application/json",
+            Accept: "application/json",
+            Body: new TextEncoder().encode(JSON.stringify(body)),
+            ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
+          }),
+          { abortSignal: signal },
+        ),
+    );
+    const json = parseJsonBody(output.Body, `Embedding endpoint "${endpointName}"`);
     const raw = format === "tei" ? json : (json as { embedding?: unknown } | null)?.embedding;
     return toEmbeddings(raw, {
       expected: texts.length,

@@ -25,10 +25,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
@@ -573,11 +573,9 @@ export class BedrockPromptStore implements PromptSource {
   }
 
   async #send<O>(operation: string, command: object, signal: AbortSignal): Promise<O> {
-    try {
-      return (await this.#client.send(command as never, { abortSignal: signal })) as O;
-    } catch (err) {
-      throw wrapAwsError(err, { service: SERVICE, operation, iamAction: `bedrock:${operation}` });
-    }
+    return (await awsCall({ service: SERVICE, operation, iamAction: `bedrock:${operation}` }, () =>
+      this.#client.send(command as never, { abortSignal: signal }),
+    )) as O;
   }
 
   #deadline<T>(

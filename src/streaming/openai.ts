@@ -6,20 +6,15 @@
  */
 import {
   type DecoderOptions,
-  type ItemDecoder,
   inBandError,
-  isBlank,
   isObject,
   type JsonObject,
-  malformed,
-  parseDecoderOptions,
-  parseObject,
   runDecoder,
-  SKIP,
   usageOf,
 } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";
 import type { SseEvent } from "./sse.js";
+import { SseJsonDecoder } from "./sse-json-decoder.js";
 
 /**
  * Appends the events of one `chat.completion.chunk` (or legacy `text_completion`) object:
@@ -54,27 +49,17 @@ export function pushOpenAiChunk(chunk: JsonObject, out: StreamEvent[]): boolean 
 }
 
 /** One-event-at-a-time OpenAI-compatible decoder; see {@link decodeOpenAi}. */
-export class OpenAiDecoder implements ItemDecoder<SseEvent> {
-  readonly #onMalformed: DecoderOptions["onMalformed"];
-  #index = 0;
-
+export class OpenAiDecoder extends SseJsonDecoder {
   constructor(options: DecoderOptions = {}) {
-    this.#onMalformed = parseDecoderOptions(options, "decodeOpenAi options").onMalformed;
-  }
-
-  /** Decodes one item into `out`; returns `false` once the stream is finished. */
-  push(event: SseEvent, out: StreamEvent[]): boolean {
-    const index = this.#index++;
-    const data = event.data;
-    if (data === "[DONE]") return false;
-    if (isBlank(data)) return true;
-    const what = `Event ${index} of the OpenAI-compatible stream`;
-    const chunk = parseObject(data, index, what, this.#onMalformed);
-    if (chunk === SKIP) return true;
-    if (!pushOpenAiChunk(chunk, out)) {
-      malformed(data, index, `${what} has neither "choices" nor "usage"`, this.#onMalformed);
-    }
-    return true;
+    super(
+      {
+        optionsSubject: "decodeOpenAi options",
+        streamName: "OpenAI-compatible stream",
+        missingFields: 'neither "choices" nor "usage"',
+        pushObject: pushOpenAiChunk,
+      },
+      options,
+    );
   }
 }
 

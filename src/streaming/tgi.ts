@@ -5,20 +5,15 @@
  */
 import {
   type DecoderOptions,
-  type ItemDecoder,
   inBandError,
-  isBlank,
   isObject,
   type JsonObject,
-  malformed,
-  parseDecoderOptions,
-  parseObject,
   runDecoder,
-  SKIP,
   usageOf,
 } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";
 import type { SseEvent } from "./sse.js";
+import { SseJsonDecoder } from "./sse-json-decoder.js";
 
 /**
  * Appends the events of one TGI stream object. Shared with the LMI decoder, whose
@@ -55,34 +50,21 @@ export function pushTgiToken(response: JsonObject, out: StreamEvent[], source: s
   return true;
 }
 
-/** One-event-at-a-time TGI decoder; see {@link decodeTgi}. */
-export class TgiDecoder implements ItemDecoder<SseEvent> {
-  readonly #onMalformed: DecoderOptions["onMalformed"];
-  #index = 0;
-
+/**
+ * One-event-at-a-time TGI decoder; see {@link decodeTgi}. TGI itself never sends `[DONE]`;
+ * proxies that add it mean the same as the end of the stream.
+ */
+export class TgiDecoder extends SseJsonDecoder {
   constructor(options: DecoderOptions = {}) {
-    this.#onMalformed = parseDecoderOptions(options, "decodeTgi options").onMalformed;
-  }
-
-  /** Decodes one item into `out`; returns `false` once the stream is finished. */
-  push(event: SseEvent, out: StreamEvent[]): boolean {
-    const index = this.#index++;
-    const data = event.data;
-    // TGI itself never sends [DONE]; proxies that add it mean the same as the end of the stream.
-    if (data === "[DONE]") return false;
-    if (isBlank(data)) return true;
-    const what = `Event ${index} of the TGI stream`;
-    const response = parseObject(data, index, what, this.#onMalformed);
-    if (response === SKIP) return true;
-    if (!pushTgiToken(response, out, "TGI server")) {
-      malformed(
-        data,
-        index,
-        `${what} has none of "token", "generated_text", "details"`,
-        this.#onMalformed,
-      );
-    }
-    return true;
+    super(
+      {
+        optionsSubject: "decodeTgi options",
+        streamName: "TGI stream",
+        missingFields: 'none of "token", "generated_text", "details"',
+        pushObject: (response, out) => pushTgiToken(response, out, "TGI server"),
+      },
+      options,
+    );
   }
 }
 

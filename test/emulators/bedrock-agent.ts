@@ -10,16 +10,16 @@
  */
 import type { ServerResponse } from "node:http";
 import { BedrockAgentClient } from "@aws-sdk/client-bedrock-agent";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
   readBody,
   type StandInError,
   type StandInErrorSpec,
+  sendBody,
   sendError,
+  standInClientConfig,
   standInError,
   startServer,
-  testCredentials,
   testRegion,
 } from "./http.js";
 
@@ -169,13 +169,7 @@ function view(p: StoredPrompt, v: StoredPromptVersion) {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "x-amzn-requestid": requestId,
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendBody(res, requestId, JSON.stringify(body), { "content-type": "application/json" }, status);
 }
 
 /**
@@ -374,13 +368,7 @@ export async function startBedrockAgent(
     }
   });
 
-  const client = new BedrockAgentClient({
-    region: testRegion,
-    endpoint: running.endpoint,
-    credentials: testCredentials,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = new BedrockAgentClient(standInClientConfig(running.endpoint));
   return {
     endpoint: running.endpoint,
     client,

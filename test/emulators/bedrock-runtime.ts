@@ -7,24 +7,27 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import {
   asStandInError,
+  clientPool,
   eventFrame,
   exceptionFrame,
   header,
-  pause,
+  isIterable,
+  type MaybePromise,
   plainHeaders,
-  readBody,
+  type RequestBody,
+  requestBody,
   StandInError,
+  type StreamControlFrame,
+  sendBody,
   sendError,
+  standInClientConfig,
   standInError,
-  startServer,
-  testCredentials,
-  testRegion,
+  startRoutedServer,
   toBytes,
-  writeChunk,
+  writeEventStream,
 } from "./http.js";
 
 /** The operations the stand-in serves. */
@@ -108,10 +111,8 @@ export type ConverseStreamFrame =
   | { serviceUnavailableException: { message: string } }
   /** An event of a type the SDK does not know. */
   | { unknownEvent: { type: string; body: Record<string, unknown> } }
-  /** Waits this long before the next frame. */
-  | { delayMs: number }
-  /** Drops the connection without ending the response. */
-  | { disconnect: true };
+  /** Waits, or drops the connection. */
+  | StreamControlFrame;
 
 const EVENT_TYPES = new Set([
   "messageStart",
@@ -130,12 +131,9 @@ const EXCEPTION_TYPES = new Set([
 ]);
 
 /** What an InvokeModel handler receives. */
-export interface InvokeModelStandInRequest {
+export interface InvokeModelStandInRequest extends RequestBody {
   modelId: string;
   headers: Record<string, string>;
-  body: Uint8Array;
-  text: string;
-  json<T = unknown>(): T;
   contentType: string | undefined;
   accept: string | undefined;
 }
@@ -147,8 +145,6 @@ export interface InvokeModelReply {
   /** Default `application/json`. */
   contentType?: string;
 }
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** Handlers of a Bedrock Runtime stand-in. Missing handlers answer ValidationException. */
 export interface BedrockRuntimeHandlers {
@@ -232,85 +228,57 @@ export async function startBedrockRuntime(
   handlers: BedrockRuntimeHandlers = {},
 ): Promise<BedrockRuntimeStandIn> {
   const requests: RecordedBedrockRequest[] = [];
-  const running = await startServer(async (req, res, requestId) => {
-    const path = (req.url ?? "").split("?")[0] ?? "";
-    const match = req.method === "POST" ? ROUTE.exec(path) : null;
-    const body = await readBody(req);
-    if (!match) {
+  const spec = {
+    route: ROUTE,
+    messageKey: "message",
+    internalType: "InternalServerException",
+  } as const;
+  const running = await startRoutedServer(spec, async (routed, req, res, requestId) => {
+    const { name: modelId, action, headers, body } = routed;
+    const operation: BedrockOperation =
+      action === "converse"
+        ? "Converse"
+        : action === "converse-stream"
+          ? "ConverseStream"
+          : "InvokeModel";
+    requests.push({ operation, modelId, headers, body });
+    if (operation === "InvokeModel") {
+      await serveInvokeModel(handlers, req, res, requestId, modelId, body);
+      return;
+    }
+    let parsed: ConverseWireRequest;
+    try {
+      parsed = JSON.parse(toUtf8(body)) as ConverseWireRequest;
+    } catch {
       sendError(
         res,
         standInError({
-          status: 404,
-          type: "UnknownOperationException",
-          message: `No route for ${req.method} ${path}`,
+          status: 400,
+          type: "ValidationException",
+          message: "Malformed input request: invalid JSON.",
         }),
         "message",
         requestId,
       );
       return;
     }
-    const modelId = decodeURIComponent(match[1] as string);
-    const operation: BedrockOperation =
-      match[2] === "converse"
-        ? "Converse"
-        : match[2] === "converse-stream"
-          ? "ConverseStream"
-          : "InvokeModel";
-    const headers = plainHeaders(req.headers);
-    requests.push({ operation, modelId, headers, body });
-    try {
-      if (operation === "InvokeModel") {
-        await serveInvokeModel(handlers, req, res, requestId, modelId, body);
-        return;
-      }
-      let parsed: ConverseWireRequest;
-      try {
-        parsed = JSON.parse(toUtf8(body)) as ConverseWireRequest;
-      } catch {
-        sendError(
-          res,
-          standInError({
-            status: 400,
-            type: "ValidationException",
-            message: "Malformed input request: invalid JSON.",
-          }),
-          "message",
-          requestId,
-        );
-        return;
-      }
-      const request: ConverseStandInRequest = { modelId, headers, body: parsed };
-      if (operation === "Converse") await serveConverse(handlers, res, requestId, request);
-      else await serveConverseStream(handlers, res, requestId, request);
-    } catch (err) {
-      if (!res.headersSent)
-        sendError(res, asStandInError(err, "InternalServerException"), "message", requestId);
-      else res.destroy();
-    }
+    const request: ConverseStandInRequest = { modelId, headers, body: parsed };
+    if (operation === "Converse") await serveConverse(handlers, res, requestId, request);
+    else await serveConverseStream(handlers, res, requestId, request);
   });
 
-  const clients: BedrockRuntimeClient[] = [];
-  const newClient = (config: { maxAttempts?: number } = {}) => {
-    const c = new BedrockRuntimeClient({
-      region: testRegion,
-      endpoint: running.endpoint,
-      credentials: testCredentials,
-      maxAttempts: config.maxAttempts ?? 1,
-      // The default HTTP/2 handler cannot talk to a plain HTTP/1.1 server.
-      requestHandler: new NodeHttpHandler(),
-    });
-    clients.push(c);
-    return c;
-  };
-  const client = newClient();
+  const pool = clientPool(
+    (maxAttempts) => new BedrockRuntimeClient(standInClientConfig(running.endpoint, maxAttempts)),
+  );
+  const client = pool.newClient();
   return {
     endpoint: running.endpoint,
     port: running.port,
     client,
     requests,
-    newClient,
+    newClient: pool.newClient,
     async close() {
-      for (const c of clients) c.destroy();
+      pool.destroyAll();
       await running.close();
     },
   };
@@ -349,23 +317,7 @@ async function serveConverse(
       metrics: { latencyMs: reply.latencyMs ?? 1 },
     };
   }
-  const bytes = fromUtf8(JSON.stringify(json));
-  res.writeHead(200, {
-    "content-type": "application/json",
-    "content-length": bytes.byteLength,
-    "x-amzn-requestid": requestId,
-  });
-  res.end(bytes);
-}
-
-function isIterable(
-  value: unknown,
-): value is AsyncIterable<ConverseStreamFrame> | Iterable<ConverseStreamFrame> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (Symbol.asyncIterator in value || Symbol.iterator in value)
-  );
+  sendBody(res, requestId, fromUtf8(JSON.stringify(json)), { "content-type": "application/json" });
 }
 
 async function serveConverseStream(
@@ -377,7 +329,7 @@ async function serveConverseStream(
   const frames = handlers.converseStream
     ? await handlers.converseStream(request)
     : noHandler("converseStream", request.modelId);
-  if (frames instanceof StandInError || !isIterable(frames)) {
+  if (frames instanceof StandInError || !isIterable<ConverseStreamFrame>(frames)) {
     sendError(
       res,
       frames instanceof StandInError
@@ -388,42 +340,21 @@ async function serveConverseStream(
     );
     return;
   }
-  res.writeHead(200, {
+  const headers = {
     "content-type": "application/vnd.amazon.eventstream",
     "x-amzn-requestid": requestId,
-  });
-  res.flushHeaders();
-  for await (const frame of frames) {
-    if (res.destroyed) return; // The client went away: stop producing.
-    if ("delayMs" in frame) {
-      if (!(await pause(res, frame.delayMs))) return;
-      continue;
-    }
-    if ("disconnect" in frame) {
-      res.socket?.destroy();
-      return;
-    }
+  };
+  await writeEventStream(res, headers, frames, (frame) => {
     if ("unknownEvent" in frame) {
       const bytes = fromUtf8(JSON.stringify(frame.unknownEvent.body));
-      if (!(await writeChunk(res, eventFrame(frame.unknownEvent.type, bytes, "application/json"))))
-        return;
-      continue;
+      return { chunk: eventFrame(frame.unknownEvent.type, bytes, "application/json") };
     }
     const [type, members] = Object.entries(frame)[0] as [string, Record<string, unknown>];
-    if (EXCEPTION_TYPES.has(type)) {
-      await writeChunk(res, exceptionFrame(type, members));
-      break; // The service ends the stream after an exception.
-    }
+    // The service ends the stream after an exception.
+    if (EXCEPTION_TYPES.has(type)) return { chunk: exceptionFrame(type, members), last: true };
     if (!EVENT_TYPES.has(type)) throw new Error(`unknown ConverseStream frame ${type}`);
-    if (
-      !(await writeChunk(
-        res,
-        eventFrame(type, fromUtf8(JSON.stringify(members)), "application/json"),
-      ))
-    )
-      return;
-  }
-  res.end();
+    return { chunk: eventFrame(type, fromUtf8(JSON.stringify(members)), "application/json") };
+  });
 }
 
 async function serveInvokeModel(
@@ -434,13 +365,10 @@ async function serveInvokeModel(
   modelId: string,
   body: Uint8Array,
 ): Promise<void> {
-  const text = toUtf8(body);
   const request: InvokeModelStandInRequest = {
     modelId,
     headers: plainHeaders(req.headers),
-    body,
-    text,
-    json: <T>() => JSON.parse(text) as T,
+    ...requestBody(body),
     contentType: header(req.headers, "content-type"),
     accept: header(req.headers, "accept"),
   };
@@ -451,11 +379,7 @@ async function serveInvokeModel(
     sendError(res, reply, "message", requestId);
     return;
   }
-  const bytes = toBytes(reply.body);
-  res.writeHead(200, {
+  sendBody(res, requestId, toBytes(reply.body), {
     "content-type": reply.contentType ?? "application/json",
-    "content-length": bytes.byteLength,
-    "x-amzn-requestid": requestId,
   });
-  res.end(bytes);
 }

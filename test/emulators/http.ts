@@ -14,6 +14,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 
 /** Static fake credentials every test client uses; they never leave 127.0.0.1. */
@@ -21,6 +22,74 @@ export const testCredentials = { accessKeyId: "test", secretAccessKey: "test" } 
 
 /** The region every test client uses. */
 export const testRegion = "us-east-1";
+
+/**
+ * The configuration of an AWS SDK client aimed at a stand-in: fake credentials, the test region,
+ * `NodeHttpHandler` (the default HTTP/2 handler of some clients cannot talk to a plain HTTP/1.1
+ * server) and, unless asked otherwise, no SDK retries, so tests see every failure.
+ *
+ * @example
+ * ```ts
+ * const client = new SQSClient(standInClientConfig(running.endpoint));
+ * ```
+ */
+export function standInClientConfig(endpoint: string, maxAttempts = 1) {
+  return {
+    region: testRegion,
+    endpoint,
+    credentials: testCredentials,
+    maxAttempts,
+    requestHandler: new NodeHttpHandler(),
+  };
+}
+
+/**
+ * The clients made for one stand-in, destroyed together when it closes. Each client gets
+ * `maxAttempts: 1` unless the caller asks for SDK retries.
+ */
+export function clientPool<C extends { destroy(): void }>(make: (maxAttempts: number) => C) {
+  const clients: C[] = [];
+  return {
+    /** Builds and remembers a client. */
+    newClient(config: { maxAttempts?: number } = {}): C {
+      const client = make(config.maxAttempts ?? 1);
+      clients.push(client);
+      return client;
+    },
+    /** Destroys every client built so far. */
+    destroyAll(): void {
+      for (const client of clients) client.destroy();
+    },
+  };
+}
+
+/** A handler's answer, given directly or as a promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Whether a handler returned frames to stream (an iterable) rather than an error or a wrapper. */
+export function isIterable<T>(value: unknown): value is AsyncIterable<T> | Iterable<T> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
+}
+
+/** A request body as handlers see it: the bytes, their UTF-8 text, and a JSON parse on demand. */
+export interface RequestBody {
+  /** The raw body. */
+  body: Uint8Array;
+  /** The body as UTF-8 text. */
+  text: string;
+  /** The body parsed as JSON (throws when it is not JSON). */
+  json<T = unknown>(): T;
+}
+
+/** Builds the {@link RequestBody} view of raw request bytes. */
+export function requestBody(body: Uint8Array): RequestBody {
+  const text = toUtf8(body);
+  return { body, text, json: <T>() => JSON.parse(text) as T };
+}
 
 /** What {@link standInError} takes: the HTTP status, the AWS error name and its fields. */
 export interface StandInErrorSpec {
@@ -119,6 +188,25 @@ export function sendError(
   res.end(body);
 }
 
+/**
+ * Writes a whole response (default status 200) with its `content-length` and the request id
+ * added to `headers`.
+ */
+export function sendBody(
+  res: ServerResponse,
+  requestId: string,
+  body: Uint8Array | string,
+  headers: Record<string, string | number>,
+  status = 200,
+): void {
+  res.writeHead(status, {
+    ...headers,
+    "content-length": Buffer.byteLength(body),
+    "x-amzn-requestid": requestId,
+  });
+  res.end(body);
+}
+
 /** Turns anything a handler threw into a {@link StandInError} (unknown errors become a 500). */
 export function asStandInError(err: unknown, internalType: string, status = 500): StandInError {
   if (err instanceof StandInError) return err;
@@ -182,6 +270,54 @@ export function pause(res: ServerResponse, ms: number): Promise<boolean> {
   });
 }
 
+/** The frames every stand-in stream understands besides the service's own events. */
+export type StreamControlFrame =
+  /** Waits this long before the next frame. */
+  | { delayMs: number }
+  /** Drops the connection without ending the response. */
+  | { disconnect: true };
+
+/** One service frame as it goes on the wire. */
+export interface EncodedFrame {
+  /** The bytes to write (usually one event-stream message). */
+  chunk: Uint8Array;
+  /** Whether the stream ends after it, as the services end it after an exception frame. */
+  last?: boolean;
+}
+
+/**
+ * Answers 200 with `headers` and streams `frames`: control frames wait or drop the connection,
+ * the others go out through `encode`, each as its own write. Production stops as soon as the
+ * client goes away; otherwise the response is ended after the last frame.
+ */
+export async function writeEventStream<F extends object>(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  frames: AsyncIterable<F> | Iterable<F>,
+  encode: (frame: Exclude<F, StreamControlFrame>) => EncodedFrame,
+): Promise<void> {
+  res.writeHead(200, headers);
+  res.flushHeaders();
+  for await (const frame of frames) {
+    if (res.destroyed) return; // The client went away: stop producing.
+    if ("delayMs" in frame) {
+      if (!(await pause(res, frame.delayMs as number))) return;
+      continue;
+    }
+    if ("disconnect" in frame) {
+      res.socket?.destroy();
+      return;
+    }
+    const { chunk, last } = encode(frame as Exclude<F, StreamControlFrame>);
+    if (last) {
+      await writeChunk(res, chunk);
+      break;
+    }
+    if (!(await writeChunk(res, chunk))) return;
+  }
+  res.end();
+}
+
 /** A running stand-in server. */
 export interface RunningServer {
   server: Server;
@@ -225,4 +361,73 @@ export async function startServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/** A request that matched a stand-in's POST route. */
+export interface RoutedRequest {
+  /** The route's first group, URL-decoded (the SDK encodes ':' and '/' of ARNs too). */
+  name: string;
+  /** The route's second group: which operation was called. */
+  action: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string>;
+  /** The raw request body. */
+  body: Uint8Array;
+}
+
+/** How {@link startRoutedServer} routes requests and reports failures. */
+export interface RouteSpec {
+  /** Matches the path; group 1 is the resource name, group 2 the operation. */
+  route: RegExp;
+  /** How the service spells its error shape's message member. */
+  messageKey: MessageKey;
+  /** The error name a failing handler is reported as, e.g. `InternalFailure`. */
+  internalType: string;
+}
+
+/**
+ * Starts a restJson1 stand-in whose operations are all `POST /<resource>/<name>/<operation>`:
+ * anything else answers 404 `UnknownOperationException`; a handler that fails answers a 500 of
+ * the service's internal error type, or drops the connection when the response has begun.
+ */
+export function startRoutedServer(
+  spec: RouteSpec,
+  serve: (
+    request: RoutedRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ) => Promise<void>,
+): Promise<RunningServer> {
+  return startServer(async (req, res, requestId) => {
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const match = req.method === "POST" ? spec.route.exec(path) : null;
+    const body = await readBody(req);
+    if (!match) {
+      sendError(
+        res,
+        standInError({
+          status: 404,
+          type: "UnknownOperationException",
+          message: `No route for ${req.method} ${path}`,
+        }),
+        spec.messageKey,
+        requestId,
+      );
+      return;
+    }
+    const request: RoutedRequest = {
+      name: decodeURIComponent(match[1] as string),
+      action: match[2] as string,
+      headers: plainHeaders(req.headers),
+      body,
+    };
+    try {
+      await serve(request, req, res, requestId);
+    } catch (err) {
+      if (!res.headersSent)
+        sendError(res, asStandInError(err, spec.internalType), spec.messageKey, requestId);
+      else res.destroy();
+    }
+  });
 }

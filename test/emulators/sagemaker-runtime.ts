@@ -9,24 +9,28 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
   asStandInError,
+  clientPool,
   eventFrame,
   exceptionFrame,
   header,
-  pause,
+  isIterable,
+  type MaybePromise,
   plainHeaders,
-  readBody,
+  type RequestBody,
+  requestBody,
   StandInError,
+  type StreamControlFrame,
+  sendBody,
   sendError,
+  standInClientConfig,
   standInError,
-  startServer,
-  testCredentials,
+  startRoutedServer,
   testRegion,
   toBytes,
-  writeChunk,
+  writeEventStream,
 } from "./http.js";
 import { parseS3Uri, type S3StandIn } from "./s3.js";
 
@@ -47,16 +51,10 @@ export interface RecordedSageMakerRequest {
 }
 
 /** What every handler receives: the decoded request. */
-export interface SageMakerRequestBase {
+export interface SageMakerRequestBase extends RequestBody {
   endpointName: string;
   /** Request headers, lower-cased names. */
   headers: Record<string, string>;
-  /** The raw body. */
-  body: Uint8Array;
-  /** The body as UTF-8 text. */
-  text: string;
-  /** The body parsed as JSON (throws when it is not JSON). */
-  json<T = unknown>(): T;
   contentType: string | undefined;
   accept: string | undefined;
   customAttributes: string | undefined;
@@ -117,12 +115,10 @@ export type SageMakerStreamFrame =
   | { modelStreamError: { message: string; errorCode?: string } }
   /** An `InternalStreamFailure` exception frame; the stream ends after it. */
   | { internalStreamFailure: { message: string } }
-  /** Waits this long before the next frame. */
-  | { delayMs: number }
   /** Bytes written as they are (e.g. a truncated frame). */
   | { raw: Uint8Array }
-  /** Drops the connection without ending the response. */
-  | { disconnect: true };
+  /** Waits, or drops the connection. */
+  | StreamControlFrame;
 
 /** What an InvokeEndpointWithResponseStream handler returns: the frames, or frames with headers. */
 export type InvokeEndpointStreamResult =
@@ -139,8 +135,6 @@ export type InvokeEndpointStreamResult =
 export type InvokeEndpointAsyncResult =
   | { output: Uint8Array | string | object }
   | { failure: Uint8Array | string | object };
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** The JSON SageMaker publishes to an async endpoint's SNS success or error topic. */
 export interface AsyncInferenceNotification {
@@ -235,85 +229,51 @@ export async function startSageMakerRuntime(
   const background = new Set<Promise<void>>();
   const backgroundErrors: unknown[] = [];
 
-  const running = await startServer(async (req, res, requestId) => {
-    const path = (req.url ?? "").split("?")[0] ?? "";
-    const match = req.method === "POST" ? ROUTE.exec(path) : null;
-    const body = await readBody(req);
-    if (!match) {
-      sendError(
-        res,
-        standInError({
-          status: 404,
-          type: "UnknownOperationException",
-          message: `No route for ${req.method} ${path}`,
-        }),
-        "Message",
-        requestId,
-      );
-      return;
-    }
-    const endpointName = decodeURIComponent(match[1] as string);
-    const kind = match[2];
-    const headers = plainHeaders(req.headers);
+  const spec = { route: ROUTE, messageKey: "Message", internalType: "InternalFailure" } as const;
+  const running = await startRoutedServer(spec, async (routed, req, res, requestId) => {
+    const { name: endpointName, action, headers, body } = routed;
     const operation: SageMakerOperation =
-      kind === "invocations"
+      action === "invocations"
         ? "InvokeEndpoint"
-        : kind === "invocations-response-stream"
+        : action === "invocations-response-stream"
           ? "InvokeEndpointWithResponseStream"
           : "InvokeEndpointAsync";
     requests.push({ operation, endpointName, headers, body });
-    try {
-      if (operation === "InvokeEndpoint") {
-        await serveInvoke(handlers, req, res, requestId, endpointName, body);
-      } else if (operation === "InvokeEndpointWithResponseStream") {
-        await serveStream(handlers, req, res, requestId, endpointName, body);
-      } else {
-        const { job } = await serveAsync(handlers, req, res, requestId, endpointName, body);
-        if (job) {
-          const tracked: Promise<void> = job
-            .catch((err: unknown) => {
-              backgroundErrors.push(err);
-            })
-            .finally(() => background.delete(tracked));
-          background.add(tracked);
-        }
+    if (operation === "InvokeEndpoint") {
+      await serveInvoke(handlers, req, res, requestId, endpointName, body);
+    } else if (operation === "InvokeEndpointWithResponseStream") {
+      await serveStream(handlers, req, res, requestId, endpointName, body);
+    } else {
+      const { job } = await serveAsync(handlers, req, res, requestId, endpointName, body);
+      if (job) {
+        const tracked: Promise<void> = job
+          .catch((err: unknown) => {
+            backgroundErrors.push(err);
+          })
+          .finally(() => background.delete(tracked));
+        background.add(tracked);
       }
-    } catch (err) {
-      if (!res.headersSent)
-        sendError(res, asStandInError(err, "InternalFailure"), "Message", requestId);
-      else res.destroy();
     }
   });
 
-  const newClient = (config: { maxAttempts?: number } = {}) =>
-    new SageMakerRuntimeClient({
-      region: testRegion,
-      endpoint: running.endpoint,
-      credentials: testCredentials,
-      maxAttempts: config.maxAttempts ?? 1,
-      requestHandler: new NodeHttpHandler(),
-    });
-  const clients: SageMakerRuntimeClient[] = [];
-  const client = newClient();
-  clients.push(client);
+  const pool = clientPool(
+    (maxAttempts) => new SageMakerRuntimeClient(standInClientConfig(running.endpoint, maxAttempts)),
+  );
+  const client = pool.newClient();
 
   return {
     endpoint: running.endpoint,
     port: running.port,
     client,
     requests,
-    newClient(config) {
-      const c = newClient(config);
-      clients.push(c);
-      return c;
-    },
+    newClient: pool.newClient,
     async asyncSettled() {
       while (background.size > 0) await Promise.all([...background]);
       if (backgroundErrors.length > 0) throw backgroundErrors[0];
     },
     async close() {
       await Promise.allSettled([...background]);
-      for (const c of clients) c.destroy();
+      pool.destroyAll();
       await running.close();
     },
   };
@@ -324,17 +284,24 @@ function baseRequest(
   endpointName: string,
   body: Uint8Array,
 ): SageMakerRequestBase {
-  const text = toUtf8(body);
   return {
     endpointName,
     headers: plainHeaders(req.headers),
-    body,
-    text,
-    json: <T>() => JSON.parse(text) as T,
+    ...requestBody(body),
     contentType: header(req.headers, "content-type"),
     accept: header(req.headers, "accept"),
     customAttributes: header(req.headers, "x-amzn-sagemaker-custom-attributes"),
     inferenceId: header(req.headers, "x-amzn-sagemaker-inference-id"),
+  };
+}
+
+/** Where a real-time request is routed: the fields both InvokeEndpoint operations carry. */
+function targetHeaders(req: IncomingMessage) {
+  return {
+    targetVariant: header(req.headers, "x-amzn-sagemaker-target-variant"),
+    targetContainerHostname: header(req.headers, "x-amzn-sagemaker-target-container-hostname"),
+    inferenceComponentName: header(req.headers, "x-amzn-sagemaker-inference-component"),
+    sessionId: header(req.headers, "x-amzn-sagemaker-session-id"),
   };
 }
 
@@ -356,11 +323,8 @@ async function serveInvoke(
 ): Promise<void> {
   const request: InvokeEndpointRequest = {
     ...baseRequest(req, endpointName, body),
+    ...targetHeaders(req),
     targetModel: header(req.headers, "x-amzn-sagemaker-target-model"),
-    targetVariant: header(req.headers, "x-amzn-sagemaker-target-variant"),
-    targetContainerHostname: header(req.headers, "x-amzn-sagemaker-target-container-hostname"),
-    inferenceComponentName: header(req.headers, "x-amzn-sagemaker-inference-component"),
-    sessionId: header(req.headers, "x-amzn-sagemaker-session-id"),
     enableExplanations: header(req.headers, "x-amzn-sagemaker-enable-explanations"),
   };
   const result = handlers.invokeEndpoint
@@ -370,12 +334,9 @@ async function serveInvoke(
     sendError(res, result, "Message", requestId);
     return;
   }
-  const bytes = toBytes(result.body);
-  const headers: Record<string, string | number> = {
+  const headers: Record<string, string> = {
     "content-type": result.contentType ?? "application/json",
-    "content-length": bytes.byteLength,
     "x-amzn-invoked-production-variant": result.invokedProductionVariant ?? "AllTraffic",
-    "x-amzn-requestid": requestId,
   };
   if (result.customAttributes !== undefined)
     headers["x-amzn-sagemaker-custom-attributes"] = result.customAttributes;
@@ -383,18 +344,7 @@ async function serveInvoke(
     headers["x-amzn-sagemaker-new-session-id"] = result.newSessionId;
   if (result.closedSessionId !== undefined)
     headers["x-amzn-sagemaker-closed-session-id"] = result.closedSessionId;
-  res.writeHead(200, headers);
-  res.end(bytes);
-}
-
-function isIterable(
-  value: unknown,
-): value is AsyncIterable<SageMakerStreamFrame> | Iterable<SageMakerStreamFrame> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (Symbol.asyncIterator in value || Symbol.iterator in value)
-  );
+  sendBody(res, requestId, toBytes(result.body), headers);
 }
 
 async function serveStream(
@@ -407,11 +357,8 @@ async function serveStream(
 ): Promise<void> {
   const request: InvokeEndpointStreamRequest = {
     ...baseRequest(req, endpointName, body),
+    ...targetHeaders(req),
     accept: header(req.headers, "x-amzn-sagemaker-accept"),
-    targetVariant: header(req.headers, "x-amzn-sagemaker-target-variant"),
-    targetContainerHostname: header(req.headers, "x-amzn-sagemaker-target-container-hostname"),
-    inferenceComponentName: header(req.headers, "x-amzn-sagemaker-inference-component"),
-    sessionId: header(req.headers, "x-amzn-sagemaker-session-id"),
   };
   const result = handlers.invokeEndpointWithResponseStream
     ? await handlers.invokeEndpointWithResponseStream(request)
@@ -420,44 +367,32 @@ async function serveStream(
     sendError(res, result, "Message", requestId);
     return;
   }
-  const frames = isIterable(result) ? result : result.frames;
-  const contentType = isIterable(result) ? undefined : result.contentType;
-  const variant = isIterable(result) ? undefined : result.invokedProductionVariant;
-  res.writeHead(200, {
+  const plain = isIterable<SageMakerStreamFrame>(result);
+  const frames = plain ? result : result.frames;
+  const contentType = plain ? undefined : result.contentType;
+  const variant = plain ? undefined : result.invokedProductionVariant;
+  const headers = {
     "content-type": "application/vnd.amazon.eventstream",
     "x-amzn-sagemaker-content-type": contentType ?? "application/jsonlines",
     "x-amzn-invoked-production-variant": variant ?? "AllTraffic",
     "x-amzn-requestid": requestId,
-  });
-  res.flushHeaders();
-  for await (const frame of frames) {
-    if (res.destroyed) return; // The client went away: stop producing.
-    if ("delayMs" in frame) {
-      if (!(await pause(res, frame.delayMs))) return;
-    } else if ("payload" in frame) {
+  };
+  await writeEventStream(res, headers, frames, (frame) => {
+    if ("payload" in frame) {
       const bytes = toBytes(frame.payload);
-      if (!(await writeChunk(res, eventFrame("PayloadPart", bytes, "application/octet-stream"))))
-        return;
-    } else if ("modelStreamError" in frame) {
+      return { chunk: eventFrame("PayloadPart", bytes, "application/octet-stream") };
+    }
+    if ("raw" in frame) return { chunk: frame.raw };
+    // Exception frames end the stream, as the service ends it.
+    if ("modelStreamError" in frame) {
       const members: Record<string, unknown> = { Message: frame.modelStreamError.message };
       if (frame.modelStreamError.errorCode !== undefined)
         members.ErrorCode = frame.modelStreamError.errorCode;
-      await writeChunk(res, exceptionFrame("ModelStreamError", members));
-      break;
-    } else if ("internalStreamFailure" in frame) {
-      await writeChunk(
-        res,
-        exceptionFrame("InternalStreamFailure", { Message: frame.internalStreamFailure.message }),
-      );
-      break;
-    } else if ("raw" in frame) {
-      if (!(await writeChunk(res, frame.raw))) return;
-    } else if ("disconnect" in frame) {
-      res.socket?.destroy();
-      return;
+      return { chunk: exceptionFrame("ModelStreamError", members), last: true };
     }
-  }
-  res.end();
+    const failure = { Message: frame.internalStreamFailure.message };
+    return { chunk: exceptionFrame("InternalStreamFailure", failure), last: true };
+  });
 }
 
 function joinLocation(prefix: string, name: string): string {
@@ -525,17 +460,13 @@ async function serveAsync(
     sendError(res, refusal, "Message", requestId);
     return { job: undefined };
   }
-  const answer = JSON.stringify({ InferenceId: inferenceId });
-  const answerHeaders: Record<string, string | number> = {
+  const answerHeaders: Record<string, string> = {
     "content-type": "application/json",
-    "content-length": Buffer.byteLength(answer),
     "x-amzn-sagemaker-outputlocation": request.outputLocation,
-    "x-amzn-requestid": requestId,
   };
   if (request.failureLocation !== undefined)
     answerHeaders["x-amzn-sagemaker-failurelocation"] = request.failureLocation;
-  res.writeHead(202, answerHeaders);
-  res.end(answer);
+  sendBody(res, requestId, JSON.stringify({ InferenceId: inferenceId }), answerHeaders, 202);
   const receivedTime = new Date().toISOString();
 
   const s3 = handlers.s3;

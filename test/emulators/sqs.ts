@@ -8,17 +8,16 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
   header,
   pause,
   readBody,
+  sendBody,
   sendError,
+  standInClientConfig,
   standInError,
   startServer,
-  testCredentials,
-  testRegion,
 } from "./http.js";
 
 interface StoredMessage {
@@ -91,15 +90,10 @@ export async function startSqs(): Promise<SqsStandIn> {
     const operation = target.replace(/^AmazonSQS\./, "");
     const input = (raw.byteLength > 0 ? JSON.parse(toUtf8(raw)) : {}) as Record<string, unknown>;
     requests.push({ operation, input });
-    const reply = (value: Record<string, unknown>) => {
-      const text = JSON.stringify(value);
-      res.writeHead(200, {
+    const reply = (value: Record<string, unknown>) =>
+      sendBody(res, requestId, JSON.stringify(value), {
         "content-type": "application/x-amz-json-1.0",
-        "content-length": Buffer.byteLength(text),
-        "x-amzn-requestid": requestId,
       });
-      res.end(text);
-    };
     const fail = (type: string, message: string) =>
       sendError(res, standInError({ status: 400, type, message }), "message", requestId);
     const queueName =
@@ -158,13 +152,7 @@ export async function startSqs(): Promise<SqsStandIn> {
         return fail("UnsupportedOperation", `The stand-in does not serve ${operation}.`);
     }
   });
-  const client = new SQSClient({
-    region: testRegion,
-    endpoint: running.endpoint,
-    credentials: testCredentials,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = new SQSClient(standInClientConfig(running.endpoint));
   return {
     endpoint: running.endpoint,
     client,
