@@ -11,6 +11,7 @@
 import { meteorScore, rougeScores } from "../src/evaluation/metrics/index.js";
 import { getDefaultWordNet } from "../src/evaluation/metrics/wordnet.js";
 import { buildNltkData, findNltkPython, runPython } from "../test/evaluation/nltk-harness.js";
+import { mulberry32 } from "../test/support/random.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2)
@@ -25,17 +26,6 @@ const VOCAB = (
   "children school teachers students team game season players coach win won lost goals " +
   "running announced increasing reports studies quickly happily better largest bought"
 ).split(" ");
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = mulberry32(7);
 const word = (): string => VOCAB[Math.floor(rand() * VOCAB.length)] as string;

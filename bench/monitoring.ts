@@ -18,6 +18,7 @@ import type { InvocationRecord } from "../src/monitoring/record.js";
 import { TDigest } from "../src/monitoring/tdigest.js";
 import { MemorySink } from "../src/monitoring/types.js";
 import { FakeChatModel } from "../src/testing/fake-chat-model.js";
+import { mulberry32 } from "../test/support/random.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2) {
@@ -30,17 +31,6 @@ const request = {
   messages: [{ role: "user" as const, content: "Tell me about lakes and rivers" }],
 };
 const ANSWER = Array.from({ length: 20 }, (_, i) => `word${i}`).join(" ");
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -149,7 +139,7 @@ function emfThroughput() {
 
 function digestError() {
   const N = 1_000_000;
-  const random = prng(42);
+  const random = mulberry32(42);
   const distributions: Record<string, () => number> = {
     uniform: () => random() * 1000,
     exponential: () => -Math.log(1 - random()) * 200,

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { meteorScoreTokens, porterStem, wordTokenize } from "../../src/evaluation/metrics/index.js";
+import { mulberry32 } from "../support/random.js";
 import { buildNltkData, findNltkPython, runPython } from "./nltk-harness.js";
 
 const WORDS = (
@@ -27,17 +28,6 @@ const WORDS = (
   "cannot gonna gimme lemme wanna 'tis 'twas 3.88 1,000 $ 42 % @ # & ... -- ( ) [ ] { } < > " +
   "« » “ ” ‘ ’ \" ' ` `` '' : ; , . ! ? * naïve café résumé Ünïcödé 東京 😀 𝐀bc"
 ).split(" ");
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Varied (reference, candidate) pairs: related edits of one sentence and unrelated ones. */
 function generatePairs(count: number, seed: number): [string, string][] {

@@ -2,19 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { percentile, Summarizer, summarize } from "../../src/monitoring/summarize.js";
 import { TDigest } from "../../src/monitoring/tdigest.js";
+import { mulberry32 } from "../support/random.js";
 import { record } from "./helpers.js";
-
-/** mulberry32: seeded, so sketch tests are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("percentile", () => {
   it("matches hand-computed type-7 values", () => {
@@ -58,7 +47,7 @@ describe("summarize", () => {
   });
 
   it("switches to the t-digest past exactLimit and stays close", () => {
-    const random = prng(7);
+    const random = mulberry32(7);
     const summarizer = new Summarizer({ exactLimit: 1000 });
     const values: number[] = [];
     for (let i = 0; i < 20_000; i++) {
@@ -84,7 +73,7 @@ describe("summarize", () => {
 describe("TDigest", () => {
   it("keeps bounded memory and exact extremes", () => {
     const digest = new TDigest({ compression: 100 });
-    const random = prng(1);
+    const random = mulberry32(1);
     for (let i = 0; i < 200_000; i++) digest.add(random() * 1000);
     expect(digest.centroids).toBeLessThan(200);
     expect(digest.quantile(0)).toBe(digest.min);
