@@ -1,7 +1,8 @@
 /**
  * A local SageMaker control plane on 127.0.0.1 speaking the real awsJson1_1 protocol
  * (`POST /` with `X-Amz-Target: SageMaker.<Operation>`). It serves DescribeEndpoint, which is what
- * async-endpoint waiting needs to notice an endpoint scaled to zero.
+ * async-endpoint waiting needs to notice an endpoint scaled to zero, and hands any other operation
+ * to an optional `operation` handler (the deploy examples' tests use it for CreateModel & co.).
  *
  * @module
  */
@@ -46,6 +47,19 @@ export interface SageMakerHandlers {
     | undefined
     | StandInError
     | Promise<StandInEndpoint | undefined | StandInError>;
+  /**
+   * Any other operation (CreateModel, CreateEndpointConfig, CreateEndpoint, Delete*, ...): return
+   * the JSON output, a StandInError, or undefined to answer UnknownOperationException as when
+   * this handler is absent.
+   */
+  operation?: (
+    operation: string,
+    input: Record<string, unknown>,
+  ) =>
+    | Record<string, unknown>
+    | undefined
+    | StandInError
+    | Promise<Record<string, unknown> | undefined | StandInError>;
 }
 
 /** A running SageMaker control-plane stand-in. */
@@ -123,6 +137,28 @@ export async function startSageMaker(handlers: SageMakerHandlers = {}): Promise<
       return;
     }
     requests.push({ operation, input });
+    if (req.method === "POST" && operation !== "DescribeEndpoint" && handlers.operation) {
+      let output: Record<string, unknown> | undefined | StandInError;
+      try {
+        output = await handlers.operation(operation, input);
+      } catch (err) {
+        output = asStandInError(err, "InternalFailure");
+      }
+      if (output instanceof StandInError) {
+        sendError(res, output, "Message", requestId);
+        return;
+      }
+      if (output) {
+        const answer = JSON.stringify(output);
+        res.writeHead(200, {
+          "content-type": "application/x-amz-json-1.1",
+          "content-length": Buffer.byteLength(answer),
+          "x-amzn-requestid": requestId,
+        });
+        res.end(answer);
+        return;
+      }
+    }
     if (req.method !== "POST" || operation !== "DescribeEndpoint") {
       sendError(
         res,
