@@ -24,4 +24,6 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   treeshake: true,
+  // stemmer ships ESM only; bundling its few KB lets the CommonJS build require() everywhere.
+  noExternal: ["stemmer"],
 });

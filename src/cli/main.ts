@@ -5,14 +5,18 @@
  */
 import { isFmopsError } from "../core/errors.js";
 import { VERSION } from "../version.js";
+import { askCommand } from "./ask.js";
 import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
+import { indexCommand } from "./index-cmd.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
 
 const COMMANDS: Record<string, CliCommand> = {
+  ask: askCommand,
   bench: benchCommand,
   chat: chatCommand,
+  index: indexCommand,
   prompts: promptsCommand,
 };
 

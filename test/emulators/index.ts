@@ -6,6 +6,7 @@
  */
 
 export * from "./bedrock-agent.js";
+export * from "./bedrock-agent-runtime.js";
 export * from "./bedrock-runtime.js";
 export * from "./cloudwatch.js";
 export * from "./comprehend.js";
@@ -18,7 +19,9 @@ export {
   testCredentials,
   testRegion,
 } from "./http.js";
+export * from "./kendra.js";
 export * from "./memory-s3.js";
+export * from "./opensearch.js";
 export * from "./s3.js";
 export * from "./sagemaker.js";
 export * from "./sagemaker-runtime.js";

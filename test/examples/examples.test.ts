@@ -87,4 +87,11 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
       await rm(outDir, { recursive: true, force: true });
     }
   });
+
+  it("rag-qa answers over the docs folder with citations, and says it does not know off-topic", async () => {
+    const { code, output } = await runExample("rag-qa");
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/\[\d+\]/);
+    expect(output.toLowerCase()).toContain("don't know");
+  });
 });

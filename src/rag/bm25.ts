@@ -1,0 +1,488 @@
+/**
+ * {@link Bm25Index}: the embedded lexical retriever. An inverted index with Lucene's BM25
+ * scoring and English analysis, so scores match what OpenSearch / Elasticsearch would give for
+ * the same documents, with no service to run.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { FmopsError, ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { throwIfAborted } from "../core/wait.js";
+import { type Analyzer, englishAnalyzer } from "./analyzer.js";
+import { compileFilter, type MetadataFilter } from "./filter.js";
+import { luceneLength } from "./lucene-norms.js";
+import { sourceOf } from "./source.js";
+import { TopK } from "./top-k.js";
+import {
+  DEFAULT_K,
+  type Metadata,
+  type RetrievedChunk,
+  type RetrieveOptions,
+  type Retriever,
+} from "./types.js";
+
+/** A document to index: anything with an id and a text (a {@link Document} or a {@link Chunk}). */
+export interface IndexDocument {
+  /** Unique id; adding an id again replaces the earlier document. */
+  id: string;
+  /** The text to index and return. */
+  text: string;
+  /** Metadata for filters, returned with results. */
+  metadata?: Metadata;
+}
+
+/** Options for {@link Bm25Index}. */
+export interface Bm25IndexOptions {
+  /** Term-frequency saturation. Default 0.9 (Lucene's and OpenSearch's default is 1.2; Anserini's 0.9). */
+  k1?: number;
+  /** Length normalization, 0..1. Default 0.4. */
+  b?: number;
+  /**
+   * `"lucene"` (default) rounds document lengths the way Lucene stores them (one byte), so scores
+   * equal Lucene's; `"exact"` uses exact lengths.
+   */
+  lengthNorm?: "lucene" | "exact";
+  /** Stop words for the built-in English analyzer. Default Lucene's English set. */
+  stopWords?: readonly string[];
+  /** Porter stemming in the built-in analyzer. Default true. */
+  stem?: boolean;
+  /**
+   * A custom analyzer (text -> terms) replacing the English one. It is not serialized: pass it
+   * again to {@link Bm25Index.fromJSON}.
+   */
+  analyzer?: Analyzer;
+}
+
+/** Per-call options of {@link Bm25Index.search}. */
+export interface Bm25SearchOptions {
+  /** How many results. Default 4. */
+  k?: number;
+  /** Only documents whose metadata match. */
+  filter?: MetadataFilter;
+}
+
+/** The serialized form of a {@link Bm25Index} (plain JSON). */
+export interface Bm25IndexJson {
+  /** Always `"fmops.bm25"`. */
+  format: "fmops.bm25";
+  /** Format version, 1. */
+  version: 1;
+  /** Scoring and analysis settings. */
+  options: {
+    k1: number;
+    b: number;
+    lengthNorm: "lucene" | "exact";
+    stopWords?: string[];
+    stem: boolean;
+    customAnalyzer: boolean;
+  };
+  /** The vocabulary; documents refer to terms by position. */
+  terms: string[];
+  /** The documents with their analyzed terms as `[termIndex, frequency, ...]` pairs. */
+  documents: { id: string; text: string; metadata: Metadata; terms: number[] }[];
+}
+
+const optionsSchema = z
+  .object({
+    k1: z.number().min(0).max(1000).optional(),
+    b: z.number().min(0).max(1).optional(),
+    lengthNorm: z.enum(["lucene", "exact"]).optional(),
+    stopWords: z.array(z.string()).optional(),
+    stem: z.boolean().optional(),
+    analyzer: z.custom<Analyzer>((v) => typeof v === "function", "must be a function").optional(),
+  })
+  .strict();
+
+const documentSchema = z.object({
+  id: z.string().min(1),
+  text: z.string(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const searchSchema = z.object({
+  k: z.int().min(0).max(100_000).optional(),
+  filter: z.record(z.string(), z.unknown()).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  timeoutMs: z.number().optional(),
+});
+
+interface Posting {
+  slots: number[];
+  freqs: number[];
+}
+
+/**
+ * An in-memory BM25 index that is a {@link Retriever}. Analysis follows Lucene's English
+ * analyzer; a document scores, for each query term t (repeated terms count again, as in a
+ * Lucene `match` query):
+ *
+ * `idf(t) * tf / (tf + k1 * (1 - b + b * dl / avgdl))`, with
+ * `idf(t) = ln(1 + (N - n(t) + 0.5) / (n(t) + 0.5))`,
+ *
+ * where N is the number of documents, n(t) how many contain t, tf the term's frequency in the
+ * document, dl the document's term count (Lucene-rounded by default) and avgdl the mean term
+ * count. Queries walk only the posting lists of the query terms; filters are applied while the
+ * top k are selected, so a query returns k results whenever k matching documents contain a
+ * query term.
+ *
+ * @example
+ * ```ts
+ * const index = new Bm25Index();
+ * index.add([
+ *   { id: "a", text: "Bedrock runs foundation models", metadata: { team: "ml" } },
+ *   { id: "b", text: "Athena queries data in S3", metadata: { team: "data" } },
+ * ]);
+ * const hits = await index.retrieve("which service runs models?", { k: 1 });
+ * // hits[0].id === "a"
+ * ```
+ */
+export class Bm25Index implements Retriever {
+  /** Term-frequency saturation parameter. */
+  readonly k1: number;
+  /** Length-normalization parameter. */
+  readonly b: number;
+  /** How document lengths are normalized. */
+  readonly lengthNorm: "lucene" | "exact";
+  readonly #analyze: Analyzer;
+  readonly #stopWords: string[] | undefined;
+  readonly #stem: boolean;
+  readonly #custom: boolean;
+
+  readonly #termIds = new Map<string, number>();
+  readonly #terms: string[] = [];
+  readonly #postings: Posting[] = [];
+  readonly #slotOf = new Map<string, number>();
+  readonly #ids: (string | undefined)[] = [];
+  readonly #texts: string[] = [];
+  readonly #metadata: Metadata[] = [];
+  readonly #lengths: number[] = [];
+  readonly #docTerms: Int32Array[] = [];
+  readonly #free: number[] = [];
+  #sumLength = 0;
+
+  constructor(options: Bm25IndexOptions = {}) {
+    const o = parseOptions(optionsSchema, options, "Bm25Index options");
+    this.k1 = o.k1 ?? 0.9;
+    this.b = o.b ?? 0.4;
+    this.lengthNorm = o.lengthNorm ?? "lucene";
+    this.#stopWords = o.stopWords;
+    this.#stem = o.stem ?? true;
+    this.#custom = o.analyzer !== undefined;
+    this.#analyze =
+      o.analyzer ??
+      englishAnalyzer({
+        ...(o.stopWords ? { stopWords: o.stopWords } : {}),
+        stem: this.#stem,
+      });
+  }
+
+  /** Number of documents in the index. */
+  get size(): number {
+    return this.#slotOf.size;
+  }
+
+  /** Whether a document with this id is indexed. */
+  has(id: string): boolean {
+    return this.#slotOf.has(id);
+  }
+
+  /** The terms the index's analyzer makes of a text (useful to debug matches). */
+  analyze(text: string): string[] {
+    return this.#analyze(text);
+  }
+
+  /** Adds documents; a document whose id is already indexed replaces the old one. */
+  add(documents: readonly IndexDocument[]): void {
+    if (!Array.isArray(documents)) {
+      throw new ValidationError(
+        "Bm25Index.add takes an array of { id, text, metadata? } documents.",
+        [{ path: "documents", message: "must be an array" }],
+      );
+    }
+    for (const [i, doc] of documents.entries()) {
+      const d = parseOptions(documentSchema, doc, `document ${i}`);
+      const counts = new Map<number, number>();
+      let length = 0;
+      for (const term of this.#analyze(d.text)) {
+        const termId = this.#termId(term);
+        counts.set(termId, (counts.get(termId) ?? 0) + 1);
+        length++;
+      }
+      const pairs = new Int32Array(counts.size * 2);
+      let j = 0;
+      for (const [termId, freq] of counts) {
+        pairs[j++] = termId;
+        pairs[j++] = freq;
+      }
+      this.#insert(d.id, d.text, (d.metadata ?? {}) as Metadata, pairs, length);
+    }
+  }
+
+  /** Removes documents by id; unknown ids are ignored. Returns how many were removed. */
+  remove(ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of ids) {
+      const slot = this.#slotOf.get(id);
+      if (slot === undefined) continue;
+      const pairs = this.#docTerms[slot] as Int32Array;
+      for (let j = 0; j < pairs.length; j += 2) {
+        const posting = this.#postings[pairs[j] as number] as Posting;
+        const at = posting.slots.indexOf(slot);
+        // Swap-remove: posting order does not matter, ties are broken by slot at selection.
+        const lastIndex = posting.slots.length - 1;
+        posting.slots[at] = posting.slots[lastIndex] as number;
+        posting.freqs[at] = posting.freqs[lastIndex] as number;
+        posting.slots.pop();
+        posting.freqs.pop();
+      }
+      this.#sumLength -= this.#lengths[slot] as number;
+      this.#slotOf.delete(id);
+      this.#ids[slot] = undefined;
+      this.#texts[slot] = "";
+      this.#metadata[slot] = {};
+      this.#docTerms[slot] = new Int32Array(0);
+      this.#free.push(slot);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Removes every document. */
+  clear(): void {
+    this.remove([...this.#slotOf.keys()]);
+  }
+
+  /** The BM25 score of one term for a document of `length` terms with frequency `freq`. */
+  #termScore(idf: number, freq: number, length: number, avgdl: number): number {
+    const dl = this.lengthNorm === "lucene" ? luceneLength(length) : length;
+    return (idf * freq) / (freq + this.k1 * (1 - this.b + (this.b * dl) / avgdl));
+  }
+
+  /** Lucene's idf for a term found in `docFreq` of the indexed documents. */
+  idf(docFreq: number): number {
+    const n = this.size;
+    return Math.log(1 + (n - docFreq + 0.5) / (docFreq + 0.5));
+  }
+
+  /**
+   * Scores the query against the index and returns the best `k` documents (synchronous; see
+   * {@link Bm25Index.retrieve} for the {@link Retriever} form). Documents sharing no term with
+   * the query are never returned.
+   */
+  search(query: string, options: Bm25SearchOptions = {}): RetrievedChunk[] {
+    const o = parseOptions(searchSchema, options, "Bm25Index.search options");
+    const k = o.k ?? DEFAULT_K;
+    const match = compileFilter(options.filter);
+    if (k === 0 || this.size === 0) return [];
+    const avgdl = this.#sumLength / this.size || 1;
+    const scores = new Float64Array(this.#ids.length);
+    const touched: number[] = [];
+    for (const term of this.#analyze(query)) {
+      const termId = this.#termIds.get(term);
+      if (termId === undefined) continue;
+      const posting = this.#postings[termId] as Posting;
+      const n = posting.slots.length;
+      if (n === 0) continue;
+      const idf = this.idf(n);
+      for (let i = 0; i < n; i++) {
+        const slot = posting.slots[i] as number;
+        if (scores[slot] === 0) touched.push(slot);
+        scores[slot] =
+          (scores[slot] as number) +
+          this.#termScore(idf, posting.freqs[i] as number, this.#lengths[slot] as number, avgdl);
+      }
+    }
+    const top = new TopK(k);
+    let threshold = Number.NEGATIVE_INFINITY;
+    for (const slot of touched) {
+      const score = scores[slot] as number;
+      // Cheap rejection before the filter runs; equal scores may still win on slot order.
+      if (score < threshold) continue;
+      if (match && !match(this.#metadata[slot] as Metadata)) continue;
+      top.push(slot, score);
+      threshold = top.threshold;
+    }
+    return top.sorted().map(({ slot, score }) => this.#result(slot, score));
+  }
+
+  /** {@link Retriever} form of {@link Bm25Index.search}. Default k is 4. */
+  async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedChunk[]> {
+    throwIfAborted(options.signal);
+    const searchOptions: Bm25SearchOptions = {};
+    if (options.k !== undefined) searchOptions.k = options.k;
+    if (options.filter !== undefined) searchOptions.filter = options.filter;
+    return this.search(query, searchOptions);
+  }
+
+  /** Every indexed document (in slot order), e.g. to re-embed them. */
+  *documents(): IterableIterator<IndexDocument & { metadata: Metadata }> {
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      const id = this.#ids[slot];
+      if (id === undefined) continue;
+      yield { id, text: this.#texts[slot] as string, metadata: this.#metadata[slot] as Metadata };
+    }
+  }
+
+  /** Serializes the index, analyzed terms included, so loading does not re-analyze. */
+  toJSON(): Bm25IndexJson {
+    const termIndex = new Map<number, number>();
+    const terms: string[] = [];
+    const documents: Bm25IndexJson["documents"] = [];
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      const id = this.#ids[slot];
+      if (id === undefined) continue;
+      const pairs = this.#docTerms[slot] as Int32Array;
+      const out: number[] = [];
+      for (let j = 0; j < pairs.length; j += 2) {
+        const termId = pairs[j] as number;
+        let idx = termIndex.get(termId);
+        if (idx === undefined) {
+          idx = terms.length;
+          termIndex.set(termId, idx);
+          terms.push(this.#terms[termId] as string);
+        }
+        out.push(idx, pairs[j + 1] as number);
+      }
+      documents.push({
+        id,
+        text: this.#texts[slot] as string,
+        metadata: this.#metadata[slot] as Metadata,
+        terms: out,
+      });
+    }
+    return {
+      format: "fmops.bm25",
+      version: 1,
+      options: {
+        k1: this.k1,
+        b: this.b,
+        lengthNorm: this.lengthNorm,
+        ...(this.#stopWords ? { stopWords: [...this.#stopWords] } : {}),
+        stem: this.#stem,
+        customAnalyzer: this.#custom,
+      },
+      terms,
+      documents,
+    };
+  }
+
+  /**
+   * Rebuilds an index from {@link Bm25Index.toJSON} output. An index built with a custom
+   * analyzer needs the same analyzer again in `options.analyzer` (queries must be analyzed the
+   * same way); `options` may also override k1 and b.
+   */
+  static fromJSON(
+    json: unknown,
+    options: Pick<Bm25IndexOptions, "analyzer" | "k1" | "b"> = {},
+  ): Bm25Index {
+    const data = parseOptions(jsonSchema, json, "Bm25Index JSON") as Bm25IndexJson;
+    if (data.options.customAnalyzer && options.analyzer === undefined) {
+      throw new FmopsError(
+        "RAG_ANALYZER_REQUIRED",
+        "This Bm25Index was built with a custom analyzer, which is not serialized. Pass the same analyzer: Bm25Index.fromJSON(json, { analyzer }).",
+      );
+    }
+    const index = new Bm25Index({
+      k1: options.k1 ?? data.options.k1,
+      b: options.b ?? data.options.b,
+      lengthNorm: data.options.lengthNorm,
+      stem: data.options.stem,
+      ...(data.options.stopWords ? { stopWords: data.options.stopWords } : {}),
+      ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+    });
+    const ids = data.terms.map((t) => index.#termId(t));
+    for (const [i, doc] of data.documents.entries()) {
+      if (doc.terms.length % 2 !== 0) {
+        throw new ValidationError(`Invalid Bm25Index JSON: documents.${i}.terms must hold pairs.`, [
+          { path: `documents.${i}.terms`, message: "odd length" },
+        ]);
+      }
+      const pairs = new Int32Array(doc.terms.length);
+      let length = 0;
+      for (let j = 0; j < doc.terms.length; j += 2) {
+        const termId = ids[doc.terms[j] as number];
+        const freq = doc.terms[j + 1] as number;
+        if (termId === undefined || !(freq > 0)) {
+          throw new ValidationError(
+            `Invalid Bm25Index JSON: documents.${i}.terms has a bad pair.`,
+            [
+              {
+                path: `documents.${i}.terms`,
+                message: "term index out of range or frequency <= 0",
+              },
+            ],
+          );
+        }
+        pairs[j] = termId;
+        pairs[j + 1] = freq;
+        length += freq;
+      }
+      index.#insert(doc.id, doc.text, doc.metadata, pairs, length);
+    }
+    return index;
+  }
+
+  #termId(term: string): number {
+    let id = this.#termIds.get(term);
+    if (id === undefined) {
+      id = this.#terms.length;
+      this.#termIds.set(term, id);
+      this.#terms.push(term);
+      this.#postings.push({ slots: [], freqs: [] });
+    }
+    return id;
+  }
+
+  #insert(id: string, text: string, metadata: Metadata, pairs: Int32Array, length: number): void {
+    if (this.#slotOf.has(id)) this.remove([id]);
+    const slot = this.#free.pop() ?? this.#ids.length;
+    this.#ids[slot] = id;
+    this.#texts[slot] = text;
+    this.#metadata[slot] = metadata;
+    this.#lengths[slot] = length;
+    this.#docTerms[slot] = pairs;
+    this.#slotOf.set(id, slot);
+    this.#sumLength += length;
+    for (let j = 0; j < pairs.length; j += 2) {
+      const posting = this.#postings[pairs[j] as number] as Posting;
+      posting.slots.push(slot);
+      posting.freqs.push(pairs[j + 1] as number);
+    }
+  }
+
+  #result(slot: number, score: number): RetrievedChunk {
+    const metadata = this.#metadata[slot] as Metadata;
+    const chunk: RetrievedChunk = {
+      id: this.#ids[slot] as string,
+      text: this.#texts[slot] as string,
+      score,
+      metadata,
+    };
+    const source = sourceOf(metadata);
+    if (source !== undefined) chunk.source = source;
+    return chunk;
+  }
+}
+
+const jsonSchema = z.object({
+  format: z.literal("fmops.bm25"),
+  version: z.literal(1),
+  options: z.object({
+    k1: z.number(),
+    b: z.number(),
+    lengthNorm: z.enum(["lucene", "exact"]),
+    stopWords: z.array(z.string()).optional(),
+    stem: z.boolean(),
+    customAnalyzer: z.boolean(),
+  }),
+  terms: z.array(z.string()),
+  documents: z.array(
+    z.object({
+      id: z.string().min(1),
+      text: z.string(),
+      metadata: z.record(z.string(), z.unknown()),
+      terms: z.array(z.int().min(0)),
+    }),
+  ),
+});

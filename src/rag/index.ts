@@ -1,0 +1,154 @@
+/**
+ * `fmops/rag`: retrieval-augmented generation with one {@link Retriever} interface over an
+ * embedded BM25 index, in-memory and OpenSearch vector stores, Bedrock Knowledge Bases and
+ * Kendra, plus a {@link RagChain} that answers with citations.
+ *
+ * @example
+ * ```ts
+ * import { Bm25Index, RagChain, RecursiveTextSplitter } from "fmops/rag";
+ *
+ * const index = new Bm25Index();
+ * index.add(new RecursiveTextSplitter({ chunkSize: 800 }).splitAll(documents));
+ * const chain = new RagChain({ retriever: index, model });
+ * const { answer, citations } = await chain.ask("How do I rotate access keys?");
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { Bm25Index, Bm25IndexOptions } from "./bm25.js";
+import type { InMemoryVectorStore } from "./in-memory-vector-store.js";
+
+export {
+  type Analyzer,
+  ENGLISH_STOP_WORDS,
+  type EnglishAnalyzerOptions,
+  englishAnalyzer,
+  porterStem,
+  removePossessive,
+  tokenize,
+} from "./analyzer.js";
+export { fromKnowledgeBaseResult, locationSource, toBedrockFilter } from "./bedrock-filter.js";
+export {
+  Bm25Index,
+  type Bm25IndexJson,
+  type Bm25IndexOptions,
+  type Bm25SearchOptions,
+  type IndexDocument,
+} from "./bm25.js";
+export {
+  citedNumbers,
+  estimateTokens,
+  type FormattedContext,
+  formatContext,
+  type TokenCounter,
+} from "./context.js";
+export {
+  type CompareOp,
+  compileFilter,
+  evaluateFilter,
+  type FieldCondition,
+  type FilterNode,
+  type FilterScalar,
+  type MetadataFilter,
+  parseFilter,
+} from "./filter.js";
+export {
+  HybridRetriever,
+  type HybridRetrieverOptions,
+  reciprocalRankFusion,
+} from "./hybrid-retriever.js";
+export { InMemoryVectorStore, type InMemoryVectorStoreOptions } from "./in-memory-vector-store.js";
+export {
+  KENDRA_CONFIDENCE_SCORES,
+  type KendraConfidence,
+  KendraRetriever,
+  type KendraRetrieverOptions,
+  toKendraFilter,
+} from "./kendra-retriever.js";
+export {
+  type KnowledgeBaseAnswer,
+  KnowledgeBaseChat,
+  type KnowledgeBaseChatOptions,
+  type KnowledgeBaseCitation,
+} from "./knowledge-base-chat.js";
+export {
+  KnowledgeBaseRetriever,
+  type KnowledgeBaseRetrieverOptions,
+} from "./knowledge-base-retriever.js";
+export { byte4ToInt, intToByte4, luceneLength } from "./lucene-norms.js";
+export {
+  type HnswParameters,
+  type OpenSearchEngine,
+  type OpenSearchSpaceType,
+  toOpenSearchFilter,
+} from "./opensearch-query.js";
+export {
+  BulkIngestError,
+  type BulkItemFailure,
+  type BulkResult,
+  type OpenSearchClientLike,
+  type OpenSearchRequest,
+  OpenSearchVectorStore,
+  type OpenSearchVectorStoreOptions,
+} from "./opensearch-vector-store.js";
+export {
+  type Citation,
+  type RagAnswer,
+  type RagAskOptions,
+  RagChain,
+  type RagChainOptions,
+  type RagLatency,
+} from "./rag-chain.js";
+export {
+  DEFAULT_SEPARATORS,
+  type LengthFunction,
+  RecursiveTextSplitter,
+  type RecursiveTextSplitterOptions,
+} from "./splitter.js";
+export {
+  type Chunk,
+  DEFAULT_K,
+  type Document,
+  type Metadata,
+  type MetadataValue,
+  type RetrievedChunk,
+  type RetrieveOptions,
+  type Retriever,
+} from "./types.js";
+export type {
+  DistanceMetric,
+  VectorRecord,
+  VectorSearchOptions,
+  VectorStore,
+  VectorWriteOptions,
+} from "./vector-store.js";
+export {
+  VectorStoreRetriever,
+  type VectorStoreRetrieverOptions,
+} from "./vector-store-retriever.js";
+
+/**
+ * Writes a {@link Bm25Index} to a JSON file (atomically). Node only: the file code loads on
+ * first call, so the rest of `fmops/rag` works in browsers and edge runtimes.
+ */
+export async function saveBm25Index(index: Bm25Index, path: string): Promise<void> {
+  return (await import("./file-store.js")).saveBm25Index(index, path);
+}
+
+/** Reads a {@link Bm25Index} written by {@link saveBm25Index}. Node only. */
+export async function loadBm25Index(
+  path: string,
+  options: Pick<Bm25IndexOptions, "analyzer" | "k1" | "b"> = {},
+): Promise<Bm25Index> {
+  return (await import("./file-store.js")).loadBm25Index(path, options);
+}
+
+/** Writes an {@link InMemoryVectorStore} to a binary file (atomically). Node only. */
+export async function saveVectorStore(store: InMemoryVectorStore, path: string): Promise<void> {
+  return (await import("./file-store.js")).saveVectorStore(store, path);
+}
+
+/** Reads an {@link InMemoryVectorStore} written by {@link saveVectorStore}. Node only. */
+export async function loadVectorStore(path: string): Promise<InMemoryVectorStore> {
+  return (await import("./file-store.js")).loadVectorStore(path);
+}

@@ -1,0 +1,175 @@
+/**
+ * {@link KnowledgeBaseRetriever}: Bedrock Knowledge Bases `Retrieve` behind the
+ * {@link Retriever} interface.
+ *
+ * @module
+ */
+import {
+  BedrockAgentRuntimeClient,
+  type KnowledgeBaseVectorSearchConfiguration,
+  type RetrievalFilter,
+  RetrieveCommand,
+  type RetrieveCommandOutput,
+  type VectorSearchRerankingConfiguration,
+} from "@aws-sdk/client-bedrock-agent-runtime";
+import { z } from "zod";
+import {
+  type AwsClientConfig,
+  awsClientConfigShape,
+  awsClientSchema,
+  clientConfigFrom,
+  wrapAwsError,
+} from "../core/aws.js";
+import { parseOptions } from "../core/options.js";
+import { withDeadline } from "../core/wait.js";
+import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
+import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
+
+/** Options for {@link KnowledgeBaseRetriever}. */
+export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
+  /** The knowledge base id (10 characters, e.g. `ABCDEFGHIJ`). */
+  knowledgeBaseId: string;
+  /** A ready client; preferred. */
+  client?: BedrockAgentRuntimeClient;
+  /** `HYBRID` (semantic + keyword) or `SEMANTIC`. Default: the knowledge base's choice. */
+  overrideSearchType?: "HYBRID" | "SEMANTIC";
+  /**
+   * Reranking with a Bedrock reranker model, e.g.
+   * `{ type: "BEDROCK_RERANKING_MODEL", bedrockRerankingConfiguration: { modelConfiguration: { modelArn }, numberOfRerankedResults: 5 } }`.
+   */
+  rerankingConfiguration?: VectorSearchRerankingConfiguration;
+  /** Results scoring below this are dropped (after reranking, on the score the service returns). */
+  minScore?: number;
+  /** Results per `Retrieve` call, 1..100. Default: k, capped at 100. */
+  pageSize?: number;
+  /** At most this many `Retrieve` calls (nextToken pages) per retrieve. Default 5. */
+  maxPages?: number;
+  /** A native filter ANDed with the call's filter (for operators like `startsWith`, `listContains`). */
+  nativeFilter?: RetrievalFilter;
+  /** Guardrail applied to the retrieval. */
+  guardrail?: { guardrailId: string; guardrailVersion: string };
+  /** Deadline of one retrieve (all pages). Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    knowledgeBaseId: z
+      .string()
+      .regex(/^[0-9a-zA-Z]{1,10}$/, "must be a knowledge base id like ABCDEFGHIJ"),
+    client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
+    overrideSearchType: z.enum(["HYBRID", "SEMANTIC"]).optional(),
+    rerankingConfiguration: z
+      .object({
+        type: z.literal("BEDROCK_RERANKING_MODEL"),
+        bedrockRerankingConfiguration: z.unknown(),
+      })
+      .loose()
+      .optional(),
+    minScore: z.number().optional(),
+    pageSize: z.int().min(1).max(100).optional(),
+    maxPages: z.int().min(1).max(100).optional(),
+    nativeFilter: z.record(z.string(), z.unknown()).optional(),
+    guardrail: z
+      .object({ guardrailId: z.string().min(1), guardrailVersion: z.string().min(1) })
+      .optional(),
+    timeoutMs: z.int().positive().optional(),
+  })
+  .strict();
+
+/**
+ * Retrieves from an Amazon Bedrock Knowledge Base. It sends `numberOfResults`,
+ * `overrideSearchType`, the filter (translated from {@link MetadataFilter}, ANDed with
+ * `nativeFilter`) and the reranking configuration; follows `nextToken` until k results pass
+ * `minScore` (bounded by `maxPages`); and normalizes every location type (S3, web, Confluence,
+ * SharePoint, Salesforce, ...) into `source`. Result text is returned exactly as the service
+ * sent it.
+ *
+ * Scores are the service's relevance scores (higher is better; rerankers use their own scale).
+ * IAM: `bedrock:Retrieve` (plus `bedrock:Rerank` and `bedrock:InvokeModel` on the reranker).
+ *
+ * @example
+ * ```ts
+ * const kb = new KnowledgeBaseRetriever({ knowledgeBaseId: "ABCDEFGHIJ", region: "us-east-1", overrideSearchType: "HYBRID", minScore: 0.4 });
+ * const hits = await kb.retrieve("What is our refund policy?", { k: 5, filter: { department: "sales" } });
+ * ```
+ */
+export class KnowledgeBaseRetriever implements Retriever {
+  /** The knowledge base queried. */
+  readonly knowledgeBaseId: string;
+  readonly #client: BedrockAgentRuntimeClient;
+  readonly #options: KnowledgeBaseRetrieverOptions;
+
+  constructor(options: KnowledgeBaseRetrieverOptions) {
+    this.#options = parseOptions(
+      optionsSchema,
+      options,
+      "KnowledgeBaseRetriever options",
+    ) as KnowledgeBaseRetrieverOptions;
+    this.knowledgeBaseId = this.#options.knowledgeBaseId;
+    this.#client =
+      this.#options.client ?? new BedrockAgentRuntimeClient(clientConfigFrom(this.#options));
+  }
+
+  /** Retrieves up to k chunks (default 4), highest score first. */
+  async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedChunk[]> {
+    const k = options.k ?? DEFAULT_K;
+    if (k <= 0) return [];
+    const translated = options.filter ? toBedrockFilter(options.filter) : undefined;
+    const native = this.#options.nativeFilter;
+    const filter = translated && native ? { andAll: [translated, native] } : (translated ?? native);
+    const vector: KnowledgeBaseVectorSearchConfiguration = {
+      numberOfResults: Math.min(100, this.#options.pageSize ?? k),
+    };
+    if (this.#options.overrideSearchType)
+      vector.overrideSearchType = this.#options.overrideSearchType;
+    if (filter) vector.filter = filter as RetrievalFilter;
+    if (this.#options.rerankingConfiguration)
+      vector.rerankingConfiguration = this.#options.rerankingConfiguration;
+    const maxPages = this.#options.maxPages ?? 5;
+    const minScore = this.#options.minScore;
+
+    return withDeadline(
+      options,
+      this.#options.timeoutMs ?? 30_000,
+      "retrieving from the knowledge base",
+      async (signal) => {
+        const out: RetrievedChunk[] = [];
+        let ordinal = 0;
+        let nextToken: string | undefined;
+        for (let page = 0; page < maxPages; page++) {
+          let response: RetrieveCommandOutput;
+          try {
+            response = await this.#client.send(
+              new RetrieveCommand({
+                knowledgeBaseId: this.knowledgeBaseId,
+                retrievalQuery: { text: query },
+                retrievalConfiguration: { vectorSearchConfiguration: vector },
+                ...(this.#options.guardrail
+                  ? { guardrailConfiguration: this.#options.guardrail }
+                  : {}),
+                ...(nextToken ? { nextToken } : {}),
+              }),
+              { abortSignal: signal },
+            );
+          } catch (err) {
+            throw wrapAwsError(err, {
+              service: "BedrockAgentRuntime",
+              operation: "Retrieve",
+              iamAction: "bedrock:Retrieve",
+            });
+          }
+          for (const result of response.retrievalResults ?? []) {
+            const chunk = fromKnowledgeBaseResult(result, ordinal++);
+            if (minScore === undefined || chunk.score >= minScore) out.push(chunk);
+          }
+          nextToken = response.nextToken;
+          if (out.length >= k || !nextToken) break;
+        }
+        // Stable sort: equal scores keep the service's order.
+        return out.sort((a, b) => b.score - a.score).slice(0, k);
+      },
+    );
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * {@link RagChain}: retrieve -> prompt -> model -> answer with citations, with follow-up
+ * condensation, a score threshold that answers "I don't know" without calling the model, a
+ * context token budget, and untrusted-data fencing of the retrieved text.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ChatMessage, ChatRequest, TokenUsage } from "../core/chat.js";
+import { parseOptions } from "../core/options.js";
+import { withDeadline } from "../core/wait.js";
+import type { ChatModel } from "../models/types.js";
+import { type PromptCatalog, type PromptRef, resolvePrompt } from "../prompts/index.js";
+import type { PromptTemplate } from "../prompts/template.js";
+import {
+  citedNumbers,
+  estimateTokens,
+  formatContext,
+  randomNonce,
+  type TokenCounter,
+  untrustedNotice,
+} from "./context.js";
+import type { MetadataFilter } from "./filter.js";
+import { DEFAULT_K, type RetrievedChunk, type Retriever } from "./types.js";
+
+/** Options for {@link RagChain}. */
+export interface RagChainOptions {
+  /** Where passages come from. */
+  retriever: Retriever;
+  /** The model answering (and condensing follow-ups). */
+  model: ChatModel;
+  /**
+   * The answer prompt, with variables `context` and `question`. Default the built-in
+   * `fmops.rag.answer` (answers only from the passages, citing them as [n]).
+   */
+  prompt?: PromptRef;
+  /**
+   * The prompt rewriting a follow-up into a standalone question, with variables `history` and
+   * `question`. Default the built-in `fmops.rag.condense`.
+   */
+  condensePrompt?: PromptRef;
+  /** Catalog for prompt ids. Default the built-in prompts. */
+  catalog?: PromptCatalog;
+  /** Passages to retrieve. Default 4. */
+  k?: number;
+  /** Passages scoring below this are dropped; if none is left the model is not called. */
+  minScore?: number;
+  /** Token budget of the context; passages that do not fit are left out. Default: no limit. */
+  maxContextTokens?: number;
+  /** Counts tokens for `maxContextTokens`. Default `ceil(characters / 4)`. */
+  countTokens?: TokenCounter;
+  /** A filter applied to every retrieval. */
+  filter?: MetadataFilter;
+  /** The answer given when nothing passes `minScore`. */
+  noAnswer?: string;
+  /** Deadline of one `ask` (all calls). Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Per-call options of {@link RagChain.ask}. */
+export interface RagAskOptions {
+  /** Earlier turns; when present the question is first condensed into a standalone one. */
+  history?: readonly ChatMessage[];
+  /** Overrides the chain's filter for this call. */
+  filter?: MetadataFilter;
+  /** Overrides the chain's k for this call. */
+  k?: number;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Overrides the chain's deadline for this call. */
+  timeoutMs?: number;
+}
+
+/** A citation: the passage the answer referred to as `[n]`. */
+export interface Citation {
+  /** The passage number used in the answer. */
+  index: number;
+  /** The cited chunk's id. */
+  chunkId: string;
+  /** The cited chunk's source, when known. */
+  source?: string;
+}
+
+/** Time spent in each step, in milliseconds. */
+export interface RagLatency {
+  /** Condensing the follow-up (0 without history). */
+  condenseMs: number;
+  /** Retrieval. */
+  retrieveMs: number;
+  /** The answering model call (0 when it was skipped). */
+  generateMs: number;
+  /** The whole `ask`. */
+  totalMs: number;
+}
+
+/** The result of {@link RagChain.ask}. */
+export interface RagAnswer {
+  /** The model's answer, or `noAnswer` when nothing relevant was found. */
+  answer: string;
+  /** Whether the model answered (false when no passage passed `minScore`). */
+  answered: boolean;
+  /** The passages the answer cites, in order of first mention. */
+  citations: Citation[];
+  /** The passages given to the model (passage n is `chunks[n - 1]`). */
+  chunks: RetrievedChunk[];
+  /** The question used for retrieval: the condensed one after a follow-up. */
+  question: string;
+  /** Tokens used by all model calls together. */
+  usage: TokenUsage;
+  /** Time per step. */
+  latency: RagLatency;
+}
+
+const DEFAULT_NO_ANSWER =
+  "I don't know: I could not find anything about this in the available sources.";
+
+const isObject = (v: unknown) => typeof v === "object" && v !== null;
+
+const optionsSchema = z
+  .object({
+    retriever: z.custom<Retriever>(
+      (v) => isObject(v) && typeof (v as Retriever).retrieve === "function",
+      "must be a Retriever (an object with retrieve())",
+    ),
+    model: z.custom<ChatModel>(
+      (v) => isObject(v) && typeof (v as ChatModel).generate === "function",
+      "must be a ChatModel (an object with generate())",
+    ),
+    prompt: z.unknown().optional(),
+    condensePrompt: z.unknown().optional(),
+    catalog: z.unknown().optional(),
+    k: z.int().min(1).max(1000).optional(),
+    minScore: z.number().optional(),
+    maxContextTokens: z.int().positive().optional(),
+    countTokens: z
+      .custom<TokenCounter>((v) => typeof v === "function", "must be a function")
+      .optional(),
+    filter: z.record(z.string(), z.unknown()).optional(),
+    noAnswer: z.string().min(1).optional(),
+    timeoutMs: z.int().positive().optional(),
+  })
+  .strict();
+
+const askSchema = z.object({
+  history: z
+    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+    .optional(),
+  filter: z.record(z.string(), z.unknown()).optional(),
+  k: z.int().min(1).max(1000).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  timeoutMs: z.int().positive().optional(),
+});
+
+function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
+  if (!usage) return;
+  if (usage.inputTokens !== undefined)
+    total.inputTokens = (total.inputTokens ?? 0) + usage.inputTokens;
+  if (usage.outputTokens !== undefined)
+    total.outputTokens = (total.outputTokens ?? 0) + usage.outputTokens;
+  if (usage.totalTokens !== undefined)
+    total.totalTokens = (total.totalTokens ?? 0) + usage.totalTokens;
+}
+
+/**
+ * Answers questions from retrieved passages, citing them.
+ *
+ * Each passage is numbered and fenced between markers with a random per-call nonce, and the
+ * system prompt says the fenced text is untrusted data whose instructions must be ignored. With
+ * `history`, the question is first rewritten into a standalone question (one model call) so
+ * retrieval sees "How do I rotate *IAM access keys*?" rather than "How do I rotate them?". When
+ * `minScore` is set and no passage reaches it, the chain answers `noAnswer` without calling the
+ * model.
+ *
+ * @example
+ * ```ts
+ * const chain = new RagChain({ retriever: index, model, minScore: 1.5, maxContextTokens: 3000 });
+ * const first = await chain.ask("What does fmops index do?");
+ * const next = await chain.ask("And how do I query it?", {
+ *   history: [{ role: "user", content: "What does fmops index do?" }, { role: "assistant", content: first.answer }],
+ * });
+ * console.log(next.answer, next.citations); // [{ index: 1, chunkId: "docs/rag.md#3", source: "docs/rag.md" }]
+ * ```
+ */
+export class RagChain {
+  readonly #options: RagChainOptions;
+  readonly #answerPrompt: PromptTemplate;
+  readonly #condensePrompt: PromptTemplate;
+
+  constructor(options: RagChainOptions) {
+    this.#options = parseOptions(optionsSchema, options, "RagChain options") as RagChainOptions;
+    const catalog = this.#options.catalog;
+    this.#answerPrompt = resolvePrompt(this.#options.prompt ?? "fmops.rag.answer", catalog);
+    this.#condensePrompt = resolvePrompt(
+      this.#options.condensePrompt ?? "fmops.rag.condense",
+      catalog,
+    );
+  }
+
+  /** Answers one question (a follow-up when `history` is given). */
+  async ask(question: string, options: RagAskOptions = {}): Promise<RagAnswer> {
+    const o = parseOptions(askSchema, options, "RagChain.ask options");
+    if (typeof question !== "string" || question.trim() === "") {
+      parseOptions(z.string().trim().min(1), question, "RagChain.ask question");
+    }
+    const started = performance.now();
+    const usage: TokenUsage = {};
+    const latency: RagLatency = { condenseMs: 0, retrieveMs: 0, generateMs: 0, totalMs: 0 };
+    return withDeadline(
+      { signal: o.signal, timeoutMs: o.timeoutMs ?? this.#options.timeoutMs },
+      120_000,
+      "answering with the RAG chain",
+      async (signal) => {
+        let standalone = question;
+        const history = o.history ?? [];
+        if (history.length > 0) {
+          const t0 = performance.now();
+          const request = this.#condensePrompt.render({
+            history: history
+              .map((m) => `${m.role === "user" ? "User" : "Assistant"}: ${m.content}`)
+              .join("\n"),
+            question,
+          });
+          const response = await this.#options.model.generate(request, { signal });
+          addUsage(usage, response.usage);
+          standalone = response.text.trim() || question;
+          latency.condenseMs = performance.now() - t0;
+        }
+
+        const t1 = performance.now();
+        const filter = options.filter ?? this.#options.filter;
+        let chunks = await this.#options.retriever.retrieve(standalone, {
+          k: o.k ?? this.#options.k ?? DEFAULT_K,
+          signal,
+          ...(filter ? { filter } : {}),
+        });
+        latency.retrieveMs = performance.now() - t1;
+        const min = this.#options.minScore;
+        if (min !== undefined) chunks = chunks.filter((c) => c.score >= min);
+
+        const nonce = randomNonce();
+        const context = formatContext(
+          chunks,
+          nonce,
+          this.#options.countTokens ?? estimateTokens,
+          this.#options.maxContextTokens,
+        );
+        if (context.chunks.length === 0) {
+          latency.totalMs = performance.now() - started;
+          return {
+            answer: this.#options.noAnswer ?? DEFAULT_NO_ANSWER,
+            answered: false,
+            citations: [],
+            chunks: [],
+            question: standalone,
+            usage,
+            latency,
+          };
+        }
+
+        const t2 = performance.now();
+        const rendered = this.#answerPrompt.render({ context: context.text, question: standalone });
+        const request: ChatRequest = {
+          ...rendered,
+          system: rendered.system
+            ? `${rendered.system}\n\n${untrustedNotice(nonce)}`
+            : untrustedNotice(nonce),
+        };
+        const response = await this.#options.model.generate(request, { signal });
+        addUsage(usage, response.usage);
+        latency.generateMs = performance.now() - t2;
+
+        const citations: Citation[] = [];
+        for (const n of citedNumbers(response.text)) {
+          const chunk = context.chunks[n - 1];
+          if (!chunk) continue; // a number the model made up
+          const citation: Citation = { index: n, chunkId: chunk.id };
+          if (chunk.source !== undefined) citation.source = chunk.source;
+          citations.push(citation);
+        }
+        latency.totalMs = performance.now() - started;
+        return {
+          answer: response.text,
+          answered: true,
+          citations,
+          chunks: context.chunks,
+          question: standalone,
+          usage,
+          latency,
+        };
+      },
+    );
+  }
+}

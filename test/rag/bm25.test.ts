@@ -1,0 +1,264 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { englishAnalyzer, porterStem, tokenize } from "../../src/rag/analyzer.js";
+import { Bm25Index } from "../../src/rag/bm25.js";
+import { loadBm25Index, saveBm25Index } from "../../src/rag/file-store.js";
+import { byte4ToInt, intToByte4, luceneLength } from "../../src/rag/lucene-norms.js";
+
+const docs = [
+  { id: "d1", text: "The quick brown fox jumps over the lazy dog", metadata: { n: 1 } },
+  { id: "d2", text: "Quick foxes are quick", metadata: { n: 2 } },
+  { id: "d3", text: "A dog's life", metadata: { n: 3 } },
+];
+
+describe("English analyzer", () => {
+  it("tokenizes like StandardTokenizer on the cases that matter", () => {
+    expect(tokenize("U.S.A. don't 3.14 1,000 foo_bar 東京 a,b e-mail")).toEqual([
+      "U.S.A",
+      "don't",
+      "3.14",
+      "1,000",
+      "foo_bar",
+      "東",
+      "京",
+      "a",
+      "b",
+      "e",
+      "mail",
+    ]);
+  });
+
+  it("removes possessives, lowercases, drops Lucene's stop words and stems", () => {
+    expect(englishAnalyzer()("The Runner's shoes were running; it is THEIR dogs’ toys")).toEqual([
+      "runner",
+      "shoe",
+      "were",
+      "run",
+      "dog",
+      "toi",
+    ]);
+  });
+
+  it("stems like Lucene's PorterStemmer (original Porter, with its bli/logi departures)", () => {
+    const expected: Record<string, string> = {
+      caresses: "caress",
+      ponies: "poni",
+      ties: "ti",
+      caress: "caress",
+      cats: "cat",
+      feed: "feed",
+      agreed: "agre",
+      plastered: "plaster",
+      motoring: "motor",
+      sing: "sing",
+      conflated: "conflat",
+      troubled: "troubl",
+      sized: "size",
+      hopping: "hop",
+      falling: "fall",
+      filing: "file",
+      happy: "happi",
+      sky: "sky",
+      relational: "relat",
+      conditional: "condit",
+      rational: "ration",
+      valenci: "valenc",
+      digitizer: "digit",
+      conformabli: "conform",
+      radicalli: "radic",
+      differentli: "differ",
+      vileli: "vile",
+      analogousli: "analog",
+      vietnamization: "vietnam",
+      predication: "predic",
+      operator: "oper",
+      feudalism: "feudal",
+      decisiveness: "decis",
+      hopefulness: "hope",
+      callousness: "callous",
+      formaliti: "formal",
+      sensitiviti: "sensit",
+      sensibiliti: "sensibl",
+      triplicate: "triplic",
+      formative: "form",
+      formalize: "formal",
+      electriciti: "electr",
+      electrical: "electr",
+      hopeful: "hope",
+      goodness: "good",
+      revival: "reviv",
+      allowance: "allow",
+      inference: "infer",
+      airliner: "airlin",
+      gyroscopic: "gyroscop",
+      adjustable: "adjust",
+      defensible: "defens",
+      irritant: "irrit",
+      replacement: "replac",
+      adjustment: "adjust",
+      dependent: "depend",
+      adoption: "adopt",
+      homologou: "homolog",
+      communism: "commun",
+      activate: "activ",
+      angulariti: "angular",
+      homologous: "homolog",
+      effective: "effect",
+      bowdlerize: "bowdler",
+      probate: "probat",
+      rate: "rate",
+      cease: "ceas",
+      controll: "control",
+      roll: "roll",
+      generalizations: "gener",
+      archaeology: "archaeolog",
+      an: "an",
+    };
+    for (const [word, stem] of Object.entries(expected)) expect(porterStem(word), word).toBe(stem);
+  });
+});
+
+describe("Lucene norms", () => {
+  it("keeps lengths under 24 exact and rounds longer ones down to 4 significant bits", () => {
+    for (let i = 0; i < 24; i++) expect(luceneLength(i)).toBe(i);
+    expect(luceneLength(100)).toBe(96);
+    expect(luceneLength(1000)).toBe(984);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2_000_000_000 }), (n) => {
+        const b = intToByte4(n);
+        expect(b).toBeGreaterThanOrEqual(0);
+        expect(b).toBeLessThanOrEqual(255);
+        expect(byte4ToInt(b)).toBeLessThanOrEqual(n);
+        expect(intToByte4(byte4ToInt(b))).toBe(b);
+      }),
+    );
+  });
+});
+
+describe("Bm25Index", () => {
+  it("scores with Lucene's BM25 formula (k1=0.9, b=0.4), checked against hand-computed values", () => {
+    const index = new Bm25Index();
+    index.add(docs);
+    const hits = index.search("quick fox", { k: 10 });
+    // N=3, avgdl=(7+3+2)/3=4, df(quick)=df(fox)=2 -> idf=ln(1+1.5/2.5)=ln(1.6)
+    const idf = Math.log(1.6);
+    const d1 = (idf / (1 + 0.9 * (0.6 + (0.4 * 7) / 4))) * 2;
+    const d2 =
+      idf * (2 / (2 + 0.9 * (0.6 + (0.4 * 3) / 4)) + 1 / (1 + 0.9 * (0.6 + (0.4 * 3) / 4)));
+    expect(hits.map((h) => h.id)).toEqual(["d2", "d1"]);
+    expect(hits[0]?.score).toBeCloseTo(d2, 12);
+    expect(hits[1]?.score).toBeCloseTo(d1, 12);
+    expect(d2).toBeCloseTo(0.5941927, 6);
+    expect(d1).toBeCloseTo(0.4331831, 6);
+    // Possessive removed: "dog's" matches "dog".
+    expect(index.search("dogs").map((h) => h.id)).toEqual(["d3", "d1"]);
+  });
+
+  it("uses Lucene's rounded document length by default and the exact one on request", () => {
+    const long = Array.from({ length: 100 }, (_, i) => `w${i}`).join(" ");
+    const corpus = [
+      { id: "long", text: `target ${long.split(" ").slice(1).join(" ")}` },
+      { id: "short", text: "other words" },
+    ];
+    const lucene = new Bm25Index();
+    lucene.add(corpus);
+    const exact = new Bm25Index({ lengthNorm: "exact" });
+    exact.add(corpus);
+    const idf = Math.log(1 + 1.5 / 1.5);
+    const avgdl = (100 + 2) / 2;
+    const score = (dl: number) => idf / (1 + 0.9 * (0.6 + (0.4 * dl) / avgdl));
+    expect(lucene.search("target")[0]?.score).toBeCloseTo(score(96), 12);
+    expect(exact.search("target")[0]?.score).toBeCloseTo(score(100), 12);
+  });
+
+  it("returns k results whenever k matching documents contain a query term (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            words: fc.integer({ min: 1, max: 6 }),
+            group: fc.integer({ min: 0, max: 3 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 3 }),
+        (spec, k, group) => {
+          const index = new Bm25Index();
+          index.add(
+            spec.map((s, i) => ({
+              id: `d${i}`,
+              text: `${"apple ".repeat(s.words)} pear${i}`,
+              metadata: { group: s.group },
+            })),
+          );
+          const matching = spec.filter((s) => s.group === group).length;
+          const hits = index.search("apple", { k, filter: { group } });
+          expect(hits).toHaveLength(Math.min(k, matching));
+          for (const h of hits) expect(h.metadata.group).toBe(group);
+          for (let i = 1; i < hits.length; i++)
+            expect(hits[i]?.score).toBeLessThanOrEqual(hits[i - 1]?.score as number);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("supports incremental add and remove with the same scores as a fresh build", () => {
+    const index = new Bm25Index();
+    index.add(docs);
+    index.add([{ id: "d4", text: "a quick brown cow" }]);
+    expect(index.remove(["d1", "missing"])).toBe(1);
+    index.add([{ id: "d2", text: "quick quick fox" }]); // replaces d2
+    const fresh = new Bm25Index();
+    fresh.add([
+      { id: "d3", text: "A dog's life", metadata: { n: 3 } },
+      { id: "d4", text: "a quick brown cow" },
+      { id: "d2", text: "quick quick fox" },
+    ]);
+    const a = index.search("quick brown fox dog", { k: 10 });
+    const b = fresh.search("quick brown fox dog", { k: 10 });
+    expect(a.map((h) => [h.id, h.score])).toEqual(b.map((h) => [h.id, h.score]));
+    expect(index.size).toBe(3);
+    expect(index.has("d1")).toBe(false);
+  });
+
+  it("round-trips through JSON and a file", async () => {
+    const index = new Bm25Index({ k1: 1.2, b: 0.75 });
+    index.add(docs);
+    index.remove(["d3"]);
+    const again = Bm25Index.fromJSON(JSON.parse(JSON.stringify(index.toJSON())));
+    expect(again.k1).toBe(1.2);
+    expect(again.search("quick dog", { k: 5 })).toEqual(index.search("quick dog", { k: 5 }));
+    const dir = await mkdtemp(join(tmpdir(), "fmops-bm25-"));
+    try {
+      const path = join(dir, "sub", "index.json");
+      await saveBm25Index(index, path);
+      const loaded = await loadBm25Index(path);
+      expect(loaded.search("lazy", { k: 5 })).toEqual(index.search("lazy", { k: 5 }));
+      await expect(loadBm25Index(join(dir, "none.json"))).rejects.toMatchObject({
+        code: "RAG_INDEX_FILE_ERROR",
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("validates filters and options with clear errors", () => {
+    const index = new Bm25Index();
+    index.add(docs);
+    expect(() => index.search("fox", { filter: { n: { $bogus: 1 } as never } })).toThrow(
+      /unknown operator "\$bogus"/,
+    );
+    expect(() => new Bm25Index({ b: 2 })).toThrow(/b:/);
+    expect(
+      index.search("fox", { filter: { $or: [{ n: 2 }, { n: { $gte: 3 } }] } }).map((h) => h.id),
+    ).toEqual(["d2"]);
+  });
+});
