@@ -3,7 +3,8 @@
  *
  * The root entry point re-exports the core types and the most used classes. Each module has its
  * own subpath with everything it offers: `fmops/core`, `fmops/models`, `fmops/streaming`,
- * `fmops/async`, `fmops/prompts`, `fmops/testing`.
+ * `fmops/async`, `fmops/text2sql`, `fmops/prompts`, `fmops/rag`, `fmops/monitoring`,
+ * `fmops/evaluation`, `fmops/testing`.
  *
  * @example
  * ```ts
@@ -46,7 +47,9 @@ export {
   SageMakerChatModel,
   SageMakerEmbeddingModel,
 } from "./models/index.js";
+export { instrument, summarize } from "./monitoring/index.js";
 export { PromptCatalog, PromptTemplate } from "./prompts/index.js";
+export { Bm25Index, RagChain } from "./rag/index.js";
 export {
   InternalStreamFailure,
   LineIterator,
@@ -54,4 +57,5 @@ export {
   parseSse,
   TokenStream,
 } from "./streaming/index.js";
+export { AthenaEngine, DuckDbEngine, Text2Sql } from "./text2sql/index.js";
 export { VERSION } from "./version.js";

@@ -11,6 +11,7 @@ import { chatCommand } from "./chat.js";
 import { indexCommand } from "./index-cmd.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
+import { sqlCommand } from "./sql.js";
 
 const COMMANDS: Record<string, CliCommand> = {
   ask: askCommand,
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, CliCommand> = {
   chat: chatCommand,
   index: indexCommand,
   prompts: promptsCommand,
+  sql: sqlCommand,
 };
 
 function help(): string {

@@ -5,12 +5,14 @@
  * @module
  */
 
+export * from "./athena.js";
 export * from "./bedrock-agent.js";
 export * from "./bedrock-agent-runtime.js";
 export * from "./bedrock-runtime.js";
 export * from "./cloudwatch.js";
 export * from "./comprehend.js";
 export * from "./fault-proxy.js";
+export * from "./glue.js";
 export {
   type MessageKey,
   StandInError,

@@ -1,0 +1,254 @@
+/**
+ * `fmops sql`: ask a question of local files (DuckDB) or Athena, print the SQL, the attempts and
+ * the rows.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { ValidationError } from "../core/errors.js";
+import { BedrockChatModel } from "../models/bedrock-chat.js";
+import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
+import { SageMakerChatModel } from "../models/sagemaker-chat.js";
+import type { ChatModel } from "../models/types.js";
+import { FakeChatModel } from "../testing/fake-chat-model.js";
+import { AthenaEngine } from "../text2sql/athena-engine.js";
+import { DuckDbCatalog } from "../text2sql/duckdb-catalog.js";
+import { DuckDbEngine } from "../text2sql/duckdb-engine.js";
+import { tablesFromPaths } from "../text2sql/files.js";
+import { GlueCatalog } from "../text2sql/glue-catalog.js";
+import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
+import type { SqlValue } from "../text2sql/types.js";
+import type { CliCommand, CliIo } from "./io.js";
+
+/** The Bedrock model `fmops sql` uses when `--model` is not given. */
+export const DEFAULT_SQL_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+
+const usage = `Usage: fmops sql "<question>" (--data <file or dir>... | --athena <workgroup>/<database>) [options]
+
+Turns the question into SQL, checks it on the engine (correcting it from the engine's errors),
+runs it, and prints the SQL, the attempts and the rows.
+
+Data (exactly one):
+  --data <path>             CSV, Parquet or JSON file, or a folder of them (repeatable); runs on
+                            embedded DuckDB (needs: npm install @duckdb/node-api)
+  --athena <wg>/<db>        Athena workgroup and database; the schema comes from AWS Glue
+
+Model:
+  --model <spec>            bedrock:<model-id> (default bedrock:${DEFAULT_SQL_MODEL}),
+                            sagemaker:<endpoint>[:tgi|lmi|openai], or openai:<base-url>[#model]
+  --script <file.json>      Scripted answers (a JSON array of strings) instead of a model, for demos and CI
+
+Options:
+  --database <name>         Database name for --data tables (default main)
+  --output-location <s3>    Athena result location, when the workgroup sets none
+  --max-attempts <n>        Model calls per question (default 4)
+  --row-limit <n>           Most rows returned (default 100)
+  --region <region>         AWS region (default: the SDK's configuration)
+  --endpoint-url <url>      Custom AWS endpoint for the model
+  --timeout <ms>            Give up after this many milliseconds
+  --json                    Print the whole result as JSON
+
+Exit codes: 0 answered, 1 no valid SQL within the attempts, 2 usage error, 3 unanswerable.
+`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValidationError(`${flag} takes a whole number >= 1; got "${value}".`, [
+      { path: flag, message: "not a positive integer" },
+    ]);
+  }
+  return n;
+}
+
+async function modelFrom(
+  spec: string | undefined,
+  script: string | undefined,
+  aws: { region?: string; endpoint?: string },
+): Promise<ChatModel> {
+  if (script !== undefined) {
+    const parsed: unknown = JSON.parse(await readFile(script, "utf8"));
+    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
+      throw new ValidationError(`--script ${script} must hold a JSON array of strings.`, [
+        { path: "--script", message: "not a string array" },
+      ]);
+    }
+    return new FakeChatModel({ responses: parsed as string[], id: "script" });
+  }
+  const value = spec ?? `bedrock:${DEFAULT_SQL_MODEL}`;
+  const colon = value.indexOf(":");
+  const kind = colon > 0 ? value.slice(0, colon) : "bedrock";
+  const rest = colon > 0 ? value.slice(colon + 1) : value;
+  if (kind === "sagemaker") {
+    const [endpointName, format] = rest.split(":");
+    return new SageMakerChatModel({
+      endpointName: endpointName ?? "",
+      format: (format ?? "tgi") as "tgi",
+      chatTemplate: "plain",
+      ...aws,
+    });
+  }
+  if (kind === "openai") {
+    const [baseUrl, model] = rest.split("#");
+    return new OpenAICompatibleChatModel({ baseUrl: baseUrl ?? "", model: model ?? "default" });
+  }
+  if (kind === "bedrock") return new BedrockChatModel({ modelId: rest, ...aws });
+  // No known prefix: a Bedrock model id that itself contains ":" (e.g. "...-v1:0").
+  return new BedrockChatModel({ modelId: value, ...aws });
+}
+
+/** A value as a table cell. */
+export function formatCell(value: SqlValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Date)
+    return value
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.000Z$|Z$/, "");
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
+  if (typeof value === "object")
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return String(value);
+}
+
+/** Rows as an aligned text table (cells cut at 40 characters). */
+export function formatTable(columns: { name: string }[], rows: Record<string, SqlValue>[]): string {
+  const cut = (s: string) => (s.length > 40 ? `${s.slice(0, 39)}…` : s).replace(/\n/g, " ");
+  const cells = rows.map((r) => columns.map((c) => cut(formatCell(r[c.name] ?? null))));
+  const widths = columns.map((c, i) =>
+    Math.max(c.name.length, ...cells.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join(" | ")
+      .trimEnd();
+  return [
+    line(columns.map((c) => c.name)),
+    widths.map((w) => "-".repeat(w)).join("-+-"),
+    ...cells.map(line),
+  ].join("\n");
+}
+
+function report(result: Text2SqlResult, maxAttempts: number): string {
+  const out: string[] = [];
+  const attempts = result.attempts.map((a) => {
+    const what = a.error ? (a.error.message.split("\n")[0] ?? "") : "";
+    return `  ${a.number}. ${a.outcome.padEnd(15)} ${what}`.trimEnd();
+  });
+  if (result.status === "ok" && result.sql) {
+    out.push(`SQL (attempt ${result.attempts.length} of ${maxAttempts}):`, result.sql, "");
+  }
+  out.push("Attempts:", ...attempts, "");
+  if (result.status === "unanswerable") out.push(`Unanswerable: ${result.reason ?? ""}`);
+  if (result.status === "failed") out.push(`Failed: ${result.reason ?? ""}`);
+  if (result.result) {
+    const r = result.result;
+    out.push(formatTable(r.columns, r.rows), "");
+    out.push(
+      `(${r.rows.length} row${r.rows.length === 1 ? "" : "s"}${r.stats.truncated ? ", truncated" : ""}; ${Math.round(result.timings.totalMs)} ms in all, ${Math.round(result.timings.modelMs)} ms in the model)`,
+    );
+  }
+  return `${out.join("\n")}\n`;
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      data: { type: "string", multiple: true },
+      athena: { type: "string" },
+      model: { type: "string" },
+      script: { type: "string" },
+      database: { type: "string" },
+      "output-location": { type: "string" },
+      "max-attempts": { type: "string" },
+      "row-limit": { type: "string" },
+      region: { type: "string" },
+      "endpoint-url": { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  const question = positionals.join(" ").trim();
+  if (question === "")
+    throw new ValidationError(
+      'Give the question as an argument: fmops sql "How many orders?" --data <dir>',
+      [{ path: "question", message: "missing" }],
+    );
+  const hasData = (values.data?.length ?? 0) > 0;
+  if (hasData === (values.athena !== undefined)) {
+    throw new ValidationError("Choose exactly one of --data or --athena.", [
+      { path: "data", message: hasData ? "conflicts with --athena" : "missing" },
+    ]);
+  }
+  const aws = {
+    ...(values.region ? { region: values.region } : {}),
+    ...(values["endpoint-url"] ? { endpoint: values["endpoint-url"] } : {}),
+  };
+  const model = await modelFrom(values.model, values.script, aws);
+  const maxAttempts = positiveInt(values["max-attempts"], "--max-attempts") ?? 4;
+  const rowLimit = positiveInt(values["row-limit"], "--row-limit") ?? 100;
+  const timeoutMs = positiveInt(values.timeout, "--timeout");
+
+  let duck: DuckDbEngine | undefined;
+  try {
+    let t2s: Text2Sql;
+    if (hasData) {
+      duck = new DuckDbEngine({
+        tables: tablesFromPaths(values.data ?? []),
+        ...(values.database ? { database: values.database } : {}),
+      });
+      t2s = new Text2Sql({
+        model,
+        engine: duck,
+        catalog: new DuckDbCatalog({ engine: duck }),
+        maxAttempts,
+        rowLimit,
+      });
+    } else {
+      const [workgroup, database] = (values.athena ?? "").split("/");
+      if (!workgroup || !database) {
+        throw new ValidationError("--athena takes <workgroup>/<database>, e.g. primary/sales.", [
+          { path: "--athena", message: "expected workgroup/database" },
+        ]);
+      }
+      const engine = new AthenaEngine({
+        workgroup,
+        database,
+        ...(values.region ? { region: values.region } : {}),
+        ...(values["output-location"] ? { outputLocation: values["output-location"] } : {}),
+      });
+      const catalog = new GlueCatalog({
+        databases: [database],
+        ...(values.region ? { region: values.region } : {}),
+      });
+      t2s = new Text2Sql({ model, engine, catalog, maxAttempts, rowLimit });
+    }
+    const result = await t2s.ask(question, {
+      signal: io.signal,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    if (values.json) {
+      io.stdout.write(
+        `${JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+      );
+    } else {
+      io.stdout.write(report(result, maxAttempts));
+    }
+    return result.status === "ok" ? 0 : result.status === "unanswerable" ? 3 : 1;
+  } finally {
+    await duck?.close();
+  }
+}
+
+/** The `fmops sql` command. */
+export const sqlCommand: CliCommand = {
+  summary: "Ask a question of local data files (DuckDB) or Athena in plain language",
+  usage,
+  run,
+};

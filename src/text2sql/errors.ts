@@ -1,0 +1,72 @@
+/**
+ * Errors of the text-to-SQL module.
+ *
+ * @module
+ */
+import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { SqlError } from "./types.js";
+
+/**
+ * The engine rejected or failed a statement while executing it. Code: `SQL_EXECUTION_ERROR`;
+ * `sqlError` holds the engine's error in Athena's format.
+ *
+ * @example
+ * ```ts
+ * try { await engine.execute(sql); } catch (err) {
+ *   if (err instanceof SqlExecutionError) console.log(err.sqlError.code); // e.g. TABLE_NOT_FOUND
+ * }
+ * ```
+ */
+export class SqlExecutionError extends FmopsError {
+  /** The engine's error: code, Athena-formatted message, position, retryable. */
+  readonly sqlError: SqlError;
+
+  constructor(sqlError: SqlError, options: FmopsErrorOptions = {}) {
+    super(
+      "SQL_EXECUTION_ERROR",
+      `The SQL engine rejected the statement: ${redact(sqlError.message, 500)}. Fix the statement and run it again.`,
+      { retryable: sqlError.retryable, cause: options.cause },
+    );
+    this.sqlError = sqlError;
+  }
+}
+
+/**
+ * A statement is not a single read-only query, so fmops refused to send it to the engine.
+ * Code: `SQL_NOT_READ_ONLY`. Never retryable.
+ */
+export class SqlNotReadOnlyError extends FmopsError {
+  /** Why the guard refused it. */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(
+      "SQL_NOT_READ_ONLY",
+      `Refused to run the statement: ${reason} Only one SELECT (or WITH ... SELECT) statement is allowed.`,
+      { retryable: false },
+    );
+    this.reason = reason;
+  }
+}
+
+/** Builds a {@link SqlError} from an Athena-style message, reading `CODE: line L:C:` when present. */
+export function sqlErrorFromMessage(
+  message: string,
+  fallbackCode: string,
+  retryable = false,
+): SqlError {
+  const text = message.trim();
+  const match = /^([A-Z][A-Z0-9_]+):\s*(?:line (\d+):(\d+):\s*)?/.exec(text);
+  const code = match?.[1] ?? fallbackCode;
+  const lineOnly = match ? undefined : /\bline (\d+):(\d+):/.exec(text);
+  const line = match?.[2] ?? lineOnly?.[1];
+  const column = match?.[3] ?? lineOnly?.[2];
+  const error: SqlError = {
+    code,
+    message: match ? text : `${fallbackCode}: ${text}`,
+    retryable,
+  };
+  if (line !== undefined) error.line = Number(line);
+  if (column !== undefined) error.column = Number(column);
+  return error;
+}

@@ -1,0 +1,83 @@
+/**
+ * `fmops/text2sql`: questions in plain language become SQL that an engine has checked, then rows.
+ *
+ * - {@link Text2Sql}: the self-correcting loop (schema selection, generation, read-only guard,
+ *   engine validation, correction with the engine's exact error, execution).
+ * - Engines: {@link AthenaEngine} and the embedded {@link DuckDbEngine} (optional peer
+ *   `@duckdb/node-api`), both reporting errors in Athena's format.
+ * - Catalogs: {@link GlueCatalog} and {@link DuckDbCatalog}; schema ranking with
+ *   {@link SchemaIndex} or any retriever.
+ * - {@link checkReadOnly} and {@link extractSql} on their own.
+ *
+ * @example
+ * ```ts
+ * import { DuckDbCatalog, DuckDbEngine, Text2Sql } from "fmops/text2sql";
+ *
+ * const engine = new DuckDbEngine({ tables: { orders: "data/orders.parquet" }, database: "shop" });
+ * const t2s = new Text2Sql({ model, engine, catalog: new DuckDbCatalog({ engine }) });
+ * const { status, sql, result, attempts } = await t2s.ask("Revenue by month in 2024?");
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  AthenaEngine,
+  type AthenaEngineOptions,
+  type AthenaExecuteOptions,
+} from "./athena-engine.js";
+export {
+  type AthenaColumnInfo,
+  athenaTypeName,
+  fromAthenaValue,
+  parseComplex,
+} from "./athena-values.js";
+export { DuckDbCatalog, type DuckDbCatalogOptions, trinoSpelling } from "./duckdb-catalog.js";
+export { DuckDbEngine, type DuckDbEngineOptions, readerFor, TRINO_SHIMS } from "./duckdb-engine.js";
+export { duckDbError } from "./duckdb-errors.js";
+export { SqlExecutionError, SqlNotReadOnlyError, sqlErrorFromMessage } from "./errors.js";
+export { type Extraction, extractSql } from "./extract.js";
+export { tablesFromPaths } from "./files.js";
+export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";
+export {
+  applyRowLimit,
+  checkReadOnly,
+  type GuardOptions,
+  type GuardVerdict,
+  type RowLimitResult,
+} from "./guard.js";
+export {
+  estimateTokens,
+  qualifiedName,
+  type RenderedSchema,
+  type RenderSchemaOptions,
+  renderSchema,
+  renderTable,
+  SchemaIndex,
+  searchTerms,
+  tableDocument,
+} from "./schema.js";
+export { type LexResult, lexSql, type SqlToken, type SqlTokenKind } from "./sql-lexer.js";
+export {
+  type AttemptOutcome,
+  type ExtraGuard,
+  Text2Sql,
+  type Text2SqlAskOptions,
+  type Text2SqlAttempt,
+  type Text2SqlOptions,
+  type Text2SqlResult,
+} from "./text2sql.js";
+export type {
+  ColumnSchema,
+  ExecuteOptions,
+  QueryColumn,
+  QueryResult,
+  QueryStats,
+  RetrievedTable,
+  SchemaCatalog,
+  SchemaRetriever,
+  SqlEngine,
+  SqlError,
+  SqlValue,
+  TableSchema,
+  ValidationOutcome,
+} from "./types.js";

@@ -1,0 +1,568 @@
+/**
+ * {@link Text2Sql}: the self-correcting loop. Question -> relevant tables -> SQL from the model ->
+ * read-only guard -> engine validation; the engine's exact error and the failed SQL go back to the
+ * model until the SQL is valid or the attempts run out.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ChatMessage, ChatRequest, TokenUsage } from "../core/chat.js";
+import { ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { type WaitOptions, withDeadline } from "../core/wait.js";
+import type { ChatModel } from "../models/types.js";
+import type { PromptCatalog } from "../prompts/catalog.js";
+import { type PromptRef, resolvePrompt } from "../prompts/index.js";
+import type { PromptTemplate } from "../prompts/template.js";
+import { SqlExecutionError } from "./errors.js";
+import { extractSql } from "./extract.js";
+import { checkReadOnly } from "./guard.js";
+import {
+  qualifiedName,
+  type RenderedSchema,
+  renderSchema,
+  SchemaIndex,
+  tableDocument,
+} from "./schema.js";
+import type {
+  QueryResult,
+  SchemaCatalog,
+  SchemaRetriever,
+  SqlEngine,
+  SqlError,
+  TableSchema,
+} from "./types.js";
+
+/** An extra check run after the built-in read-only guard (it can only refuse more). */
+export type ExtraGuard = (sql: string) => { ok: true } | { ok: false; reason: string };
+
+/** Options for {@link Text2Sql}. */
+export interface Text2SqlOptions {
+  /** The model that writes SQL. */
+  model: ChatModel;
+  /** Where SQL is validated and run. */
+  engine: SqlEngine;
+  /** Where table definitions come from (read once, then cached; see {@link Text2Sql.refreshSchema}). */
+  catalog?: SchemaCatalog;
+  /** Table definitions given directly, instead of `catalog`. */
+  tables?: TableSchema[];
+  /** Ranks tables for a question; default: a built-in BM25 {@link SchemaIndex}. */
+  retriever?: SchemaRetriever;
+  /** Model calls per question, including the first. Default 4. */
+  maxAttempts?: number;
+  /** Most tables shown to the model. Default 8. */
+  maxTables?: number;
+  /** Most tokens for the schema part of the prompt (estimated at 4 characters a token). Default 2000. */
+  schemaTokenBudget?: number;
+  /** Row cap added to (or enforced on) every query. Default 1000. */
+  rowLimit?: number;
+  /** Temperature of the first attempt. Default 0. */
+  temperature?: number;
+  /** Added to the temperature on each retry, so a stuck model tries something else. Default 0.2. */
+  temperatureStep?: number;
+  /** Upper bound of the temperature. Default 1. */
+  maxTemperature?: number;
+  /** `maxTokens` for each model call. Default 1024. */
+  maxTokens?: number;
+  /** Prompt overrides: ids in `catalog` (default the built-ins), templates or definitions. */
+  prompts?: { generate?: PromptRef; correct?: PromptRef; catalog?: PromptCatalog };
+  /** Worked question/SQL pairs for the generation prompt. */
+  examples?: string;
+  /** Dialect named in the prompts. Default: the engine's `dialect`. */
+  dialect?: string;
+  /** An extra guard after {@link checkReadOnly}. */
+  guard?: ExtraGuard;
+  /** Default time limit of one `ask`/`generate`, in ms. Default 300 000. */
+  timeoutMs?: number;
+}
+
+/** Options of {@link Text2Sql.ask} and {@link Text2Sql.generate}. */
+export interface Text2SqlAskOptions extends WaitOptions {
+  /** Earlier turns, for follow-up questions ("and in 2023?"). */
+  history?: ChatMessage[];
+}
+
+/** What became of one attempt. */
+export type AttemptOutcome =
+  | "ok"
+  | "unanswerable"
+  | "no_sql"
+  | "blocked"
+  | "invalid"
+  | "execution_error";
+
+/** One model call and what happened to its SQL. */
+export interface Text2SqlAttempt {
+  /** 1-based attempt number. */
+  number: number;
+  /** `generate` (first try), `correct` (with the previous SQL and error) or `reprompt` (no SQL found). */
+  kind: "generate" | "correct" | "reprompt";
+  /** The temperature used. */
+  temperature: number;
+  /** The request sent to the model. */
+  prompt: ChatRequest;
+  /** The model's raw answer. */
+  answer: string;
+  /** The SQL extracted from the answer. */
+  sql?: string;
+  /** The statement sent to the engine (after the guard added or capped the LIMIT). */
+  checkedSql?: string;
+  /** What became of it. */
+  outcome: AttemptOutcome;
+  /** The guard's or engine's error, in Athena's format. */
+  error?: SqlError;
+  /** Tokens of this model call. */
+  usage?: TokenUsage;
+  /** Milliseconds spent in each step. */
+  timings: { modelMs: number; guardMs: number; validateMs?: number; executeMs?: number };
+}
+
+/** The answer to a question. */
+export interface Text2SqlResult {
+  /** `ok`: valid SQL (and rows, from `ask`); `unanswerable`: the model said the schema cannot answer; `failed`: attempts ran out. */
+  status: "ok" | "unanswerable" | "failed";
+  /** The question asked. */
+  question: string;
+  /** The validated SQL, when `ok`. */
+  sql?: string;
+  /** The rows, when `ask` succeeded. */
+  result?: QueryResult;
+  /** Why it is unanswerable or failed. */
+  reason?: string;
+  /** Every attempt, in order. */
+  attempts: Text2SqlAttempt[];
+  /** Qualified names of the tables shown to the model. */
+  tables: string[];
+  /** Estimated tokens of the schema part of the prompt. */
+  schemaTokens: number;
+  /** Total tokens of all model calls. */
+  usage: TokenUsage;
+  /** Milliseconds: schema selection, model calls, engine calls, whole question. */
+  timings: { schemaMs: number; modelMs: number; engineMs: number; totalMs: number };
+}
+
+const isObject = (v: unknown) => typeof v === "object" && v !== null;
+const promptRef = z.custom<PromptRef>(
+  (v) => typeof v === "string" || isObject(v),
+  "must be a prompt id, template or definition",
+);
+
+const optionsSchema = z
+  .object({
+    model: z.custom<ChatModel>(
+      (v) => isObject(v) && typeof (v as ChatModel).generate === "function",
+      "must be a ChatModel",
+    ),
+    engine: z.custom<SqlEngine>(
+      (v) =>
+        isObject(v) &&
+        typeof (v as SqlEngine).validate === "function" &&
+        typeof (v as SqlEngine).execute === "function",
+      "must be a SqlEngine (validate and execute)",
+    ),
+    catalog: z
+      .custom<SchemaCatalog>(
+        (v) => isObject(v) && typeof (v as SchemaCatalog).listTables === "function",
+        "must be a SchemaCatalog",
+      )
+      .optional(),
+    tables: z
+      .array(
+        z.custom<TableSchema>(
+          (v) =>
+            isObject(v) &&
+            typeof (v as TableSchema).name === "string" &&
+            Array.isArray((v as TableSchema).columns),
+          "must be a TableSchema",
+        ),
+      )
+      .optional(),
+    retriever: z
+      .custom<SchemaRetriever>(
+        (v) => isObject(v) && typeof (v as SchemaRetriever).retrieve === "function",
+        "must have retrieve(query, { k })",
+      )
+      .optional(),
+    maxAttempts: z.int().min(1).max(20).optional(),
+    maxTables: z.int().min(1).max(200).optional(),
+    schemaTokenBudget: z.int().min(50).max(1_000_000).optional(),
+    rowLimit: z.int().min(1).max(10_000_000).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    temperatureStep: z.number().min(0).max(2).optional(),
+    maxTemperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.int().min(16).max(100_000).optional(),
+    prompts: z
+      .object({
+        generate: promptRef.optional(),
+        correct: promptRef.optional(),
+        catalog: z.custom<PromptCatalog>(isObject).optional(),
+      })
+      .optional(),
+    examples: z.string().optional(),
+    dialect: z.string().min(1).max(40).optional(),
+    guard: z.custom<ExtraGuard>((v) => typeof v === "function", "must be a function").optional(),
+    timeoutMs: z.int().min(1).max(86_400_000).optional(),
+  })
+  .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
+    message: "give a catalog or tables",
+    path: ["catalog"],
+  });
+
+const askSchema = z.object({
+  history: z
+    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+    .optional(),
+  signal: z
+    .custom<AbortSignal>((v) => v instanceof AbortSignal, "must be an AbortSignal")
+    .optional(),
+  timeoutMs: z.int().min(1).max(86_400_000).optional(),
+});
+
+const REPROMPT =
+  "Your answer contained no SQL query. Reply with exactly one read-only query in a ```sql fenced block, or with UNANSWERABLE and one sentence if the schema cannot answer the question.";
+const MAX_QUESTION_CHARS = 4000;
+
+/**
+ * Turns questions into checked SQL and rows.
+ *
+ * @example
+ * ```ts
+ * const engine = new DuckDbEngine({ tables: { orders: "data/orders.parquet" }, database: "shop" });
+ * const t2s = new Text2Sql({ model, engine, catalog: new DuckDbCatalog({ engine }) });
+ * const answer = await t2s.ask("How many orders were cancelled in March 2024?");
+ * if (answer.status === "ok") console.table(answer.result?.rows);
+ * else console.log(answer.status, answer.reason, answer.attempts.map((a) => a.error?.message));
+ * ```
+ */
+export class Text2Sql {
+  readonly #o: Text2SqlOptions;
+  readonly #generate: PromptTemplate;
+  readonly #correct: PromptTemplate;
+  #tables: Promise<TableSchema[]> | undefined;
+  #index: { tables: TableSchema[]; retriever: SchemaRetriever } | undefined;
+
+  constructor(options: Text2SqlOptions) {
+    this.#o = parseOptions(optionsSchema, options, "Text2Sql options") as Text2SqlOptions;
+    const catalog = this.#o.prompts?.catalog;
+    this.#generate = resolvePrompt(this.#o.prompts?.generate ?? "fmops.text2sql.generate", catalog);
+    this.#correct = resolvePrompt(this.#o.prompts?.correct ?? "fmops.text2sql.correct", catalog);
+  }
+
+  /** Generates SQL, validates it, and runs it. */
+  ask(question: string, options: Text2SqlAskOptions = {}): Promise<Text2SqlResult> {
+    return this.#loop(question, options, true);
+  }
+
+  /** Generates SQL and validates it, without running it. */
+  generate(question: string, options: Text2SqlAskOptions = {}): Promise<Text2SqlResult> {
+    return this.#loop(question, options, false);
+  }
+
+  /** Forgets the cached catalog, so the next question reads it again. */
+  refreshSchema(): void {
+    this.#tables = undefined;
+    this.#index = undefined;
+  }
+
+  async #loop(
+    question: string,
+    options: Text2SqlAskOptions,
+    run: boolean,
+  ): Promise<Text2SqlResult> {
+    const o = parseOptions(askSchema, options, "Text2Sql.ask options");
+    if (
+      typeof question !== "string" ||
+      question.trim() === "" ||
+      question.length > MAX_QUESTION_CHARS
+    ) {
+      throw new ValidationError(
+        `The question must be 1 to ${MAX_QUESTION_CHARS} characters of text.`,
+        [{ path: "question", message: "empty or too long" }],
+      );
+    }
+    return withDeadline(
+      { signal: o.signal, timeoutMs: o.timeoutMs ?? this.#o.timeoutMs },
+      300_000,
+      "answering with Text2Sql",
+      (signal) => this.#attempts(question, o.history ?? [], signal, run),
+    );
+  }
+
+  async #attempts(
+    question: string,
+    history: ChatMessage[],
+    signal: AbortSignal,
+    run: boolean,
+  ): Promise<Text2SqlResult> {
+    const started = performance.now();
+    const usage: TokenUsage = {};
+    const timings = { schemaMs: 0, modelMs: 0, engineMs: 0, totalMs: 0 };
+    const schema = await this.#schemaFor(question, history, signal);
+    timings.schemaMs = performance.now() - started;
+    const attempts: Text2SqlAttempt[] = [];
+    const dialect = this.#o.dialect ?? this.#o.engine.dialect.slice(0, 40);
+    const historyText = renderHistory(history);
+    const maxAttempts = this.#o.maxAttempts ?? 4;
+    const finish = (
+      status: Text2SqlResult["status"],
+      extra: Partial<Text2SqlResult>,
+    ): Text2SqlResult => {
+      timings.totalMs = performance.now() - started;
+      return {
+        status,
+        question,
+        attempts,
+        tables: schema.tables,
+        schemaTokens: schema.tokens,
+        usage,
+        timings,
+        ...extra,
+      };
+    };
+    let previous: { sql: string; error: SqlError } | undefined;
+    let unreadable: string | undefined;
+
+    for (let number = 1; number <= maxAttempts; number++) {
+      const temperature = Math.min(
+        this.#o.maxTemperature ?? 1,
+        (this.#o.temperature ?? 0) + (this.#o.temperatureStep ?? 0.2) * (number - 1),
+      );
+      let kind: Text2SqlAttempt["kind"] = "generate";
+      let prompt: ChatRequest;
+      if (previous) {
+        kind = "correct";
+        prompt = this.#correct.render({
+          dialect,
+          schema: schema.text,
+          question: historyText
+            ? clip(`${historyText}\n\nFollow-up question: ${question}`)
+            : question,
+          sql: previous.sql,
+          error: previous.error.message.slice(0, 8000),
+        });
+      } else {
+        prompt = this.#generate.render({
+          dialect,
+          schema: schema.text,
+          question,
+          examples: this.#o.examples ?? "",
+          history: historyText,
+        });
+        if (unreadable !== undefined) {
+          kind = "reprompt";
+          prompt.messages.push(
+            { role: "assistant", content: unreadable || "(empty answer)" },
+            { role: "user", content: REPROMPT },
+          );
+        }
+      }
+      prompt.temperature = temperature;
+      prompt.maxTokens = this.#o.maxTokens ?? 1024;
+
+      const t0 = performance.now();
+      const response = await this.#o.model.generate(prompt, { signal });
+      const modelMs = performance.now() - t0;
+      timings.modelMs += modelMs;
+      addUsage(usage, response.usage);
+      const attempt: Text2SqlAttempt = {
+        number,
+        kind,
+        temperature,
+        prompt,
+        answer: response.text,
+        outcome: "no_sql",
+        timings: { modelMs, guardMs: 0 },
+      };
+      if (response.usage) attempt.usage = response.usage;
+      attempts.push(attempt);
+
+      const t1 = performance.now();
+      const extracted = extractSql(response.text);
+      if (extracted.kind === "unanswerable") {
+        attempt.outcome = "unanswerable";
+        attempt.timings.guardMs = performance.now() - t1;
+        return finish("unanswerable", {
+          reason: extracted.reason || "The model said the schema cannot answer this question.",
+        });
+      }
+      if (extracted.kind === "none") {
+        attempt.error = {
+          code: "NO_SQL",
+          message: "NO_SQL: the answer contained no SQL query",
+          retryable: false,
+        };
+        attempt.timings.guardMs = performance.now() - t1;
+        unreadable = response.text.slice(0, 4000);
+        previous = undefined;
+        continue;
+      }
+      unreadable = undefined;
+      attempt.sql = extracted.sql;
+      const verdict = checkReadOnly(extracted.sql, { maxRows: this.#o.rowLimit ?? 1000 });
+      const extra =
+        verdict.ok && this.#o.guard ? this.#o.guard(verdict.sql) : { ok: true as const };
+      attempt.timings.guardMs = performance.now() - t1;
+      if (!verdict.ok || !extra.ok) {
+        const reason = !verdict.ok ? verdict.reason : extra.ok ? "" : extra.reason;
+        attempt.outcome = "blocked";
+        attempt.error = {
+          code: "SQL_NOT_READ_ONLY",
+          message: `SQL_NOT_READ_ONLY: refused to run this statement: ${reason} Write a single read-only SELECT query.`,
+          retryable: false,
+        };
+        previous = { sql: extracted.sql, error: attempt.error };
+        continue;
+      }
+      attempt.checkedSql = verdict.sql;
+
+      const t2 = performance.now();
+      const validation = await this.#o.engine.validate(verdict.sql, { signal });
+      attempt.timings.validateMs = performance.now() - t2;
+      timings.engineMs += attempt.timings.validateMs;
+      if (!validation.ok) {
+        if (validation.error.retryable) {
+          throw new SqlExecutionError(validation.error);
+        }
+        attempt.outcome = "invalid";
+        attempt.error = validation.error;
+        previous = { sql: extracted.sql, error: validation.error };
+        continue;
+      }
+      if (!run) {
+        attempt.outcome = "ok";
+        return finish("ok", { sql: verdict.sql });
+      }
+      const t3 = performance.now();
+      try {
+        const result = await this.#o.engine.execute(verdict.sql, {
+          signal,
+          maxRows: this.#o.rowLimit ?? 1000,
+        });
+        attempt.timings.executeMs = performance.now() - t3;
+        timings.engineMs += attempt.timings.executeMs;
+        attempt.outcome = "ok";
+        return finish("ok", { sql: verdict.sql, result });
+      } catch (err) {
+        attempt.timings.executeMs = performance.now() - t3;
+        timings.engineMs += attempt.timings.executeMs;
+        // Errors the SQL caused (a bad cast on real data, say) go back to the model; transient
+        // engine failures and everything else are the caller's to handle.
+        if (!(err instanceof SqlExecutionError) || err.sqlError.retryable) throw err;
+        attempt.outcome = "execution_error";
+        attempt.error = err.sqlError;
+        previous = { sql: extracted.sql, error: err.sqlError };
+      }
+    }
+    const last = attempts.at(-1)?.error?.message;
+    return finish("failed", {
+      reason: `No valid SQL after ${attempts.length} attempt${attempts.length === 1 ? "" : "s"}${last ? `; the last error was: ${last.slice(0, 300)}` : ""}.`,
+    });
+  }
+
+  /** The tables to show: ranked for the question (and earlier user turns), then cut to the token budget. */
+  async #schemaFor(
+    question: string,
+    history: ChatMessage[],
+    signal: AbortSignal,
+  ): Promise<RenderedSchema> {
+    const tables = await this.#loadTables(signal);
+    if (tables.length === 0) {
+      throw new ValidationError(
+        "The catalog holds no tables, so there is nothing to query. Check the catalog's database names.",
+        [{ path: "catalog", message: "no tables" }],
+      );
+    }
+    const k = this.#o.maxTables ?? 8;
+    const budget = this.#o.schemaTokenBudget ?? 2000;
+    const query = [...history.filter((m) => m.role === "user").map((m) => m.content), question]
+      .join("\n")
+      .slice(-MAX_QUESTION_CHARS);
+    const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
+    let ranked: TableSchema[];
+    if (tables.length <= k) {
+      ranked = [...tables];
+      // Small catalogs: show everything, most relevant first.
+      const order = new SchemaIndex(tables).search(query, k).map((h) => h.id);
+      ranked.sort((a, b) => rankOf(order, qualifiedName(a)) - rankOf(order, qualifiedName(b)));
+    } else {
+      const retriever = await this.#retriever(tables);
+      const hits = await retriever.retrieve(query, { k, signal });
+      ranked = [];
+      for (const hit of hits) {
+        const name = typeof hit.metadata?.table === "string" ? hit.metadata.table : hit.id;
+        const table = byName.get(name);
+        if (table && !ranked.includes(table)) ranked.push(table);
+      }
+      // Nothing matched: show the first tables rather than none; the model can say UNANSWERABLE.
+      if (ranked.length === 0) ranked = tables.slice(0, k);
+    }
+    const rendered = renderSchema(ranked, { question: query, tokenBudget: budget });
+    if (rendered.tables.length === 0) {
+      throw new ValidationError(
+        `schemaTokenBudget (${budget}) is too small to show even one table; raise it.`,
+        [{ path: "schemaTokenBudget", message: "too small" }],
+      );
+    }
+    return rendered;
+  }
+
+  #loadTables(signal: AbortSignal): Promise<TableSchema[]> {
+    if (this.#o.tables) return Promise.resolve(this.#o.tables);
+    this.#tables ??= (this.#o.catalog as SchemaCatalog)
+      .listTables({ signal })
+      .catch((err: unknown) => {
+        this.#tables = undefined;
+        throw err;
+      });
+    return this.#tables;
+  }
+
+  async #retriever(tables: TableSchema[]): Promise<SchemaRetriever> {
+    if (this.#index?.tables === tables) return this.#index.retriever;
+    let retriever: SchemaRetriever;
+    const given = this.#o.retriever;
+    if (given) {
+      if (typeof given.add === "function") {
+        await given.add(
+          tables.map((t) => ({
+            id: qualifiedName(t),
+            text: tableDocument(t),
+            metadata: { table: qualifiedName(t) },
+          })),
+        );
+      }
+      retriever = given;
+    } else {
+      retriever = new SchemaIndex(tables);
+    }
+    this.#index = { tables, retriever };
+    return retriever;
+  }
+}
+
+function rankOf(order: string[], name: string): number {
+  const i = order.indexOf(name);
+  return i < 0 ? order.length : i;
+}
+
+function renderHistory(history: ChatMessage[]): string {
+  if (history.length === 0) return "";
+  const lines = history.map(
+    (m) => `${m.role === "user" ? "User" : "Assistant"}: ${m.content.slice(0, 1000)}`,
+  );
+  return clip(`Earlier in this conversation:\n${lines.join("\n")}`, 3000);
+}
+
+function clip(text: string, max = MAX_QUESTION_CHARS): string {
+  return text.length <= max ? text : text.slice(text.length - max);
+}
+
+function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
+  if (!usage) return;
+  if (usage.inputTokens !== undefined)
+    total.inputTokens = (total.inputTokens ?? 0) + usage.inputTokens;
+  if (usage.outputTokens !== undefined)
+    total.outputTokens = (total.outputTokens ?? 0) + usage.outputTokens;
+  if (usage.totalTokens !== undefined)
+    total.totalTokens = (total.totalTokens ?? 0) + usage.totalTokens;
+}

@@ -1,0 +1,424 @@
+/**
+ * A local Athena on 127.0.0.1 speaking the AWS JSON 1.1 protocol that `@aws-sdk/client-athena`
+ * uses (`POST /` with `X-Amz-Target: AmazonAthena.<Operation>`): StartQueryExecution,
+ * GetQueryExecution, GetQueryResults and StopQueryExecution. The SQL runs on DuckDB; states move
+ * QUEUED -> RUNNING -> SUCCEEDED/FAILED over a number of polls (no timers), failures carry an
+ * AthenaError, results are paginated with Athena's header row, text values and column metadata.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { toUtf8 } from "@smithy/util-utf8";
+import { DuckDbEngine, type DuckDbEngineOptions } from "../../src/text2sql/duckdb-engine.js";
+import { SqlExecutionError } from "../../src/text2sql/errors.js";
+import { lexSql } from "../../src/text2sql/sql-lexer.js";
+import type { QueryResult, SqlValue } from "../../src/text2sql/types.js";
+import {
+  header,
+  readBody,
+  sendError,
+  standInError,
+  startServer,
+  testCredentials,
+  testRegion,
+} from "./http.js";
+
+/** An AthenaError as the stand-in reports it. */
+export interface AthenaErrorSpec {
+  ErrorCategory: number;
+  ErrorType: number;
+  Retryable: boolean;
+  ErrorMessage: string;
+}
+
+/** Options of {@link startAthena}. */
+export interface AthenaStandInOptions {
+  /** The tables the DuckDB behind the stand-in holds. */
+  duckdb: DuckDbEngineOptions;
+  /** Workgroups and their result locations. Default `{ primary: { outputLocation: "s3://athena-results/" } }`. */
+  workgroups?: Record<string, { outputLocation?: string }>;
+  /** GetQueryExecution calls that answer RUNNING before the final state. Default 2 (the first answers QUEUED). */
+  runningPolls?: number;
+  /** The first N StartQueryExecution calls are throttled (TooManyRequestsException). */
+  throttleStarts?: number;
+  /** Queries matching this never finish (for abort and deadline tests). */
+  neverFinish?: RegExp;
+  /** Returns an AthenaError to fail a query with instead of running it. */
+  failWith?: (sql: string) => AthenaErrorSpec | undefined;
+}
+
+interface Execution {
+  id: string;
+  sql: string;
+  workgroup: string;
+  outputLocation: string;
+  catalog: string | undefined;
+  database: string | undefined;
+  polls: number;
+  state: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+  result?: QueryResult;
+  error?: AthenaErrorSpec;
+  engineMs: number;
+  submitted: number;
+}
+
+/** A running Athena stand-in. */
+export interface AthenaStandIn {
+  endpoint: string;
+  /** A ready client with fake credentials and no SDK retries. */
+  client: AthenaClient;
+  /** Every request: operation and JSON input. */
+  requests: { operation: string; input: Record<string, unknown> }[];
+  /** Ids of the queries StopQueryExecution cancelled. */
+  stopped: string[];
+  close(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<string, number> = {
+  SYNTAX_ERROR: 1004,
+  COLUMN_NOT_FOUND: 1006,
+  TABLE_NOT_FOUND: 1006,
+  FUNCTION_NOT_FOUND: 1006,
+  INVALID_CAST_ARGUMENT: 1000,
+};
+
+/** Starts the stand-in on 127.0.0.1 port 0. */
+export async function startAthena(options: AthenaStandInOptions): Promise<AthenaStandIn> {
+  const duck = new DuckDbEngine({ ...options.duckdb, readOnly: false });
+  const workgroups = options.workgroups ?? { primary: { outputLocation: "s3://athena-results/" } };
+  const executions = new Map<string, Execution>();
+  const requests: AthenaStandIn["requests"] = [];
+  const stopped: string[] = [];
+  let throttled = 0;
+  const runningPolls = options.runningPolls ?? 2;
+
+  const run = async (execution: Execution) => {
+    const injected = options.failWith?.(execution.sql);
+    if (injected) {
+      execution.error = injected;
+      return;
+    }
+    const started = performance.now();
+    try {
+      execution.result = await duck.executeTrusted(execution.sql);
+    } catch (err) {
+      const sqlError =
+        err instanceof SqlExecutionError
+          ? err.sqlError
+          : { code: "GENERIC_INTERNAL_ERROR", message: String(err), retryable: false };
+      execution.error = {
+        ErrorCategory: sqlError.code.startsWith("GENERIC_INTERNAL") ? 1 : 2,
+        ErrorType: ERROR_TYPES[sqlError.code] ?? 1100,
+        Retryable: false,
+        ErrorMessage: sqlError.message,
+      };
+    }
+    execution.engineMs = Math.round(performance.now() - started);
+  };
+
+  const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+    StartQueryExecution: async (input) => {
+      if (throttled < (options.throttleStarts ?? 0)) {
+        throttled++;
+        throw standInError({
+          status: 400,
+          type: "TooManyRequestsException",
+          message: "Rate exceeded",
+          extra: { Reason: "CONCURRENT_QUERY_LIMIT_EXCEEDED" },
+        });
+      }
+      const sql = input.QueryString;
+      if (typeof sql !== "string" || sql.length === 0) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: "QueryString must not be empty",
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const workgroup = typeof input.WorkGroup === "string" ? input.WorkGroup : "primary";
+      const group = workgroups[workgroup];
+      if (!group) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: `WorkGroup ${workgroup} is not found.`,
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const outputLocation =
+        (input.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation ??
+        group.outputLocation;
+      if (!outputLocation) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message:
+            "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.",
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const params = Array.isArray(input.ExecutionParameters)
+        ? (input.ExecutionParameters as string[])
+        : [];
+      let finalSql: string;
+      try {
+        finalSql = substituteParameters(sql, params);
+      } catch (err) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: (err as Error).message,
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const context = (input.QueryExecutionContext ?? {}) as {
+        Catalog?: string;
+        Database?: string;
+      };
+      const id = randomUUID();
+      const execution: Execution = {
+        id,
+        sql: finalSql,
+        workgroup,
+        outputLocation,
+        catalog: context.Catalog,
+        database: context.Database,
+        polls: 0,
+        state: "QUEUED",
+        engineMs: 0,
+        submitted: Date.now() / 1000,
+      };
+      executions.set(id, execution);
+      if (!options.neverFinish?.test(finalSql)) await run(execution);
+      return { QueryExecutionId: id };
+    },
+    GetQueryExecution: async (input) => {
+      const execution = find(input.QueryExecutionId);
+      if (execution.state === "QUEUED" || execution.state === "RUNNING") {
+        execution.polls++;
+        if (execution.polls === 1) execution.state = "QUEUED";
+        else if (execution.polls <= 1 + runningPolls || options.neverFinish?.test(execution.sql))
+          execution.state = "RUNNING";
+        else execution.state = execution.error ? "FAILED" : "SUCCEEDED";
+      }
+      return { QueryExecution: describe(execution) };
+    },
+    GetQueryResults: async (input) => {
+      const execution = find(input.QueryExecutionId);
+      if (execution.state !== "SUCCEEDED" || !execution.result) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: `Query has not yet finished. Current state: ${execution.state}`,
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const max = typeof input.MaxResults === "number" ? input.MaxResults : 1000;
+      if (max < 1 || max > 1000) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: "MaxResults must be between 1 and 1000",
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      const isQuery = statementType(execution.sql) === "DML";
+      const { columns, rows } = execution.result;
+      // Athena's first page of a SELECT starts with a row of column labels.
+      const all = [
+        ...(isQuery ? [{ Data: columns.map((c) => ({ VarCharValue: c.name })) }] : []),
+        ...rows.map((row) => ({ Data: columns.map((c) => datum(row[c.name] ?? null, c.type)) })),
+      ];
+      const offset =
+        typeof input.NextToken === "string"
+          ? Number(Buffer.from(input.NextToken, "base64").toString())
+          : 0;
+      const page = all.slice(offset, offset + max);
+      const next =
+        offset + max < all.length
+          ? Buffer.from(String(offset + max)).toString("base64")
+          : undefined;
+      return {
+        UpdateCount: 0,
+        ResultSet: { Rows: page, ResultSetMetadata: { ColumnInfo: columns.map(columnInfo) } },
+        ...(next ? { NextToken: next } : {}),
+      };
+    },
+    StopQueryExecution: async (input) => {
+      const execution = find(input.QueryExecutionId);
+      if (execution.state === "QUEUED" || execution.state === "RUNNING") {
+        execution.state = "CANCELLED";
+        stopped.push(execution.id);
+      }
+      return {};
+    },
+  };
+
+  function find(id: unknown): Execution {
+    const execution = typeof id === "string" ? executions.get(id) : undefined;
+    if (!execution) {
+      throw standInError({
+        status: 400,
+        type: "InvalidRequestException",
+        message: `QueryExecution ${String(id)} was not found`,
+        extra: { AthenaErrorCode: "INVALID_INPUT" },
+      });
+    }
+    return execution;
+  }
+
+  function describe(e: Execution) {
+    const done = e.state === "SUCCEEDED" || e.state === "FAILED" || e.state === "CANCELLED";
+    return {
+      QueryExecutionId: e.id,
+      Query: e.sql,
+      StatementType: statementType(e.sql),
+      WorkGroup: e.workgroup,
+      ResultConfiguration: {
+        OutputLocation: `${e.outputLocation.replace(/\/?$/, "/")}${e.id}.csv`,
+      },
+      QueryExecutionContext: {
+        ...(e.catalog ? { Catalog: e.catalog } : {}),
+        ...(e.database ? { Database: e.database } : {}),
+      },
+      Status: {
+        State: e.state,
+        SubmissionDateTime: e.submitted,
+        ...(done ? { CompletionDateTime: Date.now() / 1000 } : {}),
+        ...(e.state === "FAILED" && e.error
+          ? { StateChangeReason: e.error.ErrorMessage, AthenaError: e.error }
+          : {}),
+      },
+      Statistics: {
+        EngineExecutionTimeInMillis: e.engineMs,
+        QueryQueueTimeInMillis: 1,
+        TotalExecutionTimeInMillis: e.engineMs + 1,
+        DataScannedInBytes: e.result
+          ? e.result.rows.length * Math.max(1, e.result.columns.length) * 8
+          : 0,
+      },
+    };
+  }
+
+  const server = await startServer(async (req, res, requestId) => {
+    const target = header(req.headers, "x-amz-target") ?? "";
+    const operation = target.replace(/^AmazonAthena\./, "");
+    const body = toUtf8(await readBody(req));
+    const input = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
+    requests.push({ operation, input });
+    const handler = handlers[operation];
+    try {
+      if (!target.startsWith("AmazonAthena.") || !handler) {
+        throw standInError({
+          status: 400,
+          type: "UnknownOperationException",
+          message: `Unknown operation ${target}`,
+        });
+      }
+      const output = JSON.stringify(await handler(input));
+      res.writeHead(200, {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amzn-requestid": requestId,
+        "content-length": Buffer.byteLength(output),
+      });
+      res.end(output);
+    } catch (err) {
+      if (err && typeof err === "object" && "status" in err && "type" in err) {
+        sendError(res, err as Parameters<typeof sendError>[1], "Message", requestId);
+        return;
+      }
+      throw err;
+    }
+  });
+
+  const client = new AthenaClient({
+    region: testRegion,
+    endpoint: server.endpoint,
+    credentials: testCredentials,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler(),
+  });
+  return {
+    endpoint: server.endpoint,
+    client,
+    requests,
+    stopped,
+    close: async () => {
+      client.destroy();
+      await server.close();
+      await duck.close();
+    },
+  };
+}
+
+function statementType(sql: string): "DML" | "UTILITY" | "DDL" {
+  const first = sql.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
+  if (["SELECT", "WITH", "VALUES", "(", "INSERT"].includes(first) || first.startsWith("("))
+    return "DML";
+  if (["EXPLAIN", "SHOW", "DESCRIBE"].includes(first)) return "UTILITY";
+  return "DDL";
+}
+
+/** Replaces `?` placeholders outside strings with the parameters, in order. */
+function substituteParameters(sql: string, params: string[]): string {
+  const lexed = lexSql(sql);
+  if (!lexed.ok) return sql;
+  const marks = lexed.tokens.filter((t) => t.kind === "punct" && t.text === "?");
+  if (marks.length !== params.length) {
+    if (params.length === 0) return sql;
+    throw new Error(
+      `The query has ${marks.length} parameters but ${params.length} ExecutionParameters were given`,
+    );
+  }
+  let out = sql;
+  for (let i = marks.length - 1; i >= 0; i--) {
+    const mark = marks[i] as { start: number; end: number };
+    out = out.slice(0, mark.start) + (params[i] as string) + out.slice(mark.end);
+  }
+  return out;
+}
+
+function columnInfo(column: { name: string; type: string }) {
+  const decimal = /^decimal\((\d+),(\d+)\)$/.exec(column.type);
+  const base = column.type.replace(/\(.*$/, "");
+  return {
+    CatalogName: "hive",
+    Name: column.name,
+    Label: column.name,
+    Type: decimal ? "decimal" : base,
+    Precision: decimal ? Number(decimal[1]) : base === "varchar" ? 2147483647 : 0,
+    Scale: decimal ? Number(decimal[2]) : 0,
+    Nullable: "UNKNOWN",
+    CaseSensitive: base === "varchar",
+  };
+}
+
+/** A value as Athena prints it in GetQueryResults. */
+function datum(value: SqlValue, type: string): { VarCharValue?: string } {
+  if (value === null) return {};
+  return { VarCharValue: printValue(value, type) };
+}
+
+function printValue(value: SqlValue, type: string): string {
+  if (value === null) return "null";
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${type.includes("time zone") ? " UTC" : ""}`;
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => printValue(v, "")).join(", ")}]`;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
+  if (typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${printValue(v, "")}`)
+      .join(", ")}}`;
+  }
+  if (typeof value === "number" && (type === "double" || type === "real")) {
+    if (Number.isNaN(value)) return "NaN";
+    if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+    return Number.isInteger(value) && Math.abs(value) < 1e7 ? `${value}.0` : String(value);
+  }
+  return String(value);
+}

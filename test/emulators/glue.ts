@@ -1,0 +1,140 @@
+/**
+ * A local Glue Data Catalog on 127.0.0.1 speaking the AWS JSON 1.1 protocol of
+ * `@aws-sdk/client-glue` (`X-Amz-Target: AWSGlue.<Operation>`): GetDatabases and GetTables with
+ * MaxResults/NextToken pagination and Expression filtering; EntityNotFoundException for unknown
+ * databases.
+ *
+ * @module
+ */
+import { GlueClient } from "@aws-sdk/client-glue";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { toUtf8 } from "@smithy/util-utf8";
+import {
+  header,
+  readBody,
+  sendError,
+  standInError,
+  startServer,
+  testCredentials,
+  testRegion,
+} from "./http.js";
+
+/** A Glue table as the stand-in stores it (the GetTables shape). */
+export interface GlueTableSpec {
+  Name: string;
+  Description?: string;
+  StorageDescriptor?: {
+    Columns: { Name: string; Type: string; Comment?: string }[];
+    Location?: string;
+  };
+  PartitionKeys?: { Name: string; Type: string; Comment?: string }[];
+  TableType?: string;
+  Parameters?: Record<string, string>;
+}
+
+/** A running Glue stand-in. */
+export interface GlueStandIn {
+  endpoint: string;
+  client: GlueClient;
+  requests: { operation: string; input: Record<string, unknown> }[];
+  close(): Promise<void>;
+}
+
+/** Starts the stand-in with `databases`: database name -> tables. Pages hold `pageSize` items unless MaxResults is smaller. */
+export async function startGlue(
+  databases: Record<string, GlueTableSpec[]>,
+  pageSize = 100,
+): Promise<GlueStandIn> {
+  const requests: GlueStandIn["requests"] = [];
+  const page = <T>(items: T[], input: Record<string, unknown>) => {
+    const max = Math.min(
+      pageSize,
+      typeof input.MaxResults === "number" ? input.MaxResults : pageSize,
+    );
+    const offset =
+      typeof input.NextToken === "string"
+        ? Number(Buffer.from(input.NextToken, "base64").toString())
+        : 0;
+    const next =
+      offset + max < items.length
+        ? Buffer.from(String(offset + max)).toString("base64")
+        : undefined;
+    return { items: items.slice(offset, offset + max), next };
+  };
+  const handlers: Record<string, (input: Record<string, unknown>) => unknown> = {
+    GetDatabases: (input) => {
+      const { items, next } = page(Object.keys(databases), input);
+      return {
+        DatabaseList: items.map((Name) => ({ Name, CatalogId: "123456789012" })),
+        ...(next ? { NextToken: next } : {}),
+      };
+    },
+    GetTables: (input) => {
+      const name = String(input.DatabaseName ?? "");
+      const tables = databases[name];
+      if (!tables)
+        throw standInError({
+          status: 400,
+          type: "EntityNotFoundException",
+          message: `Database ${name} not found.`,
+        });
+      const expression =
+        typeof input.Expression === "string" ? new RegExp(`^${input.Expression}$`) : undefined;
+      const matching = expression ? tables.filter((t) => expression.test(t.Name)) : tables;
+      const { items, next } = page(matching, input);
+      return {
+        TableList: items.map((t) => ({
+          ...t,
+          DatabaseName: name,
+          CatalogId: "123456789012",
+          CreateTime: 1_700_000_000,
+        })),
+        ...(next ? { NextToken: next } : {}),
+      };
+    },
+  };
+  const server = await startServer(async (req, res, requestId) => {
+    const target = header(req.headers, "x-amz-target") ?? "";
+    const operation = target.replace(/^AWSGlue\./, "");
+    const input = JSON.parse(toUtf8(await readBody(req)) || "{}") as Record<string, unknown>;
+    requests.push({ operation, input });
+    try {
+      const handler = handlers[operation];
+      if (!handler)
+        throw standInError({
+          status: 400,
+          type: "UnknownOperationException",
+          message: `Unknown operation ${target}`,
+        });
+      const body = JSON.stringify(handler(input));
+      res.writeHead(200, {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amzn-requestid": requestId,
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(body);
+    } catch (err) {
+      if (err && typeof err === "object" && "status" in err && "type" in err) {
+        sendError(res, err as Parameters<typeof sendError>[1], "Message", requestId);
+        return;
+      }
+      throw err;
+    }
+  });
+  const client = new GlueClient({
+    region: testRegion,
+    endpoint: server.endpoint,
+    credentials: testCredentials,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler(),
+  });
+  return {
+    endpoint: server.endpoint,
+    client,
+    requests,
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
