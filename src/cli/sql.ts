@@ -7,9 +7,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../core/errors.js";
-import { BedrockChatModel } from "../models/bedrock-chat.js";
-import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
-import { SageMakerChatModel } from "../models/sagemaker-chat.js";
 import type { ChatModel } from "../models/types.js";
 import { FakeChatModel } from "../testing/fake-chat-model.js";
 import { AthenaEngine } from "../text2sql/athena-engine.js";
@@ -20,6 +17,12 @@ import { GlueCatalog } from "../text2sql/glue-catalog.js";
 import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
 import type { SqlValue } from "../text2sql/types.js";
 import type { CliCommand, CliIo } from "./io.js";
+import {
+  type ModelFlags,
+  modelFlagOptions,
+  modelFlagsUsage,
+  modelFromFlags,
+} from "./model-flags.js";
 
 /** The Bedrock model `fmops sql` uses when `--model` is not given. */
 export const DEFAULT_SQL_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
@@ -34,18 +37,16 @@ Data (exactly one):
                             embedded DuckDB (needs: npm install @duckdb/node-api)
   --athena <wg>/<db>        Athena workgroup and database; the schema comes from AWS Glue
 
-Model:
-  --model <spec>            bedrock:<model-id> (default bedrock:${DEFAULT_SQL_MODEL}),
-                            sagemaker:<endpoint>[:tgi|lmi|openai], or openai:<base-url>[#model]
-  --script <file.json>      Scripted answers (a JSON array of strings) instead of a model, for demos and CI
+${modelFlagsUsage}  --script <file.json>      Scripted answers (a JSON array of strings) instead of a model, for demos and CI
+  (without --model and --script: bedrock:${DEFAULT_SQL_MODEL})
 
 Options:
   --database <name>         Database name for --data tables (default main)
   --output-location <s3>    Athena result location, when the workgroup sets none
   --max-attempts <n>        Model calls per question (default 4)
   --row-limit <n>           Most rows returned (default 100)
-  --region <region>         AWS region (default: the SDK's configuration)
-  --endpoint-url <url>      Custom AWS endpoint for the model
+  --athena-endpoint-url <u> Custom Athena endpoint (VPC endpoint or local stand-in)
+  --glue-endpoint-url <u>   Custom Glue endpoint
   --timeout <ms>            Give up after this many milliseconds
   --json                    Print the whole result as JSON
 
@@ -63,11 +64,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
-async function modelFrom(
-  spec: string | undefined,
-  script: string | undefined,
-  aws: { region?: string; endpoint?: string },
-): Promise<ChatModel> {
+async function modelFrom(flags: ModelFlags, script: string | undefined): Promise<ChatModel> {
   if (script !== undefined) {
     const parsed: unknown = JSON.parse(await readFile(script, "utf8"));
     if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
@@ -77,26 +74,7 @@ async function modelFrom(
     }
     return new FakeChatModel({ responses: parsed as string[], id: "script" });
   }
-  const value = spec ?? `bedrock:${DEFAULT_SQL_MODEL}`;
-  const colon = value.indexOf(":");
-  const kind = colon > 0 ? value.slice(0, colon) : "bedrock";
-  const rest = colon > 0 ? value.slice(colon + 1) : value;
-  if (kind === "sagemaker") {
-    const [endpointName, format] = rest.split(":");
-    return new SageMakerChatModel({
-      endpointName: endpointName ?? "",
-      format: (format ?? "tgi") as "tgi",
-      chatTemplate: "plain",
-      ...aws,
-    });
-  }
-  if (kind === "openai") {
-    const [baseUrl, model] = rest.split("#");
-    return new OpenAICompatibleChatModel({ baseUrl: baseUrl ?? "", model: model ?? "default" });
-  }
-  if (kind === "bedrock") return new BedrockChatModel({ modelId: rest, ...aws });
-  // No known prefix: a Bedrock model id that itself contains ":" (e.g. "...-v1:0").
-  return new BedrockChatModel({ modelId: value, ...aws });
+  return modelFromFlags({ ...flags, model: flags.model ?? `bedrock:${DEFAULT_SQL_MODEL}` });
 }
 
 /** A value as a table cell. */
@@ -162,14 +140,14 @@ async function run(args: string[], io: CliIo): Promise<number> {
     options: {
       data: { type: "string", multiple: true },
       athena: { type: "string" },
-      model: { type: "string" },
+      ...modelFlagOptions,
       script: { type: "string" },
       database: { type: "string" },
       "output-location": { type: "string" },
       "max-attempts": { type: "string" },
       "row-limit": { type: "string" },
-      region: { type: "string" },
-      "endpoint-url": { type: "string" },
+      "athena-endpoint-url": { type: "string" },
+      "glue-endpoint-url": { type: "string" },
       timeout: { type: "string" },
       json: { type: "boolean" },
     },
@@ -186,11 +164,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       { path: "data", message: hasData ? "conflicts with --athena" : "missing" },
     ]);
   }
-  const aws = {
-    ...(values.region ? { region: values.region } : {}),
-    ...(values["endpoint-url"] ? { endpoint: values["endpoint-url"] } : {}),
-  };
-  const model = await modelFrom(values.model, values.script, aws);
+  const model = await modelFrom(values, values.script);
   const maxAttempts = positiveInt(values["max-attempts"], "--max-attempts") ?? 4;
   const rowLimit = positiveInt(values["row-limit"], "--row-limit") ?? 100;
   const timeoutMs = positiveInt(values.timeout, "--timeout");
@@ -221,11 +195,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
         workgroup,
         database,
         ...(values.region ? { region: values.region } : {}),
+        ...(values["athena-endpoint-url"] ? { endpoint: values["athena-endpoint-url"] } : {}),
         ...(values["output-location"] ? { outputLocation: values["output-location"] } : {}),
       });
       const catalog = new GlueCatalog({
         databases: [database],
         ...(values.region ? { region: values.region } : {}),
+        ...(values["glue-endpoint-url"] ? { endpoint: values["glue-endpoint-url"] } : {}),
       });
       t2s = new Text2Sql({ model, engine, catalog, maxAttempts, rowLimit });
     }

@@ -2,8 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatTable, sqlCommand } from "../../src/cli/sql.js";
+import { startAthena } from "../emulators/athena.js";
+import { startGlue } from "../emulators/glue.js";
+import { testCredentials } from "../emulators/http.js";
+import { sampleTables } from "../text2sql/sample.js";
 import { memoryIo } from "./cli-io.js";
 
 const data = join(dirname(fileURLToPath(import.meta.url)), "../../examples/data");
@@ -70,6 +74,63 @@ describe("fmops sql --data", () => {
     await expect(
       sqlCommand.run(["q", "--athena", "nodb", "--script", script([])], io),
     ).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+  });
+});
+
+describe("fmops sql --athena", () => {
+  it("reads the schema from Glue and runs on Athena through the endpoint flags", async () => {
+    // The CLI builds its clients from the default chain: give it the fake keys via the environment.
+    vi.stubEnv("AWS_ACCESS_KEY_ID", testCredentials.accessKeyId);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", testCredentials.secretAccessKey);
+    vi.stubEnv("AWS_REGION", "us-east-1");
+    const athena = await startAthena({ duckdb: { tables: sampleTables, database: "shop" } });
+    const glue = await startGlue({
+      shop: [
+        {
+          Name: "products",
+          Description: "The catalogue",
+          StorageDescriptor: {
+            Columns: [
+              { Name: "product_id", Type: "int" },
+              { Name: "category", Type: "string", Comment: "product family" },
+            ],
+          },
+        },
+      ],
+    });
+    try {
+      const { io, stdout } = memoryIo();
+      const code = await sqlCommand.run(
+        [
+          "How many products per category?",
+          "--athena",
+          "primary/shop",
+          "--athena-endpoint-url",
+          athena.endpoint,
+          "--glue-endpoint-url",
+          glue.endpoint,
+          "--output-location",
+          "s3://results/athena/",
+          "--script",
+          script([
+            "```sql\nSELECT category, count(*) AS n FROM shop.products GROUP BY category ORDER BY n DESC, category\n```",
+          ]),
+          "--json",
+        ],
+        io,
+      );
+      const result = JSON.parse(stdout());
+      expect(code, stdout()).toBe(0);
+      expect(result.status).toBe("ok");
+      expect(result.result.rows.length).toBeGreaterThan(0);
+      expect(result.attempts[0].prompt.messages[0].content).toContain(
+        "category string -- product family",
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      await athena.close();
+      await glue.close();
+    }
   });
 });
 
