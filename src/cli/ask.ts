@@ -9,6 +9,7 @@ import { ValidationError } from "../core/errors.js";
 import { RagChain } from "../rag/rag-chain.js";
 import type { Retriever } from "../rag/types.js";
 import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
+import { numberFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 import { embeddingsFromFlag, loadIndexFile } from "./rag-files.js";
@@ -25,17 +26,6 @@ Options:
   --embeddings <model>      For a vector index: the model it was built with
   --json                    Print the whole result as JSON
 ${modelFlagsUsage}`;
-
-function num(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) {
-    throw new ValidationError(`${flag} takes a number; got "${value}".`, [
-      { path: flag, message: "not a number" },
-    ]);
-  }
-  return n;
-}
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -67,8 +57,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     };
     retriever = new VectorStoreRetriever(loaded.store, embeddingsFromFlag(values.embeddings, aws));
   }
-  const k = num(values.k, "--k") ?? 4;
-  const minScore = num(values["min-score"], "--min-score");
+  const k = numberFlag(values.k, "--k") ?? 4;
+  const minScore = numberFlag(values["min-score"], "--min-score");
 
   if (values.model === undefined) {
     const chunks = (await retriever.retrieve(question, { k, signal: io.signal })).filter(

@@ -10,6 +10,7 @@ import type { ChatRequest } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import { renderLoadTestHtml } from "../monitoring/html-report.js";
 import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
+import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
@@ -30,16 +31,6 @@ Options:
   --html <file>             Write a self-contained HTML report
   --json                    Print the summaries as JSON instead of a table
 `;
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ValidationError(`${flag} takes a positive integer; got "${value}".`, [
-      { path: flag, message: "not a positive integer" },
-    ]);
-  }
-  return n;
-}
 
 /** Parses a prompts file: one JSON string, `{"prompt"}` object or ChatRequest per line. */
 export function parsePromptsJsonl(text: string, maxTokens?: number): ChatRequest[] {
@@ -108,20 +99,19 @@ async function run(args: string[], io: CliIo): Promise<number> {
     ]);
   const concurrency = (values.concurrency ?? "1,4,16")
     .split(",")
-    .map((c) => positiveInt(c.trim(), "--concurrency"));
+    .map((c) => positiveIntFlag(c.trim(), "--concurrency") as number);
   const maxTokens =
     values["max-tokens"] === undefined
       ? undefined
-      : positiveInt(values["max-tokens"], "--max-tokens");
+      : positiveIntFlag(values["max-tokens"], "--max-tokens");
   const prompts = parsePromptsJsonl(await readFile(values.prompts, "utf8"), maxTokens);
   const result = await runLoadTest({
     model,
     prompts,
     concurrency,
-    requestsPerLevel:
-      values.requests === undefined ? 20 : positiveInt(values.requests, "--requests"),
+    requestsPerLevel: positiveIntFlag(values.requests, "--requests") ?? 20,
     stream: !values["no-stream"],
-    timeoutMs: values.timeout === undefined ? 120_000 : positiveInt(values.timeout, "--timeout"),
+    timeoutMs: positiveIntFlag(values.timeout, "--timeout") ?? 120_000,
     signal: io.signal,
     onProgress: (p) => io.stderr.write(progressBar(p)),
   });

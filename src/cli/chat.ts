@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
+import { numberFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
@@ -23,17 +24,6 @@ Options:
   --no-stream               Wait for the whole answer instead of streaming
   --stats                   Print usage and latency as JSON to stderr
 `;
-
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) {
-    throw new ValidationError(`${flag} takes a number; got "${value}".`, [
-      { path: flag, message: "not a number" },
-    ]);
-  }
-  return n;
-}
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -59,11 +49,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const request: ChatRequest = { messages: [{ role: "user", content: prompt }] };
   if (values.system !== undefined) request.system = values.system;
-  const maxTokens = number(values["max-tokens"], "--max-tokens");
+  const maxTokens = numberFlag(values["max-tokens"], "--max-tokens");
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const temperature = number(values.temperature, "--temperature");
+  const temperature = numberFlag(values.temperature, "--temperature");
   if (temperature !== undefined) request.temperature = temperature;
-  const timeoutMs = number(values.timeout, "--timeout");
+  const timeoutMs = numberFlag(values.timeout, "--timeout");
   const callOptions = { signal: io.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 
   let response: ChatResponse;

@@ -16,6 +16,7 @@ import { tablesFromPaths } from "../text2sql/files.js";
 import { GlueCatalog } from "../text2sql/glue-catalog.js";
 import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
 import type { SqlValue } from "../text2sql/types.js";
+import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import {
   type ModelFlags,
@@ -52,17 +53,6 @@ Options:
 
 Exit codes: 0 answered, 1 no valid SQL within the attempts, 2 usage error, 3 unanswerable.
 `;
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ValidationError(`${flag} takes a whole number >= 1; got "${value}".`, [
-      { path: flag, message: "not a positive integer" },
-    ]);
-  }
-  return n;
-}
 
 async function modelFrom(flags: ModelFlags, script: string | undefined): Promise<ChatModel> {
   if (script !== undefined) {
@@ -165,9 +155,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     ]);
   }
   const model = await modelFrom(values, values.script);
-  const maxAttempts = positiveInt(values["max-attempts"], "--max-attempts") ?? 4;
-  const rowLimit = positiveInt(values["row-limit"], "--row-limit") ?? 100;
-  const timeoutMs = positiveInt(values.timeout, "--timeout");
+  const maxAttempts = positiveIntFlag(values["max-attempts"], "--max-attempts") ?? 4;
+  const rowLimit = positiveIntFlag(values["row-limit"], "--row-limit") ?? 100;
+  const timeoutMs = positiveIntFlag(values.timeout, "--timeout");
 
   let duck: DuckDbEngine | undefined;
   try {

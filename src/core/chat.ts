@@ -72,3 +72,18 @@ export interface ChatResponse {
   /** Timings. */
   latency?: ChatLatency;
 }
+
+/**
+ * Adds `usage` into `total` field by field (a field stays absent until some usage reports it);
+ * for answers built from several model calls, such as a condensation plus an answer.
+ */
+export function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
+  if (!usage) return;
+  if (usage.inputTokens !== undefined)
+    total.inputTokens = (total.inputTokens ?? 0) + usage.inputTokens;
+  if (usage.outputTokens !== undefined) {
+    total.outputTokens = (total.outputTokens ?? 0) + usage.outputTokens;
+  }
+  if (usage.totalTokens !== undefined)
+    total.totalTokens = (total.totalTokens ?? 0) + usage.totalTokens;
+}

@@ -15,7 +15,14 @@ export {
   type SendsCommands,
   wrapAwsError,
 } from "./aws.js";
-export type { ChatLatency, ChatMessage, ChatRequest, ChatResponse, TokenUsage } from "./chat.js";
+export {
+  addUsage,
+  type ChatLatency,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type TokenUsage,
+} from "./chat.js";
 export {
   AbortedError,
   type AwsErrorDetails,

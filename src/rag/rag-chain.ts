@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, ChatRequest, TokenUsage } from "../core/chat.js";
+import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import type { ChatModel } from "../models/types.js";
@@ -150,16 +150,6 @@ const askSchema = z.object({
   signal: z.instanceof(AbortSignal).optional(),
   timeoutMs: z.int().positive().optional(),
 });
-
-function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
-  if (!usage) return;
-  if (usage.inputTokens !== undefined)
-    total.inputTokens = (total.inputTokens ?? 0) + usage.inputTokens;
-  if (usage.outputTokens !== undefined)
-    total.outputTokens = (total.outputTokens ?? 0) + usage.outputTokens;
-  if (usage.totalTokens !== undefined)
-    total.totalTokens = (total.totalTokens ?? 0) + usage.totalTokens;
-}
 
 /**
  * Answers questions from retrieved passages, citing them.

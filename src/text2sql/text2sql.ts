@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, ChatRequest, TokenUsage } from "../core/chat.js";
+import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
@@ -555,14 +555,4 @@ function renderHistory(history: ChatMessage[]): string {
 
 function clip(text: string, max = MAX_QUESTION_CHARS): string {
   return text.length <= max ? text : text.slice(text.length - max);
-}
-
-function addUsage(total: TokenUsage, usage: TokenUsage | undefined): void {
-  if (!usage) return;
-  if (usage.inputTokens !== undefined)
-    total.inputTokens = (total.inputTokens ?? 0) + usage.inputTokens;
-  if (usage.outputTokens !== undefined)
-    total.outputTokens = (total.outputTokens ?? 0) + usage.outputTokens;
-  if (usage.totalTokens !== undefined)
-    total.totalTokens = (total.totalTokens ?? 0) + usage.totalTokens;
 }

@@ -1,0 +1,29 @@
+/**
+ * Numeric flag parsing shared by the CLI commands, so every command words its errors alike.
+ *
+ * @module
+ */
+import { ValidationError } from "../core/errors.js";
+
+/** Parses a number flag; `undefined` when the flag was not given. */
+export function numberFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) {
+    throw new ValidationError(`${flag} takes a number; got "${value}".`, [
+      { path: flag, message: "not a number" },
+    ]);
+  }
+  return n;
+}
+
+/** Parses a whole-number flag of at least 1; `undefined` when the flag was not given. */
+export function positiveIntFlag(value: string | undefined, flag: string): number | undefined {
+  const n = numberFlag(value, flag);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+    throw new ValidationError(`${flag} takes a whole number of at least 1; got "${value}".`, [
+      { path: flag, message: "not a positive integer" },
+    ]);
+  }
+  return n;
+}
