@@ -79,6 +79,7 @@ export { byte4ToInt, intToByte4, luceneLength } from "./lucene-norms.js";
 export {
   type HnswParameters,
   type OpenSearchEngine,
+  type OpenSearchFields,
   type OpenSearchSpaceType,
   toOpenSearchFilter,
 } from "./opensearch-query.js";
@@ -104,7 +105,16 @@ export {
   type LengthFunction,
   RecursiveTextSplitter,
   type RecursiveTextSplitterOptions,
+  type Span,
 } from "./splitter.js";
+export {
+  type FeatureExtractor,
+  type TransformersDtype,
+  TransformersEmbeddingModel,
+  type TransformersEmbeddingModelOptions,
+  type TransformersLibrary,
+  type TransformersTensor,
+} from "./transformers-embedding-model.js";
 export {
   type Chunk,
   DEFAULT_K,

@@ -11,8 +11,11 @@ import { PorterStemmer } from "./porter.js";
 
 /** One ROUGE score triple, as `rouge_score.scoring.Score`. */
 export interface RougeScore {
+  /** Overlapping units over the prediction's units, 0 to 1. */
   precision: number;
+  /** Overlapping units over the target's units, 0 to 1. */
   recall: number;
+  /** Harmonic mean `2PR / (P + R)` of precision and recall; 0 when both are 0. */
   fmeasure: number;
 }
 

@@ -59,7 +59,9 @@ const SUBSTITUTIONS: Record<WordNetPos, readonly (readonly [string, string])[]> 
 
 /** The raw text of one WordNet dict: index and data files per POS, exception lists per POS. */
 export interface WordNetSource {
+  /** `index.<pos>` file contents: one lemma per line with its synset offsets. */
   index: Record<WordNetPos, string>;
+  /** `data.<pos>` file bytes, kept raw because synsets are addressed by byte offset. */
   data: Record<WordNetPos, Uint8Array>;
   /** `*.exc` contents (`form base...` per line); empty strings when there are none. */
   exceptions: Record<WordNetPos, string>;

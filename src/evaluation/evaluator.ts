@@ -1,0 +1,375 @@
+/**
+ * {@link ModelEvaluator}: runs a model over a dataset and scores it with evaluation algorithms.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { isFmopsError, redact } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { retry } from "../core/retry.js";
+import { abortError, throwIfAborted } from "../core/wait.js";
+import type { EvalAlgorithm, SampleScores } from "./algorithm.js";
+import type { DatasetRecord } from "./dataset.js";
+import { type RecordSink, sinkWriter } from "./record-sink.js";
+import type { ModelRunner, RunnerOutput } from "./runner.js";
+import { reservoirSample } from "./sampling.js";
+import { type ScoreSummary, ScoreTable } from "./stats.js";
+
+/** Progress reported after each record. */
+export interface EvaluationProgress {
+  /** Records finished (scored or failed). */
+  completed: number;
+  /** Records whose model call failed after its retries. */
+  failed: number;
+  /** Records being run right now. */
+  inFlight: number;
+  /** Records to run, when known (after sampling). */
+  total?: number | undefined;
+}
+
+/** Options of {@link ModelEvaluator}. */
+export interface ModelEvaluatorOptions {
+  /** Produces the output for each record. */
+  runner: ModelRunner;
+  /** The algorithms scoring each output; their `name`s must differ. */
+  algorithms: readonly EvalAlgorithm[];
+  /** Records run at once. Default 4. */
+  concurrency?: number;
+  /** Retries of retryable model errors (throttling, 5xx): see `retry()`. Default 3 attempts. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Called after each record. */
+  onProgress?: (progress: EvaluationProgress) => void;
+  /** Stops the evaluation (in-flight model calls included) with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** Options of one {@link ModelEvaluator.evaluate} run. */
+export interface EvaluateOptions {
+  /** Evaluate a uniform sample of this many records instead of all of them. */
+  numRecords?: number;
+  /** Seed of the sample. Default 0, so runs are repeatable. */
+  seed?: number;
+  /** Receives one JSON line per record (see {@link EvaluationRecord}), in completion order. */
+  output?: RecordSink;
+  /** Stops this run with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** One line of the per-record output. */
+export interface EvaluationRecord {
+  /** Zero-based record index in the dataset. */
+  index: number;
+  /** One-based line in the dataset file. */
+  line: number;
+  /** The record's category, when the dataset has one. */
+  category?: string | undefined;
+  /** The model input. */
+  input: string;
+  /** The targets. */
+  targets: string[];
+  /** The model output (absent when the model call failed). */
+  output?: string | undefined;
+  /** Model calls made for this record (more than 1 after retries). */
+  attempts: number;
+  /** Scores per algorithm name. */
+  scores: Record<string, SampleScores>;
+  /** Why the record has no scores. */
+  error?: { code: string; message: string } | undefined;
+}
+
+/** Scores per algorithm name, then per score name. */
+export type AlgorithmSummaries = Record<string, Record<string, ScoreSummary>>;
+
+/** Result of {@link ModelEvaluator.evaluate}. */
+export interface EvaluationResult {
+  /** The runner's id. */
+  modelId: string;
+  /** Records attempted. */
+  numRecords: number;
+  /** Records whose model call failed (not in the scores). */
+  numFailed: number;
+  /** Means over all scored records. */
+  scores: AlgorithmSummaries;
+  /** Means per category (records without a category are only in `scores`). */
+  categories: Record<string, AlgorithmSummaries>;
+  /** How `ci95` was computed: Student's t interval of the mean, 95%. */
+  confidenceInterval: "student-t-95";
+}
+
+const optionsSchema = z
+  .object({
+    runner: z.custom<ModelRunner>(
+      (v) => typeof v === "object" && v !== null && typeof (v as ModelRunner).run === "function",
+      "must be a ModelRunner",
+    ),
+    algorithms: z
+      .array(
+        z.custom<EvalAlgorithm>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as EvalAlgorithm).evaluateSample === "function" &&
+            typeof (v as EvalAlgorithm).name === "string",
+          "must be an evaluation algorithm",
+        ),
+      )
+      .min(1)
+      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, "names must differ"),
+    concurrency: z.int().min(1).max(1024).optional(),
+    retry: z
+      .object({
+        maxAttempts: z.int().min(1).max(20).optional(),
+        baseDelayMs: z.number().min(0).optional(),
+        maxDelayMs: z.number().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    onProgress: z
+      .custom<(p: EvaluationProgress) => void>((v) => typeof v === "function")
+      .optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict();
+
+const runSchema = z
+  .object({
+    numRecords: z.int().positive().optional(),
+    seed: z.int().optional(),
+    output: z
+      .custom<RecordSink>(
+        (v) =>
+          typeof v === "function" ||
+          (typeof v === "object" &&
+            v !== null &&
+            typeof (v as { write?: unknown }).write === "function"),
+        "must be a function or have a write() method",
+      )
+      .optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict();
+
+/** The iterator's next record, or `ABORTED` as soon as `signal` aborts (a slow source may stall). */
+function nextOrAbort<T>(
+  iterator: Iterator<T> | AsyncIterator<T>,
+  signal: AbortSignal,
+): Promise<IteratorResult<T>> {
+  throwIfAborted(signal);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve()
+      .then(() => iterator.next())
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Scores by algorithm, plus per-category tables. */
+class Aggregate {
+  readonly overall = new Map<string, ScoreTable>();
+  readonly byCategory = new Map<string, Map<string, ScoreTable>>();
+
+  add(category: string | undefined, scores: Record<string, SampleScores>): void {
+    for (const [algo, s] of Object.entries(scores)) {
+      table(this.overall, algo).add(s);
+      if (category !== undefined) {
+        let cat = this.byCategory.get(category);
+        if (cat === undefined) {
+          cat = new Map();
+          this.byCategory.set(category, cat);
+        }
+        table(cat, algo).add(s);
+      }
+    }
+  }
+}
+
+function table(map: Map<string, ScoreTable>, key: string): ScoreTable {
+  let t = map.get(key);
+  if (t === undefined) {
+    t = new ScoreTable();
+    map.set(key, t);
+  }
+  return t;
+}
+
+function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
+  const out: AlgorithmSummaries = {};
+  for (const [algo, t] of map) out[algo] = t.summaries();
+  return out;
+}
+
+/**
+ * Evaluates a model on a dataset: runs each record through the runner with bounded concurrency,
+ * retries retryable model errors with `retry()` (exponential backoff, full jitter), scores each
+ * output with every algorithm, writes one JSON line per record, and returns the mean of every
+ * score, overall and per category, with 95% confidence intervals (Student's t).
+ *
+ * Records stream from the dataset as workers free up, so memory holds only the records in flight
+ * (or, with `numRecords`, the sample). A record whose model call still fails after its retries is
+ * written with its `error` and left out of the means; an invalid dataset line, an algorithm
+ * error or an abort stops the evaluation and is thrown.
+ *
+ * @example
+ * ```ts
+ * const evaluator = new ModelEvaluator({
+ *   runner: new ChatModelRunner({ model, prompt: "Answer briefly: {{input}}" }),
+ *   algorithms: [new QAAccuracy()],
+ *   concurrency: 8,
+ * });
+ * const data = Dataset.fromJsonl("qa.jsonl", { input: "question", target: "answer" });
+ * const result = await evaluator.evaluate(data, { output: createWriteStream("records.jsonl") });
+ * result.scores.qa_accuracy?.f1?.mean;
+ * ```
+ */
+export class ModelEvaluator {
+  readonly #runner: ModelRunner;
+  readonly #algorithms: readonly EvalAlgorithm[];
+  readonly #concurrency: number;
+  readonly #retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  readonly #onProgress: ((p: EvaluationProgress) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(options: ModelEvaluatorOptions) {
+    const o = parseOptions(optionsSchema, options, "ModelEvaluator options");
+    this.#runner = o.runner;
+    this.#algorithms = [...o.algorithms];
+    this.#concurrency = o.concurrency ?? 4;
+    this.#retry = {
+      maxAttempts: o.retry?.maxAttempts ?? 3,
+      baseDelayMs: o.retry?.baseDelayMs ?? 200,
+      maxDelayMs: o.retry?.maxDelayMs ?? 20_000,
+    };
+    this.#onProgress = o.onProgress;
+    this.#signal = o.signal;
+  }
+
+  /** Evaluates the records of `dataset` (a {@link Dataset} or any iterable of records). */
+  async evaluate(
+    dataset: AsyncIterable<DatasetRecord> | Iterable<DatasetRecord>,
+    options: EvaluateOptions = {},
+  ): Promise<EvaluationResult> {
+    const run = parseOptions(runSchema, options, "ModelEvaluator.evaluate options");
+    const outer = [this.#signal, run.signal].filter((s): s is AbortSignal => s !== undefined);
+    const controller = new AbortController();
+    const signal = AbortSignal.any([...outer, controller.signal]);
+    for (const s of outer) throwIfAborted(s);
+
+    let source: AsyncIterable<DatasetRecord> | Iterable<DatasetRecord> = dataset;
+    let total: number | undefined;
+    if (run.numRecords !== undefined) {
+      const sample = await reservoirSample(dataset, run.numRecords, run.seed ?? 0, signal);
+      source = sample;
+      total = sample.length;
+    }
+    const write = run.output ? sinkWriter(run.output) : undefined;
+    const aggregate = new Aggregate();
+    const progress: EvaluationProgress = { completed: 0, failed: 0, inFlight: 0, total };
+
+    const iterator =
+      Symbol.asyncIterator in source
+        ? source[Symbol.asyncIterator]()
+        : (source as Iterable<DatasetRecord>)[Symbol.iterator]();
+    let failure: unknown;
+    const fail = (err: unknown): void => {
+      if (failure === undefined) failure = err;
+      controller.abort(err);
+    };
+
+    const worker = async (): Promise<void> => {
+      while (!signal.aborted) {
+        let next: IteratorResult<DatasetRecord>;
+        try {
+          next = await nextOrAbort(iterator, signal);
+        } catch (err) {
+          if (!signal.aborted) fail(err);
+          return;
+        }
+        if (next.done || signal.aborted) return;
+        progress.inFlight += 1;
+        try {
+          const result = await this.#evaluateRecord(next.value, signal);
+          if (signal.aborted) return;
+          if (result.error === undefined) aggregate.add(result.category, result.scores);
+          else progress.failed += 1;
+          if (write) await write(JSON.stringify(result));
+          progress.completed += 1;
+        } catch (err) {
+          fail(err);
+          return;
+        } finally {
+          progress.inFlight -= 1;
+        }
+        this.#onProgress?.({ ...progress });
+      }
+    };
+
+    try {
+      await Promise.all(Array.from({ length: this.#concurrency }, () => worker()));
+    } finally {
+      // Close the dataset (its file or stream) however the run ended. After an abort a read may
+      // still be pending, and an async generator runs return() only after it: do not wait.
+      const closing = Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => {});
+      if (!signal.aborted) await closing;
+    }
+    for (const s of outer) throwIfAborted(s);
+    if (failure !== undefined) throw failure;
+    if (signal.aborted) throw abortError(signal);
+
+    const categories: Record<string, AlgorithmSummaries> = {};
+    for (const [cat, tables] of aggregate.byCategory) categories[cat] = summarize(tables);
+    return {
+      modelId: this.#runner.id,
+      numRecords: progress.completed,
+      numFailed: progress.failed,
+      scores: summarize(aggregate.overall),
+      categories,
+      confidenceInterval: "student-t-95",
+    };
+  }
+
+  /** Runs one record (with retries) and scores it; a model failure becomes the record's error. */
+  async #evaluateRecord(record: DatasetRecord, signal: AbortSignal): Promise<EvaluationRecord> {
+    const out: EvaluationRecord = {
+      index: record.index,
+      line: record.line,
+      category: record.category,
+      input: record.input,
+      targets: record.targets,
+      attempts: 0,
+      scores: {},
+    };
+    let produced: RunnerOutput;
+    try {
+      produced = await retry(
+        (attempt, s) => {
+          out.attempts = attempt;
+          return this.#runner.run(record, s ? { signal: s } : {});
+        },
+        { ...this.#retry, signal },
+      );
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      out.error = isFmopsError(err)
+        ? { code: err.code, message: redact(err.message) }
+        : {
+            code: "EVAL_MODEL_FAILURE",
+            message: redact(err instanceof Error ? err.message : String(err)),
+          };
+      return out;
+    }
+    out.output = produced.output;
+    for (const algorithm of this.#algorithms) {
+      throwIfAborted(signal);
+      out.scores[algorithm.name] = await algorithm.evaluateSample({
+        output: produced.output,
+        targets: record.targets,
+        input: record.input,
+      });
+    }
+    return out;
+  }
+}

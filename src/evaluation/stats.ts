@@ -1,0 +1,103 @@
+/**
+ * Running means and 95% confidence intervals of scores.
+ *
+ * @module
+ */
+
+/** Mean of one score over the records that have it, with its 95% confidence interval. */
+export interface ScoreSummary {
+  /** Records scored. */
+  count: number;
+  /** Arithmetic mean. */
+  mean: number;
+  /** Sample standard deviation (n - 1); 0 for a single record. */
+  stdDev: number;
+  /**
+   * 95% confidence interval of the mean by Student's t: `mean ± t(0.975, n-1) · stdDev / √n`.
+   * `null` for a single record, where it is undefined.
+   */
+  ci95: { lower: number; upper: number } | null;
+}
+
+// t(0.975, df) for df = 1..30 (standard tables); above 30 a Cornish-Fisher expansion is within 1e-4.
+const T_975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
+];
+
+/** The two-sided 95% critical value of Student's t with `df` degrees of freedom. */
+export function tCritical95(df: number): number {
+  if (df < 1) return Number.NaN;
+  if (df <= 30) return T_975[Math.floor(df) - 1] as number;
+  const z = 1.959963984540054;
+  const z3 = z ** 3;
+  const z5 = z ** 5;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df);
+}
+
+/**
+ * Welford's running mean and variance: numerically stable and O(1) memory, so a streamed
+ * dataset of any size can be summarized.
+ */
+export class ScoreAccumulator {
+  #count = 0;
+  #mean = 0;
+  #m2 = 0;
+
+  /** Adds one value (NaN values are ignored: a score that could not be computed). */
+  add(value: number): void {
+    if (Number.isNaN(value)) return;
+    this.#count += 1;
+    const delta = value - this.#mean;
+    this.#mean += delta / this.#count;
+    this.#m2 += delta * (value - this.#mean);
+  }
+
+  /** Values added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The summary so far, or `undefined` before the first value. */
+  summary(): ScoreSummary | undefined {
+    const n = this.#count;
+    if (n === 0) return undefined;
+    const stdDev = n > 1 ? Math.sqrt(this.#m2 / (n - 1)) : 0;
+    const ci95 =
+      n > 1
+        ? (() => {
+            const half = (tCritical95(n - 1) * stdDev) / Math.sqrt(n);
+            return { lower: this.#mean - half, upper: this.#mean + half };
+          })()
+        : null;
+    return { count: n, mean: this.#mean, stdDev, ci95 };
+  }
+}
+
+/** Accumulators for a set of named scores. */
+export class ScoreTable {
+  readonly #scores = new Map<string, ScoreAccumulator>();
+
+  /** Adds each named score. */
+  add(scores: Readonly<Record<string, number>>): void {
+    for (const [name, value] of Object.entries(scores)) {
+      let acc = this.#scores.get(name);
+      if (acc === undefined) {
+        acc = new ScoreAccumulator();
+        this.#scores.set(name, acc);
+      }
+      acc.add(value);
+    }
+  }
+
+  /** One summary per score name that received a value. */
+  summaries(): Record<string, ScoreSummary> {
+    const out: Record<string, ScoreSummary> = {};
+    for (const [name, acc] of this.#scores) {
+      const s = acc.summary();
+      if (s !== undefined) out[name] = s;
+    }
+    return out;
+  }
+}
