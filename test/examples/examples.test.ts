@@ -94,4 +94,11 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toMatch(/\[\d+\]/);
     expect(output.toLowerCase()).toContain("don't know");
   });
+
+  it("evaluate scores precomputed answers offline with per-category intervals", async () => {
+    const { code, output } = await runExample("evaluate");
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/overall\s+quasi-exact match 0\.571/);
+    expect(output).toContain('"qa_accuracy"');
+  });
 });
