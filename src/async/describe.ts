@@ -33,8 +33,9 @@ export interface AsyncEndpointDescription {
   s3OutputPath?: string | undefined;
   /** The endpoint's configured `S3FailurePath`, when set. */
   s3FailurePath?: string | undefined;
-  /** SNS topic ARNs of the success and error notifications, when set. */
+  /** SNS topic ARN notified when an inference succeeds; absent when not configured. */
   successTopic?: string | undefined;
+  /** SNS topic ARN notified when an inference fails; absent when not configured. */
   errorTopic?: string | undefined;
 }
 

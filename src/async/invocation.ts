@@ -42,10 +42,16 @@ export interface AsyncInvocationInfo {
 export interface AsyncInvocationInit extends AsyncInvocationInfo {
   /** The S3 client that reads the results. */
   s3: SendsCommands;
-  /** Default backoff and deadline of `wait()`. */
+  /** Shortest delay between `wait()` probes, in ms. Default {@link DEFAULT_MIN_DELAY_MS}. */
   minDelayMs?: number | undefined;
+  /** Longest delay between `wait()` probes, in ms. Default {@link DEFAULT_MAX_DELAY_MS}. */
   maxDelayMs?: number | undefined;
+  /** Default deadline of `wait()`, in ms. Default {@link DEFAULT_WAIT_TIMEOUT_MS} (15 minutes). */
   timeoutMs?: number | undefined;
+  /**
+   * Default extra time, in ms, `wait()` adds when the endpoint is scaled to zero. Default 0
+   * (no scale-to-zero check).
+   */
   coldStartTimeoutMs?: number | undefined;
   /**
    * Returns whether the endpoint is scaled to zero right now; called at the start of `wait()`

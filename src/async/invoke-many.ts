@@ -19,15 +19,21 @@ export type InvokeManyOutcome =
   | {
       /** Position of the payload in the input. */
       index: number;
+      /** The inference finished and its output object was found. */
       status: "succeeded";
+      /** The submitted invocation. */
       invocation: AsyncInvocation;
+      /** The inference's output. */
       result: AsyncResult;
     }
   | {
+      /** Position of the payload in the input. */
       index: number;
+      /** Submitting or waiting failed (or was aborted, e.g. by `failFast`). */
       status: "failed";
       /** Absent when the failure happened before InvokeEndpointAsync accepted the request. */
       invocation: AsyncInvocation | undefined;
+      /** Why; an `AsyncInferenceFailedError` when the endpoint wrote a failure object. */
       error: FmopsError;
     };
 
@@ -61,6 +67,7 @@ export interface InvokeManyOptions extends WaitOptions {
 
 /** What {@link invokeMany} needs from an endpoint. */
 export interface InvokesAsync {
+  /** Uploads `payload` and submits it with InvokeEndpointAsync, as `AsyncEndpoint.invoke` does. */
   invoke(payload: AsyncPayload, options?: AsyncInvokeOptions): Promise<AsyncInvocation>;
 }
 

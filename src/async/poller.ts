@@ -63,9 +63,22 @@ export interface AsyncWaitOptions extends WaitOptions, PollDelayOptions {
 
 /** What one `check()` found. */
 export type AsyncCheckResult =
-  | { status: "pending" }
-  | { status: "succeeded"; result: AsyncResult }
-  | { status: "failed"; error: AsyncInferenceFailedError };
+  | {
+      /** Neither the output nor the failure object exists yet. */
+      status: "pending";
+    }
+  | {
+      /** The output object exists. */
+      status: "succeeded";
+      /** The output object, to read. */
+      result: AsyncResult;
+    }
+  | {
+      /** The failure object exists: the model container returned an error. */
+      status: "failed";
+      /** Carries the failure object's text. */
+      error: AsyncInferenceFailedError;
+    };
 
 /**
  * The delay before probe `attempt + 1`: `minDelayMs` plus a full-jitter exponential backoff

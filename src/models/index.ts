@@ -33,6 +33,8 @@ export {
 } from "./chat-templates.js";
 export { type EmbeddingShape, toEmbedding, toEmbeddings } from "./embedding-vectors.js";
 export {
+  type FetchLike,
+  HttpError,
   OpenAICompatibleChatModel,
   type OpenAICompatibleChatModelOptions,
 } from "./openai-compatible.js";

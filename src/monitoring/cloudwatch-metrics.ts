@@ -39,20 +39,31 @@ export type CloudWatchUnit =
 
 /** One metric value of a record. */
 export interface CloudWatchValue {
+  /** CloudWatch metric name, e.g. `TimeToFirstToken` (see {@link CLOUDWATCH_METRIC_NAMES}). */
   name: string;
+  /** CloudWatch unit: `Count`, `Milliseconds`, `Count/Second`, or `None` for quality scores. */
   unit: CloudWatchUnit;
+  /** The value, always finite. */
   value: number;
 }
 
 /** CloudWatch's metric names for the record's fields. */
 export const CLOUDWATCH_METRIC_NAMES = {
+  /** 1 per call (unit Count). */
   invocations: "Invocations",
+  /** 1 for a call with status `error`, else 0 (unit Count); aborts and cancellations count 0. */
   errors: "InvocationErrors",
+  /** Time to first token (unit Milliseconds); streaming calls that produced text only. */
   ttftMs: "TimeToFirstToken",
+  /** End-to-end latency (unit Milliseconds). */
   e2eMs: "EndToEndLatency",
+  /** Decode speed after the first token (unit Count/Second); streaming only. */
   otps: "OutputTokensPerSecond",
+  /** Output tokens over end-to-end time (unit Count/Second). */
   e2eOtps: "EndToEndOutputTokensPerSecond",
+  /** Prompt tokens, when the model reported them (unit Count). */
   inputTokens: "InputTokens",
+  /** Generated tokens (unit Count). */
   outputTokens: "OutputTokens",
 } as const;
 

@@ -65,8 +65,11 @@ const optionsSchema = z
 
 /** PutMetricData limits: metrics per request, distinct values per datum, request bytes (we stay under 1 MB). */
 export const PUT_METRIC_DATA_LIMITS = {
+  /** Most metric datums in one PutMetricData request. */
   maxDatums: 1000,
+  /** Most distinct values one datum's `Values`/`Counts` arrays may hold. */
   maxValues: 150,
+  /** Request size budget in bytes of JSON, kept under the service's 1 MB payload limit. */
   maxBytes: 900_000,
 } as const;
 
@@ -135,9 +138,12 @@ export class CloudWatchSink implements MetricSink {
   }
 
   /** The PutMetricData inputs a flush of `records` would send (for inspection and tests). */
-  requests(
-    records: readonly InvocationRecord[],
-  ): { Namespace: string; MetricData: MetricDatum[] }[] {
+  requests(records: readonly InvocationRecord[]): {
+    /** The sink's CloudWatch namespace. */
+    Namespace: string;
+    /** The aggregated datums of this request, within {@link PUT_METRIC_DATA_LIMITS}. */
+    MetricData: MetricDatum[];
+  }[] {
     return batch(this.#datums(records)).map((MetricData) => ({
       Namespace: this.#options.namespace,
       MetricData,

@@ -9,7 +9,9 @@ import type { InvocationRecord } from "./record.js";
 
 /** On-demand token prices, in your currency per 1000 tokens (check your region's price list). */
 export interface TokenPrices {
+  /** Price of 1000 prompt (input) tokens. */
   inputPer1k: number;
+  /** Price of 1000 generated (output) tokens. */
   outputPer1k: number;
 }
 
@@ -66,7 +68,9 @@ function checkPrice(value: number, field: string): void {
 
 /** One problem with a tag set. */
 export interface TagProblem {
+  /** The offending tag key, or `*` for a problem with the whole set (too many tags). */
   key: string;
+  /** What is wrong, e.g. `required tag is empty`. */
   message: string;
 }
 
@@ -143,7 +147,12 @@ export function validateCostAllocationTags(
 export function costAllocationTags(
   tags: Record<string, string>,
   options: TagValidationOptions = {},
-): { Key: string; Value: string }[] {
+): {
+  /** The tag key. */
+  Key: string;
+  /** The tag value. */
+  Value: string;
+}[] {
   const problems = validateCostAllocationTags(tags, options);
   if (problems.length > 0) {
     throw new ValidationError(

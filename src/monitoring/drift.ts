@@ -119,7 +119,9 @@ export interface DriftOptions {
 
 /** What {@link detectDrift} found. */
 export interface DriftResult {
+  /** Population stability index of the recent window against the baseline's quantile bins. */
   psi: number;
+  /** Two-sample Kolmogorov-Smirnov test of the recent window against the baseline. */
   ks: KsResult;
   /** Whether either test passed its threshold. */
   drifted: boolean;

@@ -66,20 +66,29 @@ export const EMF_MAX_METRICS = 100;
 /** Most values one EMF metric member may hold (an array). */
 export const EMF_MAX_VALUES = 100;
 
-/** One EMF metric definition. */
-interface MetricDefinition {
+/** One entry of an EMF `Metrics` array: names a member of the log event as a metric. */
+export interface MetricDefinition {
+  /** Name of the metric; the log event holds its value (or array of values) under this key. */
   Name: string;
+  /** CloudWatch unit of the values, e.g. `Milliseconds` or `Count`. */
   Unit: CloudWatchUnit;
+  /** `1` for high-resolution (1-second) storage; absent means standard 60-second resolution. */
   StorageResolution?: 1;
 }
 
 /** The root object of one EMF log event. */
 export interface EmfDocument {
+  /** The EMF metadata directive that tells CloudWatch Logs which members are metrics. */
   _aws: {
+    /** Time of the metrics in epoch milliseconds (the earliest record's start time). */
     Timestamp: number;
+    /** Metric directives; this sink always writes exactly one. */
     CloudWatchMetrics: {
+      /** CloudWatch namespace the metrics are published under. */
       Namespace: string;
+      /** Dimension sets: each inner array lists member names that together form one dimension set. */
       Dimensions: string[][];
+      /** The metrics in this event, at most {@link EMF_MAX_METRICS}. */
       Metrics: MetricDefinition[];
     }[];
   };

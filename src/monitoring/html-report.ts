@@ -8,6 +8,7 @@ import type { LoadTestResult, RunComparison } from "./load-test.js";
 
 /** Options for {@link renderLoadTestHtml}. */
 export interface HtmlReportOptions {
+  /** Page title and heading (HTML-escaped). Default `fmops load test`. */
   title?: string;
   /** Comparisons from `compareRuns`, shown as tables of relative change. */
   comparisons?: RunComparison[];

@@ -56,6 +56,7 @@ export {
   type EmfDocument,
   EmfSink,
   type EmfSinkOptions,
+  type MetricDefinition,
 } from "./emf-sink.js";
 export { type HtmlReportOptions, renderLoadTestHtml } from "./html-report.js";
 export {

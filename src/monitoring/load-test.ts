@@ -18,19 +18,23 @@ import { type Summary, summarize } from "./summarize.js";
 export interface LoadTestConfig {
   /** Shown in reports, e.g. `latency-optimized`. */
   name: string;
+  /** The model to call, configured for this configuration. */
   model: ChatModel;
 }
 
 /** Progress of a load test, reported after every call. */
 export interface LoadTestProgress {
+  /** Name of the configuration being run. */
   config: string;
+  /** The concurrency level being run. */
   concurrency: number;
   /** Calls finished at this level. */
   done: number;
   /** Calls planned at this level. */
   total: number;
-  /** Calls finished in the whole test / planned in the whole test. */
+  /** Calls finished in the whole test. */
   overallDone: number;
+  /** Calls planned in the whole test: configurations × levels × `requestsPerLevel`. */
   overallTotal: number;
   /** Failed calls so far at this level. */
   errors: number;
@@ -54,19 +58,25 @@ export interface LoadTestOptions {
   timeoutMs?: number;
   /** Stops the test; calls in flight are aborted. */
   signal?: AbortSignal;
+  /** Called after every finished call; exceptions it throws are ignored. */
   onProgress?: (progress: LoadTestProgress) => void;
   /** Receives every record as it is produced (for example a {@link JsonlSink}'s write). */
   onRecord?: (record: InvocationRecord) => void;
   /** Dimensions added to every record. */
   dimensions?: Record<string, string>;
+  /** Time source for durations and timestamps. Default {@link systemClock}. */
   clock?: MonitorClock;
 }
 
 /** One configuration at one concurrency level. */
 export interface LoadTestRun {
+  /** Name of the configuration. */
   config: string;
+  /** Calls kept in flight at once. */
   concurrency: number;
+  /** One record per call, in the order the calls finished. */
   records: InvocationRecord[];
+  /** Statistics of `records`. */
   summary: Summary;
   /** Wall time of the level, milliseconds. */
   durationMs: number;
@@ -76,6 +86,7 @@ export interface LoadTestRun {
 
 /** What {@link runLoadTest} returns. */
 export interface LoadTestResult {
+  /** One run per configuration and concurrency level, configurations in order, then levels. */
   runs: LoadTestRun[];
   /** When the test started, ms since the epoch. */
   startTime: number;
@@ -250,19 +261,62 @@ async function callOnce(
 
 /** The relative change of one metric between two runs, per statistic. */
 export interface MetricComparison {
+  /** The metric's name, e.g. `ttftMs`. */
   metric: string;
-  baseline: { mean: number; p50: number; p90: number; p99: number };
-  candidate: { mean: number; p50: number; p90: number; p99: number };
-  /** `(candidate − baseline) / baseline` per statistic; negative means lower (faster for latency). */
-  change: { mean: number; p50: number; p90: number; p99: number };
+  /** The baseline's statistics, in the metric's unit. */
+  baseline: {
+    /** Mean. */
+    mean: number;
+    /** Median. */
+    p50: number;
+    /** 90th percentile. */
+    p90: number;
+    /** 99th percentile. */
+    p99: number;
+  };
+  /** The candidate's statistics, in the metric's unit. */
+  candidate: {
+    /** Mean. */
+    mean: number;
+    /** Median. */
+    p50: number;
+    /** 90th percentile. */
+    p90: number;
+    /** 99th percentile. */
+    p99: number;
+  };
+  /**
+   * `(candidate − baseline) / |baseline|` per statistic; negative means lower (faster for
+   * latency). A zero baseline gives 0 when the candidate is also 0, else `Infinity`.
+   */
+  change: {
+    /** Relative change of the mean. */
+    mean: number;
+    /** Relative change of the median. */
+    p50: number;
+    /** Relative change of the 90th percentile. */
+    p90: number;
+    /** Relative change of the 99th percentile. */
+    p99: number;
+  };
 }
 
 /** Baseline vs candidate at one concurrency level. */
 export interface RunComparison {
+  /** The concurrency level both configurations ran at. */
   concurrency: number;
+  /** Name of the baseline configuration. */
   baseline: string;
+  /** Name of the candidate configuration. */
   candidate: string;
-  errorRate: { baseline: number; candidate: number };
+  /** Share of calls with status `error` (0 to 1) in each run. */
+  errorRate: {
+    /** The baseline run's error rate. */
+    baseline: number;
+    /** The candidate run's error rate. */
+    candidate: number;
+  };
+  /** One comparison per metric both runs have. */
   metrics: MetricComparison[];
 }
 

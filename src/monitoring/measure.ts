@@ -21,6 +21,7 @@ import {
 
 /** What a finished call hands to its observer: the record and the (possibly partial) answer text. */
 export interface MeasuredCall {
+  /** The call's record: status, latency figures, token counts and dimensions. */
   record: InvocationRecord;
   /** The answer, or the part received before a stream failed or was cancelled. */
   completion: string;
@@ -32,6 +33,7 @@ export interface MeasureOptions {
   modelId: string;
   /** Overrides the provider derived from the model id. */
   provider?: string;
+  /** Custom dimensions copied onto the record (application, tenant, ...). Default none. */
   dimensions?: Record<string, string>;
   /** Clock; default {@link systemClock}. */
   clock?: MonitorClock;

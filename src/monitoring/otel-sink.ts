@@ -12,13 +12,21 @@ import type { MetricSink } from "./types.js";
 
 /** The GenAI semantic-convention metric and attribute names {@link OtelSink} uses. */
 export const GEN_AI = {
+  /** Histogram of end-to-end call duration, in seconds. */
   operationDuration: "gen_ai.client.operation.duration",
+  /** Histogram of input and output token counts per call, split by `gen_ai.token.type`. */
   tokenUsage: "gen_ai.client.token.usage",
+  /** Histogram of time to the first streamed chunk, in seconds. */
   timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
+  /** Attribute: the operation, always `chat`. */
   operationName: "gen_ai.operation.name",
+  /** Attribute: who serves the model, e.g. `aws.bedrock`. */
   providerName: "gen_ai.provider.name",
+  /** Attribute: the model id as sent to the service (without the fmops prefix). */
   requestModel: "gen_ai.request.model",
+  /** Attribute on token usage: `input` or `output`. */
   tokenType: "gen_ai.token.type",
+  /** Attribute on failed calls: the error code, or the status (`aborted`, `cancelled`). */
   errorType: "error.type",
 } as const;
 

@@ -94,17 +94,25 @@ export function providerOf(modelId: string): string {
 
 /** Monotonic timestamps of one call; `firstTokenAt`/`lastTokenAt` only for streams that produced text. */
 export interface CallTimings {
+  /** When the call was made, in milliseconds (e.g. `performance.now()`). */
   startedAt: number;
+  /** When the first non-empty text delta arrived; absent for whole answers and empty streams. */
   firstTokenAt?: number | undefined;
+  /** When the last text delta arrived; absent means the same as `firstTokenAt`. */
   lastTokenAt?: number | undefined;
+  /** When the call finished, failed, was aborted or was cancelled. */
   endedAt: number;
 }
 
 /** The latency fields computed from timings and an output-token count. */
 export interface LatencyFigures {
+  /** End-to-end latency in milliseconds (never negative). */
   e2eMs: number;
+  /** Time to first token in milliseconds; absent when no token time was given. */
   ttftMs?: number;
+  /** Decode speed `(n - 1) / (tLast - tFirst)` in tokens per second; absent below two tokens or with no decode time. */
   otps?: number;
+  /** End-to-end throughput `n / e2e` in tokens per second; absent with no tokens or a zero duration. */
   e2eOtps?: number;
 }
 
@@ -131,10 +139,15 @@ export function latencyFigures(
 
 /** What every record of one call shares, known before the call. */
 export interface RecordContext {
+  /** The model's fmops id, e.g. `bedrock:amazon.nova-lite-v1:0`. */
   modelId: string;
+  /** The `gen_ai.provider.name`; default derived from the id's prefix by {@link providerOf}. */
   provider?: string;
+  /** Whether the answer is streamed; sets the record's `operation` to `chat.stream` or `chat`. */
   streaming: boolean;
+  /** Wall-clock start of the call, milliseconds since the Unix epoch. */
   startTime: number;
+  /** Custom dimensions copied onto the record. Default none. */
   dimensions?: Record<string, string>;
 }
 

@@ -12,11 +12,17 @@ import { TDigest } from "./tdigest.js";
 export interface MetricSummary {
   /** Records that carried this metric. */
   count: number;
+  /** Arithmetic mean, in the metric's own unit (milliseconds, tokens per second, tokens). */
   mean: number;
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
+  /** Median (50th percentile). */
   p50: number;
+  /** 90th percentile. */
   p90: number;
+  /** 99th percentile. */
   p99: number;
   /** Whether the percentiles are exact (false once the t-digest took over). */
   exact: boolean;

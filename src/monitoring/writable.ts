@@ -6,6 +6,7 @@
 
 /** Anything text can be written to: `process.stdout`, a `fs.WriteStream`, an array in a test. */
 export interface TextOutput {
+  /** Writes one chunk of text (sinks pass whole lines ending in `\n`); the return value is ignored. */
   write(chunk: string): unknown;
 }
 

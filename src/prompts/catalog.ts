@@ -36,17 +36,40 @@ export interface PromptSelector {
 
 /** One entry of a prompt's history, oldest first. */
 export type PromptHistoryEvent =
-  | { type: "register"; version: string; hash: string; at: string }
   | {
-      type: "label";
-      label: string;
+      /** A new version was registered. */
+      type: "register";
+      /** The registered version. */
       version: string;
+      /** Its content hash (SHA-256 hex). */
+      hash: string;
+      /** When it happened (ISO 8601). */
+      at: string;
+    }
+  | {
+      /** A label was pointed at a version (set, moved or rolled back). */
+      type: "label";
+      /** The label that moved, e.g. `production`. */
+      label: string;
+      /** The version the label points at after the move. */
+      version: string;
+      /** The version the label pointed at before; absent when the label is new. */
       previous?: string;
       /** Set when the move was a {@link PromptCatalog.rollback}. */
       rollback?: boolean;
+      /** When it happened (ISO 8601). */
       at: string;
     }
-  | { type: "unlabel"; label: string; previous: string; at: string };
+  | {
+      /** A label was removed. */
+      type: "unlabel";
+      /** The removed label. */
+      label: string;
+      /** The version the label pointed at when it was removed. */
+      previous: string;
+      /** When it happened (ISO 8601). */
+      at: string;
+    };
 
 /** One registered version of a prompt. */
 export interface PromptVersionInfo {
@@ -84,9 +107,20 @@ export interface PromptCatalogExport {
   formatVersion: 1;
   /** The prompts, sorted by id. */
   prompts: {
+    /** The prompt id. */
     id: string;
-    versions: { definition: SerializedPromptDefinition; hash: string; registeredAt: string }[];
+    /** Every registered version, oldest first. */
+    versions: {
+      /** The version's serializable definition. */
+      definition: SerializedPromptDefinition;
+      /** Content hash (SHA-256 hex); checked against the definition on import. */
+      hash: string;
+      /** When it was registered (ISO 8601). */
+      registeredAt: string;
+    }[];
+    /** Label name to the version it points at. */
     labels: Record<string, string>;
+    /** The prompt's label and registration history, oldest first. */
     history: PromptHistoryEvent[];
   }[];
 }

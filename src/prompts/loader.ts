@@ -14,7 +14,7 @@ import { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-f
 /** File extensions read as prompts. */
 export const PROMPT_FILE_EXTENSIONS = [".yaml", ".yml", ".md"] as const;
 
-/** Options for {@link readPromptFolder}. */
+/** Options for `loadPromptFolder` (exported from `fmops/prompts`). */
 export interface LoadPromptFolderOptions {
   /** Add to this catalog instead of a new one. */
   catalog?: PromptCatalog;

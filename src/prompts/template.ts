@@ -150,8 +150,7 @@ const zodObject = z.custom<PromptVariablesSchema>(
   "must be a zod object schema",
 );
 
-/** The zod schema of a serialized definition (files and JSON exports). */
-export const promptDefinitionSchema = z
+const definitionObjectSchema = z
   .object({
     id: z.string().regex(PROMPT_ID, "must be letters, digits, and . _ - / inside (at most 200)"),
     version: z
@@ -170,7 +169,13 @@ export const promptDefinitionSchema = z
   })
   .strict();
 
-const definitionInputSchema = promptDefinitionSchema
+/**
+ * The zod schema of a serialized definition (files and JSON exports): parses to a
+ * {@link SerializedPromptDefinition}, rejecting unknown keys, bad ids and versions.
+ */
+export const promptDefinitionSchema: z.ZodType<SerializedPromptDefinition> = definitionObjectSchema;
+
+const definitionInputSchema = definitionObjectSchema
   .extend({
     variables: z
       .union([
@@ -374,7 +379,12 @@ export class PromptTemplate {
   }
 
   /** Renders an image/video prompt: `{ text, negativeText? }` (Nova Canvas / Reel fields). */
-  renderImage(values: Record<string, unknown> = {}): { text: string; negativeText?: string } {
+  renderImage(values: Record<string, unknown> = {}): {
+    /** The rendered positive prompt: every message's text joined by blank lines. */
+    text: string;
+    /** The rendered negative prompt; absent when the definition has no `negativeText`. */
+    negativeText?: string;
+  } {
     const strings = validateValues(this, values);
     const { messages, negativeText } = renderTexts(this, strings);
     const out: { text: string; negativeText?: string } = {

@@ -70,17 +70,32 @@ export interface Bm25IndexJson {
   version: 1;
   /** Scoring and analysis settings. */
   options: {
+    /** Term-frequency saturation the index was built with. */
     k1: number;
+    /** Length normalization (0 to 1) the index was built with. */
     b: number;
+    /** How document lengths are stored: Lucene-rounded or exact. */
     lengthNorm: "lucene" | "exact";
+    /** The custom stop-word list; absent for the default English set. */
     stopWords?: string[];
+    /** Whether the built-in analyzer applies Porter stemming. */
     stem: boolean;
+    /** Whether a custom analyzer was used; `fromJSON` then requires it again. */
     customAnalyzer: boolean;
   };
   /** The vocabulary; documents refer to terms by position. */
   terms: string[];
   /** The documents with their analyzed terms as `[termIndex, frequency, ...]` pairs. */
-  documents: { id: string; text: string; metadata: Metadata; terms: number[] }[];
+  documents: {
+    /** The document id. */
+    id: string;
+    /** The original text, returned with results. */
+    text: string;
+    /** The document's metadata (`{}` when it had none). */
+    metadata: Metadata;
+    /** Flat `[termIndex, frequency, ...]` pairs; `termIndex` points into `terms`. */
+    terms: number[];
+  }[];
 }
 
 const optionsSchema = z
@@ -316,7 +331,12 @@ export class Bm25Index implements Retriever {
   }
 
   /** Every indexed document (in slot order), e.g. to re-embed them. */
-  *documents(): IterableIterator<IndexDocument & { metadata: Metadata }> {
+  *documents(): IterableIterator<
+    IndexDocument & {
+      /** The document's metadata (`{}` when it was indexed without any). */
+      metadata: Metadata;
+    }
+  > {
     for (let slot = 0; slot < this.#ids.length; slot++) {
       const id = this.#ids[slot];
       if (id === undefined) continue;

@@ -68,11 +68,42 @@ export type CompareOp = "eq" | "ne" | "gt" | "gte" | "lt" | "lte";
 
 /** The parsed, validated form of a {@link MetadataFilter} that backends translate. */
 export type FilterNode =
-  | { op: "and" | "or"; children: FilterNode[] }
-  | { op: "not"; child: FilterNode }
-  | { op: CompareOp; field: string; value: FilterScalar }
-  | { op: "in" | "nin"; field: string; values: FilterScalar[] }
-  | { op: "exists"; field: string; value: boolean };
+  | {
+      /** `and`: every child must match; `or`: at least one must. */
+      op: "and" | "or";
+      /** The combined filters. */
+      children: FilterNode[];
+    }
+  | {
+      /** Negation. */
+      op: "not";
+      /** The filter that must not match. */
+      child: FilterNode;
+    }
+  | {
+      /** The comparison; on an array field, true when any element compares true (`ne`: none equal). */
+      op: CompareOp;
+      /** The metadata key compared. */
+      field: string;
+      /** The value compared against. */
+      value: FilterScalar;
+    }
+  | {
+      /** `in`: equal to one of `values`; `nin`: equal to none of them (a missing field matches). */
+      op: "in" | "nin";
+      /** The metadata key tested. */
+      field: string;
+      /** The candidate values. */
+      values: FilterScalar[];
+    }
+  | {
+      /** Presence test. */
+      op: "exists";
+      /** The metadata key tested. */
+      field: string;
+      /** `true`: present and not null; `false`: absent or null. */
+      value: boolean;
+    };
 
 const OPERATORS = new Set(["$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$exists"]);
 

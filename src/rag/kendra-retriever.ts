@@ -61,7 +61,14 @@ export interface KendraRetrieverOptions extends AwsClientConfig {
   /** Call `Query` when `Retrieve` returns no passage. Default true. */
   fallbackToQuery?: boolean;
   /** The user's identity for document-level access control. */
-  userContext?: { Token?: string; UserId?: string; Groups?: string[] };
+  userContext?: {
+    /** The user's identity token (JWT or JSON), checked by Kendra's token-based access control. */
+    Token?: string;
+    /** The user's id, matched against document ACLs. */
+    UserId?: string;
+    /** Groups the user belongs to, matched against document ACLs. */
+    Groups?: string[];
+  };
   /** Deadline of one retrieve (both calls). Default 30 000 ms. */
   timeoutMs?: number;
 }

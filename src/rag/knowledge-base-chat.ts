@@ -47,9 +47,23 @@ export interface KnowledgeBaseChatOptions extends AwsClientConfig {
   /** Custom generation prompt (must contain `$search_results$`). */
   promptTemplate?: string;
   /** Generation parameters. */
-  inference?: { temperature?: number; topP?: number; maxTokens?: number; stopSequences?: string[] };
+  inference?: {
+    /** Sampling temperature. Default: the model's. */
+    temperature?: number;
+    /** Nucleus-sampling probability mass. Default: the model's. */
+    topP?: number;
+    /** Upper bound on generated tokens. Default: the model's. */
+    maxTokens?: number;
+    /** Generation stops before any of these strings. */
+    stopSequences?: string[];
+  };
   /** Guardrail applied to generation. */
-  guardrail?: { guardrailId: string; guardrailVersion: string };
+  guardrail?: {
+    /** The guardrail's id or ARN. */
+    guardrailId: string;
+    /** The guardrail version, e.g. `1`, or `DRAFT`. */
+    guardrailVersion: string;
+  };
   /** Deadline of one turn. Default 120 000 ms. */
   timeoutMs?: number;
 }
@@ -57,7 +71,12 @@ export interface KnowledgeBaseChatOptions extends AwsClientConfig {
 /** A citation of a {@link KnowledgeBaseChat} answer: the cited chunk and the part of the answer it supports. */
 export interface KnowledgeBaseCitation extends Citation {
   /** The answer text span `[start, end]` (inclusive end, as the service reports it) the chunk supports. */
-  span?: { start: number; end: number };
+  span?: {
+    /** Offset of the first supported character in the answer. */
+    start: number;
+    /** Offset of the last supported character (inclusive). */
+    end: number;
+  };
 }
 
 /** One turn's result. */

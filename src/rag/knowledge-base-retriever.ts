@@ -47,7 +47,12 @@ export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
   /** A native filter ANDed with the call's filter (for operators like `startsWith`, `listContains`). */
   nativeFilter?: RetrievalFilter;
   /** Guardrail applied to the retrieval. */
-  guardrail?: { guardrailId: string; guardrailVersion: string };
+  guardrail?: {
+    /** The guardrail's id or ARN. */
+    guardrailId: string;
+    /** The guardrail version, e.g. `1`, or `DRAFT`. */
+    guardrailVersion: string;
+  };
   /** Deadline of one retrieve (all pages). Default 30 000 ms. */
   timeoutMs?: number;
 }

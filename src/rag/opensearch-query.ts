@@ -24,9 +24,13 @@ export interface HnswParameters {
 
 /** Field names used in the index. */
 export interface OpenSearchFields {
+  /** The `knn_vector` field holding the embedding. Default `embedding`. */
   vector: string;
+  /** The chunk text, analyzed with the `english` analyzer for keyword search. Default `text`. */
   text: string;
+  /** The metadata object; its string members are mapped as keywords for filtering. Default `metadata`. */
   metadata: string;
+  /** A `keyword` field holding the chunk id (Serverless cannot use a custom `_id`). Default `chunk_id`. */
   id: string;
 }
 

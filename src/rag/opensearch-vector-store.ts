@@ -47,20 +47,42 @@ import type {
 
 /** The parameters of one low-level OpenSearch request. */
 export interface OpenSearchRequest {
+  /** HTTP method, e.g. `GET`, `PUT`, `POST`, `DELETE`, `HEAD`. */
   method: string;
+  /** Request path from the domain root, e.g. `/my-index/_search`. */
   path: string;
+  /** JSON request body; absent for requests without one. */
   body?: Record<string, unknown>;
+  /** `_bulk` body: action and document lines, sent as NDJSON instead of `body`. */
   bulkBody?: Record<string, unknown>[];
+  /** Query-string parameters, e.g. `{ refresh: "true" }`. */
   querystring?: Record<string, string | number | boolean>;
 }
 
 /** What the store needs of an OpenSearch client: `@opensearch-project/opensearch`'s `Client` fits. */
 export interface OpenSearchClientLike {
+  /** The client's low-level transport; the store sends every request through it. */
   transport: {
+    /**
+     * Sends one request. Must reject on HTTP errors except the statuses in `options.ignore`,
+     * which resolve with their `statusCode`.
+     */
     request(
       params: OpenSearchRequest,
-      options?: { requestTimeout?: number; ignore?: number[]; maxRetries?: number },
-    ): Promise<{ body: unknown; statusCode?: number | null }>;
+      options?: {
+        /** Per-request timeout in milliseconds. */
+        requestTimeout?: number;
+        /** HTTP statuses to resolve with instead of rejecting (e.g. `[404]`). */
+        ignore?: number[];
+        /** Client-side retries; the store passes 0 so one call is one request. */
+        maxRetries?: number;
+      },
+    ): Promise<{
+      /** The parsed JSON response body. */
+      body: unknown;
+      /** The HTTP status code, when the client reports it. */
+      statusCode?: number | null;
+    }>;
   };
 }
 
@@ -79,8 +101,11 @@ export interface OpenSearchVectorStoreOptions {
    * Serverless. Credentials default to the AWS SDK's chain.
    */
   aws?: {
+    /** AWS region of the domain or collection, e.g. `us-east-1`. */
     region: string;
+    /** SigV4 service name: `es` (default) for managed domains, `aoss` for Serverless. */
     service?: "es" | "aoss";
+    /** Credentials or a provider. Default: the AWS SDK's default credential chain. */
     credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   };
   /** `true` for OpenSearch Serverless (no refresh calls, no custom `_id`). Default: `aws.service === "aoss"`. */

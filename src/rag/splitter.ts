@@ -57,8 +57,11 @@ const documentSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-interface Span {
+/** A half-open range `[start, end)` of UTF-16 code-unit offsets into a document's text. */
+export interface Span {
+  /** Offset of the first character in the range. */
   start: number;
+  /** Offset just past the last character in the range (exclusive). */
   end: number;
 }
 

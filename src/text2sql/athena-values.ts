@@ -8,9 +8,13 @@ import type { SqlValue } from "./types.js";
 
 /** The parts of Athena's `ColumnInfo` used here. */
 export interface AthenaColumnInfo {
+  /** Column name or alias. */
   Name?: string | undefined;
+  /** Athena's type name, e.g. `varchar`, `bigint`, `decimal`, `array`. */
   Type?: string | undefined;
+  /** Total digits of a `decimal` column. */
   Precision?: number | undefined;
+  /** Digits after the point of a `decimal` column; absent means 0. */
   Scale?: number | undefined;
 }
 

@@ -9,9 +9,22 @@ import { lexSql, splitStatements } from "./sql-lexer.js";
 
 /** What {@link extractSql} found in a model's answer. */
 export type Extraction =
-  | { kind: "sql"; sql: string }
-  | { kind: "unanswerable"; reason: string }
-  | { kind: "none" };
+  | {
+      /** The answer contains a query. */
+      kind: "sql";
+      /** The query text, without code fences or surrounding prose. */
+      sql: string;
+    }
+  | {
+      /** The model said the schema cannot answer the question. */
+      kind: "unanswerable";
+      /** The model's explanation (may be empty). */
+      reason: string;
+    }
+  | {
+      /** Neither a query nor an unanswerable marker was found. */
+      kind: "none";
+    };
 
 const SQL_START =
   /^\s*\(*\s*(SELECT|WITH|VALUES|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT|REVOKE|CALL|UNLOAD|SHOW|DESCRIBE|EXPLAIN|SET|USE|COPY|ATTACH|PRAGMA)\b/i;

@@ -22,6 +22,7 @@ export interface GuardOptions {
 /** The guard's verdict. `sql` is the statement to run: trimmed, no trailing `;`, limit applied. */
 export type GuardVerdict =
   | {
+      /** The statement is a single read-only query. */
       ok: true;
       /** The statement to send to the engine. */
       sql: string;
@@ -31,6 +32,7 @@ export type GuardVerdict =
       limit?: number;
     }
   | {
+      /** The statement was refused. */
       ok: false;
       /** Why the statement was refused, as a sentence for people and models. */
       reason: string;
@@ -242,8 +244,20 @@ function looksLikeStatement(record: Record<string, unknown>): boolean {
 
 /** The result of {@link applyRowLimit}. */
 export type RowLimitResult =
-  | { ok: true; sql: string; limit: number }
-  | { ok: false; reason: string };
+  | {
+      /** The limit was applied. */
+      ok: true;
+      /** The query with its top-level limit at most `maxRows`. */
+      sql: string;
+      /** The row limit now in force: the query's own when lower, else `maxRows`. */
+      limit: number;
+    }
+  | {
+      /** The query could not be limited (bad `maxRows`, lexical error, not one statement). */
+      ok: false;
+      /** Why, as a sentence. */
+      reason: string;
+    };
 
 /**
  * Adds or lowers the top-level row limit of one query. A `LIMIT n` or `FETCH FIRST n ROWS` at the

@@ -23,7 +23,19 @@ export interface SqlToken {
 }
 
 /** The tokens of a text, or the first lexical problem found. */
-export type LexResult = { ok: true; tokens: SqlToken[] } | { ok: false; reason: string };
+export type LexResult =
+  | {
+      /** The whole text was tokenized. */
+      ok: true;
+      /** The tokens in order, comments included, whitespace left out. */
+      tokens: SqlToken[];
+    }
+  | {
+      /** The text has a lexical error. */
+      ok: false;
+      /** What and where, e.g. an unterminated string literal. */
+      reason: string;
+    };
 
 const WORD_START = /[\p{L}_]/u;
 const WORD_PART = /[\p{L}\p{N}_]/u;

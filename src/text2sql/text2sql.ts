@@ -34,7 +34,17 @@ import type {
 } from "./types.js";
 
 /** An extra check run after the built-in read-only guard (it can only refuse more). */
-export type ExtraGuard = (sql: string) => { ok: true } | { ok: false; reason: string };
+export type ExtraGuard = (sql: string) =>
+  | {
+      /** The statement may run. */
+      ok: true;
+    }
+  | {
+      /** The statement is refused; the attempt's outcome becomes `blocked`. */
+      ok: false;
+      /** Why, as a sentence; shown to the model so it can write another query. */
+      reason: string;
+    };
 
 /** Options for {@link Text2Sql}. */
 export interface Text2SqlOptions {
@@ -65,7 +75,14 @@ export interface Text2SqlOptions {
   /** `maxTokens` for each model call. Default 1024. */
   maxTokens?: number;
   /** Prompt overrides: ids in `catalog` (default the built-ins), templates or definitions. */
-  prompts?: { generate?: PromptRef; correct?: PromptRef; catalog?: PromptCatalog };
+  prompts?: {
+    /** The generation prompt. Default `fmops.text2sql.generate`. */
+    generate?: PromptRef;
+    /** The correction prompt (previous SQL plus engine error). Default `fmops.text2sql.correct`. */
+    correct?: PromptRef;
+    /** Catalog that prompt ids are looked up in. Default: the built-in prompts. */
+    catalog?: PromptCatalog;
+  };
   /** Worked question/SQL pairs for the generation prompt. */
   examples?: string;
   /** Dialect named in the prompts. Default: the engine's `dialect`. */
@@ -114,7 +131,16 @@ export interface Text2SqlAttempt {
   /** Tokens of this model call. */
   usage?: TokenUsage;
   /** Milliseconds spent in each step. */
-  timings: { modelMs: number; guardMs: number; validateMs?: number; executeMs?: number };
+  timings: {
+    /** The model call. */
+    modelMs: number;
+    /** Extracting the SQL from the answer and running the read-only guards. */
+    guardMs: number;
+    /** The engine's validation; absent when the guard refused the SQL or none was found. */
+    validateMs?: number;
+    /** Running the query; absent unless the SQL validated and `ask` ran it. */
+    executeMs?: number;
+  };
 }
 
 /** The answer to a question. */
@@ -138,7 +164,16 @@ export interface Text2SqlResult {
   /** Total tokens of all model calls. */
   usage: TokenUsage;
   /** Milliseconds: schema selection, model calls, engine calls, whole question. */
-  timings: { schemaMs: number; modelMs: number; engineMs: number; totalMs: number };
+  timings: {
+    /** Choosing the tables to show (loading the catalog on first use included). */
+    schemaMs: number;
+    /** All model calls together. */
+    modelMs: number;
+    /** All engine validate and execute calls together. */
+    engineMs: number;
+    /** The whole question, from start to result. */
+    totalMs: number;
+  };
 }
 
 const isObject = (v: unknown) => typeof v === "object" && v !== null;

@@ -25,7 +25,17 @@ export interface SqlError {
 }
 
 /** The outcome of {@link SqlEngine.validate}: user errors are returned, not thrown. */
-export type ValidationOutcome = { ok: true } | { ok: false; error: SqlError };
+export type ValidationOutcome =
+  | {
+      /** The engine accepted the statement. */
+      ok: true;
+    }
+  | {
+      /** The engine rejected the statement (syntax, unknown table or column, type error). */
+      ok: false;
+      /** The engine's error, in Athena's format. */
+      error: SqlError;
+    };
 
 /** One result column: its name and its type in Trino spelling (`bigint`, `decimal(10,2)`, `array(varchar)`). */
 export interface QueryColumn {

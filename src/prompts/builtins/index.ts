@@ -31,12 +31,19 @@ export const builtinPrompts: readonly PromptDefinition[] = Object.freeze([
 
 /** The ids of the built-in prompts. */
 export const BUILTIN_PROMPT_IDS = {
+  /** Writes one read-only SQL query answering a question over the given tables. */
   text2sqlGenerate: "fmops.text2sql.generate",
+  /** Fixes a SQL query the engine rejected, using the engine's error message. */
   text2sqlCorrect: "fmops.text2sql.correct",
+  /** Answers a question only from numbered passages, citing them as `[1]`, `[2]`. */
   ragAnswer: "fmops.rag.answer",
+  /** Rewrites a follow-up question so it stands alone without the conversation. */
   ragCondense: "fmops.rag.condense",
+  /** Summarizes a text faithfully in at most a given number of words. */
   summarize: "fmops.summarize",
+  /** Grades an answer from 1 to 10 against criteria; read the reply with `parseJudgeScore`. */
   judgeScore: "fmops.judge.score",
+  /** Classifies a response as REFUSAL or ANSWER; read the reply with `parseRefusalVerdict`. */
   refusalDetect: "fmops.refusal.detect",
 } as const;
 
