@@ -21,7 +21,14 @@ export interface ChatModelRunnerOptions {
    */
   prompt?: PromptTemplate | PromptDefinition | string;
   /** Inference parameters added to every request. */
-  inference?: { maxTokens?: number; temperature?: number; topP?: number };
+  inference?: {
+    /** Upper bound on generated tokens per record. */
+    maxTokens?: number;
+    /** Sampling temperature (0 for the most repeatable runs). */
+    temperature?: number;
+    /** Nucleus-sampling probability mass. */
+    topP?: number;
+  };
 }
 
 const optionsSchema = z

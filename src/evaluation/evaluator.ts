@@ -36,7 +36,14 @@ export interface ModelEvaluatorOptions {
   /** Records run at once. Default 4. */
   concurrency?: number;
   /** Retries of retryable model errors (throttling, 5xx): see `retry()`. Default 3 attempts. */
-  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  retry?: {
+    /** Model calls per record, including the first (default 3). */
+    maxAttempts?: number;
+    /** Scale of the full-jitter backoff in milliseconds (default 200). */
+    baseDelayMs?: number;
+    /** Cap on one backoff delay in milliseconds. */
+    maxDelayMs?: number;
+  };
   /** Called after each record. */
   onProgress?: (progress: EvaluationProgress) => void;
   /** Stops the evaluation (in-flight model calls included) with `ABORTED`. */
@@ -74,7 +81,14 @@ export interface EvaluationRecord {
   /** Scores per algorithm name. */
   scores: Record<string, SampleScores>;
   /** Why the record has no scores. */
-  error?: { code: string; message: string } | undefined;
+  error?:
+    | {
+        /** The FmopsError code (or the error's name) of the last failed attempt. */
+        code: string;
+        /** Its message. */
+        message: string;
+      }
+    | undefined;
 }
 
 /** Scores per algorithm name, then per score name. */

@@ -13,7 +13,9 @@
 export type RecordSink =
   | ((line: string) => void | Promise<void>)
   | {
+      /** Writes one chunk; a Node stream returns `false` when its buffer is full. */
       write(chunk: string): unknown;
+      /** Node streams: waits for `"drain"` before the next write. */
       once?: (event: "drain", listener: () => void) => unknown;
     };
 

@@ -16,7 +16,12 @@ export interface ScoreSummary {
    * 95% confidence interval of the mean by Student's t: `mean ± t(0.975, n-1) · stdDev / √n`.
    * `null` for a single record, where it is undefined.
    */
-  ci95: { lower: number; upper: number } | null;
+  ci95: {
+    /** Lower bound of the 95% interval (not clipped to the score's range). */
+    lower: number;
+    /** Upper bound of the 95% interval (not clipped). */
+    upper: number;
+  } | null;
 }
 
 // t(0.975, df) for df = 1..30 (standard tables); above 30 a Cornish-Fisher expansion is within 1e-4.

@@ -82,7 +82,10 @@ export interface FeatureExtractor {
 /** The slice of the `@huggingface/transformers` module this adapter uses. */
 export interface TransformersLibrary {
   /** Global settings of transformers.js. */
-  env: { localModelPath: string };
+  env: {
+    /** transformers.js's global folder for hub-id models (set only for remote loads with a local path). */
+    localModelPath: string;
+  };
   /** Creates a pipeline. */
   pipeline(
     task: "feature-extraction",
