@@ -11,10 +11,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { parseOptions } from "../core/options.js";
 import { checkDimensionSets, cloudWatchValues, dimensionValues } from "./cloudwatch-metrics.js";
@@ -172,15 +172,14 @@ export class CloudWatchSink implements MetricSink {
       .catch(() => {})
       .then(async () => {
         for (const input of this.requests(records)) {
-          try {
-            await this.#client.send(new PutMetricDataCommand(input));
-          } catch (error) {
-            throw wrapAwsError(error, {
+          await awsCall(
+            {
               service: "CloudWatch",
               operation: "PutMetricData",
               iamAction: "cloudwatch:PutMetricData",
-            });
-          }
+            },
+            () => this.#client.send(new PutMetricDataCommand(input)),
+          );
         }
       });
     this.#sending = next;

@@ -13,10 +13,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { parseOptions } from "../core/options.js";
 import { chunkUtf8, utf8Bytes } from "./text-chunks.js";
@@ -93,22 +93,21 @@ export function comprehendSentiment(options: ComprehendMetricOptions = {}): Metr
       let weight = 0;
       for (let i = 0; i < pieces.length; i += COMPREHEND_LIMITS.sentimentBatch) {
         const batch = pieces.slice(i, i + COMPREHEND_LIMITS.sentimentBatch);
-        let out: BatchDetectSentimentCommandOutput;
-        try {
-          out = await client.send(
-            new BatchDetectSentimentCommand({
-              TextList: batch,
-              LanguageCode: language as LanguageCode,
-            }),
-            { abortSignal: signal },
-          );
-        } catch (error) {
-          throw wrapAwsError(error, {
+        const out: BatchDetectSentimentCommandOutput = await awsCall(
+          {
             service: "Comprehend",
             operation: "BatchDetectSentiment",
             iamAction: "comprehend:BatchDetectSentiment",
-          });
-        }
+          },
+          () =>
+            client.send(
+              new BatchDetectSentimentCommand({
+                TextList: batch,
+                LanguageCode: language as LanguageCode,
+              }),
+              { abortSignal: signal },
+            ),
+        );
         for (const result of out.ResultList ?? []) {
           const piece = batch[result.Index ?? -1];
           if (piece === undefined || !result.SentimentScore) continue;
@@ -154,24 +153,23 @@ export function comprehendToxicity(options: ComprehendMetricOptions = {}): Metri
       };
       for (let i = 0; i < segments.length; i += COMPREHEND_LIMITS.toxicSegments) {
         const batch = segments.slice(i, i + COMPREHEND_LIMITS.toxicSegments);
-        let out: {
+        const out: {
           ResultList?: { Toxicity?: number; Labels?: { Name?: string; Score?: number }[] }[];
-        };
-        try {
-          out = await client.send(
-            new DetectToxicContentCommand({
-              TextSegments: batch.map((Text) => ({ Text })),
-              LanguageCode: language as LanguageCode,
-            }),
-            { abortSignal: signal },
-          );
-        } catch (error) {
-          throw wrapAwsError(error, {
+        } = await awsCall(
+          {
             service: "Comprehend",
             operation: "DetectToxicContent",
             iamAction: "comprehend:DetectToxicContent",
-          });
-        }
+          },
+          () =>
+            client.send(
+              new DetectToxicContentCommand({
+                TextSegments: batch.map((Text) => ({ Text })),
+                LanguageCode: language as LanguageCode,
+              }),
+              { abortSignal: signal },
+            ),
+        );
         for (const result of out.ResultList ?? []) {
           keep("toxicity", result.Toxicity);
           for (const label of result.Labels ?? []) {

@@ -17,10 +17,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
@@ -275,30 +275,25 @@ export class KendraRetriever implements Retriever {
       this.#options.timeoutMs ?? 30_000,
       "retrieving from Kendra",
       async (signal) => {
-        let chunks: RetrievedChunk[];
-        try {
-          const r = await this.#client.send(new RetrieveCommand(common), { abortSignal: signal });
-          chunks = (r.ResultItems ?? []).map(fromRetrieve);
-        } catch (err) {
-          throw wrapAwsError(err, {
-            service: "Kendra",
-            operation: "Retrieve",
-            iamAction: "kendra:Retrieve",
-          });
-        }
+        // Mapping runs inside the wrapped call so a malformed item is reported against the
+        // operation that returned it.
+        let chunks: RetrievedChunk[] = await awsCall(
+          { service: "Kendra", operation: "Retrieve", iamAction: "kendra:Retrieve" },
+          async () => {
+            const r = await this.#client.send(new RetrieveCommand(common), { abortSignal: signal });
+            return (r.ResultItems ?? []).map(fromRetrieve);
+          },
+        );
         if (chunks.length === 0 && this.#options.fallbackToQuery !== false) {
-          try {
-            const q = await this.#client.send(new QueryCommand(common), { abortSignal: signal });
-            chunks = (q.ResultItems ?? [])
-              .filter((item) => item.DocumentExcerpt?.Text)
-              .map(fromQuery);
-          } catch (err) {
-            throw wrapAwsError(err, {
-              service: "Kendra",
-              operation: "Query",
-              iamAction: "kendra:Query",
-            });
-          }
+          chunks = await awsCall(
+            { service: "Kendra", operation: "Query", iamAction: "kendra:Query" },
+            async () => {
+              const q = await this.#client.send(new QueryCommand(common), { abortSignal: signal });
+              return (q.ResultItems ?? [])
+                .filter((item) => item.DocumentExcerpt?.Text)
+                .map(fromQuery);
+            },
+          );
         }
         if (min !== undefined) chunks = chunks.filter((c) => c.score >= min);
         return chunks.sort((a, b) => b.score - a.score).slice(0, k);

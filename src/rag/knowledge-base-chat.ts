@@ -16,10 +16,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
@@ -214,19 +214,18 @@ export class KnowledgeBaseChat {
       options,
       o.timeoutMs ?? 120_000,
       "waiting for RetrieveAndGenerate",
-      async (signal) => {
-        try {
-          return (await this.#client.send(new RetrieveAndGenerateCommand(input), {
-            abortSignal: signal,
-          })) as RetrieveAndGenerateCommandOutput;
-        } catch (err) {
-          throw wrapAwsError(err, {
+      (signal) =>
+        awsCall(
+          {
             service: "BedrockAgentRuntime",
             operation: "RetrieveAndGenerate",
             iamAction: "bedrock:RetrieveAndGenerate",
-          });
-        }
-      },
+          },
+          async () =>
+            (await this.#client.send(new RetrieveAndGenerateCommand(input), {
+              abortSignal: signal,
+            })) as RetrieveAndGenerateCommandOutput,
+        ),
     );
     this.#sessionId = response.sessionId;
     const chunks: RetrievedChunk[] = [];

@@ -15,10 +15,10 @@ import {
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  wrapAwsError,
 } from "../core/aws.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
@@ -144,27 +144,26 @@ export class KnowledgeBaseRetriever implements Retriever {
         let ordinal = 0;
         let nextToken: string | undefined;
         for (let page = 0; page < maxPages; page++) {
-          let response: RetrieveCommandOutput;
-          try {
-            response = await this.#client.send(
-              new RetrieveCommand({
-                knowledgeBaseId: this.knowledgeBaseId,
-                retrievalQuery: { text: query },
-                retrievalConfiguration: { vectorSearchConfiguration: vector },
-                ...(this.#options.guardrail
-                  ? { guardrailConfiguration: this.#options.guardrail }
-                  : {}),
-                ...(nextToken ? { nextToken } : {}),
-              }),
-              { abortSignal: signal },
-            );
-          } catch (err) {
-            throw wrapAwsError(err, {
+          const response: RetrieveCommandOutput = await awsCall(
+            {
               service: "BedrockAgentRuntime",
               operation: "Retrieve",
               iamAction: "bedrock:Retrieve",
-            });
-          }
+            },
+            () =>
+              this.#client.send(
+                new RetrieveCommand({
+                  knowledgeBaseId: this.knowledgeBaseId,
+                  retrievalQuery: { text: query },
+                  retrievalConfiguration: { vectorSearchConfiguration: vector },
+                  ...(this.#options.guardrail
+                    ? { guardrailConfiguration: this.#options.guardrail }
+                    : {}),
+                  ...(nextToken ? { nextToken } : {}),
+                }),
+                { abortSignal: signal },
+              ),
+          );
           for (const result of response.retrievalResults ?? []) {
             const chunk = fromKnowledgeBaseResult(result, ordinal++);
             if (minScore === undefined || chunk.score >= minScore) out.push(chunk);
