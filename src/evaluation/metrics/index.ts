@@ -1,10 +1,23 @@
 /**
  * Evaluation metrics that reproduce their reference implementations exactly: ROUGE
  * (`rouge_score`), METEOR, Porter stemming and word tokenization (NLTK), QA accuracy and factual
- * knowledge (fmeval), plus retrieval and SQL execution accuracy.
+ * knowledge (fmeval), BERTScore (`bert_score`), plus retrieval and SQL execution accuracy.
  *
  * @module
  */
+export {
+  type BertScore,
+  type BertScoreBaseline,
+  type BertScoreIdf,
+  type BertScoreLibrary,
+  type BertScoreModel,
+  type BertScorePair,
+  BertScorer,
+  type BertScorerOptions,
+  type BertScoreTensorClass,
+  type BertScoreTokenizer,
+  FMEVAL_BERTSCORE_MODEL,
+} from "./bertscore.js";
 export {
   type MeteorOptions,
   meteorScore,

@@ -24,42 +24,92 @@ export interface MeteorOptions {
   gamma?: number;
 }
 
-type Enum = [index: number, word: string];
-
 const stemmer = new PorterStemmer();
 
 /**
- * NLTK's `_match_enums`: for each hypothesis word from the last, the last equal reference word
- * still unmatched is paired with it; both leave their lists. Returns the pairs found.
+ * The word lists of one METEOR call as parallel arrays indexed by token position. NLTK keeps
+ * `(index, word)` lists and deletes matched entries; here a matched position is flagged instead,
+ * and scanning the unflagged positions from the end visits exactly the entries NLTK's shrunken
+ * lists still hold, in the same order, so every stage pairs the same words without re-slicing.
  */
-function matchEnums(
-  hyp: Enum[],
-  ref: Enum[],
-  same: (h: string, r: string) => boolean,
-): [number, number][] {
-  const matches: [number, number][] = [];
-  for (let i = hyp.length - 1; i >= 0; i--) {
-    const h = hyp[i] as Enum;
-    for (let j = ref.length - 1; j >= 0; j--) {
-      const r = ref[j] as Enum;
-      if (same(h[1], r[1])) {
-        matches.push([h[0], r[0]]);
-        hyp.splice(i, 1);
-        ref.splice(j, 1);
+interface Side {
+  /** Lowercased word, replaced by its stem before the stem stage (as NLTK rewrites its list). */
+  words: string[];
+  /** Position of the word matched on the other side, or -1 while unmatched (a plain array:
+   * for a sentence's few dozen entries it is quicker to allocate than a typed one). */
+  matchedTo: number[];
+  /** Unmatched positions left. */
+  unmatched: number;
+}
+
+function side(tokens: readonly string[]): Side {
+  const words = new Array<string>(tokens.length);
+  for (let i = 0; i < tokens.length; i++) words[i] = (tokens[i] as string).toLowerCase();
+  return { words, matchedTo: new Array<number>(tokens.length).fill(-1), unmatched: tokens.length };
+}
+
+function pair(hyp: Side, ref: Side, i: number, j: number): void {
+  hyp.matchedTo[i] = j;
+  ref.matchedTo[j] = i;
+  hyp.unmatched -= 1;
+  ref.unmatched -= 1;
+}
+
+/**
+ * NLTK's `_match_enums` for the exact and stem stages: for each unmatched hypothesis word from
+ * the last, the last unmatched reference word equal to it is paired with it.
+ */
+function matchEqual(hyp: Side, ref: Side): void {
+  for (let i = hyp.words.length - 1; i >= 0 && ref.unmatched > 0; i--) {
+    if (hyp.matchedTo[i] !== -1) continue;
+    const h = hyp.words[i];
+    for (let j = ref.words.length - 1; j >= 0; j--) {
+      if (ref.matchedTo[j] === -1 && ref.words[j] === h) {
+        pair(hyp, ref, i, j);
         break;
       }
     }
   }
-  return matches;
 }
 
-/** NLTK's `_count_chunks`: runs where both positions advance by one stay in one chunk. */
-function countChunks(matches: readonly [number, number][]): number {
-  let chunks = 1;
-  for (let i = 0; i < matches.length - 1; i++) {
-    const a = matches[i] as [number, number];
-    const b = matches[i + 1] as [number, number];
-    if (!(b[0] === a[0] + 1 && b[1] === a[1] + 1)) chunks += 1;
+/**
+ * NLTK's `_enum_wordnetsyn_match`: as {@link matchEqual}, but a reference word matches when it
+ * is in the hypothesis word's synonym set. The set is looked up once per hypothesis word.
+ */
+function matchSynonyms(hyp: Side, ref: Side, wordnet: WordNet): void {
+  for (let i = hyp.words.length - 1; i >= 0 && ref.unmatched > 0; i--) {
+    if (hyp.matchedTo[i] !== -1) continue;
+    const synonyms = wordnet.meteorSynonyms(hyp.words[i] as string);
+    for (let j = ref.words.length - 1; j >= 0; j--) {
+      if (ref.matchedTo[j] === -1 && synonyms.has(ref.words[j] as string)) {
+        pair(hyp, ref, i, j);
+        break;
+      }
+    }
+  }
+}
+
+/** Replaces every unmatched word by its Porter stem (cached across calls). */
+function stemUnmatched(s: Side): void {
+  for (let i = 0; i < s.words.length; i++)
+    if (s.matchedTo[i] === -1) s.words[i] = stemmer.stem(s.words[i] as string);
+}
+
+/**
+ * NLTK's `_count_chunks` over the matches sorted by hypothesis position: walking the hypothesis
+ * positions in order visits the matches in that order, and a chunk continues while both the
+ * hypothesis and the reference position advance by one.
+ */
+function countChunks(hyp: Side): number {
+  let chunks = 0;
+  let prevHyp = -2;
+  let prevRef = -2;
+  for (let i = 0; i < hyp.matchedTo.length; i++) {
+    const j = hyp.matchedTo[i] as number;
+    if (j === -1) continue;
+    if (!(i === prevHyp + 1 && j === prevRef + 1)) chunks += 1;
+    prevHyp = i;
+    prevRef = j;
   }
   return chunks;
 }
@@ -76,31 +126,30 @@ export function meteorScoreTokens(
   const alpha = options.alpha ?? 0.9;
   const beta = options.beta ?? 3.0;
   const gamma = options.gamma ?? 0.5;
-  let hyp: Enum[] = hypothesis.map((w, i) => [i, w.toLowerCase()]);
-  let ref: Enum[] = reference.map((w, i) => [i, w.toLowerCase()]);
-  const translationLength = hyp.length;
-  const referenceLength = ref.length;
+  const translationLength = hypothesis.length;
+  const referenceLength = reference.length;
+  if (translationLength === 0 || referenceLength === 0) return 0;
+  const hyp = side(hypothesis);
+  const ref = side(reference);
 
-  const exact = matchEnums(hyp, ref, (h, r) => h === r);
-  // The stem stage compares stems but keeps the stemmed words for the next stage, as NLTK does.
-  hyp = hyp.map(([i, w]) => [i, stemmer.stem(w)]);
-  ref = ref.map(([i, w]) => [i, stemmer.stem(w)]);
-  const stem = matchEnums(hyp, ref, (h, r) => h === r);
-  let synonyms: [number, number][] = [];
-  if (hyp.length > 0 && ref.length > 0) {
-    const wordnet = options.wordnet ?? getDefaultWordNet();
-    synonyms = matchEnums(hyp, ref, (h, r) => wordnet.meteorSynonyms(h).has(r));
+  matchEqual(hyp, ref);
+  // The stem stage compares stems and keeps the stemmed words for the next stage, as NLTK does.
+  if (hyp.unmatched > 0 && ref.unmatched > 0) {
+    stemUnmatched(hyp);
+    stemUnmatched(ref);
+    matchEqual(hyp, ref);
   }
-  // Python's sort is stable: equal hypothesis indices cannot occur (each is matched once).
-  const matches = [...exact, ...stem, ...synonyms].sort((a, b) => a[0] - b[0]);
-  const matchesCount = matches.length;
-  if (translationLength === 0 || referenceLength === 0 || matchesCount === 0) return 0;
+  if (hyp.unmatched > 0 && ref.unmatched > 0)
+    matchSynonyms(hyp, ref, options.wordnet ?? getDefaultWordNet());
+
+  const matchesCount = translationLength - hyp.unmatched;
+  if (matchesCount === 0) return 0;
   const precision = matchesCount / translationLength;
   const recall = matchesCount / referenceLength;
   const denominator = alpha * precision + (1 - alpha) * recall;
   if (denominator === 0) return 0;
   const fmean = (precision * recall) / denominator;
-  const fragFrac = countChunks(matches) / matchesCount;
+  const fragFrac = countChunks(hyp) / matchesCount;
   const penalty = gamma * fragFrac ** beta;
   return (1 - penalty) * fmean;
 }

@@ -20,43 +20,57 @@ const B = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
 const END = "(?=\\n?$)";
 const S = `[${PY_WHITESPACE}]`;
 
-type Sub = readonly [RegExp, string];
+/**
+ * One substitution: `pattern` replaced by `replacement` (JS syntax: $1 for \1, $& for \g<0>).
+ * `needs` lists characters of which every match holds at least one; when the text has none of
+ * them the rule cannot fire and is skipped. The tokenizer runs two dozen global regexes per text
+ * and most of them find nothing, so a few `includes` scans (memchr-fast) replace most of the
+ * regex passes without changing any output.
+ */
+interface Sub {
+  readonly pattern: RegExp;
+  readonly replacement: string;
+  readonly needs: readonly string[];
+}
 
 function re(source: string, flags = ""): RegExp {
   return new RegExp(source, `gu${flags}`);
 }
 
-// JS replacement strings: $1 for \1, $& for \g<0>.
+function sub(source: string, replacement: string, needs: string, flags = ""): Sub {
+  return { pattern: re(source, flags), replacement, needs: [...needs] };
+}
+
 const STARTING_QUOTES: readonly Sub[] = [
-  [re("([«“‘„]|[`]+)"), " $1 "],
-  [re('^"'), "``"],
-  [re("(``)"), " $1 "],
-  [re(`([ ([{<])("|'{2})`), "$1 `` "],
-  [re(`(')(?!re|ve|ll|m|t|s|d|n)(${W})${B}`, "i"), "$1 $2"],
+  sub("([«“‘„]|[`]+)", " $1 ", "«“‘„`"),
+  sub('^"', "``", '"'),
+  sub("(``)", " $1 ", "`"),
+  sub(`([ ([{<])("|'{2})`, "$1 `` ", "\"'"),
+  sub(`(')(?!re|ve|ll|m|t|s|d|n)(${W})${B}`, "$1 $2", "'", "i"),
 ];
 
 const ENDING_QUOTES: readonly Sub[] = [
-  [re("([»”’])"), " $1 "],
-  [re("''"), " '' "],
-  [re('"'), " '' "],
-  [re("([^' ])('[sS]|'[mM]|'[dD]|') "), "$1 $2 "],
-  [re("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) "), "$1 $2 "],
+  sub("([»”’])", " $1 ", "»”’"),
+  sub("''", " '' ", "'"),
+  sub('"', " '' ", '"'),
+  sub("([^' ])('[sS]|'[mM]|'[dD]|') ", "$1 $2 ", "'"),
+  sub("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 ", "'"),
 ];
 
 const PUNCTUATION: readonly Sub[] = [
-  [re(`([^.])(\\.)([\\])}>"'»”’ ]*)${S}*${END}`), "$1 $2 $3 "],
-  [re("([:,])([^\\p{Nd}])"), " $1 $2"],
-  [re(`([:,])${END}`), " $1 "],
-  [re("\\.{2,}"), " $& "],
-  [re("[;@#$%&]"), " $& "],
-  [re(`([^.])(\\.)([\\])}>"']*)${S}*${END}`), "$1 $2$3 "],
-  [re("[?!]"), " $& "],
-  [re("([^'])' "), "$1 ' "],
-  [re("[*]"), " $& "],
+  sub(`([^.])(\\.)([\\])}>"'»”’ ]*)${S}*${END}`, "$1 $2 $3 ", "."),
+  sub("([:,])([^\\p{Nd}])", " $1 $2", ":,"),
+  sub(`([:,])${END}`, " $1 ", ":,"),
+  sub("\\.{2,}", " $& ", "."),
+  sub("[;@#$%&]", " $& ", ";@#$%&"),
+  sub(`([^.])(\\.)([\\])}>"']*)${S}*${END}`, "$1 $2$3 ", "."),
+  sub("[?!]", " $& ", "?!"),
+  sub("([^'])' ", "$1 ' ", "'"),
+  sub("[*]", " $& ", "*"),
 ];
 
-const PARENS_BRACKETS: Sub = [re("[\\][(){}<>]"), " $& "];
-const DOUBLE_DASHES: Sub = [re("--"), " -- "];
+const PARENS_BRACKETS: Sub = sub("[\\][(){}<>]", " $& ", "[](){}<>");
+const DOUBLE_DASHES: Sub = sub("--", " -- ", "-");
 
 const CONTRACTIONS2: readonly RegExp[] = [
   re(`${B}(can)(not)${B}`, "i"),
@@ -69,6 +83,16 @@ const CONTRACTIONS2: readonly RegExp[] = [
   re(`${B}(wan)(na)(?=${S})`, "i"),
 ];
 const CONTRACTIONS3: readonly RegExp[] = [re(` ('t)(is)${B}`, "i"), re(` ('t)(was)${B}`, "i")];
+// Every contraction match contains one of these literals (same flags, so the same case folding),
+// and no contraction rule fires without one. Testing for them once is far cheaper than the ten
+// word-boundary scans above, which cannot skip ahead because each starts with a lookaround.
+const CONTRACTION_HINT = /cannot|d'ye|gimme|gonna|gotta|lemme|more'n|wanna|'tis|'twas/iu;
+
+function apply(text: string, rule: Sub): string {
+  for (const ch of rule.needs)
+    if (text.includes(ch)) return text.replace(rule.pattern, rule.replacement);
+  return text;
+}
 
 /**
  * Splits `text` into words and punctuation exactly as NLTK's Treebank word tokenizer
@@ -82,13 +106,15 @@ const CONTRACTIONS3: readonly RegExp[] = [re(` ('t)(is)${B}`, "i"), re(` ('t)(wa
  */
 export function wordTokenize(text: string): string[] {
   let t = text;
-  for (const [pattern, replacement] of STARTING_QUOTES) t = t.replace(pattern, replacement);
-  for (const [pattern, replacement] of PUNCTUATION) t = t.replace(pattern, replacement);
-  t = t.replace(PARENS_BRACKETS[0], PARENS_BRACKETS[1]);
-  t = t.replace(DOUBLE_DASHES[0], DOUBLE_DASHES[1]);
+  for (const rule of STARTING_QUOTES) t = apply(t, rule);
+  for (const rule of PUNCTUATION) t = apply(t, rule);
+  t = apply(t, PARENS_BRACKETS);
+  t = apply(t, DOUBLE_DASHES);
   t = ` ${t} `;
-  for (const [pattern, replacement] of ENDING_QUOTES) t = t.replace(pattern, replacement);
-  for (const pattern of CONTRACTIONS2) t = t.replace(pattern, " $1 $2 ");
-  for (const pattern of CONTRACTIONS3) t = t.replace(pattern, " $1 $2 ");
+  for (const rule of ENDING_QUOTES) t = apply(t, rule);
+  if (CONTRACTION_HINT.test(t)) {
+    for (const pattern of CONTRACTIONS2) t = t.replace(pattern, " $1 $2 ");
+    for (const pattern of CONTRACTIONS3) t = t.replace(pattern, " $1 $2 ");
+  }
   return pySplit(t);
 }
