@@ -1,7 +1,8 @@
 /** What a CLI command may touch, injected so that commands are testable in-process. */
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
+  /** `isTTY` (and `columns`) as on `process.stderr`: progress bars draw only on a terminal. */
+  stderr: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
   /** Read when a command takes its input from standard input. */
   stdin: AsyncIterable<Uint8Array | string> & { isTTY?: boolean };
   /** Aborted on Ctrl-C. */

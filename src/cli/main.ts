@@ -8,6 +8,7 @@ import { VERSION } from "../version.js";
 import { askCommand } from "./ask.js";
 import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
+import { evalCommand } from "./eval.js";
 import { indexCommand } from "./index-cmd.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, CliCommand> = {
   ask: askCommand,
   bench: benchCommand,
   chat: chatCommand,
+  eval: evalCommand,
   index: indexCommand,
   prompts: promptsCommand,
   sql: sqlCommand,

@@ -24,8 +24,11 @@ export type SampleScores = Record<string, number>;
 export interface EvalAlgorithm {
   /** Key of this algorithm's scores in results, e.g. `"summarization_accuracy"`. */
   readonly name: string;
-  /** Scores one sample. */
-  evaluateSample(sample: EvalSample): Promise<SampleScores>;
+  /**
+   * Scores one sample. Algorithms that call a service (a judge model, Comprehend, a SQL engine,
+   * a retriever) stop waiting when `signal` aborts.
+   */
+  evaluateSample(sample: EvalSample, options?: { signal?: AbortSignal }): Promise<SampleScores>;
   /** Mean (with 95% confidence interval) of each score over `samples`. */
   evaluate(
     samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
@@ -42,7 +45,7 @@ export async function evaluateSamples(
   const table = new ScoreTable();
   for await (const sample of samples) {
     throwIfAborted(options.signal);
-    table.add(await algorithm.evaluateSample(sample));
+    table.add(await algorithm.evaluateSample(sample, options));
   }
   return table.summaries();
 }

@@ -143,8 +143,13 @@ function kind(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Lines of a source: bytes go through `LineIterator`; strings are already lines. */
-async function* linesOf(
+/**
+ * Lines of a source: bytes go through `LineIterator`; strings are already lines. Shared with
+ * the evaluator's resume reader, so both read JSON Lines alike.
+ *
+ * @internal
+ */
+export async function* linesOf(
   source: AsyncIterable<Uint8Array | string>,
   maxLineBytes: number | undefined,
   signal: AbortSignal | undefined,

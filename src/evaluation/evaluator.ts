@@ -10,15 +10,19 @@ import { retry } from "../core/retry.js";
 import { abortError, throwIfAborted } from "../core/wait.js";
 import type { EvalAlgorithm, SampleScores } from "./algorithm.js";
 import type { DatasetRecord } from "./dataset.js";
+import { ExactScoreTable } from "./exact-stats.js";
 import { type RecordSink, sinkWriter } from "./record-sink.js";
+import { loadResume, type ResumeSource, type ResumeState } from "./resume.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 import { reservoirSample } from "./sampling.js";
-import { type ScoreSummary, ScoreTable } from "./stats.js";
+import type { ScoreSummary } from "./stats.js";
 
 /** Progress reported after each record. */
 export interface EvaluationProgress {
-  /** Records finished (scored or failed). */
+  /** Records finished (scored or failed), the resumed ones included. */
   completed: number;
+  /** Records of `completed` whose scores came from the resumed output (see `resume`). */
+  resumed: number;
   /** Records whose model call failed after its retries. */
   failed: number;
   /** Records being run right now. */
@@ -56,8 +60,25 @@ export interface EvaluateOptions {
   numRecords?: number;
   /** Seed of the sample. Default 0, so runs are repeatable. */
   seed?: number;
-  /** Receives one JSON line per record (see {@link EvaluationRecord}), in completion order. */
+  /**
+   * Receives one JSON line per record (see {@link EvaluationRecord}), in completion order.
+   * Records taken from `resume` are not written again.
+   */
   output?: RecordSink;
+  /**
+   * The per-record output of an earlier run of this same evaluation that did not finish: a file
+   * path, a stream of its lines or bytes, or its records. Records it scored are not run again;
+   * their stored scores count in the means (overall and per category), so the result equals
+   * that of one uninterrupted run. Records it has with an `error` run again. A last line cut
+   * short (a crash mid-write) is ignored; any other invalid line throws `EVAL_RESUME_INVALID`.
+   * A record whose `line`, input, targets or category differ from the dataset's record at the
+   * same `index`, or scores from other algorithms, throw `EVAL_RESUME_MISMATCH`, as does a
+   * record the dataset (or the sample: use the same `numRecords` and `seed`) does not have.
+   *
+   * To keep one file, append to it: `output: createWriteStream(path, { flags: "a" })`, after
+   * `repairRecordsFile(path)` has cut an unfinished last line.
+   */
+  resume?: ResumeSource;
   /** Stops this run with `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -159,6 +180,16 @@ const runSchema = z
         "must be a function or have a write() method",
       )
       .optional(),
+    resume: z
+      .custom<ResumeSource>(
+        (v) =>
+          typeof v === "string" ||
+          (typeof v === "object" &&
+            v !== null &&
+            (Symbol.asyncIterator in v || Symbol.iterator in v)),
+        "must be a file path, an async iterable of lines or byte chunks, or an iterable of evaluation records",
+      )
+      .optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
@@ -179,10 +210,13 @@ function nextOrAbort<T>(
   });
 }
 
-/** Scores by algorithm, plus per-category tables. */
+/**
+ * Scores by algorithm, plus per-category tables. Exact sums, so the means do not depend on the
+ * order records complete in (concurrency) or on which of them came from a resumed output.
+ */
 class Aggregate {
-  readonly overall = new Map<string, ScoreTable>();
-  readonly byCategory = new Map<string, Map<string, ScoreTable>>();
+  readonly overall = new Map<string, ExactScoreTable>();
+  readonly byCategory = new Map<string, Map<string, ExactScoreTable>>();
 
   add(category: string | undefined, scores: Record<string, SampleScores>): void {
     for (const [algo, s] of Object.entries(scores)) {
@@ -199,16 +233,16 @@ class Aggregate {
   }
 }
 
-function table(map: Map<string, ScoreTable>, key: string): ScoreTable {
+function table(map: Map<string, ExactScoreTable>, key: string): ExactScoreTable {
   let t = map.get(key);
   if (t === undefined) {
-    t = new ScoreTable();
+    t = new ExactScoreTable();
     map.set(key, t);
   }
   return t;
 }
 
-function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
+function summarize(map: Map<string, ExactScoreTable>): AlgorithmSummaries {
   const out: AlgorithmSummaries = {};
   for (const [algo, t] of map) out[algo] = t.summaries();
   return out;
@@ -224,6 +258,10 @@ function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
  * (or, with `numRecords`, the sample). A record whose model call still fails after its retries is
  * written with its `error` and left out of the means; an invalid dataset line, an algorithm
  * error or an abort stops the evaluation and is thrown.
+ *
+ * Means are computed from exact sums, so they are the same to the last bit whatever order the
+ * records complete in. That is what lets an interrupted run continue from its output
+ * (`resume`) and end with the numbers one uninterrupted run gives.
  *
  * @example
  * ```ts
@@ -270,16 +308,46 @@ export class ModelEvaluator {
     const signal = AbortSignal.any([...outer, controller.signal]);
     for (const s of outer) throwIfAborted(s);
 
+    const aggregate = new Aggregate();
+    // The resumed output is read first and whole: its scores go into the aggregate now, and
+    // only which indexes are done is kept. Reading it before any record runs also means an
+    // output appended to the same file is never read back.
+    let resume: ResumeState | undefined;
+    if (run.resume !== undefined) {
+      resume = await loadResume(run.resume, {
+        algorithms: this.#algorithms.map((a) => a.name),
+        onScored: (category, scores) => aggregate.add(category, scores),
+        signal,
+      });
+    }
+
     let source: AsyncIterable<DatasetRecord> | Iterable<DatasetRecord> = dataset;
     let total: number | undefined;
+    let resumedUpFront = 0;
     if (run.numRecords !== undefined) {
       const sample = await reservoirSample(dataset, run.numRecords, run.seed ?? 0, signal);
       source = sample;
       total = sample.length;
+      if (resume) {
+        // The sample is in memory: settle every resumed record against it before running any.
+        const state = resume;
+        const toRun = sample.filter((record) => state.match(record) === "run");
+        state.assertAllMatched("sample");
+        resumedUpFront = sample.length - toRun.length;
+        source = toRun;
+      }
     }
     const write = run.output ? sinkWriter(run.output) : undefined;
-    const aggregate = new Aggregate();
-    const progress: EvaluationProgress = { completed: 0, failed: 0, inFlight: 0, total };
+    const progress: EvaluationProgress = {
+      completed: resumedUpFront,
+      resumed: resumedUpFront,
+      failed: 0,
+      inFlight: 0,
+      total,
+    };
+    if (resumedUpFront > 0) this.#onProgress?.({ ...progress });
+    // With a streamed dataset, resumed records are recognized as they stream by.
+    const streamedResume = run.numRecords === undefined ? resume : undefined;
 
     const iterator =
       Symbol.asyncIterator in source
@@ -301,6 +369,21 @@ export class ModelEvaluator {
           return;
         }
         if (next.done || signal.aborted) return;
+        if (streamedResume) {
+          let done: boolean;
+          try {
+            done = streamedResume.match(next.value) === "scored";
+          } catch (err) {
+            fail(err);
+            return;
+          }
+          if (done) {
+            progress.completed += 1;
+            progress.resumed += 1;
+            this.#onProgress?.({ ...progress });
+            continue;
+          }
+        }
         progress.inFlight += 1;
         try {
           const result = await this.#evaluateRecord(next.value, signal);
@@ -332,6 +415,7 @@ export class ModelEvaluator {
     for (const s of outer) throwIfAborted(s);
     if (failure !== undefined) throw failure;
     if (signal.aborted) throw abortError(signal);
+    streamedResume?.assertAllMatched("dataset");
 
     const categories: Record<string, AlgorithmSummaries> = {};
     for (const [cat, tables] of aggregate.byCategory) categories[cat] = summarize(tables);
@@ -378,11 +462,10 @@ export class ModelEvaluator {
     out.output = produced.output;
     for (const algorithm of this.#algorithms) {
       throwIfAborted(signal);
-      out.scores[algorithm.name] = await algorithm.evaluateSample({
-        output: produced.output,
-        targets: record.targets,
-        input: record.input,
-      });
+      out.scores[algorithm.name] = await algorithm.evaluateSample(
+        { output: produced.output, targets: record.targets, input: record.input },
+        { signal },
+      );
     }
     return out;
   }

@@ -13,7 +13,36 @@ export {
   type SampleScores,
   TargetMissingError,
 } from "./algorithm.js";
+export {
+  type BatchJobDescription,
+  BatchJobFailedError,
+  type BatchJobInfo,
+  type BatchJobStatus,
+  type BatchPollEvent,
+  BatchResultsRunner,
+  type BatchSubmitOptions,
+  type BatchWaitOptions,
+  BedrockBatchJob,
+  BedrockBatchRunner,
+  type BedrockBatchRunnerOptions,
+  batchRecordId,
+  DEFAULT_BATCH_MAX_DELAY_MS,
+  DEFAULT_BATCH_MAX_INPUT_BYTES,
+  DEFAULT_BATCH_MAX_RECORDS,
+  DEFAULT_BATCH_MIN_DELAY_MS,
+  DEFAULT_BATCH_MIN_RECORDS,
+  DEFAULT_BATCH_READ_TIMEOUT_MS,
+  DEFAULT_BATCH_SUBMIT_TIMEOUT_MS,
+} from "./bedrock-batch-runner.js";
+export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./bedrock-runner.js";
 export { ChatModelRunner, type ChatModelRunnerOptions } from "./chat-runner.js";
+export {
+  type ContentRunnerOptions,
+  ContentTemplate,
+  type JsonValue,
+  OutputExtractor,
+  type RunnerPrompt,
+} from "./content-template.js";
 export {
   Dataset,
   type DatasetLocations,
@@ -33,14 +62,52 @@ export {
 } from "./evaluator.js";
 export { FactualKnowledge, type FactualKnowledgeAlgorithmOptions } from "./factual-knowledge.js";
 export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
+export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
 export * from "./metrics/index.js";
 export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
 export { QAAccuracy, type QAAccuracyOptions } from "./qa-accuracy.js";
 export type { RecordSink } from "./record-sink.js";
+export {
+  type EvaluationSummary,
+  type EvaluationSummaryMeta,
+  evaluationSummary,
+  isEvaluationSummary,
+  type ModelResult,
+  type ModelSummary,
+  type SummaryScore,
+  type SummaryScores,
+} from "./report.js";
+export {
+  type EvaluationHtmlOptions,
+  type EvaluationReportInput,
+  renderEvaluationHtml,
+} from "./report-html.js";
+export {
+  type RepairResult,
+  type ResumableRecord,
+  ResumeMismatchError,
+  ResumeRecordError,
+  type ResumeSource,
+  repairRecordsFile,
+} from "./resume.js";
+export {
+  RetrievalAccuracy,
+  type RetrievalAccuracyOptions,
+} from "./retrieval-accuracy.js";
 export type { ModelRunner, RunnerOutput } from "./runner.js";
+export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./sagemaker-runner.js";
 export { reservoirSample, seededRandom } from "./sampling.js";
+export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./sql-accuracy.js";
 export { ScoreAccumulator, type ScoreSummary, ScoreTable, tCritical95 } from "./stats.js";
 export {
   SummarizationAccuracy,
   type SummarizationAccuracyOptions,
 } from "./summarization-accuracy.js";
+export {
+  COMPREHEND_TOXICITY_LABELS,
+  type TextClassificationLibrary,
+  type TextClassifier,
+  Toxicity,
+  type ToxicityClassifierOptions,
+  type ToxicityOptions,
+} from "./toxicity.js";

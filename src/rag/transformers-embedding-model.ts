@@ -6,24 +6,21 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { loadOptional } from "../core/optional.js";
+import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import {
+  isModelFolderPath,
+  loadTransformers,
+  modelLocation,
+  type TransformersDtype,
+  transformersDtypeSchema,
+  transformersLoadError,
+} from "../core/transformers.js";
 import { throwIfAborted, withDeadline } from "../core/wait.js";
 import { toEmbeddings } from "../models/embedding-vectors.js";
 import type { CallOptions, EmbeddingModel } from "../models/types.js";
 
-/** The ONNX weight variants transformers.js can load (`onnx/model.onnx` is `fp32`). */
-export type TransformersDtype =
-  | "auto"
-  | "fp32"
-  | "fp16"
-  | "q8"
-  | "int8"
-  | "uint8"
-  | "q4"
-  | "bnb4"
-  | "q4f16";
+export type { TransformersDtype } from "../core/transformers.js";
 
 /** Options for {@link TransformersEmbeddingModel}. */
 export interface TransformersEmbeddingModelOptions {
@@ -94,7 +91,6 @@ export interface TransformersLibrary {
   ): Promise<unknown>;
 }
 
-const PACKAGE = "@huggingface/transformers";
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 const optionsSchema = z
@@ -106,9 +102,7 @@ const optionsSchema = z
     pooling: z.enum(["mean", "cls"]).optional(),
     normalize: z.boolean().optional(),
     batchSize: z.int().min(1).max(4096).optional(),
-    dtype: z
-      .enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"])
-      .optional(),
+    dtype: transformersDtypeSchema.optional(),
     cacheDir: z.string().min(1).optional(),
     device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
     timeoutMs: z.int().positive().optional(),
@@ -119,25 +113,6 @@ const optionsSchema = z
       .optional(),
   })
   .strict();
-
-/** True for a folder path rather than a hub id (`org/name` or `name`). */
-function isFolderPath(model: string): boolean {
-  return (
-    model.startsWith("/") ||
-    model.startsWith("./") ||
-    model.startsWith("../") ||
-    model.startsWith("~") ||
-    /^[A-Za-z]:[\\/]/.test(model) ||
-    model.includes("\\") ||
-    model.split("/").length > 2
-  );
-}
-
-function joinPath(folder: string, name: string): string {
-  const joined = `${folder.replace(/[\\/]+$/, "")}/${name}`;
-  // A relative join such as "models/org/name" must not read as a hub id again.
-  return isFolderPath(joined) ? joined : `./${joined}`;
-}
 
 /**
  * An {@link EmbeddingModel} that runs a sentence-transformer (MiniLM, bge, e5, gte exported to
@@ -180,8 +155,7 @@ export class TransformersEmbeddingModel implements EmbeddingModel {
     }
     this.dimensions = this.#options.dimensions;
     this.id = `transformers:${model}`;
-    this.#location =
-      isFolderPath(model) || localModelPath === undefined ? model : joinPath(localModelPath, model);
+    this.#location = modelLocation(model, localModelPath);
   }
 
   /** Embeds each text; one vector per input, in order, in batches of `batchSize`. */
@@ -238,12 +212,13 @@ export class TransformersEmbeddingModel implements EmbeddingModel {
 
   async #create(): Promise<FeatureExtractor> {
     const o = this.#options;
-    const library = o.loadLibrary
-      ? await o.loadLibrary()
-      : await loadOptional<TransformersLibrary>(PACKAGE, "TransformersEmbeddingModel");
+    const library = await loadTransformers<TransformersLibrary>(
+      "TransformersEmbeddingModel",
+      o.loadLibrary,
+    );
     const remote = o.allowRemoteModels === true;
     let modelRef = this.#location;
-    if (remote && o.localModelPath !== undefined && !isFolderPath(o.model)) {
+    if (remote && o.localModelPath !== undefined && !isModelFolderPath(o.model)) {
       // The hub fallback needs the id itself, so the folder goes through the library's global.
       library.env.localModelPath = o.localModelPath;
       modelRef = o.model;
@@ -266,27 +241,14 @@ export class TransformersEmbeddingModel implements EmbeddingModel {
   }
 
   #loadError(error: unknown, remote: boolean): unknown {
-    const message = error instanceof Error ? error.message : String(error);
-    // transformers.js words this differently across versions; its error class name is stable.
-    const notFound =
-      (error instanceof Error && error.name === "ModelFileNotFoundError") ||
-      /not found locally|file missing/i.test(message);
-    if (!notFound) {
-      return new FmopsError(
-        "MODEL_LOAD_FAILED",
-        `transformers.js could not load model "${this.#options.model}": ${redact(message)}. Check that the folder holds a feature-extraction ONNX export.`,
-        { cause: error },
-      );
-    }
-    const file = /"([^"]*)"/.exec(message)?.[1] ?? this.#location;
-    const hint = remote
-      ? ""
-      : ' Offline mode (allowRemoteModels: false) never downloads: on a connected machine run `git clone https://huggingface.co/<org>/<name>` (or `huggingface-cli download <org>/<name>`), copy the folder here, and set "model" to its path (or put it at <localModelPath>/<org>/<name>).';
-    return new FmopsError(
-      "MODEL_NOT_FOUND",
-      `Model files for "${this.#options.model}" are missing: "${file}" does not exist (looked in "${this.#location}"). The folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx (or the file for the chosen dtype).${hint}`,
-      { cause: error, retryable: false },
-    );
+    return transformersLoadError(error, {
+      model: this.#options.model,
+      location: this.#location,
+      task: "feature-extraction",
+      missingHint: remote
+        ? ""
+        : ' Offline mode (allowRemoteModels: false) never downloads: on a connected machine run `git clone https://huggingface.co/<org>/<name>` (or `huggingface-cli download <org>/<name>`), copy the folder here, and set "model" to its path (or put it at <localModelPath>/<org>/<name>).',
+    });
   }
 }
 

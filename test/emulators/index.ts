@@ -6,6 +6,7 @@
  */
 
 export * from "./athena.js";
+export * from "./bedrock.js";
 export * from "./bedrock-agent.js";
 export * from "./bedrock-agent-runtime.js";
 export * from "./bedrock-runtime.js";

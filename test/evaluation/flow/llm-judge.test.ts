@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { LlmJudge } from "../../../src/evaluation/index.js";
+import { judgeScore } from "../../../src/prompts/builtins/judge.js";
+import { PromptTemplate } from "../../../src/prompts/index.js";
+import { FakeChatModel } from "../../../src/testing/index.js";
+
+const sample = { input: "What is the capital of France?", output: "Paris.", targets: ["Paris"] };
+
+describe("LlmJudge", () => {
+  it("renders the built-in judge prompt with question, answer and reference, and parses the score", async () => {
+    const judge = new FakeChatModel({
+      responses: ['The answer is right and brief.\n{"score": 9, "reason": "Correct."}'],
+    });
+    const algo = new LlmJudge({ judge });
+    expect(algo.name).toBe("llm_judge");
+    expect(algo.prompt.ref).toBe("fmops.judge.score@1");
+    const scores = await algo.evaluateSample(sample);
+    expect(scores).toEqual({ judge_score: 9, judge_score_normalized: 8 / 9 });
+
+    const request = judge.requests[0];
+    expect(request?.system).toBe(judgeScore.system);
+    expect(request?.temperature).toBe(0);
+    expect(request?.maxTokens).toBe(512);
+    expect(request?.messages).toHaveLength(1);
+    const text = request?.messages[0]?.content ?? "";
+    expect(text).toContain("Question:\nWhat is the capital of France?");
+    expect(text).toContain("Reference answer (may be empty):\nParis\n");
+    expect(text).toContain("Answer to grade:\nParis.");
+    expect(text).toContain("Criteria: correctness, completeness and relevance to the question");
+  });
+
+  it("passes criteria, inference settings and an empty reference when there is no target", async () => {
+    const judge = new FakeChatModel({ responses: ["score: 1"] });
+    const algo = new LlmJudge({
+      judge,
+      criteria: "politeness",
+      inference: { temperature: 0.3, maxTokens: 100 },
+    });
+    const scores = await algo.evaluateSample({ input: "Hi?", output: "Go away.", targets: [] });
+    expect(scores).toEqual({ judge_score: 1, judge_score_normalized: 0 });
+    const request = judge.requests[0];
+    expect(request?.temperature).toBe(0.3);
+    expect(request?.maxTokens).toBe(100);
+    const text = request?.messages[0]?.content ?? "";
+    expect(text).toContain("Criteria: politeness");
+    expect(text).toContain("Reference answer (may be empty):\n\n");
+  });
+
+  it("asks once more at the same settings when the reply has no score", async () => {
+    const judge = new FakeChatModel({
+      responses: ["I think it is quite good overall.", 'Restating.\n{"score": 7}'],
+    });
+    const scores = await new LlmJudge({ judge }).evaluateSample(sample);
+    expect(scores.judge_score).toBe(7);
+    expect(scores.judge_score_normalized).toBeCloseTo(6 / 9, 12);
+    expect(judge.requests).toHaveLength(2);
+    const [first, second] = judge.requests;
+    expect(second?.system).toBe(first?.system);
+    expect(second?.temperature).toBe(first?.temperature);
+    expect(second?.maxTokens).toBe(first?.maxTokens);
+    expect(second?.messages.slice(0, 1)).toEqual(first?.messages);
+    expect(second?.messages[1]).toEqual({
+      role: "assistant",
+      content: "I think it is quite good overall.",
+    });
+    expect(second?.messages[2]?.role).toBe("user");
+    expect(second?.messages[2]?.content).toMatch(/last line/);
+    expect(second?.messages[2]?.content).toContain('{"score"');
+  });
+
+  it("retries an out-of-range score, then throws JUDGE_SCORE_UNPARSEABLE", async () => {
+    const judge = new FakeChatModel({ responses: ['{"score": 11}', "Still no number here."] });
+    const error = await new LlmJudge({ judge }).evaluateSample(sample).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "JUDGE_SCORE_UNPARSEABLE" });
+    expect(judge.requests).toHaveLength(2);
+  });
+
+  it("puts the reminder in the user turn after an empty reply", async () => {
+    const judge = new FakeChatModel({ responses: ["", '{"score": 5}'] });
+    expect((await new LlmJudge({ judge }).evaluateSample(sample)).judge_score).toBe(5);
+    const second = judge.requests[1];
+    expect(second?.messages).toHaveLength(1);
+    expect(second?.messages[0]?.content).toContain("Answer to grade:\nParis.");
+    expect(second?.messages[0]?.content).toMatch(/last line/);
+  });
+
+  it("accepts a custom prompt and leaves out the variables it does not declare", async () => {
+    const judge = new FakeChatModel({ responses: ['{"score": "6"}'] });
+    const prompt = new PromptTemplate({
+      id: "my.judge",
+      version: "3",
+      text: "Rate this reply from 1 to 10: {{answer}}",
+    });
+    const scores = await new LlmJudge({ judge, prompt }).evaluateSample(sample);
+    expect(scores.judge_score).toBe(6);
+    expect(judge.requests[0]?.messages[0]?.content).toBe("Rate this reply from 1 to 10: Paris.");
+  });
+
+  it("needs a target when the prompt requires a reference, and an input for {{question}}", async () => {
+    const judge = new FakeChatModel({ responses: ['{"score": 8}'] });
+    const strict = new LlmJudge({
+      judge,
+      prompt: {
+        id: "ref.judge",
+        version: "1",
+        text: "Reference {{reference}}. Answer {{answer}}.",
+      },
+    });
+    await expect(strict.evaluateSample({ output: "x", targets: [] })).rejects.toMatchObject({
+      code: "EVAL_TARGET_MISSING",
+    });
+    await expect(
+      new LlmJudge({ judge }).evaluateSample({ output: "x", targets: [] }),
+    ).rejects.toMatchObject({ code: "EVAL_INPUT_MISSING" });
+    expect(judge.requests).toHaveLength(0);
+  });
+
+  it("honours the signal, in evaluateSample and evaluate", async () => {
+    const controller = new AbortController();
+    // The judge is cancelled while it is "thinking" (its scripted delay), mid-call.
+    const judge = new FakeChatModel({
+      responses: () => {
+        controller.abort(new Error("stop"));
+        return '{"score": 8}';
+      },
+      delayMs: 60_000,
+      chunkSize: 1,
+    });
+    await expect(
+      new LlmJudge({ judge }).evaluateSample(sample, { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: "ABORTED" });
+
+    const second = new AbortController();
+    const slow = new FakeChatModel({
+      responses: () => {
+        second.abort(new Error("stop"));
+        return '{"score": 8}';
+      },
+      delayMs: 60_000,
+      chunkSize: 1,
+    });
+    await expect(
+      new LlmJudge({ judge: slow }).evaluate([sample, sample], { signal: second.signal }),
+    ).rejects.toMatchObject({ code: "ABORTED" });
+    expect(slow.requests).toHaveLength(1);
+  });
+
+  it("averages over samples", async () => {
+    const judge = new FakeChatModel({ responses: ['{"score": 10}', '{"score": 4}'] });
+    const summary = await new LlmJudge({ judge }).evaluate([sample, sample]);
+    expect(summary.judge_score?.mean).toBe(7);
+    expect(summary.judge_score_normalized?.mean).toBeCloseTo(6 / 9, 12);
+  });
+
+  it("validates its options and prompt", () => {
+    const judge = new FakeChatModel({ responses: [] });
+    expect(() => new LlmJudge({ judge: {} as unknown as FakeChatModel })).toThrow(/judge/);
+    expect(
+      () =>
+        new LlmJudge({ judge, prompt: { id: "no.answer", version: "1", text: "{{question}}" } }),
+    ).toThrow(/\{\{answer\}\}/);
+    expect(
+      () =>
+        new LlmJudge({
+          judge,
+          prompt: { id: "extra", version: "1", text: "{{answer}} {{tone}}" },
+        }),
+    ).toThrow(/\{\{tone\}\}/);
+    expect(
+      () =>
+        new LlmJudge({
+          judge,
+          criteria: "style",
+          prompt: { id: "plain", version: "1", text: "{{answer}}" },
+        }),
+    ).toThrow(/criteria/);
+    expect(() => new LlmJudge({ judge, inference: { temperature: 5 } })).toThrowError(
+      expect.objectContaining({ code: "VALIDATION_ERROR" }),
+    );
+  });
+});
