@@ -88,11 +88,17 @@ try {
       : `${s.mean.toFixed(3)}${s.ci95 ? ` [${s.ci95.lower.toFixed(2)}, ${s.ci95.upper.toFixed(2)}]` : ""}`;
 
   console.log(`${result.modelId}: ${result.numRecords} records, ${result.numFailed} failed`);
-  console.log("overall  f1", fmt(result.scores.qa_accuracy?.f1));
-  console.log("overall  quasi-exact match", fmt(result.scores.qa_accuracy?.quasiExactMatch));
-  console.log("overall  factual knowledge", fmt(result.scores.factual_knowledge?.exactInclusion));
+  console.log("overall  f1", fmt(result.scores.qa_accuracy?.f1_score));
+  console.log(
+    "overall  quasi-exact match",
+    fmt(result.scores.qa_accuracy?.quasi_exact_match_score),
+  );
+  console.log(
+    "overall  factual knowledge",
+    fmt(result.scores.factual_knowledge?.factual_knowledge),
+  );
   for (const [category, scores] of Object.entries(result.categories)) {
-    console.log(`${category.padEnd(10)} f1`, fmt(scores.qa_accuracy?.f1));
+    console.log(`${category.padEnd(10)} f1`, fmt(scores.qa_accuracy?.f1_score));
   }
   console.log(`(95% intervals: ${result.confidenceInterval})`);
 

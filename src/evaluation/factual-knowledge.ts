@@ -31,15 +31,15 @@ const optionsSchema = z
   .strict();
 
 /**
- * Factual knowledge as fmeval: `exactInclusion` (fmeval `factual_knowledge`) and
- * `quasiExactInclusion` (`factual_knowledge_quasi_exact`), 1 when the target fact is contained
- * in the output. Each element of a target array is combined with the same operator as the parts
+ * Factual knowledge as fmeval, under fmeval's score names: `factual_knowledge` (exact
+ * inclusion) and `factual_knowledge_quasi_exact` (inclusion after normalizing both texts), 1 when
+ * the target fact is contained in the output. Each element of a target array is combined with the same operator as the parts
  * inside one target (any of them for OR, all of them for AND).
  *
  * @example
  * ```ts
  * await new FactualKnowledge().evaluateSample({ targets: ["Berlin"], output: "It is Berlin." });
- * // { exactInclusion: 1, quasiExactInclusion: 1 }
+ * // { factual_knowledge: 1, factual_knowledge_quasi_exact: 1 }
  * ```
  */
 export class FactualKnowledge implements EvalAlgorithm {
@@ -54,7 +54,7 @@ export class FactualKnowledge implements EvalAlgorithm {
     this.#delimiter = o.delimiter;
   }
 
-  /** `{ exactInclusion, quasiExactInclusion }`, 0 or 1 each. */
+  /** `{ factual_knowledge, factual_knowledge_quasi_exact }` (fmeval's names), 0 or 1 each. */
   async evaluateSample(sample: EvalSample): Promise<SampleScores> {
     const combine = this.#operator === "OR" ? Math.max : Math.min;
     const exact: number[] = [];
@@ -67,7 +67,10 @@ export class FactualKnowledge implements EvalAlgorithm {
       exact.push(s.exactInclusion);
       quasi.push(s.quasiExactInclusion);
     }
-    return { exactInclusion: combine(...exact), quasiExactInclusion: combine(...quasi) };
+    return {
+      factual_knowledge: combine(...exact),
+      factual_knowledge_quasi_exact: combine(...quasi),
+    };
   }
 
   /** Mean and 95% confidence interval of each score over `samples`. */

@@ -12,7 +12,7 @@ import {
   requireTargets,
   type SampleScores,
 } from "./algorithm.js";
-import { OR_DELIMITER, qaScores } from "./metrics/qa.js";
+import { OR_DELIMITER, type QaScores, qaScores } from "./metrics/qa.js";
 import type { ScoreSummary } from "./stats.js";
 
 /** Options of {@link QAAccuracy}. */
@@ -23,14 +23,25 @@ export interface QAAccuracyOptions {
 
 const optionsSchema = z.object({ delimiter: z.string().min(1).optional() }).strict();
 
+/** `qaScores()` fields -> the score names fmeval's QAAccuracy reports. */
+const FMEVAL_SCORE_NAMES: Record<keyof QaScores, string> = {
+  exactMatch: "exact_match_score",
+  quasiExactMatch: "quasi_exact_match_score",
+  precision: "precision_over_words",
+  recall: "recall_over_words",
+  f1: "f1_score",
+};
+
 /**
- * QA accuracy as fmeval: `exactMatch`, `quasiExactMatch`, `precision`, `recall` and `f1` over
- * normalized words. Several targets (an array, or `<OR>` inside a target) take the best per score.
+ * QA accuracy as fmeval, under fmeval's score names: `exact_match_score`,
+ * `quasi_exact_match_score`, and `precision_over_words`, `recall_over_words` and `f1_score` over
+ * normalized words (the fields of {@link qaScores}, renamed). Several targets (an array, or `<OR>` inside a target) take the best per score.
  *
  * @example
  * ```ts
  * await new QAAccuracy().evaluateSample({ targets: ["Paris"], output: "paris." });
- * // { exactMatch: 0, quasiExactMatch: 1, precision: 1, recall: 1, f1: 1 }
+ * // { exact_match_score: 0, quasi_exact_match_score: 1, precision_over_words: 1,
+ * //   recall_over_words: 1, f1_score: 1 }
  * ```
  */
 export class QAAccuracy implements EvalAlgorithm {
@@ -43,12 +54,18 @@ export class QAAccuracy implements EvalAlgorithm {
     this.#delimiter = o.delimiter ?? OR_DELIMITER;
   }
 
-  /** The five QA scores, each the best over the targets. */
+  /**
+   * fmeval's five QA scores under fmeval's names (`exact_match_score`, `quasi_exact_match_score`,
+   * `precision_over_words`, `recall_over_words`, `f1_score`), each the best over the targets.
+   */
   async evaluateSample(sample: EvalSample): Promise<SampleScores> {
     const best: SampleScores = {};
     for (const target of requireTargets(this.name, sample)) {
       const s = qaScores(target, sample.output, { delimiter: this.#delimiter });
-      for (const [k, v] of Object.entries(s)) best[k] = Math.max(best[k] ?? 0, v);
+      for (const [k, v] of Object.entries(s)) {
+        const name = FMEVAL_SCORE_NAMES[k as keyof QaScores];
+        best[name] = Math.max(best[name] ?? 0, v);
+      }
     }
     return best;
   }

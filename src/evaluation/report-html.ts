@@ -37,7 +37,7 @@ export interface EvaluationHtmlOptions {
   /** When the evaluation ran. Default: the summary's `createdAt`, else now. */
   createdAt?: Date;
   /**
-   * The scores to show, as `"algorithm.score"` names (e.g. `"qa_accuracy.f1"`), in this order.
+   * The scores to show, as `"algorithm.score"` names (e.g. `"qa_accuracy.f1_score"`), in this order.
    * Default: every score of any model, in the order the evaluator produced them. A name that no
    * model has is a `VALIDATION_ERROR`.
    */
@@ -240,7 +240,7 @@ const STYLE =
  * const html = renderEvaluationHtml([resultA, resultB], {
  *   title: "QA: nova-lite vs haiku",
  *   dataset: "qa.jsonl",
- *   scores: ["qa_accuracy.f1", "qa_accuracy.exactMatch"],
+ *   scores: ["qa_accuracy.f1_score", "qa_accuracy.exact_match_score"],
  * });
  * await writeFile("report.html", html);
  * ```

@@ -6,8 +6,14 @@
  */
 import { z } from "zod";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { loadOptional } from "../core/optional.js";
 import { parseOptions } from "../core/options.js";
+import {
+  isModelFolderPath,
+  loadTransformers,
+  type TransformersDtype,
+  transformersDtypeSchema,
+  transformersLoadError,
+} from "../core/transformers.js";
 import { throwIfAborted, withDeadline } from "../core/wait.js";
 import {
   type ComprehendMetricOptions,
@@ -15,7 +21,6 @@ import {
   type ResolvedComprehendOptions,
   resolveComprehendOptions,
 } from "../monitoring/comprehend.js";
-import type { TransformersDtype } from "../rag/transformers-embedding-model.js";
 import {
   type EvalAlgorithm,
   type EvalSample,
@@ -84,16 +89,13 @@ export interface ToxicityOptions {
   timeoutMs?: number;
 }
 
-const PACKAGE = "@huggingface/transformers";
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 const classifierSchema = z
   .object({
     model: z.string().min(1).max(4096),
     toxicLabel: z.string().min(1).optional(),
-    dtype: z
-      .enum(["auto", "fp32", "fp16", "q8", "int8", "uint8", "q4", "bnb4", "q4f16"])
-      .optional(),
+    dtype: transformersDtypeSchema.optional(),
     device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
     loadLibrary: z
       .custom<() => Promise<TextClassificationLibrary>>((v) => typeof v === "function", {
@@ -124,14 +126,9 @@ function scoreName(label: string): string {
     .replace(/^_+|_+$/g, "");
 }
 
-/** A relative folder such as `models/tox` must not read as a hub id to transformers.js. */
+/** The classifier is always a folder: a relative one such as `models/tox` must not read as a hub id. */
 function asFolder(model: string): string {
-  const isPath =
-    model.startsWith("/") ||
-    model.startsWith("./") ||
-    model.startsWith("../") ||
-    /^[A-Za-z]:[\\/]/.test(model);
-  return isPath ? model : `./${model}`;
+  return isModelFolderPath(model) ? model : `./${model}`;
 }
 
 /**
@@ -296,9 +293,7 @@ export class Toxicity implements EvalAlgorithm {
 
   async #create(): Promise<TextClassifier> {
     const o = this.#classifier as ToxicityClassifierOptions;
-    const library = o.loadLibrary
-      ? await o.loadLibrary()
-      : await loadOptional<TextClassificationLibrary>(PACKAGE, "Toxicity (classifier)");
+    const library = await loadTransformers("Toxicity (classifier)", o.loadLibrary);
     // local_files_only has the effect of env.allowRemoteModels = false for this pipeline alone,
     // without changing transformers.js's global settings for the rest of the program.
     const pipelineOptions: Record<string, unknown> = {
@@ -306,35 +301,20 @@ export class Toxicity implements EvalAlgorithm {
       local_files_only: true,
     };
     if (o.device !== undefined) pipelineOptions.device = o.device;
+    const location = asFolder(o.model);
     try {
       return (await library.pipeline(
         "text-classification",
-        asFolder(o.model),
+        location,
         pipelineOptions,
       )) as TextClassifier;
     } catch (error) {
-      throw loadError(error, o.model);
+      throw transformersLoadError(error, {
+        model: o.model,
+        location,
+        task: "text-classification",
+        missingHint: " Nothing is downloaded: copy a text-classification export there first.",
+      });
     }
   }
-}
-
-function loadError(error: unknown, model: string): FmopsError {
-  const message = error instanceof Error ? error.message : String(error);
-  // transformers.js words this differently across versions; its error class name is stable.
-  const notFound =
-    (error instanceof Error && error.name === "ModelFileNotFoundError") ||
-    /not found locally|file missing/i.test(message);
-  if (notFound) {
-    const file = /"([^"]*)"/.exec(message)?.[1] ?? model;
-    return new FmopsError(
-      "MODEL_NOT_FOUND",
-      `Toxicity classifier files are missing: "${redact(file)}" does not exist. The folder "${redact(model)}" needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx; nothing is downloaded, so copy a text-classification export there first.`,
-      { cause: error, retryable: false },
-    );
-  }
-  return new FmopsError(
-    "MODEL_LOAD_FAILED",
-    `transformers.js could not load the toxicity classifier "${redact(model)}": ${redact(message)}. Check that the folder holds a text-classification ONNX export.`,
-    { cause: error },
-  );
 }

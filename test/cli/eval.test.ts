@@ -119,8 +119,8 @@ describe("fmops eval --precomputed", () => {
     expect(code).toBe(0);
     const out = t.stdout();
     // Exact match: 1, 0, 1, 0 -> 0.5 with s = 0.57735, t(0.975, 3) = 3.182: half-width 0.9186.
-    expect(out).toMatch(/qa_accuracy\.exactMatch\s+0\.5000\s+± 0\.9186\s+4/);
-    expect(out).toMatch(/factual_knowledge\.exactInclusion\s+0\.7500\s+± 0\.7955\s+4/);
+    expect(out).toMatch(/qa_accuracy\.exact_match_score\s+0\.5000\s+± 0\.9186\s+4/);
+    expect(out).toMatch(/factual_knowledge\.factual_knowledge\s+0\.7500\s+± 0\.7955\s+4/);
     expect(out).toContain("4 records; model precomputed:out");
     // Progress on a stderr that is not a terminal: plain lines, one per record for 4 records.
     expect(t.stderr()).toContain("1/4 records, 0 failed\n");
@@ -138,8 +138,8 @@ describe("fmops eval --precomputed", () => {
       params: { algorithms: ["qa", "factual"], input: "question", target: "answer" },
     });
     expect(s.params?.precomputed).toBe("out");
-    expect(s.models[0]?.scores.qa_accuracy?.exactMatch?.mean).toBe(0.5);
-    expect(s.models[0]?.categories.geo?.qa_accuracy?.exactMatch?.mean).toBe(0.5);
+    expect(s.models[0]?.scores.qa_accuracy?.exact_match_score?.mean).toBe(0.5);
+    expect(s.models[0]?.categories.geo?.qa_accuracy?.exact_match_score?.mean).toBe(0.5);
 
     const html = await readFile(report, "utf8");
     expect(html).toMatch(/^<!DOCTYPE html>/i);
@@ -172,7 +172,7 @@ describe("fmops eval --precomputed", () => {
     expect(t.stderr()).toBe("");
     const result = JSON.parse(t.stdout());
     expect(result.numRecords).toBe(2);
-    expect(result.scores.qa_accuracy.f1.count).toBe(2);
+    expect(result.scores.qa_accuracy.f1_score.count).toBe(2);
   });
 
   it("scores summaries with the summarization defaults (document, summary)", async () => {
@@ -222,7 +222,7 @@ describe("fmops eval --precomputed", () => {
     expect(drawn).toContain("4/4 records | 0 failed");
     expect(drawn).toContain("100%");
     expect(drawn).not.toContain("4/4 records, 0 failed");
-    expect(out.join("")).toContain("qa_accuracy.f1");
+    expect(out.join("")).toContain("qa_accuracy.f1_score");
   });
 
   it("exits 1 and names the fields read when a line does not have them", async () => {
@@ -275,7 +275,7 @@ describe("fmops eval --model", () => {
     expect(judgeCalls).toHaveLength(4);
     expect(judgeCalls.some((c) => c.content.includes("It is Jupiter"))).toBe(true);
     const out = t.stdout();
-    expect(out).toMatch(/qa_accuracy\.exactMatch\s+0\.5000/);
+    expect(out).toMatch(/qa_accuracy\.exact_match_score\s+0\.5000/);
     expect(out).toMatch(/llm_judge\.judge_score\s+8\.0000\s+± 0\.0000\s+4/);
     expect(out).toContain("model openai-compatible:default");
   });
@@ -362,7 +362,7 @@ describe("fmops eval --model", () => {
     expect(second.stderr()).toContain("Removed an unfinished last line (14 bytes)");
     expect(standIn.calls).toHaveLength(4 - done);
     expect((await lines(output)).map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
-    expect(second.stdout()).toMatch(/qa_accuracy\.exactMatch\s+0\.5000\s+± 0\.9186\s+4/);
+    expect(second.stdout()).toMatch(/qa_accuracy\.exact_match_score\s+0\.5000\s+± 0\.9186\s+4/);
   });
 });
 

@@ -129,15 +129,15 @@ describe("evaluationSummary", () => {
       categories: run.categories,
     });
     // Exactly the evaluator's numbers: f1 of paris/Paris is 1, Milan/Rome 0, 4/4 1, six/6 0.
-    expect(model?.scores.qa_accuracy?.f1?.mean).toBe(0.5);
-    expect(model?.categories.geo?.qa_accuracy?.f1?.mean).toBe(0.5);
+    expect(model?.scores.qa_accuracy?.f1_score?.mean).toBe(0.5);
+    expect(model?.categories.geo?.qa_accuracy?.f1_score?.mean).toBe(0.5);
     // Plain data: JSON gives it back unchanged, and it shares no object with its inputs.
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
     expect(isEvaluationSummary(summary)).toBe(true);
     expect(isEvaluationSummary(run)).toBe(false);
     expect(summary.params).not.toBe(params);
-    (model?.scores.qa_accuracy?.f1 as { mean: number }).mean = 7;
-    expect(run.scores.qa_accuracy?.f1?.mean).toBe(0.5);
+    (model?.scores.qa_accuracy?.f1_score as { mean: number }).mean = 7;
+    expect(run.scores.qa_accuracy?.f1_score?.mean).toBe(0.5);
   });
 
   it("keeps several models in order, leaves out what was not given, and nulls non-finite numbers", () => {

@@ -8,7 +8,9 @@
  *
  * @module
  */
+
 import { PorterStemmer } from "./porter.js";
+import { pyPow } from "./pymath.js";
 import { wordTokenize } from "./tokenize.js";
 import { getDefaultWordNet, type WordNet } from "./wordnet.js";
 
@@ -150,7 +152,7 @@ export function meteorScoreTokens(
   if (denominator === 0) return 0;
   const fmean = (precision * recall) / denominator;
   const fragFrac = countChunks(hyp) / matchesCount;
-  const penalty = gamma * fragFrac ** beta;
+  const penalty = gamma * pyPow(fragFrac, beta);
   return (1 - penalty) * fmean;
 }
 

@@ -178,7 +178,7 @@ describe("BedrockBatchRunner end to end", () => {
     expect(result.numRecords).toBe(120);
     expect(result.numFailed).toBe(1);
     // 60 even questions answered right, 59 odd ones wrong (q13 failed).
-    expect(result.scores.qa_accuracy?.exactMatch?.mean).toBeCloseTo(60 / 119, 12);
+    expect(result.scores.qa_accuracy?.exact_match_score?.mean).toBeCloseTo(60 / 119, 12);
     const failed = out.map((l) => JSON.parse(l)).find((r) => r.index === 13);
     expect(failed).toMatchObject({ attempts: 1, error: { code: "BATCH_RECORD_FAILED" } });
     const right = out.map((l) => JSON.parse(l)).find((r) => r.index === 42);

@@ -122,9 +122,11 @@ describe("ModelEvaluator resume", () => {
 
     expect(result).toEqual(expected);
     // Exact equality of every mean, not closeness: the sums are order-independent.
-    expect(result.scores.qa_accuracy?.f1?.mean).toBe(expected.scores.qa_accuracy?.f1?.mean);
-    expect(result.categories.math?.qa_accuracy?.f1).toEqual(
-      expected.categories.math?.qa_accuracy?.f1,
+    expect(result.scores.qa_accuracy?.f1_score?.mean).toBe(
+      expected.scores.qa_accuracy?.f1_score?.mean,
+    );
+    expect(result.categories.math?.qa_accuracy?.f1_score).toEqual(
+      expected.categories.math?.qa_accuracy?.f1_score,
     );
     expect(m.calls).toBe(13);
     // Nothing resumed is written again; both files together hold every record once.
@@ -147,15 +149,15 @@ describe("ModelEvaluator resume", () => {
       concurrency: 1,
     }).evaluate([...data].reverse());
     expect(shuffled).toEqual(forward);
-    const f1 = forward.scores.qa_accuracy?.f1;
+    const f1 = forward.scores.qa_accuracy?.f1_score;
     // And they agree with the algorithm's own running (Welford) mean up to rounding.
     const again = await new QAAccuracy().evaluate(
       data.map((r) => ({ output: answer(r.index), targets: r.targets })),
     );
     expect(f1?.count).toBe(40);
-    expect(f1?.mean).toBeCloseTo(again.f1?.mean ?? Number.NaN, 12);
-    expect(f1?.stdDev).toBeCloseTo(again.f1?.stdDev ?? Number.NaN, 12);
-    expect(f1?.ci95?.lower).toBeCloseTo(again.f1?.ci95?.lower ?? Number.NaN, 12);
+    expect(f1?.mean).toBeCloseTo(again.f1_score?.mean ?? Number.NaN, 12);
+    expect(f1?.stdDev).toBeCloseTo(again.f1_score?.stdDev ?? Number.NaN, 12);
+    expect(f1?.ci95?.lower).toBeCloseTo(again.f1_score?.ci95?.lower ?? Number.NaN, 12);
   });
 
   it("runs again the records that failed, and only those", async () => {

@@ -57,14 +57,14 @@ describe("ModelEvaluator", () => {
     expect(result.numFailed).toBe(0);
     expect(result.confidenceInterval).toBe("student-t-95");
     // Exact match: 1, 0, 1 ("four" equals the second answer of 4<OR>four).
-    const em = result.scores.qa_accuracy?.exactMatch;
+    const em = result.scores.qa_accuracy?.exact_match_score;
     expect(em?.count).toBe(3);
     expect(em?.mean).toBeCloseTo(2 / 3, 12);
     // geo: exact match 1 and 0 -> mean 0.5, s = sqrt(0.5), half-width 12.706 * 0.5.
-    const geo = result.categories.geo?.qa_accuracy?.exactMatch;
+    const geo = result.categories.geo?.qa_accuracy?.exact_match_score;
     expect(geo?.mean).toBe(0.5);
     expect(geo?.ci95?.lower).toBeCloseTo(0.5 - 6.353, 10);
-    expect(result.categories.math?.factual_knowledge?.exactInclusion).toEqual({
+    expect(result.categories.math?.factual_knowledge?.factual_knowledge).toEqual({
       count: 1,
       mean: 1,
       stdDev: 0,
@@ -81,7 +81,7 @@ describe("ModelEvaluator", () => {
       targets: ["Rome"],
       output: "Milan",
       attempts: 1,
-      scores: { factual_knowledge: { exactInclusion: 0, quasiExactInclusion: 0 } },
+      scores: { factual_knowledge: { factual_knowledge: 0, factual_knowledge_quasi_exact: 0 } },
     });
     expect(progress.map((p) => p.completed)).toEqual([1, 2, 3]);
   });
@@ -107,7 +107,7 @@ describe("ModelEvaluator", () => {
     const result = await evaluator.evaluate(records(12));
     expect(maxInFlight).toBe(3);
     expect(model.calls).toBe(12);
-    expect(result.scores.qa_accuracy?.exactMatch?.mean).toBe(1);
+    expect(result.scores.qa_accuracy?.exact_match_score?.mean).toBe(1);
   });
 
   it("retries a retryable model failure and records a permanent one", async () => {
@@ -140,7 +140,7 @@ describe("ModelEvaluator", () => {
     expect(lines[2]?.output).toBeUndefined();
     expect(result.numRecords).toBe(3);
     expect(result.numFailed).toBe(1);
-    expect(result.scores.qa_accuracy?.exactMatch).toMatchObject({ count: 2, mean: 1 });
+    expect(result.scores.qa_accuracy?.exact_match_score).toMatchObject({ count: 2, mean: 1 });
   });
 
   it("samples numRecords repeatably by seed, in dataset order", async () => {

@@ -217,7 +217,7 @@ describe("BedrockModelRunner", () => {
       },
     });
     expect(result.numFailed).toBe(0);
-    expect(result.scores.qa_accuracy?.exactMatch?.mean).toBe(1);
+    expect(result.scores.qa_accuracy?.exact_match_score?.mean).toBe(1);
     expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ attempts: 2, output: "echo: Paris" });
   });
 
@@ -347,7 +347,7 @@ describe("SageMakerModelRunner", () => {
     expect(result.modelId).toBe("sagemaker:llama-3-8b");
     expect(result.numRecords).toBe(3);
     expect(result.numFailed).toBe(1);
-    expect(result.scores.qa_accuracy?.exactMatch?.mean).toBe(0.5);
+    expect(result.scores.qa_accuracy?.exact_match_score?.mean).toBe(0.5);
   });
 
   it("validates its options at construction", () => {

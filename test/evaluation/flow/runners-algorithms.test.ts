@@ -132,23 +132,23 @@ describe("QAAccuracy", () => {
   it("gives fmeval's scores, the best over the targets", async () => {
     const qa = new QAAccuracy();
     expect(await qa.evaluateSample({ targets: ["Paris"], output: "paris." })).toEqual({
-      exactMatch: 0,
-      quasiExactMatch: 1,
-      precision: 1,
-      recall: 1,
-      f1: 1,
+      exact_match_score: 0,
+      quasi_exact_match_score: 1,
+      precision_over_words: 1,
+      recall_over_words: 1,
+      f1_score: 1,
     });
     // Normalized output words {capital, is, paris} (article dropped), target {paris}.
     const s = await qa.evaluateSample({ targets: ["Paris"], output: "The capital is Paris" });
-    expect(s.precision).toBeCloseTo(1 / 3, 12);
-    expect(s.recall).toBe(1);
-    expect(s.f1).toBeCloseTo(0.5, 12);
+    expect(s.precision_over_words).toBeCloseTo(1 / 3, 12);
+    expect(s.recall_over_words).toBe(1);
+    expect(s.f1_score).toBeCloseTo(0.5, 12);
     // Target 2 {paris, city} against {paris}: P = 1, R = 1/2, F1 = 2/3.
     const m = await qa.evaluateSample({ targets: ["London", "Paris city"], output: "paris" });
-    expect(m.exactMatch).toBe(0);
-    expect(m.precision).toBe(1);
-    expect(m.recall).toBe(0.5);
-    expect(m.f1).toBeCloseTo(2 / 3, 12);
+    expect(m.exact_match_score).toBe(0);
+    expect(m.precision_over_words).toBe(1);
+    expect(m.recall_over_words).toBe(0.5);
+    expect(m.f1_score).toBeCloseTo(2 / 3, 12);
   });
 
   it("evaluate() averages with a confidence interval", async () => {
@@ -156,10 +156,10 @@ describe("QAAccuracy", () => {
       { targets: ["a b"], output: "a b" },
       { targets: ["c"], output: "d" },
     ]);
-    expect(summary.exactMatch?.mean).toBe(0.5);
-    expect(summary.exactMatch?.count).toBe(2);
+    expect(summary.exact_match_score?.mean).toBe(0.5);
+    expect(summary.exact_match_score?.count).toBe(2);
     // s = sqrt(0.5); half-width = 12.706 * s / sqrt(2) = 12.706 * 0.5.
-    expect(summary.exactMatch?.ci95?.upper).toBeCloseTo(0.5 + 6.353, 10);
+    expect(summary.exact_match_score?.ci95?.upper).toBeCloseTo(0.5 + 6.353, 10);
   });
 });
 
@@ -167,20 +167,20 @@ describe("FactualKnowledge", () => {
   it("checks containment with OR and AND", async () => {
     const fk = new FactualKnowledge();
     expect(await fk.evaluateSample({ targets: ["Berlin"], output: "It is Berlin." })).toEqual({
-      exactInclusion: 1,
-      quasiExactInclusion: 1,
+      factual_knowledge: 1,
+      factual_knowledge_quasi_exact: 1,
     });
     expect(await fk.evaluateSample({ targets: ["Rome", "Berlin"], output: "berlin" })).toEqual({
-      exactInclusion: 1,
-      quasiExactInclusion: 1,
+      factual_knowledge: 1,
+      factual_knowledge_quasi_exact: 1,
     });
     const and = new FactualKnowledge({ logicalOperator: "AND" });
     expect(
       await and.evaluateSample({ targets: ["red<AND>blue"], output: "Red and green" }),
-    ).toEqual({ exactInclusion: 0, quasiExactInclusion: 0 });
+    ).toEqual({ factual_knowledge: 0, factual_knowledge_quasi_exact: 0 });
     expect(await and.evaluateSample({ targets: ["red", "blue"], output: "red and blue" })).toEqual({
-      exactInclusion: 1,
-      quasiExactInclusion: 1,
+      factual_knowledge: 1,
+      factual_knowledge_quasi_exact: 1,
     });
     expect(() => new FactualKnowledge({ logicalOperator: "XOR" as "OR" })).toThrow(
       /logicalOperator/,
