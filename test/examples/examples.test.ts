@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isEvaluationSummary } from "../../src/evaluation/index.js";
 
 /**
  * Runs an example program the way a user does (`node --import tsx examples/<name>.ts`) against the
@@ -12,13 +13,14 @@ function runExample(
   name: string,
   extraEnv: Record<string, string> = {},
   timeoutMs = 60_000,
+  args: readonly string[] = [],
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     // Examples use local stand-ins only when no real target is configured: drop any FMOPS_* setting.
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith("FMOPS_")),
     );
-    const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`], {
+    const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`, ...args], {
       env: {
         ...env,
         AWS_EC2_METADATA_DISABLED: "true",
@@ -95,10 +97,42 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output.toLowerCase()).toContain("don't know");
   });
 
-  it("evaluate scores precomputed answers offline with per-category intervals", async () => {
-    const { code, output } = await runExample("evaluate");
-    expect(code, output).toBe(0);
-    expect(output).toMatch(/overall\s+quasi-exact match 0\.571/);
-    expect(output).toContain('"qa_accuracy"');
+  it("evaluate scores two models' precomputed answers offline and writes the summary and HTML report", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fmops-example-evaluate-"));
+    try {
+      const { code, output } = await runExample("evaluate", {}, 60_000, [dir]);
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/model-a: 7 records, 0 failed\noverall\s+f1 0\.771/);
+      expect(output).toMatch(/overall\s+quasi-exact match 0\.571/);
+      expect(output).toMatch(/model-b: 7 records, 0 failed\noverall\s+f1 0\.786/);
+      expect((await readdir(dir)).sort()).toEqual([
+        "model-a.records.jsonl",
+        "model-b.records.jsonl",
+        "qa.jsonl",
+        "report.html",
+        "summary.json",
+      ]);
+      const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8"));
+      expect(isEvaluationSummary(summary)).toBe(true);
+      expect(summary.models.map((m: { modelId: string }) => m.modelId)).toEqual([
+        "model-a",
+        "model-b",
+      ]);
+      expect(summary.models[1].scores.factual_knowledge.factual_knowledge.mean).toBeCloseTo(
+        6 / 7,
+        12,
+      );
+      const html = await readFile(join(dir, "report.html"), "utf8");
+      expect(html).toContain("Trivia QA: model-a vs model-b");
+      expect(html).toContain("<svg");
+      expect(html).not.toMatch(/<script|(?:href|src)=/); // self-contained: nothing to fetch
+      const records = (await readFile(join(dir, "model-a.records.jsonl"), "utf8"))
+        .trim()
+        .split("\n");
+      expect(records).toHaveLength(7);
+      expect(JSON.parse(records[0] as string)).toHaveProperty("scores.qa_accuracy.f1_score");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
