@@ -2,8 +2,9 @@
  * Benchmark: ROUGE (rouge1, rouge2, rougeL, rougeLsum, stemmed) and METEOR over N generated
  * (reference, candidate) pairs. fmops times both; python3 with NLTK times METEOR
  * (`single_meteor_score(word_tokenize(r, preserve_line=True), word_tokenize(c, ...))`) on the same
- * pairs in the same run, reading the same WordNet files. Python has no ROUGE package here
- * (`rouge_score` is not packaged for Debian), so ROUGE is reported for fmops alone.
+ * pairs in the same run, reading the same WordNet files. `rouge_score` is not installable here
+ * (no Debian package, no PyPI), so Python's ROUGE figure comes from bench/rouge_baseline.py, its
+ * algorithm in plain Python on NLTK's PorterStemmer; every score is compared as well.
  *
  * Timing conditions, the same on both sides: WordNet is loaded before the clock starts (times
  * exclude loading), and each side scores all pairs `--runs` times in one process, so caches
@@ -13,6 +14,7 @@
  *
  * Usage: `npm run bench -- evaluation [--pairs 10000] [--runs 5]`. Prints one JSON line.
  */
+import { readFileSync } from "node:fs";
 import { meteorScore, rougeScores } from "../src/evaluation/metrics/index.js";
 import { getDefaultWordNet } from "../src/evaluation/metrics/wordnet.js";
 import { buildNltkData, findNltkPython, runPython } from "../test/evaluation/nltk-harness.js";
@@ -115,9 +117,38 @@ print(json.dumps({"runs": runs, "scores": scores}))
   pythonMeteorMs = median(res.runs);
   const diffs = res.scores.map((s, i) => Math.abs(s - (ours[i] as number)));
   maxAbsDiff = Math.max(...diffs);
-  // Nonzero differences are last-bit ones: Python's `frag ** 3.0` goes through the C library's
-  // pow(), JavaScript's `**` through V8's own, and the two round a few cubes differently.
+  // fmops rounds the penalty's power as C's pow() does; a rare case where the C library's pow is
+  // not correctly rounded would show up here as a last-bit difference.
   differing = diffs.filter((d) => d !== 0).length;
+}
+
+// ROUGE: bench/rouge_baseline.py, rouge_score's algorithm in plain Python on NLTK's stemmer (the
+// package itself is not installable here), timed the same way and compared score by score.
+let pythonRougeRuns: number[] | null = null;
+let rougeMaxAbsDiff: number | null = null;
+let rougeDiffering: number | null = null;
+if (python !== undefined) {
+  const res = runPython(
+    python,
+    buildNltkData(),
+    readFileSync(new URL("./rouge_baseline.py", import.meta.url), "utf8"),
+    { pairs, runs: RUNS },
+  ) as { runs: number[]; scores: number[][][] };
+  pythonRougeRuns = res.runs;
+  let max = 0;
+  let count = 0;
+  pairs.forEach(([r, c], i) => {
+    const s = rougeScores(r, c, { useStemmer: true });
+    const mine = [s.rouge1, s.rouge2, s.rougeL, s.rougeLsum].flatMap((x) =>
+      x ? [x.precision, x.recall, x.fmeasure] : [Number.NaN, Number.NaN, Number.NaN],
+    );
+    const theirs = (res.scores[i] as number[][]).flat();
+    const d = Math.max(...mine.map((v, k) => Math.abs(v - (theirs[k] as number))));
+    max = Math.max(max, Number.isNaN(d) ? Number.POSITIVE_INFINITY : d);
+    if (d !== 0) count += 1;
+  });
+  rougeMaxAbsDiff = max;
+  rougeDiffering = count;
 }
 
 const round = (xs: readonly number[]): number[] => xs.map((x) => Math.round(x));
@@ -137,7 +168,17 @@ console.log(
     meteor_speedup: pythonMeteorMs === null ? null : Number((pythonMeteorMs / meteorMs).toFixed(1)),
     meteor_max_abs_diff: maxAbsDiff,
     meteor_pairs_differing: differing,
-    python_rouge: "not measured: rouge_score has no Debian package and PyPI is unreachable here",
+    python_rouge_all4_stemmed_ms:
+      pythonRougeRuns === null ? null : Math.round(median(pythonRougeRuns)),
+    python_rouge_runs_ms: pythonRougeRuns === null ? null : round(pythonRougeRuns),
+    rouge_speedup:
+      pythonRougeRuns === null
+        ? null
+        : Number((median(pythonRougeRuns) / median(rougeRuns)).toFixed(1)),
+    rouge_max_abs_diff: rougeMaxAbsDiff,
+    rouge_pairs_differing: rougeDiffering,
+    python_rouge:
+      "bench/rouge_baseline.py: rouge_score's algorithm in plain Python with NLTK's PorterStemmer",
     mean_rouge2_f: rougeSum / PAIRS,
     node: process.version,
   }),
