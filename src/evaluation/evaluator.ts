@@ -10,12 +10,11 @@ import { retry } from "../core/retry.js";
 import { abortError, throwIfAborted } from "../core/wait.js";
 import type { EvalAlgorithm, SampleScores } from "./algorithm.js";
 import type { DatasetRecord } from "./dataset.js";
-import { ExactScoreTable } from "./exact-stats.js";
 import { type RecordSink, sinkWriter } from "./record-sink.js";
 import { loadResume, type ResumeSource, type ResumeState } from "./resume.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 import { reservoirSample } from "./sampling.js";
-import type { ScoreSummary } from "./stats.js";
+import { type ScoreSummary, ScoreTable } from "./stats.js";
 
 /** Progress reported after each record. */
 export interface EvaluationProgress {
@@ -215,8 +214,8 @@ function nextOrAbort<T>(
  * order records complete in (concurrency) or on which of them came from a resumed output.
  */
 class Aggregate {
-  readonly overall = new Map<string, ExactScoreTable>();
-  readonly byCategory = new Map<string, Map<string, ExactScoreTable>>();
+  readonly overall = new Map<string, ScoreTable>();
+  readonly byCategory = new Map<string, Map<string, ScoreTable>>();
 
   add(category: string | undefined, scores: Record<string, SampleScores>): void {
     for (const [algo, s] of Object.entries(scores)) {
@@ -233,16 +232,16 @@ class Aggregate {
   }
 }
 
-function table(map: Map<string, ExactScoreTable>, key: string): ExactScoreTable {
+function table(map: Map<string, ScoreTable>, key: string): ScoreTable {
   let t = map.get(key);
   if (t === undefined) {
-    t = new ExactScoreTable();
+    t = new ScoreTable();
     map.set(key, t);
   }
   return t;
 }
 
-function summarize(map: Map<string, ExactScoreTable>): AlgorithmSummaries {
+function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
   const out: AlgorithmSummaries = {};
   for (const [algo, t] of map) out[algo] = t.summaries();
   return out;

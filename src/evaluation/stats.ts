@@ -1,8 +1,9 @@
 /**
- * Running means and 95% confidence intervals of scores.
+ * Means and 95% confidence intervals of scores, from exact sums.
  *
  * @module
  */
+import { ExactSum, twoProduct } from "./metrics/pymath.js";
 
 /** Mean of one score over the records that have it, with its 95% confidence interval. */
 export interface ScoreSummary {
@@ -42,24 +43,36 @@ export function tCritical95(df: number): number {
 }
 
 /**
- * Welford's running mean and variance: numerically stable and O(1) memory, so a streamed
- * dataset of any size can be summarized.
+ * Count, mean, sample standard deviation and Student's t 95% interval of one score, from exact
+ * sums: O(1) memory for a streamed dataset of any size (the sums stay a few doubles long for
+ * scores in a bounded range), and the same result to the last bit for any order of the same
+ * values, so concurrency and resumed runs never change a number. NaN values are ignored (a
+ * score that could not be computed); an infinite value makes the mean infinite and the spread
+ * NaN.
  */
 export class ScoreAccumulator {
   #count = 0;
-  #mean = 0;
-  #m2 = 0;
+  readonly #sum = new ExactSum();
+  // The sum of squares, exact too: each square enters as its two-product halves.
+  readonly #squares = new ExactSum();
+  // Infinite values, kept apart so that the exact sums only ever see finite numbers.
+  #infinite = 0;
 
-  /** Adds one value (NaN values are ignored: a score that could not be computed). */
+  /** Adds one value. */
   add(value: number): void {
     if (Number.isNaN(value)) return;
     this.#count += 1;
-    const delta = value - this.#mean;
-    this.#mean += delta / this.#count;
-    this.#m2 += delta * (value - this.#mean);
+    if (!Number.isFinite(value)) {
+      this.#infinite += value;
+      return;
+    }
+    this.#sum.add(value);
+    const [p, e] = twoProduct(value, value);
+    this.#squares.add(p);
+    this.#squares.add(e);
   }
 
-  /** Values added so far. */
+  /** Values added so far (NaN excluded). */
   get count(): number {
     return this.#count;
   }
@@ -68,15 +81,36 @@ export class ScoreAccumulator {
   summary(): ScoreSummary | undefined {
     const n = this.#count;
     if (n === 0) return undefined;
-    const stdDev = n > 1 ? Math.sqrt(this.#m2 / (n - 1)) : 0;
-    const ci95 =
-      n > 1
-        ? (() => {
-            const half = (tCritical95(n - 1) * stdDev) / Math.sqrt(n);
-            return { lower: this.#mean - half, upper: this.#mean + half };
-          })()
-        : null;
-    return { count: n, mean: this.#mean, stdDev, ci95 };
+    if (this.#infinite !== 0 || Number.isNaN(this.#infinite)) {
+      return {
+        count: n,
+        mean: this.#infinite,
+        stdDev: n > 1 ? Number.NaN : 0,
+        ci95: n > 1 ? { lower: Number.NaN, upper: Number.NaN } : null,
+      };
+    }
+    const mean = this.#sum.value() / n;
+    if (n === 1) return { count: 1, mean, stdDev: 0, ci95: null };
+    // n·Σx² − (Σx)² = n² times the biased variance, computed exactly from the partials, so the
+    // spread is as order-free as the mean and has no cancellation error.
+    const d = new ExactSum();
+    for (const q of this.#squares.partials) {
+      const [p, e] = twoProduct(n, q);
+      d.add(p);
+      d.add(e);
+    }
+    const s = this.#sum.partials;
+    for (const a of s) {
+      for (const b of s) {
+        const [p, e] = twoProduct(a, b);
+        d.add(-p);
+        d.add(-e);
+      }
+    }
+    const variance = Math.max(0, d.value()) / n / (n - 1);
+    const stdDev = Math.sqrt(variance);
+    const half = (tCritical95(n - 1) * stdDev) / Math.sqrt(n);
+    return { count: n, mean, stdDev, ci95: { lower: mean - half, upper: mean + half } };
   }
 }
 
@@ -96,7 +130,7 @@ export class ScoreTable {
     }
   }
 
-  /** One summary per score name that received a value. */
+  /** One summary per score name that received a value, in first-seen order. */
   summaries(): Record<string, ScoreSummary> {
     const out: Record<string, ScoreSummary> = {};
     for (const [name, acc] of this.#scores) {

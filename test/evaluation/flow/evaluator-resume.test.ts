@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FmopsError } from "../../../src/core/errors.js";
-import { ExactScoreAccumulator, ExactSum } from "../../../src/evaluation/exact-stats.js";
 import {
   ChatModelRunner,
   type DatasetRecord,
@@ -18,6 +17,8 @@ import {
   QAAccuracy,
   repairRecordsFile,
 } from "../../../src/evaluation/index.js";
+import { ExactSum } from "../../../src/evaluation/metrics/pymath.js";
+import { ScoreAccumulator } from "../../../src/evaluation/stats.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
 const encoder = new TextEncoder();
@@ -422,8 +423,8 @@ describe("exact score statistics", () => {
     // Large values with a small spread: the naive Σx² − (Σx)²/n loses every digit here.
     const fractions = Array.from({ length: 101 }, (_, i) => ((i * 37) % 101) / 128);
     const values = fractions.map((f) => f + 1e8);
-    const a = new ExactScoreAccumulator();
-    const b = new ExactScoreAccumulator();
+    const a = new ScoreAccumulator();
+    const b = new ScoreAccumulator();
     for (const v of values) a.add(v);
     for (const v of [...values].reverse()) b.add(v);
     expect(a.summary()).toEqual(b.summary());
@@ -435,7 +436,7 @@ describe("exact score statistics", () => {
   });
 
   it("ignores NaN and follows an infinite value", () => {
-    const a = new ExactScoreAccumulator();
+    const a = new ScoreAccumulator();
     a.add(Number.NaN);
     expect(a.summary()).toBeUndefined();
     a.add(1);
