@@ -61,9 +61,30 @@ export {
   type ModelEvaluatorOptions,
 } from "./evaluator.js";
 export { FactualKnowledge, type FactualKnowledgeAlgorithmOptions } from "./factual-knowledge.js";
+export {
+  type FileRun,
+  FileTracker,
+  type FileTrackerOptions,
+  type StoredFileRun,
+} from "./file-tracker.js";
 export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
 export * from "./metrics/index.js";
+export {
+  MLFLOW_BATCH_LIMITS,
+  type MlflowBatch,
+  type MlflowCallOptions,
+  MlflowClient,
+  type MlflowClientOptions,
+  MlflowError,
+  type MlflowErrorOptions,
+  type MlflowExperiment,
+  type MlflowMetric,
+  type MlflowRun,
+  type MlflowRunStatus,
+  type MlflowUploadOptions,
+} from "./mlflow-client.js";
+export { MlflowTracker, type MlflowTrackerOptions } from "./mlflow-tracker.js";
 export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
 export { QAAccuracy, type QAAccuracyOptions } from "./qa-accuracy.js";
 export type { RecordSink } from "./record-sink.js";
@@ -111,3 +132,12 @@ export {
   type ToxicityClassifierOptions,
   type ToxicityOptions,
 } from "./toxicity.js";
+export {
+  type EvaluationTracker,
+  evaluationMetrics,
+  type TrackEvaluationOptions,
+  type TrackedArtifact,
+  type TrackedRun,
+  type TrackingParamValue,
+  trackingKey,
+} from "./tracking.js";

@@ -24,6 +24,7 @@ export {
 } from "./http.js";
 export * from "./kendra.js";
 export * from "./memory-s3.js";
+export * from "./mlflow.js";
 export * from "./opensearch.js";
 export * from "./s3.js";
 export * from "./sagemaker.js";
