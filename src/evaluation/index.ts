@@ -70,16 +70,14 @@ export {
 export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
 export * from "./metrics/index.js";
+export { MLFLOW_BATCH_LIMITS, type MlflowBatch, type MlflowMetric } from "./mlflow-batch.js";
 export {
-  MLFLOW_BATCH_LIMITS,
-  type MlflowBatch,
   type MlflowCallOptions,
   MlflowClient,
   type MlflowClientOptions,
   MlflowError,
   type MlflowErrorOptions,
   type MlflowExperiment,
-  type MlflowMetric,
   type MlflowRun,
   type MlflowRunStatus,
   type MlflowUploadOptions,

@@ -5,13 +5,7 @@
  * @module
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type {
-  AwsCredentialIdentity,
-  AwsCredentialIdentityProvider,
-  Checksum,
-  SourceData,
-} from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
 import { awsCall, awsClientConfigShape, awsClientSchema, type SendsCommands } from "../core/aws.js";
 import {
@@ -20,42 +14,21 @@ import {
   PermissionDeniedError,
   redact,
   ValidationError,
-  type ValidationIssue,
 } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { retry } from "../core/retry.js";
+import { escapeUriComponent, SigV4Signer } from "../core/sigv4.js";
 import { abortError, withDeadline } from "../core/wait.js";
 import type { FetchLike } from "../models/openai-compatible.js";
+import { checkMlflowBatch, chunkMlflowBatch, type MlflowBatch } from "./mlflow-batch.js";
 import { checkArtifactPath } from "./tracking.js";
+
+const encoder = new TextEncoder();
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_BASE_DELAY_MS = 200;
 const SIGNING_SERVICE = "sagemaker-mlflow";
-
-/**
- * The limits of one MLflow `runs/log-batch` request and of the values in it, as the MLflow
- * server enforces them. {@link MlflowClient.logBatch} splits batches to fit the per-request
- * limits and rejects values over the per-value ones before sending anything.
- */
-export const MLFLOW_BATCH_LIMITS = {
-  /** Metrics per request. */
-  metrics: 1000,
-  /** Params per request. */
-  params: 100,
-  /** Tags per request. */
-  tags: 100,
-  /** Metrics, params and tags together per request. */
-  total: 1000,
-  /** Bytes of one request body (MLflow allows 1 000 000; a margin is kept). */
-  bytes: 900_000,
-  /** Characters of a metric, param or tag key. */
-  keyLength: 250,
-  /** Characters of a param value. */
-  paramValueLength: 6000,
-  /** Characters of a tag value (5000 on MLflow 2; newer servers allow more). */
-  tagValueLength: 5000,
-} as const;
 
 /** A run's status, as MLflow names it. */
 export type MlflowRunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
@@ -129,28 +102,6 @@ export interface MlflowRun {
   status: string;
   /** When it started, in milliseconds since the epoch. */
   startTime: number;
-}
-
-/** One metric value to log. */
-export interface MlflowMetric {
-  /** The metric's key (see {@link MlflowClient.logBatch} for the rules). */
-  key: string;
-  /** A finite number. */
-  value: number;
-  /** When it was measured, in milliseconds since the epoch. Default: now. */
-  timestamp?: number;
-  /** The step. Default 0. */
-  step?: number;
-}
-
-/** What one {@link MlflowClient.logBatch} call logs. */
-export interface MlflowBatch {
-  /** Metric values. */
-  metrics?: readonly MlflowMetric[];
-  /** Params; MLflow keeps the first value of each key and rejects a different one later. */
-  params?: Record<string, string>;
-  /** Tags; a later value replaces an earlier one. */
-  tags?: Record<string, string>;
 }
 
 /** Options of {@link MlflowClient.uploadArtifact}. */
@@ -285,174 +236,6 @@ function resolveTarget(o: z.output<typeof optionsSchema>): Target {
   return { kind: "url", base: `${url.origin}${url.pathname}`.replace(/\/+$/, "") };
 }
 
-/** RFC 3986 escaping as SigV4 wants it: spaces as `%20`, and `!'()*` escaped too. */
-function escapeUri(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-const encoder = new TextEncoder();
-
-function toBytes(data: SourceData): Uint8Array<ArrayBuffer> {
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
-  const view = data as ArrayBufferView;
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
-}
-
-/** SHA-256 and HMAC-SHA-256 for the SigV4 signer, on WebCrypto (Node 20+, Deno, browsers). */
-class WebCryptoSha256 implements Checksum {
-  readonly #secret: Uint8Array<ArrayBuffer> | undefined;
-  #chunks: Uint8Array<ArrayBuffer>[] = [];
-
-  constructor(secret?: SourceData) {
-    this.#secret = secret === undefined ? undefined : toBytes(secret);
-  }
-
-  update(chunk: Uint8Array): void {
-    this.#chunks.push(toBytes(chunk));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    const total = this.#chunks.reduce((n, c) => n + c.byteLength, 0);
-    const data = new Uint8Array(total);
-    let at = 0;
-    for (const c of this.#chunks) {
-      data.set(c, at);
-      at += c.byteLength;
-    }
-    const subtle = globalThis.crypto.subtle;
-    if (this.#secret === undefined) return new Uint8Array(await subtle.digest("SHA-256", data));
-    const key = await subtle.importKey(
-      "raw",
-      this.#secret,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    return new Uint8Array(await subtle.sign("HMAC", key, data));
-  }
-
-  reset(): void {
-    this.#chunks = [];
-  }
-}
-
-/** MLflow's key rule: letters, digits, `_ - . space /`, and the same name when read as a path. */
-const KEY_PATTERN = /^[\p{L}\p{N}_\-. /]*$/u;
-
-function keyProblem(key: string): string | undefined {
-  if (key === "") return "must not be empty";
-  if (key.length > MLFLOW_BATCH_LIMITS.keyLength)
-    return `is ${key.length} characters long; MLflow allows ${MLFLOW_BATCH_LIMITS.keyLength}`;
-  if (!KEY_PATTERN.test(key))
-    return 'may only contain letters, digits, "_", "-", ".", " " and "/" (sanitize it with trackingKey)';
-  if (key.split("/").some((s) => s === "" || s === "." || s === ".."))
-    return 'must not have empty, "." or ".." segments between slashes';
-  return undefined;
-}
-
-/** A batch checked against MLflow's rules, in the wire shape. */
-interface WireBatch {
-  metrics: { key: string; value: number; timestamp: number; step: number }[];
-  params: { key: string; value: string }[];
-  tags: { key: string; value: string }[];
-}
-
-/**
- * Checks a batch against MLflow's key and value rules and puts it in the wire shape; throws one
- * `ValidationError` listing every problem (at most 20 shown).
- *
- * @internal
- */
-export function checkMlflowBatch(batch: MlflowBatch, subject = "MlflowClient.logBatch"): WireBatch {
-  const issues: ValidationIssue[] = [];
-  const now = Date.now();
-  const out: WireBatch = { metrics: [], params: [], tags: [] };
-  (batch.metrics ?? []).forEach((m, i) => {
-    const problem = keyProblem(m.key);
-    if (problem)
-      issues.push({ path: `metrics.${i}.key`, message: `"${m.key.slice(0, 80)}" ${problem}` });
-    if (typeof m.value !== "number" || !Number.isFinite(m.value))
-      issues.push({
-        path: `metrics.${i}.value`,
-        message: `must be a finite number (MLflow's JSON API cannot carry ${String(m.value)})`,
-      });
-    const timestamp = m.timestamp ?? now;
-    if (!Number.isInteger(timestamp) || timestamp < 0)
-      issues.push({ path: `metrics.${i}.timestamp`, message: "must be a whole number of ms >= 0" });
-    const step = m.step ?? 0;
-    if (!Number.isInteger(step))
-      issues.push({ path: `metrics.${i}.step`, message: "must be an integer" });
-    out.metrics.push({ key: m.key, value: m.value, timestamp, step });
-  });
-  const entries = (
-    kind: "params" | "tags",
-    record: Record<string, string> | undefined,
-    limit: number,
-  ) => {
-    for (const [key, value] of Object.entries(record ?? {})) {
-      const problem = keyProblem(key);
-      if (problem) issues.push({ path: `${kind}.${key.slice(0, 80)}`, message: problem });
-      if (typeof value !== "string")
-        issues.push({ path: `${kind}.${key.slice(0, 80)}`, message: "value must be a string" });
-      else if (value.length > limit)
-        issues.push({
-          path: `${kind}.${key.slice(0, 80)}`,
-          message: `value is ${value.length} characters long; MLflow allows ${limit} (it would be cut or rejected)`,
-        });
-      out[kind].push({ key, value });
-    }
-  };
-  entries("params", batch.params, MLFLOW_BATCH_LIMITS.paramValueLength);
-  entries("tags", batch.tags, MLFLOW_BATCH_LIMITS.tagValueLength);
-  if (issues.length > 0) {
-    const listed = issues
-      .slice(0, 20)
-      .map((i) => `${i.path}: ${i.message}`)
-      .join("; ");
-    throw new ValidationError(
-      `Invalid ${subject} batch: ${listed}${issues.length > 20 ? `; and ${issues.length - 20} more` : ""}.`,
-      issues,
-    );
-  }
-  return out;
-}
-
-/** Splits a checked batch into requests within {@link MLFLOW_BATCH_LIMITS}: params, then tags, then metrics. */
-function chunkBatch(batch: WireBatch, runId: string): WireBatch[] {
-  const envelope = 64 + runId.length;
-  const chunks: WireBatch[] = [];
-  let current: WireBatch = { metrics: [], params: [], tags: [] };
-  let bytes = envelope;
-  const add = <K extends keyof WireBatch>(kind: K, item: WireBatch[K][number]) => {
-    const size = encoder.encode(JSON.stringify(item)).byteLength + 1;
-    const count = current.metrics.length + current.params.length + current.tags.length;
-    const perKind =
-      kind === "metrics" ? MLFLOW_BATCH_LIMITS.metrics : MLFLOW_BATCH_LIMITS[kind as "params"];
-    if (
-      count > 0 &&
-      (count >= MLFLOW_BATCH_LIMITS.total ||
-        current[kind].length >= perKind ||
-        bytes + size > MLFLOW_BATCH_LIMITS.bytes)
-    ) {
-      chunks.push(current);
-      current = { metrics: [], params: [], tags: [] };
-      bytes = envelope;
-    }
-    (current[kind] as WireBatch[K][number][]).push(item);
-    bytes += size;
-  };
-  for (const p of batch.params) add("params", p);
-  for (const t of batch.tags) add("tags", t);
-  for (const m of batch.metrics) add("metrics", m);
-  if (current.metrics.length + current.params.length + current.tags.length > 0)
-    chunks.push(current);
-  return chunks;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -513,7 +296,7 @@ export class MlflowClient {
   readonly #credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   readonly #region: string | undefined;
   #s3: SendsCommands | undefined;
-  #signer: SignatureV4 | undefined;
+  #signer: SigV4Signer | undefined;
 
   constructor(options: MlflowClientOptions) {
     const o = parseOptions(optionsSchema, options, "MlflowClient options");
@@ -640,7 +423,7 @@ export class MlflowClient {
 
   /**
    * Logs metrics, params and tags to a run, in as many `runs/log-batch` requests as
-   * {@link MLFLOW_BATCH_LIMITS} need (1000 metrics, 100 params, 100 tags, 1000 items in all per
+   * `MLFLOW_BATCH_LIMITS` need (1000 metrics, 100 params, 100 tags, 1000 items in all per
    * request), sent one after another. Everything is checked first, so an invalid key or an
    * over-long value throws a `ValidationError` before any request: keys may only contain
    * letters, digits, `_ - . space /` and must not have empty, `.` or `..` segments (see
@@ -652,7 +435,7 @@ export class MlflowClient {
     batch: MlflowBatch,
     options: MlflowCallOptions = {},
   ): Promise<number> {
-    const chunks = chunkBatch(checkMlflowBatch(batch), runId);
+    const chunks = chunkMlflowBatch(checkMlflowBatch(batch), runId);
     for (const chunk of chunks) {
       await this.#post(OPS.logBatch, "runs/log-batch", { run_id: runId, ...chunk }, options);
     }
@@ -703,7 +486,7 @@ export class MlflowClient {
     if (proxied) {
       const host = proxied[1];
       const root = (proxied[2] ?? "").split("/").filter((s) => s !== "");
-      const segments = [...root, ...path.split("/")].map(escapeUri).join("/");
+      const segments = [...root, ...path.split("/")].map(escapeUriComponent).join("/");
       const spec: RequestSpec = {
         op: OPS.uploadArtifact,
         method: "PUT",
@@ -790,7 +573,7 @@ export class MlflowClient {
   async #send(spec: RequestSpec, signal: AbortSignal): Promise<unknown> {
     const query = spec.query ?? {};
     const search = Object.entries(query)
-      .map(([k, v]) => `${escapeUri(k)}=${escapeUri(v)}`)
+      .map(([k, v]) => `${escapeUriComponent(k)}=${escapeUriComponent(v)}`)
       .join("&");
     const url = new URL(`${spec.base ?? this.baseUrl}${spec.path}${search ? `?${search}` : ""}`);
     let headers: Record<string, string> = { ...this.#headers };
@@ -842,26 +625,13 @@ export class MlflowClient {
     headers: Record<string, string>,
   ): Promise<Record<string, string>> {
     const target = this.#target as Extract<Target, { kind: "arn" }>;
-    this.#signer ??= new SignatureV4({
+    this.#signer ??= new SigV4Signer({
       service: SIGNING_SERVICE,
       region: this.#region ?? target.region,
-      credentials: this.#credentialProvider(),
-      sha256: WebCryptoSha256,
-      applyChecksum: true,
-      uriEscapePath: true,
+      credentials: this.#credentials,
     });
-    let signed: { headers: Record<string, string> };
     try {
-      signed = await this.#signer.sign({
-        method: spec.method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port === "" ? {} : { port: Number(url.port) }),
-        path: url.pathname,
-        query,
-        headers: { ...headers, host: url.host },
-        body: spec.body,
-      });
+      return await this.#signer.sign({ method: spec.method, url, query, headers, body: spec.body });
     } catch (err) {
       throw new MlflowError(
         "MLFLOW_CREDENTIALS_UNAVAILABLE",
@@ -869,24 +639,6 @@ export class MlflowClient {
         { cause: err, operation: spec.op.name },
       );
     }
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(signed.headers)) {
-      if (name.toLowerCase() !== "host") out[name] = value;
-    }
-    return out;
-  }
-
-  #credentialProvider(): AwsCredentialIdentityProvider {
-    const given = this.#credentials;
-    if (typeof given === "function") return given;
-    if (given !== undefined) return async () => given;
-    let chain: Promise<AwsCredentialIdentityProvider> | undefined;
-    return async () => {
-      chain ??= import("@aws-sdk/credential-provider-node").then(
-        (m) => m.defaultProvider() as AwsCredentialIdentityProvider,
-      );
-      return (await chain)();
-    };
   }
 
   async #putS3(

@@ -7,12 +7,8 @@ import { z } from "zod";
 import { isFmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { VERSION } from "../version.js";
-import {
-  checkMlflowBatch,
-  type MlflowCallOptions,
-  MlflowClient,
-  type MlflowClientOptions,
-} from "./mlflow-client.js";
+import { checkMlflowBatch } from "./mlflow-batch.js";
+import { type MlflowCallOptions, MlflowClient, type MlflowClientOptions } from "./mlflow-client.js";
 import type { ModelResult } from "./report.js";
 import {
   type EvaluationTracker,
