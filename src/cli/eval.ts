@@ -1,7 +1,7 @@
 /**
  * `fmops eval`: score a model (or outputs already in the dataset) on a JSON Lines dataset with
  * the evaluation algorithms, with progress on stderr, a score table on stdout, and optional
- * per-record JSONL (resumable), summary JSON and HTML report.
+ * per-record JSONL (resumable), summary JSON, HTML report and tracked run (MLflow or files).
  *
  * @module
  */
@@ -14,7 +14,9 @@ import type { JsonValue } from "../evaluation/content-template.js";
 import { Dataset } from "../evaluation/dataset.js";
 import { type EvaluationResult, ModelEvaluator } from "../evaluation/evaluator.js";
 import { FactualKnowledge } from "../evaluation/factual-knowledge.js";
+import { FileTracker } from "../evaluation/file-tracker.js";
 import { LlmJudge } from "../evaluation/llm-judge.js";
+import { MlflowTracker } from "../evaluation/mlflow-tracker.js";
 import { PrecomputedRunner } from "../evaluation/precomputed-runner.js";
 import { QAAccuracy } from "../evaluation/qa-accuracy.js";
 import { evaluationSummary } from "../evaluation/report.js";
@@ -23,6 +25,7 @@ import { repairRecordsFile } from "../evaluation/resume.js";
 import type { ModelRunner } from "../evaluation/runner.js";
 import type { ScoreSummary } from "../evaluation/stats.js";
 import { SummarizationAccuracy } from "../evaluation/summarization-accuracy.js";
+import type { EvaluationTracker, TrackingParamValue } from "../evaluation/tracking.js";
 import { numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -83,6 +86,14 @@ Run:
   --json                    Print the result as JSON instead of the score table
   --quiet                   No progress on stderr
 
+Tracking (the run's settings as params, every mean and interval as metrics, and the summary
+JSON and HTML report as artifacts):
+  --mlflow <uri>            Log to MLflow: a tracking server URL (http://127.0.0.1:5000) or a
+                            SageMaker managed MLflow tracking server ARN (SigV4, --region applies)
+  --track-dir <folder>      Log to files: <folder>/<experiment>/<run id>/run.json and artifacts/
+  --experiment <name>       The experiment (default "fmops-eval")
+  --run-name <name>         The run's name (default: the model id)
+
 Exit codes: 0 every record scored, 1 some records failed or the run failed, 2 usage error.
 `;
 
@@ -110,6 +121,10 @@ const options = {
   title: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  mlflow: { type: "string" },
+  "track-dir": { type: "string" },
+  experiment: { type: "string" },
+  "run-name": { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseFlags>;
@@ -253,6 +268,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (flags.resume && flags.output === undefined) {
     throw usageError("--resume continues the records in --output: give --output too.", "--resume");
   }
+  const tracker = trackerFromFlags(flags);
   const concurrency = positiveIntFlag(flags.concurrency, "--concurrency") ?? 4;
   const numRecords = positiveIntFlag(flags["num-records"], "--num-records");
   const seed = seedFlag(flags.seed);
@@ -340,23 +356,33 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
 
     const title = flags.title ?? `fmops eval: ${result.modelId}`;
-    const createdAt = new Date();
-    if (flags.summary !== undefined) {
-      const summary = evaluationSummary(result, {
-        title,
-        dataset: flags.data,
-        createdAt,
-        params: runParams(flags, names, where, { concurrency, numRecords, seed }),
+    const params = runParams(flags, names, where, { concurrency, numRecords, seed });
+    const summary = evaluationSummary(result, {
+      title,
+      dataset: flags.data,
+      createdAt: new Date(),
+      params,
+    });
+    const summaryJson = `${JSON.stringify(summary, null, 2)}\n`;
+    const report = () => renderEvaluationHtml(summary);
+    if (flags.summary !== undefined) await writeFile(flags.summary, summaryJson);
+    if (flags.report !== undefined) await writeFile(flags.report, report());
+    // The scores first: a tracking server that refuses the run must not hide them.
+    io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatScoreTable(result));
+    if (tracker !== undefined) {
+      const tracked = await tracker.trackEvaluation(result, {
+        ...(flags["run-name"] !== undefined ? { runName: flags["run-name"] } : {}),
+        params: trackingParams(params),
+        artifacts: [
+          { path: "summary.json", content: summaryJson },
+          { path: "report.html", content: report() },
+        ],
+        ...(io.signal !== undefined ? { signal: io.signal } : {}),
       });
-      await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
-    }
-    if (flags.report !== undefined) {
-      await writeFile(
-        flags.report,
-        renderEvaluationHtml(result, { title, dataset: flags.data, createdAt }),
+      io.stderr.write(
+        `Tracked as run ${tracked.runId} in experiment ${tracked.experimentId}${tracked.url === undefined ? "" : `: ${tracked.url}`}\n`,
       );
     }
-    io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatScoreTable(result));
     return result.numFailed > 0 ? 1 : 0;
   } catch (err) {
     if (isFmopsError(err) && err.code === "DATASET_RECORD_INVALID") {
@@ -367,6 +393,45 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+}
+
+/** The tracker `--mlflow` or `--track-dir` asks for (at most one), checked before any work. */
+function trackerFromFlags(flags: Flags): EvaluationTracker | undefined {
+  if (flags.mlflow !== undefined && flags["track-dir"] !== undefined) {
+    throw usageError("Give --mlflow or --track-dir, not both.", "--mlflow");
+  }
+  const experimentName = flags.experiment ?? "fmops-eval";
+  if (flags.mlflow !== undefined) {
+    return new MlflowTracker({
+      trackingUri: flags.mlflow,
+      experimentName,
+      ...(flags.region !== undefined ? { region: flags.region } : {}),
+    });
+  }
+  if (flags["track-dir"] !== undefined) {
+    return new FileTracker({ directory: flags["track-dir"], experimentName });
+  }
+  if (flags.experiment !== undefined || flags["run-name"] !== undefined) {
+    throw usageError(
+      "--experiment and --run-name name a tracked run: give --mlflow <uri> or --track-dir <folder> too.",
+      flags.experiment !== undefined ? "--experiment" : "--run-name",
+    );
+  }
+  return undefined;
+}
+
+/** The summary's params as tracking params: lists become comma-separated text. */
+function trackingParams(params: Record<string, JsonValue>): Record<string, TrackingParamValue> {
+  const out: Record<string, TrackingParamValue> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] =
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? value
+        : Array.isArray(value)
+          ? value.join(",")
+          : JSON.stringify(value);
+  }
+  return out;
 }
 
 /** The run's settings, for the summary JSON. */

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import type { EvaluationRecord, EvaluationSummary } from "../../src/evaluation/index.js";
+import { FileTracker } from "../../src/evaluation/index.js";
 import { type RunningServer, readBody, startServer } from "../emulators/http.js";
+import { startMlflow } from "../emulators/mlflow.js";
 import { memoryIo } from "./cli-io.js";
 
 let dir: string;
@@ -238,6 +240,117 @@ describe("fmops eval --precomputed", () => {
   });
 });
 
+describe("fmops eval tracking", () => {
+  it("logs the run to MLflow: settings as params, means and intervals as metrics, summary and report as artifacts", async () => {
+    const mlflow = await startMlflow();
+    try {
+      const data = await dataset();
+      const t = memoryIo();
+      const code = await main(
+        [
+          "eval",
+          ...["--data", data, "--algorithm", "qa", "--precomputed", "out", "--category", "topic"],
+          ...["--mlflow", mlflow.endpoint, "--experiment", "capitals", "--run-name", "nightly"],
+          "--quiet",
+        ],
+        t.io,
+      );
+      expect(code, t.stderr()).toBe(0);
+      const experiment = [...mlflow.experiments.values()].find((e) => e.name === "capitals");
+      expect(experiment).toBeDefined(); // MLflow always has "Default" too
+      const [run] = [...mlflow.runs.values()];
+      expect(run).toMatchObject({ runName: "nightly", status: "FINISHED" });
+      expect(t.stderr()).toContain(
+        `Tracked as run ${run?.runId} in experiment ${experiment?.experimentId}: ${mlflow.endpoint}/#/experiments/`,
+      );
+      expect(run?.params.get("model_id")).toBe("precomputed:out");
+      expect(run?.params.get("algorithms")).toBe("qa");
+      expect(run?.params.get("category")).toBe("topic");
+      // Exact match 1, 0, 1, 0: mean 0.5, half-width 3.182 * 0.57735 / 2 = 0.9186.
+      expect(run?.metrics.get("qa_accuracy.exact_match_score")?.[0]?.value).toBe(0.5);
+      expect(run?.metrics.get("qa_accuracy.exact_match_score.ci95_upper")?.[0]?.value).toBeCloseTo(
+        1.4186,
+        4,
+      );
+      expect(run?.metrics.get("category/geo/qa_accuracy.exact_match_score")?.[0]?.value).toBe(0.5);
+      expect(run?.metrics.get("num_records")?.[0]?.value).toBe(4);
+      const names = [...mlflow.artifacts.keys()].map((k) => k.split("/").at(-1)).sort();
+      expect(names).toEqual(["report.html", "summary.json"]);
+      const summaryKey = [...mlflow.artifacts.keys()].find((k) =>
+        k.endsWith("summary.json"),
+      ) as string;
+      const summary = JSON.parse(new TextDecoder().decode(mlflow.artifacts.get(summaryKey)?.body));
+      expect(summary.models[0].scores.qa_accuracy.f1_score.count).toBe(4);
+    } finally {
+      await mlflow.close();
+    }
+  });
+
+  it("logs the run to files with --track-dir", async () => {
+    const data = await dataset();
+    const t = memoryIo();
+    const track = join(dir, "runs");
+    const code = await main(
+      [
+        "eval",
+        "--data",
+        data,
+        "--algorithm",
+        "factual",
+        "--precomputed",
+        "out",
+        "--track-dir",
+        track,
+        "--quiet",
+      ],
+      t.io,
+    );
+    expect(code, t.stderr()).toBe(0);
+    const runs = await new FileTracker({
+      directory: track,
+      experimentName: "fmops-eval",
+    }).listRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.metrics["factual_knowledge.factual_knowledge"]).toBe(0.75);
+    expect(runs[0]?.params.model_id).toBe("precomputed:out");
+    expect(t.stderr()).toContain(`Tracked as run ${runs[0]?.runId} in experiment fmops-eval`);
+  });
+
+  it("exits 1, after printing the scores, when the tracking server refuses the run", async () => {
+    const mlflow = await startMlflow();
+    mlflow.faults.push({
+      route: "runs/create",
+      status: 400,
+      errorCode: "INVALID_PARAMETER_VALUE",
+      times: 1,
+    });
+    try {
+      const data = await dataset();
+      const t = memoryIo();
+      const code = await main(
+        [
+          "eval",
+          "--data",
+          data,
+          "--algorithm",
+          "qa",
+          "--precomputed",
+          "out",
+          "--mlflow",
+          mlflow.endpoint,
+          "--quiet",
+        ],
+        t.io,
+      );
+      expect(code).toBe(1);
+      expect(t.stdout()).toMatch(/qa_accuracy\.exact_match_score\s+0\.5000/);
+      expect(t.stderr()).toContain("MLFLOW_INVALID_PARAMETER_VALUE");
+    } finally {
+      await mlflow.close();
+    }
+  });
+});
+
 describe("fmops eval --model", () => {
   it("runs an OpenAI-compatible model with the prompt and grades with a judge", async () => {
     const standIn = await openAiStandIn(({ url, content }) =>
@@ -435,6 +548,43 @@ describe("fmops eval usage errors", () => {
       /--model must be bedrock:<model-id>/,
     ],
   ];
+  cases.push(
+    [
+      "both --mlflow and --track-dir",
+      [
+        "--data",
+        "d.jsonl",
+        "--algorithm",
+        "qa",
+        "--precomputed",
+        "out",
+        "--mlflow",
+        "http://127.0.0.1:1",
+        "--track-dir",
+        "runs",
+      ],
+      /Give --mlflow or --track-dir, not both/,
+    ],
+    [
+      "--experiment without a tracker",
+      ["--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out", "--experiment", "x"],
+      /--experiment and --run-name name a tracked run/,
+    ],
+    [
+      "an --mlflow that is neither a URL nor an ARN",
+      [
+        "--data",
+        "d.jsonl",
+        "--algorithm",
+        "qa",
+        "--precomputed",
+        "out",
+        "--mlflow",
+        "mlflow.example",
+      ],
+      /trackingUri/,
+    ],
+  );
   for (const [what, args, message] of cases) {
     it(`exits 2 on ${what}`, async () => {
       const t = memoryIo();
