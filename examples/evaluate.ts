@@ -1,8 +1,9 @@
 /**
  * Scores two models' precomputed outputs offline (QA accuracy and factual knowledge, overall and
  * per category, with 95% confidence intervals), then writes what a team keeps from an
- * evaluation: one JSON line per record, the summary JSON and a self-contained HTML report
- * comparing the models.
+ * evaluation: one JSON line per record, the summary JSON, a self-contained HTML report
+ * comparing the models, and one tracked run per model (in files, or in MLflow when
+ * MLFLOW_TRACKING_URI is set to a tracking server URL or a SageMaker managed MLflow ARN).
  *
  *   node --import tsx examples/evaluate.ts [output-folder]
  *
@@ -18,8 +19,11 @@ import { finished } from "node:stream/promises";
 import {
   Dataset,
   type EvaluationResult,
+  type EvaluationTracker,
   evaluationSummary,
   FactualKnowledge,
+  FileTracker,
+  MlflowTracker,
   ModelEvaluator,
   PrecomputedRunner,
   QAAccuracy,
@@ -122,6 +126,12 @@ async function evaluateOutputs(modelId: string, field: string): Promise<Evaluati
   return result;
 }
 
+// The standard MLflow variable picks the server; without it, runs go to files next to the report.
+const trackingUri = process.env.MLFLOW_TRACKING_URI;
+const tracker: EvaluationTracker = trackingUri
+  ? new MlflowTracker({ trackingUri, experimentName: "fmops-example-trivia-qa" })
+  : new FileTracker({ directory: join(outDir, "runs"), experimentName: "trivia-qa" });
+
 const results = [
   await evaluateOutputs("model-a", "model_output"),
   await evaluateOutputs("model-b", "other_model_output"),
@@ -135,5 +145,12 @@ const summary = evaluationSummary(results, {
 });
 await writeFile(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
 await writeFile(join(outDir, "report.html"), renderEvaluationHtml(summary));
+for (const result of results) {
+  const run = await tracker.trackEvaluation(result, {
+    params: { dataset: "qa.jsonl", records: rows.length },
+    artifacts: [{ path: "report.html", content: renderEvaluationHtml(summary) }],
+  });
+  console.log(`tracked ${result.modelId} as run ${run.runId} (${run.url ?? run.experimentId})`);
+}
 console.log(`\nwrote ${join(outDir, "report.html")} (open it in a browser; it needs no network),`);
 console.log(`      ${join(outDir, "summary.json")} and one records file per model`);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isEvaluationSummary } from "../../src/evaluation/index.js";
+import { startMlflow } from "../emulators/mlflow.js";
 
 /**
  * Runs an example program the way a user does (`node --import tsx examples/<name>.ts`) against the
@@ -113,8 +114,11 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
         "model-b.records.jsonl",
         "qa.jsonl",
         "report.html",
+        "runs",
         "summary.json",
       ]);
+      expect(output).toMatch(/tracked model-a as run [0-9a-f-]{36} \(file:/);
+      expect((await readdir(join(dir, "runs", "trivia-qa"))).length).toBe(2);
       const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8"));
       expect(isEvaluationSummary(summary)).toBe(true);
       expect(summary.models.map((m: { modelId: string }) => m.modelId)).toEqual([
@@ -135,6 +139,33 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
       expect(records).toHaveLength(7);
       expect(JSON.parse(records[0] as string)).toHaveProperty("scores.qa_accuracy.f1_score");
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("evaluate tracks its runs in MLflow when MLFLOW_TRACKING_URI is set", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fmops-example-evaluate-"));
+    const mlflow = await startMlflow();
+    try {
+      const { code, output } = await runExample(
+        "evaluate",
+        { MLFLOW_TRACKING_URI: mlflow.endpoint },
+        60_000,
+        [dir],
+      );
+      expect(code, output).toBe(0);
+      const runs = [...mlflow.runs.values()];
+      expect(runs.map((r) => [r.runName, r.status])).toEqual([
+        ["model-a", "FINISHED"],
+        ["model-b", "FINISHED"],
+      ]);
+      expect(runs[1]?.metrics.get("factual_knowledge.factual_knowledge")?.[0]?.value).toBeCloseTo(
+        6 / 7,
+        12,
+      );
+      expect(output).toContain(`${mlflow.endpoint}/#/experiments/`);
+    } finally {
+      await mlflow.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
