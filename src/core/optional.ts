@@ -4,12 +4,14 @@
  *
  * @module
  */
-import { MissingDependencyError } from "./errors.js";
+import { FmopsError, MissingDependencyError, redact } from "./errors.js";
 
 /**
  * Imports `packageName` on first use, or throws a {@link MissingDependencyError}
- * (`MISSING_DEPENDENCY`) telling the user what to install. Errors raised while the package
- * itself loads (a broken native build, say) are rethrown as they are.
+ * (`MISSING_DEPENDENCY`) telling the user what to install, or `RUNTIME_PERMISSION_DENIED` when
+ * the runtime refused to load it (Deno without `--allow-ffi` for a native addon such as
+ * DuckDB's). Other errors raised while the package itself loads (a broken native build, say)
+ * are rethrown as they are.
  *
  * @param feature - what needs the package, for the message, e.g. `"DuckDbEngine"`.
  * @example
@@ -23,6 +25,13 @@ export async function loadOptional<T>(packageName: string, feature: string): Pro
   } catch (err) {
     if (isNotFound(err, packageName))
       throw new MissingDependencyError(packageName, feature, { cause: err });
+    if (isRuntimePermissionError(err)) {
+      throw new FmopsError(
+        "RUNTIME_PERMISSION_DENIED",
+        `${feature} needs ${packageName}, which the runtime was not permitted to load: ${redact((err as Error).message)}. Under Deno, grant what it names: --allow-ffi for a native addon, with --allow-read and --allow-env (or run with -A).`,
+        { cause: err },
+      );
+    }
     throw err;
   }
 }
@@ -37,4 +46,10 @@ function isNotFound(err: unknown, packageName: string): boolean {
     message.includes(`"${packageName}"`) ||
     message.includes(`npm:${packageName}`);
   return namesPackage && (notFoundCode || /not find|cannot find|not found/i.test(message));
+}
+
+/** Deno's permission errors: `Deno.errors.NotCapable` (Deno 2), `PermissionDenied` before it. */
+function isRuntimePermissionError(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return err instanceof Error && (name === "NotCapable" || name === "PermissionDenied");
 }

@@ -4,6 +4,7 @@
 import { FmopsError, LineIterator, retry, ValidationError } from "../../dist/index.js";
 import { SageMakerChatModel } from "../../dist/models/index.js";
 import { FakeChatModel } from "../../dist/testing/index.js";
+import { DuckDbEngine } from "../../dist/text2sql/index.js";
 import { startSageMakerRuntime } from "../emulators/sagemaker-runtime.ts";
 
 function check(condition: unknown, what: string): void {
@@ -66,6 +67,19 @@ try {
   await standIn.close();
 }
 
+// 5. This run has no --allow-ffi: DuckDB's native addon is refused, and the error says what to grant.
+try {
+  await new DuckDbEngine().execute("SELECT 1");
+  check(false, "DuckDB loaded without --allow-ffi");
+} catch (err) {
+  check(
+    err instanceof FmopsError &&
+      err.code === "RUNTIME_PERMISSION_DENIED" &&
+      err.message.includes("--allow-ffi"),
+    `DuckDB without --allow-ffi gave ${String(err)}`,
+  );
+}
+
 console.log(
-  "deno smoke: ok (fake model, line iterator, retry, errors, SageMaker stream over the real SDK)",
+  "deno smoke: ok (fake model, line iterator, retry, errors, SageMaker stream over the real SDK, DuckDB refused without --allow-ffi)",
 );
