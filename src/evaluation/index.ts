@@ -20,18 +20,20 @@ export {
   type BatchJobStatus,
   type BatchPollEvent,
   BatchResultsRunner,
-  type BatchSubmitOptions,
   type BatchWaitOptions,
   BedrockBatchJob,
-  BedrockBatchRunner,
-  type BedrockBatchRunnerOptions,
   batchRecordId,
   DEFAULT_BATCH_MAX_DELAY_MS,
+  DEFAULT_BATCH_MIN_DELAY_MS,
+  DEFAULT_BATCH_READ_TIMEOUT_MS,
+} from "./bedrock-batch-job.js";
+export {
+  type BatchSubmitOptions,
+  BedrockBatchRunner,
+  type BedrockBatchRunnerOptions,
   DEFAULT_BATCH_MAX_INPUT_BYTES,
   DEFAULT_BATCH_MAX_RECORDS,
-  DEFAULT_BATCH_MIN_DELAY_MS,
   DEFAULT_BATCH_MIN_RECORDS,
-  DEFAULT_BATCH_READ_TIMEOUT_MS,
   DEFAULT_BATCH_SUBMIT_TIMEOUT_MS,
 } from "./bedrock-batch-runner.js";
 export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./bedrock-runner.js";
