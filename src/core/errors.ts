@@ -223,3 +223,18 @@ export function redact(text: string, maxChars: number = MAX_QUOTED_CHARS): strin
   if (out.length <= maxChars) return out;
   return `${out.slice(0, maxChars)}… (${out.length - maxChars} more characters)`;
 }
+
+/**
+ * The message of a failed `fetch`, with its cause: undici says only "fetch failed" and puts
+ * what happened (`ECONNREFUSED`, a TLS error) on `cause`.
+ *
+ * @internal
+ */
+export function describeNetworkError(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const cause = e?.cause;
+  if (cause && typeof cause.code === "string") return `${message} (${cause.code})`;
+  if (cause && typeof cause.message === "string") return `${message} (${cause.message})`;
+  return message;
+}

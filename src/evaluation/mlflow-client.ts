@@ -9,6 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import { z } from "zod";
 import { awsCall, awsClientConfigShape, awsClientSchema, type SendsCommands } from "../core/aws.js";
 import {
+  describeNetworkError,
   FmopsError,
   type FmopsErrorOptions,
   PermissionDeniedError,
@@ -238,15 +239,6 @@ function resolveTarget(o: z.output<typeof optionsSchema>): Target {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const message = typeof e?.message === "string" ? e.message : String(err);
-  const cause = e?.cause;
-  if (cause && typeof cause.code === "string") return `${message} (${cause.code})`;
-  if (cause && typeof cause.message === "string") return `${message} (${cause.message})`;
-  return message;
 }
 
 interface RequestSpec {

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
-import { FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
+import { describeNetworkError, FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { abortError, withDeadline } from "../core/wait.js";
 import type { StreamEvent } from "../streaming/events.js";
@@ -314,16 +314,6 @@ function errorMessageOf(raw: string): string {
     if (typeof json.detail === "string") return json.detail;
   }
   return raw.trim();
-}
-
-/** Undici reports the cause of "fetch failed" (ECONNREFUSED, ...) on `cause`. */
-function describeNetworkError(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const message = typeof e?.message === "string" ? e.message : String(err);
-  const cause = e?.cause;
-  if (cause && typeof cause.code === "string") return `${message} (${cause.code})`;
-  if (cause && typeof cause.message === "string") return `${message} (${cause.message})`;
-  return message;
 }
 
 /** The events of a complete (non-streamed) answer, for servers that did not stream. */
