@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";
@@ -33,13 +34,7 @@ export interface ChatModelRunnerOptions {
 
 const optionsSchema = z
   .object({
-    model: z.custom<ChatModel>(
-      (v) =>
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as Partial<ChatModel>).generate === "function",
-      "must be a ChatModel",
-    ),
+    model: chatModelSchema(),
     prompt: z
       .union([
         z.string().min(1),
@@ -47,14 +42,7 @@ const optionsSchema = z
         z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null),
       ])
       .optional(),
-    inference: z
-      .object({
-        maxTokens: z.int().positive().optional(),
-        temperature: z.number().min(0).max(2).optional(),
-        topP: z.number().gt(0).max(1).optional(),
-      })
-      .strict()
-      .optional(),
+    inference: inferenceOptionsSchema.optional(),
   })
   .strict();
 

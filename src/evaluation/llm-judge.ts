@@ -8,6 +8,7 @@ import type { ChatRequest } from "../core/chat.js";
 import { FmopsError, isFmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
+import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
@@ -47,13 +48,7 @@ export interface LlmJudgeOptions {
 
 const optionsSchema = z
   .object({
-    judge: z.custom<ChatModel>(
-      (v) =>
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as Partial<ChatModel>).generate === "function",
-      "must be a ChatModel",
-    ),
+    judge: chatModelSchema(),
     prompt: z
       .union([
         z.instanceof(PromptTemplate),
@@ -63,14 +58,7 @@ const optionsSchema = z
       ])
       .optional(),
     criteria: z.string().min(1).optional(),
-    inference: z
-      .object({
-        maxTokens: z.int().positive().optional(),
-        temperature: z.number().min(0).max(2).optional(),
-        topP: z.number().gt(0).max(1).optional(),
-      })
-      .strict()
-      .optional(),
+    inference: inferenceOptionsSchema.optional(),
     timeoutMs: z.int().positive().max(2_147_483_647).optional(),
   })
   .strict();

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ChatRequest } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
 import { abortError } from "../core/wait.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import { measureGenerate, measureStream } from "./measure.js";
@@ -93,14 +94,7 @@ export interface LoadTestResult {
 }
 
 const fn = (v: unknown) => typeof v === "function";
-const modelSchema = z.custom<ChatModel>(
-  (v) =>
-    typeof v === "object" &&
-    v !== null &&
-    fn((v as ChatModel).generate) &&
-    fn((v as ChatModel).stream),
-  "must be a ChatModel",
-);
+const modelSchema = chatModelSchema(true);
 const optionsSchema = z
   .object({
     model: modelSchema.optional(),

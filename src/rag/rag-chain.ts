@@ -9,6 +9,7 @@ import { z } from "zod";
 import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { type PromptCatalog, type PromptRef, resolvePrompt } from "../prompts/index.js";
 import type { PromptTemplate } from "../prompts/template.js";
@@ -122,10 +123,7 @@ const optionsSchema = z
       (v) => isObject(v) && typeof (v as Retriever).retrieve === "function",
       "must be a Retriever (an object with retrieve())",
     ),
-    model: z.custom<ChatModel>(
-      (v) => isObject(v) && typeof (v as ChatModel).generate === "function",
-      "must be a ChatModel (an object with generate())",
-    ),
+    model: chatModelSchema(),
     prompt: z.unknown().optional(),
     condensePrompt: z.unknown().optional(),
     catalog: z.unknown().optional(),

@@ -10,6 +10,7 @@ import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from ".
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import type { PromptCatalog } from "../prompts/catalog.js";
 import { type PromptRef, resolvePrompt } from "../prompts/index.js";
@@ -184,10 +185,7 @@ const promptRef = z.custom<PromptRef>(
 
 const optionsSchema = z
   .object({
-    model: z.custom<ChatModel>(
-      (v) => isObject(v) && typeof (v as ChatModel).generate === "function",
-      "must be a ChatModel",
-    ),
+    model: chatModelSchema(),
     engine: z.custom<SqlEngine>(
       (v) =>
         isObject(v) &&

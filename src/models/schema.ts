@@ -1,0 +1,43 @@
+/**
+ * zod schemas for options that take a model, shared by every module that accepts one, so that
+ * each says the same thing when given something else.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ChatModel } from "./types.js";
+
+const isFunction = (v: unknown): boolean => typeof v === "function";
+
+/**
+ * A {@link ChatModel} option: any object with `generate()` (and `stream()` too when
+ * `needsStream`, for callers that stream).
+ *
+ * @internal
+ */
+export function chatModelSchema(needsStream = false) {
+  return z.custom<ChatModel>(
+    (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      isFunction((v as Partial<ChatModel>).generate) &&
+      (!needsStream || isFunction((v as Partial<ChatModel>).stream)),
+    needsStream
+      ? "must be a ChatModel (an object with generate() and stream())"
+      : "must be a ChatModel (an object with generate())",
+  );
+}
+
+/**
+ * The inference parameters an options object may fix for every request it sends:
+ * `{ maxTokens, temperature, topP }`, within the ranges every adapter accepts.
+ *
+ * @internal
+ */
+export const inferenceOptionsSchema = z
+  .object({
+    maxTokens: z.int().positive().optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+  })
+  .strict();
