@@ -3,11 +3,12 @@
  * the real loading, tokenizing, ONNX inference and pooling code without the Hugging Face Hub.
  *
  * The ONNX graph is one Gather: `last_hidden_state[b, t, :] = table[input_ids[b, t], :]`. That
- * makes every pooled vector computable by hand from the table the test chose. The protobuf is
- * written field by field (a dozen ONNX fields), so no protobuf package is needed.
+ * makes every pooled vector computable by hand from the table the test chose (the ONNX file is
+ * written by test/support/onnx.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FLOAT, INT64, onnxModel } from "../support/onnx.js";
 
 /** The WordPiece vocabulary, in id order: four specials, words, then `##` continuations. */
 export const TINY_VOCAB = [
@@ -34,93 +35,26 @@ export function tokenId(token: (typeof TINY_VOCAB)[number]): number {
   return TINY_VOCAB.indexOf(token);
 }
 
-// --- protobuf wire format: varints, length-delimited fields -------------------------------------
-
-function varint(value: number | bigint): number[] {
-  let v = BigInt(value);
-  if (v < 0n) v += 1n << 64n; // two's complement, as protobuf encodes negative int64
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return out;
-}
-
-function intField(field: number, value: number): number[] {
-  return [...varint(field << 3), ...varint(value)];
-}
-
-function bytesField(field: number, bytes: Uint8Array | number[]): number[] {
-  return [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
-}
-
-function stringField(field: number, text: string): number[] {
-  return bytesField(field, new TextEncoder().encode(text));
-}
-
-// --- ONNX messages (field numbers from onnx/onnx.proto) ----------------------------------------
-
-const FLOAT = 1;
-const INT64 = 7;
-
-/** ValueInfoProto with a tensor type; a string dim is symbolic (dim_param), a number fixed. */
-function valueInfo(name: string, elemType: number, dims: (string | number)[]): number[] {
-  const shape = dims.flatMap((d) =>
-    bytesField(1, typeof d === "number" ? intField(1, d) : stringField(2, d)),
-  );
-  const tensorType = [...intField(1, elemType), ...bytesField(2, shape)];
-  return [...stringField(1, name), ...bytesField(2, bytesField(1, tensorType))];
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): number[] {
-  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  return [
-    ...dims.flatMap((d) => intField(1, d)),
-    ...intField(2, FLOAT),
-    ...stringField(8, name),
-    ...bytesField(9, raw),
-  ];
-}
-
-function node(opType: string, inputs: string[], outputs: string[], attrs: number[][] = []) {
-  return [
-    ...inputs.flatMap((i) => stringField(1, i)),
-    ...outputs.flatMap((o) => stringField(2, o)),
-    ...stringField(3, `${opType}_0`),
-    ...stringField(4, opType),
-    ...attrs.flatMap((a) => bytesField(5, a)),
-  ];
-}
-
-/** An INT attribute (AttributeProto: name=1, i=3, type=20 with INT=2). */
-function intAttribute(name: string, value: number): number[] {
-  return [...stringField(1, name), ...intField(3, value), ...intField(20, 2)];
-}
-
 /** ONNX bytes of the Gather graph over `table` (vocab x dims, row-major). */
 export function tinyBertOnnx(table: Float32Array, dims: number): Uint8Array {
   const vocab = table.length / dims;
-  const graph = [
-    ...bytesField(
-      1,
-      node("Gather", ["embeddings", "input_ids"], ["last_hidden_state"], [intAttribute("axis", 0)]),
-    ),
-    ...stringField(2, "tiny-bert"),
-    ...bytesField(5, floatTensor("embeddings", [vocab, dims], table)),
-    ...bytesField(11, valueInfo("input_ids", INT64, ["batch", "sequence"])),
-    ...bytesField(11, valueInfo("attention_mask", INT64, ["batch", "sequence"])),
-    ...bytesField(12, valueInfo("last_hidden_state", FLOAT, ["batch", "sequence", dims])),
-  ];
-  const model = [
-    ...intField(1, 8), // ir_version 8 (ONNX 1.10+)
-    ...stringField(2, "fmops-tests"),
-    ...bytesField(7, graph),
-    ...bytesField(8, [...stringField(1, ""), ...intField(2, 17)]), // default domain, opset 17
-  ];
-  return Uint8Array.from(model);
+  return onnxModel({
+    name: "tiny-bert",
+    nodes: [
+      {
+        op: "Gather",
+        inputs: ["embeddings", "input_ids"],
+        outputs: ["last_hidden_state"],
+        ints: { axis: 0 },
+      },
+    ],
+    initializers: [{ name: "embeddings", elemType: FLOAT, dims: [vocab, dims], values: table }],
+    inputs: [
+      { name: "input_ids", elemType: INT64, dims: ["batch", "sequence"] },
+      { name: "attention_mask", elemType: INT64, dims: ["batch", "sequence"] },
+    ],
+    outputs: [{ name: "last_hidden_state", elemType: FLOAT, dims: ["batch", "sequence", dims] }],
+  });
 }
 
 // --- the model folder ---------------------------------------------------------------------------

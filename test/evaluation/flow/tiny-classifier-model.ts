@@ -11,95 +11,40 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TINY_VOCAB, tokenId, writeTinyBertModel } from "../../rag/tiny-bert-model.js";
+import { FLOAT, INT64, onnxModel } from "../../support/onnx.js";
 
 export { TINY_VOCAB, tokenId };
-
-// --- protobuf wire format (varints, length-delimited fields) -----------------------------------
-
-function varint(value: number): number[] {
-  let v = BigInt(value);
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return out;
-}
-
-const int = (field: number, value: number) => [...varint(field << 3), ...varint(value)];
-const bytes = (field: number, b: Uint8Array | number[]) => [
-  ...varint((field << 3) | 2),
-  ...varint(b.length),
-  ...b,
-];
-const str = (field: number, text: string) => bytes(field, new TextEncoder().encode(text));
-
-// --- ONNX messages (field numbers from onnx/onnx.proto) ----------------------------------------
-
-const FLOAT = 1;
-const INT64 = 7;
-
-function valueInfo(name: string, elemType: number, dims: (string | number)[]): number[] {
-  const shape = dims.flatMap((d) => bytes(1, typeof d === "number" ? int(1, d) : str(2, d)));
-  const tensorType = [...int(1, elemType), ...bytes(2, shape)];
-  return [...str(1, name), ...bytes(2, bytes(1, tensorType))];
-}
-
-function tensor(name: string, elemType: number, dims: number[], raw: ArrayBufferView): number[] {
-  const data = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  return [
-    ...dims.flatMap((d) => int(1, d)),
-    ...int(2, elemType),
-    ...str(8, name),
-    ...bytes(9, data),
-  ];
-}
-
-function node(op: string, inputs: string[], outputs: string[], attrs: number[][]): number[] {
-  return [
-    ...inputs.flatMap((i) => str(1, i)),
-    ...outputs.flatMap((o) => str(2, o)),
-    ...str(3, `${op}_0`),
-    ...str(4, op),
-    ...attrs.flatMap((a) => bytes(5, a)),
-  ];
-}
-
-/** An INT attribute (AttributeProto: name=1, i=3, type=20 with INT=2). */
-const intAttribute = (name: string, value: number) => [
-  ...str(1, name),
-  ...int(3, value),
-  ...int(20, 2),
-];
 
 /** ONNX bytes of the Gather + ReduceSum graph over `table` (vocab x labels, row-major). */
 export function tinyClassifierOnnx(table: Float32Array, labels: number): Uint8Array {
   const vocab = table.length / labels;
-  const graph = [
-    ...bytes(
-      1,
-      node("Gather", ["weights", "input_ids"], ["token_logits"], [intAttribute("axis", 0)]),
-    ),
-    // Since opset 13 ReduceSum takes its axes as a second input.
-    ...bytes(
-      1,
-      node("ReduceSum", ["token_logits", "axes"], ["logits"], [intAttribute("keepdims", 0)]),
-    ),
-    ...str(2, "tiny-classifier"),
-    ...bytes(5, tensor("weights", FLOAT, [vocab, labels], table)),
-    ...bytes(5, tensor("axes", INT64, [1], BigInt64Array.from([1n]))),
-    ...bytes(11, valueInfo("input_ids", INT64, ["batch", "sequence"])),
-    ...bytes(11, valueInfo("attention_mask", INT64, ["batch", "sequence"])),
-    ...bytes(12, valueInfo("logits", FLOAT, ["batch", labels])),
-  ];
-  return Uint8Array.from([
-    ...int(1, 8), // ir_version 8
-    ...str(2, "fmops-tests"),
-    ...bytes(7, graph),
-    ...bytes(8, [...str(1, ""), ...int(2, 17)]), // default domain, opset 17
-  ]);
+  return onnxModel({
+    name: "tiny-classifier",
+    nodes: [
+      {
+        op: "Gather",
+        inputs: ["weights", "input_ids"],
+        outputs: ["token_logits"],
+        ints: { axis: 0 },
+      },
+      // Since opset 13 ReduceSum takes its axes as a second input.
+      {
+        op: "ReduceSum",
+        inputs: ["token_logits", "axes"],
+        outputs: ["logits"],
+        ints: { keepdims: 0 },
+      },
+    ],
+    initializers: [
+      { name: "weights", elemType: FLOAT, dims: [vocab, labels], values: table },
+      { name: "axes", elemType: INT64, dims: [1], values: BigInt64Array.from([1n]) },
+    ],
+    inputs: [
+      { name: "input_ids", elemType: INT64, dims: ["batch", "sequence"] },
+      { name: "attention_mask", elemType: INT64, dims: ["batch", "sequence"] },
+    ],
+    outputs: [{ name: "logits", elemType: FLOAT, dims: ["batch", labels] }],
+  });
 }
 
 /**
