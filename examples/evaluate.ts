@@ -144,11 +144,12 @@ const summary = evaluationSummary(results, {
   params: { algorithms: ["qa_accuracy", "factual_knowledge"], records: rows.length },
 });
 await writeFile(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-await writeFile(join(outDir, "report.html"), renderEvaluationHtml(summary));
+const report = renderEvaluationHtml(summary);
+await writeFile(join(outDir, "report.html"), report);
 for (const result of results) {
   const run = await tracker.trackEvaluation(result, {
     params: { dataset: "qa.jsonl", records: rows.length },
-    artifacts: [{ path: "report.html", content: renderEvaluationHtml(summary) }],
+    artifacts: [{ path: "report.html", content: report }],
   });
   console.log(`tracked ${result.modelId} as run ${run.runId} (${run.url ?? run.experimentId})`);
 }

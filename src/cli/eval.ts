@@ -364,9 +364,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
       params,
     });
     const summaryJson = `${JSON.stringify(summary, null, 2)}\n`;
-    const report = () => renderEvaluationHtml(summary);
+    // Rendered once, for the file and the tracked run alike.
+    const report =
+      flags.report !== undefined || tracker !== undefined ? renderEvaluationHtml(summary) : "";
     if (flags.summary !== undefined) await writeFile(flags.summary, summaryJson);
-    if (flags.report !== undefined) await writeFile(flags.report, report());
+    if (flags.report !== undefined) await writeFile(flags.report, report);
     // The scores first: a tracking server that refuses the run must not hide them.
     io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatScoreTable(result));
     if (tracker !== undefined) {
@@ -375,7 +377,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
         params: trackingParams(params),
         artifacts: [
           { path: "summary.json", content: summaryJson },
-          { path: "report.html", content: report() },
+          { path: "report.html", content: report },
         ],
         ...(io.signal !== undefined ? { signal: io.signal } : {}),
       });

@@ -72,7 +72,7 @@ class WebCryptoSha256 implements Checksum {
  * `credentials` as a provider; without them, the AWS SDK's default chain (environment,
  * profile, SSO, container or instance role), imported on first use.
  */
-export function credentialProvider(
+function credentialProvider(
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider,
 ): AwsCredentialIdentityProvider {
   if (typeof credentials === "function") return credentials;

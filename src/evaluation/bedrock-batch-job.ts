@@ -40,8 +40,8 @@ export const DEFAULT_BATCH_MIN_DELAY_MS = 10_000;
 export const DEFAULT_BATCH_MAX_DELAY_MS = 60_000;
 /** @internal The service name in errors. */
 export const SERVICE = "Bedrock";
-/** @internal Bedrock's default job timeout (`timeoutDurationInHours`). */
-export const DEFAULT_JOB_HOURS = 24;
+/** Bedrock's default job timeout (`timeoutDurationInHours`). */
+const DEFAULT_JOB_HOURS = 24;
 const HOUR_MS = 3_600_000;
 const STOP_TIMEOUT_MS = 30_000;
 /** @internal Deadline of one GetModelInvocationJob look. */
