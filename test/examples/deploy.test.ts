@@ -526,11 +526,13 @@ describe("artifact syntax", () => {
         fc.uniqueArray(
           fc.tuple(
             fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,20}$/),
+            // Values that read back the same: no line break, no trailing backslash, no edge
+            // whitespace (stripping the backslashes can expose a space, so trim last).
             fc.string({ maxLength: 30 }).map((s) =>
               s
                 .replace(/[\r\n]/g, "")
-                .trim()
-                .replace(/\\+$/, ""),
+                .replace(/[\s\\]+$/, "")
+                .trim(),
             ),
           ),
           { selector: ([k]) => k },
@@ -544,6 +546,7 @@ describe("artifact syntax", () => {
     expect(() => parseProperties("a=1\na=2")).toThrow(/set twice/);
     expect(() => parseProperties("option.x")).toThrow(/no "="/);
     expect(() => formatProperties(new Map([["a", "C:\\"]]))).toThrow(/backslash/);
+    expect(() => formatProperties(new Map([["a", "! "]]))).toThrow(/whitespace/);
   });
 
   it("config.pbtxt is a valid Python-backend Triton config for its folder", async () => {

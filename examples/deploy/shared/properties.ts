@@ -44,7 +44,9 @@ export function parseProperties(text: string, source = "serving.properties"): Ma
 }
 
 /**
- * Writes properties back as text, one `key=value` per line, in insertion order.
+ * Writes properties back as text, one `key=value` per line, in insertion order. A value that
+ * would not read back the same (a line break, whitespace at either end, a trailing backslash)
+ * is a `ValidationError`.
  *
  * @example
  * ```ts
@@ -56,6 +58,12 @@ export function formatProperties(properties: ReadonlyMap<string, string>): strin
   for (const [key, value] of properties) {
     if (/[\r\n]/.test(value)) {
       throw new ValidationError(`Property "${key}" has a line break in its value.`);
+    }
+    if (value !== value.trim()) {
+      // The reader trims values (as LMI does), so the edge whitespace would be lost silently.
+      throw new ValidationError(
+        `Property "${key}" starts or ends with whitespace, which reading it back drops; trim it.`,
+      );
     }
     if (value.endsWith("\\")) {
       // A trailing backslash would continue the line in .properties syntax.
