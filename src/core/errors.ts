@@ -198,28 +198,131 @@ export function isFmopsError(value: unknown): value is FmopsError {
 }
 
 const MAX_QUOTED_CHARS = 200;
+const REDACTED = "[redacted]";
 
-// Patterns for secrets that can leak into service messages or URLs.
-const SECRET_PATTERNS: readonly [RegExp, string][] = [
-  [/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, "$1[redacted]"],
-  [/(Signature=)[0-9a-f]{16,}/gi, "$1[redacted]"],
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, "[redacted-access-key]"],
-  [/((?:aws_)?secret_?access_?key["'\s:=]+)[A-Za-z0-9/+=]{20,}/gi, "$1[redacted]"],
-  [/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1[redacted]"],
+// Redaction works in two ways. Values are removed by the name they are given (a header, query
+// parameter, JSON or XML field, INI or environment entry), whatever they look like; and values
+// with a recognisable shape (access key ids, STS session tokens, JWTs, provider API keys) are
+// removed wherever they appear. Every pattern is linear in the text: names are at most 64
+// characters and start only at a word boundary, so a long payload cannot make redaction slow.
+
+/** Normalised names (lower case, no `-`, `_`, `.`) whose value is secret wherever it appears. */
+const SECRET_NAME_SUFFIX =
+  /(?:secret|password|passwd|token|apikey|signature|signatureprovided|credential|accesskey|accesskeyid|privatekey|stringtosign|stringtosignbytes|canonicalrequest|canonicalrequestbytes|authorization|cookie)$/;
+const SECRET_NAMES = new Set(["sig", "pwd", "auth", "credentials"]);
+
+function isSecretName(name: string): boolean {
+  const normalised = name.toLowerCase().replace(/[-_.]/g, "");
+  return SECRET_NAME_SUFFIX.test(normalised) || SECRET_NAMES.has(normalised);
+}
+
+// `Authorization: <scheme> <value>` and cookies: everything up to the end of the line or quote
+// is secret (a SigV4 header holds the credential scope and the signature); the scheme is kept.
+const AUTH_HEADER =
+  /(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie)(\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(Bearer|Basic|Digest|Negotiate|Token|AWS4-HMAC-SHA256|AWS4-ECDSA-P256-SHA256|AWS)[ \t]+)?([^"'\\\r\n]+)/gi;
+
+const AUTH_HEADER_NAME = /^(?:proxy-)?authorization$|^(?:set-)?cookie$/i;
+
+// <Name>value</Name>, as in S3's XML errors (SignatureProvided, StringToSign, CanonicalRequest).
+const XML_FIELD = /<([A-Za-z][\w.-]{0,63})>([^<]*)<\/\1>/g;
+
+// name=value, name: value, "name": "value", name: 'value', and the same inside escaped JSON.
+const NAMED_VALUE =
+  /(?<![\w.-])([A-Za-z][\w.-]{0,63})(\\?["']?[ \t]*([:=])[ \t]*)(\\"[^"\\]*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"'&,;<>(){}[\]\\]+)/g;
+
+// Values recognisable by their shape alone.
+const SHAPED_SECRETS: readonly [RegExp, string][] = [
+  // SigV2 `AWS <key id>:<signature>` header values.
+  [/\bAWS[ \t]+[A-Z0-9]{16,128}:[A-Za-z0-9+/]{20,}={0,2}/g, `AWS ${REDACTED}`],
+  [/\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
+  // Access key ids: long-term (AKIA), temporary (ASIA), and the other key kinds.
+  [/\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, "[redacted-access-key]"],
+  // STS session tokens: every generation starts with one of these base64 prefixes.
+  [
+    /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AgoJb3JpZ2lu)[A-Za-z0-9+/=%]{16,}/g,
+    "[redacted-session-token]",
+  ],
+  [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g, "[redacted-jwt]"],
+  // OpenAI / Anthropic, Hugging Face, GitHub, Google and Slack keys.
+  [
+    /\b(?:sk-(?:proj-|ant-)?[\w-]{20,}|hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36,}|AIza[\w-]{35}|xox[abprs]-[A-Za-z0-9-]{10,})/g,
+    "[redacted-api-key]",
+  ],
 ];
 
 /**
- * Makes text safe to put in an error message: removes signatures, access keys and tokens, and
- * shortens it to at most 200 characters.
+ * Replaces the values of secret-named entries. A match whose name is not secret is not
+ * consumed: scanning resumes inside its value, which may itself hold named entries (a URL's
+ * query after `http:`, escaped JSON inside a JSON string).
+ */
+function redactNamedValues(text: string): string {
+  let out = "";
+  let copied = 0;
+  NAMED_VALUE.lastIndex = 0;
+  for (let m = NAMED_VALUE.exec(text); m !== null; m = NAMED_VALUE.exec(text)) {
+    const [whole, name, separator, operator, value] = m as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (!isSecretValue(name, separator, operator, value)) {
+      NAMED_VALUE.lastIndex = m.index + name.length + separator.length;
+      continue;
+    }
+    const quote = value.startsWith('\\"') ? '\\"' : /^["']/.test(value) ? (value[0] as string) : "";
+    out += `${text.slice(copied, m.index)}${name}${separator}${quote}${REDACTED}${quote}`;
+    copied = m.index + whole.length;
+  }
+  return out + text.slice(copied);
+}
+
+function isSecretValue(name: string, separator: string, operator: string, value: string): boolean {
+  // Authorization and cookie values were handled whole, scheme kept, by AUTH_HEADER.
+  if (!isSecretName(name) || AUTH_HEADER_NAME.test(name) || value === REDACTED) return false;
+  // `name: value` with neither side quoted is also how prose and validation messages read
+  // ("secretAccessKey: Invalid input"): there, only a value that looks like a key is removed.
+  const quoted = /^\\?["']/.test(value) || /["']/.test(separator);
+  return operator !== ":" || quoted || /[\d/+=%]/.test(value) || value.length >= 16;
+}
+
+/** Removes credentials, signatures and tokens from `text` without shortening it. */
+function removeSecrets(text: string): string {
+  let out = text.replace(
+    AUTH_HEADER,
+    (_match, name: string, separator: string, scheme: string | undefined) =>
+      `${name}${separator}${scheme ? `${scheme} ` : ""}${REDACTED}`,
+  );
+  out = out.replace(XML_FIELD, (match, name: string) =>
+    isSecretName(name) ? `<${name}>${REDACTED}</${name}>` : match,
+  );
+  out = redactNamedValues(out);
+  for (const [pattern, replacement] of SHAPED_SECRETS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * Makes text safe to put in an error message: removes credentials, signatures and tokens, and
+ * shortens it to at most `maxChars` (default 200) characters.
+ *
+ * What is removed: the values of headers, query parameters, JSON/XML fields and INI or
+ * environment entries named like a secret (`Authorization`, `Cookie`, `X-Amz-Signature`,
+ * `X-Amz-Credential`, `X-Amz-Security-Token`, `Signature`, `AWSAccessKeyId`, `Credential`,
+ * `aws_secret_access_key`, `aws_session_token`, `SessionToken`, `x-api-key`, `api_key`,
+ * `access_token`, `client_secret`, `password`, S3's `StringToSign` / `CanonicalRequest` /
+ * `SignatureProvided`, ...), and anything shaped like an AWS access key id (`AKIA...`,
+ * `ASIA...`), an STS session token, a bearer token, a JWT or a well-known provider API key.
+ * A secret access key is only recognised by its name: a bare 40-character string is not.
  *
  * @example
  * ```ts
  * redact("https://b.s3.amazonaws.com/k?X-Amz-Signature=abc123"); // "...X-Amz-Signature=[redacted]"
+ * redact("aws_session_token = IQoJb3JpZ2luX2Vj..."); // "aws_session_token = [redacted]"
  * ```
  */
 export function redact(text: string, maxChars: number = MAX_QUOTED_CHARS): string {
-  let out = text;
-  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  const out = removeSecrets(text);
   if (out.length <= maxChars) return out;
   return `${out.slice(0, maxChars)}… (${out.length - maxChars} more characters)`;
 }
