@@ -15,8 +15,10 @@ import { type PromptCatalog, type PromptRef, resolvePrompt } from "../prompts/in
 import type { PromptTemplate } from "../prompts/template.js";
 import {
   citedNumbers,
+  conversationNotice,
   estimateTokens,
   formatContext,
+  formatHistory,
   randomNonce,
   type TokenCounter,
   untrustedNotice,
@@ -149,11 +151,18 @@ const askSchema = z.object({
   timeoutMs: z.int().positive().optional(),
 });
 
+/** The system prompt with a security notice appended. */
+function withNotice(system: string | undefined, notice: string): string {
+  return system ? `${system}\n\n${notice}` : notice;
+}
+
 /**
  * Answers questions from retrieved passages, citing them.
  *
- * Each passage is numbered and fenced between markers with a random per-call nonce, and the
- * system prompt says the fenced text is untrusted data whose instructions must be ignored. With
+ * Each passage is numbered and fenced, with its source and title, between markers with a random
+ * per-call nonce, and the system prompt says the fenced text is untrusted data whose
+ * instructions must be ignored; earlier turns given as `history` are fenced the same way in the
+ * condensing prompt. With
  * `history`, the question is first rewritten into a standalone question (one model call) so
  * retrieval sees "How do I rotate *IAM access keys*?" rather than "How do I rotate them?". When
  * `minScore` is set and no passage reaches it, the chain answers `noAnswer` without calling the
@@ -202,12 +211,16 @@ export class RagChain {
         const history = o.history ?? [];
         if (history.length > 0) {
           const t0 = performance.now();
-          const request = this.#condensePrompt.render({
-            history: history
-              .map((m) => `${m.role === "user" ? "User" : "Assistant"}: ${m.content}`)
-              .join("\n"),
+          // Earlier turns may quote retrieved text (or be forged), so they are fenced too.
+          const turnNonce = randomNonce();
+          const rendered = this.#condensePrompt.render({
+            history: formatHistory(history, turnNonce),
             question,
           });
+          const request: ChatRequest = {
+            ...rendered,
+            system: withNotice(rendered.system, conversationNotice(turnNonce)),
+          };
           const response = await this.#options.model.generate(request, { signal });
           addUsage(usage, response.usage);
           standalone = response.text.trim() || question;
@@ -249,9 +262,7 @@ export class RagChain {
         const rendered = this.#answerPrompt.render({ context: context.text, question: standalone });
         const request: ChatRequest = {
           ...rendered,
-          system: rendered.system
-            ? `${rendered.system}\n\n${untrustedNotice(nonce)}`
-            : untrustedNotice(nonce),
+          system: withNotice(rendered.system, untrustedNotice(nonce)),
         };
         const response = await this.#options.model.generate(request, { signal });
         addUsage(usage, response.usage);
