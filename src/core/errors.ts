@@ -12,12 +12,54 @@
 export interface FmopsErrorOptions {
   /** Whether repeating the same call may succeed (throttling, 5xx, network blips). */
   retryable?: boolean;
-  /** The underlying error, kept for debugging; never shown in `message`. */
+  /**
+   * The underlying error. It is kept as it is behind {@link FmopsError.unsafeCause}; `cause`
+   * shows only a redacted {@link ErrorCauseSummary} of it.
+   */
   cause?: unknown;
 }
 
 /**
+ * What an {@link FmopsError}'s `cause` shows of an error that is not itself an FmopsError: its
+ * name, code and redacted message (at most 200 characters), the AWS SDK's request metadata, and
+ * the same summary of its own cause. Fields an SDK exception copies from the response body
+ * (S3's `StringToSign`, `CanonicalRequest`, `AWSAccessKeyId`, an echoed prompt) are left out.
+ */
+export interface ErrorCauseSummary {
+  /** The error's name, e.g. `AccessDeniedException`, `AbortError`. */
+  readonly name: string;
+  /** Its message, with secrets removed and cut to 200 characters. */
+  readonly message: string;
+  /** Its `code`, e.g. `ECONNRESET`, when it has one. */
+  readonly code?: string;
+  /** AWS SDK errors: whether the client or the service was at fault. */
+  readonly $fault?: string;
+  /** AWS SDK errors: the retry classification the SDK gave it. */
+  readonly $retryable?: { readonly throttling?: boolean };
+  /** AWS SDK errors: status, request ids, attempts. */
+  readonly $metadata?: {
+    readonly httpStatusCode?: number;
+    readonly requestId?: string;
+    readonly extendedRequestId?: string;
+    readonly cfId?: string;
+    readonly attempts?: number;
+    readonly totalRetryDelay?: number;
+  };
+  /** The summary of the error's own cause. */
+  readonly cause?: unknown;
+}
+
+/** How deep causes of causes are summarised, and printed fields are followed. */
+const MAX_DEPTH = 4;
+
+/**
  * Base class of every error thrown by fmops.
+ *
+ * Every error is safe to print: `message`, `stack`, `String(err)`, `JSON.stringify(err)`,
+ * `console.error(err)` and `util.inspect(err)` show no credentials, signatures or tokens, and
+ * quote at most 200 characters of any payload. `cause` is a redacted {@link ErrorCauseSummary}
+ * (or the causing FmopsError itself); the original is reachable only through
+ * {@link FmopsError.unsafeCause}.
  *
  * @example
  * ```ts
@@ -34,12 +76,125 @@ export class FmopsError extends Error {
   readonly code: string;
   /** Whether repeating the same call may succeed. */
   readonly retryable: boolean;
+  readonly #cause: unknown;
 
   constructor(code: string, message: string, options: FmopsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const raw = options.cause;
+    super(removeSecrets(message), raw === undefined ? undefined : { cause: summarizeCause(raw) });
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.#cause = raw;
+  }
+
+  /**
+   * The original cause, exactly as it was thrown: for example the AWS SDK exception with its
+   * raw response fields. **It may contain secrets** (access key ids, session tokens, signatures,
+   * S3's `CanonicalRequest`) and whole prompts or payloads: use it to debug, never log or show it.
+   * `cause` is the safe summary of the same error.
+   */
+  unsafeCause(): unknown {
+    return this.#cause;
+  }
+
+  /** What `JSON.stringify` writes: the same safe fields that `util.inspect` shows. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, ...this.#safeFields() };
+  }
+
+  /**
+   * Node's `util.inspect` (and so `console.error`): the stack, then the safe fields. Registered
+   * through the global symbol so that core needs no `node:util` import and runs under Deno.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](
+    _depth: number,
+    options: unknown,
+    inspect?: (value: unknown, options?: unknown) => string,
+  ): string {
+    const fields = this.#safeFields();
+    const shown = typeof inspect === "function" ? inspect(fields, options) : JSON.stringify(fields);
+    return `${this.stack ?? `${this.name}: ${this.message}`} ${shown}`;
+  }
+
+  /** `code`, `retryable`, the subclass's own fields (redacted) and the cause summary. */
+  #safeFields(): Record<string, unknown> {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "name") fields[key] = safeValue(value, 1);
+    }
+    if (this.cause !== undefined) fields.cause = this.cause;
+    return fields;
+  }
+}
+
+/**
+ * The safe stand-in for a cause: FmopsErrors as they are, other errors as an
+ * {@link ErrorCauseSummary}, strings redacted.
+ */
+function summarizeCause(value: unknown, depth = 0): unknown {
+  if (value instanceof FmopsError) return value;
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  const e = value as Record<string, unknown>;
+  const text =
+    typeof e.message === "string"
+      ? e.message
+      : typeof e.Message === "string"
+        ? e.Message
+        : value instanceof Error
+          ? ""
+          : safeJson(value);
+  const summary: Record<string, unknown> = {
+    name: typeof e.name === "string" ? e.name : value instanceof Error ? "Error" : "Object",
+    message: redact(text),
+  };
+  if (typeof e.code === "string") summary.code = redact(e.code, 100);
+  if (typeof e.$fault === "string") summary.$fault = e.$fault;
+  const retryable = e.$retryable as { throttling?: unknown } | undefined;
+  if (typeof retryable === "object" && retryable !== null) {
+    summary.$retryable =
+      typeof retryable.throttling === "boolean" ? { throttling: retryable.throttling } : {};
+  }
+  const metadata = sdkMetadata(e.$metadata);
+  if (metadata) summary.$metadata = metadata;
+  if (e.cause !== undefined && depth < MAX_DEPTH) summary.cause = summarizeCause(e.cause, depth + 1);
+  return Object.freeze(summary);
+}
+
+const METADATA_STRINGS = ["requestId", "extendedRequestId", "cfId"] as const;
+const METADATA_NUMBERS = ["httpStatusCode", "attempts", "totalRetryDelay"] as const;
+
+function sdkMetadata(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of METADATA_NUMBERS) if (typeof m[key] === "number") out[key] = m[key];
+  for (const key of METADATA_STRINGS) if (typeof m[key] === "string") out[key] = redact(m[key], 200);
+  return Object.freeze(out);
+}
+
+/** A printable copy of a field value: strings redacted, depth and size bounded. */
+function safeValue(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof FmopsError) return value;
+  if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  if (value instanceof Error) return summarizeCause(value, MAX_DEPTH);
+  if (depth >= MAX_DEPTH) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 50).map((item) => safeValue(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // A field named like a secret is dropped whatever its value looks like.
+    out[key] = isSecretName(key) && typeof item === "string" ? REDACTED : safeValue(item, depth + 1);
+  }
+  return out;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 

@@ -72,7 +72,8 @@ describe("wrapAwsError with real SDK exceptions", () => {
       httpStatus: 429,
     });
     expect(aws.details.errorName).toBe("ThrottlingException");
-    expect(aws.cause).toBe(sdk);
+    expect(aws.unsafeCause()).toBe(sdk);
+    expect(aws.cause).toMatchObject({ name: "ThrottlingException" });
     expect(aws.message).toContain("BedrockRuntime.Converse failed (request id req-123)");
     expect(aws.message).toContain("Too many requests");
     expect(aws.message).toMatch(/backoff/);
@@ -161,7 +162,7 @@ describe("wrapAwsError with real SDK exceptions", () => {
     const error = wrapAwsError(abort, converse);
     expect(error).toBeInstanceOf(AbortedError);
     expect(error.code).toBe("ABORTED");
-    expect(error.cause).toBe(abort);
+    expect(error.unsafeCause()).toBe(abort);
     const dom = new DOMException("This operation was aborted", "AbortError");
     expect(wrapAwsError(dom, converse)).toBeInstanceOf(AbortedError);
   });

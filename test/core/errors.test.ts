@@ -22,7 +22,8 @@ describe("FmopsError", () => {
     expect(error.code).toBe("SOMETHING_BROKE");
     expect(error.message).toBe("It broke. Do X.");
     expect(error.retryable).toBe(true);
-    expect(error.cause).toBe(cause);
+    expect(error.unsafeCause()).toBe(cause);
+    expect(error.cause).toEqual({ name: "Error", message: "root" });
     expect(error.stack).toContain("errors.test.ts");
   });
 
@@ -52,7 +53,7 @@ describe("FmopsError", () => {
     const aborted = new AbortedError(undefined, { cause: reason });
     expect(aborted).toMatchObject({ name: "AbortedError", code: "ABORTED", retryable: false });
     expect(aborted.message).toMatch(/aborted/);
-    expect(aborted.cause).toBe(reason);
+    expect(aborted.unsafeCause()).toBe(reason);
 
     const denied = new PermissionDeniedError("no", {
       details: { service: "S3", operation: "GetObject", errorName: "AccessDenied" },

@@ -20,7 +20,7 @@ describe("loadOptional", () => {
     expect(missing.packageName).toBe("fmops-test-package-that-is-not-installed");
     expect(missing.message).toContain("DuckDbEngine");
     expect(missing.message).toContain("npm install fmops-test-package-that-is-not-installed");
-    expect(missing.cause).toBeInstanceOf(Error);
+    expect(missing.unsafeCause()).toBeInstanceOf(Error);
   });
 
   it("handles scoped package names", async () => {

@@ -46,7 +46,7 @@ describe("parseOptions", () => {
     expect(error.message).toMatch(/^Invalid Thing options: /);
     expect(error.message).toContain("retry.maxAttempts:");
     expect(error.message).toContain("tags.0.value:");
-    expect(error.cause).toBeInstanceOf(z.ZodError);
+    expect(error.unsafeCause()).toBeInstanceOf(z.ZodError);
   });
 
   it("reports a wrong top-level value without a path", () => {

@@ -26,7 +26,7 @@ describe("abortError / throwIfAborted", () => {
     other.abort(reason);
     const error = abortError(other.signal);
     expect(error).toBeInstanceOf(AbortedError);
-    expect(error.cause).toBe(reason);
+    expect(error.unsafeCause()).toBe(reason);
   });
 
   it("throws only for an aborted signal", () => {
@@ -136,7 +136,7 @@ describe("Deadline", () => {
     controller.abort(reason);
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.signal.reason).toBeInstanceOf(AbortedError);
-    expect((deadline.signal.reason as AbortedError).cause).toBe(reason);
+    expect((deadline.signal.reason as AbortedError).unsafeCause()).toBe(reason);
     deadline.dispose();
   });
 

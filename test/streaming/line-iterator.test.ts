@@ -274,7 +274,8 @@ describe("LineIterator", () => {
       const { items, error } = await collectUntilError(new LineIterator(source));
       expect(items).toEqual(["a"]);
       expect(error).toBeInstanceOf(ModelStreamError);
-      expect(error).toMatchObject({ errorCode: "StreamBroken", cause: sdkError });
+      expect(error).toMatchObject({ errorCode: "StreamBroken" });
+      expect((error as ModelStreamError).unsafeCause()).toBe(sdkError);
 
       const failure = Object.assign(new Error("internal"), { name: "InternalStreamFailure" });
       const second = await collectUntilError(
@@ -288,7 +289,8 @@ describe("LineIterator", () => {
       const { error } = await collectUntilError(
         new LineIterator(recordingSource([], { throwAt: { index: 0, error: reset } })),
       );
-      expect(error).toMatchObject({ code: "STREAM_READ_FAILED", retryable: true, cause: reset });
+      expect(error).toMatchObject({ code: "STREAM_READ_FAILED", retryable: true });
+      expect((error as FmopsError).unsafeCause()).toBe(reset);
     });
 
     it.each([
