@@ -14,14 +14,21 @@ import { FmopsError, MissingDependencyError, redact } from "./errors.js";
  * are rethrown as they are.
  *
  * @param feature - what needs the package, for the message, e.g. `"DuckDbEngine"`.
+ * @param load - how to import it; defaults to `import(packageName)`. Pass
+ *   `() => import("literal-name")` where bundlers (esbuild, webpack for Lambda) must see the
+ *   package name to include it, as the AWS SDK clients do (see `core/aws-sdk.ts`).
  * @example
  * ```ts
  * const duckdb = await loadOptional<typeof import("@duckdb/node-api")>("@duckdb/node-api", "DuckDbEngine");
  * ```
  */
-export async function loadOptional<T>(packageName: string, feature: string): Promise<T> {
+export async function loadOptional<T>(
+  packageName: string,
+  feature: string,
+  load: () => Promise<unknown> = () => import(/* @vite-ignore */ packageName),
+): Promise<T> {
   try {
-    return (await import(/* @vite-ignore */ packageName)) as T;
+    return (await load()) as T;
   } catch (err) {
     if (isNotFound(err, packageName))
       throw new MissingDependencyError(packageName, feature, { cause: err });
