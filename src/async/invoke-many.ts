@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { AbortedError, FmopsError } from "../core/errors.js";
+import { AbortedError, FmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
 import type { AsyncInvokeOptions, AsyncPayload } from "./endpoint.js";
@@ -80,7 +80,7 @@ const optionsSchema = z.object({
 function asFmopsError(err: unknown): FmopsError {
   if (err instanceof FmopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new FmopsError("UNEXPECTED_ERROR", `Unexpected error: ${message}`, { cause: err });
+  return new FmopsError("UNEXPECTED_ERROR", `Unexpected error: ${redact(message)}`, { cause: err });
 }
 
 /**
