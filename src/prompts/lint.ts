@@ -178,9 +178,11 @@ export function lintPrompt(
 
   // Length of one placeholder's value: the sample's, else the declared maximum, else unknown.
   const valueLength = (name: string): number | undefined => {
-    const sample = options.values?.[name];
+    // Own properties only, so "toString" or "constructor" never measure Object.prototype's.
+    const values = options.values;
+    const sample = values && Object.hasOwn(values, name) ? values[name] : undefined;
     if (sample !== undefined) return String(sample).length;
-    const decl = declared?.[name];
+    const decl = declared && Object.hasOwn(declared, name) ? declared[name] : undefined;
     if (decl?.maxLength !== undefined) return decl.maxLength;
     if (decl?.type === "boolean") return 5;
     if (decl?.enum) return Math.max(...decl.enum.map((e) => e.length));

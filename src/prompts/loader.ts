@@ -5,11 +5,16 @@
  *
  * @module
  */
-import { readdir, readFile } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { PromptCatalog } from "./catalog.js";
 import { PromptFileError } from "./errors.js";
-import { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";
+import {
+  MAX_PROMPT_FILE_CHARS,
+  type PromptFile,
+  parsePromptFile,
+  registerPromptFiles,
+} from "./parse-file.js";
 
 /** File extensions read as prompts. */
 export const PROMPT_FILE_EXTENSIONS = [".yaml", ".yml", ".md"] as const;
@@ -54,6 +59,29 @@ export async function listPromptFiles(dir: string, recursive = true): Promise<st
 }
 
 /**
+ * Reads one prompt file as UTF-8, refusing one over {@link MAX_PROMPT_FILE_CHARS} bytes by its
+ * size, so a huge file is never read whole; the error names the line where the limit is crossed.
+ */
+async function readPromptText(path: string): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size <= MAX_PROMPT_FILE_CHARS) return await handle.readFile("utf8");
+    const head = new Uint8Array(MAX_PROMPT_FILE_CHARS);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    let line = 1;
+    for (let i = 0; i < bytesRead; i++) if (head[i] === 0x0a) line++;
+    throw new PromptFileError(
+      path,
+      line,
+      `the file is too large: ${size} bytes, over the ${MAX_PROMPT_FILE_CHARS}-byte limit for prompt files, which it crosses on this line. Keep one prompt per file and move long reference text out of the prompt.`,
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Reads every `.yaml`, `.yml` and `.md` prompt file under `dir` (sorted by path, so loading is
  * deterministic) and registers them. Throws `PROMPT_FILE_ERROR` naming the file and line of the
  * first malformed file; nothing is registered then.
@@ -77,8 +105,9 @@ export async function readPromptFolder(
     const texts = await Promise.all(
       batch.map(async (name) => {
         try {
-          return await readFile(join(dir, name), "utf8");
+          return await readPromptText(join(dir, name));
         } catch (err) {
+          if (err instanceof PromptFileError) throw err;
           throw new PromptFileError(
             join(dir, name),
             undefined,

@@ -3,16 +3,18 @@
  * prompt per file; versions are entries. Pure text in, definitions out (no file system), so it
  * runs anywhere; `loader.ts` adds the folder reading for Node.
  *
- * Errors name the file and the line of the offending YAML node or template text.
+ * Errors name the file and the line of the offending YAML node or template text. Hostile files
+ * are refused the same way: over {@link MAX_PROMPT_FILE_CHARS}, nested deeper than
+ * {@link MAX_YAML_DEPTH}, aliases expanding like a "billion laughs" bomb, or `__proto__` keys.
  *
  * @module
  */
-import { type Document, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
 import type { PromptCatalog } from "./catalog.js";
 import { PromptFileError, PromptTemplateError, PromptVariableError } from "./errors.js";
-import { parseTemplateText } from "./syntax.js";
+import { lineColumn, parseTemplateText } from "./syntax.js";
 import { type PromptDefinition, PromptTemplate } from "./template.js";
 
 /** One parsed prompt file. */
@@ -96,6 +98,78 @@ function textStartLine(loc: Located, path: readonly (string | number)[]): number
     : line;
 }
 
+/**
+ * Longest prompt file read, in characters (`readPromptFolder` applies the same number to the
+ * file's size in bytes, before reading it). Prompts are small; this bounds parsing work and memory.
+ */
+export const MAX_PROMPT_FILE_CHARS = 1_048_576;
+
+/** Deepest nesting of YAML collections in a prompt file (a file needs about five levels). */
+export const MAX_YAML_DEPTH = 32;
+
+// The `yaml` package's guard against alias expansion ("billion laughs"): expanding aliases may
+// not take more than this many steps. Reusing a value a few times stays far below it.
+const MAX_ALIAS_COUNT = 100;
+
+/** Refuses a text over {@link MAX_PROMPT_FILE_CHARS}, naming the line where it crosses the limit. */
+function checkSize(file: string, text: string): void {
+  if (text.length <= MAX_PROMPT_FILE_CHARS) return;
+  throw new PromptFileError(
+    file,
+    lineColumn(text, MAX_PROMPT_FILE_CHARS).line,
+    `the file is too large: ${text.length} characters, over the ${MAX_PROMPT_FILE_CHARS}-character limit for prompt files, which it crosses on this line. Keep one prompt per file and move long reference text out of the prompt.`,
+  );
+}
+
+function lineAt(
+  loc: Located,
+  node: { range?: [number, number, number] | null },
+): number | undefined {
+  return node.range ? loc.counter.linePos(node.range[0]).line + loc.lineOffset : undefined;
+}
+
+/**
+ * Walks the parsed YAML without recursion: refuses nesting deeper than {@link MAX_YAML_DEPTH}
+ * and `__proto__` keys (which would silently vanish from the data), and returns the line of the
+ * first alias, for the error message if expanding aliases goes over the limit.
+ */
+function checkStructure(file: string, loc: Located): number | undefined {
+  let firstAlias: number | undefined;
+  const stack: { node: unknown; depth: number }[] = [{ node: loc.doc.contents, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number };
+    if (isAlias(node)) {
+      const line = lineAt(loc, node);
+      if (line !== undefined && (firstAlias === undefined || line < firstAlias)) firstAlias = line;
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_YAML_DEPTH) {
+      throw new PromptFileError(
+        file,
+        lineAt(loc, node),
+        `YAML nested too deeply: prompt files may nest mappings and lists at most ${MAX_YAML_DEPTH} levels.`,
+      );
+    }
+    for (const item of node.items as unknown[]) {
+      if (isMap(node)) {
+        const { key, value } = item as { key: unknown; value: unknown };
+        if (isScalar(key) && key.value === "__proto__") {
+          throw new PromptFileError(
+            file,
+            lineAt(loc, key),
+            '"__proto__" cannot be a key in a prompt file: it is reserved in JavaScript objects and would be dropped. Rename it.',
+          );
+        }
+        stack.push({ node: key, depth: depth + 1 }, { node: value, depth: depth + 1 });
+      } else {
+        stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+  }
+  return firstAlias;
+}
+
 function parseYaml(
   file: string,
   text: string,
@@ -106,14 +180,28 @@ function parseYaml(
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0]?.line;
+    // The parser itself recurses; nesting deep enough to exhaust the stack is reported as an error.
+    const problem = /call stack/i.test(error.message)
+      ? `YAML nested too deeply: prompt files may nest mappings and lists at most ${MAX_YAML_DEPTH} levels.`
+      : `invalid YAML: ${error.message.split("\n")[0]}`;
+    throw new PromptFileError(file, line === undefined ? undefined : line + lineOffset, problem, {
+      cause: error,
+    });
+  }
+  const loc: Located = { doc, counter, lineOffset };
+  const firstAlias = checkStructure(file, loc);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
     throw new PromptFileError(
       file,
-      line === undefined ? undefined : line + lineOffset,
-      `invalid YAML: ${error.message.split("\n")[0]}`,
-      { cause: error },
+      firstAlias,
+      `too many YAML aliases: expanding them would take over ${MAX_ALIAS_COUNT} steps, as in an alias bomb. Reuse a value through an alias only a few times, or write it out.`,
+      { cause: err },
     );
   }
-  return { data: doc.toJS(), loc: { doc, counter, lineOffset } };
+  return { data, loc };
 }
 
 function checkShape(file: string, data: unknown, loc: Located): FileData {
@@ -270,6 +358,7 @@ function duplicateCheck(file: string, templates: PromptTemplate[], loc: Located)
  * ```
  */
 export function parseYamlPrompt(file: string, text: string): PromptFile {
+  checkSize(file, text);
   const { data: raw, loc } = parseYaml(file, text, 0);
   const data = checkShape(file, raw, loc);
   let templates: PromptTemplate[];
@@ -310,6 +399,7 @@ const SECTION = /^#{1,3}[ \t]+(system|user|assistant|negative)[ \t]*$/i;
  * system prompt, messages and negative text.
  */
 export function parseMarkdownPrompt(file: string, text: string): PromptFile {
+  checkSize(file, text);
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== "---") {
     throw new PromptFileError(

@@ -47,6 +47,16 @@ function asText(value: unknown): string {
 }
 
 /**
+ * A prototype-free copy of the own enumerable properties of `values`: looking up a name that was
+ * not given yields `undefined`, even for `constructor`, `toString` or `hasOwnProperty`.
+ */
+function ownValues(values: Record<string, unknown>): Record<string, unknown> {
+  const own: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(values)) own[key] = values[key];
+  return own;
+}
+
+/**
  * Checks `values` against the template's declarations and returns the text of each used
  * variable. Throws {@link PromptVariableError} naming every missing, undeclared or invalid one.
  * Error messages name variables and rules, never the values.
@@ -74,7 +84,9 @@ export function validateValues(
       `Prompt "${ref}": undeclared variable${undeclared.length > 1 ? "s" : ""} ${undeclared.map((n) => `"${n}"`).join(", ")}. Declared: ${declared.join(", ") || "(none)"}. Remove ${undeclared.length > 1 ? "them" : "it"} or use a prompt version that declares ${undeclared.length > 1 ? "them" : "it"}.`,
     );
   }
-  const missing = declared.filter((n) => values[n] === undefined && isRequired(template, n));
+  // Own properties only: a name like "constructor" must never be read from Object.prototype.
+  const own = ownValues(values);
+  const missing = declared.filter((n) => own[n] === undefined && isRequired(template, n));
   if (missing.length > 0) {
     throw new PromptVariableError(
       ref,
@@ -82,7 +94,7 @@ export function validateValues(
       `Prompt "${ref}": missing variable${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")}. Pass a value for each required variable.`,
     );
   }
-  const parsed = template.schema.safeParse(values);
+  const parsed = template.schema.safeParse(own);
   if (!parsed.success) {
     const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")))];
     const detail = parsed.error.issues
@@ -92,8 +104,8 @@ export function validateValues(
       cause: parsed.error,
     });
   }
-  const data = parsed.data as Record<string, unknown>;
-  const out: Record<string, string> = {};
+  const data = ownValues(parsed.data as Record<string, unknown>);
+  const out: Record<string, string> = Object.create(null);
   for (const name of template.usedVariables) out[name] = asText(data[name]);
   return out;
 }

@@ -7,8 +7,11 @@
  */
 import { PromptTemplateError } from "./errors.js";
 
-/** A variable name: a letter or underscore, then letters, digits or underscores. */
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * A variable name: a letter or underscore, then letters, digits or underscores; not
+ * `__proto__`, which a plain JavaScript object cannot hold as an ordinary key.
+ */
+export const VARIABLE_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * A parsed template string: `literals[0] + value(names[0]) + literals[1] + ...`;
@@ -72,8 +75,18 @@ export function parseTemplateText(text: string, where = "template"): ParsedText 
         column,
       );
     }
+    const name = match[1] as string;
+    if (name === "__proto__") {
+      // Assigning it to an object sets the prototype instead of a value, so it cannot be a variable.
+      const { line, column } = lineColumn(text, i);
+      throw new PromptTemplateError(
+        `${where}: line ${line}, column ${column}: "{{__proto__}}" is a reserved name and cannot be a variable. Rename the placeholder, e.g. {{proto}}.`,
+        line,
+        column,
+      );
+    }
     literals.push(current + text.slice(from, i));
-    names.push(match[1] as string);
+    names.push(name);
     current = "";
     from = PLACEHOLDER.lastIndex;
   }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { ChatMessage, ChatRequest } from "../core/chat.js";
+import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { PromptVariableError } from "./errors.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
@@ -308,6 +309,7 @@ export class PromptTemplate {
   };
 
   constructor(definition: PromptDefinition) {
+    refuseProtoVariable(definition);
     const d = parseOptions(definitionInputSchema, definition, "prompt definition");
     const label = `prompt "${d.id}@${d.version}"`;
     this.id = d.id;
@@ -407,6 +409,20 @@ export class PromptTemplate {
     if (this.modelHints !== undefined) out.modelHints = structuredClone(this.modelHints);
     if (this.tags.length > 0) out.tags = [...this.tags];
     return out;
+  }
+}
+
+/**
+ * Refuses a `__proto__` key among the declarations (JSON.parse and YAML can produce one): the
+ * schema would drop it silently, since no plain object can hold it as data.
+ */
+function refuseProtoVariable(definition: PromptDefinition): void {
+  const vars = (definition as { variables?: unknown } | undefined)?.variables;
+  if (typeof vars === "object" && vars !== null && Object.hasOwn(vars, "__proto__")) {
+    throw new ValidationError(
+      'Invalid prompt definition: variables: "__proto__" is a reserved name and cannot be a variable. Rename it.',
+      [{ path: "variables.__proto__", message: "reserved name" }],
+    );
   }
 }
 
