@@ -79,9 +79,11 @@ export class ResumeMismatchError extends FmopsError {
   }
 }
 
+// The evaluator writes a score that could not be computed as null, so a number here is always
+// finite; JSON reads `1e309` as Infinity, which only a damaged or forged file can hold.
 const scoreValue = z.custom<number | null>(
-  (v) => v === null || typeof v === "number",
-  "must be a number or null",
+  (v) => v === null || (typeof v === "number" && Number.isFinite(v)),
+  "must be a finite number or null",
 );
 const recordSchema = z.looseObject({
   index: z.int().min(0).max(0xffff_fffe),

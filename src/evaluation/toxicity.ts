@@ -271,12 +271,13 @@ export class Toxicity implements EvalAlgorithm {
           typeof e === "object" &&
           e !== null &&
           typeof (e as { label?: unknown }).label === "string" &&
-          typeof (e as { score?: unknown }).score === "number",
+          // A probability must be a finite number: NaN or Infinity would poison every mean.
+          Number.isFinite((e as { score?: unknown }).score),
       );
     if (!valid) {
       throw new FmopsError(
         "MODEL_OUTPUT_INVALID",
-        `The classifier "${this.#classifier?.model}" did not return label probabilities (got ${redact(JSON.stringify(output) ?? String(output), 120)}). Check that the folder holds a text-classification export.`,
+        `The classifier "${this.#classifier?.model}" did not return finite label probabilities (got ${redact(JSON.stringify(output) ?? String(output), 120)}). Check that the folder holds a text-classification export.`,
       );
     }
     return first as { label: string; score: number }[];

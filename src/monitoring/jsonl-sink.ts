@@ -42,7 +42,22 @@ export class JsonlSink implements MetricSink {
   }
 }
 
-/** Parses JSON Lines written by {@link JsonlSink} back into records; blank lines are skipped. */
+/** The first top-level or `metrics` field holding a non-finite number, if any. */
+function nonFiniteField(record: Record<string, unknown>): string | undefined {
+  const bad = (v: unknown) => typeof v === "number" && !Number.isFinite(v);
+  for (const [key, value] of Object.entries(record)) if (bad(value)) return key;
+  const metrics = record.metrics;
+  if (typeof metrics === "object" && metrics !== null) {
+    for (const [key, value] of Object.entries(metrics)) if (bad(value)) return `metrics.${key}`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses JSON Lines written by {@link JsonlSink} back into records; blank lines are skipped. A
+ * line that is not a record, or that holds a non-finite number (`1e309` reads as Infinity),
+ * throws `VALIDATION_ERROR` naming the line.
+ */
 export function parseRecordsJsonl(text: string): InvocationRecord[] {
   const records: InvocationRecord[] = [];
   text.split("\n").forEach((line, i) => {
@@ -69,6 +84,13 @@ export function parseRecordsJsonl(text: string): InvocationRecord[] {
       throw new ValidationError(
         `Line ${i + 1} is not an invocation record (needs modelId and e2eMs).`,
         [{ path: `line ${i + 1}`, message: "not an invocation record" }],
+      );
+    }
+    const bad = nonFiniteField(r as Record<string, unknown>);
+    if (bad !== undefined) {
+      throw new ValidationError(
+        `Line ${i + 1} has a number that is not finite in ${bad}: JSON reads a huge number such as 1e309 as Infinity, which no record JsonlSink writes holds. Repair or remove the line.`,
+        [{ path: `line ${i + 1}: ${bad}`, message: "not a finite number" }],
       );
     }
     records.push({ dimensions: {}, metrics: {}, ...r } as InvocationRecord);

@@ -12,7 +12,7 @@ import { refusalDetect } from "./refusal.js";
 import { summarize } from "./summarize.js";
 import { text2sqlCorrect, text2sqlGenerate } from "./text2sql.js";
 
-export { type JudgeScore, judgeScore, parseJudgeScore } from "./judge.js";
+export { type JudgeScore, JudgeScoreError, judgeScore, parseJudgeScore } from "./judge.js";
 export { ragAnswer, ragCondense } from "./rag.js";
 export { parseRefusalVerdict, REFUSAL_EXAMPLES, refusalDetect } from "./refusal.js";
 export { summarize } from "./summarize.js";

@@ -54,8 +54,33 @@ export interface JudgeScore {
 }
 
 /**
+ * A judge's reply holds no usable score: none at all, or one that is not a finite integer from
+ * 1 to 10 (`{"score": 1e309}` reads as Infinity and is refused). Code `JUDGE_SCORE_UNPARSEABLE`.
+ */
+export class JudgeScoreError extends FmopsError {
+  constructor(message: string) {
+    super("JUDGE_SCORE_UNPARSEABLE", message, { retryable: false });
+  }
+}
+
+// A plain decimal number as text: no hex, no "Infinity", no "NaN", no empty string.
+const DECIMAL = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+// `score: n` or `"score" = n`; the number is taken whole (exponent included) so that `1e309`
+// is read as Infinity and refused rather than as 1.
+const SCORE_MENTION = /score"?\s*[:=]\s*([+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|Infinity|NaN))/gi;
+
+/** A JSON `score` value as a number; NaN for anything that is not a number or decimal text. */
+function scoreValue(raw: unknown): number {
+  if (typeof raw === "number") return raw;
+  if (typeof raw === "string" && DECIMAL.test(raw.trim())) return Number(raw.trim());
+  return Number.NaN;
+}
+
+/**
  * Reads the score from a judge's reply: the last JSON object with a `score`, else the last
- * `score: n` mention. Throws `JUDGE_SCORE_UNPARSEABLE` when there is none or it is outside 1-10.
+ * `score: n` mention. Throws {@link JudgeScoreError} (`JUDGE_SCORE_UNPARSEABLE`) when there is
+ * none, or when that score is not a finite integer from 1 to 10; an earlier score never stands in
+ * for a broken last one.
  *
  * @example
  * ```ts
@@ -65,28 +90,32 @@ export interface JudgeScore {
 export function parseJudgeScore(reply: string): JudgeScore {
   const objects = reply.match(/\{[^{}]*\}/g) ?? [];
   for (const raw of objects.reverse()) {
+    let v: unknown;
     try {
-      const v = JSON.parse(raw) as { score?: unknown; reason?: unknown };
-      const score = typeof v.score === "string" ? Number(v.score) : v.score;
-      if (typeof score === "number")
-        return checked(score, reply, typeof v.reason === "string" ? v.reason : undefined);
+      v = JSON.parse(raw);
     } catch {
-      // Not JSON: keep looking.
+      continue; // Not JSON: keep looking.
     }
+    if (typeof v !== "object" || v === null || !Object.hasOwn(v, "score")) continue;
+    const { score, reason } = v as { score: unknown; reason?: unknown };
+    return checked(scoreValue(score), reply, typeof reason === "string" ? reason : undefined);
   }
-  const mentions = [...reply.matchAll(/score"?\s*[:=]\s*(\d+(?:\.\d+)?)/gi)];
+  const mentions = [...reply.matchAll(SCORE_MENTION)];
   const last = mentions[mentions.length - 1];
   if (last) return checked(Number(last[1]), reply, undefined);
-  throw new FmopsError(
-    "JUDGE_SCORE_UNPARSEABLE",
+  throw new JudgeScoreError(
     `The judge's reply has no score: "${redact(reply, 120)}". Use the fmops.judge.score prompt, whose last line is {"score": n}.`,
   );
 }
 
 function checked(score: number, reply: string, reason: string | undefined): JudgeScore {
+  if (!Number.isFinite(score)) {
+    throw new JudgeScoreError(
+      `The judge's score is not a finite number (reply: "${redact(reply, 120)}"). Ask for an integer from 1 to 10 on the last line, as {"score": n}.`,
+    );
+  }
   if (!Number.isInteger(score) || score < 1 || score > 10) {
-    throw new FmopsError(
-      "JUDGE_SCORE_UNPARSEABLE",
+    throw new JudgeScoreError(
       `The judge's score ${score} is not an integer from 1 to 10 (reply: "${redact(reply, 120)}").`,
     );
   }
