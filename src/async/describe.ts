@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { DescribeEndpointCommand, type DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
+import type { DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
 import type { SendsCommands } from "../core/aws.js";
+import { sageMakerSdk } from "../core/aws-sdk.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
 import { signalledAwsCall } from "./aws-call.js";
 
@@ -55,6 +56,7 @@ export async function describeEndpoint(
     DEFAULT_DESCRIBE_TIMEOUT_MS,
     `describing ${endpointName}`,
     async (signal) => {
+      const { DescribeEndpointCommand } = await sageMakerSdk.load("AsyncEndpoint.describe");
       const out = (await signalledAwsCall(
         signal,
         {

@@ -3,13 +3,12 @@
  *
  * @module
  */
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import {
-  InvokeEndpointAsyncCommand,
-  type InvokeEndpointAsyncCommandInput,
-  type InvokeEndpointAsyncCommandOutput,
-  SageMakerRuntimeClient,
+import type * as S3Module from "@aws-sdk/client-s3";
+import type * as SageMakerModule from "@aws-sdk/client-sagemaker";
+import type * as SageMakerRuntimeModule from "@aws-sdk/client-sagemaker-runtime";
+import type {
+  InvokeEndpointAsyncCommandInput,
+  InvokeEndpointAsyncCommandOutput,
 } from "@aws-sdk/client-sagemaker-runtime";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
@@ -19,6 +18,7 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { lazyAwsClient, s3Sdk, sageMakerRuntimeSdk, sageMakerSdk } from "../core/aws-sdk.js";
 import { AwsServiceError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
@@ -165,9 +165,9 @@ export class AsyncEndpoint {
   /** The S3 prefix payloads are uploaded under. */
   readonly inputLocation: string;
   readonly #options: z.output<typeof endpointSchema>;
-  readonly #runtime: SendsCommands;
-  readonly #s3: SendsCommands;
-  #sagemaker: SendsCommands | undefined;
+  readonly #runtime;
+  readonly #s3;
+  readonly #sagemaker;
 
   constructor(options: AsyncEndpointOptions) {
     const o = parseOptions(endpointSchema, options, "AsyncEndpoint options");
@@ -177,9 +177,25 @@ export class AsyncEndpoint {
     this.endpointName = o.endpointName;
     this.inputLocation = o.inputLocation;
     const config = clientConfigFrom(o);
-    this.#runtime = o.sagemakerRuntime ?? new SageMakerRuntimeClient(config);
-    this.#s3 = o.s3 ?? new S3Client(config);
-    this.#sagemaker = o.sagemaker;
+    // Each client (and its package) is loaded on first use; describe() alone needs SageMaker's.
+    this.#runtime = lazyAwsClient<typeof SageMakerRuntimeModule, SendsCommands>(
+      sageMakerRuntimeSdk,
+      "AsyncEndpoint",
+      o.sagemakerRuntime,
+      (sdk) => new sdk.SageMakerRuntimeClient(config),
+    );
+    this.#s3 = lazyAwsClient<typeof S3Module, SendsCommands>(
+      s3Sdk,
+      "AsyncEndpoint",
+      o.s3,
+      (sdk) => new sdk.S3Client(config),
+    );
+    this.#sagemaker = lazyAwsClient<typeof SageMakerModule, SendsCommands>(
+      sageMakerSdk,
+      "AsyncEndpoint.describe",
+      o.sagemaker,
+      (sdk) => new sdk.SageMakerClient(config),
+    );
   }
 
   /**
@@ -205,6 +221,7 @@ export class AsyncEndpoint {
       DEFAULT_INVOKE_TIMEOUT_MS,
       `invoking ${this.endpointName}`,
       async (signal) => {
+        const [runtime, { client: s3 }] = await Promise.all([this.#runtime(), this.#s3()]);
         let inputLocation = o.inputLocation;
         let contentType = o.contentType ?? this.#options.contentType;
         if (payload !== undefined) {
@@ -212,7 +229,7 @@ export class AsyncEndpoint {
           contentType = encoded.contentType;
           const date = new Date().toISOString().slice(0, 10);
           inputLocation = joinS3Uri(this.inputLocation, date, id);
-          await this.#upload(inputLocation, encoded.body, encoded.contentType, signal);
+          await this.#upload(s3, inputLocation, encoded.body, encoded.contentType, signal);
         }
         const input: InvokeEndpointAsyncCommandInput = {
           EndpointName: this.endpointName,
@@ -231,7 +248,10 @@ export class AsyncEndpoint {
             operation: "InvokeEndpointAsync",
             iamAction: "sagemaker:InvokeEndpointAsync",
           },
-          () => this.#runtime.send(new InvokeEndpointAsyncCommand(input), { abortSignal: signal }),
+          () =>
+            runtime.client.send(new runtime.sdk.InvokeEndpointAsyncCommand(input), {
+              abortSignal: signal,
+            }),
         )) as InvokeEndpointAsyncCommandOutput;
         if (!out.OutputLocation) {
           throw new AwsServiceError(
@@ -250,7 +270,7 @@ export class AsyncEndpoint {
           inputLocation: inputLocation as string,
           outputLocation: out.OutputLocation,
           failureLocation: out.FailureLocation || undefined,
-          s3: this.#s3,
+          s3,
           minDelayMs: this.#options.minDelayMs,
           maxDelayMs: this.#options.maxDelayMs,
           timeoutMs: this.#options.waitTimeoutMs,
@@ -285,23 +305,25 @@ export class AsyncEndpoint {
    * The endpoint's status and running instance count (DescribeEndpoint; needs
    * `sagemaker:DescribeEndpoint`). Default deadline 30 s.
    */
-  describe(options: WaitOptions = {}): Promise<AsyncEndpointDescription> {
-    this.#sagemaker ??= new SageMakerClient(clientConfigFrom(this.#options));
-    return describeEndpoint(this.#sagemaker, this.endpointName, options);
+  async describe(options: WaitOptions = {}): Promise<AsyncEndpointDescription> {
+    const { client } = await this.#sagemaker();
+    return describeEndpoint(client, this.endpointName, options);
   }
 
   async #upload(
+    s3: SendsCommands,
     location: string,
     body: Uint8Array,
     contentType: string,
     signal: AbortSignal,
   ): Promise<void> {
     const { bucket, key } = parseS3Uri(location);
+    const { PutObjectCommand } = await s3Sdk.load("AsyncEndpoint");
     await signalledAwsCall(
       signal,
       { service: "S3", operation: "PutObject", iamAction: "s3:PutObject" },
       () =>
-        this.#s3.send(
+        s3.send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
           { abortSignal: signal },
         ),

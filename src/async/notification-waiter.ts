@@ -4,13 +4,12 @@
  *
  * @module
  */
-import { S3Client } from "@aws-sdk/client-s3";
-import {
+import type * as S3Module from "@aws-sdk/client-s3";
+import type * as SqsModule from "@aws-sdk/client-sqs";
+import type {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
+  Message,
 } from "@aws-sdk/client-sqs";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
@@ -21,6 +20,7 @@ import {
   type SendsCommands,
   wrapAwsError,
 } from "../core/aws.js";
+import { type LoadedAwsClient, lazyAwsClient, s3Sdk, sqsSdk } from "../core/aws-sdk.js";
 import { AwsServiceError, type FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { isRetryableError } from "../core/retry.js";
@@ -93,8 +93,8 @@ const HOUSEKEEPING_TIMEOUT_MS = 10_000;
 export class NotificationWaiter {
   /** The queue read. */
   readonly queueUrl: string;
-  readonly #sqs: SendsCommands;
-  readonly #s3: SendsCommands;
+  readonly #sqs;
+  readonly #s3;
   readonly #waitTimeSeconds: number;
   readonly #visibilityTimeoutSeconds: number;
   readonly #timeoutMs: number;
@@ -105,8 +105,19 @@ export class NotificationWaiter {
   constructor(options: NotificationWaiterOptions) {
     const o = parseOptions(optionsSchema, options, "NotificationWaiter options");
     this.queueUrl = o.queueUrl;
-    this.#sqs = o.sqs ?? new SQSClient(clientConfigFrom(o));
-    this.#s3 = o.s3 ?? new S3Client(clientConfigFrom(o));
+    const config = clientConfigFrom(o);
+    this.#sqs = lazyAwsClient<typeof SqsModule, SendsCommands>(
+      sqsSdk,
+      "NotificationWaiter",
+      o.sqs,
+      (sdk) => new sdk.SQSClient(config),
+    );
+    this.#s3 = lazyAwsClient<typeof S3Module, SendsCommands>(
+      s3Sdk,
+      "NotificationWaiter",
+      o.s3,
+      (sdk) => new sdk.S3Client(config),
+    );
     this.#waitTimeSeconds = o.waitTimeSeconds ?? 20;
     this.#visibilityTimeoutSeconds = o.visibilityTimeoutSeconds ?? 30;
     this.#timeoutMs = o.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
@@ -190,13 +201,15 @@ export class NotificationWaiter {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
+    // A missing package rejects here, and #failAll hands its MISSING_DEPENDENCY to every waiter.
+    const [sqs, { client: s3 }] = await Promise.all([this.#sqs(), this.#s3()]);
     let errors = 0;
     let idle = 0;
     while (!signal.aborted) {
       let messages: Message[];
       try {
-        const out = (await this.#sqs.send(
-          new ReceiveMessageCommand({
+        const out = (await sqs.client.send(
+          new sqs.sdk.ReceiveMessageCommand({
             QueueUrl: this.queueUrl,
             MaxNumberOfMessages: 10,
             WaitTimeSeconds: this.#waitTimeSeconds,
@@ -217,7 +230,7 @@ export class NotificationWaiter {
       }
       let mine = 0;
       for (const message of messages) {
-        if (await this.#handle(message)) mine++;
+        if (await this.#handle(message, sqs, s3)) mine++;
       }
       // Only other consumers' messages came back: they will be offered again at once, so pause
       // (growing up to 2 s) rather than spin on them.
@@ -233,22 +246,31 @@ export class NotificationWaiter {
   }
 
   /** Delivers or releases one message; true when it was ours. */
-  async #handle(message: Message): Promise<boolean> {
+  async #handle(
+    message: Message,
+    sqs: LoadedAwsClient<typeof SqsModule, SendsCommands>,
+    s3: SendsCommands,
+  ): Promise<boolean> {
     const notification = parseAsyncNotification(message.Body ?? "");
     const waiters = notification ? this.#waiters.get(notification.inferenceId) : undefined;
     if (notification && (waiters || this.#finished.has(notification.inferenceId))) {
       await this.#housekeep(
-        new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        sqs.client,
+        new sqs.sdk.DeleteMessageCommand({
+          QueueUrl: this.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+        }),
       );
       if (waiters) {
         this.#remember(notification.inferenceId);
-        for (const waiter of [...waiters]) this.#deliver(waiter, notification);
+        for (const waiter of [...waiters]) this.#deliver(waiter, notification, s3);
       }
       return true;
     }
     // Someone else's message (or not a notification at all): make it visible again now.
     await this.#housekeep(
-      new ChangeMessageVisibilityCommand({
+      sqs.client,
+      new sqs.sdk.ChangeMessageVisibilityCommand({
         QueueUrl: this.queueUrl,
         ReceiptHandle: message.ReceiptHandle,
         VisibilityTimeout: 0,
@@ -265,9 +287,12 @@ export class NotificationWaiter {
     }
   }
 
-  async #housekeep(command: DeleteMessageCommand | ChangeMessageVisibilityCommand): Promise<void> {
+  async #housekeep(
+    sqs: SendsCommands,
+    command: DeleteMessageCommand | ChangeMessageVisibilityCommand,
+  ): Promise<void> {
     try {
-      await this.#sqs.send(command, { abortSignal: AbortSignal.timeout(HOUSEKEEPING_TIMEOUT_MS) });
+      await sqs.send(command, { abortSignal: AbortSignal.timeout(HOUSEKEEPING_TIMEOUT_MS) });
     } catch {
       // A failed delete means a duplicate delivery later (deleted then as a finished id); a
       // failed release means the owner sees the message after the visibility timeout. Neither
@@ -275,7 +300,7 @@ export class NotificationWaiter {
     }
   }
 
-  #deliver(waiter: Waiter, n: AsyncNotification): void {
+  #deliver(waiter: Waiter, n: AsyncNotification, s3: SendsCommands): void {
     const inv = waiter.invocation;
     if (n.succeeded) {
       const location = n.outputLocation ?? inv.outputLocation;
@@ -292,7 +317,7 @@ export class NotificationWaiter {
         );
         return;
       }
-      waiter.resolve(new AsyncResult({ s3: this.#s3, location, contentType: n.contentType }));
+      waiter.resolve(new AsyncResult({ s3, location, contentType: n.contentType }));
       return;
     }
     waiter.reject(

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { S3Client } from "@aws-sdk/client-s3";
+
+import type * as S3Module from "@aws-sdk/client-s3";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -13,6 +14,7 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, redact, TimeoutError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { backoffDelay, isRetryableError } from "../core/retry.js";
@@ -178,7 +180,7 @@ export class AsyncResultPoller {
   readonly failureLocation: string | undefined;
   /** The inference id, when given. */
   readonly inferenceId: string | undefined;
-  readonly #s3: SendsCommands;
+  readonly #s3;
   readonly #delays: { minDelayMs: number; maxDelayMs: number };
   readonly #timeoutMs: number;
   readonly #random: () => number;
@@ -190,7 +192,13 @@ export class AsyncResultPoller {
     this.outputLocation = o.outputLocation;
     this.failureLocation = o.failureLocation;
     this.inferenceId = o.inferenceId;
-    this.#s3 = o.s3 ?? new S3Client(clientConfigFrom(o));
+    const config = clientConfigFrom(o);
+    this.#s3 = lazyAwsClient<typeof S3Module, SendsCommands>(
+      s3Sdk,
+      "AsyncResultPoller",
+      o.s3,
+      (sdk) => new sdk.S3Client(config),
+    );
     this.#delays = resolveDelays(o, {
       minDelayMs: DEFAULT_MIN_DELAY_MS,
       maxDelayMs: DEFAULT_MAX_DELAY_MS,
@@ -269,16 +277,17 @@ export class AsyncResultPoller {
 
   async #probe(signal: AbortSignal): Promise<AsyncCheckResult> {
     const failureLocation = this.failureLocation;
+    const { client: s3 } = await this.#s3();
     const [output, failure] = await Promise.allSettled([
-      probeObject(this.#s3, this.outputLocation, signal),
+      probeObject(s3, this.outputLocation, signal),
       failureLocation
-        ? probeObject(this.#s3, failureLocation, signal)
+        ? probeObject(s3, failureLocation, signal)
         : Promise.resolve<ObjectProbe>({ exists: false }),
     ]);
     if (output.status === "fulfilled" && output.value.exists) {
       return {
         status: "succeeded",
-        result: new AsyncResult({ s3: this.#s3, location: this.outputLocation, ...output.value }),
+        result: new AsyncResult({ s3, location: this.outputLocation, ...output.value }),
       };
     }
     if (failure.status === "fulfilled" && failure.value.exists && failureLocation) {
@@ -298,7 +307,7 @@ export class AsyncResultPoller {
     const details = { failureLocation, inferenceId: this.inferenceId };
     try {
       return new AsyncInferenceFailedError(
-        await readFailureText(this.#s3, failureLocation, signal),
+        await readFailureText((await this.#s3()).client, failureLocation, signal),
         details,
       );
     } catch (err) {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { type SendsCommands, wrapAwsError } from "../core/aws.js";
+import { s3Sdk } from "../core/aws-sdk.js";
 import { type AwsErrorDetails, PermissionDeniedError } from "../core/errors.js";
 import { abortError } from "../core/wait.js";
 import { signalledAwsCall } from "./aws-call.js";
@@ -38,6 +38,7 @@ export async function probeObject(
   signal: AbortSignal,
 ): Promise<ObjectProbe> {
   const { bucket, key } = parseS3Uri(uri);
+  const { HeadObjectCommand } = await s3Sdk.load("AsyncResultPoller");
   try {
     const out = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
       abortSignal: signal,
@@ -82,6 +83,7 @@ export async function readFailureText(
   signal: AbortSignal,
 ): Promise<string> {
   const { bucket, key } = parseS3Uri(uri);
+  const { GetObjectCommand } = await s3Sdk.load("AsyncResultPoller");
   return signalledAwsCall(
     signal,
     { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" },

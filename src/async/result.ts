@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { z } from "zod";
 import type { SendsCommands } from "../core/aws.js";
+import { s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
@@ -135,6 +135,7 @@ export class AsyncResult {
 
   async #getBody(signal: AbortSignal): Promise<unknown> {
     const { bucket, key } = parseS3Uri(this.location);
+    const { GetObjectCommand } = await s3Sdk.load("AsyncResult");
     const out = (await signalledAwsCall(
       signal,
       { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" },

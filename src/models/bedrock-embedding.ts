@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -13,6 +13,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
@@ -109,7 +110,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
   /** The request shape in use. */
   readonly family: BedrockEmbeddingFamily;
   readonly #options: BedrockEmbeddingModelOptions;
-  readonly #client: BedrockRuntimeClient;
+  readonly #bedrock;
 
   constructor(options: BedrockEmbeddingModelOptions) {
     this.#options = parseOptions(
@@ -145,8 +146,13 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
         );
       }
     }
-    this.#client =
-      this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#bedrock = lazyAwsClient(
+      bedrockRuntimeSdk,
+      "BedrockEmbeddingModel",
+      this.#options.client,
+      (sdk) => new sdk.BedrockRuntimeClient(config),
+    );
     this.id = `bedrock:${this.#options.modelId}`;
   }
 
@@ -210,11 +216,12 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     body: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
+    const { sdk, client } = await this.#bedrock();
     const output = await awsCall(
       { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
       () =>
-        this.#client.send(
-          new InvokeModelCommand({
+        client.send(
+          new sdk.InvokeModelCommand({
             modelId: this.#options.modelId,
             contentType: "application/json",
             accept: "application/json",

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -12,6 +12,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { toEmbeddings } from "./embedding-vectors.js";
@@ -72,7 +73,7 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
   /** Length of every returned vector. */
   readonly dimensions: number;
   readonly #options: SageMakerEmbeddingModelOptions;
-  readonly #client: SageMakerRuntimeClient;
+  readonly #runtime;
 
   constructor(options: SageMakerEmbeddingModelOptions) {
     this.#options = parseOptions(
@@ -80,8 +81,13 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
       options,
       "SageMakerEmbeddingModel options",
     ) as SageMakerEmbeddingModelOptions;
-    this.#client =
-      this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#runtime = lazyAwsClient(
+      sageMakerRuntimeSdk,
+      "SageMakerEmbeddingModel",
+      this.#options.client,
+      (sdk) => new sdk.SageMakerRuntimeClient(config),
+    );
     this.dimensions = this.#options.dimensions;
     this.id = `sagemaker:${this.#options.endpointName}`;
   }
@@ -108,6 +114,7 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
     const { format, parameters, endpointName, inferenceComponentName } = this.#options;
     const body =
       format === "tei" ? { inputs: texts, ...parameters } : { text_inputs: texts, ...parameters };
+    const { sdk, client } = await this.#runtime();
     const output = await awsCall(
       {
         service: "SageMakerRuntime",
@@ -115,8 +122,8 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
         iamAction: "sagemaker:InvokeEndpoint",
       },
       () =>
-        this.#client.send(
-          new InvokeEndpointCommand({
+        client.send(
+          new sdk.InvokeEndpointCommand({
             EndpointName: endpointName,
             ContentType: "application/json",
             Accept: "application/json",
