@@ -58,35 +58,84 @@ function nextWithin<T>(
   iterator: AsyncIterator<T>,
   options: BoundedIterableOptions,
 ): Promise<IteratorResult<T>> {
+  return settleWithin(() => iterator.next(), {
+    ...options,
+    idleError: (ms) =>
+      idleTimeoutError(
+        ms,
+        `No data for ${ms} ms while waiting for ${options.what ?? "the next stream item"}; the stream was closed. Raise idleTimeoutMs if the model needs longer between tokens.`,
+      ),
+  });
+}
+
+/** Options for {@link settleWithin}. */
+export interface SettleWithinOptions<T> {
+  /** Longest wait for the result, in milliseconds; no bound when left out. */
+  idleTimeoutMs?: number | undefined;
+  /** Stops waiting with {@link abortError} as soon as it aborts. */
+  signal?: AbortSignal | undefined;
+  /** The error for a wait longer than `idleTimeoutMs`. Default: a generic `STREAM_IDLE_TIMEOUT`. */
+  idleError?: (idleTimeoutMs: number) => Error;
+  /**
+   * Receives a result that arrived after the wait was given up, so that it can be closed (a
+   * response stream nobody will read still holds its connection).
+   */
+  discard?: (late: T) => void;
+}
+
+/**
+ * Starts `start()` and waits for its result at most `idleTimeoutMs`, rejecting at once when the
+ * signal aborts. The timer and the abort listener are removed however it ends, so nothing is left
+ * behind; a result that comes too late goes to `discard`. `start` should also watch the signal
+ * so that the work itself stops: this only stops the waiting.
+ *
+ * @example
+ * ```ts
+ * const response = await settleWithin(() => fetch(url, { signal }), { idleTimeoutMs: 30_000, signal });
+ * ```
+ */
+export function settleWithin<T>(
+  start: () => Promise<T> | T,
+  options: SettleWithinOptions<T>,
+): Promise<T> {
   const { idleTimeoutMs, signal } = options;
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => settle(() => reject(abortError(signal as AbortSignal)));
     const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       action();
     };
     if (idleTimeoutMs !== undefined) {
-      timer = setTimeout(
-        () =>
-          settle(() =>
-            reject(
-              new TimeoutError(
-                `No data for ${idleTimeoutMs} ms while waiting for ${options.what ?? "the next stream item"}; the stream was closed. Raise idleTimeoutMs if the model needs longer between tokens.`,
-                idleTimeoutMs,
-                { code: "STREAM_IDLE_TIMEOUT" },
-              ),
-            ),
-          ),
-        idleTimeoutMs,
-      );
+      const idleError =
+        options.idleError ??
+        ((ms: number) =>
+          idleTimeoutError(ms, `Nothing arrived for ${ms} ms; the stream was closed.`));
+      timer = setTimeout(() => settle(() => reject(idleError(idleTimeoutMs))), idleTimeoutMs);
     }
     signal?.addEventListener("abort", onAbort, { once: true });
-    iterator.next().then(
-      (result) => settle(() => resolve(result)),
+    let pending: Promise<T>;
+    try {
+      pending = Promise.resolve(start());
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (result) => {
+        if (settled) options.discard?.(result);
+        else settle(() => resolve(result));
+      },
       (error: unknown) => settle(() => reject(error)),
     );
   });
+}
+
+/** A `STREAM_IDLE_TIMEOUT` {@link TimeoutError} with `message`. */
+export function idleTimeoutError(idleTimeoutMs: number, message: string): TimeoutError {
+  return new TimeoutError(message, idleTimeoutMs, { code: "STREAM_IDLE_TIMEOUT" });
 }

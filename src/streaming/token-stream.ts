@@ -10,7 +10,7 @@ import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { Deadline, MAX_TIMER_MS, type WaitOptions } from "../core/wait.js";
 import type { StreamEvent } from "./events.js";
-import { boundedIterable } from "./idle-timeout.js";
+import { boundedIterable, idleTimeoutError, settleWithin } from "./idle-timeout.js";
 
 /** Opens the underlying response stream; called once, on first use of the {@link TokenStream}. */
 export type StreamOpener = (
@@ -21,7 +21,11 @@ export type StreamOpener = (
 export interface TokenStreamOptions extends WaitOptions {
   /** Deadline for the whole stream, from opening to the last event. Default 600 000 ms (10 min). */
   timeoutMs?: number | undefined;
-  /** Longest gap between two events before `STREAM_IDLE_TIMEOUT`. Default 60 000 ms. */
+  /**
+   * Longest wait without progress before `STREAM_IDLE_TIMEOUT`: from sending the request to the
+   * response starting (its headers, or its first event where the transport waits for that), and
+   * then between two events. Default 60 000 ms.
+   */
   idleTimeoutMs?: number | undefined;
   /** Clock in milliseconds, replaceable in tests. Default `performance.now`. */
   now?: () => number;
@@ -140,10 +144,26 @@ export class TokenStream implements AsyncIterable<string> {
     // The opener gets its own signal so that ending early (break, idle timeout, a decode error)
     // aborts the request and frees its socket: a pending read cannot be interrupted otherwise.
     const connection = new AbortController();
+    const idleTimeoutMs = this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     try {
-      const source = await this.#open(AbortSignal.any([deadline.signal, connection.signal]));
+      const requestSignal = AbortSignal.any([deadline.signal, connection.signal]);
+      // The idle limit starts when the request is sent. An endpoint that accepts the request and
+      // then sends nothing (no headers; or headers but no first frame, which the AWS SDK waits
+      // for before send() resolves) is given up after idleTimeoutMs, not at the whole-stream
+      // deadline. The opener is raced, not trusted to honour its signal: one that never settles
+      // cannot hold the stream past its deadline or the caller's abort.
+      const source = await settleWithin(() => this.#open(requestSignal), {
+        idleTimeoutMs,
+        signal: deadline.signal,
+        idleError: (ms) =>
+          idleTimeoutError(
+            ms,
+            `No response for ${ms} ms after the request was sent; the request was cancelled. Raise idleTimeoutMs if the model needs longer before it starts answering (a long prompt, a cold endpoint).`,
+          ),
+        discard: closeQuietly,
+      });
       const events = boundedIterable(source, {
-        idleTimeoutMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        idleTimeoutMs,
         signal: deadline.signal,
         what: "the model's next token",
       });
@@ -205,6 +225,16 @@ export class TokenStream implements AsyncIterable<string> {
     if (this.#usage !== undefined) response.usage = this.#usage;
     if (this.#latency !== undefined) response.latency = this.#latency;
     return response;
+  }
+}
+
+/** Closes a source that arrived after the stream gave up on it, ignoring whatever that throws. */
+function closeQuietly(source: AsyncIterable<StreamEvent>): void {
+  try {
+    const iterator = source[Symbol.asyncIterator]();
+    void Promise.resolve(iterator.return?.()).catch(() => {});
+  } catch {
+    // A source that cannot even be opened holds nothing to release.
   }
 }
 

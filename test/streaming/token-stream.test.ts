@@ -161,6 +161,61 @@ describe("TokenStream", () => {
     expect(source.returnCalls).toBe(1);
   });
 
+  describe("opening", () => {
+    /** An opener that never settles and ignores its signal, recording the signal it got. */
+    function stuckOpener() {
+      const seen: { signal?: AbortSignal } = {};
+      const open = (signal: AbortSignal) => {
+        seen.signal = signal;
+        return new Promise<AsyncIterable<StreamEvent>>(() => {});
+      };
+      return { open, seen };
+    }
+
+    it("an opener that never settles ends with TIMEOUT at the deadline, its signal aborted", async () => {
+      const { open, seen } = stuckOpener();
+      const stream = new TokenStream(open, { timeoutMs: 50, idleTimeoutMs: 60_000 });
+      await expect(stream.text()).rejects.toMatchObject({ code: "TIMEOUT" });
+      expect(seen.signal?.aborted).toBe(true);
+    });
+
+    it("the idle limit counts from the request: an opener slower than idleTimeoutMs ends with STREAM_IDLE_TIMEOUT", async () => {
+      const { open, seen } = stuckOpener();
+      const stream = new TokenStream(open, { timeoutMs: 60_000, idleTimeoutMs: 50 });
+      const error = await stream.text().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ code: "STREAM_IDLE_TIMEOUT", timeoutMs: 50 });
+      expect(seen.signal?.aborted).toBe(true);
+    });
+
+    it("the caller's signal ends a stuck opener with ABORTED and aborts the opener's signal", async () => {
+      const { open, seen } = stuckOpener();
+      const controller = new AbortController();
+      const stream = new TokenStream(open, { signal: controller.signal, idleTimeoutMs: 60_000 });
+      const done = stream.text().catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(new Error("user left"));
+      expect(await done).toBeInstanceOf(AbortedError);
+      expect(seen.signal?.aborted).toBe(true);
+    });
+
+    it("closes a source that the opener delivers after the stream gave up", async () => {
+      let deliver!: (source: AsyncIterable<StreamEvent>) => void;
+      const stream = new TokenStream(
+        () => new Promise<AsyncIterable<StreamEvent>>((resolve) => {
+          deliver = resolve;
+        }),
+        { idleTimeoutMs: 20 },
+      );
+      await expect(stream.text()).rejects.toMatchObject({ code: "STREAM_IDLE_TIMEOUT" });
+      const source = recordingSource<StreamEvent>([text("late")]);
+      deliver(source);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(source.returnCalls).toBe(1);
+      expect(source.nextCalls).toBe(0);
+    });
+  });
+
   it("leaves the opener's signal alone when the stream completes", async () => {
     let openSignal: AbortSignal | undefined;
     const stream = new TokenStream((signal) => {
