@@ -28,7 +28,7 @@ import { backoffDelay, retry } from "../core/retry.js";
 import { sleep, type WaitOptions, withDeadline } from "../core/wait.js";
 import { athenaTypeName, fromAthenaValue } from "./athena-values.js";
 import { SqlExecutionError, SqlNotReadOnlyError, sqlErrorFromMessage } from "./errors.js";
-import { checkReadOnly } from "./guard.js";
+import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
 import type {
   ExecuteOptions,
   QueryResult,
@@ -65,6 +65,8 @@ export interface AthenaEngineOptions extends AwsClientConfig {
    * `EXPLAIN ANALYZE` would otherwise run whatever `validate()` is given.
    */
   readOnly?: boolean;
+  /** Longest SQL text the guard accepts, in characters. Default 20 000. */
+  maxSqlLength?: number;
 }
 
 /** Options of {@link AthenaEngine.execute}. */
@@ -89,6 +91,7 @@ const optionsSchema = z.object({
   timeoutMs: z.int().min(1).max(86_400_000).optional(),
   startAttempts: z.int().min(1).max(20).optional(),
   readOnly: z.boolean().optional(),
+  maxSqlLength: z.int().min(1).max(10_000_000).optional(),
 });
 
 const SERVICE = "Athena";
@@ -116,6 +119,8 @@ const QUERY_ERROR_CODES =
 export class AthenaEngine implements SqlEngine {
   /** Athena speaks Trino SQL. */
   readonly dialect = "Athena (Trino)";
+  /** The read-only guard reads SQL by Trino's rules, and the Trino parser must read it. */
+  readonly guardDialect = "trino" as const;
   readonly #o: AthenaEngineOptions;
   readonly #client: SendsCommands;
 
@@ -128,8 +133,8 @@ export class AthenaEngine implements SqlEngine {
   async validate(sql: string, options: WaitOptions = {}): Promise<ValidationOutcome> {
     const guarded = this.#guard(sql);
     if (!guarded.ok) {
-      const message = `SQL_NOT_READ_ONLY: ${guarded.reason}`;
-      return { ok: false, error: { code: "SQL_NOT_READ_ONLY", message, retryable: false } };
+      const message = `${guarded.code}: ${guarded.reason}`;
+      return { ok: false, error: { code: guarded.code, message, retryable: false } };
     }
     try {
       await this.#run(EXPLAIN + guarded.sql, options, { maxRows: 0 });
@@ -145,13 +150,16 @@ export class AthenaEngine implements SqlEngine {
   /** Runs a statement and returns typed rows; Athena query failures throw {@link SqlExecutionError}. */
   execute(sql: string, options: AthenaExecuteOptions = {}): Promise<QueryResult> {
     const guarded = this.#guard(sql);
-    if (!guarded.ok) return Promise.reject(new SqlNotReadOnlyError(guarded.reason));
+    if (!guarded.ok) return Promise.reject(new SqlNotReadOnlyError(guarded.reason, guarded.code));
     return this.#run(guarded.sql, options, options);
   }
 
-  #guard(sql: string): { ok: true; sql: string } | { ok: false; reason: string } {
+  #guard(
+    sql: string,
+  ): { ok: true; sql: string } | { ok: false; reason: string; code: GuardRefusalCode } {
     if (this.#o.readOnly === false) return { ok: true, sql };
-    const verdict = checkReadOnly(sql);
+    // Trino's lexical rules and parser, failing closed: text the parser cannot read is refused.
+    const verdict = checkReadOnly(sql, { dialect: "trino", maxLength: this.#o.maxSqlLength });
     return verdict.ok ? { ok: true, sql: verdict.sql } : verdict;
   }
 

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBPreparedStatement,
+  DuckDBResultReader,
+} from "@duckdb/node-api";
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
 import { loadOptional } from "../core/optional.js";
@@ -13,7 +18,7 @@ import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
 import { duckDbError } from "./duckdb-errors.js";
 import { type DuckJson, type DuckTypeLike, fromDuckJson, trinoTypeName } from "./duckdb-values.js";
 import { SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
-import { checkReadOnly } from "./guard.js";
+import { checkReadOnly, DEFAULT_MAX_SQL_LENGTH, type GuardRefusalCode } from "./guard.js";
 import type {
   ExecuteOptions,
   QueryResult,
@@ -43,8 +48,15 @@ export interface DuckDbEngineOptions {
   columnComments?: Record<string, Record<string, string>>;
   /** Add macros for Trino functions DuckDB lacks (approx_distinct, regexp_like, ...). Default true. */
   trinoShims?: boolean;
-  /** Refuse statements that are not a single read-only query. Default true. */
+  /**
+   * Refuse statements that are not a single read-only query. Default true: the text must pass
+   * {@link checkReadOnly} with DuckDB's lexical rules, DuckDB's own parser must find exactly one
+   * statement in it, of the SELECT type, and only that prepared statement runs, inside a read-only
+   * transaction. `false` runs any text as given (trusted SQL only).
+   */
   readOnly?: boolean;
+  /** Longest SQL text accepted, in characters. Default 20 000. */
+  maxSqlLength?: number;
   /** Default time limit for one statement, in ms. Default 60 000. */
   timeoutMs?: number;
 }
@@ -66,6 +78,7 @@ const optionsSchema = z
     columnComments: z.record(z.string(), z.record(z.string(), z.string())).optional(),
     trinoShims: z.boolean().optional(),
     readOnly: z.boolean().optional(),
+    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
   })
   .refine((o) => !(o.file && o.tables), {
@@ -94,7 +107,12 @@ export const TRINO_SHIMS: readonly string[] = [
 ];
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const EXPLAIN = "EXPLAIN ";
+
+/** DuckDB's statement type for queries (duckdb_statement_type DUCKDB_STATEMENT_TYPE_SELECT). */
+const SELECT_STATEMENT = 1;
+
+/** A refusal on the way to the engine: the guard's code and reason. */
+type Refusal = { ok: false; code: GuardRefusalCode; reason: string };
 
 /** The DuckDB reader function for a file, chosen by its extension. */
 export function readerFor(path: string): string {
@@ -129,6 +147,8 @@ const quoteIdent = (text: string) => `"${text.replace(/"/g, '""')}"`;
 export class DuckDbEngine implements SqlEngine {
   /** What the prompts tell the model: write Trino SQL that DuckDB also runs. */
   readonly dialect = "DuckDB (Trino-compatible)";
+  /** The read-only guard reads SQL by DuckDB's rules, and DuckDB's parser has the last word. */
+  readonly guardDialect = "duckdb" as const;
   /** The catalog name. */
   readonly catalog: string;
   /** The database (schema) holding the tables. */
@@ -148,32 +168,71 @@ export class DuckDbEngine implements SqlEngine {
     this.database = this.#options.database ?? "main";
   }
 
-  /** Checks `sql` with `EXPLAIN`; engine errors come back as `{ ok: false, error }`. */
+  /**
+   * Checks `sql` without running it: the read-only guard, then DuckDB's own parser and binder
+   * (the statement is prepared, never executed, so validation has no side effects). Errors in
+   * the statement come back as `{ ok: false, error }`; refusals carry the guard's code.
+   */
   async validate(sql: string, options: WaitOptions = {}): Promise<ValidationOutcome> {
-    const guarded = this.#guard(sql);
-    if (!guarded.ok) return guarded;
+    const refused = this.#guard(sql);
+    if (refused) return refusalOutcome(refused);
     try {
-      await this.#run(EXPLAIN + guarded.sql, options, undefined, EXPLAIN.length);
-      return { ok: true };
+      return await this.#task(options, async (connection) => {
+        const statements = await this.#prepareAll(connection, sql);
+        for (const statement of statements) statement.destroySync();
+        return { ok: true } as const;
+      });
     } catch (err) {
       if (err instanceof SqlExecutionError) return { ok: false, error: err.sqlError };
+      if (err instanceof SqlNotReadOnlyError) {
+        return refusalOutcome({
+          ok: false,
+          code: err.code as GuardRefusalCode,
+          reason: err.reason,
+        });
+      }
       throw err;
     }
   }
 
-  /** Runs `sql` and returns typed rows; engine errors throw {@link SqlExecutionError}. */
+  /**
+   * Runs `sql` and returns typed rows; engine errors throw {@link SqlExecutionError} and refused
+   * text {@link SqlNotReadOnlyError}. With `maxRows`, DuckDB streams the result and stops after
+   * that many rows, whatever LIMIT the text holds.
+   */
   async execute(sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
-    const guarded = this.#guard(sql);
-    if (!guarded.ok)
-      throw new SqlNotReadOnlyError(guarded.error.message.replace(/^SQL_NOT_READ_ONLY: /, ""));
+    const refused = this.#guard(sql);
+    if (refused) throw new SqlNotReadOnlyError(refused.reason, refused.code);
     const started = performance.now();
-    const result = await this.#run(guarded.sql, options, options.maxRows, 0);
+    const result = await this.#task(options, async (connection) => {
+      if (this.#options.readOnly === false)
+        return this.#read(sql, await runText(connection, sql, options.maxRows), options.maxRows);
+      const [statement] = await this.#prepareAll(connection, sql);
+      const prepared = statement as DuckDBPreparedStatement;
+      // A second line of defence under the statement-type check: the tables cannot change even
+      // if a query-typed statement tried to write.
+      await connection.run("BEGIN TRANSACTION READ ONLY");
+      try {
+        const reader = await (options.maxRows === undefined
+          ? prepared.streamAndReadAll()
+          : prepared.streamAndReadUntil(options.maxRows + 1)
+        ).catch((err: unknown) => {
+          throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+        });
+        return this.#read(sql, reader, options.maxRows);
+      } finally {
+        prepared.destroySync();
+        await connection.run("ROLLBACK").catch(() => {});
+      }
+    });
     return { ...result, stats: { ...result.stats, elapsedMs: performance.now() - started } };
   }
 
   /** Runs a statement without the read-only guard, for setup work you trust (e.g. in tests). */
   async executeTrusted(sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
-    return this.#run(sql, options, options.maxRows, 0);
+    return this.#task(options, async (connection) =>
+      this.#read(sql, await runText(connection, sql, options.maxRows), options.maxRows),
+    );
   }
 
   /** Closes the database. Later calls fail with `ENGINE_CLOSED`. */
@@ -191,22 +250,49 @@ export class DuckDbEngine implements SqlEngine {
     instance?.closeSync();
   }
 
-  #guard(
-    sql: string,
-  ):
-    | { ok: true; sql: string }
-    | { ok: false; error: { code: string; message: string; retryable: false } } {
-    if (this.#options.readOnly === false) return { ok: true, sql };
-    const verdict = checkReadOnly(sql);
-    if (verdict.ok) return { ok: true, sql: verdict.sql };
-    return {
-      ok: false,
-      error: {
-        code: "SQL_NOT_READ_ONLY",
-        message: `SQL_NOT_READ_ONLY: ${verdict.reason}`,
-        retryable: false,
-      },
-    };
+  /** The text-level guard with DuckDB's lexical rules; undefined when the text may go on. */
+  #guard(sql: string): Refusal | undefined {
+    if (this.#options.readOnly === false) return undefined;
+    const verdict = checkReadOnly(sql, {
+      dialect: "duckdb",
+      maxLength: this.#options.maxSqlLength ?? DEFAULT_MAX_SQL_LENGTH,
+    });
+    return verdict.ok ? undefined : verdict;
+  }
+
+  /**
+   * DuckDB's own reading of the text: its parser splits it into statements, and each is prepared
+   * (parsed, bound and planned, never run). In read-only mode there must be exactly one, of the
+   * SELECT type; anything else throws {@link SqlNotReadOnlyError} before it can run.
+   */
+  async #prepareAll(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement[]> {
+    const readOnly = this.#options.readOnly !== false;
+    const extracted = await connection.extractStatements(sql).catch((err: unknown) => {
+      throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+    });
+    if (readOnly && extracted.count !== 1) {
+      throw new SqlNotReadOnlyError(
+        `DuckDB reads the text as ${extracted.count} statements; send one query.`,
+      );
+    }
+    const prepared: DuckDBPreparedStatement[] = [];
+    try {
+      for (let i = 0; i < extracted.count; i++) {
+        const statement = await extracted.prepare(i).catch((err: unknown) => {
+          throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+        });
+        prepared.push(statement);
+        if (readOnly && statement.statementType !== SELECT_STATEMENT) {
+          throw new SqlNotReadOnlyError(
+            "DuckDB reads it as a statement that is not a query; only SELECT queries may run.",
+          );
+        }
+      }
+    } catch (err) {
+      for (const statement of prepared) statement.destroySync();
+      throw err;
+    }
+    return prepared;
   }
 
   /** Opens the database on first use: constructors do no I/O. */
@@ -285,15 +371,10 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   /**
-   * Runs one statement at a time on the single connection, under a deadline that interrupts it.
-   * Error positions are reported relative to the text after the first `prefix` characters.
+   * Runs `work` on the single connection, one task at a time, under a deadline that interrupts
+   * DuckDB when it passes or the caller aborts. Other DuckDB errors become {@link SqlExecutionError}.
    */
-  #run(
-    sql: string,
-    options: WaitOptions,
-    maxRows: number | undefined,
-    prefix: number,
-  ): Promise<QueryResult> {
+  #task<T>(options: WaitOptions, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const task = this.#queue.then(() =>
       withDeadline(
         options,
@@ -301,41 +382,22 @@ export class DuckDbEngine implements SqlEngine {
         "running a DuckDB query",
         async (signal) => {
           const { connection } = await this.#open();
-          const started = performance.now();
           const onAbort = () => connection.interrupt();
           signal.addEventListener("abort", onAbort, { once: true });
           try {
-            const reader =
-              maxRows === undefined
-                ? await connection.runAndReadAll(sql)
-                : await connection.runAndReadUntil(sql, maxRows + 1);
+            const result = await work(connection);
             if (signal.aborted) throw abortError(signal);
-            const types = reader.columnTypes() as unknown as DuckTypeLike[];
-            const names = reader.columnNames();
-            const all = reader.getRowsJson() as DuckJson[][];
-            const truncated = maxRows !== undefined && (all.length > maxRows || !reader.done);
-            const kept = maxRows === undefined ? all : all.slice(0, maxRows);
-            const rows = kept.map((row) => {
-              const out: Record<string, SqlValue> = {};
-              names.forEach((name, i) => {
-                out[name] = fromDuckJson(row[i] ?? null, types[i] as DuckTypeLike);
-              });
-              return out;
-            });
-            return {
-              columns: names.map((name, i) => ({
-                name,
-                type: trinoTypeName(types[i] as DuckTypeLike),
-              })),
-              rows,
-              stats: { elapsedMs: performance.now() - started, rowCount: rows.length, truncated },
-            };
+            return result;
           } catch (err) {
             if (signal.aborted) throw abortError(signal);
-            if (err instanceof SqlExecutionError || err instanceof ValidationError) throw err;
-            throw new SqlExecutionError(duckDbError(err, sql.slice(prefix), prefix), {
-              cause: err,
-            });
+            if (
+              err instanceof SqlExecutionError ||
+              err instanceof SqlNotReadOnlyError ||
+              err instanceof ValidationError
+            ) {
+              throw err;
+            }
+            throw new SqlExecutionError(duckDbError(err, ""), { cause: err });
           } finally {
             signal.removeEventListener("abort", onAbort);
           }
@@ -345,4 +407,56 @@ export class DuckDbEngine implements SqlEngine {
     this.#queue = task.catch(() => {});
     return task;
   }
+
+  /** Converts what a reader holds into typed rows, keeping at most `maxRows`. */
+  #read(sql: string, reader: DuckDBResultReader, maxRows: number | undefined): QueryResult {
+    const started = performance.now();
+    try {
+      const types = reader.columnTypes() as unknown as DuckTypeLike[];
+      const names = reader.columnNames();
+      const all = reader.getRowsJson() as DuckJson[][];
+      const truncated = maxRows !== undefined && (all.length > maxRows || !reader.done);
+      const kept = maxRows === undefined ? all : all.slice(0, maxRows);
+      const rows = kept.map((row) => {
+        const out: Record<string, SqlValue> = {};
+        names.forEach((name, i) => {
+          out[name] = fromDuckJson(row[i] ?? null, types[i] as DuckTypeLike);
+        });
+        return out;
+      });
+      return {
+        columns: names.map((name, i) => ({
+          name,
+          type: trinoTypeName(types[i] as DuckTypeLike),
+        })),
+        rows,
+        stats: { elapsedMs: performance.now() - started, rowCount: rows.length, truncated },
+      };
+    } catch (err) {
+      throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+    }
+  }
+}
+
+/** Runs trusted text as given (every statement in it), reading at most `maxRows + 1` rows. */
+async function runText(
+  connection: DuckDBConnection,
+  sql: string,
+  maxRows: number | undefined,
+): Promise<DuckDBResultReader> {
+  try {
+    return maxRows === undefined
+      ? await connection.runAndReadAll(sql)
+      : await connection.runAndReadUntil(sql, maxRows + 1);
+  } catch (err) {
+    throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+  }
+}
+
+/** A guard refusal as a validation outcome, in the engine-error shape. */
+function refusalOutcome(refusal: Refusal): ValidationOutcome {
+  return {
+    ok: false,
+    error: { code: refusal.code, message: `${refusal.code}: ${refusal.reason}`, retryable: false },
+  };
 }

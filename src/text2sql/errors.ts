@@ -4,6 +4,7 @@
  * @module
  */
 import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { GuardRefusalCode } from "./guard.js";
 import type { SqlError } from "./types.js";
 
 /**
@@ -32,22 +33,33 @@ export class SqlExecutionError extends FmopsError {
 }
 
 /**
- * A statement is not a single read-only query, so fmops refused to send it to the engine.
- * Code: `SQL_NOT_READ_ONLY`. Never retryable.
+ * The read-only guard refused a statement, so fmops never sent it to the engine. Never retryable.
+ * Codes: `SQL_NOT_READ_ONLY` (not exactly one read-only query as the engine reads it, or not
+ * readable with certainty), `SQL_TOO_LONG` (over the length cap), `SQL_FORBIDDEN_CHARACTER` (a
+ * control or invisible formatting character such as NUL).
+ *
+ * @example
+ * ```ts
+ * try { await engine.execute("SELECT 1; DROP TABLE t"); } catch (err) {
+ *   if (err instanceof SqlNotReadOnlyError) console.log(err.code, err.reason);
+ * }
+ * ```
  */
 export class SqlNotReadOnlyError extends FmopsError {
   /** Why the guard refused it. */
   readonly reason: string;
 
-  constructor(reason: string) {
-    super(
-      "SQL_NOT_READ_ONLY",
-      `Refused to run the statement: ${reason} Only one SELECT (or WITH ... SELECT) statement is allowed.`,
-      { retryable: false },
-    );
+  constructor(reason: string, code: GuardRefusalCode = "SQL_NOT_READ_ONLY") {
+    super(code, `Refused to run the statement: ${reason} ${ADVICE[code]}`, { retryable: false });
     this.reason = reason;
   }
 }
+
+const ADVICE: Record<GuardRefusalCode, string> = {
+  SQL_NOT_READ_ONLY: "Only one SELECT (or WITH ... SELECT) statement is allowed.",
+  SQL_TOO_LONG: "Shorten the statement, or raise the engine's maxSqlLength.",
+  SQL_FORBIDDEN_CHARACTER: "Remove control and invisible formatting characters from the statement.",
+};
 
 /** Builds a {@link SqlError} from an Athena-style message, reading `CODE: line L:C:` when present. */
 export function sqlErrorFromMessage(

@@ -1,14 +1,32 @@
 /**
- * The read-only guard: only one SELECT (or WITH ... SELECT, or VALUES) statement may reach an
- * engine. Two independent checks must both pass: a tokenizer that sees through comments and
- * strings (and refuses anything ambiguous), and a real SQL parser (node-sql-parser's Trino
- * grammar) that checks the statement's structure. When the parser cannot read a statement the
- * guard falls back to the tokenizer's verdict alone, which is deliberately strict.
+ * The read-only guard: only one read-only query (SELECT, WITH ... SELECT, or VALUES) may reach an
+ * engine, and the guard must read the text the way that engine will. Checks, all of which must
+ * pass:
+ *
+ * 1. size and characters: at most `maxLength` characters, and no control characters, line or
+ *    paragraph separators, byte-order marks or bidirectional overrides (DuckDB stops reading at
+ *    NUL; the others make the text read differently to people, logs and engines);
+ * 2. a tokenizer with the engine's own lexical rules ({@link lexSql}) that sees through comments
+ *    and strings, refuses anything ambiguous, and finds exactly one statement that starts like a
+ *    query and holds no statement keyword;
+ * 3. for Trino (Athena), a real SQL parser (node-sql-parser's Trino grammar) that must read the
+ *    text as exactly one SELECT. If it cannot parse the text, the guard refuses it: it never falls
+ *    back to the tokenizer alone. For DuckDB the parser of record is DuckDB's own, which
+ *    {@link DuckDbEngine} runs on the statement before anything executes.
  *
  * @module
  */
 import * as trinoBuild from "node-sql-parser/build/trino.js";
-import { lexSql, type SqlToken, splitStatements } from "./sql-lexer.js";
+import { lexSql, type SqlDialect, type SqlToken, splitStatements } from "./sql-lexer.js";
+
+/**
+ * Whose rules the guard reads SQL by: `trino` (Athena), `duckdb`, or `strict`, which requires the
+ * text to pass under both, for engines whose lexical rules are not known.
+ */
+export type GuardDialect = SqlDialect | "strict";
+
+/** Longest SQL text the guard reads unless `maxLength` says otherwise: far above any real query. */
+export const DEFAULT_MAX_SQL_LENGTH = 20_000;
 
 /** Options of {@link checkReadOnly}. */
 export interface GuardOptions {
@@ -17,7 +35,18 @@ export interface GuardOptions {
    * is lowered, `LIMIT ALL` is replaced, and a query without a limit gets `LIMIT maxRows` added.
    */
   maxRows?: number;
+  /** The engine's dialect, whose lexical rules and parser decide. Default `trino`. */
+  dialect?: GuardDialect;
+  /** Longest text accepted, in UTF-16 code units. Default {@link DEFAULT_MAX_SQL_LENGTH}. */
+  maxLength?: number;
 }
+
+/**
+ * Why the guard refused a text: `SQL_NOT_READ_ONLY` (not exactly one read-only query, or not
+ * readable with certainty), `SQL_TOO_LONG` (over `maxLength`), `SQL_FORBIDDEN_CHARACTER` (a
+ * control or invisible formatting character).
+ */
+export type GuardRefusalCode = "SQL_NOT_READ_ONLY" | "SQL_TOO_LONG" | "SQL_FORBIDDEN_CHARACTER";
 
 /** The guard's verdict. `sql` is the statement to run: trimmed, no trailing `;`, limit applied. */
 export type GuardVerdict =
@@ -26,7 +55,11 @@ export type GuardVerdict =
       ok: true;
       /** The statement to send to the engine. */
       sql: string;
-      /** Whether the SQL parser understood the statement (false: the tokenizer alone decided). */
+      /**
+       * Whether a SQL parser confirmed the statement: always true for `trino` and `strict`. For
+       * `duckdb` it is false: the text passed DuckDB's lexical rules, and DuckDB's own parser
+       * ({@link DuckDbEngine}) confirms it before running it.
+       */
       parsed: boolean;
       /** The row limit now in force at the top level, when `maxRows` was given. */
       limit?: number;
@@ -36,6 +69,8 @@ export type GuardVerdict =
       ok: false;
       /** Why the statement was refused, as a sentence for people and models. */
       reason: string;
+      /** Which rule refused it. */
+      code: GuardRefusalCode;
     };
 
 const ALLOWED_FIRST = new Set(["SELECT", "WITH", "VALUES"]);
@@ -43,7 +78,7 @@ const ALLOWED_FIRST = new Set(["SELECT", "WITH", "VALUES"]);
 /**
  * Words that never appear in a read-only query outside quotes. The statement-level ones matter
  * inside data-modifying CTEs and `SELECT ... INTO`; DuckDB-only ones (ATTACH, COPY, INSTALL,
- * PRAGMA, ...) close engine-specific holes.
+ * PRAGMA, PIVOT, ...) close engine-specific holes.
  */
 const FORBIDDEN = new Set([
   "INSERT",
@@ -127,91 +162,168 @@ function trinoParser(): TrinoParser | null {
 }
 
 /**
- * Checks that `sql` is exactly one read-only query and returns the statement to run.
- * Refuses INSERT/UPDATE/DELETE/MERGE, DDL (CREATE, CTAS, DROP, ALTER, ...), UNLOAD, GRANT, CALL,
- * SET/USE, several statements, and comment or string tricks that hide any of these.
+ * The first character the guard refuses anywhere in a text, with its offset: C0 controls other
+ * than tab, LF and CR (NUL ends the text for DuckDB, so an appended LIMIT would never be read),
+ * DEL, C1 controls, U+2028/U+2029 line and paragraph separators, the U+FEFF byte-order mark,
+ * bidirectional embeddings, overrides and isolates (they make the text display in a different
+ * order than engines read it), and unpaired UTF-16 surrogates.
+ */
+export function findForbiddenCharacter(
+  sql: string,
+): { offset: number; codePoint: number } | undefined {
+  for (let i = 0; i < sql.length; i++) {
+    const unit = sql.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = sql.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a well-formed surrogate pair: an ordinary character outside the BMP
+        continue;
+      }
+      return { offset: i, codePoint: unit };
+    }
+    if (isForbiddenUnit(unit)) return { offset: i, codePoint: unit };
+  }
+  return undefined;
+}
+
+function isForbiddenUnit(unit: number): boolean {
+  if (unit < 0x20) return unit !== 0x09 && unit !== 0x0a && unit !== 0x0d;
+  return (
+    (unit >= 0x7f && unit <= 0x9f) || // DEL and the C1 controls
+    unit === 0x2028 ||
+    unit === 0x2029 ||
+    unit === 0xfeff ||
+    (unit >= 0x202a && unit <= 0x202e) || // bidirectional embeddings and overrides
+    (unit >= 0x2066 && unit <= 0x2069) || // bidirectional isolates
+    (unit >= 0xdc00 && unit <= 0xdfff) // a low surrogate without its high half
+  );
+}
+
+const refuse = (reason: string, code: GuardRefusalCode = "SQL_NOT_READ_ONLY"): GuardVerdict => ({
+  ok: false,
+  reason,
+  code,
+});
+
+/**
+ * Checks that `sql` is exactly one read-only query, as the engine of `options.dialect` will read
+ * it, and returns the statement to run. Refuses INSERT/UPDATE/DELETE/MERGE, DDL (CREATE, CTAS,
+ * DROP, ALTER, macros, ...), UNLOAD, GRANT, CALL, SET/USE, PRAGMA, ATTACH, COPY, several
+ * statements, comment and string tricks that hide any of these, control characters, texts over
+ * `maxLength`, and (Trino) anything the Trino parser cannot read.
  *
  * @example
  * ```ts
  * checkReadOnly("SELECT * FROM orders", { maxRows: 100 });
  * // { ok: true, sql: "SELECT * FROM orders\nLIMIT 100", parsed: true, limit: 100 }
  * checkReadOnly("SELECT 1; DROP TABLE orders");
- * // { ok: false, reason: "the text holds 2 statements; send one at a time." }
+ * // { ok: false, code: "SQL_NOT_READ_ONLY", reason: "the text holds 2 statements; send one at a time." }
+ * checkReadOnly("SELECT 1 /* /* *\/ '*\/; DROP TABLE t; --'", { dialect: "duckdb" }).ok; // false
  * ```
  */
 export function checkReadOnly(sql: string, options: GuardOptions = {}): GuardVerdict {
-  if (typeof sql !== "string" || sql.trim() === "") {
-    return { ok: false, reason: "the statement is empty." };
+  if (typeof sql !== "string" || sql.trim() === "") return refuse("the statement is empty.");
+  const maxLength = options.maxLength ?? DEFAULT_MAX_SQL_LENGTH;
+  if (sql.length > maxLength) {
+    return refuse(
+      `the text is ${sql.length} characters long, over the limit of ${maxLength}; write a shorter query.`,
+      "SQL_TOO_LONG",
+    );
   }
-  const lexed = lexSql(sql);
-  if (!lexed.ok) return { ok: false, reason: lexed.reason };
+  const bad = findForbiddenCharacter(sql);
+  if (bad) {
+    const hex = bad.codePoint.toString(16).toUpperCase().padStart(4, "0");
+    return refuse(
+      `it contains the control or invisible character U+${hex} at offset ${bad.offset}; remove it.`,
+      "SQL_FORBIDDEN_CHARACTER",
+    );
+  }
+  const dialect = options.dialect ?? "trino";
+  if (dialect !== "strict") return checkInDialect(sql, dialect, options.maxRows);
+  const trino = checkInDialect(sql, "trino", options.maxRows);
+  if (!trino.ok) return trino;
+  const duck = checkInDialect(sql, "duckdb", options.maxRows);
+  if (!duck.ok) return duck;
+  if (duck.sql !== trino.sql) {
+    return refuse("Trino and DuckDB rules read this text differently; simplify it.");
+  }
+  return trino;
+}
+
+function checkInDialect(
+  sql: string,
+  dialect: SqlDialect,
+  maxRows: number | undefined,
+): GuardVerdict {
+  const lexed = lexSql(sql, dialect);
+  if (!lexed.ok) return refuse(lexed.reason);
   const statements = splitStatements(lexed.tokens);
-  if (statements.length === 0) return { ok: false, reason: "the text holds only comments." };
+  if (statements.length === 0) return refuse("the text holds only comments.");
   if (statements.length > 1) {
-    return {
-      ok: false,
-      reason: `the text holds ${statements.length} statements; send one at a time.`,
-    };
+    return refuse(`the text holds ${statements.length} statements; send one at a time.`);
   }
   const tokens = statements[0] as SqlToken[];
   const first = tokens.find((t) => !(t.kind === "punct" && t.text === "("));
   const firstWord = first?.kind === "word" ? first.text.toUpperCase() : "";
   if (!ALLOWED_FIRST.has(firstWord)) {
-    return {
-      ok: false,
-      reason: `it starts with ${first ? `"${first.text.slice(0, 30)}"` : "nothing"}, not SELECT, WITH or VALUES.`,
-    };
+    return refuse(
+      `it starts with ${first ? `"${first.text.slice(0, 30)}"` : "nothing"}, not SELECT, WITH or VALUES.`,
+    );
   }
   for (const token of tokens) {
     if (token.kind === "word" && FORBIDDEN.has(token.text.toUpperCase())) {
-      return {
-        ok: false,
-        reason: `it contains the keyword ${token.text.toUpperCase()} (at offset ${token.start}); if that is a column name, write it in double quotes.`,
-      };
+      return refuse(
+        `it contains the keyword ${token.text.toUpperCase()} (at offset ${token.start}); if that is a column name, write it in double quotes.`,
+      );
     }
   }
   const body = sql.slice(
     (tokens[0] as SqlToken).start,
     (tokens[tokens.length - 1] as SqlToken).end,
   );
-  const structural = checkWithParser(body);
-  if (structural.verdict === "refused") return { ok: false, reason: structural.reason };
-  const parsed = structural.verdict === "select";
-  if (options.maxRows === undefined) return { ok: true, sql: body, parsed };
-  const limited = applyRowLimit(body, options.maxRows);
-  if (!limited.ok) return limited;
+  if (dialect === "trino") {
+    const structural = checkWithParser(body);
+    if (!structural.ok) return refuse(structural.reason);
+  }
+  const parsed = dialect === "trino";
+  if (maxRows === undefined) return { ok: true, sql: body, parsed };
+  const limited = applyRowLimit(body, maxRows, dialect);
+  if (!limited.ok) return refuse(limited.reason);
   return { ok: true, sql: limited.sql, parsed, limit: limited.limit };
 }
 
-type Structural =
-  | { verdict: "select" }
-  | { verdict: "unparsed" }
-  | { verdict: "refused"; reason: string };
-
-function checkWithParser(sql: string): Structural {
+/** The Trino parser's reading: exactly one SELECT, or why not. Unparseable text is refused. */
+function checkWithParser(sql: string): { ok: true } | { ok: false; reason: string } {
   const p = trinoParser();
-  if (!p) return { verdict: "unparsed" };
+  if (!p)
+    return {
+      ok: false,
+      reason: "the Trino SQL parser could not be loaded, so nothing is approved.",
+    };
   let ast: unknown;
   try {
     ast = p.astify(sql, { database: "trino" });
   } catch {
-    return { verdict: "unparsed" };
+    return {
+      ok: false,
+      reason:
+        "the guard's Trino parser cannot read it, and unreadable text is never run; rewrite it with plainer syntax (for example CASE instead of FILTER, LIMIT instead of FETCH, SELECT instead of VALUES).",
+    };
   }
   const list = Array.isArray(ast) ? ast : [ast];
   if (list.length !== 1) {
-    return { verdict: "refused", reason: `the parser found ${list.length} statements; send one.` };
+    return { ok: false, reason: `the parser found ${list.length} statements; send one.` };
   }
   const root = list[0] as { type?: unknown };
   if (root?.type !== "select") {
     return {
-      verdict: "refused",
+      ok: false,
       reason: `the parser read it as a ${String(root?.type)} statement, not a query.`,
     };
   }
   const found = findModifying(root, 0);
-  if (found)
-    return { verdict: "refused", reason: `it contains a nested ${found.toUpperCase()} statement.` };
-  return { verdict: "select" };
+  if (found) return { ok: false, reason: `it contains a nested ${found.toUpperCase()} statement.` };
+  return { ok: true };
 }
 
 /** Depth-first search for a statement node that changes data or state (data-modifying CTEs). */
@@ -262,18 +374,23 @@ export type RowLimitResult =
 /**
  * Adds or lowers the top-level row limit of one query. A `LIMIT n` or `FETCH FIRST n ROWS` at the
  * outermost level above `maxRows` is lowered, `LIMIT ALL` is replaced, and a query without one
- * gets `LIMIT maxRows` on a new line (so a trailing `--` comment cannot swallow it).
+ * gets `LIMIT maxRows` on a new line (so a trailing `--` comment cannot swallow it). `dialect`
+ * picks the lexical rules the text is read by (default `trino`).
  *
  * @example
  * ```ts
  * applyRowLimit("SELECT * FROM t LIMIT 5000", 100); // { ok: true, sql: "SELECT * FROM t LIMIT 100", limit: 100 }
  * ```
  */
-export function applyRowLimit(sql: string, maxRows: number): RowLimitResult {
+export function applyRowLimit(
+  sql: string,
+  maxRows: number,
+  dialect: SqlDialect = "trino",
+): RowLimitResult {
   if (!Number.isInteger(maxRows) || maxRows < 1) {
     return { ok: false, reason: `maxRows must be a whole number >= 1; got ${maxRows}.` };
   }
-  const lexed = lexSql(sql);
+  const lexed = lexSql(sql, dialect);
   if (!lexed.ok) return { ok: false, reason: lexed.reason };
   const statements = splitStatements(lexed.tokens);
   if (statements.length !== 1) return { ok: false, reason: "expected exactly one statement." };

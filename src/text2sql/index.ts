@@ -41,7 +41,11 @@ export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";
 export {
   applyRowLimit,
   checkReadOnly,
+  DEFAULT_MAX_SQL_LENGTH,
+  findForbiddenCharacter,
+  type GuardDialect,
   type GuardOptions,
+  type GuardRefusalCode,
   type GuardVerdict,
   type RowLimitResult,
 } from "./guard.js";
@@ -56,7 +60,13 @@ export {
   searchTerms,
   tableDocument,
 } from "./schema.js";
-export { type LexResult, lexSql, type SqlToken, type SqlTokenKind } from "./sql-lexer.js";
+export {
+  type LexResult,
+  lexSql,
+  type SqlDialect,
+  type SqlToken,
+  type SqlTokenKind,
+} from "./sql-lexer.js";
 export {
   type AttemptOutcome,
   type ExtraGuard,

@@ -17,7 +17,7 @@ import { type PromptRef, resolvePrompt } from "../prompts/index.js";
 import type { PromptTemplate } from "../prompts/template.js";
 import { SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
-import { checkReadOnly } from "./guard.js";
+import { checkReadOnly, type GuardDialect, type GuardRefusalCode } from "./guard.js";
 import {
   qualifiedName,
   type RenderedSchema,
@@ -90,6 +90,8 @@ export interface Text2SqlOptions {
   dialect?: string;
   /** An extra guard after {@link checkReadOnly}. */
   guard?: ExtraGuard;
+  /** Longest SQL text the read-only guard accepts, in characters. Default 20 000. */
+  maxSqlLength?: number;
   /** Default time limit of one `ask`/`generate`, in ms. Default 300 000. */
   timeoutMs?: number;
 }
@@ -234,6 +236,7 @@ const optionsSchema = z
     examples: z.string().optional(),
     dialect: z.string().min(1).max(40).optional(),
     guard: z.custom<ExtraGuard>((v) => typeof v === "function", "must be a function").optional(),
+    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
   })
   .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
@@ -254,6 +257,11 @@ const askSchema = z.object({
 const REPROMPT =
   "Your answer contained no SQL query. Reply with exactly one read-only query in a ```sql fenced block, or with UNANSWERABLE and one sentence if the schema cannot answer the question.";
 const MAX_QUESTION_CHARS = 4000;
+const GUARD_CODES: ReadonlySet<string> = new Set<GuardRefusalCode>([
+  "SQL_NOT_READ_ONLY",
+  "SQL_TOO_LONG",
+  "SQL_FORBIDDEN_CHARACTER",
+]);
 
 /**
  * Turns questions into checked SQL and rows.
@@ -431,16 +439,21 @@ export class Text2Sql {
       }
       unreadable = undefined;
       attempt.sql = extracted.sql;
-      const verdict = checkReadOnly(extracted.sql, { maxRows: this.#o.rowLimit ?? 1000 });
+      const verdict = checkReadOnly(extracted.sql, {
+        maxRows: this.#o.rowLimit ?? 1000,
+        dialect: guardDialectOf(this.#o.engine),
+        maxLength: this.#o.maxSqlLength,
+      });
       const extra =
         verdict.ok && this.#o.guard ? this.#o.guard(verdict.sql) : { ok: true as const };
       attempt.timings.guardMs = performance.now() - t1;
       if (!verdict.ok || !extra.ok) {
         const reason = !verdict.ok ? verdict.reason : extra.ok ? "" : extra.reason;
         attempt.outcome = "blocked";
+        const code = verdict.ok ? "SQL_NOT_READ_ONLY" : verdict.code;
         attempt.error = {
-          code: "SQL_NOT_READ_ONLY",
-          message: `SQL_NOT_READ_ONLY: refused to run this statement: ${reason} Write a single read-only SELECT query.`,
+          code,
+          message: `${code}: refused to run this statement: ${reason} Write a single read-only SELECT query.`,
           retryable: false,
         };
         previous = { sql: extracted.sql, error: attempt.error };
@@ -456,7 +469,8 @@ export class Text2Sql {
         if (validation.error.retryable) {
           throw new SqlExecutionError(validation.error);
         }
-        attempt.outcome = "invalid";
+        // The engine's own parser refused it (DuckDB read more than one statement, say).
+        attempt.outcome = GUARD_CODES.has(validation.error.code) ? "blocked" : "invalid";
         attempt.error = validation.error;
         previous = { sql: extracted.sql, error: validation.error };
         continue;
@@ -571,6 +585,17 @@ export class Text2Sql {
     this.#index = { tables, retriever };
     return retriever;
   }
+}
+
+/**
+ * The guard dialect for an engine: its own `guardDialect`, else inferred from its dialect name;
+ * an engine of unknown dialect gets `strict` (Trino and DuckDB rules must both accept).
+ */
+function guardDialectOf(engine: SqlEngine): GuardDialect {
+  if (engine.guardDialect) return engine.guardDialect;
+  if (/duckdb/i.test(engine.dialect)) return "duckdb";
+  if (/trino|athena|presto/i.test(engine.dialect)) return "trino";
+  return "strict";
 }
 
 function rankOf(order: string[], name: string): number {

@@ -107,6 +107,13 @@ export interface ExecuteOptions extends WaitOptions {
 export interface SqlEngine {
   /** The dialect name shown to the model, e.g. `Athena (Trino)`. */
   readonly dialect: string;
+  /**
+   * Whose lexical rules and parser the read-only guard reads this engine's SQL by: `trino`,
+   * `duckdb`, or `strict` (both). When absent, {@link Text2Sql} infers it from `dialect`
+   * (`duckdb` when the name mentions DuckDB, `trino` for Trino, Athena or Presto) and uses
+   * `strict` for any other engine.
+   */
+  readonly guardDialect?: "trino" | "duckdb" | "strict";
   /** Checks a statement without running it (Athena `EXPLAIN`); user errors are returned. */
   validate(sql: string, options?: WaitOptions): Promise<ValidationOutcome>;
   /** Runs a statement; engine errors throw {@link SqlExecutionError}. */

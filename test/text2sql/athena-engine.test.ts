@@ -32,7 +32,9 @@ async function setUp(
 
 describe("AthenaEngine against the Athena stand-in", () => {
   it("starts, polls through QUEUED and RUNNING, and reads typed, paginated results", async () => {
-    const { engine, standIn } = await setUp({}, { pageSize: 7 });
+    // The stand-in runs DuckDB, and this statement uses DuckDB's struct literal to get a row
+    // column; the Trino guard rightly cannot parse that, so it is switched off for this test.
+    const { engine, standIn } = await setUp({}, { pageSize: 7, readOnly: false });
     const result = await engine.execute(
       `SELECT order_id, customer_id, order_date, status, CAST(order_id * 1.5 AS DOUBLE) AS score,
               CAST(order_id AS DECIMAL(10,2)) AS exact, order_id % 2 = 0 AS even, CAST(order_id AS BIGINT) AS big,

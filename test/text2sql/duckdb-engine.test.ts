@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DuckDbCatalog } from "../../src/text2sql/duckdb-catalog.js";
 import { DuckDbEngine } from "../../src/text2sql/duckdb-engine.js";
 import { SqlNotReadOnlyError } from "../../src/text2sql/errors.js";
+import { engineChecksum } from "./duckdb-oracle.js";
 import { sampleTables } from "./sample.js";
 
 const engine = new DuckDbEngine({
@@ -127,6 +128,88 @@ describe("DuckDbEngine on the sample files", () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "TIMEOUT" });
     expect((await engine.execute("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  });
+});
+
+describe("DuckDbEngine runs exactly one read-only statement", () => {
+  it("validate() never executes anything, even with the guard switched off", async () => {
+    const trusting = new DuckDbEngine({ tables: sampleTables, database: "shop", readOnly: false });
+    try {
+      const before = await engineChecksum(trusting);
+      for (const sql of [
+        "SELECT 1; DROP TABLE orders",
+        "DROP TABLE orders",
+        "CREATE OR REPLACE TEMP MACRO arbitrary(x) AS 42",
+        "DELETE FROM orders",
+        "SELECT 1; CREATE TABLE extra AS SELECT 1 AS a",
+      ]) {
+        await trusting.validate(sql);
+        expect(await engineChecksum(trusting), sql).toBe(before);
+      }
+      // It still reports errors in the statement.
+      expect(await trusting.validate("SELECT totl FROM orders")).toMatchObject({
+        ok: false,
+        error: { code: "COLUMN_NOT_FOUND" },
+      });
+    } finally {
+      await trusting.close();
+    }
+  });
+
+  it("refuses what DuckDB's parser reads as several statements or a non-query", async () => {
+    const before = await engineChecksum(engine);
+    const nested = "SELECT 1 /* /* */ '*/; DROP TABLE orders; --'";
+    expect(await engine.validate(nested)).toMatchObject({
+      ok: false,
+      error: { code: "SQL_NOT_READ_ONLY" },
+    });
+    await expect(engine.execute(nested)).rejects.toBeInstanceOf(SqlNotReadOnlyError);
+    expect(await engineChecksum(engine)).toBe(before);
+  });
+
+  it("refuses NUL and other control characters, which would hide an appended LIMIT", async () => {
+    await expect(engine.execute("SELECT * FROM order_items\u0000")).rejects.toMatchObject({
+      code: "SQL_FORBIDDEN_CHARACTER",
+    });
+    expect(await engine.validate("SELECT 1 -- \u0000")).toMatchObject({
+      ok: false,
+      error: { code: "SQL_FORBIDDEN_CHARACTER" },
+    });
+  });
+
+  it("refuses text over maxSqlLength", async () => {
+    const short = new DuckDbEngine({ maxSqlLength: 20 });
+    try {
+      await expect(short.execute("SELECT 1 AS a, 2 AS b, 3 AS c")).rejects.toMatchObject({
+        code: "SQL_TOO_LONG",
+      });
+      expect((await short.execute("SELECT 1 AS a")).rows).toEqual([{ a: 1 }]);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("stops computing at the row cap instead of reading the whole result", async () => {
+    // The query fails if DuckDB ever computes row ten million; with maxRows only the first
+    // chunks are produced.
+    const result = await engine.execute(
+      `SELECT CASE WHEN range < 10000000 THEN range ELSE error('computed past the row cap') END AS n
+       FROM range(1000000000)`,
+      { maxRows: 5 },
+    );
+    expect(result.rows).toHaveLength(5);
+    expect(result.stats.truncated).toBe(true);
+  });
+
+  it("reports positions in the text it was given", async () => {
+    expect(await engine.validate("SELECT 1;\nSELECT totl FROM orders")).toMatchObject({
+      ok: false,
+      error: { code: "SQL_NOT_READ_ONLY" },
+    });
+    expect(await engine.validate("SELECT * FROM orders WHERE")).toMatchObject({
+      ok: false,
+      error: { message: "SYNTAX_ERROR: line 1:27: syntax error at end of input" },
+    });
   });
 });
 

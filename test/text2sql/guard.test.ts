@@ -11,7 +11,9 @@ const corpus: [string, boolean][] = [
   ["  \n SELECT a FROM t /* note */ ", true],
   ["WITH x AS (SELECT 1 AS a) SELECT a FROM x", true],
   ["(SELECT 1) UNION ALL (SELECT 2)", true],
-  ["VALUES (1, 'a'), (2, 'b')", true],
+  // The Trino parser cannot read a bare VALUES, and the guard fails closed.
+  ["VALUES (1, 'a'), (2, 'b')", false],
+  ["SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS v(a, b)", true],
   ["SELECT 'DROP TABLE t' AS s", true],
   ['SELECT "delete" FROM t', true],
   ["SELECT 'a;b' FROM t", true],
@@ -102,12 +104,15 @@ describe("checkReadOnly details", () => {
     const verdict = checkReadOnly("  SELECT a FROM t; -- done\n");
     expect(verdict).toEqual({ ok: true, sql: "SELECT a FROM t", parsed: true });
   });
-  it("falls back to the tokenizer when the parser cannot read Trino syntax", () => {
+  it("refuses what the Trino parser cannot read, never falling back to the tokenizer", () => {
     const verdict = checkReadOnly(
       "SELECT x FROM t MATCH_RECOGNIZE (PARTITION BY a ORDER BY b PATTERN (A B+) DEFINE B AS true)",
     );
-    expect(verdict.ok).toBe(true);
-    if (verdict.ok) expect(verdict.parsed).toBe(false);
+    expect(verdict).toMatchObject({ ok: false, code: "SQL_NOT_READ_ONLY" });
+    if (!verdict.ok) expect(verdict.reason).toMatch(/parser cannot read it/);
+    // DuckDB-only syntax that once slipped through the fallback.
+    expect(checkReadOnly("SELECT 1 /* /* */ '*/; DROP TABLE t; --'").ok).toBe(false);
+    expect(checkReadOnly("SELECT {'a': 1} AS r").ok).toBe(false);
   });
   it("names the keyword and suggests quoting", () => {
     const verdict = checkReadOnly("SELECT load FROM servers");

@@ -171,6 +171,57 @@ describe("Text2Sql with a scripted model on DuckDB", () => {
     expect(answer.result?.rows).toEqual([{ n: 400n }]);
   });
 
+  it("reads the SQL with the engine's dialect: DuckDB's nested comments cannot hide a DROP", async () => {
+    const own = new DuckDbEngine({ tables: sampleTables, database: "shop" });
+    try {
+      const hostile = [
+        "SELECT 1 /* /* */ '*/; DROP TABLE shop.orders; --'",
+        "SELECT E'\\''; CREATE OR REPLACE TEMP MACRO arbitrary(x) AS 42; SELECT '''",
+        "SELECT $$'$$; DELETE FROM shop.orders; SELECT '$$'",
+        "SELECT count(*) AS n FROM shop.order_items\u0000",
+      ];
+      const model = new FakeChatModel({
+        responses: [
+          ...hostile.map(fence),
+          fence("SELECT count(*) AS n, arbitrary(7) AS a FROM shop.orders"),
+        ],
+      });
+      const rec = recording(own);
+      const answer = await new Text2Sql({
+        model,
+        engine: rec.engine,
+        tables: await new DuckDbCatalog({ engine: own }).listTables(),
+        maxAttempts: 5,
+      }).ask("How many orders?");
+      expect(answer.attempts.map((a) => a.outcome)).toEqual([
+        "blocked",
+        "blocked",
+        "blocked",
+        "blocked",
+        "ok",
+      ]);
+      expect(answer.attempts[3]?.error?.code).toBe("SQL_FORBIDDEN_CHARACTER");
+      expect(rec.validated).toHaveLength(1);
+      expect(answer.result?.rows).toEqual([{ n: 400n, a: 7 }]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("uses the strictest guard for an engine of unknown dialect", async () => {
+    const rec = recording(engine);
+    const other: SqlEngine = { ...rec.engine, dialect: "PostgreSQL 16" };
+    const model = new FakeChatModel({
+      responses: [
+        fence("SELECT 1 /* /* */ '*/; DROP TABLE shop.orders; --'"),
+        fence("SELECT count(*) AS n FROM shop.orders"),
+      ],
+    });
+    const answer = await new Text2Sql({ model, engine: other, catalog }).ask("How many orders?");
+    expect(answer.attempts.map((a) => a.outcome)).toEqual(["blocked", "ok"]);
+    expect(rec.validated).toEqual(["SELECT count(*) AS n FROM shop.orders\nLIMIT 1000"]);
+  });
+
   it("re-prompts when the answer holds no SQL", async () => {
     const model = new FakeChatModel({
       responses: ["I think you should look at the orders table.", fence("SELECT 1 AS one")],
