@@ -157,7 +157,8 @@ function summarizeCause(value: unknown, depth = 0): unknown {
   }
   const metadata = sdkMetadata(e.$metadata);
   if (metadata) summary.$metadata = metadata;
-  if (e.cause !== undefined && depth < MAX_DEPTH) summary.cause = summarizeCause(e.cause, depth + 1);
+  if (e.cause !== undefined && depth < MAX_DEPTH)
+    summary.cause = summarizeCause(e.cause, depth + 1);
   return Object.freeze(summary);
 }
 
@@ -169,7 +170,8 @@ function sdkMetadata(value: unknown): Record<string, unknown> | undefined {
   const m = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of METADATA_NUMBERS) if (typeof m[key] === "number") out[key] = m[key];
-  for (const key of METADATA_STRINGS) if (typeof m[key] === "string") out[key] = redact(m[key], 200);
+  for (const key of METADATA_STRINGS)
+    if (typeof m[key] === "string") out[key] = redact(m[key], 200);
   return Object.freeze(out);
 }
 
@@ -185,7 +187,8 @@ function safeValue(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     // A field named like a secret is dropped whatever its value looks like.
-    out[key] = isSecretName(key) && typeof item === "string" ? REDACTED : safeValue(item, depth + 1);
+    out[key] =
+      isSecretName(key) && typeof item === "string" ? REDACTED : safeValue(item, depth + 1);
   }
   return out;
 }

@@ -88,7 +88,10 @@ export interface BedrockChatModelOptions extends AwsClientConfig {
    * the whole stream and defaults to the {@link TokenStream}'s 600 000.
    */
   timeoutMs?: number;
-  /** Longest gap between stream events before `STREAM_IDLE_TIMEOUT`. Default 60 000. */
+  /**
+   * Longest wait without progress in a stream before `STREAM_IDLE_TIMEOUT`: from sending the
+   * request to the first event, then between two events. Default 60 000.
+   */
   idleTimeoutMs?: number;
 }
 

@@ -37,7 +37,10 @@ export interface OpenAICompatibleChatModelOptions {
    * request to last token. Default 120 000 for `generate`, 600 000 for `stream`.
    */
   timeoutMs?: number;
-  /** Longest gap between two chunks of a stream before `STREAM_IDLE_TIMEOUT`. Default 60 000. */
+  /**
+   * Longest wait without progress in a stream before `STREAM_IDLE_TIMEOUT`: from sending the
+   * request to the response headers, then between two chunks. Default 60 000.
+   */
   idleTimeoutMs?: number;
   /**
    * More body fields for every request, e.g. `{ top_k: 40, repetition_penalty: 1.1 }` or

@@ -66,7 +66,10 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
   customAttributes?: string;
   /** Default deadline for a call in milliseconds. Default 120 000. */
   timeoutMs?: number;
-  /** Longest gap between stream chunks before `STREAM_IDLE_TIMEOUT`. Default 60 000. */
+  /**
+   * Longest wait without progress in a stream before `STREAM_IDLE_TIMEOUT`: from sending the
+   * request to the first chunk, then between two chunks. Default 60 000.
+   */
   idleTimeoutMs?: number;
 }
 
@@ -229,7 +232,7 @@ export interface StreamEndpointOptions {
   signal?: AbortSignal | undefined;
   /** Deadline for the whole stream. Default 600 000 ms. */
   timeoutMs?: number | undefined;
-  /** Longest gap between chunks. Default 60 000 ms. */
+  /** Longest wait from sending the request to the first chunk, then between chunks. Default 60 000 ms. */
   idleTimeoutMs?: number | undefined;
 }
 

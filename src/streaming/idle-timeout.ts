@@ -68,7 +68,11 @@ function nextWithin<T>(
   });
 }
 
-/** Options for {@link settleWithin}. */
+/**
+ * Options for {@link settleWithin}.
+ *
+ * @internal
+ */
 export interface SettleWithinOptions<T> {
   /** Longest wait for the result, in milliseconds; no bound when left out. */
   idleTimeoutMs?: number | undefined;
@@ -93,6 +97,8 @@ export interface SettleWithinOptions<T> {
  * ```ts
  * const response = await settleWithin(() => fetch(url, { signal }), { idleTimeoutMs: 30_000, signal });
  * ```
+ *
+ * @internal
  */
 export function settleWithin<T>(
   start: () => Promise<T> | T,
@@ -135,7 +141,11 @@ export function settleWithin<T>(
   });
 }
 
-/** A `STREAM_IDLE_TIMEOUT` {@link TimeoutError} with `message`. */
+/**
+ * A `STREAM_IDLE_TIMEOUT` {@link TimeoutError} with `message`.
+ *
+ * @internal
+ */
 export function idleTimeoutError(idleTimeoutMs: number, message: string): TimeoutError {
   return new TimeoutError(message, idleTimeoutMs, { code: "STREAM_IDLE_TIMEOUT" });
 }

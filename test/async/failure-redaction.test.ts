@@ -8,7 +8,13 @@ describe("AsyncInferenceFailedError", () => {
   it("keeps no session token from the failure object, in any printed form", () => {
     const failure = `Traceback: boto3 failed with aws_session_token=${SESSION}\n{"SessionToken": "tok-plain-42", "x-amz-security-token": "tok-header-43"}`;
     const err = new AsyncInferenceFailedError(failure, { inferenceId: "inf-1" });
-    for (const text of [err.message, err.failureText, inspect(err), JSON.stringify(err), String(err.stack)]) {
+    for (const text of [
+      err.message,
+      err.failureText,
+      inspect(err),
+      JSON.stringify(err),
+      String(err.stack),
+    ]) {
       expect(text).not.toContain(SESSION.slice(0, 24));
       expect(text).not.toContain("tok-plain-42");
       expect(text).not.toContain("tok-header-43");

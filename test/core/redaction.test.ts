@@ -160,7 +160,14 @@ const cases: { form: string; input: string; secrets: string[] }[] = [
   {
     form: "S3 SignatureDoesNotMatch body (XML)",
     input: `<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message><AWSAccessKeyId>${AKID}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/s3/aws4_request\n9c1b6c1ee7d0a9b0d1f0e2e3</StringToSign><SignatureProvided>${SIG_V4}</SignatureProvided><StringToSignBytes>41 57 53 34 2d</StringToSignBytes><CanonicalRequest>GET\n/b/k\n\nhost:127.0.0.1\nx-amz-security-token:${SESSION}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD</CanonicalRequest><CanonicalRequestBytes>47 45 54 0a</CanonicalRequestBytes></Error>`,
-    secrets: [AKID, SIG_V4.slice(0, 16), SESSION.slice(0, 30), "9c1b6c1ee7d0a9b0", "41 57 53 34", "47 45 54 0a"],
+    secrets: [
+      AKID,
+      SIG_V4.slice(0, 16),
+      SESSION.slice(0, 30),
+      "9c1b6c1ee7d0a9b0",
+      "41 57 53 34",
+      "47 45 54 0a",
+    ],
   },
   {
     form: "S3 SignatureDoesNotMatch fields (JSON)",

@@ -1,8 +1,8 @@
 import { Console } from "node:console";
 import { Writable } from "node:stream";
 import { inspect } from "node:util";
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterEach, describe, expect, it } from "vitest";
 import { awsCall } from "../../src/core/aws.js";
@@ -11,10 +11,10 @@ import {
   type FaultProxy,
   type S3StandIn,
   type SageMakerRuntimeStandIn,
+  standInError,
   startFaultProxy,
   startS3,
   startSageMakerRuntime,
-  standInError,
   testRegion,
 } from "../emulators/index.js";
 
@@ -37,7 +37,10 @@ function printed(err: unknown): Record<string, string> {
   const e = err as Error;
   return {
     "util.inspect": inspect(err),
-    "util.inspect (deep, hidden)": inspect(err, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+    "util.inspect (deep, hidden)": inspect(err, {
+      depth: Number.POSITIVE_INFINITY,
+      showHidden: true,
+    }),
     "util.inspect (no custom inspect)": inspect(err, { depth: 10, customInspect: false }),
     "console.error": consoleText,
     String: String(err),
@@ -97,7 +100,9 @@ describe("FmopsError: safe to print", () => {
   it("redacts its own message, and causes nested in causes", () => {
     const inner = new Error(`aws_session_token=${SESSION}`);
     const outer = new Error("wrapper", { cause: inner });
-    const err = new FmopsError("X", `failed with Authorization: Bearer ${SESSION}`, { cause: outer });
+    const err = new FmopsError("X", `failed with Authorization: Bearer ${SESSION}`, {
+      cause: outer,
+    });
     expect(err.message).not.toContain(SESSION.slice(0, 24));
     expectPrintsNoSecret(err, [SESSION.slice(0, 24)]);
   });
@@ -110,9 +115,12 @@ describe("FmopsError: safe to print", () => {
   it("does not print long payloads echoed in a cause", () => {
     const prompt = `Summarize this contract: ${"clause ".repeat(800)}`;
     const err = new FmopsError("X", "failed", {
-      cause: Object.assign(new Error(`Input is too long: ${prompt}`), { name: "ValidationException" }),
+      cause: Object.assign(new Error(`Input is too long: ${prompt}`), {
+        name: "ValidationException",
+      }),
     });
-    for (const text of Object.values(printed(err))) expect(text).not.toContain("clause ".repeat(60));
+    for (const text of Object.values(printed(err)))
+      expect(text).not.toContain("clause ".repeat(60));
   });
 });
 
@@ -181,7 +189,13 @@ describe("AWS errors through the real SDK clients", () => {
     const signature = String(raw.SignatureProvided);
     expect(signature).toMatch(/^[0-9a-f]{64}$/);
     expect(String(raw.CanonicalRequest)).toContain(SESSION);
-    expectPrintsNoSecret(err, [SESSION.slice(0, 24), AKID, signature, "ab".repeat(32), "x-amz-security-token:"]);
+    expectPrintsNoSecret(err, [
+      SESSION.slice(0, 24),
+      AKID,
+      signature,
+      "ab".repeat(32),
+      "x-amz-security-token:",
+    ]);
     expect(inspect(err)).toContain("SignatureDoesNotMatch");
   });
 

@@ -29,6 +29,8 @@ interface Backend {
     endpoint: string,
     limits: { timeoutMs?: number; idleTimeoutMs?: number },
   ): { stream: TokenStream; destroy(): void };
+  /** Calls generate() against `endpoint` with this deadline. */
+  generate(endpoint: string, timeoutMs: number): { answer: Promise<unknown>; destroy(): void };
 }
 
 const sdkConfig = (endpoint: string) => ({
@@ -53,12 +55,25 @@ const backends: Record<string, Backend> = {
     ),
     stream(endpoint, limits) {
       const client = new SageMakerRuntimeClient(sdkConfig(endpoint));
-      const model = new SageMakerChatModel({ client, endpointName: "stalls", format: "lmi", ...limits });
+      const model = new SageMakerChatModel({
+        client,
+        endpointName: "stalls",
+        format: "lmi",
+        ...limits,
+      });
       return { stream: model.stream(hello), destroy: () => client.destroy() };
+    },
+    generate(endpoint, timeoutMs) {
+      const client = new SageMakerRuntimeClient(sdkConfig(endpoint));
+      const model = new SageMakerChatModel({ client, endpointName: "stalls", format: "lmi" });
+      return { answer: model.generate(hello, { timeoutMs }), destroy: () => client.destroy() };
     },
   },
   "Bedrock ConverseStream": {
-    headers: { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": "stall-2" },
+    headers: {
+      "content-type": "application/vnd.amazon.eventstream",
+      "x-amzn-requestid": "stall-2",
+    },
     firstFrame: eventFrame(
       "messageStart",
       encoder.encode(JSON.stringify({ role: "assistant" })),
@@ -68,6 +83,11 @@ const backends: Record<string, Backend> = {
       const client = new BedrockRuntimeClient(sdkConfig(endpoint));
       const model = new BedrockChatModel({ client, modelId: "stalls.model-v1", ...limits });
       return { stream: model.stream(hello), destroy: () => client.destroy() };
+    },
+    generate(endpoint, timeoutMs) {
+      const client = new BedrockRuntimeClient(sdkConfig(endpoint));
+      const model = new BedrockChatModel({ client, modelId: "stalls.model-v1" });
+      return { answer: model.generate(hello, { timeoutMs }), destroy: () => client.destroy() };
     },
   },
   "OpenAI-compatible server": {
@@ -80,6 +100,10 @@ const backends: Record<string, Backend> = {
         ...limits,
       });
       return { stream: model.stream(hello), destroy: () => {} };
+    },
+    generate(endpoint, timeoutMs) {
+      const model = new OpenAICompatibleChatModel({ baseUrl: `${endpoint}/v1`, model: "stalls" });
+      return { answer: model.generate(hello, { timeoutMs }), destroy: () => {} };
     },
   },
 };
@@ -101,7 +125,11 @@ function trackFmopsTimers() {
   const realClear = globalThis.clearTimeout;
   const ours = `${process.cwd()}/src/`;
   const live = new Map<unknown, string>();
-  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  globalThis.setTimeout = ((
+    callback: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
     const stack = new Error().stack ?? "";
     const handle = realSet(() => {
       live.delete(handle);
@@ -129,7 +157,11 @@ async function expectStallEnds(
   limits: { timeoutMs?: number; idleTimeoutMs?: number },
   code: string,
 ): Promise<void> {
-  server = await startStallingServer({ stage, headers: backend.headers, firstFrame: backend.firstFrame });
+  server = await startStallingServer({
+    stage,
+    headers: backend.headers,
+    firstFrame: backend.firstFrame,
+  });
   const timers = trackFmopsTimers();
   cleanups.push(() => timers.stop());
   const { stream, destroy } = backend.stream(server.endpoint, limits);
@@ -150,14 +182,40 @@ async function expectStallEnds(
 
 const stages: StallStage[] = ["before-headers", "after-headers", "after-first-frame"];
 
+/** generate(): a JSON answer whose headers, or first bytes, come and then nothing more. */
+async function expectGenerateStallEnds(backend: Backend, stage: StallStage): Promise<void> {
+  server = await startStallingServer({
+    stage,
+    headers: { "content-type": "application/json", "x-amzn-requestid": "stall-3" },
+    firstFrame: '{"choices":[{"message":',
+  });
+  const timers = trackFmopsTimers();
+  cleanups.push(() => timers.stop());
+  const { answer, destroy } = backend.generate(server.endpoint, 200);
+  cleanups.push(destroy);
+  const error = await answer.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TimeoutError);
+  expect(error).toMatchObject({ code: "TIMEOUT" });
+  await server.socketClosed;
+  expect(timers.pending()).toEqual([]);
+}
+
 for (const [name, backend] of Object.entries(backends)) {
   describe(`${name} that stalls`, () => {
     for (const stage of stages) {
       it(`${stage}: ends with STREAM_IDLE_TIMEOUT and closes the socket`, async () => {
-        await expectStallEnds(backend, stage, { idleTimeoutMs: 200, timeoutMs: 60_000 }, "STREAM_IDLE_TIMEOUT");
+        await expectStallEnds(
+          backend,
+          stage,
+          { idleTimeoutMs: 200, timeoutMs: 60_000 },
+          "STREAM_IDLE_TIMEOUT",
+        );
       });
       it(`${stage}: ends with TIMEOUT at the deadline when the idle limit is longer`, async () => {
         await expectStallEnds(backend, stage, { idleTimeoutMs: 60_000, timeoutMs: 200 }, "TIMEOUT");
+      });
+      it(`${stage}: generate() ends with TIMEOUT and closes the socket`, async () => {
+        await expectGenerateStallEnds(backend, stage);
       });
     }
   });

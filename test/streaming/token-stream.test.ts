@@ -202,9 +202,10 @@ describe("TokenStream", () => {
     it("closes a source that the opener delivers after the stream gave up", async () => {
       let deliver!: (source: AsyncIterable<StreamEvent>) => void;
       const stream = new TokenStream(
-        () => new Promise<AsyncIterable<StreamEvent>>((resolve) => {
-          deliver = resolve;
-        }),
+        () =>
+          new Promise<AsyncIterable<StreamEvent>>((resolve) => {
+            deliver = resolve;
+          }),
         { idleTimeoutMs: 20 },
       );
       await expect(stream.text()).rejects.toMatchObject({ code: "STREAM_IDLE_TIMEOUT" });
