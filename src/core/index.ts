@@ -27,6 +27,7 @@ export {
   AbortedError,
   type AwsErrorDetails,
   AwsServiceError,
+  type ErrorCauseSummary,
   FmopsError,
   type FmopsErrorOptions,
   isFmopsError,
