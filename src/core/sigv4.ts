@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { SignatureV4 } from "@smithy/signature-v4";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
   Checksum,
   SourceData,
 } from "@smithy/types";
+import { credentialProviderNodeSdk, signatureV4Sdk } from "./aws-sdk.js";
 
 /** RFC 3986 escaping as SigV4 canonicalises it: spaces as `%20`, and `!'()*` escaped too. */
 export function escapeUriComponent(value: string): string {
@@ -79,9 +80,9 @@ function credentialProvider(
   if (credentials !== undefined) return async () => credentials;
   let chain: Promise<AwsCredentialIdentityProvider> | undefined;
   return async () => {
-    chain ??= import("@aws-sdk/credential-provider-node").then(
-      (m) => m.defaultProvider() as AwsCredentialIdentityProvider,
-    );
+    chain ??= credentialProviderNodeSdk
+      .load("SigV4 signing with the default credential chain")
+      .then((m) => m.defaultProvider() as AwsCredentialIdentityProvider);
     return (await chain)();
   };
 }
@@ -102,27 +103,41 @@ export interface SigV4Request {
 
 /** Signs requests for one service and region (SigV4, with `x-amz-content-sha256`). */
 export class SigV4Signer {
-  readonly #signer: SignatureV4;
+  readonly #options: ConstructorParameters<typeof SignatureV4>[0];
+  #signer: Promise<SignatureV4> | undefined;
 
   constructor(options: {
     service: string;
     region: string;
     credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   }) {
-    this.#signer = new SignatureV4({
+    this.#options = {
       service: options.service,
       region: options.region,
       credentials: credentialProvider(options.credentials),
       sha256: WebCryptoSha256,
       applyChecksum: true,
       uriEscapePath: true,
-    });
+    };
+  }
+
+  /** The signer, built on the first request (so that its package loads only when needed). */
+  #load(): Promise<SignatureV4> {
+    this.#signer ??= signatureV4Sdk.load("SigV4 signing").then(
+      (sdk) => new sdk.SignatureV4(this.#options),
+      (err: unknown) => {
+        this.#signer = undefined;
+        throw err;
+      },
+    );
+    return this.#signer;
   }
 
   /** The headers to send: the request's own plus the signature's, without `host`. */
   async sign(request: SigV4Request): Promise<Record<string, string>> {
     const { url } = request;
-    const signed = await this.#signer.sign({
+    const signer = await this.#load();
+    const signed = await signer.sign({
       method: request.method,
       protocol: url.protocol,
       hostname: url.hostname,

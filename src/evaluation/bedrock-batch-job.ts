@@ -5,17 +5,15 @@
  *
  * @module
  */
-import {
-  GetModelInvocationJobCommand,
-  type GetModelInvocationJobCommandOutput,
-  StopModelInvocationJobCommand,
-} from "@aws-sdk/client-bedrock";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import type * as BedrockModule from "@aws-sdk/client-bedrock";
+import type { GetModelInvocationJobCommandOutput } from "@aws-sdk/client-bedrock";
+import type * as S3Module from "@aws-sdk/client-s3";
 import { signalledAwsCall } from "../async/aws-call.js";
 import { bodyChunks } from "../async/body.js";
 import { type PollDelayOptions, pollDelay, resolveDelays } from "../async/poller.js";
 import { joinS3Uri, parseS3Uri } from "../async/s3-uri.js";
 import type { SendsCommands } from "../core/aws.js";
+import type { LoadedAwsClient } from "../core/aws-sdk.js";
 import { AbortedError, AwsServiceError, FmopsError, redact, TimeoutError } from "../core/errors.js";
 import { isRetryableError } from "../core/retry.js";
 import {
@@ -163,8 +161,10 @@ export function batchRecordId(index: number): string {
  * @internal
  */
 export interface BatchContext {
-  bedrock: SendsCommands;
-  s3: SendsCommands;
+  /** The Bedrock client and its package, loaded on first use. */
+  bedrock: () => Promise<LoadedAwsClient<typeof BedrockModule, SendsCommands>>;
+  /** The S3 client and its package, loaded on first use. */
+  s3: () => Promise<LoadedAwsClient<typeof S3Module, SendsCommands>>;
   codec: ContentCodec;
   modelId: string;
   delays: { minDelayMs: number; maxDelayMs: number };
@@ -353,11 +353,13 @@ export class BedrockBatchJob {
             operation: "StopModelInvocationJob",
             iamAction: "bedrock:StopModelInvocationJob",
           },
-          () =>
-            this.#context.bedrock.send(
-              new StopModelInvocationJobCommand({ jobIdentifier: this.jobArn }),
+          async () => {
+            const { sdk, client } = await this.#context.bedrock();
+            return client.send(
+              new sdk.StopModelInvocationJobCommand({ jobIdentifier: this.jobArn }),
               { abortSignal: signal },
-            ),
+            );
+          },
         ),
     );
   }
@@ -425,10 +427,12 @@ export class BedrockBatchJob {
       const out = (await signalledAwsCall(
         signal,
         { service: "S3", operation: "GetObject", iamAction: "s3:GetObject" },
-        () =>
-          this.#context.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        async () => {
+          const { sdk, client } = await this.#context.s3();
+          return client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
             abortSignal: signal,
-          }),
+          });
+        },
       )) as { Body?: unknown };
       body = out.Body;
     } catch (err) {
@@ -575,7 +579,7 @@ export class BatchResultsRunner implements ModelRunner {
 
 /** @internal GetModelInvocationJob, with fmops errors. */
 export async function getJob(
-  bedrock: SendsCommands,
+  bedrock: BatchContext["bedrock"],
   jobIdentifier: string,
   signal: AbortSignal,
 ): Promise<GetModelInvocationJobCommandOutput> {
@@ -586,8 +590,12 @@ export async function getJob(
       operation: "GetModelInvocationJob",
       iamAction: "bedrock:GetModelInvocationJob",
     },
-    () =>
-      bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier }), { abortSignal: signal }),
+    async () => {
+      const { sdk, client } = await bedrock();
+      return client.send(new sdk.GetModelInvocationJobCommand({ jobIdentifier }), {
+        abortSignal: signal,
+      });
+    },
   )) as GetModelInvocationJobCommandOutput;
 }
 

@@ -5,12 +5,10 @@
  *
  * @module
  */
-import {
-  BedrockClient,
-  CreateModelInvocationJobCommand,
-  type CreateModelInvocationJobCommandInput,
-} from "@aws-sdk/client-bedrock";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type * as BedrockModule from "@aws-sdk/client-bedrock";
+import type { BedrockClient, CreateModelInvocationJobCommandInput } from "@aws-sdk/client-bedrock";
+import type * as S3Module from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { signalledAwsCall } from "../async/aws-call.js";
 import { resolveDelays } from "../async/poller.js";
@@ -22,6 +20,7 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { bedrockSdk, lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../core/wait.js";
@@ -230,9 +229,20 @@ export class BedrockBatchRunner {
     this.modelId = o.modelId;
     this.inputLocation = o.inputLocation;
     this.outputLocation = o.outputLocation;
+    const config = clientConfigFrom(o);
     this.#context = {
-      bedrock: o.bedrock ?? new BedrockClient(clientConfigFrom(o)),
-      s3: o.s3 ?? new S3Client(clientConfigFrom(o)),
+      bedrock: lazyAwsClient<typeof BedrockModule, SendsCommands>(
+        bedrockSdk,
+        "BedrockBatchRunner",
+        o.bedrock,
+        (sdk) => new sdk.BedrockClient(config),
+      ),
+      s3: lazyAwsClient<typeof S3Module, SendsCommands>(
+        s3Sdk,
+        "BedrockBatchRunner",
+        o.s3,
+        (sdk) => new sdk.S3Client(config),
+      ),
       codec: new ContentCodec(o, "BedrockBatchRunner"),
       modelId: o.modelId,
       delays: resolveDelays(o, {
@@ -265,16 +275,18 @@ export class BedrockBatchRunner {
         await signalledAwsCall(
           signal,
           { service: "S3", operation: "PutObject", iamAction: "s3:PutObject" },
-          () =>
-            this.#context.s3.send(
-              new PutObjectCommand({
+          async () => {
+            const { sdk, client } = await this.#context.s3();
+            return client.send(
+              new sdk.PutObjectCommand({
                 Bucket: bucket,
                 Key: key,
                 Body: body,
                 ContentType: "application/jsonl",
               }),
               { abortSignal: signal },
-            ),
+            );
+          },
         );
         const input: CreateModelInvocationJobCommandInput = {
           jobName,
@@ -296,10 +308,12 @@ export class BedrockBatchRunner {
             operation: "CreateModelInvocationJob",
             iamAction: "bedrock:CreateModelInvocationJob",
           },
-          () =>
-            this.#context.bedrock.send(new CreateModelInvocationJobCommand(input), {
+          async () => {
+            const { sdk, client } = await this.#context.bedrock();
+            return (await client.send(new sdk.CreateModelInvocationJobCommand(input), {
               abortSignal: signal,
-            }) as Promise<{ jobArn?: string }>,
+            })) as { jobArn?: string };
+          },
         );
         if (typeof created.jobArn !== "string" || created.jobArn === "") {
           throw new FmopsError(

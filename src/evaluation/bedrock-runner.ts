@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -13,6 +13,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { parseJsonBody } from "../models/json-body.js";
@@ -74,7 +75,7 @@ export class BedrockModelRunner implements ModelRunner {
   readonly id: string;
   /** The model invoked. */
   readonly modelId: string;
-  readonly #client: BedrockRuntimeClient;
+  readonly #bedrock;
   readonly #codec: ContentCodec;
   readonly #timeoutMs: number;
 
@@ -83,7 +84,13 @@ export class BedrockModelRunner implements ModelRunner {
     this.#codec = new ContentCodec(o, "BedrockModelRunner");
     this.modelId = o.modelId;
     this.id = `bedrock:${o.modelId}`;
-    this.#client = o.client ?? new BedrockRuntimeClient(clientConfigFrom(o));
+    const config = clientConfigFrom(o);
+    this.#bedrock = lazyAwsClient(
+      bedrockRuntimeSdk,
+      "BedrockModelRunner",
+      o.client,
+      (sdk) => new sdk.BedrockRuntimeClient(config),
+    );
     this.#timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -97,16 +104,18 @@ export class BedrockModelRunner implements ModelRunner {
       (signal) =>
         awsCall(
           { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
-          () =>
-            this.#client.send(
-              new InvokeModelCommand({
+          async () => {
+            const { sdk, client } = await this.#bedrock();
+            return client.send(
+              new sdk.InvokeModelCommand({
                 modelId: this.modelId,
                 body,
                 contentType: JSON_TYPE,
                 accept: JSON_TYPE,
               }),
               { abortSignal: signal },
-            ),
+            );
+          },
         ),
     );
     const who = `Bedrock model "${this.modelId}"`;

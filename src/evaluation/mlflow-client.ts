@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type * as S3Module from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
 import { awsCall, awsClientConfigShape, awsClientSchema, type SendsCommands } from "../core/aws.js";
+import { lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
 import {
   describeNetworkError,
   FmopsError,
@@ -287,7 +288,7 @@ export class MlflowClient {
   readonly #baseDelayMs: number;
   readonly #credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   readonly #region: string | undefined;
-  #s3: SendsCommands | undefined;
+  readonly #s3;
   #signer: SigV4Signer | undefined;
 
   constructor(options: MlflowClientOptions) {
@@ -306,7 +307,17 @@ export class MlflowClient {
     this.#baseDelayMs = o.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
     this.#credentials = o.credentials as AwsCredentialIdentity | AwsCredentialIdentityProvider;
     this.#region = o.region ?? (this.#target.kind === "arn" ? this.#target.region : undefined);
-    this.#s3 = o.s3;
+    // Artifacts go to S3 only for servers that store them there; the package loads on that first upload.
+    const s3Config = {
+      ...(this.#region === undefined ? {} : { region: this.#region }),
+      ...(this.#credentials === undefined ? {} : { credentials: this.#credentials }),
+    };
+    this.#s3 = lazyAwsClient<typeof S3Module, SendsCommands>(
+      s3Sdk,
+      "MlflowClient (S3 artifacts)",
+      o.s3,
+      (sdk) => new sdk.S3Client(s3Config),
+    );
   }
 
   /** The experiment named `name` (active or deleted), or `undefined` when there is none. */
@@ -640,28 +651,24 @@ export class MlflowClient {
     contentType: string,
     options: MlflowCallOptions,
   ): Promise<void> {
-    this.#s3 ??= new S3Client({
-      ...(this.#region === undefined ? {} : { region: this.#region }),
-      ...(this.#credentials === undefined ? {} : { credentials: this.#credentials }),
-    });
-    const s3 = this.#s3;
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     await withDeadline(
       { signal: options.signal, timeoutMs },
       timeoutMs,
       `uploading s3://${bucket}/${key}`,
       (signal) =>
-        awsCall({ service: "S3", operation: "PutObject", iamAction: "s3:PutObject" }, () =>
-          s3.send(
-            new PutObjectCommand({
+        awsCall({ service: "S3", operation: "PutObject", iamAction: "s3:PutObject" }, async () => {
+          const { sdk, client } = await this.#s3();
+          return client.send(
+            new sdk.PutObjectCommand({
               Bucket: bucket,
               Key: key,
               Body: body,
               ContentType: contentType,
             }),
             { abortSignal: signal },
-          ),
-        ),
+          );
+        }),
     );
   }
 

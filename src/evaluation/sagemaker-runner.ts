@@ -4,9 +4,8 @@
  *
  * @module
  */
-import {
-  InvokeEndpointCommand,
-  type InvokeEndpointCommandInput,
+import type {
+  InvokeEndpointCommandInput,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
@@ -17,6 +16,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { parseJsonBody } from "../models/json-body.js";
@@ -98,7 +98,7 @@ export class SageMakerModelRunner implements ModelRunner {
   readonly id: string;
   /** The endpoint invoked. */
   readonly endpointName: string;
-  readonly #client: SageMakerRuntimeClient;
+  readonly #runtime;
   readonly #codec: ContentCodec;
   readonly #timeoutMs: number;
   readonly #input: Omit<InvokeEndpointCommandInput, "Body">;
@@ -108,7 +108,13 @@ export class SageMakerModelRunner implements ModelRunner {
     this.#codec = new ContentCodec(o, "SageMakerModelRunner");
     this.endpointName = o.endpointName;
     this.id = `sagemaker:${o.endpointName}${o.inferenceComponentName ? `/${o.inferenceComponentName}` : ""}${o.targetModel ? `#${o.targetModel}` : ""}`;
-    this.#client = o.client ?? new SageMakerRuntimeClient(clientConfigFrom(o));
+    const config = clientConfigFrom(o);
+    this.#runtime = lazyAwsClient(
+      sageMakerRuntimeSdk,
+      "SageMakerModelRunner",
+      o.client,
+      (sdk) => new sdk.SageMakerRuntimeClient(config),
+    );
     this.#timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const input: Omit<InvokeEndpointCommandInput, "Body"> = {
       EndpointName: o.endpointName,
@@ -137,10 +143,12 @@ export class SageMakerModelRunner implements ModelRunner {
             operation: "InvokeEndpoint",
             iamAction: "sagemaker:InvokeEndpoint",
           },
-          () =>
-            this.#client.send(new InvokeEndpointCommand({ ...this.#input, Body: body }), {
+          async () => {
+            const { sdk, client } = await this.#runtime();
+            return client.send(new sdk.InvokeEndpointCommand({ ...this.#input, Body: body }), {
               abortSignal: signal,
-            }),
+            });
+          },
         ),
     );
     const who = `Endpoint "${this.endpointName}" (${answer.ContentType ?? "no content type"})`;

@@ -3,11 +3,7 @@
  *
  * @module
  */
-import {
-  CloudWatchClient,
-  type MetricDatum,
-  PutMetricDataCommand,
-} from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchClient, MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -16,6 +12,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { cloudWatchSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { checkDimensionSets, cloudWatchValues, dimensionValues } from "./cloudwatch-metrics.js";
 import type { InvocationRecord } from "./record.js";
@@ -92,8 +89,9 @@ export const PUT_METRIC_DATA_LIMITS = {
  */
 export class CloudWatchSink implements MetricSink {
   readonly #options: CloudWatchSinkOptions;
-  readonly #client: CloudWatchClient;
-  readonly #ownsClient: boolean;
+  readonly #cloudWatch;
+  /** The client this sink built (none until the first send, none when one was passed). */
+  #ownClient: CloudWatchClient | undefined;
   readonly #sets: string[][];
   readonly #names: string[];
   #buffer: InvocationRecord[] = [];
@@ -109,8 +107,16 @@ export class CloudWatchSink implements MetricSink {
     this.#sets = this.#options.dimensions ?? [["ModelId"]];
     checkDimensionSets(this.#sets, "dimensions");
     this.#names = [...new Set(this.#sets.flat())];
-    this.#ownsClient = this.#options.client === undefined;
-    this.#client = this.#options.client ?? new CloudWatchClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#cloudWatch = lazyAwsClient(
+      cloudWatchSdk,
+      "CloudWatchSink",
+      this.#options.client,
+      (sdk) => {
+        this.#ownClient = new sdk.CloudWatchClient(config);
+        return this.#ownClient;
+      },
+    );
   }
 
   write(record: InvocationRecord): void {
@@ -133,7 +139,7 @@ export class CloudWatchSink implements MetricSink {
     try {
       await this.#send();
     } finally {
-      if (this.#ownsClient) this.#client.destroy();
+      this.#ownClient?.destroy();
     }
   }
 
@@ -171,14 +177,17 @@ export class CloudWatchSink implements MetricSink {
     const next = this.#sending
       .catch(() => {})
       .then(async () => {
-        for (const input of this.requests(records)) {
+        const inputs = this.requests(records);
+        if (inputs.length === 0) return;
+        const { sdk, client } = await this.#cloudWatch();
+        for (const input of inputs) {
           await awsCall(
             {
               service: "CloudWatch",
               operation: "PutMetricData",
               iamAction: "cloudwatch:PutMetricData",
             },
-            () => this.#client.send(new PutMetricDataCommand(input)),
+            () => client.send(new sdk.PutMetricDataCommand(input)),
           );
         }
       });

@@ -3,12 +3,11 @@
  *
  * @module
  */
-import {
-  BatchDetectSentimentCommand,
-  type BatchDetectSentimentCommandOutput,
+import type * as ComprehendModule from "@aws-sdk/client-comprehend";
+import type {
+  BatchDetectSentimentCommandOutput,
   ComprehendClient,
-  DetectToxicContentCommand,
-  type LanguageCode,
+  LanguageCode,
 } from "@aws-sdk/client-comprehend";
 import { z } from "zod";
 import {
@@ -18,6 +17,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { comprehendSdk, type LoadedAwsClient, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { chunkUtf8, utf8Bytes } from "./text-chunks.js";
 import type { MetricModule } from "./types.js";
@@ -56,10 +56,10 @@ const optionsSchema = z
   })
   .strict();
 
-/** {@link ComprehendMetricOptions} validated, with the client built and the defaults applied. */
+/** {@link ComprehendMetricOptions} validated, with the client ready to build and the defaults applied. */
 export interface ResolvedComprehendOptions {
-  /** The given client, or one built from the AWS options. */
-  client: ComprehendClient;
+  /** The given client, or one built from the AWS options on first use, with its package. */
+  comprehend: () => Promise<LoadedAwsClient<typeof ComprehendModule, ComprehendClient>>;
   /** Language code sent with every call. */
   language: string;
   /** Longest text scored, in UTF-8 bytes. */
@@ -67,16 +67,23 @@ export interface ResolvedComprehendOptions {
 }
 
 /**
- * Validates {@link ComprehendMetricOptions} (`subject` starts the error message) and builds the
- * client. Shared with the evaluation module's `Toxicity`, so both read the options the same way.
+ * Validates {@link ComprehendMetricOptions} (`subject` starts the error message); the client is
+ * built (and its package loaded) on the first call. Shared with the evaluation module's
+ * `Toxicity`, so both read the options the same way.
  */
 export function resolveComprehendOptions(
   options: ComprehendMetricOptions,
   subject: string,
 ): ResolvedComprehendOptions {
   const parsed = parseOptions(optionsSchema, options, subject) as ComprehendMetricOptions;
-  const client = parsed.client ?? new ComprehendClient(clientConfigFrom(parsed));
-  return { client, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };
+  const config = clientConfigFrom(parsed);
+  const comprehend = lazyAwsClient(
+    comprehendSdk,
+    subject.replace(/ options$/, ""),
+    parsed.client,
+    (sdk) => new sdk.ComprehendClient(config),
+  );
+  return { comprehend, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };
 }
 
 /** Cuts the answer to `maxBytes` on a character boundary. */
@@ -97,7 +104,7 @@ function head(text: string, maxBytes: number): string {
  * ```
  */
 export function comprehendSentiment(options: ComprehendMetricOptions = {}): MetricModule {
-  const { client, language, maxBytes } = resolveComprehendOptions(
+  const { comprehend, language, maxBytes } = resolveComprehendOptions(
     options,
     "comprehendSentiment options",
   );
@@ -109,6 +116,7 @@ export function comprehendSentiment(options: ComprehendMetricOptions = {}): Metr
       const pieces = chunkUtf8(text, COMPREHEND_LIMITS.sentimentBytes).filter(
         (p) => p.trim() !== "",
       );
+      const { sdk, client } = await comprehend();
       const totals = { Positive: 0, Negative: 0, Neutral: 0, Mixed: 0 };
       let weight = 0;
       for (let i = 0; i < pieces.length; i += COMPREHEND_LIMITS.sentimentBatch) {
@@ -121,7 +129,7 @@ export function comprehendSentiment(options: ComprehendMetricOptions = {}): Metr
           },
           () =>
             client.send(
-              new BatchDetectSentimentCommand({
+              new sdk.BatchDetectSentimentCommand({
                 TextList: batch,
                 LanguageCode: language as LanguageCode,
               }),
@@ -192,9 +200,10 @@ export async function detectToxicContent(
   text: string,
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<ToxicContentScores | undefined> {
-  const { client, language, maxBytes } = comprehend;
+  const { language, maxBytes } = comprehend;
   const scored = head(text, maxBytes);
   if (scored.trim() === "") return undefined;
+  const { sdk, client } = await comprehend.comprehend();
   const segments = chunkUtf8(scored, COMPREHEND_LIMITS.toxicSegmentBytes).filter(
     (s) => s.trim() !== "",
   );
@@ -213,7 +222,7 @@ export async function detectToxicContent(
       },
       () =>
         client.send(
-          new DetectToxicContentCommand({
+          new sdk.DetectToxicContentCommand({
             TextSegments: batch.map((Text) => ({ Text })),
             LanguageCode: language as LanguageCode,
           }),
