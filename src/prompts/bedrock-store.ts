@@ -8,19 +8,15 @@
  *
  * @module
  */
-import {
+import type * as BedrockAgentModule from "@aws-sdk/client-bedrock-agent";
+import type {
   BedrockAgentClient,
-  CreatePromptCommand,
-  type CreatePromptCommandOutput,
-  CreatePromptVersionCommand,
-  type CreatePromptVersionCommandOutput,
-  GetPromptCommand,
-  type GetPromptCommandOutput,
-  ListPromptsCommand,
-  type ListPromptsCommandOutput,
-  type PromptVariant,
-  UpdatePromptCommand,
-  type UpdatePromptCommandOutput,
+  CreatePromptCommandOutput,
+  CreatePromptVersionCommandOutput,
+  GetPromptCommandOutput,
+  ListPromptsCommandOutput,
+  PromptVariant,
+  UpdatePromptCommandOutput,
 } from "@aws-sdk/client-bedrock-agent";
 import { z } from "zod";
 import {
@@ -30,6 +26,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { bedrockAgentSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
@@ -287,7 +284,7 @@ function templateOf(out: GetPromptCommandOutput): {
  * ```
  */
 export class BedrockPromptStore implements PromptSource {
-  readonly #client: BedrockAgentClient;
+  readonly #bedrockAgent;
   readonly #options: BedrockPromptStoreOptions;
   readonly #refs = new Map<string, BedrockPromptRef>();
 
@@ -297,7 +294,13 @@ export class BedrockPromptStore implements PromptSource {
       options,
       "BedrockPromptStore options",
     ) as BedrockPromptStoreOptions;
-    this.#client = this.#options.client ?? new BedrockAgentClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#bedrockAgent = lazyAwsClient(
+      bedrockAgentSdk,
+      "BedrockPromptStore",
+      this.#options.client,
+      (sdk) => new sdk.BedrockAgentClient(config),
+    );
     for (const ref of this.#options.mappings ?? [])
       this.#refs.set(`${ref.id}@${ref.version}`, { ...ref });
   }
@@ -343,7 +346,7 @@ export class BedrockPromptStore implements PromptSource {
         if (promptId === undefined) {
           const created = await this.#send<CreatePromptCommandOutput>(
             "CreatePrompt",
-            new CreatePromptCommand(body),
+            (sdk) => new sdk.CreatePromptCommand(body),
             signal,
           );
           id = created.id as string;
@@ -363,7 +366,7 @@ export class BedrockPromptStore implements PromptSource {
           }
           const updated = await this.#send<UpdatePromptCommandOutput>(
             "UpdatePrompt",
-            new UpdatePromptCommand({ ...body, promptIdentifier: promptId }),
+            (sdk) => new sdk.UpdatePromptCommand({ ...body, promptIdentifier: promptId }),
             signal,
           );
           id = updated.id as string;
@@ -371,10 +374,11 @@ export class BedrockPromptStore implements PromptSource {
         }
         const version = await this.#send<CreatePromptVersionCommandOutput>(
           "CreatePromptVersion",
-          new CreatePromptVersionCommand({
-            promptIdentifier: id,
-            description: `fmops ${template.ref}`.slice(0, 200),
-          }),
+          (sdk) =>
+            new sdk.CreatePromptVersionCommand({
+              promptIdentifier: id,
+              description: `fmops ${template.ref}`.slice(0, 200),
+            }),
           signal,
         );
         const ref: BedrockPromptRef = {
@@ -426,7 +430,11 @@ export class BedrockPromptStore implements PromptSource {
         for (const summary of await this.#summaries(promptId, signal)) {
           const out = await this.#send<GetPromptCommandOutput>(
             "GetPrompt",
-            new GetPromptCommand({ promptIdentifier: promptId, promptVersion: summary.version }),
+            (sdk) =>
+              new sdk.GetPromptCommand({
+                promptIdentifier: promptId,
+                promptVersion: summary.version,
+              }),
             signal,
           );
           const { template } = templateOf(out);
@@ -487,10 +495,11 @@ export class BedrockPromptStore implements PromptSource {
       return this.#deadline(options, `fetching prompt "${id}" from Bedrock`, async (signal) => {
         const out = await this.#send<GetPromptCommandOutput>(
           "GetPrompt",
-          new GetPromptCommand({
-            promptIdentifier: ref.promptId,
-            promptVersion: ref.bedrockVersion,
-          }),
+          (sdk) =>
+            new sdk.GetPromptCommand({
+              promptIdentifier: ref.promptId,
+              promptVersion: ref.bedrockVersion,
+            }),
           signal,
         );
         return templateOf(out).template;
@@ -516,7 +525,8 @@ export class BedrockPromptStore implements PromptSource {
     do {
       const page = await this.#send<ListPromptsCommandOutput>(
         "ListPrompts",
-        new ListPromptsCommand({ promptIdentifier: promptId, maxResults: 100, nextToken }),
+        (sdk) =>
+          new sdk.ListPromptsCommand({ promptIdentifier: promptId, maxResults: 100, nextToken }),
         signal,
       );
       for (const s of page.promptSummaries ?? [])
@@ -538,7 +548,7 @@ export class BedrockPromptStore implements PromptSource {
       }
       const out = await this.#send<GetPromptCommandOutput>(
         "GetPrompt",
-        new GetPromptCommand({ promptIdentifier: promptId, promptVersion: s.version }),
+        (sdk) => new sdk.GetPromptCommand({ promptIdentifier: promptId, promptVersion: s.version }),
         signal,
       );
       const { meta } = templateOf(out);
@@ -562,7 +572,7 @@ export class BedrockPromptStore implements PromptSource {
     do {
       const page = await this.#send<ListPromptsCommandOutput>(
         "ListPrompts",
-        new ListPromptsCommand({ maxResults: 100, nextToken }),
+        (sdk) => new sdk.ListPromptsCommand({ maxResults: 100, nextToken }),
         signal,
       );
       const hit = page.promptSummaries?.find((s) => s.name === name);
@@ -572,9 +582,15 @@ export class BedrockPromptStore implements PromptSource {
     return undefined;
   }
 
-  async #send<O>(operation: string, command: object, signal: AbortSignal): Promise<O> {
+  /** Sends the command `command` builds from the (lazily loaded) Bedrock Agent package. */
+  async #send<O>(
+    operation: string,
+    command: (sdk: typeof BedrockAgentModule) => object,
+    signal: AbortSignal,
+  ): Promise<O> {
+    const { sdk, client } = await this.#bedrockAgent();
     return (await awsCall({ service: SERVICE, operation, iamAction: `bedrock:${operation}` }, () =>
-      this.#client.send(command as never, { abortSignal: signal }),
+      client.send(command(sdk) as never, { abortSignal: signal }),
     )) as O;
   }
 

@@ -4,15 +4,13 @@
  *
  * @module
  */
-import {
-  type AttributeFilter,
-  type DocumentAttribute,
-  type DocumentAttributeValue,
+import type {
+  AttributeFilter,
+  DocumentAttribute,
+  DocumentAttributeValue,
   KendraClient,
-  QueryCommand,
-  type QueryResultItem,
-  RetrieveCommand,
-  type RetrieveResultItem,
+  QueryResultItem,
+  RetrieveResultItem,
 } from "@aws-sdk/client-kendra";
 import { z } from "zod";
 import {
@@ -22,6 +20,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { kendraSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
@@ -239,7 +238,7 @@ function fromQuery(item: QueryResultItem, i: number): RetrievedChunk {
 export class KendraRetriever implements Retriever {
   /** The index queried. */
   readonly indexId: string;
-  readonly #client: KendraClient;
+  readonly #kendra;
   readonly #options: KendraRetrieverOptions;
 
   constructor(options: KendraRetrieverOptions) {
@@ -249,7 +248,13 @@ export class KendraRetriever implements Retriever {
       "KendraRetriever options",
     ) as KendraRetrieverOptions;
     this.indexId = this.#options.indexId;
-    this.#client = this.#options.client ?? new KendraClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#kendra = lazyAwsClient(
+      kendraSdk,
+      "KendraRetriever",
+      this.#options.client,
+      (sdk) => new sdk.KendraClient(config),
+    );
   }
 
   /** Retrieves up to k passages (default 4), highest confidence first. */
@@ -275,12 +280,13 @@ export class KendraRetriever implements Retriever {
       this.#options.timeoutMs ?? 30_000,
       "retrieving from Kendra",
       async (signal) => {
+        const { sdk, client } = await this.#kendra();
         // Mapping runs inside the wrapped call so a malformed item is reported against the
         // operation that returned it.
         let chunks: RetrievedChunk[] = await awsCall(
           { service: "Kendra", operation: "Retrieve", iamAction: "kendra:Retrieve" },
           async () => {
-            const r = await this.#client.send(new RetrieveCommand(common), { abortSignal: signal });
+            const r = await client.send(new sdk.RetrieveCommand(common), { abortSignal: signal });
             return (r.ResultItems ?? []).map(fromRetrieve);
           },
         );
@@ -288,7 +294,7 @@ export class KendraRetriever implements Retriever {
           chunks = await awsCall(
             { service: "Kendra", operation: "Query", iamAction: "kendra:Query" },
             async () => {
-              const q = await this.#client.send(new QueryCommand(common), { abortSignal: signal });
+              const q = await client.send(new sdk.QueryCommand(common), { abortSignal: signal });
               return (q.ResultItems ?? [])
                 .filter((item) => item.DocumentExcerpt?.Text)
                 .map(fromQuery);

@@ -4,13 +4,12 @@
  *
  * @module
  */
-import {
+import type {
   BedrockAgentRuntimeClient,
-  type KnowledgeBaseVectorSearchConfiguration,
-  type RetrievalFilter,
-  RetrieveCommand,
-  type RetrieveCommandOutput,
-  type VectorSearchRerankingConfiguration,
+  KnowledgeBaseVectorSearchConfiguration,
+  RetrievalFilter,
+  RetrieveCommandOutput,
+  VectorSearchRerankingConfiguration,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
 import {
@@ -20,6 +19,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
@@ -103,7 +103,7 @@ const optionsSchema = z
 export class KnowledgeBaseRetriever implements Retriever {
   /** The knowledge base queried. */
   readonly knowledgeBaseId: string;
-  readonly #client: BedrockAgentRuntimeClient;
+  readonly #agentRuntime;
   readonly #options: KnowledgeBaseRetrieverOptions;
 
   constructor(options: KnowledgeBaseRetrieverOptions) {
@@ -113,8 +113,13 @@ export class KnowledgeBaseRetriever implements Retriever {
       "KnowledgeBaseRetriever options",
     ) as KnowledgeBaseRetrieverOptions;
     this.knowledgeBaseId = this.#options.knowledgeBaseId;
-    this.#client =
-      this.#options.client ?? new BedrockAgentRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#agentRuntime = lazyAwsClient(
+      bedrockAgentRuntimeSdk,
+      "KnowledgeBaseRetriever",
+      this.#options.client,
+      (sdk) => new sdk.BedrockAgentRuntimeClient(config),
+    );
   }
 
   /** Retrieves up to k chunks (default 4), highest score first. */
@@ -140,6 +145,7 @@ export class KnowledgeBaseRetriever implements Retriever {
       this.#options.timeoutMs ?? 30_000,
       "retrieving from the knowledge base",
       async (signal) => {
+        const { sdk, client } = await this.#agentRuntime();
         const out: RetrievedChunk[] = [];
         let ordinal = 0;
         let nextToken: string | undefined;
@@ -151,8 +157,8 @@ export class KnowledgeBaseRetriever implements Retriever {
               iamAction: "bedrock:Retrieve",
             },
             () =>
-              this.#client.send(
-                new RetrieveCommand({
+              client.send(
+                new sdk.RetrieveCommand({
                   knowledgeBaseId: this.knowledgeBaseId,
                   retrievalQuery: { text: query },
                   retrievalConfiguration: { vectorSearchConfiguration: vector },

@@ -3,13 +3,8 @@
  *
  * @module
  */
-import {
-  GetDatabasesCommand,
-  type GetDatabasesCommandOutput,
-  GetTablesCommand,
-  type GetTablesCommandOutput,
-  GlueClient,
-} from "@aws-sdk/client-glue";
+import type * as GlueModule from "@aws-sdk/client-glue";
+import type { GetDatabasesCommandOutput, GetTablesCommandOutput } from "@aws-sdk/client-glue";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -19,6 +14,7 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
@@ -84,11 +80,17 @@ interface GlueColumn {
  */
 export class GlueCatalog implements SchemaCatalog {
   readonly #o: GlueCatalogOptions;
-  readonly #client: SendsCommands;
+  readonly #glue;
 
   constructor(options: GlueCatalogOptions = {}) {
     this.#o = parseOptions(optionsSchema, options, "GlueCatalog options") as GlueCatalogOptions;
-    this.#client = this.#o.glue ?? new GlueClient(clientConfigFrom(this.#o));
+    const config = clientConfigFrom(this.#o);
+    this.#glue = lazyAwsClient<typeof GlueModule, SendsCommands>(
+      glueSdk,
+      "GlueCatalog",
+      this.#o.glue,
+      (sdk) => new sdk.GlueClient(config),
+    );
   }
 
   /** Every table of the configured databases. */
@@ -98,6 +100,7 @@ export class GlueCatalog implements SchemaCatalog {
       this.#o.timeoutMs ?? 120_000,
       "reading the Glue Data Catalog",
       async (signal) => {
+        const { sdk, client } = await this.#glue();
         const databases = this.#o.databases ?? (await this.#databases(signal));
         const tables: TableSchema[] = [];
         const max = this.#o.maxTables ?? 20_000;
@@ -107,8 +110,8 @@ export class GlueCatalog implements SchemaCatalog {
             const output = (await awsCall(
               { service: SERVICE, operation: "GetTables", iamAction: "glue:GetTables" },
               () =>
-                this.#client.send(
-                  new GetTablesCommand({
+                client.send(
+                  new sdk.GetTablesCommand({
                     DatabaseName: database,
                     ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
                     ...(this.#o.expression ? { Expression: this.#o.expression } : {}),
@@ -135,14 +138,15 @@ export class GlueCatalog implements SchemaCatalog {
   }
 
   async #databases(signal: AbortSignal): Promise<string[]> {
+    const { sdk, client } = await this.#glue();
     const names: string[] = [];
     let token: string | undefined;
     do {
       const output = (await awsCall(
         { service: SERVICE, operation: "GetDatabases", iamAction: "glue:GetDatabases" },
         () =>
-          this.#client.send(
-            new GetDatabasesCommand({
+          client.send(
+            new sdk.GetDatabasesCommand({
               ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
               ...(token ? { NextToken: token } : {}),
             }),
