@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Imports every public entry point of the BUILT package by name (package self-reference), once
-// through ESM and once through CommonJS, the way a user's project would. Run after `npm run build`.
+// Loads every public entry point of the installed fmops package by name, once through ESM and
+// once through CommonJS, and checks both give the same exports. test/package/run.mjs copies it
+// into the consumer project it installs the packed tarball into, and runs it on each Node line.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
 const require = createRequire(import.meta.url);
+const pkg = require("fmops/package.json");
 const subpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json");
 
 for (const subpath of subpaths) {
