@@ -2,7 +2,7 @@
 # The README's promise, checked the way a new user meets it: a clean clone of this repository's
 # HEAD commit, a throwaway HOME (so an empty npm cache and no ~/.npmrc), an environment holding
 # nothing but PATH, HOME, a UTF-8 locale and the machine's proxy and CA settings, and no
-# Chromium, Python NLTK or Jupyter in sight. Then exactly the README's two commands:
+# Chromium, Jupyter or Python packages beyond the standard library (NLTK, NumPy) in sight. Then exactly the README's two commands:
 #
 #   npm ci && npm run demo
 #   npm ci && npm test
@@ -23,8 +23,8 @@ STUB_EXIT=127
 HIDDEN_PROGRAMS=(chromium chromium-browser google-chrome google-chrome-stable chrome
   jupyter jupyter-nbconvert jupyter-execute jupyter-kernel jupyter-kernelspec jupyter-notebook
   jupyter-lab jupyter-run jupyter-console jupyter-troubleshoot jupyter-trust jupyter-migrate)
-HIDDEN_PYTHON_PACKAGES=(nltk nbconvert nbclient nbformat jupyter_client jupyter_core ipykernel
-  notebook jupyterlab)
+HIDDEN_PYTHON_PACKAGES=(nltk numpy nbconvert nbclient nbformat jupyter_client jupyter_core
+  ipykernel notebook jupyterlab)
 # Where a machine keeps programs; the clean PATH adds the folders holding node and npm.
 SYSTEM_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -18,12 +18,7 @@ import { main as asyncMain } from "../../examples/deploy/async-scale-to-zero/dep
 import { main as customMain } from "../../examples/deploy/custom-container/deploy.js";
 import { main as lmiMain } from "../../examples/deploy/lmi-streaming/deploy.js";
 import { findPlaceholders } from "../../examples/deploy/shared/cli.js";
-import {
-  isMessage,
-  type PbMessage,
-  type PbValue,
-  parsePbtxt,
-} from "../../examples/deploy/shared/pbtxt.js";
+import { isMessage, type PbMessage, parsePbtxt } from "../../examples/deploy/shared/pbtxt.js";
 import type { DryRunLine } from "../../examples/deploy/shared/plan.js";
 import { formatProperties, parseProperties } from "../../examples/deploy/shared/properties.js";
 import { REQUIRED_TAG_KEYS } from "../../examples/deploy/shared/tags.js";
@@ -724,49 +719,6 @@ describe("handlers that run without a GPU", () => {
       text.endsWith(".") || rest.some((e) => e.type === "stop" && e.reason !== "stop_sequence"),
     ).toBe(true);
     expect(rest.some((e) => e.type === "stop")).toBe(true);
-  });
-
-  it("runs the Triton Python model's execute path on a batch with a stub backend module", async () => {
-    const config = parsePbtxt(
-      await readFile(join(MODEL_REPOSITORY, "extractive_summary/config.pbtxt"), "utf8"),
-    );
-    // Triton hands model.py its config as JSON; build that form from the parsed config.pbtxt.
-    const toJson = (m: PbMessage): Record<string, unknown> =>
-      Object.fromEntries(
-        Object.entries(m).map(([k, vs]) => [
-          k,
-          vs.length === 1 && !["input", "output", "dims"].includes(k)
-            ? conv(vs[0] as PbValue)
-            : vs.map(conv),
-        ]),
-      );
-    const conv = (v: PbValue): unknown =>
-      isMessage(v) ? toJson(v) : typeof v === "object" && v !== null && "enum" in v ? v.enum : v;
-    const json = toJson(config);
-    json.parameters = Object.fromEntries(
-      (config.parameters ?? [])
-        .filter(isMessage)
-        .map((p) => [p.key?.[0], conv(p.value?.[0] as PbValue)]),
-    );
-    const doc =
-      "Streaming sends tokens early. Users see text at once. The weather was nice. Tokens arrive as the model writes tokens.";
-    const result = python(join(HARNESS, "triton_harness.py"), {
-      model_py: join(MODEL_REPOSITORY, "extractive_summary/1/model.py"),
-      model_config: json,
-      requests: [
-        { TEXT: [[doc], ["Only one sentence."]], MAX_SENTENCES: [[1], [2]] },
-        { TEXT: [[doc]] },
-        { TEXT: [[doc]], MAX_SENTENCES: [[0]] },
-      ],
-    }) as Record<string, { shape: number[]; data: string[] }>[];
-    expect(result[0]?.SUMMARY).toEqual({
-      shape: [2, 1],
-      dtype: "object",
-      data: ["Tokens arrive as the model writes tokens.", "Only one sentence."],
-    });
-    expect(result[1]?.SUMMARY?.data[0]?.split(". ")).toHaveLength(3);
-    expect(result[1]?.SUMMARY?.data[0]).not.toContain("weather");
-    expect(result[2]).toEqual({ error: "MAX_SENTENCES must be positive" });
   });
 
   it("runs the LMI input formatter's normalisation outside the container", () => {
