@@ -102,19 +102,42 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
 }
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "SlowDown",
+/**
+ * Error names the AWS SDK itself treats as throttling: a copy of `THROTTLING_ERROR_CODES` from
+ * `@smithy/core`'s retry module (not exported there, and core must not load SDK packages
+ * eagerly). test/core/aws-throttling.test.ts reads the installed list and fails when this copy
+ * falls behind it.
+ */
+const SDK_THROTTLING = [
+  "BandwidthLimitExceeded",
+  "EC2ThrottledException",
+  "LimitExceededException",
+  "PriorRequestNotComplete",
   "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
   "RequestThrottledException",
+  "SlowDown",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "TransactionInProgressException",
+];
+
+const THROTTLING = new Set([
+  ...SDK_THROTTLING,
   "TooManyRequests",
+  // SQS's "too many in-flight messages" (HTTP 403): it clears as consumers delete messages or
+  // visibility timeouts run out, so it is waited out like a throttle, never a permission problem.
+  "OverLimit",
 ]);
 
 const TRANSIENT = new Set([
+  // The SDK's TRANSIENT_ERROR_CODES (checked against the installed SDK by the same test).
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
   "ServiceUnavailable",
   "ServiceUnavailableException",
   "InternalServerException",
@@ -122,9 +145,6 @@ const TRANSIENT = new Set([
   "InternalFailure",
   "InternalError",
   "ModelNotReadyException",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
 ]);
 
 const ACCESS_DENIED = new Set([
@@ -138,10 +158,13 @@ const ACCESS_DENIED = new Set([
 ]);
 
 const NETWORK_CODES = new Set([
+  // The SDK's NODEJS_TIMEOUT_ERROR_CODES and NODEJS_NETWORK_ERROR_CODES, and a few more.
   "ECONNRESET",
   "ECONNREFUSED",
   "ETIMEDOUT",
   "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
   "ENOTFOUND",
   "EAI_AGAIN",
   "ECONNABORTED",
@@ -198,7 +221,9 @@ export function wrapAwsError(err: unknown, context: AwsCallContext): FmopsError 
     requestId,
     httpStatus: status,
   };
-  if (ACCESS_DENIED.has(errorName) || status === 403) {
+  // Throttling first: SQS throttles with HTTP 403 (RequestThrottled, OverLimit), and a throttle
+  // must stay a retryable error, not turn into a permission problem that ends a wait.
+  if (!isThrottling(e, errorName) && (ACCESS_DENIED.has(errorName) || status === 403)) {
     const grant = context.iamAction
       ? ` Grant the caller's role the "${context.iamAction}" permission on this resource.`
       : "";
@@ -235,6 +260,15 @@ export async function awsCall<T>(context: AwsCallContext, call: () => Promise<T>
   } catch (err) {
     throw wrapAwsError(err, context);
   }
+}
+
+/** Throttling by the error's name, the SDK's throttling trait, or HTTP 429. */
+function isThrottling(e: SdkErrorShape, errorName: string): boolean {
+  return (
+    THROTTLING.has(errorName) ||
+    e.$retryable?.throttling === true ||
+    e.$metadata?.httpStatusCode === 429
+  );
 }
 
 function hintFor(errorName: string, retryable: boolean): string {
