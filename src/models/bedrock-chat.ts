@@ -3,17 +3,15 @@
  *
  * @module
  */
-import {
+import type {
   BedrockRuntimeClient,
-  ConverseCommand,
-  type ConverseCommandInput,
-  type ConverseCommandOutput,
-  ConverseStreamCommand,
-  type ConverseStreamCommandInput,
-  type ConverseStreamCommandOutput,
-  type GuardrailConfiguration,
-  type GuardrailStreamConfiguration,
-  type InferenceConfiguration,
+  ConverseCommandInput,
+  ConverseCommandOutput,
+  ConverseStreamCommandInput,
+  ConverseStreamCommandOutput,
+  GuardrailConfiguration,
+  GuardrailStreamConfiguration,
+  InferenceConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
@@ -24,6 +22,7 @@ import {
   clientConfigFrom,
   wrapAwsError,
 } from "../core/aws.js";
+import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
@@ -159,7 +158,7 @@ export class BedrockChatModel implements ChatModel {
   /** `bedrock:<modelId>`. */
   readonly id: string;
   readonly #options: BedrockChatModelOptions;
-  readonly #client: BedrockRuntimeClient;
+  readonly #bedrock;
 
   constructor(options: BedrockChatModelOptions) {
     this.#options = parseOptions(
@@ -167,8 +166,13 @@ export class BedrockChatModel implements ChatModel {
       options,
       "BedrockChatModel options",
     ) as BedrockChatModelOptions;
-    this.#client =
-      this.#options.client ?? new BedrockRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#bedrock = lazyAwsClient(
+      bedrockRuntimeSdk,
+      "BedrockChatModel",
+      this.#options.client,
+      (sdk) => new sdk.BedrockRuntimeClient(config),
+    );
     this.id = `bedrock:${this.#options.modelId}`;
   }
 
@@ -223,8 +227,12 @@ export class BedrockChatModel implements ChatModel {
       DEFAULT_TIMEOUT_MS,
       `waiting for Bedrock model "${this.#options.modelId}"`,
       (signal) =>
-        awsCall({ service: SERVICE, operation: "Converse", iamAction: "bedrock:InvokeModel" }, () =>
-          this.#client.send(new ConverseCommand(input), { abortSignal: signal }),
+        awsCall(
+          { service: SERVICE, operation: "Converse", iamAction: "bedrock:InvokeModel" },
+          async () => {
+            const { sdk, client } = await this.#bedrock();
+            return client.send(new sdk.ConverseCommand(input), { abortSignal: signal });
+          },
         ),
     );
     const e2eMs = performance.now() - startedAt;
@@ -255,12 +263,13 @@ export class BedrockChatModel implements ChatModel {
     const input: ConverseStreamCommandInput = this.#input(checkRequest(request));
     const guardrail = this.#guardrail(true);
     if (guardrail) input.guardrailConfig = guardrail;
-    const client = this.#client;
+    const bedrock = this.#bedrock;
     return new TokenStream(
       async (signal) => {
+        const { sdk, client } = await bedrock();
         let output: ConverseStreamCommandOutput;
         try {
-          output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
+          output = await client.send(new sdk.ConverseStreamCommand(input), { abortSignal: signal });
         } catch (err) {
           // The SDK reads the first frame before resolving, so an exception frame can land here.
           throw (

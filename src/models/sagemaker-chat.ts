@@ -4,11 +4,10 @@
  *
  * @module
  */
-import {
-  InvokeEndpointCommand,
-  type InvokeEndpointCommandInput,
-  InvokeEndpointWithResponseStreamCommand,
-  type InvokeEndpointWithResponseStreamCommandInput,
+import type * as SageMakerRuntimeModule from "@aws-sdk/client-sagemaker-runtime";
+import type {
+  InvokeEndpointCommandInput,
+  InvokeEndpointWithResponseStreamCommandInput,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
@@ -19,6 +18,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { type LoadedAwsClient, lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
@@ -124,7 +124,7 @@ export class SageMakerChatModel implements ChatModel {
   readonly id: string;
   readonly #options: SageMakerChatModelOptions;
   readonly #codec: SageMakerPayloadCodec;
-  readonly #client: SageMakerRuntimeClient;
+  readonly #runtime;
   readonly #render: (request: ChatRequest) => string;
 
   constructor(options: SageMakerChatModelOptions) {
@@ -134,8 +134,13 @@ export class SageMakerChatModel implements ChatModel {
       "SageMakerChatModel options",
     ) as SageMakerChatModelOptions;
     this.#codec = payloadCodec(this.#options.format);
-    this.#client =
-      this.#options.client ?? new SageMakerRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#runtime = lazyAwsClient(
+      sageMakerRuntimeSdk,
+      "SageMakerChatModel",
+      this.#options.client,
+      (sdk) => new sdk.SageMakerRuntimeClient(config),
+    );
     this.#render = chatTemplate(this.#options.chatTemplate ?? "plain");
     const { endpointName, inferenceComponentName, targetModel } = this.#options;
     this.id = `sagemaker:${endpointName}${inferenceComponentName ? `/${inferenceComponentName}` : ""}${targetModel ? `#${targetModel}` : ""}`;
@@ -152,10 +157,12 @@ export class SageMakerChatModel implements ChatModel {
       (signal) =>
         awsCall(
           { service: SERVICE, operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" },
-          () =>
-            this.#client.send(new InvokeEndpointCommand(this.#input(body, true)), {
+          async () => {
+            const { sdk, client } = await this.#runtime();
+            return client.send(new sdk.InvokeEndpointCommand(this.#input(body, true)), {
               abortSignal: signal,
-            }),
+            });
+          },
         ),
     );
     const e2eMs = performance.now() - startedAt;
@@ -182,8 +189,7 @@ export class SageMakerChatModel implements ChatModel {
       );
     }
     const body = this.#body(validateChatRequest(request), true);
-    return streamEndpoint({
-      client: this.#client,
+    return streamWith(this.#runtime, {
       input: this.#input(body, false),
       format,
       signal: options.signal,
@@ -251,7 +257,19 @@ export interface StreamEndpointOptions {
  * ```
  */
 export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
-  const { client, format, idleTimeoutMs } = options;
+  const { client } = options;
+  return streamWith(
+    lazyAwsClient(sageMakerRuntimeSdk, "streamEndpoint", client, () => client),
+    options,
+  );
+}
+
+/** {@link streamEndpoint}, with the client (and its package) loaded when the stream is first read. */
+function streamWith(
+  runtime: () => Promise<LoadedAwsClient<typeof SageMakerRuntimeModule, SageMakerRuntimeClient>>,
+  options: Omit<StreamEndpointOptions, "client">,
+): TokenStream {
+  const { format, idleTimeoutMs } = options;
   const { Body, ...rest } = options.input;
   const bytes =
     Body instanceof Uint8Array
@@ -270,8 +288,12 @@ export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
           operation: "InvokeEndpointWithResponseStream",
           iamAction: "sagemaker:InvokeEndpointWithResponseStream",
         },
-        () =>
-          client.send(new InvokeEndpointWithResponseStreamCommand(input), { abortSignal: signal }),
+        async () => {
+          const { sdk, client } = await runtime();
+          return client.send(new sdk.InvokeEndpointWithResponseStreamCommand(input), {
+            abortSignal: signal,
+          });
+        },
       );
       if (!output.Body) {
         throw new FmopsError(
