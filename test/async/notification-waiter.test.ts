@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncEndpoint } from "../../src/async/endpoint.js";
 import { AsyncInferenceFailedError } from "../../src/async/errors.js";
 import { NotificationWaiter } from "../../src/async/notification-waiter.js";
-import { AbortedError, TimeoutError } from "../../src/core/errors.js";
-import { type SqsStandIn, startSqs } from "../emulators/index.js";
+import { AbortedError, PermissionDeniedError, TimeoutError } from "../../src/core/errors.js";
+import { type SqsErrorName, type SqsStandIn, sqsError, startSqs } from "../emulators/index.js";
 import { type AsyncHarness, startAsyncHarness } from "./harness.js";
 
 let sqs: SqsStandIn;
@@ -104,6 +104,34 @@ describe("NotificationWaiter", () => {
     const before = sqs.requests.length;
     await new Promise((r) => setTimeout(r, 50));
     expect(sqs.requests.length).toBe(before);
+  });
+
+  // Real SQS throttles with HTTP 403 (RequestThrottled, OverLimit); the waiter must back off and
+  // keep receiving, not fail as if a permission were missing.
+  for (const name of ["RequestThrottled", "OverLimit"] as SqsErrorName[]) {
+    it(`survives a 403 ${name} on ReceiveMessage and then receives the message`, async () => {
+      drain();
+      const waiter = newWaiter();
+      sqs.failNext(sqsError(name), { operation: "ReceiveMessage", times: 2 });
+      const before = sqs.requests.length;
+      const invocation = await endpoint.invoke({ echo: name });
+      const result = await waiter.wait(invocation, { timeoutMs: 10_000 });
+      expect(await result.json()).toEqual({ echo: name, ok: true });
+      const receives = sqs.requests.slice(before).filter((r) => r.operation === "ReceiveMessage");
+      expect(receives.length).toBeGreaterThanOrEqual(3);
+      expect(sqs.messages(QUEUE)).toEqual([]);
+    });
+  }
+
+  it("fails at once on a 403 that is not a throttle (InvalidSecurity)", async () => {
+    const waiter = newWaiter();
+    sqs.failNext(sqsError("InvalidSecurity", "The request must use HTTPS"), {
+      operation: "ReceiveMessage",
+    });
+    const err = await waiter.wait("denied", { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect((err as Error).message).toContain("sqs:ReceiveMessage");
+    expect(waiter.pendingIds).toEqual([]);
   });
 
   it("stops with ABORTED when the signal aborts", async () => {

@@ -3,6 +3,9 @@
  * speaks: AWS JSON 1.0 (`POST /`, `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`,
  * query-compatible errors), with gzip request bodies (the client compresses PutMetricData bodies
  * over 10 kB). It serves PutMetricData and checks the API's limits the way CloudWatch does.
+ * Errors carry `__type` as `com.amazonaws.cloudwatch#Name` and the `x-amzn-query-error` header
+ * with the legacy query code (`InvalidParameterValue;Sender`, `Throttling;Sender`), which the SDK
+ * reads first.
  *
  * @module
  */
@@ -12,14 +15,78 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
   header,
+  type JsonRpcErrorStyle,
   readBody,
-  type StandInError,
-  sendError,
-  standInError,
+  StandInError,
+  sendJsonRpcError,
   startServer,
   testCredentials,
   testRegion,
 } from "./http.js";
+
+/**
+ * CloudWatch's modelled errors for PutMetricData (as its API reference lists them), with HTTP
+ * status, legacy query code and message member. The fidelity test checks each against the SDK's
+ * service schema.
+ */
+export const CLOUDWATCH_ERRORS = {
+  InvalidParameterValueException: {
+    status: 400,
+    queryCode: "InvalidParameterValue",
+    messageKey: "message",
+  },
+  MissingRequiredParameterException: {
+    status: 400,
+    queryCode: "MissingParameter",
+    messageKey: "message",
+  },
+  InvalidParameterCombinationException: {
+    status: 400,
+    queryCode: "InvalidParameterCombination",
+    messageKey: "message",
+  },
+  InternalServiceFault: { status: 500, queryCode: "InternalServiceError", messageKey: "Message" },
+} as const satisfies Record<
+  string,
+  { status: number; queryCode: string; messageKey: "message" | "Message" }
+>;
+
+/** The name of one of {@link CLOUDWATCH_ERRORS}. */
+export type CloudWatchErrorName = keyof typeof CLOUDWATCH_ERRORS;
+
+/** How CloudWatch frames its errors on the wire. */
+export const CLOUDWATCH_ERROR_STYLE: JsonRpcErrorStyle = {
+  namespace: "com.amazonaws.cloudwatch",
+  jsonVersion: "1.0",
+  queryCompatible: true,
+  messageKey: "message",
+};
+
+/**
+ * One of CloudWatch's modelled errors as the stand-in sends it.
+ *
+ * @example
+ * ```ts
+ * cw.failNext(cloudWatchError("InternalServiceFault"));
+ * ```
+ */
+export function cloudWatchError(
+  name: CloudWatchErrorName,
+  message = `stand-in ${name}`,
+): StandInError {
+  const { status, queryCode, messageKey } = CLOUDWATCH_ERRORS[name];
+  // The style sends `message`; an error whose member is `Message` carries that too.
+  const extra = messageKey === "Message" ? { Message: message } : {};
+  return new StandInError({ status, type: name, message, queryCode, extra });
+}
+
+/**
+ * CloudWatch's throttle, which its model does not list: the common `Throttling` query code with
+ * HTTP 400 (see test/emulators/FIDELITY.md).
+ */
+export function cloudWatchThrottle(message = "Rate exceeded"): StandInError {
+  return new StandInError({ status: 400, type: "Throttling", message, queryCode: "Throttling" });
+}
 
 /** A PutMetricData datum as it arrived on the wire (timestamps are epoch seconds). */
 export interface WireMetricDatum {
@@ -60,11 +127,7 @@ export interface CloudWatchStandIn {
 const TARGET_PREFIX = "GraniteServiceVersion20100801.";
 
 function invalid(message: string): StandInError {
-  return standInError({
-    status: 400,
-    type: "InvalidParameterValueException",
-    message,
-  });
+  return cloudWatchError("InvalidParameterValueException", message);
 }
 
 /** Checks a PutMetricData input against CloudWatch's documented limits. */
@@ -142,29 +205,28 @@ export async function startCloudWatch(): Promise<CloudWatchStandIn> {
       });
       res.end(text);
     };
+    const fail = (error: StandInError) =>
+      sendJsonRpcError(res, error, CLOUDWATCH_ERROR_STYLE, requestId);
     if (operation !== "PutMetricData") {
-      sendError(
-        res,
-        standInError({
+      fail(
+        new StandInError({
           status: 400,
           type: "UnknownOperationException",
           message: `Unsupported target ${target}`,
         }),
-        "message",
-        requestId,
       );
       return;
     }
     if (failures && failures.left > 0) {
       failures.left--;
-      sendError(res, failures.error, "message", requestId);
+      fail(failures.error);
       return;
     }
     const body = gzip ? new Uint8Array(gunzipSync(raw)) : raw;
     const input = JSON.parse(toUtf8(body)) as { Namespace?: unknown; MetricData?: unknown };
     const problem = validate(input, raw.length);
     if (problem) {
-      sendError(res, invalid(problem), "message", requestId);
+      fail(invalid(problem));
       return;
     }
     calls.push({

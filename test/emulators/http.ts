@@ -101,6 +101,12 @@ export interface StandInErrorSpec {
   message: string;
   /** Further members of the error shape, e.g. `{ OriginalStatusCode: 500, LogStreamArn: "..." }`. */
   extra?: Record<string, unknown>;
+  /**
+   * For query-compatible JSON services (SQS, CloudWatch): the legacy query error code the service
+   * sends in `x-amzn-query-error`, e.g. `AWS.SimpleQueueService.NonExistentQueue`. Defaults to
+   * `type` when such a service answers.
+   */
+  queryCode?: string;
 }
 
 /**
@@ -114,6 +120,8 @@ export class StandInError extends Error {
   readonly type: string;
   /** Further members of the error shape. */
   readonly extra: Record<string, unknown>;
+  /** The query error code of a query-compatible service, when it differs from `type`. */
+  readonly queryCode: string | undefined;
 
   constructor(spec: StandInErrorSpec) {
     super(spec.message);
@@ -121,6 +129,7 @@ export class StandInError extends Error {
     this.status = spec.status;
     this.type = spec.type;
     this.extra = spec.extra ?? {};
+    this.queryCode = spec.queryCode;
   }
 }
 
@@ -185,6 +194,48 @@ export function sendError(
     "x-amzn-requestid": requestId,
     "content-length": Buffer.byteLength(body),
   });
+  res.end(body);
+}
+
+/** How an AWS JSON 1.0 / 1.1 service frames its errors; see {@link sendJsonRpcError}. */
+export interface JsonRpcErrorStyle {
+  /** The Smithy namespace that prefixes `__type`, e.g. `com.amazonaws.sqs`. */
+  namespace: string;
+  /** `1.0` (SQS, CloudWatch) or `1.1` (Athena, Glue, ...). */
+  jsonVersion: "1.0" | "1.1";
+  /** Whether the service is query-compatible and sends `x-amzn-query-error: Code;Sender|Receiver`. */
+  queryCompatible: boolean;
+  /** How the service spells the message member; a per-error `extra` may add the other. */
+  messageKey: MessageKey;
+}
+
+/**
+ * Writes an AWS JSON-RPC error response the way the services do: the protocol's content type,
+ * `__type` as `namespace#Name` in the body and, for query-compatible services, the
+ * `x-amzn-query-error` header that the SDK reads before the body (it decides the error class and
+ * the `Code` the SDK reports). The fault half of the header is `Sender` for 4xx, `Receiver` for 5xx.
+ */
+export function sendJsonRpcError(
+  res: ServerResponse,
+  error: StandInError,
+  style: JsonRpcErrorStyle,
+  requestId: string,
+): void {
+  const body = JSON.stringify({
+    __type: `${style.namespace}#${error.type}`,
+    [style.messageKey]: error.message,
+    ...error.extra,
+  });
+  const headers: Record<string, string | number> = {
+    "content-type": `application/x-amz-json-${style.jsonVersion}`,
+    "x-amzn-requestid": requestId,
+    "content-length": Buffer.byteLength(body),
+  };
+  if (style.queryCompatible) {
+    const fault = error.status >= 500 ? "Receiver" : "Sender";
+    headers["x-amzn-query-error"] = `${error.queryCode ?? error.type};${fault}`;
+  }
+  res.writeHead(error.status, headers);
   res.end(body);
 }
 

@@ -2,7 +2,9 @@
  * A local SQS on 127.0.0.1 speaking the AWS JSON 1.0 protocol that `@aws-sdk/client-sqs` 3.11xx
  * uses (`POST /` with `X-Amz-Target: AmazonSQS.<Operation>`): SendMessage, ReceiveMessage (with
  * long polling and visibility timeouts), DeleteMessage and ChangeMessageVisibility. MD5 digests are
- * real, since the SDK checks them.
+ * real, since the SDK checks them. Errors go out as SQS sends them: the modelled HTTP status (403
+ * for `RequestThrottled` and `OverLimit`), `__type` as `com.amazonaws.sqs#Name` and the
+ * `x-amzn-query-error: Code;Sender` header; {@link SqsStandIn.failNext} injects any of them.
  *
  * @module
  */
@@ -11,14 +13,72 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
   header,
+  type JsonRpcErrorStyle,
   pause,
   readBody,
+  StandInError,
   sendBody,
-  sendError,
+  sendJsonRpcError,
   standInClientConfig,
-  standInError,
   startServer,
 } from "./http.js";
+
+/**
+ * SQS's modelled errors for the operations the stand-in serves (as the SQS API reference lists
+ * them): HTTP status and the legacy query code sent in `x-amzn-query-error`. The fidelity test
+ * (test/emulators/fidelity.test.ts) checks every row against the SDK's service schema.
+ */
+export const SQS_ERRORS = {
+  InvalidAddress: { status: 404, queryCode: "InvalidAddress" },
+  InvalidIdFormat: { status: 400, queryCode: "InvalidIdFormat" },
+  InvalidMessageContents: { status: 400, queryCode: "InvalidMessageContents" },
+  InvalidSecurity: { status: 403, queryCode: "InvalidSecurity" },
+  KmsAccessDenied: { status: 400, queryCode: "KMS.AccessDeniedException" },
+  KmsDisabled: { status: 400, queryCode: "KMS.DisabledException" },
+  KmsInvalidKeyUsage: { status: 400, queryCode: "KMS.InvalidKeyUsageException" },
+  KmsInvalidState: { status: 400, queryCode: "KMS.InvalidStateException" },
+  KmsNotFound: { status: 400, queryCode: "KMS.NotFoundException" },
+  KmsOptInRequired: { status: 403, queryCode: "KMS.OptInRequired" },
+  KmsThrottled: { status: 400, queryCode: "KMS.ThrottlingException" },
+  MessageNotInflight: { status: 400, queryCode: "AWS.SimpleQueueService.MessageNotInflight" },
+  OverLimit: { status: 403, queryCode: "OverLimit" },
+  QueueDoesNotExist: { status: 400, queryCode: "AWS.SimpleQueueService.NonExistentQueue" },
+  ReceiptHandleIsInvalid: { status: 404, queryCode: "ReceiptHandleIsInvalid" },
+  RequestThrottled: { status: 403, queryCode: "RequestThrottled" },
+  UnsupportedOperation: { status: 400, queryCode: "AWS.SimpleQueueService.UnsupportedOperation" },
+} as const satisfies Record<string, { status: number; queryCode: string }>;
+
+/** The name of one of {@link SQS_ERRORS}. */
+export type SqsErrorName = keyof typeof SQS_ERRORS;
+
+/** How SQS frames its errors on the wire. */
+export const SQS_ERROR_STYLE: JsonRpcErrorStyle = {
+  namespace: "com.amazonaws.sqs",
+  jsonVersion: "1.0",
+  queryCompatible: true,
+  messageKey: "message",
+};
+
+/**
+ * One of SQS's modelled errors as the stand-in sends it.
+ *
+ * @example
+ * ```ts
+ * sqs.failNext(sqsError("RequestThrottled"), { operation: "ReceiveMessage" });
+ * ```
+ */
+export function sqsError(name: SqsErrorName, message = `stand-in ${name}`): StandInError {
+  const { status, queryCode } = SQS_ERRORS[name];
+  return new StandInError({ status, type: name, message, queryCode });
+}
+
+/** Which calls an injected fault hits; see {@link SqsStandIn.failNext}. */
+export interface SqsFaultOptions {
+  /** Only this operation (e.g. `ReceiveMessage`); every operation when left out. */
+  operation?: string;
+  /** How many matching calls fail. Default 1. */
+  times?: number;
+}
 
 interface StoredMessage {
   id: string;
@@ -52,6 +112,11 @@ export interface SqsStandIn {
   purge(queueName: string): void;
   /** Every request: its operation and JSON input. */
   requests: { operation: string; input: Record<string, unknown> }[];
+  /**
+   * Makes the next matching calls fail with `error` (see {@link sqsError}) before they touch a
+   * queue. Faults queue up in the order given.
+   */
+  failNext(error: StandInError, options?: SqsFaultOptions): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +135,13 @@ const md5 = (text: string) => createHash("md5").update(text, "utf8").digest("hex
 export async function startSqs(): Promise<SqsStandIn> {
   const queues = new Map<string, StoredMessage[]>();
   const requests: SqsStandIn["requests"] = [];
+  const faults: { error: StandInError; operation: string | undefined; left: number }[] = [];
+  const takeFault = (operation: string) => {
+    const fault = faults.find((f) => f.operation === undefined || f.operation === operation);
+    if (!fault) return undefined;
+    if (--fault.left <= 0) faults.splice(faults.indexOf(fault), 1);
+    return fault.error;
+  };
   const queue = (name: string) => {
     let q = queues.get(name);
     if (!q) {
@@ -94,8 +166,11 @@ export async function startSqs(): Promise<SqsStandIn> {
       sendBody(res, requestId, JSON.stringify(value), {
         "content-type": "application/x-amz-json-1.0",
       });
-    const fail = (type: string, message: string) =>
-      sendError(res, standInError({ status: 400, type, message }), "message", requestId);
+    const failWith = (error: StandInError) =>
+      sendJsonRpcError(res, error, SQS_ERROR_STYLE, requestId);
+    const fail = (name: SqsErrorName, message: string) => failWith(sqsError(name, message));
+    const fault = takeFault(operation);
+    if (fault) return failWith(fault);
     const queueName =
       String(input.QueueUrl ?? "")
         .split("/")
@@ -157,6 +232,9 @@ export async function startSqs(): Promise<SqsStandIn> {
     endpoint: running.endpoint,
     client,
     requests,
+    failNext(error, options = {}) {
+      faults.push({ error, operation: options.operation, left: options.times ?? 1 });
+    },
     queueUrl: (name) => {
       queue(name);
       return `${running.endpoint}/123456789012/${name}`;
