@@ -5,13 +5,12 @@
  *
  * @module
  */
-import {
+import type {
   BedrockAgentRuntimeClient,
-  type KnowledgeBaseVectorSearchConfiguration,
-  RetrieveAndGenerateCommand,
-  type RetrieveAndGenerateCommandOutput,
-  type RetrieveAndGenerateRequest,
-  type VectorSearchRerankingConfiguration,
+  KnowledgeBaseVectorSearchConfiguration,
+  RetrieveAndGenerateCommandOutput,
+  RetrieveAndGenerateRequest,
+  VectorSearchRerankingConfiguration,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
 import {
@@ -21,6 +20,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
@@ -143,7 +143,7 @@ const optionsSchema = z
  * ```
  */
 export class KnowledgeBaseChat {
-  readonly #client: BedrockAgentRuntimeClient;
+  readonly #agentRuntime;
   readonly #options: KnowledgeBaseChatOptions;
   #sessionId: string | undefined;
 
@@ -153,8 +153,13 @@ export class KnowledgeBaseChat {
       options,
       "KnowledgeBaseChat options",
     ) as KnowledgeBaseChatOptions;
-    this.#client =
-      this.#options.client ?? new BedrockAgentRuntimeClient(clientConfigFrom(this.#options));
+    const config = clientConfigFrom(this.#options);
+    this.#agentRuntime = lazyAwsClient(
+      bedrockAgentRuntimeSdk,
+      "KnowledgeBaseChat",
+      this.#options.client,
+      (sdk) => new sdk.BedrockAgentRuntimeClient(config),
+    );
   }
 
   /** The current session id, once a turn has run. */
@@ -221,10 +226,12 @@ export class KnowledgeBaseChat {
             operation: "RetrieveAndGenerate",
             iamAction: "bedrock:RetrieveAndGenerate",
           },
-          async () =>
-            (await this.#client.send(new RetrieveAndGenerateCommand(input), {
+          async () => {
+            const { sdk, client } = await this.#agentRuntime();
+            return (await client.send(new sdk.RetrieveAndGenerateCommand(input), {
               abortSignal: signal,
-            })) as RetrieveAndGenerateCommandOutput,
+            })) as RetrieveAndGenerateCommandOutput;
+          },
         ),
     );
     this.#sessionId = response.sessionId;

@@ -3,15 +3,11 @@
  *
  * @module
  */
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  type GetQueryExecutionCommandOutput,
-  GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
-  type QueryExecution,
-  StartQueryExecutionCommand,
-  StopQueryExecutionCommand,
+import type * as AthenaModule from "@aws-sdk/client-athena";
+import type {
+  GetQueryExecutionCommandOutput,
+  GetQueryResultsCommandOutput,
+  QueryExecution,
 } from "@aws-sdk/client-athena";
 import { z } from "zod";
 import {
@@ -23,6 +19,7 @@ import {
   type SendsCommands,
   wrapAwsError,
 } from "../core/aws.js";
+import { athenaSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { backoffDelay, retry } from "../core/retry.js";
 import { sleep, type WaitOptions, withDeadline } from "../core/wait.js";
@@ -122,11 +119,17 @@ export class AthenaEngine implements SqlEngine {
   /** The read-only guard reads SQL by Trino's rules, and the Trino parser must read it. */
   readonly guardDialect = "trino" as const;
   readonly #o: AthenaEngineOptions;
-  readonly #client: SendsCommands;
+  readonly #athena;
 
   constructor(options: AthenaEngineOptions = {}) {
     this.#o = parseOptions(optionsSchema, options, "AthenaEngine options") as AthenaEngineOptions;
-    this.#client = this.#o.athena ?? new AthenaClient(clientConfigFrom(this.#o));
+    const config = clientConfigFrom(this.#o);
+    this.#athena = lazyAwsClient<typeof AthenaModule, SendsCommands>(
+      athenaSdk,
+      "AthenaEngine",
+      this.#o.athena,
+      (sdk) => new sdk.AthenaClient(config),
+    );
   }
 
   /** Checks a statement with `EXPLAIN`; errors in the statement come back as `{ ok: false, error }`. */
@@ -212,6 +215,7 @@ export class AthenaEngine implements SqlEngine {
     parameters: string[] | undefined,
     signal: AbortSignal,
   ): Promise<string> {
+    const { sdk, client } = await this.#athena();
     const o = this.#o;
     const input = {
       QueryString: sql,
@@ -225,7 +229,7 @@ export class AthenaEngine implements SqlEngine {
     };
     try {
       const output = (await retry(
-        () => this.#client.send(new StartQueryExecutionCommand(input), { abortSignal: signal }),
+        () => client.send(new sdk.StartQueryExecutionCommand(input), { abortSignal: signal }),
         { maxAttempts: o.startAttempts ?? 4, baseDelayMs: 250, signal },
       )) as { QueryExecutionId?: string };
       if (!output.QueryExecutionId)
@@ -252,13 +256,14 @@ export class AthenaEngine implements SqlEngine {
   }
 
   async #poll(id: string, signal: AbortSignal): Promise<QueryExecution> {
+    const { sdk, client } = await this.#athena();
     const min = this.#o.pollMinDelayMs ?? 200;
     const max = Math.max(min, this.#o.pollMaxDelayMs ?? 2000);
     for (let poll = 1; ; poll++) {
       const output = (await awsCall(
         { service: SERVICE, operation: "GetQueryExecution", iamAction: "athena:GetQueryExecution" },
         () =>
-          this.#client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), {
+          client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: id }), {
             abortSignal: signal,
           }),
       )) as GetQueryExecutionCommandOutput;
@@ -275,7 +280,8 @@ export class AthenaEngine implements SqlEngine {
 
   async #stop(id: string): Promise<void> {
     try {
-      await this.#client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }), {
+      const { sdk, client } = await this.#athena();
+      await client.send(new sdk.StopQueryExecutionCommand({ QueryExecutionId: id }), {
         abortSignal: AbortSignal.timeout(5000),
       });
     } catch {
@@ -305,12 +311,13 @@ export class AthenaEngine implements SqlEngine {
     let first = true;
     const limit = maxRows ?? Number.POSITIVE_INFINITY;
     const isQuery = execution.StatementType === "DML";
+    const { sdk, client } = await this.#athena();
     do {
       const output = (await awsCall(
         { service: SERVICE, operation: "GetQueryResults", iamAction: "athena:GetQueryResults" },
         () =>
-          this.#client.send(
-            new GetQueryResultsCommand({
+          client.send(
+            new sdk.GetQueryResultsCommand({
               QueryExecutionId: id,
               MaxResults: this.#o.pageSize ?? 1000,
               ...(token ? { NextToken: token } : {}),
