@@ -7,6 +7,8 @@
  *   history, diff, JSON export/import; {@link loadPromptFolder} reads YAML/Markdown files.
  * - Built-in prompts used by the other modules, {@link lintPrompt}, and
  *   {@link BedrockPromptStore} for Bedrock Prompt Management sync.
+ * - Untrusted-data fences ({@link fenceUntrusted}, {@link fenceNotice}, {@link defuseMarkers},
+ *   {@link oneLine}, {@link formatHistory}) for data that goes into a prompt.
  *
  * @example
  * ```ts
@@ -63,6 +65,18 @@ export {
   PromptTemplateError,
   PromptVariableError,
 } from "./errors.js";
+export {
+  closeMarker,
+  defuseMarkers,
+  type FencedKind,
+  type FenceKind,
+  fenceNotice,
+  fenceUntrusted,
+  formatHistory,
+  oneLine,
+  openMarker,
+  randomNonce,
+} from "./fence.js";
 export {
   claudeText,
   formatRequest,

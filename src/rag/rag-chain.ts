@@ -11,15 +11,19 @@ import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
-import { type PromptCatalog, type PromptRef, resolvePrompt } from "../prompts/index.js";
+import {
+  formatHistory,
+  type PromptCatalog,
+  type PromptRef,
+  randomNonce,
+  resolvePrompt,
+} from "../prompts/index.js";
 import type { PromptTemplate } from "../prompts/template.js";
 import {
   citedNumbers,
   conversationNotice,
   estimateTokens,
   formatContext,
-  formatHistory,
-  randomNonce,
   type TokenCounter,
   untrustedNotice,
 } from "./context.js";

@@ -45,7 +45,10 @@ Reply with the question only.`,
 
 Latest message: {{question}}`,
   variables: {
-    history: { description: "Earlier turns, one per line as 'User: ...' / 'Assistant: ...'" },
+    history: {
+      description:
+        "Earlier turns: each speaker's name ('User:' / 'Assistant:') on its own line, then the turn fenced as untrusted data",
+    },
     question: { minLength: 1, maxLength: 4000 },
   },
   modelHints: { inferenceConfig: { temperature: 0, maxTokens: 256 } },
