@@ -390,7 +390,8 @@ export async function startBedrock(options: BedrockStandInOptions): Promise<Bedr
           return { jobArn: existing.jobArn };
         }
         throw standInError({
-          status: 409,
+          // Bedrock's model gives ConflictException HTTP 400 (not the usual 409).
+          status: 400,
           type: "ConflictException",
           message: "The clientRequestToken was already used for a different request.",
         });

@@ -158,7 +158,7 @@ export async function startKendra(): Promise<KendraStandIn> {
       const passages = indexes.get(indexId);
       if (!passages)
         throw standInError({
-          status: 400,
+          status: 404,
           type: "ResourceNotFoundException",
           message: `Index ${indexId} not found`,
         });
