@@ -73,6 +73,16 @@ describe("throttling by name comes before the 403 rule", () => {
   }
 });
 
+describe("codes the troubleshooting guide names", () => {
+  it("SQS's and CloudWatch's throttles get stable AWS_ codes", () => {
+    expect(wrapAwsError(sdkError("RequestThrottled", 403), receive).code).toBe(
+      "AWS_REQUEST_THROTTLED",
+    );
+    expect(wrapAwsError(sdkError("OverLimit", 403), receive).code).toBe("AWS_OVER_LIMIT");
+    expect(wrapAwsError(sdkError("Throttling", 400), receive).code).toBe("AWS_THROTTLING");
+  });
+});
+
 describe("transient names and network codes from the SDK's lists", () => {
   for (const name of sdkTransient) {
     it(`${name} is retryable`, () => {
