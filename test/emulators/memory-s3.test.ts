@@ -50,4 +50,21 @@ describe("in-memory S3 stand-in", () => {
     const got = await s3.client.send(new GetObjectCommand({ Bucket: "b", Key: "out/1.out" }));
     expect(await got.Body?.transformToString()).toBe("done");
   });
+
+  it("honours a single byte Range the way S3 does (206 with Content-Range, 416 past the end)", async () => {
+    s3 = await startMemoryS3();
+    await s3.putObject("b", "r.txt", "0123456789", "text/plain");
+    const get = (Range: string) =>
+      s3?.client.send(new GetObjectCommand({ Bucket: "b", Key: "r.txt", Range }));
+    const middle = await get("bytes=2-4");
+    expect(await middle?.Body?.transformToString()).toBe("234");
+    expect(middle).toMatchObject({ ContentRange: "bytes 2-4/10", ContentLength: 3 });
+    expect(middle?.$metadata.httpStatusCode).toBe(206);
+    expect(await (await get("bytes=7-"))?.Body?.transformToString()).toBe("789");
+    expect(await (await get("bytes=-3"))?.Body?.transformToString()).toBe("789");
+    // An end past the object is cut to its last byte.
+    expect(await (await get("bytes=8-100"))?.Body?.transformToString()).toBe("89");
+    const err = await get("bytes=20-30")?.catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "InvalidRange", $metadata: { httpStatusCode: 416 } });
+  });
 });

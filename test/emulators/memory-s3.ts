@@ -54,6 +54,29 @@ function notFound(res: ServerResponse, method: string, key: string): void {
 }
 
 /**
+ * The first and last byte of a single `bytes=` range (`a-b`, `a-`, `-n`) on an object of `size`
+ * bytes, the way S3 reads it: an end past the object is cut to its last byte, a start past it is
+ * unsatisfiable (416), and anything S3 ignores (no header, several ranges, other units) gives
+ * `undefined`, meaning the whole object.
+ */
+function byteRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | "unsatisfiable" | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? "");
+  if (!match || (match[1] === "" && match[2] === "")) return undefined;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return "unsatisfiable";
+    return [Math.max(0, size - suffix), size - 1];
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || end < start) return "unsatisfiable";
+  return [start, end];
+}
+
+/**
  * Starts an in-memory S3 with the same {@link S3StandIn} interface as {@link startS3}.
  *
  * @example
@@ -91,14 +114,28 @@ export async function startMemoryS3(): Promise<S3StandIn> {
       notFound(res, method, path);
       return;
     }
-    const headers = {
+    const size = object.body.byteLength;
+    const range = byteRange(req.headers.range, size);
+    if (range === "unsatisfiable") {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message><RangeRequested>${req.headers.range}</RangeRequested><ActualObjectSize>${size}</ActualObjectSize></Error>`;
+      res.writeHead(416, {
+        "content-type": "application/xml",
+        "content-length": Buffer.byteLength(xml),
+      });
+      res.end(method === "HEAD" ? undefined : xml);
+      return;
+    }
+    const [start, end] = range ?? [0, size - 1];
+    const headers: Record<string, string | number> = {
       "content-type": object.contentType,
-      "content-length": object.body.byteLength,
+      "content-length": Math.max(0, end - start + 1),
       etag: object.etag,
       "last-modified": object.lastModified.toUTCString(),
+      "accept-ranges": "bytes",
     };
-    res.writeHead(200, headers);
-    res.end(method === "HEAD" ? undefined : Buffer.from(object.body));
+    if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
+    res.writeHead(range ? 206 : 200, headers);
+    res.end(method === "HEAD" ? undefined : Buffer.from(object.body.subarray(start, end + 1)));
   });
 
   const client = new S3Client({
