@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { oneLine } from "../prompts/index.js";
 import type { ColumnSchema, RetrievedTable, SchemaRetriever, TableSchema } from "./types.js";
 
 /**
@@ -142,25 +143,35 @@ export interface RenderedSchema {
   tokens: number;
 }
 
-/** One table as the model sees it; `columns` may be a subset, with a note of how many are left out. */
+/**
+ * One table as the model sees it: a `Table` line, then one line per column; `columns` may be a
+ * subset, with a note of how many are left out. Names, types, descriptions and comments come from
+ * the catalog, which others can write to (a Glue table's comment, a column named by a crawler),
+ * so each is put on one line ({@link oneLine}: line breaks, U+0085, U+2028/2029 and other control
+ * characters become spaces) and cannot add a line of its own. Fence the result before it goes
+ * into a prompt: `Text2Sql` does.
+ */
 export function renderTable(table: TableSchema, columns?: readonly ColumnSchema[]): string {
   const all = [
     ...table.columns,
     ...(table.partitionKeys ?? []).map((c) => ({ ...c, partition: true })),
   ];
   const shown = columns ?? all;
-  const header = `Table ${qualifiedName(table)}${table.description ? ` -- ${oneLine(table.description, 300)}` : ""}`;
+  const description = table.description ? shortLine(table.description, 300) : "";
+  const header = `Table ${oneLine(qualifiedName(table))}${description ? ` -- ${description}` : ""}`;
   const lines = shown.map((c) => {
     const partition = (c as { partition?: boolean }).partition ? " (partition key)" : "";
-    return `  ${c.name} ${c.type}${partition}${c.comment ? ` -- ${oneLine(c.comment, 160)}` : ""}`;
+    const comment = c.comment ? shortLine(c.comment, 160) : "";
+    return `  ${oneLine(c.name)} ${oneLine(c.type)}${partition}${comment ? ` -- ${comment}` : ""}`;
   });
   const hidden = all.length - shown.length;
   if (hidden > 0) lines.push(`  ... ${hidden} more columns not shown`);
   return [header, ...lines].join("\n");
 }
 
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+/** `text` on one line, cut to `max` characters with an ellipsis. */
+function shortLine(text: string, max: number): string {
+  const flat = oneLine(text);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -265,7 +265,25 @@ describe("Text2Sql with a scripted model on DuckDB", () => {
       ],
     });
     expect(answer.status).toBe("ok");
-    expect(model.requests[0]?.messages[0]?.content).toContain("User: How many orders are there?");
+    // Each turn is fenced under its speaker's name, with the nonce the system prompt names.
+    const request = model.requests[0];
+    const nonce = /UNTRUSTED DATA ([0-9a-f]{16}) TURN n/.exec(request?.system ?? "")?.[1];
+    expect(nonce).toBeDefined();
+    expect(request?.messages[0]?.content).toContain(
+      [
+        "Earlier in this conversation:",
+        "User:",
+        `<<<UNTRUSTED DATA ${nonce} TURN 1>>>`,
+        "How many orders are there?",
+        `<<<END UNTRUSTED DATA ${nonce} TURN 1>>>`,
+        "Assistant:",
+        `<<<UNTRUSTED DATA ${nonce} TURN 2>>>`,
+        "SELECT count(*) FROM shop.orders",
+        `<<<END UNTRUSTED DATA ${nonce} TURN 2>>>`,
+        "",
+        "Question: And only on the web?",
+      ].join("\n"),
+    );
   });
 
   it("honours the signal", async () => {

@@ -2,6 +2,11 @@
  * Built-in text-to-SQL prompts: generate a query from a question and a schema, and correct a
  * query from the engine's error message.
  *
+ * `Text2Sql` fills `schema`, `history`, `sql` and `error` with text fenced as untrusted data
+ * (`fenceUntrusted`), and `question` with the user's question on one line; it appends the
+ * security rule naming the fences to the system prompt itself, so a replacement template needs
+ * no fence text of its own.
+ *
  * @module
  */
 import type { PromptDefinition } from "../template.js";
@@ -35,10 +40,17 @@ Question: {{question}}`,
       default: "ANSI",
       maxLength: 40,
     },
-    schema: { description: "Tables with their columns, types and comments", minLength: 1 },
-    question: { description: "The user's question", minLength: 1, maxLength: 4000 },
-    examples: { description: "Optional worked question/SQL pairs", default: "" },
-    history: { description: "Optional earlier questions in this conversation", default: "" },
+    schema: {
+      description: "Tables with their columns, types and comments, fenced as untrusted data",
+      minLength: 1,
+    },
+    question: { description: "The user's question, on one line", minLength: 1, maxLength: 4000 },
+    examples: { description: "Optional worked question/SQL pairs (trusted text)", default: "" },
+    history: {
+      description:
+        "Optional earlier turns: each speaker's name on its own line, then the turn fenced",
+      default: "",
+    },
   },
   modelHints: { inferenceConfig: { temperature: 0, maxTokens: 1024 } },
 };
@@ -58,21 +70,30 @@ Reply with the corrected query in one \`\`\`sql fenced block and nothing else.`,
   text: `Schema:
 {{schema}}
 
+{{history}}
+
 Question: {{question}}
 
 Query that failed:
-\`\`\`sql
 {{sql}}
-\`\`\`
 
 Engine error:
 {{error}}`,
   variables: {
     dialect: { default: "ANSI", maxLength: 40 },
-    schema: { minLength: 1 },
-    question: { minLength: 1, maxLength: 4000 },
-    sql: { description: "The query that failed", minLength: 1 },
-    error: { description: "The engine's error message", minLength: 1, maxLength: 8000 },
+    schema: { description: "Tables, fenced as untrusted data", minLength: 1 },
+    question: { description: "The user's question, on one line", minLength: 1, maxLength: 4000 },
+    history: {
+      description:
+        "Optional earlier turns: each speaker's name on its own line, then the turn fenced",
+      default: "",
+    },
+    sql: { description: "The query that failed, fenced as untrusted data", minLength: 1 },
+    error: {
+      description: "The engine's error message, fenced as untrusted data",
+      minLength: 1,
+      maxLength: 8000,
+    },
   },
   modelHints: { inferenceConfig: { temperature: 0, maxTokens: 1024 } },
 };
