@@ -23,6 +23,11 @@ const hostile = fc
   .array(
     fc.oneof(
       fc.string({ unit: "binary", maxLength: 6 }),
+      // Any UTF-16 code unit, lone surrogates included.
+      fc.string({
+        unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        maxLength: 6,
+      }),
       fc.constantFrom(
         "\n",
         "\u0085",

@@ -28,8 +28,12 @@ const MARKER_LIKE = /<<<[^A-Za-z0-9]*(END[^A-Za-z0-9]*)?UNTRUSTED[^A-Za-z0-9]*DA
 
 const KINDS = ["SCHEMA", "TURN", "SQL", "ERROR"];
 
+// Any UTF-16 code unit, lone surrogates included.
+const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+
 const hostilePiece = fc.oneof(
   fc.string({ unit: "binary", maxLength: 6 }),
+  fc.string({ unit: codeUnit, maxLength: 6 }),
   fc.constantFrom(
     "\n",
     "\r",
