@@ -368,12 +368,53 @@ function failure(execution: QueryExecution): SqlError {
   const athena = status.AthenaError;
   const message =
     athena?.ErrorMessage ?? status.StateChangeReason ?? "The query failed without a message";
-  const system = athena?.ErrorCategory === 1;
-  return sqlErrorFromMessage(
-    message,
-    system ? "GENERIC_INTERNAL_ERROR" : "GENERIC_USER_ERROR",
-    athena?.Retryable ?? false,
-  );
+  const system = athena?.ErrorCategory === SYSTEM_CATEGORY;
+  // The catalog's advice for category 1 (system) is to run the query again; honour an explicit
+  // Retryable, but do not read its absence as "never".
+  const retryable = athena?.Retryable ?? system;
+  const fallback = system ? "GENERIC_INTERNAL_ERROR" : "GENERIC_USER_ERROR";
+  const error = sqlErrorFromMessage(message, fallback, retryable);
+  // Without a Trino error name at its head (DuckDB-engine wording, S3 and permission failures),
+  // the message alone says little; the catalog's meaning of ErrorType tells the model and the
+  // user whether the SQL can fix it.
+  const meaning = athena?.ErrorType === undefined ? undefined : errorTypeMeaning(athena.ErrorType);
+  if (error.code === fallback && !message.trim().startsWith(`${fallback}:`) && meaning) {
+    error.message = `${error.message} (Athena error type ${athena?.ErrorType}: ${meaning})`;
+  }
+  return error;
+}
+
+const SYSTEM_CATEGORY = 1;
+
+// ErrorType ranges of the Athena error catalog
+// (https://docs.aws.amazon.com/athena/latest/ug/error-reference.html), in our words.
+const ERROR_TYPE_MEANINGS: readonly [from: number, to: number, meaning: string][] = [
+  [0, 99, "the query ran out of resources at this scale"],
+  [206, 206, "the query timed out"],
+  [210, 210, "the query timed out"],
+  [100, 999, "internal error in Athena or its query engine"],
+  [1000, 1000, "user error"],
+  [1001, 1002, "data error"],
+  [1003, 1003, "DDL task failed"],
+  [1004, 1004, "schema error"],
+  [1005, 1005, "serialization error"],
+  [1006, 1006, "syntax error"],
+  [1007, 1007, "data error"],
+  [1008, 1008, "query rejected"],
+  [1011, 1011, "query canceled by user"],
+  [1014, 1014, "query canceled by user"],
+  [1100, 1199, "invalid argument, property, function argument or view"],
+  [1200, 1299, "query not supported"],
+  [1300, 1399, "something the query names was not found"],
+  [1400, 1499, "throttled (Athena, AWS Glue or Amazon S3)"],
+  [1500, 1500, "permission error"],
+  [1501, 1501, "Amazon S3 permission error"],
+  [1602, 1602, "reserved capacity exceeded"],
+];
+
+/** The catalog's meaning of an AthenaError ErrorType, or undefined when it lists none. */
+function errorTypeMeaning(type: number): string | undefined {
+  return ERROR_TYPE_MEANINGS.find(([from, to]) => type >= from && type <= to)?.[2];
 }
 
 /** Moves positions on line 1 back by the `EXPLAIN ` prefix, in the fields and in the message. */

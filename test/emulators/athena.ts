@@ -15,6 +15,7 @@ import { DuckDbEngine, type DuckDbEngineOptions } from "../../src/text2sql/duckd
 import { SqlExecutionError } from "../../src/text2sql/errors.js";
 import { lexSql } from "../../src/text2sql/sql-lexer.js";
 import type { QueryResult, SqlValue } from "../../src/text2sql/types.js";
+import { athenaErrorForName } from "./athena-errors.js";
 import {
   header,
   readBody,
@@ -25,11 +26,14 @@ import {
   testRegion,
 } from "./http.js";
 
-/** An AthenaError as the stand-in reports it. */
+/**
+ * An AthenaError as the stand-in reports it. `ErrorCategory` and `ErrorType` take the error
+ * catalog's values (see `athena-errors.ts`); `Retryable` may be left out, as the service may.
+ */
 export interface AthenaErrorSpec {
   ErrorCategory: number;
   ErrorType: number;
-  Retryable: boolean;
+  Retryable?: boolean;
   ErrorMessage: string;
 }
 
@@ -76,14 +80,6 @@ export interface AthenaStandIn {
   close(): Promise<void>;
 }
 
-const ERROR_TYPES: Record<string, number> = {
-  SYNTAX_ERROR: 1004,
-  COLUMN_NOT_FOUND: 1006,
-  TABLE_NOT_FOUND: 1006,
-  FUNCTION_NOT_FOUND: 1006,
-  INVALID_CAST_ARGUMENT: 1000,
-};
-
 /** Starts the stand-in on 127.0.0.1 port 0. */
 export async function startAthena(options: AthenaStandInOptions): Promise<AthenaStandIn> {
   const duck = new DuckDbEngine({ ...options.duckdb, readOnly: false });
@@ -108,12 +104,9 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
         err instanceof SqlExecutionError
           ? err.sqlError
           : { code: "GENERIC_INTERNAL_ERROR", message: String(err), retryable: false };
-      execution.error = {
-        ErrorCategory: sqlError.code.startsWith("GENERIC_INTERNAL") ? 1 : 2,
-        ErrorType: ERROR_TYPES[sqlError.code] ?? 1100,
-        Retryable: false,
-        ErrorMessage: sqlError.message,
-      };
+      // The message keeps the engine's format (Trino name, position, text); category, type and
+      // Retryable come from the error catalog by the name, as Athena's would.
+      execution.error = { ...athenaErrorForName(sqlError.code), ErrorMessage: sqlError.message };
     }
     execution.engineMs = Math.round(performance.now() - started);
   };

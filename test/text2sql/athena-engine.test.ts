@@ -141,7 +141,7 @@ describe("AthenaEngine against the Athena stand-in", () => {
     const { engine } = await setUp({
       failWith: () => ({
         ErrorCategory: 1,
-        ErrorType: 401,
+        ErrorType: 200, // the catalog's "query engine had an internal error"
         Retryable: true,
         ErrorMessage: "GENERIC_INTERNAL_ERROR: Worker node crashed",
       }),
