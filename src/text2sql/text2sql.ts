@@ -117,7 +117,10 @@ export interface Text2SqlOptions {
 
 /** Options of {@link Text2Sql.ask} and {@link Text2Sql.generate}. */
 export interface Text2SqlAskOptions extends WaitOptions {
-  /** Earlier turns, for follow-up questions ("and in 2023?"). */
+  /**
+   * Earlier turns, for follow-up questions ("and in 2023?"). They reach the prompts fenced as
+   * untrusted data under their speaker's name (the newest that fit, each cut to 1000 characters).
+   */
   history?: ChatMessage[];
 }
 
@@ -308,6 +311,11 @@ const GUARD_CODES: ReadonlySet<string> = new Set<GuardRefusalCode>([
 
 /**
  * Turns questions into checked SQL and rows.
+ *
+ * Catalog names and comments, earlier turns, the failed SQL and the engine's error go into the
+ * prompts fenced as untrusted data, between marker lines with a random per-prompt nonce that the
+ * system prompt names; the question itself goes on one `Question:` line (see the "Untrusted text
+ * in the prompts" section of the text-to-SQL guide).
  *
  * @example
  * ```ts
