@@ -216,110 +216,122 @@ export async function startBedrockAgentRuntime(): Promise<BedrockAgentRuntimeSta
       .map((c) => ({ c, s: score(query, c) }))
       .sort((a, b) => b.s - a.s);
 
-  const running = await startServer(async (req, res, requestId) => {
-    try {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const raw = await readBody(req);
-      const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
-      requests.push({ path: url.pathname, body });
-      const fault = failNext.shift();
-      if (fault) throw standInError(fault);
-      const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-      let reply: Record<string, unknown>;
-      if (
-        req.method === "POST" &&
-        segments[0] === "knowledgebases" &&
-        segments[2] === "retrieve" &&
-        segments.length === 3
-      ) {
-        const kbId = segments[1] as string;
-        const query = (body.retrievalQuery as { text?: unknown } | undefined)?.text;
-        if (typeof query !== "string" || query.length === 0)
-          invalid("retrievalQuery.text is required");
-        const config = checkVectorConfig(
-          (body.retrievalConfiguration as Record<string, unknown> | undefined)
-            ?.vectorSearchConfiguration,
-          "retrievalConfiguration.vectorSearchConfiguration",
-        );
-        const ranked = rank(kbId, query, config.filter);
-        const offset =
-          body.nextToken === undefined
-            ? 0
-            : Number.parseInt(String(body.nextToken).replace(/^page-/, ""), 10);
-        if (!Number.isInteger(offset) || offset < 0) invalid("nextToken is invalid");
-        const page = ranked.slice(offset, offset + config.numberOfResults);
-        reply = {
-          retrievalResults: page.map(({ c, s }) => ({
-            content: { type: "TEXT", ...c.content },
-            location: c.location,
-            metadata: c.metadata,
-            score: s,
-          })),
-        };
-        if (offset + config.numberOfResults < ranked.length)
-          reply.nextToken = `page-${offset + config.numberOfResults}`;
-      } else if (req.method === "POST" && url.pathname === "/retrieveAndGenerate") {
-        const input = (body.input as { text?: unknown } | undefined)?.text;
-        if (typeof input !== "string" || input.length === 0) invalid("input.text is required");
-        const config = body.retrieveAndGenerateConfiguration as Record<string, unknown> | undefined;
-        if (config?.type !== "KNOWLEDGE_BASE")
-          invalid("retrieveAndGenerateConfiguration.type must be KNOWLEDGE_BASE here");
-        const kbConfig = config.knowledgeBaseConfiguration as Record<string, unknown> | undefined;
-        if (typeof kbConfig?.knowledgeBaseId !== "string" || typeof kbConfig.modelArn !== "string")
-          invalid("knowledgeBaseConfiguration needs knowledgeBaseId and modelArn");
-        const vector = checkVectorConfig(
-          (kbConfig.retrievalConfiguration as Record<string, unknown> | undefined)
-            ?.vectorSearchConfiguration,
-          "knowledgeBaseConfiguration.retrievalConfiguration.vectorSearchConfiguration",
-        );
-        let sessionId = body.sessionId as string | undefined;
-        if (sessionId !== undefined && !sessions.has(sessionId))
+  const running = await startServer(
+    async (req, res, requestId) => {
+      try {
+        const url = new URL(req.url ?? "/", "http://127.0.0.1");
+        const raw = await readBody(req);
+        const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
+        requests.push({ path: url.pathname, body });
+        const fault = failNext.shift();
+        if (fault) throw standInError(fault);
+        const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+        let reply: Record<string, unknown>;
+        if (
+          req.method === "POST" &&
+          segments[0] === "knowledgebases" &&
+          segments[2] === "retrieve" &&
+          segments.length === 3
+        ) {
+          const kbId = segments[1] as string;
+          const query = (body.retrievalQuery as { text?: unknown } | undefined)?.text;
+          if (typeof query !== "string" || query.length === 0)
+            invalid("retrievalQuery.text is required");
+          const config = checkVectorConfig(
+            (body.retrievalConfiguration as Record<string, unknown> | undefined)
+              ?.vectorSearchConfiguration,
+            "retrievalConfiguration.vectorSearchConfiguration",
+          );
+          const ranked = rank(kbId, query, config.filter);
+          const offset =
+            body.nextToken === undefined
+              ? 0
+              : Number.parseInt(String(body.nextToken).replace(/^page-/, ""), 10);
+          if (!Number.isInteger(offset) || offset < 0) invalid("nextToken is invalid");
+          const page = ranked.slice(offset, offset + config.numberOfResults);
+          reply = {
+            retrievalResults: page.map(({ c, s }) => ({
+              content: { type: "TEXT", ...c.content },
+              location: c.location,
+              metadata: c.metadata,
+              score: s,
+            })),
+          };
+          if (offset + config.numberOfResults < ranked.length)
+            reply.nextToken = `page-${offset + config.numberOfResults}`;
+        } else if (req.method === "POST" && url.pathname === "/retrieveAndGenerate") {
+          const input = (body.input as { text?: unknown } | undefined)?.text;
+          if (typeof input !== "string" || input.length === 0) invalid("input.text is required");
+          const config = body.retrieveAndGenerateConfiguration as
+            | Record<string, unknown>
+            | undefined;
+          if (config?.type !== "KNOWLEDGE_BASE")
+            invalid("retrieveAndGenerateConfiguration.type must be KNOWLEDGE_BASE here");
+          const kbConfig = config.knowledgeBaseConfiguration as Record<string, unknown> | undefined;
+          if (
+            typeof kbConfig?.knowledgeBaseId !== "string" ||
+            typeof kbConfig.modelArn !== "string"
+          )
+            invalid("knowledgeBaseConfiguration needs knowledgeBaseId and modelArn");
+          const vector = checkVectorConfig(
+            (kbConfig.retrievalConfiguration as Record<string, unknown> | undefined)
+              ?.vectorSearchConfiguration,
+            "knowledgeBaseConfiguration.retrievalConfiguration.vectorSearchConfiguration",
+          );
+          let sessionId = body.sessionId as string | undefined;
+          if (sessionId !== undefined && !sessions.has(sessionId))
+            throw standInError({
+              status: 404,
+              type: "ResourceNotFoundException",
+              message: `Session ${sessionId} not found.`,
+            });
+          sessionId ??= randomUUID();
+          const turns = sessions.get(sessionId) ?? [];
+          turns.push(input);
+          sessions.set(sessionId, turns);
+          const top = rank(kbConfig.knowledgeBaseId, input, vector.filter).slice(
+            0,
+            Math.min(2, vector.numberOfResults),
+          );
+          const first = `Turn ${turns.length}: ${top[0]?.c.content.text ?? "no sources"}.`;
+          const second = top[1] ? ` Also: ${top[1].c.content.text}` : "";
+          const text = first + second;
+          const citations = top.map(({ c }, i) => ({
+            generatedResponsePart: {
+              textResponsePart:
+                i === 0
+                  ? { text: first, span: { start: 0, end: first.length - 1 } }
+                  : { text: second, span: { start: first.length, end: text.length - 1 } },
+            },
+            retrievedReferences: [
+              {
+                content: { type: "TEXT", ...c.content },
+                location: c.location,
+                metadata: c.metadata,
+              },
+            ],
+          }));
+          reply = { sessionId, output: { text }, citations };
+        } else {
           throw standInError({
             status: 404,
-            type: "ResourceNotFoundException",
-            message: `Session ${sessionId} not found.`,
+            type: "UnknownOperationException",
+            message: `No route for ${req.method} ${url.pathname}`,
           });
-        sessionId ??= randomUUID();
-        const turns = sessions.get(sessionId) ?? [];
-        turns.push(input);
-        sessions.set(sessionId, turns);
-        const top = rank(kbConfig.knowledgeBaseId, input, vector.filter).slice(
-          0,
-          Math.min(2, vector.numberOfResults),
-        );
-        const first = `Turn ${turns.length}: ${top[0]?.c.content.text ?? "no sources"}.`;
-        const second = top[1] ? ` Also: ${top[1].c.content.text}` : "";
-        const text = first + second;
-        const citations = top.map(({ c }, i) => ({
-          generatedResponsePart: {
-            textResponsePart:
-              i === 0
-                ? { text: first, span: { start: 0, end: first.length - 1 } }
-                : { text: second, span: { start: first.length, end: text.length - 1 } },
-          },
-          retrievedReferences: [
-            { content: { type: "TEXT", ...c.content }, location: c.location, metadata: c.metadata },
-          ],
-        }));
-        reply = { sessionId, output: { text }, citations };
-      } else {
-        throw standInError({
-          status: 404,
-          type: "UnknownOperationException",
-          message: `No route for ${req.method} ${url.pathname}`,
+        }
+        const json = JSON.stringify(reply);
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "x-amzn-requestid": requestId,
+          "content-length": Buffer.byteLength(json),
         });
+        res.end(json);
+      } catch (err) {
+        sendError(res, asStandInError(err, "InternalServerException"), "message", requestId);
       }
-      const json = JSON.stringify(reply);
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(json),
-      });
-      res.end(json);
-    } catch (err) {
-      sendError(res, asStandInError(err, "InternalServerException"), "message", requestId);
-    }
-  });
+    },
+    { errorStyle: { coralNamespace: "com.amazon.bedrock.agent.runtime" } },
+  );
 
   const client = new BedrockAgentRuntimeClient({
     region: testRegion,

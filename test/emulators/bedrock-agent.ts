@@ -217,156 +217,159 @@ export async function startBedrockAgent(
     return v;
   };
 
-  const running = await startServer(async (req, res, requestId) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const query = Object.fromEntries(url.searchParams);
-    const raw = await readBody(req);
-    const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
-    requests.push({ method: req.method ?? "", path: url.pathname, query, body });
-    try {
-      const fault = failNext.shift();
-      if (fault) throw standInError(fault);
-      const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-      if (segments[0] !== "prompts")
-        throw standInError({
-          status: 404,
-          type: "UnknownOperationException",
-          message: `No route for ${req.method} ${url.pathname}`,
-        });
-      const [, identifier, sub] = segments;
+  const running = await startServer(
+    async (req, res, requestId) => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const query = Object.fromEntries(url.searchParams);
+      const raw = await readBody(req);
+      const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
+      requests.push({ method: req.method ?? "", path: url.pathname, query, body });
+      try {
+        const fault = failNext.shift();
+        if (fault) throw standInError(fault);
+        const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+        if (segments[0] !== "prompts")
+          throw standInError({
+            status: 404,
+            type: "UnknownOperationException",
+            message: `No route for ${req.method} ${url.pathname}`,
+          });
+        const [, identifier, sub] = segments;
 
-      if (identifier === undefined && req.method === "POST") {
-        checkBody(body);
-        for (const p of prompts.values()) {
-          if (p.draft.name === body.name)
-            throw standInError({
-              status: 409,
-              type: "ConflictException",
-              message: `A prompt named ${String(body.name)} already exists.`,
-            });
+        if (identifier === undefined && req.method === "POST") {
+          checkBody(body);
+          for (const p of prompts.values()) {
+            if (p.draft.name === body.name)
+              throw standInError({
+                status: 409,
+                type: "ConflictException",
+                message: `A prompt named ${String(body.name)} already exists.`,
+              });
+          }
+          const id = newId(prompts);
+          const at = now();
+          const p: StoredPrompt = {
+            id,
+            arn: `arn:aws:bedrock:${testRegion}:${ACCOUNT}:prompt/${id}`,
+            draft: {
+              name: body.name as string,
+              variants: (body.variants ?? []) as StoredVariant[],
+              version: "DRAFT",
+              createdAt: at,
+              updatedAt: at,
+              ...(typeof body.description === "string" ? { description: body.description } : {}),
+              ...(typeof body.defaultVariant === "string"
+                ? { defaultVariant: body.defaultVariant }
+                : {}),
+            },
+            versions: new Map(),
+            nextVersion: 1,
+          };
+          prompts.set(id, p);
+          send(res, 201, view(p, p.draft), requestId);
+          return;
         }
-        const id = newId(prompts);
-        const at = now();
-        const p: StoredPrompt = {
-          id,
-          arn: `arn:aws:bedrock:${testRegion}:${ACCOUNT}:prompt/${id}`,
-          draft: {
-            name: body.name as string,
-            variants: (body.variants ?? []) as StoredVariant[],
-            version: "DRAFT",
+        if (identifier === undefined && req.method === "GET") {
+          const all = query.promptIdentifier
+            ? (() => {
+                const p = find(query.promptIdentifier);
+                return [p.draft, ...p.versions.values()].map((v) => view(p, v));
+              })()
+            : [...prompts.values()].map((p) => view(p, p.draft));
+          const max = Math.min(Number(query.maxResults ?? 10), options.pageSize ?? 1000);
+          const start = Number(query.nextToken ?? 0);
+          const page = all
+            .slice(start, start + max)
+            .map(({ variants: _v, defaultVariant: _d, ...summary }) => summary);
+          send(
+            res,
+            200,
+            {
+              promptSummaries: page,
+              ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
+            },
+            requestId,
+          );
+          return;
+        }
+        if (identifier === undefined)
+          throw standInError({
+            status: 404,
+            type: "UnknownOperationException",
+            message: `No route for ${req.method} ${url.pathname}`,
+          });
+        const p = find(identifier);
+        if (sub === "versions" && req.method === "POST") {
+          const version = String(p.nextVersion++);
+          const at = now();
+          const snapshot: StoredPromptVersion = {
+            ...structuredClone(p.draft),
+            version,
             createdAt: at,
             updatedAt: at,
+            ...(typeof body.description === "string" ? { description: body.description } : {}),
+          };
+          p.versions.set(version, snapshot);
+          send(res, 201, view(p, snapshot), requestId);
+          return;
+        }
+        if (sub === undefined && req.method === "GET") {
+          send(res, 200, view(p, versionOf(p, query.promptVersion)), requestId);
+          return;
+        }
+        if (sub === undefined && req.method === "PUT") {
+          checkBody(body);
+          for (const other of prompts.values()) {
+            if (other !== p && other.draft.name === body.name)
+              throw standInError({
+                status: 409,
+                type: "ConflictException",
+                message: `A prompt named ${String(body.name)} already exists.`,
+              });
+          }
+          const { description: _d, defaultVariant: _dv, ...kept } = p.draft;
+          p.draft = {
+            ...kept,
+            name: body.name as string,
+            variants: (body.variants ?? []) as StoredVariant[],
+            updatedAt: now(),
             ...(typeof body.description === "string" ? { description: body.description } : {}),
             ...(typeof body.defaultVariant === "string"
               ? { defaultVariant: body.defaultVariant }
               : {}),
-          },
-          versions: new Map(),
-          nextVersion: 1,
-        };
-        prompts.set(id, p);
-        send(res, 201, view(p, p.draft), requestId);
-        return;
-      }
-      if (identifier === undefined && req.method === "GET") {
-        const all = query.promptIdentifier
-          ? (() => {
-              const p = find(query.promptIdentifier);
-              return [p.draft, ...p.versions.values()].map((v) => view(p, v));
-            })()
-          : [...prompts.values()].map((p) => view(p, p.draft));
-        const max = Math.min(Number(query.maxResults ?? 10), options.pageSize ?? 1000);
-        const start = Number(query.nextToken ?? 0);
-        const page = all
-          .slice(start, start + max)
-          .map(({ variants: _v, defaultVariant: _d, ...summary }) => summary);
-        send(
-          res,
-          200,
-          {
-            promptSummaries: page,
-            ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
-          },
-          requestId,
-        );
-        return;
-      }
-      if (identifier === undefined)
+          };
+          send(res, 200, view(p, p.draft), requestId);
+          return;
+        }
+        if (sub === undefined && req.method === "DELETE") {
+          if (query.promptVersion && query.promptVersion !== "DRAFT") {
+            versionOf(p, query.promptVersion);
+            p.versions.delete(query.promptVersion);
+          } else {
+            prompts.delete(p.id);
+          }
+          send(
+            res,
+            200,
+            { id: p.id, ...(query.promptVersion ? { version: query.promptVersion } : {}) },
+            requestId,
+          );
+          return;
+        }
         throw standInError({
           status: 404,
           type: "UnknownOperationException",
           message: `No route for ${req.method} ${url.pathname}`,
         });
-      const p = find(identifier);
-      if (sub === "versions" && req.method === "POST") {
-        const version = String(p.nextVersion++);
-        const at = now();
-        const snapshot: StoredPromptVersion = {
-          ...structuredClone(p.draft),
-          version,
-          createdAt: at,
-          updatedAt: at,
-          ...(typeof body.description === "string" ? { description: body.description } : {}),
-        };
-        p.versions.set(version, snapshot);
-        send(res, 201, view(p, snapshot), requestId);
-        return;
+      } catch (err) {
+        const e = err as StandInError;
+        if (typeof e.status === "number" && typeof e.type === "string")
+          sendError(res, e, "message", requestId);
+        else throw err;
       }
-      if (sub === undefined && req.method === "GET") {
-        send(res, 200, view(p, versionOf(p, query.promptVersion)), requestId);
-        return;
-      }
-      if (sub === undefined && req.method === "PUT") {
-        checkBody(body);
-        for (const other of prompts.values()) {
-          if (other !== p && other.draft.name === body.name)
-            throw standInError({
-              status: 409,
-              type: "ConflictException",
-              message: `A prompt named ${String(body.name)} already exists.`,
-            });
-        }
-        const { description: _d, defaultVariant: _dv, ...kept } = p.draft;
-        p.draft = {
-          ...kept,
-          name: body.name as string,
-          variants: (body.variants ?? []) as StoredVariant[],
-          updatedAt: now(),
-          ...(typeof body.description === "string" ? { description: body.description } : {}),
-          ...(typeof body.defaultVariant === "string"
-            ? { defaultVariant: body.defaultVariant }
-            : {}),
-        };
-        send(res, 200, view(p, p.draft), requestId);
-        return;
-      }
-      if (sub === undefined && req.method === "DELETE") {
-        if (query.promptVersion && query.promptVersion !== "DRAFT") {
-          versionOf(p, query.promptVersion);
-          p.versions.delete(query.promptVersion);
-        } else {
-          prompts.delete(p.id);
-        }
-        send(
-          res,
-          200,
-          { id: p.id, ...(query.promptVersion ? { version: query.promptVersion } : {}) },
-          requestId,
-        );
-        return;
-      }
-      throw standInError({
-        status: 404,
-        type: "UnknownOperationException",
-        message: `No route for ${req.method} ${url.pathname}`,
-      });
-    } catch (err) {
-      const e = err as StandInError;
-      if (typeof e.status === "number" && typeof e.type === "string")
-        sendError(res, e, "message", requestId);
-      else throw err;
-    }
-  });
+    },
+    { errorStyle: { coralNamespace: "com.amazon.bedrock.agent" } },
+  );
 
   const client = new BedrockAgentClient(standInClientConfig(running.endpoint));
   return {

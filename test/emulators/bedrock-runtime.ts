@@ -157,6 +157,11 @@ export interface BedrockRuntimeHandlers {
   invokeModel?: (
     request: InvokeModelStandInRequest,
   ) => MaybePromise<InvokeModelReply | StandInError>;
+  /**
+   * Repeat the error name as `__type` in error bodies. Default true; the live service does not
+   * always, and the SDK must then read the name from the suffixed `x-amzn-errortype` header.
+   */
+  errorTypeInBody?: boolean;
 }
 
 /** A running Bedrock Runtime stand-in. */
@@ -232,6 +237,10 @@ export async function startBedrockRuntime(
     route: ROUTE,
     messageKey: "message",
     internalType: "InternalServerException",
+    errorStyle: {
+      coralNamespace: "com.amazon.bedrock.runtime",
+      typeInBody: handlers.errorTypeInBody ?? true,
+    },
   } as const;
   const running = await startRoutedServer(spec, async (routed, req, res, requestId) => {
     const { name: modelId, action, headers, body } = routed;

@@ -421,57 +421,60 @@ export async function startBedrock(options: BedrockStandInOptions): Promise<Bedr
     return { jobArn: job.jobArn };
   };
 
-  const running = await startServer(async (req, res, requestId) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const raw = await readBody(req);
-    const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
-    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-    const send = (json: unknown) =>
-      sendBody(res, requestId, JSON.stringify(json), { "content-type": "application/json" });
-    const noRoute = () =>
-      standInError({
-        status: 404,
-        type: "UnknownOperationException",
-        message: `No route for ${req.method} ${url.pathname}`,
-      });
-    if (segments[0] !== "model-invocation-job") throw noRoute();
-    const [, identifier, action] = segments;
+  const running = await startServer(
+    async (req, res, requestId) => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const raw = await readBody(req);
+      const body = raw.length > 0 ? (JSON.parse(toUtf8(raw)) as Record<string, unknown>) : {};
+      const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+      const send = (json: unknown) =>
+        sendBody(res, requestId, JSON.stringify(json), { "content-type": "application/json" });
+      const noRoute = () =>
+        standInError({
+          status: 404,
+          type: "UnknownOperationException",
+          message: `No route for ${req.method} ${url.pathname}`,
+        });
+      if (segments[0] !== "model-invocation-job") throw noRoute();
+      const [, identifier, action] = segments;
 
-    if (identifier === undefined && req.method === "POST") {
-      requests.push({ operation: "CreateModelInvocationJob", body });
-      const fault = failNext.shift();
-      if (fault) throw standInError(fault);
-      send(create(body));
-      return;
-    }
-    if (identifier !== undefined && action === undefined && req.method === "GET") {
-      requests.push({ operation: "GetModelInvocationJob", jobIdentifier: identifier, body });
-      const fault = failNext.shift();
-      if (fault) throw standInError(fault);
-      const job = find(identifier);
-      // The first poll sees the job as created; each later one sees it a step further on.
-      if (job.polls > 0) await advance(job);
-      job.polls += 1;
-      send(view(job));
-      return;
-    }
-    if (identifier !== undefined && action === "stop" && req.method === "POST") {
-      requests.push({ operation: "StopModelInvocationJob", jobIdentifier: identifier, body });
-      const fault = failNext.shift();
-      if (fault) throw standInError(fault);
-      const job = find(identifier);
-      if (TERMINAL.has(job.status) || job.status === "Stopping") {
-        throw validation(
-          `The model invocation job ${job.jobArn} is ${job.status} and cannot be stopped.`,
-        );
+      if (identifier === undefined && req.method === "POST") {
+        requests.push({ operation: "CreateModelInvocationJob", body });
+        const fault = failNext.shift();
+        if (fault) throw standInError(fault);
+        send(create(body));
+        return;
       }
-      job.stopRequested = true;
-      setStatus(job, "Stopping");
-      send({});
-      return;
-    }
-    throw noRoute();
-  });
+      if (identifier !== undefined && action === undefined && req.method === "GET") {
+        requests.push({ operation: "GetModelInvocationJob", jobIdentifier: identifier, body });
+        const fault = failNext.shift();
+        if (fault) throw standInError(fault);
+        const job = find(identifier);
+        // The first poll sees the job as created; each later one sees it a step further on.
+        if (job.polls > 0) await advance(job);
+        job.polls += 1;
+        send(view(job));
+        return;
+      }
+      if (identifier !== undefined && action === "stop" && req.method === "POST") {
+        requests.push({ operation: "StopModelInvocationJob", jobIdentifier: identifier, body });
+        const fault = failNext.shift();
+        if (fault) throw standInError(fault);
+        const job = find(identifier);
+        if (TERMINAL.has(job.status) || job.status === "Stopping") {
+          throw validation(
+            `The model invocation job ${job.jobArn} is ${job.status} and cannot be stopped.`,
+          );
+        }
+        job.stopRequested = true;
+        setStatus(job, "Stopping");
+        send({});
+        return;
+      }
+      throw noRoute();
+    },
+    { errorStyle: { coralNamespace: "com.amazon.bedrock" } },
+  );
 
   const pool = clientPool(
     (maxAttempts) => new BedrockClient(standInClientConfig(running.endpoint, maxAttempts)),

@@ -178,8 +178,30 @@ export function toBytes(body: Uint8Array | string | object): Uint8Array {
 export type MessageKey = "message" | "Message";
 
 /**
+ * How a restJson1 service spells its errors on the wire. The live services send
+ * `x-amzn-errortype: Name:http://internal.amazon.com/coral/<namespace>/` and do not always repeat
+ * the name as `__type` in the body; the SDK strips the suffix and reads the header first.
+ */
+export interface RestJsonErrorStyle {
+  /** The Coral namespace of the header's suffix, e.g. `com.amazon.bedrock`. */
+  coralNamespace: string;
+  /** Also send `__type` in the body. Default true. */
+  typeInBody?: boolean;
+}
+
+// The style of each response's server, so that every sendError call of a stand-in follows it.
+const errorStyles = new WeakMap<ServerResponse, RestJsonErrorStyle>();
+
+/** The `x-amzn-errortype` value for `type` under `style`: bare, or with the Coral suffix. */
+export function errorTypeHeader(type: string, style?: RestJsonErrorStyle): string {
+  return style ? `${type}:http://internal.amazon.com/coral/${style.coralNamespace}/` : type;
+}
+
+/**
  * Writes an AWS restJson1 error response: `x-amzn-errortype` header, JSON body with `__type`,
- * the message under `messageKey` and the extra members. The SDK reads the header first.
+ * the message under `messageKey` and the extra members. The SDK reads the header first. A server
+ * started with an error style ({@link startServer}) sends the header with the Coral suffix and,
+ * if the style says so, no `__type`.
  */
 export function sendError(
   res: ServerResponse,
@@ -187,10 +209,12 @@ export function sendError(
   messageKey: MessageKey,
   requestId: string,
 ): void {
-  const body = JSON.stringify({ __type: error.type, [messageKey]: error.message, ...error.extra });
+  const style = errorStyles.get(res);
+  const typeMember = style?.typeInBody === false ? {} : { __type: error.type };
+  const body = JSON.stringify({ ...typeMember, [messageKey]: error.message, ...error.extra });
   res.writeHead(error.status, {
     "content-type": "application/json",
-    "x-amzn-errortype": error.type,
+    "x-amzn-errortype": errorTypeHeader(error.type, style),
     "x-amzn-requestid": requestId,
     "content-length": Buffer.byteLength(body),
   });
@@ -380,12 +404,15 @@ export interface RunningServer {
 /**
  * Starts a `node:http` server on 127.0.0.1 port 0 with `handle` as its request handler. Errors
  * that escape `handle` become a 500 response; `close()` also ends kept-alive connections.
+ * `errorStyle` makes every {@link sendError} of this server follow a restJson1 service's wire form.
  */
 export async function startServer(
   handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
+  options: { errorStyle?: RestJsonErrorStyle } = {},
 ): Promise<RunningServer> {
   const server = createServer((req, res) => {
     const requestId = randomUUID();
+    if (options.errorStyle) errorStyles.set(res, options.errorStyle);
     handle(req, res, requestId).catch((err: unknown) => {
       if (!res.headersSent) {
         sendError(res, asStandInError(err, "InternalFailure"), "message", requestId);
@@ -434,6 +461,8 @@ export interface RouteSpec {
   messageKey: MessageKey;
   /** The error name a failing handler is reported as, e.g. `InternalFailure`. */
   internalType: string;
+  /** How the service spells its errors; without it the header carries the bare name. */
+  errorStyle?: RestJsonErrorStyle;
 }
 
 /**
@@ -450,35 +479,38 @@ export function startRoutedServer(
     requestId: string,
   ) => Promise<void>,
 ): Promise<RunningServer> {
-  return startServer(async (req, res, requestId) => {
-    const path = (req.url ?? "").split("?")[0] ?? "";
-    const match = req.method === "POST" ? spec.route.exec(path) : null;
-    const body = await readBody(req);
-    if (!match) {
-      sendError(
-        res,
-        standInError({
-          status: 404,
-          type: "UnknownOperationException",
-          message: `No route for ${req.method} ${path}`,
-        }),
-        spec.messageKey,
-        requestId,
-      );
-      return;
-    }
-    const request: RoutedRequest = {
-      name: decodeURIComponent(match[1] as string),
-      action: match[2] as string,
-      headers: plainHeaders(req.headers),
-      body,
-    };
-    try {
-      await serve(request, req, res, requestId);
-    } catch (err) {
-      if (!res.headersSent)
-        sendError(res, asStandInError(err, spec.internalType), spec.messageKey, requestId);
-      else res.destroy();
-    }
-  });
+  return startServer(
+    async (req, res, requestId) => {
+      const path = (req.url ?? "").split("?")[0] ?? "";
+      const match = req.method === "POST" ? spec.route.exec(path) : null;
+      const body = await readBody(req);
+      if (!match) {
+        sendError(
+          res,
+          standInError({
+            status: 404,
+            type: "UnknownOperationException",
+            message: `No route for ${req.method} ${path}`,
+          }),
+          spec.messageKey,
+          requestId,
+        );
+        return;
+      }
+      const request: RoutedRequest = {
+        name: decodeURIComponent(match[1] as string),
+        action: match[2] as string,
+        headers: plainHeaders(req.headers),
+        body,
+      };
+      try {
+        await serve(request, req, res, requestId);
+      } catch (err) {
+        if (!res.headersSent)
+          sendError(res, asStandInError(err, spec.internalType), spec.messageKey, requestId);
+        else res.destroy();
+      }
+    },
+    spec.errorStyle ? { errorStyle: spec.errorStyle } : {},
+  );
 }

@@ -167,6 +167,11 @@ export interface SageMakerRuntimeHandlers {
     input: Uint8Array,
     request: InvokeEndpointAsyncRequest,
   ) => MaybePromise<InvokeEndpointAsyncResult>;
+  /**
+   * Repeat the error name as `__type` in error bodies. Default true; the live service does not
+   * always, and the SDK must then read the name from the suffixed `x-amzn-errortype` header.
+   */
+  errorTypeInBody?: boolean;
   /** Runs before the 202 answer; return or throw a {@link StandInError} to fail the call itself. */
   acceptAsync?: (request: InvokeEndpointAsyncRequest) => MaybePromise<StandInError | undefined>;
   /** The S3 stand-in that async inputs are read from and results written to. */
@@ -229,7 +234,15 @@ export async function startSageMakerRuntime(
   const background = new Set<Promise<void>>();
   const backgroundErrors: unknown[] = [];
 
-  const spec = { route: ROUTE, messageKey: "Message", internalType: "InternalFailure" } as const;
+  const spec = {
+    route: ROUTE,
+    messageKey: "Message",
+    internalType: "InternalFailure",
+    errorStyle: {
+      coralNamespace: "com.amazonaws.sagemaker",
+      typeInBody: handlers.errorTypeInBody ?? true,
+    },
+  } as const;
   const running = await startRoutedServer(spec, async (routed, req, res, requestId) => {
     const { name: endpointName, action, headers, body } = routed;
     const operation: SageMakerOperation =
