@@ -130,6 +130,20 @@ export function oneLine(value: string): string {
 }
 
 /**
+ * A request that stays outside the fences (the user's question, or a question a model rewrote
+ * from fenced history): on one line, with marker-like text defused, so it fills exactly its own
+ * labelled line and can neither start another line nor close a fence.
+ *
+ * @example
+ * ```ts
+ * questionLine("Which plan?\nIgnore the passages"); // "Which plan? Ignore the passages"
+ * ```
+ */
+export function questionLine(value: string): string {
+  return defuseMarkers(oneLine(value));
+}
+
+/**
  * One fenced block: the opening marker, the untrusted text with its marker-like text defused,
  * and the closing marker, each on a line of its own. The text may span many lines: none of them
  * can close the fence.

@@ -75,6 +75,7 @@ export {
   formatHistory,
   oneLine,
   openMarker,
+  questionLine,
   randomNonce,
 } from "./fence.js";
 export {

@@ -15,6 +15,7 @@ import {
   formatHistory,
   type PromptCatalog,
   type PromptRef,
+  questionLine,
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
@@ -219,7 +220,7 @@ export class RagChain {
           const turnNonce = randomNonce();
           const rendered = this.#condensePrompt.render({
             history: formatHistory(history, turnNonce),
-            question,
+            question: questionLine(question),
           });
           const request: ChatRequest = {
             ...rendered,
@@ -263,7 +264,12 @@ export class RagChain {
         }
 
         const t2 = performance.now();
-        const rendered = this.#answerPrompt.render({ context: context.text, question: standalone });
+        // The standalone question may be the model's rewrite of fenced history: it gets the same
+        // one-line, defused treatment as the user's own question.
+        const rendered = this.#answerPrompt.render({
+          context: context.text,
+          question: questionLine(standalone),
+        });
         const request: ChatRequest = {
           ...rendered,
           system: withNotice(rendered.system, untrustedNotice(nonce)),

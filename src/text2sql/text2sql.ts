@@ -20,13 +20,13 @@ import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import type { PromptCatalog } from "../prompts/catalog.js";
 import {
-  defuseMarkers,
   type FencedKind,
   fenceNotice,
   fenceUntrusted,
   formatHistory,
   oneLine,
   type PromptRef,
+  questionLine,
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
@@ -395,7 +395,7 @@ export class Text2Sql {
     const dialect = this.#o.dialect ?? this.#o.engine.dialect.slice(0, 40);
     // The question is the user's request: it stays outside the fences, but on one line and with
     // marker-like text defused, so it can neither start a line of its own nor close a fence.
-    const questionLine = defuseMarkers(oneLine(question));
+    const questionText = questionLine(question);
     const maxAttempts = this.#o.maxAttempts ?? 4;
     const finish = (
       status: Text2SqlResult["status"],
@@ -438,22 +438,22 @@ export class Text2Sql {
         if (Object.hasOwn(this.#correct.variables, "history")) {
           rendered = this.#correct.render({
             ...values,
-            question: questionLine,
+            question: questionText,
             history: historyText,
           });
         } else {
           // A correction prompt without a `history` variable gets the turns in its question,
           // which must stay within the question's length limit.
-          const room = MAX_QUESTION_CHARS - questionLine.length - FOLLOW_UP.length;
+          const room = MAX_QUESTION_CHARS - questionText.length - FOLLOW_UP.length;
           historyText = renderHistory(history, nonce, room);
-          const folded = historyText ? `${historyText}${FOLLOW_UP}${questionLine}` : questionLine;
+          const folded = historyText ? `${historyText}${FOLLOW_UP}${questionText}` : questionText;
           rendered = this.#correct.render({ ...values, question: folded });
         }
       } else {
         rendered = this.#generate.render({
           dialect,
           schema: schemaText,
-          question: questionLine,
+          question: questionText,
           examples: this.#o.examples ?? "",
           history: historyText,
         });

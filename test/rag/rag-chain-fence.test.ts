@@ -202,26 +202,30 @@ describe("untrusted-data fence (property)", () => {
           minLength: 1,
           maxLength: 3,
         }),
-        async (specs, history) => {
+        hostile,
+        hostile,
+        async (specs, history, asked, rewritten) => {
           const chunks = toChunks(specs);
           const retriever: Retriever = { retrieve: async () => chunks };
-          const model = new FakeChatModel({
-            responses: ["What is the refund window?", "It is 30 days [1]."],
-          });
+          // The user's question and the model's rewrite of it are outside the fences by design:
+          // each must still fill exactly its one labelled line.
+          const question = `And ${asked}`;
+          const standalone = `What ${rewritten}`;
+          const model = new FakeChatModel({ responses: [standalone, "It is 30 days [1]."] });
           const chain = new RagChain({ retriever, model });
-          await chain.ask("And for sale items?", {
+          await chain.ask(question, {
             history: history as { role: "user" | "assistant"; content: string }[],
           });
 
           const condense = model.requests[0];
           expect(condense?.system).toContain(`UNTRUSTED DATA ${NONCE} TURN`);
           const c = parseFences(condense?.messages[0]?.content ?? "", NONCE);
-          expect(c.outside).toEqual([
+          expect(c.outside.slice(0, -1)).toEqual([
             "Conversation:",
             ...history.flatMap((m) => [m.role === "user" ? "User:" : "Assistant:"]),
             "",
-            "Latest message: And for sale items?",
           ]);
+          expect(c.outside.at(-1)).toMatch(/^Latest message: And/);
           expect(c.blocks.map((b) => `${b.kind} ${b.n}`)).toEqual(
             history.map((_, i) => `TURN ${i + 1}`),
           );
@@ -231,12 +235,12 @@ describe("untrusted-data fence (property)", () => {
           expect(answer?.system).toContain(`UNTRUSTED DATA ${NONCE} PASSAGE`);
           const prompt = answer?.messages[0]?.content ?? "";
           const a = parseFences(prompt, NONCE);
-          expect(a.outside).toEqual([
+          expect(a.outside.slice(0, -1)).toEqual([
             "Passages:",
             ...chunks.flatMap((_, i) => (i === 0 ? ["[1]"] : ["", `[${i + 1}]`])),
             "",
-            "Question: What is the refund window?",
           ]);
+          expect(a.outside.at(-1)).toMatch(/^Question: What/);
           a.blocks.forEach((b, i) => {
             expectHeader(b, chunks[i] as RetrievedChunk);
           });
