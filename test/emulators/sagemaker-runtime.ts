@@ -83,6 +83,7 @@ export interface InvokeEndpointStreamRequest extends SageMakerRequestBase {
 export interface InvokeEndpointAsyncRequest extends SageMakerRequestBase {
   /** The generated or given inference id. */
   inferenceId: string;
+  /** The S3 input; `""` when the input came inline as `Body` (then `body` holds it). */
   inputLocation: string;
   requestTtlSeconds: number | undefined;
   invocationTimeoutSeconds: number | undefined;
@@ -212,6 +213,9 @@ export interface SageMakerRuntimeStandIn {
   /** Stops the server and destroys the client. */
   close(): Promise<void>;
 }
+
+/** Largest inline `Body` InvokeEndpointAsync takes, in bytes (SDK model documentation). */
+const MAX_INLINE_ASYNC_BODY = 128_000;
 
 const ROUTE = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -450,10 +454,21 @@ async function serveAsync(
             `${inferenceId}-error.out`,
           ),
   };
-  if (!inputLocation) {
+  // The current API takes the input either from S3 (InputLocation) or inline (Body, up to
+  // 128,000 bytes), exactly one of them (the SDK model's InvokeEndpointAsyncInput).
+  const inline = body.length > 0;
+  const invalid =
+    inputLocation && inline
+      ? "InputLocation and Body are mutually exclusive: provide exactly one of them."
+      : !inputLocation && !inline
+        ? "Provide either InputLocation or Body."
+        : body.length > MAX_INLINE_ASYNC_BODY
+          ? `Body is ${body.length} bytes; an inline payload can be up to ${MAX_INLINE_ASYNC_BODY} bytes.`
+          : undefined;
+  if (invalid) {
     sendError(
       res,
-      standInError({ status: 400, type: "ValidationError", message: "InputLocation is required." }),
+      standInError({ status: 400, type: "ValidationError", message: invalid }),
       "Message",
       requestId,
     );
@@ -493,8 +508,12 @@ async function serveAsync(
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     let result: InvokeEndpointAsyncResult;
     try {
-      const { bucket, key } = parseS3Uri(request.inputLocation);
-      const input = await s3.getObject(bucket, key);
+      let input: Uint8Array;
+      if (inline) input = body;
+      else {
+        const { bucket, key } = parseS3Uri(request.inputLocation);
+        input = await s3.getObject(bucket, key);
+      }
       result = await process(input, request);
     } catch (err) {
       // The real service reports an unreadable input or a container error in the failure object.
@@ -518,7 +537,7 @@ async function serveAsync(
         invocationStatus: ok ? "Completed" : "Failed",
         requestParameters: {
           endpointName,
-          inputLocation: request.inputLocation,
+          ...(inline ? {} : { inputLocation: request.inputLocation }),
           ...(request.contentType ? { contentType: request.contentType } : {}),
         },
         responseParameters: ok
