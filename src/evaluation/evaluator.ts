@@ -4,12 +4,13 @@
  * @module
  */
 import { z } from "zod";
-import { isFmopsError, redact } from "../core/errors.js";
+import { FmopsError, isFmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { retry } from "../core/retry.js";
 import { abortError, throwIfAborted } from "../core/wait.js";
 import type { EvalAlgorithm, SampleScores } from "./algorithm.js";
 import type { DatasetRecord } from "./dataset.js";
+import { LatencyCollector, type LatencySummary } from "./latency.js";
 import { type RecordSink, sinkWriter } from "./record-sink.js";
 import { loadResume, type ResumeSource, type ResumeState } from "./resume.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
@@ -22,7 +23,7 @@ export interface EvaluationProgress {
   completed: number;
   /** Records of `completed` whose scores came from the resumed output (see `resume`). */
   resumed: number;
-  /** Records whose model call failed after its retries. */
+  /** Records that failed: their model call (after its retries) or one of their scores. */
   failed: number;
   /** Records being run right now. */
   inFlight: number;
@@ -47,6 +48,12 @@ export interface ModelEvaluatorOptions {
     /** Cap on one backoff delay in milliseconds. */
     maxDelayMs?: number;
   };
+  /**
+   * The share of records (0 to 1) allowed to fail before the run counts as failed: above it,
+   * `evaluate()` throws {@link EvaluationFailedError} (code `EVAL_FAILURE_RATE_EXCEEDED`), which
+   * still carries the result. Default: no limit (failed records are reported, never fatal).
+   */
+  maxFailureRate?: number;
   /** Called after each record. */
   onProgress?: (progress: EvaluationProgress) => void;
   /** Stops the evaluation (in-flight model calls included) with `ABORTED`. */
@@ -98,18 +105,34 @@ export interface EvaluationRecord {
   output?: string | undefined;
   /** Model calls made for this record (more than 1 after retries). */
   attempts: number;
-  /** Scores per algorithm name. */
+  /**
+   * Milliseconds the successful model call took (the last attempt, without retry waits); absent
+   * when the model call failed.
+   */
+  latencyMs?: number | undefined;
+  /** Scores per algorithm name (on a failed record, those computed before the failure). */
   scores: Record<string, SampleScores>;
-  /** Why the record has no scores. */
-  error?:
-    | {
-        /** The FmopsError code (or the error's name) of the last failed attempt. */
-        code: string;
-        /** Its message. */
-        message: string;
-      }
-    | undefined;
+  /** Why the record failed; a failed record is left out of every mean. */
+  error?: EvaluationRecordError | undefined;
 }
+
+/** Why one record failed, as written in its {@link EvaluationRecord}. */
+export interface EvaluationRecordError {
+  /** The FmopsError code (`EVAL_MODEL_FAILURE` or `EVAL_SCORING_FAILURE` for other errors). */
+  code: string;
+  /** Its message, redacted and shortened. */
+  message: string;
+  /** Where it failed: the model call (after retries) or an algorithm scoring the output. */
+  stage?: "model" | "scoring" | undefined;
+  /** The algorithm that failed, when `stage` is `"scoring"`. */
+  algorithm?: string | undefined;
+}
+
+/**
+ * How a run ended: `"complete"` every record scored; `"completed_with_failures"` some records
+ * failed, within `maxFailureRate`; `"failed"` more failed than `maxFailureRate` allows.
+ */
+export type EvaluationStatus = "complete" | "completed_with_failures" | "failed";
 
 /** Scores per algorithm name, then per score name. */
 export type AlgorithmSummaries = Record<string, Record<string, ScoreSummary>>;
@@ -120,8 +143,14 @@ export interface EvaluationResult {
   modelId: string;
   /** Records attempted. */
   numRecords: number;
-  /** Records whose model call failed (not in the scores). */
+  /** Records that failed, model call or scoring (not in the scores). */
   numFailed: number;
+  /** How the run ended. */
+  status: EvaluationStatus;
+  /** Failed records by reason (the error code), e.g. `{ JUDGE_SCORE_UNPARSEABLE: 2 }`. */
+  failures: Record<string, number>;
+  /** Percentiles of the model calls' latency (`latencyMs`) over the records that have one. */
+  latency?: LatencySummary | undefined;
   /** Means over all scored records. */
   scores: AlgorithmSummaries;
   /** Means per category (records without a category are only in `scores`). */
@@ -158,12 +187,39 @@ const optionsSchema = z
       })
       .strict()
       .optional(),
+    maxFailureRate: z.number().min(0).max(1).optional(),
     onProgress: z
       .custom<(p: EvaluationProgress) => void>((v) => typeof v === "function")
       .optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
+
+// Errors that say the setup is wrong rather than the record: every record would fail alike, so
+// they stop the run at once instead of being written 10,000 times.
+const FATAL_SCORING_CODES = new Set(["MISSING_DEPENDENCY", "ABORTED"]);
+
+/**
+ * More records failed than `maxFailureRate` allows. Code `EVAL_FAILURE_RATE_EXCEEDED`; `result`
+ * holds the run's result (status `"failed"`), so its scores and failures can still be reported.
+ */
+export class EvaluationFailedError extends FmopsError {
+  /** The run's result, with `status: "failed"`. */
+  readonly result: EvaluationResult;
+
+  constructor(result: EvaluationResult, maxFailureRate: number) {
+    const reasons = Object.entries(result.failures)
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(", ");
+    super(
+      "EVAL_FAILURE_RATE_EXCEEDED",
+      `${result.numFailed} of ${result.numRecords} records failed (${reasons}), more than maxFailureRate ${maxFailureRate} allows. Read the failed records' error in the per-record output, fix the cause (or raise maxFailureRate), and resume: the scored records are kept.`,
+      { retryable: false },
+    );
+    this.result = result;
+  }
+}
 
 const runSchema = z
   .object({
@@ -254,9 +310,12 @@ function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
  * score, overall and per category, with 95% confidence intervals (Student's t).
  *
  * Records stream from the dataset as workers free up, so memory holds only the records in flight
- * (or, with `numRecords`, the sample). A record whose model call still fails after its retries is
- * written with its `error` and left out of the means; an invalid dataset line, an algorithm
- * error or an abort stops the evaluation and is thrown.
+ * (or, with `numRecords`, the sample). A record whose model call still fails after its retries,
+ * or whose output an algorithm cannot score (an unparseable judge reply, say), is written with
+ * its `error` (code, stage, algorithm) and left out of every mean; the result counts failures by
+ * code and says the run's `status`. With `maxFailureRate`, too many failures throw
+ * {@link EvaluationFailedError}. An invalid dataset line, a `MISSING_DEPENDENCY` error (every
+ * record would fail alike) or an abort stops the evaluation and is thrown.
  *
  * Means are computed from exact sums, so they are the same to the last bit whatever order the
  * records complete in. That is what lets an interrupted run continue from its output
@@ -281,6 +340,7 @@ export class ModelEvaluator {
   readonly #retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   readonly #onProgress: ((p: EvaluationProgress) => void) | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #maxFailureRate: number | undefined;
 
   constructor(options: ModelEvaluatorOptions) {
     const o = parseOptions(optionsSchema, options, "ModelEvaluator options");
@@ -294,6 +354,7 @@ export class ModelEvaluator {
     };
     this.#onProgress = o.onProgress;
     this.#signal = o.signal;
+    this.#maxFailureRate = o.maxFailureRate;
   }
 
   /** Evaluates the records of `dataset` (a {@link Dataset} or any iterable of records). */
@@ -308,6 +369,8 @@ export class ModelEvaluator {
     for (const s of outer) throwIfAborted(s);
 
     const aggregate = new Aggregate();
+    const latency = new LatencyCollector();
+    const failures: Record<string, number> = {};
     // The resumed output is read first and whole: its scores go into the aggregate now, and
     // only which indexes are done is kept. Reading it before any record runs also means an
     // output appended to the same file is never read back.
@@ -315,7 +378,10 @@ export class ModelEvaluator {
     if (run.resume !== undefined) {
       resume = await loadResume(run.resume, {
         algorithms: this.#algorithms.map((a) => a.name),
-        onScored: (category, scores) => aggregate.add(category, scores),
+        onScored: (category, scores, latencyMs) => {
+          aggregate.add(category, scores);
+          if (latencyMs !== undefined) latency.add(latencyMs);
+        },
         signal,
       });
     }
@@ -388,7 +454,11 @@ export class ModelEvaluator {
           const result = await this.#evaluateRecord(next.value, signal);
           if (signal.aborted) return;
           if (result.error === undefined) aggregate.add(result.category, result.scores);
-          else progress.failed += 1;
+          else {
+            progress.failed += 1;
+            failures[result.error.code] = (failures[result.error.code] ?? 0) + 1;
+          }
+          if (result.latencyMs !== undefined) latency.add(result.latencyMs);
           if (write) await write(JSON.stringify(result));
           progress.completed += 1;
         } catch (err) {
@@ -418,14 +488,22 @@ export class ModelEvaluator {
 
     const categories: Record<string, AlgorithmSummaries> = {};
     for (const [cat, tables] of aggregate.byCategory) categories[cat] = summarize(tables);
-    return {
+    const max = this.#maxFailureRate;
+    const overLimit =
+      max !== undefined && progress.completed > 0 && progress.failed / progress.completed > max;
+    const result: EvaluationResult = {
       modelId: this.#runner.id,
       numRecords: progress.completed,
       numFailed: progress.failed,
+      status: overLimit ? "failed" : progress.failed > 0 ? "completed_with_failures" : "complete",
+      failures,
+      latency: latency.summary(),
       scores: summarize(aggregate.overall),
       categories,
       confidenceInterval: "student-t-95",
     };
+    if (overLimit) throw new EvaluationFailedError(result, max);
+    return result;
   }
 
   /** Runs one record (with retries) and scores it; a model failure becomes the record's error. */
@@ -442,30 +520,48 @@ export class ModelEvaluator {
     let produced: RunnerOutput;
     try {
       produced = await retry(
-        (attempt, s) => {
+        async (attempt, s) => {
           out.attempts = attempt;
-          return this.#runner.run(record, s ? { signal: s } : {});
+          const started = performance.now();
+          const result = await this.#runner.run(record, s ? { signal: s } : {});
+          out.latencyMs = performance.now() - started;
+          return result;
         },
         { ...this.#retry, signal },
       );
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
-      out.error = isFmopsError(err)
-        ? { code: err.code, message: redact(err.message) }
-        : {
-            code: "EVAL_MODEL_FAILURE",
-            message: redact(err instanceof Error ? err.message : String(err)),
-          };
+      out.error = { ...recordError(err, "EVAL_MODEL_FAILURE"), stage: "model" };
       return out;
     }
     out.output = produced.output;
     for (const algorithm of this.#algorithms) {
       throwIfAborted(signal);
-      out.scores[algorithm.name] = await algorithm.evaluateSample(
-        { output: produced.output, targets: record.targets, input: record.input },
-        { signal },
-      );
+      try {
+        out.scores[algorithm.name] = await algorithm.evaluateSample(
+          { output: produced.output, targets: record.targets, input: record.input },
+          { signal },
+        );
+      } catch (err) {
+        if (signal.aborted) throw abortError(signal);
+        if (isFmopsError(err) && FATAL_SCORING_CODES.has(err.code)) throw err;
+        // One bad record (an unparseable judge reply, a reference query that fails) must not
+        // cost the run: it is written with its reason and left out of every mean.
+        out.error = {
+          ...recordError(err, "EVAL_SCORING_FAILURE"),
+          stage: "scoring",
+          algorithm: algorithm.name,
+        };
+        return out;
+      }
     }
     return out;
   }
+}
+
+/** A record's error from what was thrown: its code and a redacted message. */
+function recordError(err: unknown, fallbackCode: string): { code: string; message: string } {
+  return isFmopsError(err)
+    ? { code: err.code, message: redact(err.message) }
+    : { code: fallbackCode, message: redact(err instanceof Error ? err.message : String(err)) };
 }

@@ -56,9 +56,12 @@ export {
 export {
   type AlgorithmSummaries,
   type EvaluateOptions,
+  EvaluationFailedError,
   type EvaluationProgress,
   type EvaluationRecord,
+  type EvaluationRecordError,
   type EvaluationResult,
+  type EvaluationStatus,
   ModelEvaluator,
   type ModelEvaluatorOptions,
 } from "./evaluator.js";
@@ -70,6 +73,7 @@ export {
   type StoredFileRun,
 } from "./file-tracker.js";
 export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
+export type { LatencySummary } from "./latency.js";
 export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
 export * from "./metrics/index.js";
 export { MLFLOW_BATCH_LIMITS, type MlflowBatch, type MlflowMetric } from "./mlflow-batch.js";

@@ -77,7 +77,8 @@ const FORMAT_REMINDER =
  * with `parseJudgeScore` (the last JSON object with a `score`, else the last `score: n`). When
  * it has no valid score the judge is asked once more, at the same settings, with its reply and a
  * follow-up turn saying the last line must be the JSON object; a second miss throws
- * `JUDGE_SCORE_UNPARSEABLE`. Judge errors are thrown as they are (the evaluation stops).
+ * `JUDGE_SCORE_UNPARSEABLE`. Judge errors are thrown as they are: `ModelEvaluator` records them on
+ * the sample's record (left out of the means) and goes on with the next.
  *
  * @example
  * ```ts

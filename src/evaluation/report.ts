@@ -9,7 +9,8 @@ import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { VERSION } from "../version.js";
 import type { JsonValue } from "./content-template.js";
-import type { EvaluationResult } from "./evaluator.js";
+import type { EvaluationResult, EvaluationStatus } from "./evaluator.js";
+import type { LatencySummary } from "./latency.js";
 
 /**
  * One score's mean as stored in an {@link EvaluationSummary}. Like `ScoreSummary`, except that a
@@ -41,8 +42,14 @@ export interface ModelSummary {
   modelId: string;
   /** Records attempted. */
   numRecords: number;
-  /** Records whose model call failed (left out of the scores). */
+  /** Records that failed, model call or scoring (left out of the scores). */
   numFailed: number;
+  /** How the run ended; absent in summaries written before fmops recorded it. */
+  status?: EvaluationStatus;
+  /** Failed records by reason (error code); absent in older summaries. */
+  failures?: Record<string, number>;
+  /** Percentiles of the model calls' latency in milliseconds, when measured. */
+  latency?: LatencySummary;
   /** Means over all scored records. */
   scores: SummaryScores;
   /** Means per category. */
@@ -101,10 +108,21 @@ const scoreSchema = z.looseObject({
   ci95: z.looseObject({ lower: looseNumber, upper: looseNumber }).nullable().optional(),
 });
 const scoresSchema = z.record(z.string(), z.record(z.string(), scoreSchema));
+const latencySchema = z.looseObject({
+  count: z.int().min(0),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
 const modelSchema = z.looseObject({
   modelId: z.string(),
   numRecords: z.int().min(0),
   numFailed: z.int().min(0),
+  status: z.enum(["complete", "completed_with_failures", "failed"]).optional(),
+  failures: z.record(z.string(), z.int().min(0)).optional(),
+  latency: latencySchema.optional(),
   scores: scoresSchema,
   categories: z.record(z.string(), scoresSchema),
 });
@@ -163,6 +181,20 @@ export function toModelSummaries(
     modelId: r.modelId,
     numRecords: r.numRecords,
     numFailed: r.numFailed,
+    ...(r.status === undefined ? {} : { status: r.status }),
+    ...(r.failures === undefined ? {} : { failures: { ...r.failures } }),
+    ...(r.latency === undefined
+      ? {}
+      : {
+          latency: {
+            count: r.latency.count,
+            mean: r.latency.mean,
+            p50: r.latency.p50,
+            p90: r.latency.p90,
+            p99: r.latency.p99,
+            max: r.latency.max,
+          },
+        }),
     scores: summaryScores(r.scores),
     categories: Object.fromEntries(
       Object.entries(r.categories).map(([category, s]) => [category, summaryScores(s)]),

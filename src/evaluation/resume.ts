@@ -23,6 +23,8 @@ export interface ResumableRecord {
   input: string;
   /** The targets. */
   targets: readonly string[];
+  /** Milliseconds the model call took, when the evaluator measured it. */
+  latencyMs?: number | undefined;
   /** Scores per algorithm name (`null` stands for NaN, as JSON writes it). */
   scores: Readonly<Record<string, Readonly<Record<string, number | null>>>>;
   /** Present when the record failed; such records are run again. */
@@ -92,6 +94,7 @@ const recordSchema = z.looseObject({
   input: z.string(),
   targets: z.array(z.string()),
   scores: z.record(z.string(), z.record(z.string(), scoreValue)),
+  latencyMs: z.number().min(0).optional(),
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
 });
 
@@ -268,7 +271,11 @@ export interface LoadResumeOptions {
   /** The evaluator's algorithm names: a scored record must have exactly these. */
   algorithms: readonly string[];
   /** Receives each scored record's category and scores, once, as it is read. */
-  onScored: (category: string | undefined, scores: Record<string, Record<string, number>>) => void;
+  onScored: (
+    category: string | undefined,
+    scores: Record<string, Record<string, number>>,
+    latencyMs: number | undefined,
+  ) => void;
   /** Stops reading with `ABORTED`. */
   signal?: AbortSignal | undefined;
 }
@@ -312,7 +319,7 @@ export async function loadResume(
         for (const [k, v] of Object.entries(byScore)) copy[k] = v ?? Number.NaN;
         scores[name] = copy;
       }
-      options.onScored(r.category, scores);
+      options.onScored(r.category, scores, r.latencyMs);
       flags = SCORED;
     }
     columns.push(r.index, r.line, fingerprint(contentOf(r)), at, flags);

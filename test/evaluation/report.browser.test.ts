@@ -66,6 +66,8 @@ function results(): EvaluationResult[] {
     modelId,
     numRecords: 30 + j,
     numFailed: j,
+    status: j > 0 ? "completed_with_failures" : "complete",
+    failures: Object.fromEntries(j > 0 ? [["MODEL_REFUSED", j]] : []),
     scores: scoresOf((k) => overallMean(j, k), 30),
     categories: Object.fromEntries(
       CATEGORIES.map((category, i) => [category, scoresOf((k) => categoryMean(j, i, k), 10)]),

@@ -39,6 +39,8 @@ function result(
     modelId,
     numRecords: counts.numRecords ?? 10,
     numFailed: counts.numFailed ?? 0,
+    status: counts.numFailed ? "completed_with_failures" : "complete",
+    failures: counts.numFailed ? { MODEL_REFUSED: counts.numFailed } : {},
     scores,
     categories,
     confidenceInterval: "student-t-95",
@@ -125,6 +127,9 @@ describe("evaluationSummary", () => {
       modelId: "precomputed:test",
       numRecords: 4,
       numFailed: 0,
+      status: "complete",
+      failures: {},
+      latency: run.latency,
       scores: run.scores,
       categories: run.categories,
     });
@@ -164,6 +169,8 @@ describe("evaluationSummary", () => {
       modelId: "b",
       numRecords: 0,
       numFailed: 0,
+      status: "complete",
+      failures: {},
       scores: {},
       categories: {},
     });
