@@ -12,6 +12,7 @@ import { throwIfAborted } from "../core/wait.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
 import { compileFilter, type MetadataFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
+import { PostingList } from "./posting-list.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
 import {
@@ -122,11 +123,6 @@ const searchSchema = z.object({
   timeoutMs: z.number().optional(),
 });
 
-interface Posting {
-  slots: number[];
-  freqs: number[];
-}
-
 /**
  * An in-memory BM25 index that is a {@link Retriever}. Analysis follows Lucene's English
  * analyzer; a document scores, for each query term t (repeated terms count again, as in a
@@ -140,6 +136,13 @@ interface Posting {
  * count. Queries walk only the posting lists of the query terms; filters are applied while the
  * top k are selected, so a query returns k results whenever k matching documents contain a
  * query term.
+ *
+ * Everything that does not depend on the query is computed before it: each document's
+ * normalized length is rounded once when it is added, and the per-document part of the
+ * denominator, `k1 * (1 - b + b * dl / avgdl)`, is kept in one array that is refreshed only
+ * when the collection (and so avgdl) has changed since the last query. A query therefore costs
+ * one multiply, one add and one divide per posting, and the scores are bit-for-bit those of the
+ * formula above.
  *
  * @example
  * ```ts
@@ -166,7 +169,7 @@ export class Bm25Index implements Retriever {
 
   readonly #termIds = new Map<string, number>();
   readonly #terms: string[] = [];
-  readonly #postings: Posting[] = [];
+  readonly #postings: PostingList[] = [];
   readonly #slotOf = new Map<string, number>();
   readonly #ids: (string | undefined)[] = [];
   readonly #texts: string[] = [];
@@ -175,6 +178,16 @@ export class Bm25Index implements Retriever {
   readonly #docTerms: Int32Array[] = [];
   readonly #free: number[] = [];
   #sumLength = 0;
+  /** Per slot: the document length BM25 uses (Lucene-rounded unless lengthNorm is "exact"). */
+  #scoredLengths = new Float64Array(0);
+  /** Per slot: `k1 * (1 - b + b * dl / avgdl)` for the avgdl in {@link #denominatorsAvgdl}. */
+  #denominators = new Float64Array(0);
+  /** The avgdl `#denominators` was computed for; NaN once a document is added or removed. */
+  #denominatorsAvgdl = Number.NaN;
+  /** Per-slot score accumulator, all zero between queries (only touched entries are reset). */
+  #scores = new Float64Array(0);
+  /** Slots given a score by the current query, in first-touched order. */
+  #touched = new Int32Array(0);
 
   constructor(options: Bm25IndexOptions = {}) {
     const o = parseOptions(optionsSchema, options, "Bm25Index options");
@@ -241,17 +254,10 @@ export class Bm25Index implements Retriever {
       const slot = this.#slotOf.get(id);
       if (slot === undefined) continue;
       const pairs = this.#docTerms[slot] as Int32Array;
-      for (let j = 0; j < pairs.length; j += 2) {
-        const posting = this.#postings[pairs[j] as number] as Posting;
-        const at = posting.slots.indexOf(slot);
-        // Swap-remove: posting order does not matter, ties are broken by slot at selection.
-        const lastIndex = posting.slots.length - 1;
-        posting.slots[at] = posting.slots[lastIndex] as number;
-        posting.freqs[at] = posting.freqs[lastIndex] as number;
-        posting.slots.pop();
-        posting.freqs.pop();
-      }
+      for (let j = 0; j < pairs.length; j += 2)
+        (this.#postings[pairs[j] as number] as PostingList).remove(slot);
       this.#sumLength -= this.#lengths[slot] as number;
+      this.#denominatorsAvgdl = Number.NaN;
       this.#slotOf.delete(id);
       this.#ids[slot] = undefined;
       this.#texts[slot] = "";
@@ -268,10 +274,21 @@ export class Bm25Index implements Retriever {
     this.remove([...this.#slotOf.keys()]);
   }
 
-  /** The BM25 score of one term for a document of `length` terms with frequency `freq`. */
-  #termScore(idf: number, freq: number, length: number, avgdl: number): number {
-    const dl = this.lengthNorm === "lucene" ? luceneLength(length) : length;
-    return (idf * freq) / (freq + this.k1 * (1 - this.b + (this.b * dl) / avgdl));
+  /**
+   * The per-slot denominators for `avgdl`, recomputed only when documents were added or removed
+   * since the last query. The expression is the one the formula spells out, evaluated in the
+   * same order, so cached and uncached scores are the same doubles.
+   */
+  #denominatorsFor(avgdl: number): Float64Array {
+    if (this.#denominatorsAvgdl !== avgdl) {
+      const dl = this.#scoredLengths;
+      const out = this.#denominators;
+      const { k1, b } = this;
+      for (let slot = 0; slot < this.#ids.length; slot++)
+        out[slot] = k1 * (1 - b + (b * (dl[slot] as number)) / avgdl);
+      this.#denominatorsAvgdl = avgdl;
+    }
+    return this.#denominators;
   }
 
   /** Lucene's idf for a term found in `docFreq` of the indexed documents. */
@@ -291,32 +308,47 @@ export class Bm25Index implements Retriever {
     const match = compileFilter(options.filter);
     if (k === 0 || this.size === 0) return [];
     const avgdl = this.#sumLength / this.size || 1;
-    const scores = new Float64Array(this.#ids.length);
-    const touched: number[] = [];
+    const denominators = this.#denominatorsFor(avgdl);
+    const scores = this.#scores;
+    const touched = this.#touched;
+    let touchedCount = 0;
     for (const term of this.#analyze(query)) {
       const termId = this.#termIds.get(term);
       if (termId === undefined) continue;
-      const posting = this.#postings[termId] as Posting;
-      const n = posting.slots.length;
+      const posting = this.#postings[termId] as PostingList;
+      const n = posting.length;
       if (n === 0) continue;
       const idf = this.idf(n);
+      const slots = posting.slots;
+      const freqs = posting.freqs;
+      // Repeated query terms walk their list again, so additions happen in the same order as
+      // the formula's sum (and the result is the same double).
       for (let i = 0; i < n; i++) {
-        const slot = posting.slots[i] as number;
-        if (scores[slot] === 0) touched.push(slot);
-        scores[slot] =
-          (scores[slot] as number) +
-          this.#termScore(idf, posting.freqs[i] as number, this.#lengths[slot] as number, avgdl);
+        const slot = slots[i] as number;
+        const freq = freqs[i] as number;
+        const previous = scores[slot] as number;
+        // Every contribution is > 0, so 0 means "not touched yet".
+        if (previous === 0) touched[touchedCount++] = slot;
+        scores[slot] = previous + (idf * freq) / (freq + (denominators[slot] as number));
       }
     }
     const top = new TopK(k);
     let threshold = Number.NEGATIVE_INFINITY;
-    for (const slot of touched) {
-      const score = scores[slot] as number;
-      // Cheap rejection before the filter runs; equal scores may still win on slot order.
-      if (score < threshold) continue;
-      if (match && !match(this.#metadata[slot] as Metadata)) continue;
-      top.push(slot, score);
-      threshold = top.threshold;
+    let i = 0;
+    try {
+      for (; i < touchedCount; i++) {
+        const slot = touched[i] as number;
+        const score = scores[slot] as number;
+        scores[slot] = 0;
+        // Cheap rejection before the filter runs; equal scores may still win on slot order.
+        if (score < threshold) continue;
+        if (match && !match(this.#metadata[slot] as Metadata)) continue;
+        top.push(slot, score);
+        threshold = top.threshold;
+      }
+    } finally {
+      // Leave the accumulator zeroed for the next query even if a filter threw.
+      for (; i < touchedCount; i++) scores[touched[i] as number] = 0;
     }
     return top.sorted().map(({ slot, score }) => this.#result(slot, score));
   }
@@ -449,7 +481,7 @@ export class Bm25Index implements Retriever {
       id = this.#terms.length;
       this.#termIds.set(term, id);
       this.#terms.push(term);
-      this.#postings.push({ slots: [], freqs: [] });
+      this.#postings.push(new PostingList());
     }
     return id;
   }
@@ -464,11 +496,27 @@ export class Bm25Index implements Retriever {
     this.#docTerms[slot] = pairs;
     this.#slotOf.set(id, slot);
     this.#sumLength += length;
-    for (let j = 0; j < pairs.length; j += 2) {
-      const posting = this.#postings[pairs[j] as number] as Posting;
-      posting.slots.push(slot);
-      posting.freqs.push(pairs[j + 1] as number);
-    }
+    this.#ensureSlotCapacity(this.#ids.length);
+    this.#scoredLengths[slot] = this.lengthNorm === "lucene" ? luceneLength(length) : length;
+    this.#denominatorsAvgdl = Number.NaN;
+    for (let j = 0; j < pairs.length; j += 2)
+      (this.#postings[pairs[j] as number] as PostingList).push(slot, pairs[j + 1] as number);
+  }
+
+  /** Grows the per-slot typed arrays (by half) so that `slots` slots fit. */
+  #ensureSlotCapacity(slots: number): void {
+    if (slots <= this.#scores.length) return;
+    const capacity = Math.max(64, slots, Math.ceil(this.#scores.length * 1.5));
+    const grow = (old: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(old);
+      return next;
+    };
+    this.#scoredLengths = grow(this.#scoredLengths);
+    this.#denominators = grow(this.#denominators);
+    this.#scores = grow(this.#scores);
+    const touched = new Int32Array(capacity);
+    this.#touched = touched;
   }
 
   #result(slot: number, score: number): RetrievedChunk {

@@ -210,6 +210,79 @@ describe("Bm25Index", () => {
     );
   });
 
+  it("scores a document added after a query even when it leaves avgdl unchanged", () => {
+    const index = new Bm25Index();
+    index.add([
+      { id: "a", text: "apple pear" },
+      { id: "b", text: "plum fig" },
+    ]);
+    index.search("apple");
+    index.add([{ id: "c", text: "apple kiwi" }]); // avgdl stays 2
+    const idf = Math.log(1 + (3 - 2 + 0.5) / (2 + 0.5));
+    const expected = idf / (1 + 0.9 * (1 - 0.4 + (0.4 * 2) / 2));
+    expect(index.search("apple").map((h) => [h.id, h.score])).toEqual([
+      ["a", expected],
+      ["c", expected],
+    ]);
+  });
+
+  it("gives bit-identical scores to the formula after any mix of adds, replaces and removes (property)", () => {
+    // The index caches each document's k1 * (1 - b + b * dl / avgdl); this pins that the cache
+    // is refreshed whenever avgdl moves and that every score is the formula's exact double.
+    const word = fc.constantFrom("apple", "pear", "plum", "fig", "kiwi", "lime", "date");
+    const text = fc.array(word, { minLength: 0, maxLength: 40 }).map((w) => w.join(" "));
+    const step = fc.oneof(
+      fc.record({
+        add: fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), text), { maxLength: 6 }),
+      }),
+      fc.record({ remove: fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 4 }) }),
+      fc.record({ query: fc.array(word, { minLength: 1, maxLength: 5 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom("lucene" as const, "exact" as const),
+        fc.constantFrom(0.9, 1.2),
+        fc.constantFrom(0.4, 0.75, 1),
+        (steps, lengthNorm, k1, b) => {
+          const index = new Bm25Index({ k1, b, lengthNorm });
+          const live = new Map<string, string[]>();
+          for (const s of steps) {
+            if ("add" in s) {
+              index.add(s.add.map(([n, t]) => ({ id: `d${n}`, text: t })));
+              for (const [n, t] of s.add) live.set(`d${n}`, index.analyze(t));
+            } else if ("remove" in s) {
+              const ids = s.remove.map((n) => `d${n}`);
+              index.remove(ids);
+              for (const id of ids) live.delete(id);
+            } else {
+              const hits = index.search(s.query.join(" "), { k: 100 });
+              const N = live.size;
+              const avgdl = [...live.values()].reduce((a, t) => a + t.length, 0) / N || 1;
+              const expected = new Map<string, number>();
+              for (const [id, terms] of live) {
+                const dl = lengthNorm === "lucene" ? luceneLength(terms.length) : terms.length;
+                let score = 0;
+                for (const q of index.analyze(s.query.join(" "))) {
+                  const tf = terms.filter((t) => t === q).length;
+                  if (tf === 0) continue;
+                  const n = [...live.values()].filter((ts) => ts.includes(q)).length;
+                  const idf = Math.log(1 + (N - n + 0.5) / (n + 0.5));
+                  score += (idf * tf) / (tf + k1 * (1 - b + (b * dl) / avgdl));
+                }
+                if (score > 0) expected.set(id, score);
+              }
+              expect(hits).toHaveLength(expected.size);
+              // toBe: the same double, not merely close.
+              for (const h of hits) expect(h.score).toBe(expected.get(h.id));
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it("supports incremental add and remove with the same scores as a fresh build", () => {
     const index = new Bm25Index();
     index.add(docs);
