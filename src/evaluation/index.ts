@@ -72,7 +72,18 @@ export {
   type FileTrackerOptions,
   type StoredFileRun,
 } from "./file-tracker.js";
+export {
+  type CheckGatesOptions,
+  checkGates,
+  formatGate,
+  type Gate,
+  type GateInput,
+  type GateReport,
+  type GateVerdict,
+  parseGate,
+} from "./gates.js";
 export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
+export { type GateJunitOptions, gateReportJunit } from "./junit.js";
 export type { LatencySummary } from "./latency.js";
 export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
 export * from "./metrics/index.js";
@@ -89,6 +100,12 @@ export {
   type MlflowUploadOptions,
 } from "./mlflow-client.js";
 export { MlflowTracker, type MlflowTrackerOptions } from "./mlflow-tracker.js";
+export {
+  type PairableRecord,
+  type PairedDifference,
+  PairingMismatchError,
+  pairedDifferences,
+} from "./paired.js";
 export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
 export { QAAccuracy, type QAAccuracyOptions } from "./qa-accuracy.js";
 export type { RecordSink } from "./record-sink.js";
