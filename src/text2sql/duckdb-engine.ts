@@ -275,6 +275,7 @@ export class DuckDbEngine implements SqlEngine {
         `DuckDB reads the text as ${extracted.count} statements; send one query.`,
       );
     }
+    if (readOnly) await refuseUnsafeFunctions(connection, sql);
     const prepared: DuckDBPreparedStatement[] = [];
     try {
       for (let i = 0; i < extracted.count; i++) {
@@ -354,7 +355,11 @@ export class DuckDbEngine implements SqlEngine {
         }
       }
       if (o.trinoShims !== false) for (const shim of TRINO_SHIMS) await connection.run(shim);
-      // From here on, statements can read only the loaded tables: no files, no extensions.
+      // From here on, statements can read only the loaded tables: no files, no extensions. A
+      // table function from an extension that is not loaded (sqlite_scan, iceberg_scan, ...)
+      // would otherwise make DuckDB try to download and load it.
+      await connection.run("SET autoinstall_known_extensions = false");
+      await connection.run("SET autoload_known_extensions = false");
       await connection.run("SET enable_external_access = false");
       await connection.run("SET lock_configuration = true");
     } catch (err) {
@@ -436,6 +441,87 @@ export class DuckDbEngine implements SqlEngine {
       throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
     }
   }
+}
+
+/**
+ * Table functions a query may use: row generators over values written in the query. Every other
+ * one reads files or URLs, shows engine internals, or changes the session (`enable_profiling()`,
+ * `force_checkpoint()`, `enable_peg_parser()` run inside a statement DuckDB types as a SELECT).
+ */
+const ALLOWED_TABLE_FUNCTIONS = new Set([
+  "range",
+  "generate_series",
+  "unnest",
+  "json_each",
+  "json_tree",
+]);
+
+/** Scalar functions with effects beyond their result: a stalled connection, logs, RNG, sequences. */
+const UNSAFE_SCALAR_FUNCTIONS = new Set(["sleep_ms", "write_log", "setseed", "nextval", "currval"]);
+
+/**
+ * DuckDB's own syntax tree of the text (`json_serialize_sql`, which serializes SELECT statements
+ * only) is searched for function calls: a table function outside {@link ALLOWED_TABLE_FUNCTIONS}
+ * or an unsafe scalar function throws {@link SqlNotReadOnlyError}, as does a text DuckDB cannot
+ * serialize. This reads names as DuckDB resolved them, whatever quoting or qualification the text
+ * used, so it does not depend on the guard's tokenizer.
+ */
+async function refuseUnsafeFunctions(connection: DuckDBConnection, sql: string): Promise<void> {
+  let tree: unknown;
+  try {
+    const statement = await connection.prepare("SELECT json_serialize_sql($1::VARCHAR) AS tree");
+    try {
+      statement.bindVarchar(1, sql);
+      const reader = await statement.runAndReadAll();
+      tree = JSON.parse(String(reader.getRowsJson()[0]?.[0]));
+    } finally {
+      statement.destroySync();
+    }
+  } catch {
+    tree = undefined;
+  }
+  const root = tree as { error?: unknown; statements?: unknown } | undefined;
+  const statements = root?.error === false ? root.statements : undefined;
+  if (!Array.isArray(statements)) {
+    throw new SqlNotReadOnlyError(
+      "DuckDB cannot show this text as a single SELECT, so it is not run; write a plain SELECT query.",
+    );
+  }
+  const found = findUnsafeCall(statements, 0);
+  if (found) {
+    throw new SqlNotReadOnlyError(
+      `it calls ${found}(), which reads outside the loaded tables or changes the session; query the tables directly.`,
+    );
+  }
+}
+
+/** Depth-first search of a serialized tree for the first unsafe function call. */
+function findUnsafeCall(node: unknown, depth: number): string | undefined {
+  // The serializer nests one level per expression; a tree this deep is refused, not walked.
+  if (depth > 500) return "a deeply nested expression";
+  if (node === null || typeof node !== "object") return undefined;
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const hit = findUnsafeCall(item, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  const record = node as Record<string, unknown>;
+  if (record.type === "TABLE_FUNCTION") {
+    const fn = record.function as { function_name?: unknown } | undefined;
+    const name = String(fn?.function_name ?? "").toLowerCase();
+    if (!ALLOWED_TABLE_FUNCTIONS.has(name)) return name || "an unnamed table function";
+  }
+  if (record.class === "FUNCTION" && typeof record.function_name === "string") {
+    const name = record.function_name.toLowerCase();
+    if (UNSAFE_SCALAR_FUNCTIONS.has(name)) return name;
+  }
+  for (const value of Object.values(record)) {
+    const hit = findUnsafeCall(value, depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** Runs trusted text as given (every statement in it), reading at most `maxRows + 1` rows. */

@@ -115,6 +115,35 @@ const FORBIDDEN = new Set([
   "INTO",
 ]);
 
+/**
+ * Functions that change the session or the database, stall the connection, or run SQL hidden in
+ * a string, although the statement calling them is typed as a query: DuckDB's profiling, logging
+ * and parser switches, checkpoints, sleeps, log writes, the random seed, sequences, and the
+ * `query`/`query_table`/serialized-SQL runners. A call to one of them (bare, qualified or in
+ * double quotes, in any letter case) is refused in every dialect; the same word as a column or
+ * table name, not followed by `(`, is fine.
+ */
+const FORBIDDEN_FUNCTIONS = new Set([
+  "enable_profiling",
+  "disable_profiling",
+  "enable_logging",
+  "disable_logging",
+  "truncate_duckdb_logs",
+  "write_log",
+  "checkpoint",
+  "force_checkpoint",
+  "enable_peg_parser",
+  "disable_peg_parser",
+  "json_execute_serialized_sql",
+  "query",
+  "query_table",
+  "sleep_ms",
+  "setseed",
+  "nextval",
+  "currval",
+  "set_config",
+]);
+
 const MODIFYING_AST_TYPES = new Set([
   "insert",
   "replace",
@@ -277,6 +306,12 @@ function checkInDialect(
       );
     }
   }
+  const call = findForbiddenCall(tokens);
+  if (call) {
+    return refuse(
+      `it calls ${call.name}() (at offset ${call.offset}), which changes the session or runs hidden SQL; query the tables directly.`,
+    );
+  }
   const body = sql.slice(
     (tokens[0] as SqlToken).start,
     (tokens[tokens.length - 1] as SqlToken).end,
@@ -290,6 +325,25 @@ function checkInDialect(
   const limited = applyRowLimit(body, maxRows, dialect);
   if (!limited.ok) return refuse(limited.reason);
   return { ok: true, sql: limited.sql, parsed, limit: limited.limit };
+}
+
+/** The first call of a {@link FORBIDDEN_FUNCTIONS} member: a name, quoted or not, then `(`. */
+function findForbiddenCall(
+  tokens: readonly SqlToken[],
+): { name: string; offset: number } | undefined {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const token = tokens[i] as SqlToken;
+    const next = tokens[i + 1] as SqlToken;
+    if (!(next.kind === "punct" && next.text === "(")) continue;
+    const name =
+      token.kind === "word"
+        ? token.text.toLowerCase()
+        : token.kind === "quoted"
+          ? token.text.slice(1, -1).replace(/""/g, '"').toLowerCase()
+          : undefined;
+    if (name !== undefined && FORBIDDEN_FUNCTIONS.has(name)) return { name, offset: token.start };
+  }
+  return undefined;
 }
 
 /** The Trino parser's reading: exactly one SELECT, or why not. Unparseable text is refused. */
