@@ -11,6 +11,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import S3rver from "s3rver";
 import s3rverAccounts from "s3rver/lib/models/account.js";
 import { testCredentials, testRegion } from "./http.js";
+import { makeObjectWritesAtomic, type S3rverFilesystemStore } from "./s3rver-atomic.js";
 
 /** Options for {@link startS3}. */
 export interface S3StandInOptions {
@@ -70,6 +71,8 @@ export async function startS3(options: S3StandInOptions = {}): Promise<S3StandIn
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  // s3rver shows objects before their metadata is written; S3 never shows half an object.
+  makeObjectWritesAtomic((server as unknown as { store: S3rverFilesystemStore }).store);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
