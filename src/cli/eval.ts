@@ -15,8 +15,11 @@ import { Dataset } from "../evaluation/dataset.js";
 import { type EvaluationResult, ModelEvaluator } from "../evaluation/evaluator.js";
 import { FactualKnowledge } from "../evaluation/factual-knowledge.js";
 import { FileTracker } from "../evaluation/file-tracker.js";
+import { checkGates } from "../evaluation/gates.js";
+import { gateReportJunit } from "../evaluation/junit.js";
 import { LlmJudge } from "../evaluation/llm-judge.js";
 import { MlflowTracker } from "../evaluation/mlflow-tracker.js";
+import type { PairableRecord } from "../evaluation/paired.js";
 import { PrecomputedRunner } from "../evaluation/precomputed-runner.js";
 import { QAAccuracy } from "../evaluation/qa-accuracy.js";
 import { evaluationSummary } from "../evaluation/report.js";
@@ -26,6 +29,14 @@ import type { ModelRunner } from "../evaluation/runner.js";
 import type { ScoreSummary } from "../evaluation/stats.js";
 import { SummarizationAccuracy } from "../evaluation/summarization-accuracy.js";
 import type { EvaluationTracker, TrackingParamValue } from "../evaluation/tracking.js";
+import {
+  formatGateTable,
+  gateFlagOptions,
+  gateFlagsUsage,
+  gatesFromFlags,
+  readBaseline,
+  readRecords,
+} from "./eval-gates.js";
 import { numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -94,7 +105,9 @@ JSON and HTML report as artifacts):
   --experiment <name>       The experiment (default "fmops-eval")
   --run-name <name>         The run's name (default: the model id)
 
-Exit codes: 0 every record scored, 1 some records failed or the run failed, 2 usage error.
+${gateFlagsUsage}
+Exit codes: 0 every record scored (or failures within --max-failure-rate) and every gate
+passed, 1 records failed, a gate failed or the run failed, 2 usage error.
 `;
 
 const options = {
@@ -125,6 +138,7 @@ const options = {
   "track-dir": { type: "string" },
   experiment: { type: "string" },
   "run-name": { type: "string" },
+  ...gateFlagOptions,
 } as const;
 
 type Flags = ReturnType<typeof parseFlags>;
@@ -269,6 +283,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
     throw usageError("--resume continues the records in --output: give --output too.", "--resume");
   }
   const tracker = trackerFromFlags(flags);
+  const gates = gatesFromFlags(flags);
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  // Paired gates need this run's records: from --output (resumed ones included), else kept here.
+  const pairing = flags["baseline-records"] !== undefined;
+  const kept: PairableRecord[] = [];
   const concurrency = positiveIntFlag(flags.concurrency, "--concurrency") ?? 4;
   const numRecords = positiveIntFlag(flags["num-records"], "--num-records");
   const seed = seedFlag(flags.seed);
@@ -339,7 +358,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
         ...(numRecords !== undefined ? { numRecords } : {}),
         ...(seed !== undefined ? { seed } : {}),
         // One write per record, awaited: a crash loses only the records in flight.
-        ...(file ? { output: async (line: string) => void (await file.write(`${line}\n`)) } : {}),
+        ...(file
+          ? { output: async (line: string) => void (await file.write(`${line}\n`)) }
+          : pairing
+            ? { output: (line: string) => void kept.push(JSON.parse(line) as PairableRecord) }
+            : {}),
         ...(resume !== undefined ? { resume } : {}),
       });
     } catch (err) {
@@ -385,7 +408,29 @@ async function run(args: string[], io: CliIo): Promise<number> {
         `Tracked as run ${tracked.runId} in experiment ${tracked.experimentId}${tracked.url === undefined ? "" : `: ${tracked.url}`}\n`,
       );
     }
-    return result.numFailed > 0 ? 1 : 0;
+    // With a failure-rate gate, failed records are judged by it; without, any failure exits 1.
+    const failedRecords = result.numFailed > 0 && flags["max-failure-rate"] === undefined;
+    if (gates.length === 0) return failedRecords ? 1 : 0;
+    const records =
+      pairing && flags.output !== undefined ? await readRecords(flags.output, "--output") : kept;
+    const verdicts = checkGates(result, gates, {
+      ...(baseline !== undefined ? { baseline } : {}),
+      ...(pairing
+        ? {
+            records,
+            baselineRecords: await readRecords(
+              flags["baseline-records"] as string,
+              "--baseline-records",
+            ),
+          }
+        : {}),
+    });
+    // With --json, stdout holds only the JSON document: the table goes to stderr.
+    (flags.json ? io.stderr : io.stdout).write(formatGateTable(verdicts));
+    if (flags.junit !== undefined) {
+      await writeFile(flags.junit, gateReportJunit(verdicts, { suiteName: title }));
+    }
+    return failedRecords || !verdicts.passed ? 1 : 0;
   } catch (err) {
     if (isFmopsError(err) && err.code === "DATASET_RECORD_INVALID") {
       const target = where.target === undefined ? "" : ` --target ${where.target}`;

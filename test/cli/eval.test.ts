@@ -88,6 +88,128 @@ const lines = async (path: string): Promise<EvaluationRecord[]> =>
     .split("\n")
     .map((l) => JSON.parse(l) as EvaluationRecord);
 
+describe("fmops eval gates", () => {
+  // The same questions; `worse` gets Italy and 2+2 wrong where `out` got 2+2 right.
+  const withWorse = rows.map((r, i) => ({ ...r, worse: i === 2 ? "five" : r.out }));
+  const base = ["eval", "--algorithm", "qa", "--quiet"];
+
+  async function baseline(): Promise<{ data: string; summary: string; records: string }> {
+    const data = await dataset(withWorse);
+    const summary = join(dir, "baseline.json");
+    const records = join(dir, "baseline.jsonl");
+    const t = memoryIo();
+    const args = [...base, "--data", data, "--precomputed", "out"];
+    expect(await main([...args, "--summary", summary, "--output", records], t.io)).toBe(0);
+    return { data, summary, records };
+  }
+
+  it("exits 1 with a table of what failed against a baseline summary, and writes JUnit XML", async () => {
+    const b = await baseline();
+    const junit = join(dir, "gates.xml");
+    const t = memoryIo();
+    const code = await main(
+      [
+        ...base,
+        "--data",
+        b.data,
+        "--precomputed",
+        "worse",
+        "--baseline",
+        b.summary,
+        "--fail-on",
+        "qa_accuracy.f1_score drop > 0.02",
+        "--min",
+        "exact_match_score >= 0.2",
+        "--max-p90-latency",
+        "60000",
+        "--junit",
+        junit,
+      ],
+      t.io,
+    );
+    expect(code, t.stderr()).toBe(1);
+    const out = t.stdout();
+    expect(out).toMatch(/FAIL\s+qa_accuracy\.f1_score drop > 0\.02\s+0\.25\s+0\.02/);
+    expect(out).toMatch(/pass\s+exact_match_score >= 0\.2\s+0\.25\s+0\.2/);
+    expect(out).toMatch(/pass\s+latency p90 <= 60000 ms/);
+    expect(out).toContain("means only");
+    expect(out).toContain("1 of 3 gates failed");
+    const xml = await readFile(junit, "utf8");
+    expect(xml).toContain('tests="3" failures="1"');
+    expect(xml).toContain('name="qa_accuracy.f1_score drop &gt; 0.02"');
+  });
+
+  it("compares record by record with --baseline-records, and exits 0 when every gate passes", async () => {
+    const b = await baseline();
+    const t = memoryIo();
+    const code = await main(
+      [
+        ...base,
+        "--data",
+        b.data,
+        "--precomputed",
+        "worse",
+        "--baseline",
+        b.summary,
+        "--baseline-records",
+        b.records,
+        "--fail-on",
+        "f1_score drop > 0.3",
+      ],
+      t.io,
+    );
+    expect(code, t.stderr()).toBe(0);
+    expect(t.stdout()).toMatch(/pass\s+f1_score drop > 0\.3\s+0\.25\s+0\.3/);
+    expect(t.stdout()).toMatch(/paired t 95% CI .* wins\/ties\/losses 0\/3\/1/);
+    expect(t.stdout()).toContain("all 1 gates passed");
+  });
+
+  it("lets a failure rate within --max-failure-rate pass, and fails above it", async () => {
+    const standIn = await openAiStandIn(({ content }) =>
+      content.includes("Italy") ? { status: 400, message: "refused" } : outputFor(content),
+    );
+    const data = await dataset();
+    const args = [...base, "--data", data, "--model", `openai:${standIn.base}/v1`];
+    const ok = memoryIo();
+    expect(await main([...args, "--max-failure-rate", "0.25"], ok.io)).toBe(0);
+    expect(ok.stdout()).toMatch(/pass\s+failure rate <= 0\.25\s+0\.25/);
+    const bad = memoryIo();
+    expect(await main([...args, "--max-failure-rate", "0.1"], bad.io)).toBe(1);
+    expect(bad.stdout()).toMatch(/FAIL\s+failure rate <= 0\.1/);
+  });
+
+  const usageCases: [string, string[], RegExp][] = [
+    ["--fail-on without --baseline", ["--fail-on", "f1 drop > 0.1"], /--fail-on .*--baseline/],
+    ["an unreadable --min", ["--min", "f1 is high"], /Cannot read the gate "f1 is high"/],
+    ["--min with an upper bound", ["--min", "f1 <= 0.5"], /--min takes "<metric> >= <number>"/],
+    [
+      "--baseline-records without --baseline",
+      ["--baseline-records", "b.jsonl"],
+      /--baseline-records/,
+    ],
+    ["--max-failure-rate over 1", ["--max-failure-rate", "2"], /--max-failure-rate takes/],
+    ["--junit without a gate", ["--junit", "g.xml"], /--junit writes the gates' verdicts/],
+  ];
+  for (const [what, extra, message] of usageCases) {
+    it(`exits 2 on ${what}`, async () => {
+      const t = memoryIo();
+      const args = ["eval", "--data", "d.jsonl", "--algorithm", "qa", "--precomputed", "out"];
+      expect(await main([...args, ...extra], t.io)).toBe(2);
+      expect(t.stderr()).toMatch(message);
+    });
+  }
+
+  it("exits 2 before any work when the baseline file is not a summary", async () => {
+    const data = await dataset();
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ hello: 1 }));
+    const t = memoryIo();
+    const args = [...base, "--data", data, "--precomputed", "out", "--baseline", bad];
+    expect(await main([...args, "--fail-on", "f1_score drop > 0.1"], t.io)).toBe(2);
+    expect(t.stderr()).toMatch(/baseline/);
+  });
+});
+
 describe("fmops eval --precomputed", () => {
   it("scores the outputs in the dataset and writes the records, summary and report", async () => {
     const data = await dataset();
