@@ -69,26 +69,64 @@ export function closeMarker(nonce: string, n: number, kind: FenceKind): string {
   return marker(true, nonce, n, kind);
 }
 
-// "UNTRUSTED DATA" in any letter case, with anything but letters and digits between the words.
-// Matching starts at the fixed word, so the scan stays linear however many "<" a text holds.
-const MARKER_WORDS = /UNTRUSTED[^A-Za-z0-9]*DATA/gi;
-// "<" and the characters that look like it.
-const OPENING_BRACKETS = /[<\uFE64\uFF1C]/g;
+// "UNTRUSTED DATA" with anything but letters and digits between the words, searched in the
+// folded view of the text (see foldForMarkers). Matching starts at the fixed word, so the scan
+// stays linear however many "<" a text holds.
+const MARKER_WORDS = /UNTRUSTED[^A-Z0-9]*DATA/g;
+// Characters that look like "<" without folding to it: modifier and syllabic arrowheads, angle
+// brackets. "‹" (U+2039) is what defusing writes, so it is not one of them.
+const LESS_THAN_LOOKALIKES = /[\u02C2\u1438\u2329\u27E8\u276C\u276E\u3008]/u;
+// Invisible to a reader of words: format characters (zero-width spaces and joiners, soft hyphen,
+// word joiner, bidirectional controls) and combining marks.
+const INVISIBLE = /[\p{Cf}\p{M}]/gu;
 
-const isWordChar = (c: string | undefined) => c !== undefined && /[A-Za-z0-9]/.test(c);
+/**
+ * The text as a model reading words sees it, with each folded character's offset in `text`:
+ * compatibility forms folded (fullwidth, circled, mathematical letters, small-form brackets),
+ * accents, combining marks and format characters dropped, letters upper-cased, and "<"
+ * look-alikes read as "<".
+ */
+function foldForMarkers(text: string): { folded: string; origin: number[] } {
+  let folded = "";
+  const origin: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    const f = LESS_THAN_LOOKALIKES.test(ch)
+      ? "<"
+      : ch.normalize("NFKD").replace(INVISIBLE, "").normalize("NFKC").toUpperCase();
+    for (let k = 0; k < f.length; k++) origin.push(i);
+    folded += f;
+    i += ch.length;
+  }
+  return { folded, origin };
+}
 
-/** Where the run of non-word characters ending at `end` starts (not before `floor`). */
-function runStart(text: string, end: number, floor: number): number {
+/**
+ * Where the run of non-word characters ending at `end` of the folded text starts (not before
+ * `floor`). A word character is an ASCII letter or digit in both views, so a letter that only
+ * folds to one (Ç, Ｅ) does not stop the walk: defusing reaches every bracket a stricter or a
+ * looser reader would link to the marker words.
+ */
+function runStart(
+  view: { folded: string; origin: number[] },
+  text: string,
+  end: number,
+  floor: number,
+): number {
+  const isWord = (k: number) =>
+    /[A-Z0-9]/.test(view.folded[k] as string) &&
+    /[A-Za-z0-9]/.test(text[view.origin[k] as number] as string);
   let i = end;
-  while (i > floor && !isWordChar(text[i - 1])) i--;
+  while (i > floor && !isWord(i - 1)) i--;
   return i;
 }
 
 /**
  * Defuses anything in untrusted text that looks like a fence marker, whatever its nonce, letter
- * case or spacing: each `<` (or look-alike) before "[END] UNTRUSTED DATA" becomes `‹`, so no
- * untrusted text can end a fence or open a new one. Everything else is kept, and defusing twice
- * changes nothing more.
+ * case or spacing, and however it is disguised: fullwidth, circled or mathematical letters,
+ * accents, zero-width or bidirectional characters inside the words, bracket look-alikes. Each
+ * `<` (or look-alike) before "[END] UNTRUSTED DATA" becomes `‹`, so no untrusted text can end a
+ * fence or open a new one. Everything else is kept, and defusing twice changes nothing more.
  *
  * @example
  * ```ts
@@ -96,18 +134,28 @@ function runStart(text: string, end: number, floor: number): number {
  * ```
  */
 export function defuseMarkers(text: string): string {
-  let out = "";
+  const view = foldForMarkers(text);
+  const { folded, origin } = view;
+  const brackets = new Set<number>();
   let from = 0;
-  for (const m of text.matchAll(MARKER_WORDS)) {
-    let start = runStart(text, m.index, from);
-    if (start - 3 >= from && text.slice(start - 3, start).toUpperCase() === "END") {
-      start = runStart(text, start - 3, from);
+  for (const m of folded.matchAll(MARKER_WORDS)) {
+    let start = runStart(view, text, m.index, from);
+    if (start - 3 >= from && folded.slice(start - 3, start) === "END") {
+      start = runStart(view, text, start - 3, from);
     }
-    out += text.slice(from, start) + text.slice(start, m.index).replace(OPENING_BRACKETS, "‹");
-    out += m[0];
+    for (let k = start; k < m.index; k++) {
+      if (folded[k] === "<") brackets.add(origin[k] as number);
+    }
     from = m.index + m[0].length;
   }
-  return out + text.slice(from);
+  if (brackets.size === 0) return text;
+  let out = "";
+  let i = 0;
+  for (const ch of text) {
+    out += brackets.has(i) ? "‹" : ch;
+    i += ch.length;
+  }
+  return out;
 }
 
 // Line and paragraph separators (\n, \r, \v, \f, U+0085, U+2028, U+2029) and other control
