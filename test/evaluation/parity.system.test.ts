@@ -1,7 +1,9 @@
 /**
  * Parity with a live Python NLTK (Debian's python3-nltk; FMOPS_PYTHON picks another python3):
  * NLTK computes the parity cases now, fmops must agree with it, and the committed golden fixture
- * that `npm test` relies on must equal what NLTK answers. Part of `npm run test:system`, which
+ * that `npm test` relies on must equal what NLTK answers, for one-sentence tokenization, an
+ * untrained Punkt and NLTK's English Punkt parameters (from the shared copy beside the
+ * repository; without it those checks skip and say why). Part of `npm run test:system`, which
  * needs the system packages; without NLTK it fails and says how to install it.
  */
 import { rmSync } from "node:fs";
@@ -15,6 +17,7 @@ import {
   readFixture,
 } from "./nltk-parity-cases.js";
 import { describeNltkParity } from "./nltk-parity-checks.js";
+import { hasSharedPunkt, SHARED_PUNKT_DIR } from "./nltk-punkt-data.js";
 
 let live: NltkReference | undefined;
 
@@ -30,7 +33,9 @@ function liveNltk(): NltkReference {
   const inputs = parityInputs();
   const nltkData = buildNltkData();
   try {
-    live = { inputs, output: runPython(python, nltkData, PY_SCRIPT, inputs) as NltkOutput };
+    const punktDir = hasSharedPunkt() ? SHARED_PUNKT_DIR : null;
+    const output = runPython(python, nltkData, PY_SCRIPT, { ...inputs, punktDir }) as NltkOutput;
+    live = { inputs, output };
     return live;
   } finally {
     rmSync(nltkData, { recursive: true, force: true });
@@ -48,5 +53,7 @@ describe("the committed NLTK fixture", () => {
     expect(fixture.output.stems, why).toEqual(output.stems);
     expect(fixture.output.tokens, why).toEqual(output.tokens);
     expect(fixture.output.meteor, why).toEqual(output.meteor);
+    expect(fixture.output.untrainedPunkt, why).toEqual(output.untrainedPunkt);
+    if (output.punkt !== null) expect(fixture.output.punkt, why).toEqual(output.punkt);
   }, 300_000);
 });

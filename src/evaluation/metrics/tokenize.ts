@@ -4,9 +4,10 @@
  * `\b` and `$` are spelled out here with the meaning CPython gives them.
  *
  * Sentence splitting: `nltk.word_tokenize(text)` first splits text into sentences with the Punkt
- * model (a trained data file) and tokenizes each sentence; {@link wordTokenize} tokenizes the text
- * as one sentence, i.e. it equals `word_tokenize(text, preserve_line=True)`. The two differ only
- * where a period ends a sentence inside the text ("sat. The" keeps "sat." as one token here).
+ * model and tokenizes each sentence. {@link wordTokenize} does the same when given a sentence
+ * tokenizer (`{ sentences: punkt }`, see punkt.ts); without one it tokenizes the text as one
+ * sentence, i.e. it equals `word_tokenize(text, preserve_line=True)`. The two differ where a
+ * period ends a sentence inside the text: "sat. The" gives "sat." alone, "sat" "." after Punkt.
  *
  * @module
  */
@@ -94,17 +95,45 @@ function apply(text: string, rule: Sub): string {
   return text;
 }
 
+/** Anything that splits text into sentences, such as a `PunktSentenceTokenizer`. */
+export interface SentenceTokenizer {
+  /** The sentences of `text`, in order. */
+  tokenize(text: string): string[];
+}
+
+/** Options of {@link wordTokenize}. */
+export interface WordTokenizeOptions {
+  /**
+   * Split the text into sentences with this first and tokenize each one, as
+   * `nltk.word_tokenize(text)` does with Punkt. Default: the text is one sentence
+   * (`word_tokenize(text, preserve_line=True)`).
+   */
+  sentences?: SentenceTokenizer;
+}
+
 /**
  * Splits `text` into words and punctuation exactly as NLTK's Treebank word tokenizer
- * (`NLTKWordTokenizer().tokenize(text)`, i.e. `word_tokenize(text, preserve_line=True)`).
+ * (`NLTKWordTokenizer().tokenize(text)`, i.e. `word_tokenize(text, preserve_line=True)`), or,
+ * with `options.sentences`, as `word_tokenize(text)`: sentence by sentence.
  *
  * @example
  * ```ts
  * wordTokenize("They'll pay $3.88, won't they?");
  * // ["They", "'ll", "pay", "$", "3.88", ",", "wo", "n't", "they", "?"]
+ * wordTokenize("He left India. Then he came back.", { sentences: new PunktSentenceTokenizer() });
+ * // ["He", "left", "India", ".", "Then", "he", "came", "back", "."]
  * ```
  */
-export function wordTokenize(text: string): string[] {
+export function wordTokenize(text: string, options: WordTokenizeOptions = {}): string[] {
+  const splitter = options.sentences;
+  if (splitter === undefined) return treebankTokenize(text);
+  const tokens: string[] = [];
+  for (const sentence of splitter.tokenize(text)) tokens.push(...treebankTokenize(sentence));
+  return tokens;
+}
+
+/** The Treebank rules over one sentence. */
+function treebankTokenize(text: string): string[] {
   let t = text;
   for (const rule of STARTING_QUOTES) t = apply(t, rule);
   for (const rule of PUNCTUATION) t = apply(t, rule);
