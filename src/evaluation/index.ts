@@ -107,6 +107,7 @@ export {
   pairedDifferences,
 } from "./paired.js";
 export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
+export { type PromoteOptions, type PromoteOutcome, promoteIfPassed } from "./promote.js";
 export { QAAccuracy, type QAAccuracyOptions } from "./qa-accuracy.js";
 export type { RecordSink } from "./record-sink.js";
 export {

@@ -57,6 +57,8 @@ export type PromptHistoryEvent =
       previous?: string;
       /** Set when the move was a {@link PromptCatalog.rollback}. */
       rollback?: boolean;
+      /** The evaluation run that justified the move (see `promoteIfPassed` in fmops/evaluation). */
+      evaluationRunId?: string;
       /** When it happened (ISO 8601). */
       at: string;
     }
@@ -163,6 +165,7 @@ const historySchema = z.union([
     version: z.string(),
     previous: z.string().optional(),
     rollback: z.boolean().optional(),
+    evaluationRunId: z.string().optional(),
     at: z.string(),
   }),
   z.object({ type: z.literal("unlabel"), label: z.string(), previous: z.string(), at: z.string() }),
@@ -318,8 +321,16 @@ export class PromptCatalog {
     return this.get(id, selector).render(values, renderOptions);
   }
 
-  /** Points `label` at `version` (moving it if it pointed elsewhere). */
-  setLabel(id: string, label: string, version: string): void {
+  /**
+   * Points `label` at `version` (moving it if it pointed elsewhere). `evaluationRunId` names the
+   * evaluation run that justified the move; it is kept in the label's history entry.
+   */
+  setLabel(
+    id: string,
+    label: string,
+    version: string,
+    options: { evaluationRunId?: string } = {},
+  ): void {
     checkLabel(label);
     const record = this.#record(id);
     if (!PROMPT_VERSION.test(version) || !record.versions.has(version)) {
@@ -328,10 +339,16 @@ export class PromptCatalog {
         `Cannot point label "${label}" at prompt "${id}" version "${version}": no such version. Versions: ${record.order.join(", ")}.`,
       );
     }
-    this.#moveLabel(record, label, version, false);
+    this.#moveLabel(record, label, version, false, options.evaluationRunId);
   }
 
-  #moveLabel(record: PromptRecord, label: string, version: string, rollback: boolean): void {
+  #moveLabel(
+    record: PromptRecord,
+    label: string,
+    version: string,
+    rollback: boolean,
+    evaluationRunId?: string,
+  ): void {
     const previous = record.labels.get(label);
     if (previous === version) return;
     record.labels.set(label, version);
@@ -343,6 +360,7 @@ export class PromptCatalog {
     };
     if (previous !== undefined) event.previous = previous;
     if (rollback) event.rollback = true;
+    if (evaluationRunId !== undefined) event.evaluationRunId = evaluationRunId;
     record.history.push(event);
   }
 
