@@ -66,6 +66,22 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toContain("ASYNC_INFERENCE_FAILED");
   });
 
+  it("evaluate-gate refuses a worse prompt version and promotes a better one, with the run id in the label history", async () => {
+    const { code, output } = await runExample("evaluate-gate");
+    expect(code, output).toBe(0);
+    // Hand-checked: qa@1 answers 3 of 8 exactly and 5 as "It is X." (f1 0.5): 5.5 / 8.
+    expect(output).toContain("production qa@1: f1 0.688");
+    expect(output).toMatch(
+      /candidate qa@2: f1 0\.333[\s\S]*FAIL qa_accuracy\.f1_score drop > 0\.02: .*wins\/ties\/losses 0\/3\/5/,
+    );
+    expect(output).toContain("not promoted: production stays qa@1");
+    expect(output).toMatch(
+      /candidate qa@3: f1 1\.000 \(run ([\w-]+)\)[\s\S]*promoted: production qa@1 -> qa@3/,
+    );
+    const runId = /candidate qa@3: f1 1\.000 \(run ([\w-]+)\)/.exec(output)?.[1];
+    expect(output).toContain(`"version":"3","previous":"1","evaluationRunId":"${runId}"`);
+  });
+
   it("prompt-catalog loads the example folder and renders a prompt", async () => {
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
