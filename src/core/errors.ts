@@ -376,17 +376,20 @@ function isSecretName(name: string): boolean {
 
 // `Authorization: <scheme> <value>` and cookies: everything up to the end of the line or quote
 // is secret (a SigV4 header holds the credential scope and the signature); the scheme is kept.
+// The separator and the space after the scheme may be URL-encoded (`%3A`, `%3D`, `%20`), as in
+// a header echoed inside a query string.
 const AUTH_HEADER =
-  /(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie)(\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(Bearer|Basic|Digest|Negotiate|Token|AWS4-HMAC-SHA256|AWS4-ECDSA-P256-SHA256|AWS)[ \t]+)?([^"'\\\r\n]+)/gi;
+  /(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie)(\\?["']?(?:[ \t]|%20)*(?:[:=]|%3[ADad])(?:[ \t]|%20)*\\?["']?)(?:(Bearer|Basic|Digest|Negotiate|Token|AWS4-HMAC-SHA256|AWS4-ECDSA-P256-SHA256|AWS)(?:[ \t]|%20)+)?([^"'\\\r\n]+)/gi;
 
 const AUTH_HEADER_NAME = /^(?:proxy-)?authorization$|^(?:set-)?cookie$/i;
 
 // <Name>value</Name>, as in S3's XML errors (SignatureProvided, StringToSign, CanonicalRequest).
 const XML_FIELD = /<([A-Za-z][\w.-]{0,63})>([^<]*)<\/\1>/g;
 
-// name=value, name: value, "name": "value", name: 'value', and the same inside escaped JSON.
+// name=value, name: value, "name": "value", name: 'value', the same inside escaped JSON, and
+// URL-encoded inside another URL's query (`%26Signature%3D...`).
 const NAMED_VALUE =
-  /(?<![\w.-])([A-Za-z][\w.-]{0,63})(\\?["']?[ \t]*([:=])[ \t]*)(\\"[^"\\]*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"'&,;<>(){}[\]\\]+)/g;
+  /(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2}))([A-Za-z][\w.-]{0,63})(\\?["']?(?:[ \t]|%20)*([:=]|%3[ADad])(?:[ \t]|%20)*)(\\"[^"\\]*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"'&,;<>(){}[\]\\]+)/g;
 
 // Values recognisable by their shape alone.
 const SHAPED_SECRETS: readonly [RegExp, string][] = [
@@ -403,10 +406,25 @@ const SHAPED_SECRETS: readonly [RegExp, string][] = [
   [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g, "[redacted-jwt]"],
   // OpenAI / Anthropic, Hugging Face, GitHub, Google and Slack keys.
   [
-    /\b(?:sk-(?:proj-|ant-)?[\w-]{20,}|hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36,}|AIza[\w-]{35}|xox[abprs]-[A-Za-z0-9-]{10,})/g,
+    /\b(?:sk-(?:proj-|ant-)?[\w-]{20,}|hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,}|glpat-[\w-]{20,}|xai-[A-Za-z0-9]{32,}|ya29\.[\w-]{20,}|AIza[\w-]{35}|xox[abprs]-[A-Za-z0-9-]{10,})/g,
     "[redacted-api-key]",
   ],
 ];
+
+// PEM private keys, from BEGIN to END (or to the end of a text cut short).
+const PRIVATE_KEY =
+  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|$)/g;
+
+// The password in a URL's user information: scheme://user:password@host.
+const URL_PASSWORD = /\b([A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:@/?#]{0,256}:)[^\s@/?#]{1,512}@/g;
+
+// A secret access key after its name and plain spaces, with no `=` or `:` between them.
+const SPACED_SECRET_KEY =
+  /(?<![\w-])((?:aws_?)?secret_?access_?key[ \t]+)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/gi;
+
+// Base64 lines right after a removed value: the rest of a token wrapped over several lines.
+const WRAPPED_CONTINUATION =
+  /(\[redacted(?:-session-token)?\])(?:\r?\n[ \t]*[A-Za-z0-9+/=]{16,}(?=\r?\n|$))+/g;
 
 /**
  * Replaces the values of secret-named entries. A match whose name is not secret is not
@@ -441,23 +459,29 @@ function isSecretValue(name: string, separator: string, operator: string, value:
   if (!isSecretName(name) || AUTH_HEADER_NAME.test(name) || value === REDACTED) return false;
   // `name: value` with neither side quoted is also how prose and validation messages read
   // ("secretAccessKey: Invalid input"): there, only a value that looks like a key is removed.
+  // An encoded separator (`%3A`) never appears in prose.
+  if (operator.startsWith("%")) return true;
   const quoted = /^\\?["']/.test(value) || /["']/.test(separator);
   return operator !== ":" || quoted || /[\d/+=%]/.test(value) || value.length >= 16;
 }
 
 /** Removes credentials, signatures and tokens from `text` without shortening it. */
 function removeSecrets(text: string): string {
-  let out = text.replace(
-    AUTH_HEADER,
-    (_match, name: string, separator: string, scheme: string | undefined) =>
-      `${name}${separator}${scheme ? `${scheme} ` : ""}${REDACTED}`,
-  );
+  let out = text
+    .replace(PRIVATE_KEY, "[redacted-private-key]")
+    .replace(URL_PASSWORD, `$1${REDACTED}@`)
+    .replace(SPACED_SECRET_KEY, `$1${REDACTED}`)
+    .replace(
+      AUTH_HEADER,
+      (_match, name: string, separator: string, scheme: string | undefined) =>
+        `${name}${separator}${scheme ? `${scheme} ` : ""}${REDACTED}`,
+    );
   out = out.replace(XML_FIELD, (match, name: string) =>
     isSecretName(name) ? `<${name}>${REDACTED}</${name}>` : match,
   );
   out = redactNamedValues(out);
   for (const [pattern, replacement] of SHAPED_SECRETS) out = out.replace(pattern, replacement);
-  return out;
+  return out.replace(WRAPPED_CONTINUATION, "$1");
 }
 
 /**
