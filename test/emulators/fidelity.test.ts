@@ -7,6 +7,9 @@
  * - the SQS and CloudWatch error tables match the model's status, legacy query code and message
  *   member, and each SQS error goes on the wire as SQS sends it and comes out of the real client
  *   as the modelled exception class.
+ *
+ * Event streams (SageMaker Runtime and Bedrock Runtime) are checked against the models'
+ * event-stream unions in `event-stream-fidelity.test.ts`.
  */
 import { readFileSync } from "node:fs";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
