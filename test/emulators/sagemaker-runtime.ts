@@ -144,7 +144,8 @@ export interface AsyncInferenceNotification {
   receivedTime: string;
   invocationStatus: "Completed" | "Failed";
   failureReason?: string;
-  requestParameters: { contentType?: string; endpointName: string; inputLocation: string };
+  /** `inputLocation` is absent when the input was sent inline as `Body`. */
+  requestParameters: { contentType?: string; endpointName: string; inputLocation?: string };
   responseParameters: { contentType?: string; outputLocation?: string; failureLocation?: string };
   inferenceId: string;
   eventVersion: string;
