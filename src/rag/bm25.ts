@@ -10,8 +10,9 @@ import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
-import { compileFilter, type MetadataFilter } from "./filter.js";
+import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
+import { MetadataIndex } from "./metadata-index.js";
 import { PostingList } from "./posting-list.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
@@ -133,9 +134,12 @@ const searchSchema = z.object({
  *
  * where N is the number of documents, n(t) how many contain t, tf the term's frequency in the
  * document, dl the document's term count (Lucene-rounded by default) and avgdl the mean term
- * count. Queries walk only the posting lists of the query terms; filters are applied while the
- * top k are selected, so a query returns k results whenever k matching documents contain a
- * query term.
+ * count. Queries walk only the posting lists of the query terms, and a query returns k results
+ * whenever k matching documents contain a query term. Metadata is indexed when a document is
+ * added (value -> documents): when reading that index costs less than the posting lists, a filter
+ * first becomes the set of documents it selects and postings of other documents are skipped
+ * without being scored; otherwise the filter is tested only on documents that would enter the
+ * top k. Metadata is indexed as it is when added: to change it, add the document again.
  *
  * Everything that does not depend on the query is computed before it: each document's
  * normalized length is rounded once when it is added, and the per-document part of the
@@ -178,6 +182,7 @@ export class Bm25Index implements Retriever {
   readonly #docTerms: Int32Array[] = [];
   readonly #free: number[] = [];
   #sumLength = 0;
+  readonly #index = new MetadataIndex();
   /** Per slot: the document length BM25 uses (Lucene-rounded unless lengthNorm is "exact"). */
   #scoredLengths = new Float64Array(0);
   /** Per slot: `k1 * (1 - b + b * dl / avgdl)` for the avgdl in {@link #denominatorsAvgdl}. */
@@ -258,6 +263,7 @@ export class Bm25Index implements Retriever {
         (this.#postings[pairs[j] as number] as PostingList).remove(slot);
       this.#sumLength -= this.#lengths[slot] as number;
       this.#denominatorsAvgdl = Number.NaN;
+      this.#index.delete(slot);
       this.#slotOf.delete(id);
       this.#ids[slot] = undefined;
       this.#texts[slot] = "";
@@ -305,33 +311,60 @@ export class Bm25Index implements Retriever {
   search(query: string, options: Bm25SearchOptions = {}): RetrievedChunk[] {
     const o = parseOptions(searchSchema, options, "Bm25Index.search options");
     const k = o.k ?? DEFAULT_K;
-    const match = compileFilter(options.filter);
+    let node: FilterNode | undefined =
+      options.filter === undefined ? undefined : parseFilter(options.filter);
+    if (node?.op === "and" && node.children.length === 0) node = undefined;
     if (k === 0 || this.size === 0) return [];
     const avgdl = this.#sumLength / this.size || 1;
     const denominators = this.#denominatorsFor(avgdl);
-    const scores = this.#scores;
-    const touched = this.#touched;
-    let touchedCount = 0;
+    const postings: PostingList[] = [];
+    let postingCount = 0;
     for (const term of this.#analyze(query)) {
       const termId = this.#termIds.get(term);
       if (termId === undefined) continue;
       const posting = this.#postings[termId] as PostingList;
+      if (posting.length === 0) continue;
+      postings.push(posting);
+      postingCount += posting.length;
+    }
+    // The index pays off when reading it costs less than the postings it lets us skip.
+    let allowed: Uint32Array | undefined;
+    if (node !== undefined && this.#index.estimate(node, this.#ids.length) < postingCount) {
+      const selection = this.#index.select(node, this.#ids.length);
+      if (selection?.bits) allowed = selection.bits;
+      if (selection?.exact) node = undefined;
+    }
+    const scores = this.#scores;
+    const touched = this.#touched;
+    let touchedCount = 0;
+    // Repeated query terms walk their list again, so additions happen in the same order as the
+    // formula's sum (and the result is the same double).
+    for (const posting of postings) {
       const n = posting.length;
-      if (n === 0) continue;
       const idf = this.idf(n);
       const slots = posting.slots;
       const freqs = posting.freqs;
-      // Repeated query terms walk their list again, so additions happen in the same order as
-      // the formula's sum (and the result is the same double).
+      if (allowed === undefined) {
+        for (let i = 0; i < n; i++) {
+          const slot = slots[i] as number;
+          const freq = freqs[i] as number;
+          const previous = scores[slot] as number;
+          // Every contribution is > 0, so 0 means "not touched yet".
+          if (previous === 0) touched[touchedCount++] = slot;
+          scores[slot] = previous + (idf * freq) / (freq + (denominators[slot] as number));
+        }
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const slot = slots[i] as number;
+        if (((allowed[slot >>> 5] as number) & (1 << (slot & 31))) === 0) continue;
         const freq = freqs[i] as number;
         const previous = scores[slot] as number;
-        // Every contribution is > 0, so 0 means "not touched yet".
         if (previous === 0) touched[touchedCount++] = slot;
         scores[slot] = previous + (idf * freq) / (freq + (denominators[slot] as number));
       }
     }
+    const match = node;
     const top = new TopK(k);
     let threshold = Number.NEGATIVE_INFINITY;
     let i = 0;
@@ -342,7 +375,7 @@ export class Bm25Index implements Retriever {
         scores[slot] = 0;
         // Cheap rejection before the filter runs; equal scores may still win on slot order.
         if (score < threshold) continue;
-        if (match && !match(this.#metadata[slot] as Metadata)) continue;
+        if (match && !evaluateFilter(match, this.#metadata[slot] as Metadata)) continue;
         top.push(slot, score);
         threshold = top.threshold;
       }
@@ -496,6 +529,7 @@ export class Bm25Index implements Retriever {
     this.#docTerms[slot] = pairs;
     this.#slotOf.set(id, slot);
     this.#sumLength += length;
+    this.#index.add(slot, metadata);
     this.#ensureSlotCapacity(this.#ids.length);
     this.#scoredLengths[slot] = this.lengthNorm === "lucene" ? luceneLength(length) : length;
     this.#denominatorsAvgdl = Number.NaN;

@@ -127,6 +127,7 @@ export {
 } from "./types.js";
 export type {
   DistanceMetric,
+  FilterPlan,
   VectorRecord,
   VectorSearchOptions,
   VectorStore,

@@ -33,6 +33,21 @@ export interface VectorSearchOptions {
   timeoutMs?: number;
 }
 
+/**
+ * How an embedded store answers a metadata filter (see {@link InMemoryVectorStore.explain}).
+ */
+export interface FilterPlan {
+  /**
+   * `"all"`: no filter, every row is scored. `"index"`: the metadata index gives exactly the
+   * matching rows and only they are scored. `"index+check"`: the index narrows the rows and the
+   * filter tests those that would enter the top k. `"scan"`: every row is scored and the filter
+   * tests those that would enter the top k.
+   */
+  strategy: "all" | "index" | "index+check" | "scan";
+  /** How many rows are scored. */
+  rowsVisited: number;
+}
+
 /** Per-call options of {@link VectorStore.add} and {@link VectorStore.delete}. */
 export interface VectorWriteOptions {
   /** Cancels the call. */

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { englishAnalyzer, porterStem, tokenize } from "../../src/rag/analyzer.js";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { loadBm25Index, saveBm25Index } from "../../src/rag/file-store.js";
+import { evaluateFilter, parseFilter } from "../../src/rag/filter.js";
 import { byte4ToInt, intToByte4, luceneLength } from "../../src/rag/lucene-norms.js";
+import { filterArb, metadataArb } from "./filter-arbitraries.js";
 
 const docs = [
   { id: "d1", text: "The quick brown fox jumps over the lazy dog", metadata: { n: 1 } },
@@ -280,6 +282,45 @@ describe("Bm25Index", () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it("filters give the unfiltered ranking minus the rows the filter rejects, after removes (property)", () => {
+    const word = fc.constantFrom("apple", "pear", "plum", "fig");
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 60 }),
+            words: fc.array(word, { minLength: 1, maxLength: 6 }),
+            metadata: metadataArb,
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 15 }),
+        fc.array(filterArb, { minLength: 1, maxLength: 4 }),
+        fc.array(word, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 30 }),
+        (docs, removed, filters, query, k) => {
+          const index = new Bm25Index();
+          index.add(
+            docs.map((d) => ({ id: `d${d.id}`, text: d.words.join(" "), metadata: d.metadata })),
+          );
+          // Removing leaves free slots, which a negated filter must not select.
+          index.remove(removed.map((n) => `d${n}`));
+          const all = index.search(query.join(" "), { k: 100_000 });
+          for (const filter of filters) {
+            const node = parseFilter(filter);
+            const expected = all.filter((h) => evaluateFilter(node, h.metadata)).slice(0, k);
+            const got = index.search(query.join(" "), { k, filter });
+            expect(
+              got.map((h) => [h.id, h.score]),
+              JSON.stringify(filter),
+            ).toEqual(expected.map((h) => [h.id, h.score]));
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -5,11 +5,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { loadVectorStore, saveVectorStore } from "../../src/rag/file-store.js";
+import { evaluateFilter, parseFilter } from "../../src/rag/filter.js";
 import { HybridRetriever, reciprocalRankFusion } from "../../src/rag/hybrid-retriever.js";
 import { InMemoryVectorStore } from "../../src/rag/in-memory-vector-store.js";
-import type { RetrievedChunk } from "../../src/rag/types.js";
+import type { Metadata, RetrievedChunk } from "../../src/rag/types.js";
 import { VectorStoreRetriever } from "../../src/rag/vector-store-retriever.js";
 import { FakeEmbeddingModel } from "../../src/testing/fake-embedding-model.js";
+import { filterArb, metadataArb } from "./filter-arbitraries.js";
 
 function brute(vectors: number[][], q: number[], metric: "cosine" | "dot" | "l2") {
   const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -120,6 +122,120 @@ describe("InMemoryVectorStore", () => {
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("InMemoryVectorStore filters and growth", () => {
+  it("returns what brute force returns for any filter, after adds, replaces and deletes (property)", () => {
+    const op = fc.oneof(
+      fc.record({
+        add: fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 40 }),
+            vector: fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 3, maxLength: 3 }),
+            metadata: metadataArb,
+          }),
+          { maxLength: 25 },
+        ),
+      }),
+      fc.record({ delete: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 8 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(op, { minLength: 1, maxLength: 6 }),
+        fc.array(filterArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 50 }),
+        (ops, filters, q, k) => {
+          // Dot products of small integers are exact, so ranks and scores compare exactly; the
+          // model keeps rows in the store's documented order (a delete moves the last row).
+          const store = new InMemoryVectorStore({
+            dimensions: 3,
+            metric: "dot",
+            initialCapacity: 4,
+          });
+          const rows: { id: string; vector: number[]; metadata: Metadata }[] = [];
+          for (const o of ops) {
+            if ("add" in o) {
+              const records = o.add.map((r) => ({ ...r, id: `r${r.id}`, text: "" }));
+              store.add(records);
+              for (const r of records) {
+                const at = rows.findIndex((x) => x.id === r.id);
+                if (at >= 0) rows[at] = r;
+                else rows.push(r);
+              }
+            } else {
+              store.delete(o.delete.map((n) => `r${n}`));
+              for (const n of o.delete) {
+                const at = rows.findIndex((x) => x.id === `r${n}`);
+                if (at < 0) continue;
+                const last = rows.pop() as (typeof rows)[number];
+                if (at < rows.length) rows[at] = last;
+              }
+            }
+          }
+          for (const filter of filters) {
+            const node = parseFilter(filter);
+            const expected = rows
+              .map((r, row) => ({
+                r,
+                row,
+                score: r.vector.reduce((s, x, j) => s + x * (q[j] as number), 0),
+              }))
+              .filter(({ r }) => evaluateFilter(node, r.metadata))
+              .sort((a, b) => b.score - a.score || a.row - b.row)
+              .slice(0, k)
+              .map(({ r, score }) => [r.id, score]);
+            const got = store.query(q, { k, filter }).map((h) => [h.id, h.score]);
+            expect(got, JSON.stringify(filter)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("visits only the rows a selective filter selects, and scans when the index cannot answer", () => {
+    const store = new InMemoryVectorStore({ dimensions: 4, metric: "dot" });
+    store.add(
+      Array.from({ length: 1000 }, (_, i) => ({
+        id: `v${i}`,
+        vector: [i, 1, 0, 0],
+        text: "",
+        metadata: { bucket: i % 10, tags: i % 100 === 0 ? ["rare"] : [] },
+      })),
+    );
+    expect(store.explain({ bucket: 3 })).toEqual({ strategy: "index", rowsVisited: 100 });
+    expect(store.explain({ tags: "rare", bucket: { $ne: 5 } })).toEqual({
+      strategy: "index",
+      rowsVisited: 10,
+    });
+    // "constructor" is answered by Object.prototype on a plain object: only a row test is exact.
+    expect(store.explain({ constructor: { $exists: true } })).toEqual({
+      strategy: "scan",
+      rowsVisited: 1000,
+    });
+    expect(store.explain()).toEqual({ strategy: "all", rowsVisited: 1000 });
+    // A value repeated in an array joins its row set once, so deleting the record clears it.
+    store.add([{ id: "twice", vector: [0, 0, 0, 1], text: "", metadata: { tags: ["x", "x"] } }]);
+    store.delete(["twice"]);
+    store.add([{ id: "other", vector: [0, 0, 0, 1], text: "", metadata: { tags: ["y"] } }]);
+    expect(store.query([0, 0, 0, 1], { k: 5, filter: { tags: "x" } })).toEqual([]);
+    const hits = store.query([1, 0, 0, 0], { k: 3, filter: { bucket: 3 } });
+    expect(hits.map((h) => h.id)).toEqual(["v993", "v983", "v973"]);
+  });
+
+  it("grows by chunks: never more than a third (or one chunk) of unused capacity", () => {
+    const d = 384;
+    const store = new InMemoryVectorStore({ dimensions: d });
+    const v = new Float32Array(d).fill(1);
+    for (let n = 1; n <= 20_000; n += 997) {
+      store.add(Array.from({ length: 997 }, (_, i) => ({ id: `${n + i}`, vector: v, text: "" })));
+      const used = store.size * d * 4;
+      const chunk = 1 << 20;
+      expect(store.vectorBytes).toBeGreaterThanOrEqual(used);
+      expect(store.vectorBytes).toBeLessThanOrEqual(Math.max(used * 1.5, used + chunk));
     }
   });
 });
