@@ -163,10 +163,15 @@ export function findPunktData(options: PunktDataOptions = {}): PunktDataLocation
   return { searched: candidates };
 }
 
-function notFound(location: PunktDataLocation, language: string): FmopsError {
+function notFound(options: PunktDataOptions): FmopsError {
+  const language = options.language ?? "english";
+  const where =
+    options.path === undefined
+      ? `any NLTK data folder (${nltkDataPath().join(", ")})`
+      : `${options.path} (neither the language folder nor an NLTK data folder that has it)`;
   return new FmopsError(
     "PUNKT_NOT_FOUND",
-    `NLTK's Punkt parameters (tokenizers/punkt_tab/${language}) are not in ${location.searched.join(", ")}. ${INSTALL_HINT}.`,
+    `NLTK's Punkt parameters (tokenizers/punkt_tab/${language}) are not in ${where}. ${INSTALL_HINT}.`,
   );
 }
 
@@ -194,7 +199,6 @@ function readSync(dir: string): PunktSentenceTokenizer {
 }
 
 let defaultPunkt: DefaultPunkt | undefined;
-let warned = false;
 
 /**
  * The Punkt model METEOR splits sentences with by default: NLTK's English parameters from the
@@ -214,12 +218,10 @@ export function getDefaultPunkt(): DefaultPunkt {
     };
   } else {
     defaultPunkt = { tokenizer: new PunktSentenceTokenizer(), searched: location.searched };
-    if (!warned) {
-      warned = true;
-      console.warn(
-        `fmops: ${notFound(location, "english").message} Until then METEOR splits sentences with Punkt without parameters: abbreviations such as "Dr." or "e.g." end a sentence there, so a few scores differ from NLTK's and fmeval's. getDefaultPunkt() and meteorScoreDetails() report which model was used.`,
-      );
-    }
+    // Once per process: the model is cached, so this branch runs once.
+    console.warn(
+      `fmops: ${notFound({}).message} Until then METEOR splits sentences with Punkt without parameters: abbreviations such as "Dr." or "e.g." end a sentence there, so a few scores differ from NLTK's and fmeval's. getDefaultPunkt() and meteorScoreDetails() report which model was used.`,
+    );
   }
   return defaultPunkt;
 }
@@ -237,10 +239,9 @@ export function getDefaultPunkt(): DefaultPunkt {
  * ```
  */
 export async function loadPunkt(options: PunktDataOptions = {}): Promise<PunktSentenceTokenizer> {
-  const language = languageOf(options);
   const location = findPunktData(options);
   const dir = location.path;
-  if (dir === undefined) throw notFound(location, language);
+  if (dir === undefined) throw notFound(options);
   let files: PunktTabFiles;
   try {
     const [abbrevTypes, collocations, sentStarters, orthoContext] = await Promise.all(
