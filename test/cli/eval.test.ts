@@ -210,6 +210,112 @@ describe("fmops eval gates", () => {
   });
 });
 
+describe("fmops eval: toxicity, sql and retrieval", () => {
+  const backendCases: [string, string[], RegExp][] = [
+    [
+      "toxicity without --toxicity",
+      ["--algorithm", "toxicity"],
+      /--toxicity comprehend .*--toxicity <folder>/,
+    ],
+    [
+      "sql without --sql-table",
+      ["--algorithm", "sql"],
+      /--sql-table <file\|folder>.*@duckdb\/node-api/,
+    ],
+    [
+      "retrieval without --index",
+      ["--algorithm", "retrieval"],
+      /--index <file> \(write one with fmops index/,
+    ],
+    [
+      "--sql-table without sql",
+      ["--algorithm", "qa", "--sql-table", "t.csv"],
+      /--sql-table is used only with --algorithm sql/,
+    ],
+  ];
+  for (const [what, extra, message] of backendCases) {
+    it(`exits 2 on ${what}, saying what is missing`, async () => {
+      const t = memoryIo();
+      const args = ["eval", "--data", "d.jsonl", "--precomputed", "out", ...extra];
+      expect(await main(args, t.io)).toBe(2);
+      expect(t.stderr()).toMatch(message);
+    });
+  }
+
+  it("scores generated SQL by running it and the reference on DuckDB over --sql-table files", async () => {
+    const table = join(dir, "orders.csv");
+    await writeFile(table, "order_id,status\n1,shipped\n2,shipped\n3,open\n");
+    const data = await dataset([
+      {
+        question: "shipped?",
+        sql: "SELECT count(*) FROM orders WHERE status = 'shipped'",
+        out: "SELECT count(order_id) FROM orders WHERE status = 'shipped'",
+      },
+      {
+        question: "open?",
+        sql: "SELECT count(*) FROM orders WHERE status = 'open'",
+        out: "SELECT count(*) FROM orders",
+      },
+    ]);
+    const t = memoryIo();
+    const args = [
+      "eval",
+      "--data",
+      data,
+      "--algorithm",
+      "sql",
+      "--precomputed",
+      "out",
+      "--sql-table",
+      table,
+      "--json",
+      "--quiet",
+    ];
+    expect(await main(args, t.io), t.stderr()).toBe(0);
+    const result = JSON.parse(t.stdout());
+    // One of two generated queries returns the reference's rows; both ran.
+    expect(result.scores.sql_accuracy.execution_match.mean).toBe(0.5);
+    expect(result.scores.sql_accuracy.valid_sql.mean).toBe(1);
+  });
+
+  it("scores retrieval from an index written by fmops index, judged by source file", async () => {
+    const docs = join(dir, "docs");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(docs);
+    await writeFile(join(docs, "keys.md"), "# Keys\n\nRotate IAM access keys every 90 days.\n");
+    await writeFile(
+      join(docs, "vpc.md"),
+      "# Networks\n\nPut databases in private subnets of the VPC.\n",
+    );
+    const index = join(dir, "index.json");
+    expect(await main(["index", docs, "--out", index], memoryIo().io)).toBe(0);
+    const data = await dataset([
+      { question: "how often rotate access keys", sources: ["keys.md"] },
+      { question: "private subnets for databases", sources: ["vpc.md"] },
+    ]);
+    const t = memoryIo();
+    const args = [
+      "eval",
+      "--data",
+      data,
+      "--algorithm",
+      "retrieval",
+      "--precomputed",
+      "question",
+      "--index",
+      index,
+      "--k",
+      "1",
+      "--json",
+      "--quiet",
+    ];
+    expect(await main(args, t.io), t.stderr()).toBe(0);
+    const result = JSON.parse(t.stdout());
+    expect(result.scores.retrieval_accuracy.recall_at_k.mean).toBe(1);
+    expect(result.scores.retrieval_accuracy.mrr.mean).toBe(1);
+  });
+});
+
 describe("fmops eval --precomputed", () => {
   it("scores the outputs in the dataset and writes the records, summary and report", async () => {
     const data = await dataset();
@@ -608,7 +714,7 @@ describe("fmops eval usage errors", () => {
     [
       "an unknown algorithm",
       ["--data", "d.jsonl", "--algorithm", "qa,bleu", "--precomputed", "out"],
-      /--algorithm takes summarization, qa, factual, judge; got "bleu"/,
+      /--algorithm takes summarization, qa, factual, judge, toxicity, sql, retrieval; got "bleu"/,
     ],
     [
       "neither --model nor --precomputed",
