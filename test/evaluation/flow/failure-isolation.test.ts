@@ -30,7 +30,7 @@ function judge(bad: (i: number) => boolean): FakeChatModel {
   return new FakeChatModel({
     responses: async (request) => {
       const text = request.messages[0]?.content ?? "";
-      const i = Number(/Question:\nq(\d+)/.exec(text)?.[1]);
+      const i = Number(/Question:\n<<<UNTRUSTED DATA \w+ QUESTION 1>>>\nq(\d+)/.exec(text)?.[1]);
       // Different records finish in different orders under concurrency.
       for (let t = 0; t < (i * 3) % 5; t++) await new Promise((r) => setImmediate(r));
       return bad(i) ? "It is fine, I suppose." : `{"score": ${1 + (i % 10)}}`;
