@@ -120,8 +120,6 @@ const documentSchema = z.object({
 const searchSchema = z.object({
   k: z.int().min(0).max(100_000).optional(),
   filter: z.record(z.string(), z.unknown()).optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-  timeoutMs: z.number().optional(),
 });
 
 /**
