@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { ChatRequest } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import { renderLoadTestHtml } from "../monitoring/html-report.js";
 import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
+import { readTextFile, writeTextFile } from "./file-errors.js";
 import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -104,7 +104,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     values["max-tokens"] === undefined
       ? undefined
       : positiveIntFlag(values["max-tokens"], "--max-tokens");
-  const prompts = parsePromptsJsonl(await readFile(values.prompts, "utf8"), maxTokens);
+  const prompts = parsePromptsJsonl(await readTextFile(values.prompts), maxTokens);
   const result = await runLoadTest({
     model,
     prompts,
@@ -116,9 +116,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     onProgress: (p) => io.stderr.write(progressBar(p)),
   });
   io.stderr.write("\n");
-  if (values.jsonl) await writeFile(values.jsonl, loadTestJsonl(result));
+  if (values.jsonl) await writeTextFile(values.jsonl, loadTestJsonl(result));
   if (values.html)
-    await writeFile(values.html, renderLoadTestHtml(result, { title: `fmops bench: ${model.id}` }));
+    await writeTextFile(
+      values.html,
+      renderLoadTestHtml(result, { title: `fmops bench: ${model.id}` }),
+    );
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result.runs.map(({ records: _r, ...run }) => run))}\n`);
   } else {

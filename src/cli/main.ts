@@ -6,13 +6,16 @@
 import { isFmopsError } from "../core/errors.js";
 import { VERSION } from "../version.js";
 import { askCommand } from "./ask.js";
+import { awsSetupErrorFrom } from "./aws-setup.js";
 import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
 import { evalCommand } from "./eval.js";
+import { fileErrorFrom } from "./file-errors.js";
 import { indexCommand } from "./index-cmd.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
 import { sqlCommand } from "./sql.js";
+import { documentedFlags, isParseArgsError, usageErrorFrom } from "./usage-errors.js";
 
 const COMMANDS: Record<string, CliCommand> = {
   ask: askCommand,
@@ -34,7 +37,10 @@ function help(): string {
 
 /**
  * Runs the CLI with `args` (without the node and script paths) and returns the exit code:
- * 0 on success, 1 when the command failed, 2 on a usage error.
+ * 0 on success, 1 when the command failed, 2 on a usage error (an unknown flag, a missing or bad
+ * value). Errors print as one line, `fmops <command>: <what to do> [CODE]`: flag errors name the
+ * closest documented flag, file-system errors and missing AWS configuration are typed
+ * (`CliFileError`, `AwsSetupError`) and name the path or the setting to provide.
  */
 export async function main(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
@@ -57,9 +63,17 @@ export async function main(args: string[], io: CliIo): Promise<number> {
   }
   try {
     return await command.run(rest, io);
-  } catch (err) {
+  } catch (thrown) {
+    const err = explained(thrown, name, command.usage);
     const code = isFmopsError(err) ? ` [${err.code}]` : "";
     io.stderr.write(`fmops ${name}: ${err instanceof Error ? err.message : String(err)}${code}\n`);
     return isFmopsError(err) && err.code === "VALIDATION_ERROR" ? 2 : 1;
   }
+}
+
+/** `err` as the typed error that says what to do, when it is one the CLI knows how to word. */
+function explained(err: unknown, name: string, usage: string): unknown {
+  if (isParseArgsError(err)) return usageErrorFrom(err, name, usage);
+  const regionFlag = documentedFlags(usage).includes("--region") ? "--region" : undefined;
+  return fileErrorFrom(err) ?? awsSetupErrorFrom(err, regionFlag) ?? err;
 }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../core/errors.js";
 import type { ChatModel } from "../models/types.js";
@@ -18,6 +17,7 @@ import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
 import type { SqlValue } from "../text2sql/types.js";
 import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
+import { readJsonFile } from "./json-file.js";
 import {
   type ModelFlags,
   modelFlagOptions,
@@ -25,7 +25,7 @@ import {
   modelFromFlags,
 } from "./model-flags.js";
 
-/** The Bedrock model `fmops sql` uses when `--model` is not given. */
+/** The Bedrock model `fmops sql` suggests when neither `--model` nor `--script` is given. */
 export const DEFAULT_SQL_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
 
 const usage = `Usage: fmops sql "<question>" (--data <file or dir>... | --athena <workgroup>/<database>) [options]
@@ -39,7 +39,8 @@ Data (exactly one):
   --athena <wg>/<db>        Athena workgroup and database; the schema comes from AWS Glue
 
 ${modelFlagsUsage}  --script <file.json>      Scripted answers (a JSON array of strings) instead of a model, for demos and CI
-  (without --model and --script: bedrock:${DEFAULT_SQL_MODEL})
+  One of --model or --script is required: --data keeps the data local, but only --script keeps
+  the whole run offline (--model bedrock:... needs AWS_REGION or --region, and AWS credentials).
 
 Options:
   --database <name>         Database name for --data tables (default main)
@@ -56,7 +57,7 @@ Exit codes: 0 answered, 1 no valid SQL within the attempts, 2 usage error, 3 una
 
 async function modelFrom(flags: ModelFlags, script: string | undefined): Promise<ChatModel> {
   if (script !== undefined) {
-    const parsed: unknown = JSON.parse(await readFile(script, "utf8"));
+    const parsed = await readJsonFile(script, "--script");
     if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
       throw new ValidationError(`--script ${script} must hold a JSON array of strings.`, [
         { path: "--script", message: "not a string array" },
@@ -64,7 +65,15 @@ async function modelFrom(flags: ModelFlags, script: string | undefined): Promise
     }
     return new FakeChatModel({ responses: parsed as string[], id: "script" });
   }
-  return modelFromFlags({ ...flags, model: flags.model ?? `bedrock:${DEFAULT_SQL_MODEL}` });
+  // No silent default: a Bedrock call needs a region and credentials, which the offline-looking
+  // `--data` path gives no hint of, so the user picks the model (or a script) explicitly.
+  if (flags.model === undefined) {
+    throw new ValidationError(
+      `Choose who writes the SQL: --model <model> (for example --model bedrock:${DEFAULT_SQL_MODEL}, which needs AWS_REGION or --region and AWS credentials, or --model openai:http://127.0.0.1:8000/v1 for a local server), or --script <answers.json> to replay scripted answers offline.`,
+      [{ path: "--model", message: "missing" }],
+    );
+  }
+  return modelFromFlags(flags);
 }
 
 /** A value as a table cell. */

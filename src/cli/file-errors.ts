@@ -1,0 +1,114 @@
+/**
+ * File-system failures of the CLI as typed errors: a path that does not exist, a folder where a
+ * file was expected, a file that may not be read or written. Node's own errors
+ * (`EISDIR: illegal operation on a directory, read`) name neither the path's role nor a fix.
+ *
+ * @module
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { FmopsError, type FmopsErrorOptions, isFmopsError } from "../core/errors.js";
+
+/** The codes a {@link CliFileError} carries. */
+export type CliFileErrorCode =
+  | "FILE_NOT_FOUND"
+  | "FILE_IS_DIRECTORY"
+  | "FILE_NOT_DIRECTORY"
+  | "FILE_PERMISSION_DENIED"
+  | "FILE_ERROR";
+
+/**
+ * A file the CLI was told to read or write could not be used. Code: one of
+ * {@link CliFileErrorCode}; `path` is the path as the operating system reported it.
+ */
+export class CliFileError extends FmopsError {
+  declare readonly code: CliFileErrorCode;
+  /** The path that could not be used. */
+  readonly path: string;
+
+  constructor(code: CliFileErrorCode, path: string, message: string, options?: FmopsErrorOptions) {
+    super(code, message, { ...options, retryable: false });
+    this.path = path;
+  }
+}
+
+interface ErrnoError {
+  code?: unknown;
+  path?: unknown;
+  syscall?: unknown;
+}
+
+/**
+ * The {@link CliFileError} for a Node file-system error, or `undefined` for any other error
+ * (FmopsErrors included). `path` names the file when the error itself does not: reading a
+ * folder fails with an `EISDIR` that carries no path.
+ */
+export function fileErrorFrom(err: unknown, path?: string): CliFileError | undefined {
+  if (!(err instanceof Error) || isFmopsError(err)) return undefined;
+  const e = err as ErrnoError;
+  const code = e.code;
+  if (typeof code !== "string" || !FILE_SYSTEM_CODES.has(code)) return undefined;
+  const where = typeof e.path === "string" ? e.path : path;
+  const subject = where === undefined ? "A path given on the command line" : `"${where}"`;
+  const options = { cause: err };
+  const make = (fileCode: CliFileErrorCode, message: string) =>
+    new CliFileError(fileCode, where ?? "", message, options);
+  switch (code) {
+    case "ENOENT":
+      return make(
+        "FILE_NOT_FOUND",
+        `${subject} does not exist. Check the path; a file to be written needs its folder to exist already.`,
+      );
+    case "EISDIR":
+      return make("FILE_IS_DIRECTORY", `${subject} is a folder; give the path of a file.`);
+    case "ENOTDIR":
+      return make(
+        "FILE_NOT_DIRECTORY",
+        `${subject} goes through a file as if it were a folder; check the path.`,
+      );
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return make(
+        "FILE_PERMISSION_DENIED",
+        `${subject} may not be read or written by this user (${code}); choose another path or change its permissions.`,
+      );
+    default:
+      return make(
+        "FILE_ERROR",
+        `${subject} could not be used (${code}${typeof e.syscall === "string" ? ` in ${e.syscall}` : ""}).`,
+      );
+  }
+}
+
+/** Node's error codes for file-system failures that a user fixes by changing a path. */
+const FILE_SYSTEM_CODES = new Set([
+  "ENOENT",
+  "EISDIR",
+  "ENOTDIR",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ENAMETOOLONG",
+  "ELOOP",
+  "EEXIST",
+  "ENOSPC",
+  "EMFILE",
+]);
+
+/** Reads the text file `path`; a failure is a {@link CliFileError} naming the path. */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw fileErrorFrom(err, path) ?? err;
+  }
+}
+
+/** Writes `text` to `path`; a failure is a {@link CliFileError} naming the path. */
+export async function writeTextFile(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    throw fileErrorFrom(err, path) ?? err;
+  }
+}
