@@ -326,30 +326,10 @@ export async function loadResume(
   };
 
   if (typeof source === "string" || Symbol.asyncIterator in Object(source)) {
-    const bytes =
-      typeof source === "string"
-        ? await openResumeFile(source)
-        : (source as AsyncIterable<Uint8Array | string>);
-    let at = 0;
-    // A line that is not JSON is held back: it is an error only if another line follows it.
-    let pending: { at: number; text: string; cause: unknown } | undefined;
-    for await (const text of linesOf(bytes, undefined, options.signal)) {
-      at += 1;
-      if (text.trim() === "") continue;
-      if (pending !== undefined) {
-        throw new ResumeRecordError(
-          pending.at,
-          `is not valid JSON (${redact(pending.text, 60)}), and it is not the last line, so it is not a write cut short by a crash`,
-          { cause: pending.cause },
-        );
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (cause) {
-        pending = { at, text, cause };
-        continue;
-      }
+    for await (const { value, at } of readRecordLines(
+      source as string | AsyncIterable<Uint8Array | string>,
+      options.signal,
+    )) {
       add(value, at);
     }
   } else if (typeof source === "object" && source !== null && Symbol.iterator in source) {
@@ -365,6 +345,42 @@ export async function loadResume(
     );
   }
   return finish(columns);
+}
+
+/**
+ * The JSON value of each non-blank line of a per-record output (a file path, or its bytes or
+ * lines), with its one-based line number. A line that is not JSON is an error only when another
+ * line follows it: a last line cut short is a crash mid-write, and its record simply runs again.
+ *
+ * @internal
+ */
+export async function* readRecordLines(
+  source: string | AsyncIterable<Uint8Array | string>,
+  signal?: AbortSignal,
+): AsyncGenerator<{ value: unknown; at: number }> {
+  const bytes = typeof source === "string" ? await openResumeFile(source) : source;
+  let at = 0;
+  // A line that is not JSON is held back: it is an error only if another line follows it.
+  let pending: { at: number; text: string; cause: unknown } | undefined;
+  for await (const text of linesOf(bytes, undefined, signal)) {
+    at += 1;
+    if (text.trim() === "") continue;
+    if (pending !== undefined) {
+      throw new ResumeRecordError(
+        pending.at,
+        `is not valid JSON (${redact(pending.text, 60)}), and it is not the last line, so it is not a write cut short by a crash`,
+        { cause: pending.cause },
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (cause) {
+      pending = { at, text, cause };
+      continue;
+    }
+    yield { value, at };
+  }
 }
 
 /** Sorts the columns by index and merges repeated indexes (a record that failed, then ran). */
