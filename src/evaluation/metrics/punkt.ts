@@ -160,6 +160,7 @@ const LOWER = /^\p{Lowercase}/u;
 // Sentences do not start with these (PunktSentenceTokenizer.PUNCTUATION).
 const PUNCTUATION = new Set([";", ":", ",", ".", "!", "?"]);
 const SENT_END = new Set([".", "?", "!"]);
+const SENT_END_RE = /[.?!]/g;
 /** Closing marks that belong to the sentence before a break (re_boundary_realignment). */
 const REALIGN = new RegExp(`^["')\\]}]+?(?:${S}+|(?=--)|(?=\\n)|$)`, "u");
 
@@ -168,10 +169,21 @@ function isAsciiWhitespace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** `str.isspace()` for one UTF-16 code unit. */
-const PY_SPACE_RE = new RegExp(S, "u");
-function isPySpace(ch: string): boolean {
-  return PY_SPACE_RE.test(ch);
+/** `str.isspace()` (Python's `\s`) for one UTF-16 code unit: every such character is in the BMP. */
+function isPySpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
 }
 
 /** One Punkt word token with its annotations. */
@@ -294,7 +306,7 @@ export class PunktSentenceTokenizer {
       }
     }
     let end = text.length;
-    while (end > 0 && isPySpace(text[end - 1] as string)) end--;
+    while (end > 0 && isPySpace(text.charCodeAt(end - 1))) end--;
     out.push([lastBreak, end]);
     return out;
   }
@@ -387,9 +399,11 @@ export class PunktSentenceTokenizer {
 /** Punkt's word tokens of `text`, line by line (`_tokenize_words`). */
 function punktWords(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const line of text.split("\n")) {
-    // Blank lines hold no tokens (NLTK only records them as paragraph starts).
-    for (const m of line.matchAll(PUNKT_WORD)) tokens.push(token(m[0]));
+  // Blank lines hold no tokens (NLTK only records them as paragraph starts).
+  for (const line of text.includes("\n") ? text.split("\n") : [text]) {
+    PUNKT_WORD.lastIndex = 0;
+    for (let m = PUNKT_WORD.exec(line); m !== null; m = PUNKT_WORD.exec(line))
+      tokens.push(token(m[0]));
   }
   return tokens;
 }
@@ -397,20 +411,20 @@ function punktWords(text: string): Token[] {
 /** Every `.`, `?` or `!` followed by a non-word character, or by whitespace and a token. */
 function candidates(text: string): Candidate[] {
   const out: Candidate[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (!SENT_END.has(c)) continue;
+  SENT_END_RE.lastIndex = 0;
+  for (let mark = SENT_END_RE.exec(text); mark !== null; mark = SENT_END_RE.exec(text)) {
+    const i = mark.index;
     const next = text[i + 1];
-    if (next === undefined) continue;
+    if (next === undefined) break;
     if (NON_WORD_CHARS.includes(next)) {
       out.push({ index: i, after: next, nextTokenStart: -1 });
       continue;
     }
     let j = i + 1;
-    while (j < text.length && isPySpace(text[j] as string)) j++;
+    while (j < text.length && isPySpace(text.charCodeAt(j))) j++;
     if (j === i + 1 || j === text.length) continue;
     let k = j;
-    while (k < text.length && !isPySpace(text[k] as string)) k++;
+    while (k < text.length && !isPySpace(text.charCodeAt(k))) k++;
     out.push({ index: i, after: text.slice(i + 1, k), nextTokenStart: j });
   }
   return out;
@@ -467,7 +481,7 @@ function realign(text: string, slices: readonly [number, number][]): [number, nu
     const m = REALIGN.exec(text.slice(s2, Math.max(s2, e2)));
     if (m !== null) {
       let kept = m[0].length;
-      while (kept > 0 && isPySpace(m[0][kept - 1] as string)) kept--;
+      while (kept > 0 && isPySpace(m[0].charCodeAt(kept - 1))) kept--;
       out.push([start, s2 + kept]);
       shift = m[0].length;
     } else {
