@@ -68,4 +68,12 @@ export default defineConfig({
   noExternal: ["stemmer", "node-sql-parser", "big-integer"],
   esbuildPlugins: [withoutLinkedSourceMaps],
   onSuccess: () => dropThirdPartySourcesContent("dist"),
+  // In the CommonJS build, lazy imports (the AWS SDK clients, optional peers, fmops's own file
+  // helpers) become require() inside a promise rather than import(): CommonJS hosts without ES
+  // module support in their module loader (Jest's default runtime, some bundlers) can load them,
+  // and the application's own require()d AWS SDK and fmops's are the same module instances.
+  esbuildOptions(options, context) {
+    if (context.format === "cjs")
+      options.supported = { ...options.supported, "dynamic-import": false };
+  },
 });
