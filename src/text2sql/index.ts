@@ -49,6 +49,7 @@ export {
   type GuardVerdict,
   type RowLimitResult,
 } from "./guard.js";
+export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
 export {
   estimateTokens,
   qualifiedName,
