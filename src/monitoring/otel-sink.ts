@@ -51,7 +51,8 @@ export interface OtelSinkOptions {
  *
  * - `gen_ai.client.operation.duration` (s): every call, with `error.type` on failures;
  * - `gen_ai.client.token.usage` ({token}): input and output counts, `gen_ai.token.type`
- *   `input` / `output`;
+ *   `input` / `output`; none for a failed call whose usage is unknown (an output count of 0
+ *   on a call that did not end `ok`), as the conventions ask;
  * - `gen_ai.client.operation.time_to_first_chunk` (s): streaming calls that produced text;
  * - `fmops.client.output_tokens_per_second` ({token}/s) and `fmops.quality.<score>` for quality
  *   modules (fmops names: the conventions define none for these).
@@ -135,8 +136,15 @@ export class OtelSink implements MetricSink {
     if (record.inputTokens !== undefined) {
       this.#tokens.record(record.inputTokens, { ...attributes, [GEN_AI.tokenType]: "input" });
     }
-    if (record.outputTokens !== undefined) {
-      this.#tokens.record(record.outputTokens, { ...attributes, [GEN_AI.tokenType]: "output" });
+    // The conventions ask not to report usage that could not be obtained: a call that failed
+    // before its first chunk carries an output count of 0 that measures nothing. A partial
+    // stream's positive count is real usage and is kept, with its error.type.
+    const output = record.outputTokens;
+    if (output !== undefined && (record.status === "ok" || output > 0)) {
+      this.#tokens.record(output, {
+        ...attributes,
+        [GEN_AI.tokenType]: "output",
+      });
     }
     if (record.streaming && record.ttftMs !== undefined)
       this.#ttfc.record(record.ttftMs / 1000, attributes);

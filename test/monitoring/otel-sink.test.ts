@@ -88,6 +88,46 @@ describe("OtelSink", () => {
     expect(byName.get("fmops.quality.refusal_score")).toBeDefined();
   });
 
+  it("reports no token usage for a call that failed before any usage was known", async () => {
+    const failedStream = {
+      status: "error" as const,
+      errorType: "STREAM_MODEL_ERROR",
+      ttftMs: undefined,
+      otps: undefined,
+      e2eOtps: undefined,
+      inputTokens: undefined,
+      outputTokens: 0,
+    };
+    const metrics = await collect((sink) => {
+      sink.write(record(failedStream));
+      sink.write(
+        record({ ...failedStream, streaming: false, operation: "chat", outputTokens: undefined }),
+      );
+    });
+    const names = metrics.map((m) => m.descriptor.name);
+    expect(names).toContain("gen_ai.client.operation.duration");
+    const tokens = metrics.find((m) => m.descriptor.name === "gen_ai.client.token.usage");
+    expect(tokens?.dataPoints ?? []).toEqual([]);
+  });
+
+  it("keeps the output tokens a stream delivered before it failed or was cancelled", async () => {
+    const metrics = await collect((sink) => {
+      sink.write(record({ status: "cancelled", inputTokens: undefined, outputTokens: 7 }));
+    });
+    const tokens = metrics.find((m) => m.descriptor.name === "gen_ai.client.token.usage")!;
+    const points = tokens.dataPoints as {
+      attributes: Record<string, unknown>;
+      value: { sum: number };
+    }[];
+    expect(
+      points.map((p) => [
+        p.attributes["gen_ai.token.type"],
+        p.attributes["error.type"],
+        p.value.sum,
+      ]),
+    ).toEqual([["output", "cancelled", 7]]);
+  });
+
   it("needs a meter", () => {
     expect(() => new OtelSink({} as never)).toThrow(/meter/);
   });
