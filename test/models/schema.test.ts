@@ -37,11 +37,11 @@ describe("inferenceOptionsSchema", () => {
       temperature: 0,
       topP: 1,
     });
-    expect(() => parseOptions(inferenceOptionsSchema, { temperature: 3 }, "x")).toThrow(
+    expect(() => parseOptions(inferenceOptionsSchema, { temperature: 3 } as unknown, "x")).toThrow(
       /temperature/,
     );
-    expect(() => parseOptions(inferenceOptionsSchema, { topP: 0 }, "x")).toThrow(/topP/);
-    expect(() => parseOptions(inferenceOptionsSchema, { stop: ["x"] }, "x")).toThrow(
+    expect(() => parseOptions(inferenceOptionsSchema, { topP: 0 } as unknown, "x")).toThrow(/topP/);
+    expect(() => parseOptions(inferenceOptionsSchema, { stop: ["x"] } as unknown, "x")).toThrow(
       ValidationError,
     );
   });
