@@ -7,13 +7,13 @@
  *   FMOPS_MODEL_ID=us.anthropic.claude-3-5-haiku-20241022-v1:0 AWS_REGION=us-east-2 \
  *     node --import tsx examples/monitor-latency.ts            # against your account (costs money)
  *
- * FMOPS_OUT_DIR chooses where the JSONL and HTML files go (default: the current directory).
+ * FMOPS_OUT_DIR chooses where the JSONL and HTML files go (default: out/, which git ignores).
  *
  * Without FMOPS_MODEL_ID it starts a stand-in on 127.0.0.1 that speaks Bedrock's real
  * ConverseStream protocol and answers faster when the request asks for
  * `performanceConfig.latency = "optimized"`, so the comparison has something to show.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { BedrockChatModel } from "../src/models/index.js";
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  const outDir = process.env.FMOPS_OUT_DIR ?? ".";
+  const outDir = process.env.FMOPS_OUT_DIR ?? "out";
+  await mkdir(outDir, { recursive: true });
   const jsonl = join(outDir, "monitor-latency.jsonl");
   const html = join(outDir, "monitor-latency.html");
   await writeFile(jsonl, loadTestJsonl(result));

@@ -1,8 +1,8 @@
 /**
  * Streams a chat answer from a SageMaker endpoint to the terminal, then prints usage and latency.
  *
- *   npm run demo                                   # against a local SageMaker stand-in (no AWS needed)
- *   FMOPS_ENDPOINT=my-tgi-endpoint AWS_REGION=us-east-1 npm run demo -- "Your question"
+ *   npm run demo:stream                            # against a local SageMaker stand-in (no AWS needed)
+ *   FMOPS_ENDPOINT=my-tgi-endpoint AWS_REGION=us-east-1 npm run demo:stream -- "Your question"
  *
  * With FMOPS_ENDPOINT set it talks to your real endpoint (FMOPS_FORMAT: tgi | lmi | openai,
  * FMOPS_TEMPLATE: plain | llama3 | mistral | chatml). Without it, it starts a stand-in on 127.0.0.1
@@ -21,20 +21,30 @@ const ANSWER =
   "halfway through a JSON line, or even halfway through a UTF-8 character like “é”, and another may " +
   "carry several events at once. A line buffer joins the pieces and hands out whole lines. ✅";
 
-/** A TGI server-sent-event stream of ANSWER, one event per word, re-cut into 7-byte frames. */
+/**
+ * A TGI server-sent-event stream of ANSWER, one event per word, re-cut into 7-byte frames. As a
+ * real TGI server does for a complete answer, the last event is the special end-of-sequence
+ * token with `finish_reason: "eos_token"` (`length` would mean the answer was cut off).
+ */
 function* tgiFrames(): Generator<SageMakerStreamFrame> {
   const words = ANSWER.split(/(?<= )/);
-  const events = words.map((text, i) => {
-    const last = i === words.length - 1;
-    return `data:${JSON.stringify({
-      index: i,
-      token: { id: i, text, logprob: -0.2, special: false },
-      generated_text: last ? ANSWER : null,
-      details: last
-        ? { finish_reason: "length", generated_tokens: words.length, seed: null }
-        : null,
-    })}\n\n`;
-  });
+  const events = words.map(
+    (text, i) =>
+      `data:${JSON.stringify({
+        index: i,
+        token: { id: i, text, logprob: -0.2, special: false },
+        generated_text: null,
+        details: null,
+      })}\n\n`,
+  );
+  events.push(
+    `data:${JSON.stringify({
+      index: words.length,
+      token: { id: words.length, text: "</s>", logprob: -0.01, special: true },
+      generated_text: ANSWER,
+      details: { finish_reason: "eos_token", generated_tokens: words.length + 1, seed: null },
+    })}\n\n`,
+  );
   const bytes = new TextEncoder().encode(events.join(""));
   for (let at = 0; at < bytes.length; at += 7) {
     yield { payload: bytes.slice(at, at + 7) };

@@ -57,6 +57,8 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(code, output).toBe(0);
     expect(output).toContain("A line buffer joins the pieces and hands out whole lines. ✅");
     expect(output).toMatch(/latency: {5}TTFT [\d.]+ ms, end to end [\d.]+ ms/);
+    // The stand-in's answer is complete, so the stream must not report a length cut-off.
+    expect(output).toContain("stop reason: eos_token");
   });
 
   it("async-batch submits a batch and reports each outcome", async () => {
