@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import type { TokenUsage } from "../core/chat.js";
 import { FmopsError, isFmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { retry } from "../core/retry.js";
@@ -110,6 +111,8 @@ export interface EvaluationRecord {
    * when the model call failed.
    */
   latencyMs?: number | undefined;
+  /** Token counts of the successful model call, when the runner reported them (for cost). */
+  usage?: TokenUsage | undefined;
   /** Scores per algorithm name (on a failed record, those computed before the failure). */
   scores: Record<string, SampleScores>;
   /** Why the record failed; a failed record is left out of every mean. */
@@ -535,6 +538,7 @@ export class ModelEvaluator {
       return out;
     }
     out.output = produced.output;
+    if (produced.usage !== undefined) out.usage = produced.usage;
     for (const algorithm of this.#algorithms) {
       throwIfAborted(signal);
       try {

@@ -39,6 +39,20 @@ export {
 export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./bedrock-runner.js";
 export { ChatModelRunner, type ChatModelRunnerOptions } from "./chat-runner.js";
 export {
+  type CandidateCost,
+  type CandidateDifferences,
+  type CandidateOutcome,
+  type CompareCandidatesOptions,
+  type ComparisonCandidate,
+  type ComparisonProgress,
+  type ComparisonRecord,
+  type ComparisonResult,
+  type ComparisonResumeSource,
+  compareCandidates,
+  type PromptCandidateOptions,
+  promptCandidate,
+} from "./compare.js";
+export {
   type ContentRunnerOptions,
   ContentTemplate,
   type JsonValue,

@@ -82,9 +82,13 @@ export class PairingMismatchError extends FmopsError {
 /**
  * Each index's record, the last scored one winning: a file continued with `resume` holds a
  * failed record and, later, its rerun.
+ *
+ * @internal
  */
-function byIndex(records: Iterable<PairableRecord>): Map<number, PairableRecord> {
-  const out = new Map<number, PairableRecord>();
+export function byIndex<R extends { index: number; error?: unknown }>(
+  records: Iterable<R>,
+): Map<number, R> {
+  const out = new Map<number, R>();
   for (const r of records) {
     const had = out.get(r.index);
     if (had === undefined || had.error !== undefined || r.error === undefined) out.set(r.index, r);
