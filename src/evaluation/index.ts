@@ -135,8 +135,10 @@ export {
   type SummaryScores,
 } from "./report.js";
 export {
+  type ComparisonHtmlOptions,
   type EvaluationHtmlOptions,
   type EvaluationReportInput,
+  renderComparisonHtml,
   renderEvaluationHtml,
 } from "./report-html.js";
 export {

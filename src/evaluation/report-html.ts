@@ -4,10 +4,13 @@
  * @module
  */
 import { z } from "zod";
+import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { COLORS, esc } from "../monitoring/html-report.js";
 import { VERSION } from "../version.js";
+import type { ComparisonResult } from "./compare.js";
 import type { JsonValue } from "./content-template.js";
+import type { PairedDifference } from "./paired.js";
 import {
   type EvaluationSummary,
   isEvaluationSummary,
@@ -22,6 +25,7 @@ import {
 import {
   type ChartModel,
   categoryBarChart,
+  differenceChart,
   formatScore,
   halfWidth,
   radarChart,
@@ -219,7 +223,7 @@ const STYLE =
   "th{background:#f4f4f4}thead th:first-child{text-align:left}" +
   "tbody th,table.params td{text-align:left;font-weight:normal}" +
   "td.best{background:#fff2cc;font-weight:bold}td.failed{color:#c00;font-weight:bold}" +
-  "td.missing{color:#888}.ci{color:#555}.n{color:#777;font-size:smaller;font-weight:normal}" +
+  "td.missing{color:#888}td.gain{background:#e3f4e0}td.drop{background:#fbe3e3}.ci{color:#555}.n{color:#777;font-size:smaller;font-weight:normal}" +
   ".dir{color:#777;font-size:smaller}" +
   ".swatch{display:inline-block;width:10px;height:10px;margin-right:6px}" +
   ".meta,.caption,.note{color:#555}.note{font-style:italic}" +
@@ -259,6 +263,39 @@ export function renderEvaluationHtml(
   const dataset = o.dataset ?? summary?.dataset;
   const createdAt = o.createdAt?.toISOString() ?? summary?.createdAt ?? new Date().toISOString();
 
+  const version =
+    summary && summary.fmopsVersion !== VERSION
+      ? `fmops ${VERSION} (results from fmops ${summary.fmopsVersion})`
+      : `fmops ${VERSION}`;
+  const meta = [
+    dataset === undefined ? undefined : `Dataset <b>${htmlText(dataset, 120)}</b>`,
+    `created ${esc(createdAt)}`,
+    `${models.length} model${models.length === 1 ? "" : "s"}`,
+    esc(version),
+  ].filter((s) => s !== undefined);
+
+  const body = modelsBody(models, o);
+  return page(title, meta, `${body}\n${summary?.params ? paramsTable(summary.params) : ""}`);
+}
+
+/** The whole document: inline style only, nothing fetched. */
+function page(title: string, meta: readonly string[], body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>${STYLE}</style>
+</head><body>
+<h1>${esc(title)}</h1>
+<p class="meta">${meta.join(" · ")}</p>
+${body}
+</body></html>
+`;
+}
+
+/** The models' side-by-side sections: score table, radar chart, bars per category. */
+function modelsBody(
+  models: readonly ModelSummary[],
+  o: Pick<EvaluationHtmlOptions, "scores" | "lowerIsBetter">,
+): string {
   const all = scoreKeys(models);
   const keys = o.scores ? pickScoreKeys(all, o.scores, "scores", SUBJECT) : all;
   const lower = new Set(
@@ -272,36 +309,137 @@ export function renderEvaluationHtml(
     dashed: i >= COLORS.length,
   }));
 
-  const version =
-    summary && summary.fmopsVersion !== VERSION
-      ? `fmops ${VERSION} (results from fmops ${summary.fmopsVersion})`
-      : `fmops ${VERSION}`;
-  const meta = [
-    dataset === undefined ? undefined : `Dataset <b>${htmlText(dataset, 120)}</b>`,
-    `created ${esc(createdAt)}`,
-    `${models.length} model${models.length === 1 ? "" : "s"}`,
-    esc(version),
-  ].filter((s) => s !== undefined);
-
-  const body =
-    models.length === 0
-      ? `<p class="note">No results to report.</p>`
-      : `<h2>Scores</h2>
+  return models.length === 0
+    ? `<p class="note">No results to report.</p>`
+    : `<h2>Scores</h2>
 <p class="caption">Mean over the scored records ± half the 95% confidence interval (Student's t); n = records scored. The best model per score is highlighted.</p>
 ${scoreTable(models, chart, keys, lower)}
 <h2>Model comparison</h2>
 ${radarSection(models, chart, keys, lower)}
 <h2>Scores per category</h2>
 ${categorySection(models, chart, keys)}`;
+}
 
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>${STYLE}</style>
-</head><body>
-<h1>${esc(title)}</h1>
-<p class="meta">${meta.join(" · ")}</p>
-${body}
-${summary?.params ? paramsTable(summary.params) : ""}
-</body></html>
-`;
+/** Options of {@link renderComparisonHtml}. */
+export interface ComparisonHtmlOptions extends EvaluationHtmlOptions {}
+
+/** A signed difference for display: `+0.400`, `−0.125`, `–` when not finite. */
+function signed(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const s = formatScore(Math.abs(v));
+  return /^0\.0*$/.test(s) ? s : `${v < 0 ? "−" : "+"}${s}`;
+}
+
+const metricLabel = (metric: string): string => {
+  const dot = metric.indexOf(".");
+  return `${metric.slice(0, dot)} · ${metric.slice(dot + 1)}`;
+};
+
+function differenceTable(rows: readonly PairedDifference[], label: string): string {
+  const body = rows.map((d) => {
+    const ci = d.ci95 ? ` (${signed(d.ci95.lower)} to ${signed(d.ci95.upper)})` : "";
+    const clear = d.ci95 !== null && (d.ci95.lower > 0 || d.ci95.upper < 0);
+    const cls = clear ? ` class="${d.ci95 && d.ci95.lower > 0 ? "gain" : "drop"}"` : "";
+    return `<tr><th scope="row">${htmlText(metricLabel(d.metric), SCORE_CHARS)}</th><td${cls}>${signed(d.meanDifference)}${ci}</td><td>${d.wins} / ${d.ties} / ${d.losses}</td><td>${d.count}</td><td>${d.unpaired}</td></tr>`;
+  });
+  return `<table class="differences" aria-label="${esc(label)}">
+<thead><tr><th>Score</th><th>Mean difference (95% CI)</th><th>Wins / ties / losses</th><th>Pairs</th><th>Unpaired</th></tr></thead>
+<tbody>
+${body.join("\n")}
+</tbody></table>`;
+}
+
+function costTable(comparison: ComparisonResult): string {
+  const rows = comparison.candidates.map((c) => {
+    const l = c.result.latency;
+    const ms = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(1));
+    const cost = c.cost
+      ? `${c.cost.perRecord.mean.toPrecision(3)} (total ${c.cost.total.toPrecision(4)})`
+      : "–";
+    return `<tr><th scope="row">${htmlText(c.name, MODEL_CHARS)}</th><td>${c.result.numRecords}</td><td${c.result.numFailed > 0 ? ' class="failed"' : ""}>${c.result.numFailed}</td><td>${ms(l?.p50)}</td><td>${ms(l?.p90)}</td><td>${ms(l?.p99)}</td><td>${cost}</td></tr>`;
+  });
+  return `<table class="per-record" aria-label="Latency and cost per record">
+<thead><tr><th>Candidate</th><th>Records</th><th>Failed</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>Cost per record</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>`;
+}
+
+function isComparison(value: unknown): value is ComparisonResult {
+  const v = value as Partial<ComparisonResult> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.baseline === "string" &&
+    Array.isArray(v.candidates) &&
+    Array.isArray(v.differences)
+  );
+}
+
+/**
+ * Renders a {@link ComparisonResult} as one self-contained HTML page: the candidates side by
+ * side (score table, radar, bars per category, as {@link renderEvaluationHtml}), their latency
+ * and cost per record, and for each candidate its paired differences against the baseline,
+ * overall and per category: the mean of `candidate − baseline` with its paired Student's t 95%
+ * interval, win/tie/loss counts and how many records paired, next to a chart of the intervals
+ * around zero. An interval entirely above zero is marked as a gain, entirely below as a drop.
+ * No scripts, stylesheets or fonts are fetched; every string is escaped.
+ *
+ * @example
+ * ```ts
+ * const comparison = await compareCandidates({ dataset, candidates, algorithms });
+ * await writeFile("compare.html", renderComparisonHtml(comparison, { title: "qa@3 vs qa@4" }));
+ * ```
+ */
+export function renderComparisonHtml(
+  comparison: ComparisonResult,
+  options: ComparisonHtmlOptions = {},
+): string {
+  const o = parseOptions(optionsSchema, options, "renderComparisonHtml options");
+  if (!isComparison(comparison)) {
+    throw new ValidationError(
+      "renderComparisonHtml needs the result of compareCandidates (baseline, candidates, differences).",
+      [{ path: "comparison", message: "must be a comparison result" }],
+    );
+  }
+  const models = toModelSummaries(
+    comparison.candidates.map((c) => ({ ...c.result, modelId: c.name })),
+    "renderComparisonHtml input",
+  );
+  const title = o.title ?? "fmops comparison";
+  const meta = [
+    o.dataset === undefined ? undefined : `Dataset <b>${htmlText(o.dataset, 120)}</b>`,
+    `created ${esc(o.createdAt?.toISOString() ?? new Date().toISOString())}`,
+    `${comparison.numRecords} records`,
+    `${comparison.candidates.length} candidates`,
+    `baseline <b>${htmlText(comparison.baseline, MODEL_CHARS)}</b>`,
+    esc(`fmops ${VERSION}`),
+  ].filter((s) => s !== undefined);
+  // The scores asked for, in the order asked (modelsBody refuses a name no candidate has).
+  const pick = (rows: readonly PairedDifference[]) =>
+    o.scores ? o.scores.flatMap((m) => rows.filter((d) => d.metric === m)) : rows;
+
+  const sections = comparison.differences.map((d) => {
+    const overall = pick(d.metrics);
+    const categories = Object.entries(d.categories).map(
+      ([category, rows]) =>
+        `<h4>Category ${htmlText(category, 60)}</h4>\n${differenceTable(pick(rows), `${d.candidate} − ${d.baseline}, ${category}`)}`,
+    );
+    const chart = differenceChart(
+      overall.map((r) => ({ label: metricLabel(r.metric), mean: r.meanDifference, ci95: r.ci95 })),
+    );
+    return `<h3>${htmlText(`${d.candidate} − ${d.baseline}`, 2 * MODEL_CHARS + 3)}</h3>
+${differenceTable(overall, `${d.candidate} − ${d.baseline}`)}
+${chart}
+${categories.length > 0 ? `<details open><summary>Per category</summary>\n${categories.join("\n")}\n</details>` : ""}`;
+  });
+
+  const body = `${modelsBody(models, o)}
+<h2>Latency and cost per record</h2>
+<p class="caption">Model-call latency percentiles over the records that have one; cost from each record's token counts and the candidate's prices (– without them).</p>
+${costTable(comparison)}
+<h2>Paired differences against ${htmlText(comparison.baseline, MODEL_CHARS)}</h2>
+<p class="caption">Record by record, over the records both candidates scored (a record that failed for either is unpaired): mean of candidate − baseline with the paired Student's t 95% interval; a win is a record the candidate scored higher. Green: the interval is above zero; red: below.</p>
+${sections.join("\n")}`;
+  return page(title, meta, body);
 }

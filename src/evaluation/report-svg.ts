@@ -288,3 +288,64 @@ ${dots}
 ${legendItems}
 </svg>`;
 }
+
+/** One row of a {@link differenceChart}: a score's mean paired difference and its interval. */
+export interface DifferenceRow {
+  /** The score, e.g. `qa_accuracy · f1_score`. */
+  label: string;
+  /** Mean of `candidate − baseline`; not finite when no record paired. */
+  mean: number;
+  /** The 95% interval, `null` with fewer than two pairs. */
+  ci95: { lower: number; upper: number } | null;
+}
+
+/** Geometry of the difference chart. */
+export const DIFF_CHART = {
+  width: 600,
+  plotLeft: 190,
+  plotRight: 560,
+  rowStep: 22,
+  top: 20,
+} as const;
+
+/**
+ * A forest plot of paired differences: one row per score, a dot at the mean difference and a
+ * line over its 95% interval, around a vertical zero line, so an interval that does not cross
+ * zero stands out. The axis is symmetric around zero and spans the widest interval (at least
+ * ±0.1); rows without a finite mean show only their label.
+ */
+export function differenceChart(rows: readonly DifferenceRow[]): string {
+  const g = DIFF_CHART;
+  const extent = Math.max(
+    0.1,
+    ...rows
+      .flatMap((r) =>
+        [r.mean, r.ci95?.lower, r.ci95?.upper].filter(
+          (v): v is number => v !== undefined && Number.isFinite(v),
+        ),
+      )
+      .map(Math.abs),
+  );
+  const span = niceCeil(extent);
+  const x = (v: number) =>
+    round(g.plotLeft + ((v + span) / (2 * span)) * (g.plotRight - g.plotLeft));
+  const height = g.top + rows.length * g.rowStep + 24;
+  const zero = x(0);
+  const body = rows.map((r, i) => {
+    const y = g.top + i * g.rowStep + g.rowStep / 2;
+    const label = `<text x="${g.plotLeft - 8}" y="${y + 4}" text-anchor="end">${svgText(r.label, AXIS_CHARS)}</text>`;
+    if (!Number.isFinite(r.mean)) return label;
+    const ci =
+      r.ci95 && Number.isFinite(r.ci95.lower) && Number.isFinite(r.ci95.upper)
+        ? `<line class="ci" x1="${x(r.ci95.lower)}" x2="${x(r.ci95.upper)}" y1="${y}" y2="${y}" stroke="#333" stroke-width="2"/>`
+        : "";
+    const title = `<title>${esc(`${r.label}: ${formatScore(r.mean)}`)}</title>`;
+    return `${label}${ci}<circle cx="${x(r.mean)}" cy="${y}" r="4" fill="#1f77b4">${title}</circle>`;
+  });
+  const axisY = g.top + rows.length * g.rowStep + 14;
+  return `<svg class="diff-chart" xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${height}" viewBox="0 0 ${g.width} ${height}" font-size="11" font-family="sans-serif" role="img" aria-label="Paired differences with 95% intervals">
+<line class="zero" x1="${zero}" x2="${zero}" y1="${g.top - 4}" y2="${axisY - 10}" stroke="#999" stroke-dasharray="3,3"/>
+${body.join("\n")}
+<text x="${x(-span)}" y="${axisY}" text-anchor="start">${formatScore(-span)}</text><text x="${zero}" y="${axisY}" text-anchor="middle">0</text><text x="${x(span)}" y="${axisY}" text-anchor="end">+${formatScore(span)}</text>
+</svg>`;
+}

@@ -7,12 +7,14 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.js";
 import type { DatasetRecord } from "../../src/evaluation/dataset.js";
 import {
+  compareCandidates,
   type EvaluationResult,
   evaluationSummary,
   isEvaluationSummary,
   ModelEvaluator,
   PrecomputedRunner,
   QAAccuracy,
+  renderComparisonHtml,
   renderEvaluationHtml,
 } from "../../src/evaluation/index.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
@@ -472,3 +474,84 @@ describe("renderEvaluationHtml", () => {
     expect(renderEvaluationHtml(summary, { title: "Override" })).toContain("<h1>Override</h1>");
   });
 });
+
+describe("renderComparisonHtml", () => {
+  /** Six records; "old" is right on the first two, "<new>" on the first four, except record 5 fails for it. */
+  async function comparison() {
+    const rows: DatasetRecord[] = ["Paris", "Rome", "Lima", "Oslo", "Bern", "Riga"].map((a, i) => ({
+      index: i,
+      line: i + 1,
+      input: `q${i}`,
+      targets: [a],
+      category: i < 3 ? "europe & co" : "other",
+      data: { old: i < 2 ? a : "no", fresh: i < 4 ? a : "no", ...(i === 5 ? { fresh: 7 } : {}) },
+    }));
+    return compareCandidates({
+      dataset: rows,
+      candidates: [
+        { name: "old", runner: new PrecomputedRunner({ output: "old" }) },
+        { name: "<new>", runner: new PrecomputedRunner({ output: "fresh" }) },
+      ],
+      algorithms: [new QAAccuracy()],
+    });
+  }
+
+  it("puts the candidates side by side and adds paired differences against the baseline", async () => {
+    const c = await comparison();
+    const html = renderComparisonHtml(c, {
+      title: "Prompt v1 vs v2",
+      createdAt: new Date("2025-01-02T03:04:05.000Z"),
+      scores: ["qa_accuracy.f1_score", "qa_accuracy.exact_match_score"],
+    });
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).not.toMatch(/<script|<link|url\(|@import|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
+    expect(html).not.toContain("<new>");
+    // The candidates' own scores, by candidate name.
+    expect(tableRows(html)[0]?.cells).toEqual(["Score", "old", "<new>"]);
+
+    const table = /<table class="differences"[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+    const diffRows = [...table.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
+      [...(r[1] as string).matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((x) =>
+        text(x[1] as string),
+      ),
+    );
+    const f1 = c.differences[0]?.metrics.find((m) => m.metric === "qa_accuracy.f1_score");
+    expect(f1).toMatchObject({ count: 5, wins: 2, ties: 3, losses: 0, unpaired: 1 });
+    expect(diffRows[0]).toEqual([
+      "Score",
+      "Mean difference (95% CI)",
+      "Wins / ties / losses",
+      "Pairs",
+      "Unpaired",
+    ]);
+    expect(diffRows[1]).toEqual([
+      "qa_accuracy · f1_score",
+      `+0.400 (${formatSigned(f1?.ci95?.lower)} to ${formatSigned(f1?.ci95?.upper)})`,
+      "2 / 3 / 0",
+      "5",
+      "1",
+    ]);
+    expect(diffRows).toHaveLength(3);
+    expect(text(html)).toContain("<new> − old");
+    expect(text(html)).toContain("paired Student's t");
+    // Per category, the same table per category, names escaped.
+    expect(html).toContain("europe &#38; co");
+    expect(html.match(/<table class="differences"/g)?.length).toBe(3);
+    // A difference chart: one interval per score, around a zero line.
+    const chart = svgs(html).find((s) => s.includes('class="diff-chart"'));
+    expect(chart).toBeDefined();
+    expect(chart?.match(/<line class="ci"/g)?.length).toBe(2);
+    expect(chart).toContain('class="zero"');
+    // Latency and records per candidate.
+    expect(text(html)).toContain("Failed records");
+  });
+
+  it("refuses what is not a comparison result", () => {
+    expect(() => renderComparisonHtml({} as never)).toThrow(ValidationError);
+  });
+});
+
+function formatSigned(v: number | undefined): string {
+  if (v === undefined) return "";
+  return `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(3)}`;
+}
