@@ -20,7 +20,9 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
-import { FmopsError, ValidationError } from "../../core/errors.js";
+import { z } from "zod";
+import { FmopsError } from "../../core/errors.js";
+import { parseOptions } from "../../core/options.js";
 import { PunktSentenceTokenizer, type PunktTabFiles, parsePunktTab } from "./punkt.js";
 
 /** Options of {@link loadPunkt} and {@link findPunktData}. */
@@ -125,14 +127,18 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function languageOf(options: PunktDataOptions): string {
-  const language = options.language ?? "english";
-  if (!LANGUAGE_RE.test(language))
-    throw new ValidationError(
-      `Invalid Punkt options: language: must be a punkt_tab folder name such as "english", got ${JSON.stringify(language.slice(0, 40))}.`,
-      [{ path: "language", message: "must be a folder name of letters, '_' and '-'" }],
-    );
-  return language;
+const optionsSchema = z
+  .object({
+    path: z.string().min(1).optional(),
+    language: z
+      .string()
+      .regex(LANGUAGE_RE, 'must be a punkt_tab folder name such as "english"')
+      .optional(),
+  })
+  .strict();
+
+function checked(options: PunktDataOptions): PunktDataOptions {
+  return parseOptions(optionsSchema, options, "Punkt data options");
 }
 
 /**
@@ -145,19 +151,15 @@ function languageOf(options: PunktDataOptions): string {
  * ```
  */
 export function findPunktData(options: PunktDataOptions = {}): PunktDataLocation {
-  const language = languageOf(options);
+  const { path, language = "english" } = checked(options);
   const candidates =
-    options.path === undefined
+    path === undefined
       ? nltkDataPath().map((root) => join(root, "tokenizers", "punkt_tab", language))
-      : [
-          expandHome(options.path),
-          join(expandHome(options.path), "tokenizers", "punkt_tab", language),
-        ];
+      : [expandHome(path), join(expandHome(path), "tokenizers", "punkt_tab", language)];
   for (const dir of candidates) {
     // An explicit path may be the language folder or a data root; a searched root must have the
     // language folder, as NLTK's find() requires.
-    const ok =
-      options.path === undefined ? isDirectory(dir) : existsSync(join(dir, FILES.abbrevTypes));
+    const ok = path === undefined ? isDirectory(dir) : existsSync(join(dir, FILES.abbrevTypes));
     if (ok) return { path: dir, searched: candidates };
   }
   return { searched: candidates };
@@ -239,6 +241,7 @@ export function getDefaultPunkt(): DefaultPunkt {
  * ```
  */
 export async function loadPunkt(options: PunktDataOptions = {}): Promise<PunktSentenceTokenizer> {
+  checked(options);
   const location = findPunktData(options);
   const dir = location.path;
   if (dir === undefined) throw notFound(options);

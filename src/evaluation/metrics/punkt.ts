@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { FmopsError } from "../../core/errors.js";
+import { FmopsError, ValidationError } from "../../core/errors.js";
 import { PY_WHITESPACE } from "./pytext.js";
 
 /**
@@ -221,6 +221,34 @@ function firstChar(tok: string): string {
   return String.fromCodePoint(tok.codePointAt(0) as number);
 }
 
+/** The entries of one parameter, checked: an iterable (not a string) of `check`ed values. */
+function entries<T>(
+  value: unknown,
+  field: string,
+  what: string,
+  check: (v: unknown) => boolean,
+): T[] {
+  if (value === undefined) return [];
+  const iterable =
+    typeof value === "object" && value !== null && Symbol.iterator in (value as object);
+  const list = iterable ? [...(value as Iterable<unknown>)] : undefined;
+  const bad = list === undefined ? -1 : list.findIndex((v) => !check(v));
+  if (list === undefined || bad >= 0) {
+    const where = list === undefined ? "" : ` (entry ${bad})`;
+    throw new ValidationError(
+      `Invalid Punkt parameters: ${field} must be ${what}${where}. parsePunktTab() builds them from NLTK's punkt_tab files.`,
+      [{ path: field, message: `must be ${what}` }],
+    );
+  }
+  return list as T[];
+}
+
+const isString = (v: unknown): boolean => typeof v === "string";
+const isPair = (v: unknown): boolean =>
+  Array.isArray(v) && v.length === 2 && isString(v[0]) && isString(v[1]);
+const isOrtho = (v: unknown): boolean =>
+  Array.isArray(v) && v.length === 2 && isString(v[0]) && Number.isInteger(v[1]);
+
 /** One candidate break: the mark's position and where the token after it starts, if any. */
 interface Candidate {
   /** Index of the `.`, `?` or `!`. */
@@ -249,18 +277,41 @@ export class PunktSentenceTokenizer {
   readonly #sentStarters: ReadonlySet<string>;
   readonly #orthoContext: ReadonlyMap<string, number>;
 
+  /**
+   * @param parameters - The model; nothing given means no parameters (see the class note).
+   *   Each field is an array, a `Set` (a `Map` for `orthoContext`) or another iterable; an
+   *   entry of the wrong shape throws `VALIDATION_ERROR` naming the field.
+   */
   constructor(parameters: PunktParameters = {}) {
-    this.#abbrevTypes = new Set(parameters.abbrevTypes ?? []);
-    this.#sentStarters = new Set(parameters.sentStarters ?? []);
+    const p = parameters as Record<keyof PunktParameters, unknown>;
+    this.#abbrevTypes = new Set(
+      entries<string>(p.abbrevTypes, "abbrevTypes", "an iterable of strings", isString),
+    );
+    this.#sentStarters = new Set(
+      entries<string>(p.sentStarters, "sentStarters", "an iterable of strings", isString),
+    );
     const collocations = new Map<string, Set<string>>();
-    for (const [first, second] of parameters.collocations ?? []) {
+    const pairs = entries<[string, string]>(
+      p.collocations,
+      "collocations",
+      "an iterable of [first, second] string pairs",
+      isPair,
+    );
+    for (const [first, second] of pairs) {
       const seconds = collocations.get(first) ?? new Set<string>();
       seconds.add(second);
       collocations.set(first, seconds);
     }
     this.#collocations = collocations;
     // Later entries win, as in NLTK's dict.
-    this.#orthoContext = new Map(parameters.orthoContext ?? []);
+    this.#orthoContext = new Map(
+      entries<[string, number]>(
+        p.orthoContext,
+        "orthoContext",
+        "an iterable of [type, integer flags] pairs",
+        isOrtho,
+      ),
+    );
   }
 
   /** True when every parameter set is empty (the fallback model). */

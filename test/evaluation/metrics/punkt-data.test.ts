@@ -123,10 +123,19 @@ describe("findPunktData and loadPunkt", () => {
     expect((error as Error).message).toContain("tokenizers/punkt_tab/klingon");
   });
 
-  it("refuse a language that is not a folder name", async () => {
+  it("refuse a language that is not a folder name, and options of the wrong type", async () => {
     await expect(loadPunkt({ language: "../../etc" })).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
+    expect(() => findPunktData({ path: 5 } as unknown as { path: string })).toThrow(
+      expect.objectContaining({
+        code: "VALIDATION_ERROR",
+        message: expect.stringContaining("path"),
+      }),
+    );
+    expect(() => findPunktData({ dir: "/x" } as unknown as { path: string })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR" }),
+    );
   });
 
   it("report a folder with a missing or malformed file instead of using part of the model", async () => {

@@ -219,6 +219,33 @@ describe("parsePunktTab", () => {
   });
 });
 
+describe("PunktSentenceTokenizer parameters", () => {
+  it("accept arrays, sets and maps alike", () => {
+    const fromSets = new PunktSentenceTokenizer({
+      abbrevTypes: new Set(["dr"]),
+      orthoContext: new Map([["bach", BEG_UC | MID_LC]]),
+    });
+    expect(fromSets.tokenize("Dr. J. Bach left.")).toEqual(["Dr. J.", "Bach left."]);
+  });
+
+  it("reject a field of the wrong shape, naming it", () => {
+    const bad: unknown[] = [
+      { abbrevTypes: "dr" },
+      { sentStarters: [1] },
+      { collocations: [["sept"]] },
+      { orthoContext: [["the", "18"]] },
+      { orthoContext: { the: 18 } },
+    ];
+    for (const params of bad)
+      expect(() => new PunktSentenceTokenizer(params as PunktParameters)).toThrow(
+        expect.objectContaining({
+          code: "VALIDATION_ERROR",
+          message: expect.stringContaining(Object.keys(params as object)[0] as string),
+        }),
+      );
+  });
+});
+
 describe("wordTokenize with sentences", () => {
   it("splits a sentence-final period inside the text off its word, as word_tokenize does", () => {
     const text = "He was born in India. He moved to London.";
