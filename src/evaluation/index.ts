@@ -113,7 +113,11 @@ export {
   type MlflowRunStatus,
   type MlflowUploadOptions,
 } from "./mlflow-client.js";
-export { MlflowTracker, type MlflowTrackerOptions } from "./mlflow-tracker.js";
+export {
+  MlflowTracker,
+  type MlflowTrackerOptions,
+  type TrackedComparison,
+} from "./mlflow-tracker.js";
 export {
   type PairableRecord,
   type PairedDifference,

@@ -7,15 +7,66 @@ import { z } from "zod";
 import { isFmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { VERSION } from "../version.js";
+import type { ComparisonResult } from "./compare.js";
 import { checkMlflowBatch } from "./mlflow-batch.js";
-import { type MlflowCallOptions, MlflowClient, type MlflowClientOptions } from "./mlflow-client.js";
+import {
+  type MlflowCallOptions,
+  MlflowClient,
+  type MlflowClientOptions,
+  mlflowClientOptionsSchema,
+} from "./mlflow-client.js";
 import type { ModelResult } from "./report.js";
 import {
   type EvaluationTracker,
+  type PreparedRun,
   prepareRun,
   type TrackEvaluationOptions,
   type TrackedRun,
+  trackingKey,
 } from "./tracking.js";
+
+/** Where {@link MlflowTracker.trackComparison} logged a comparison: the parent run and its children. */
+export interface TrackedComparison extends TrackedRun {
+  /** One child run per candidate, in the comparison's order. */
+  children: (TrackedRun & {
+    /** The candidate's name. */
+    candidate: string;
+  })[];
+}
+
+/** The parent run's metrics: paired differences per candidate, overall and per category. */
+function comparisonMetrics(comparison: ComparisonResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (key: string, value: number | undefined | null) => {
+    // MLflow refuses NaN and infinities; a difference with no pair has none to log.
+    if (typeof value === "number" && Number.isFinite(value)) out[trackingKey(key)] = value;
+  };
+  for (const d of comparison.differences) {
+    const cand = d.candidate.replaceAll("/", "_");
+    for (const m of d.metrics) {
+      const key = `diff/${cand}/${m.metric}`;
+      put(key, m.meanDifference);
+      put(`${key}.ci95_lower`, m.ci95?.lower);
+      put(`${key}.ci95_upper`, m.ci95?.upper);
+      put(`${key}.wins`, m.wins);
+      put(`${key}.ties`, m.ties);
+      put(`${key}.losses`, m.losses);
+      put(`${key}.pairs`, m.count);
+      put(`${key}.unpaired`, m.unpaired);
+    }
+    for (const [category, rows] of Object.entries(d.categories)) {
+      for (const m of rows) {
+        put(`diff/${cand}/category/${category.replaceAll("/", "_")}/${m.metric}`, m.meanDifference);
+      }
+    }
+  }
+  for (const c of comparison.candidates) {
+    const name = c.name.replaceAll("/", "_");
+    put(`latency_p90_ms/${name}`, c.result.latency?.p90);
+    put(`cost_per_record/${name}`, c.cost?.perRecord.mean);
+  }
+  return out;
+}
 
 /** How long the best-effort `FAILED` / `KILLED` status update after a failure may take. */
 const CLEANUP_TIMEOUT_MS = 10_000;
@@ -31,13 +82,15 @@ export interface MlflowTrackerOptions extends Partial<MlflowClientOptions> {
   client?: MlflowClient;
 }
 
-const optionsSchema = z
-  .looseObject({
+const optionsSchema = mlflowClientOptionsSchema
+  .partial()
+  .extend({
     experimentName: z.string().min(1).max(500),
     client: z
       .custom<MlflowClient>((v) => v instanceof MlflowClient, "must be an MlflowClient")
       .optional(),
   })
+  .strict()
   .refine((o) => o.client !== undefined || o.trackingUri !== undefined, {
     message: "give trackingUri (an MLflow server URL or a SageMaker managed MLflow ARN) or client",
     path: ["trackingUri"],
@@ -104,7 +157,92 @@ export class MlflowTracker implements EvaluationTracker {
     result: ModelResult,
     options: TrackEvaluationOptions = {},
   ): Promise<TrackedRun> {
-    const run = prepareRun(result, options, "MlflowTracker.trackEvaluation");
+    return this.#log(prepareRun(result, options, "MlflowTracker.trackEvaluation"));
+  }
+
+  /**
+   * Logs a comparison as MLflow shows one: a parent run holding the paired differences against
+   * the baseline, and one child run per candidate (linked by the `mlflow.parentRunId` tag, so the
+   * MLflow UI nests them) holding that candidate's own evaluation, as {@link trackEvaluation}
+   * logs it. The parent's metrics, per candidate other than the baseline and per score, are
+   * `diff/<candidate>/<algorithm>.<score>` (mean of candidate − baseline) with `.ci95_lower`,
+   * `.ci95_upper` (paired t, 95%), `.wins`, `.ties`, `.losses`, `.pairs` and `.unpaired`, and
+   * `diff/<candidate>/category/<category>/<algorithm>.<score>`; per candidate,
+   * `latency_p90_ms/<candidate>` and `cost_per_record/<candidate>` when known. Its params are
+   * yours plus `baseline` and `candidates`; `artifacts` go to the parent (the comparison report).
+   * The parent is finished after its children; when a child fails, the parent is marked
+   * `FAILED` too.
+   *
+   * @example
+   * ```ts
+   * const run = await tracker.trackComparison(comparison, {
+   *   runName: "qa@3 vs qa@4",
+   *   artifacts: [{ path: "compare.html", content: renderComparisonHtml(comparison) }],
+   * });
+   * run.children.map((c) => `${c.candidate}: ${c.runId}`);
+   * ```
+   */
+  async trackComparison(
+    comparison: ComparisonResult,
+    options: TrackEvaluationOptions = {},
+  ): Promise<TrackedComparison> {
+    const subject = "MlflowTracker.trackComparison";
+    const baseline = comparison.candidates.find((c) => c.name === comparison.baseline);
+    if (baseline === undefined) {
+      throw new ValidationError(
+        `Invalid ${subject} comparison: its baseline "${String(comparison.baseline).slice(0, 100)}" is not one of its candidates; pass the result of compareCandidates as it is.`,
+        [{ path: "comparison.baseline", message: "not a candidate" }],
+      );
+    }
+    const { params: given = {}, ...rest } = options;
+    const parent = prepareRun(
+      baseline.result,
+      {
+        ...rest,
+        runName:
+          options.runName ??
+          `compare ${comparison.candidates.map((c) => c.name).join(" vs ")}`.slice(0, 250),
+        params: {
+          ...given,
+          baseline: comparison.baseline,
+          candidates: comparison.candidates
+            .map((c) => c.name)
+            .join(", ")
+            .slice(0, 6000),
+        },
+        tags: { ...options.tags, "fmops.comparison.baseline": comparison.baseline },
+      },
+      subject,
+    );
+    delete parent.params.model_id;
+    parent.metrics = comparisonMetrics(comparison);
+    const children = comparison.candidates.map((c) =>
+      prepareRun(
+        c.result,
+        {
+          runName: c.name.slice(0, 250),
+          params: { ...given, candidate: c.name },
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        subject,
+      ),
+    );
+    const tracked: TrackedComparison["children"] = [];
+    const run = await this.#log(parent, async (parentRunId) => {
+      for (const [i, child] of children.entries()) {
+        child.tags["mlflow.parentRunId"] = parentRunId;
+        const logged = await this.#log(child);
+        tracked.push({ candidate: comparison.candidates[i]?.name as string, ...logged });
+      }
+    });
+    return { ...run, children: tracked };
+  }
+
+  /**
+   * Creates the run, logs its batch and artifacts, runs `inside` (child runs) and finishes it;
+   * on a failure marks it `FAILED` (`KILLED` when aborted) and rethrows.
+   */
+  async #log(run: PreparedRun, inside?: (runId: string) => Promise<void>): Promise<TrackedRun> {
     const metrics = Object.entries(run.metrics).map(([key, value]) => ({ key, value }));
     const batch = { metrics, params: run.params, tags: run.tags };
     checkMlflowBatch(batch, "MlflowTracker.trackEvaluation");
@@ -136,6 +274,7 @@ export class MlflowTracker implements EvaluationTracker {
           contentType: artifact.contentType,
         });
       }
+      await inside?.(created.runId);
       await this.client.updateRun(created.runId, { status: "FINISHED" }, call);
     } catch (err) {
       const aborted = run.signal?.aborted === true || (isFmopsError(err) && err.code === "ABORTED");

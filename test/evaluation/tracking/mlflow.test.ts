@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  compareCandidates,
   Dataset,
   type EvaluationResult,
   evaluationMetrics,
@@ -584,5 +585,67 @@ describe("SageMaker managed MLflow", () => {
     expect(mlflow.experiments.get(id)?.name).toBe("from-provider");
     expect(calls).toBeGreaterThan(0);
     expect(mlflow.requests[0]?.headers["x-mlflow-sm-tracking-server-arn"]).toBe(ARN);
+  });
+});
+
+describe("MlflowTracker.trackComparison", () => {
+  async function comparison() {
+    const encoder = new TextEncoder();
+    const data = Dataset.fromJsonl(
+      async function* () {
+        yield encoder.encode(
+          rows.map((r) => JSON.stringify({ ...r, good: r.a.split("<OR>")[0] })).join("\n"),
+        );
+      },
+      { input: "q", target: "a", category: "cat" },
+    );
+    return compareCandidates({
+      dataset: data,
+      candidates: [
+        { name: "v1", runner: new PrecomputedRunner({ output: "out", id: "v1-outputs" }) },
+        { name: "v2", runner: new PrecomputedRunner({ output: "good", id: "v2-outputs" }) },
+      ],
+      algorithms: [new QAAccuracy()],
+    });
+  }
+
+  it("logs one parent run with the paired differences and a child run per candidate", async () => {
+    const mlflow = await stand();
+    const c = await comparison();
+    const tracker = new MlflowTracker({ client: client(mlflow), experimentName: "compare" });
+    const tracked = await tracker.trackComparison(c, {
+      runName: "v1 vs v2",
+      params: { dataset: "capitals" },
+      artifacts: [{ path: "compare.html", content: "<!doctype html>" }],
+    });
+    expect(mlflow.runs.size).toBe(3);
+    const parent = mlflow.runs.get(tracked.runId);
+    expect(parent?.runName).toBe("v1 vs v2");
+    expect(parent?.status).toBe("FINISHED");
+    expect(parent?.tags.get("fmops.comparison.baseline")).toBe("v1");
+    expect(parent?.params.get("dataset")).toBe("capitals");
+    expect(parent?.params.get("baseline")).toBe("v1");
+    const f1 = c.differences[0]?.metrics.find((m) => m.metric === "qa_accuracy.f1_score");
+    const last = (key: string) => parent?.metrics.get(key)?.at(-1)?.value;
+    expect(last("diff/v2/qa_accuracy.f1_score")).toBe(f1?.meanDifference);
+    expect(last("diff/v2/qa_accuracy.f1_score.ci95_lower")).toBe(f1?.ci95?.lower);
+    expect(last("diff/v2/qa_accuracy.f1_score.wins")).toBe(f1?.wins);
+    expect(last("diff/v2/qa_accuracy.f1_score.losses")).toBe(f1?.losses);
+    expect(last("diff/v2/qa_accuracy.f1_score.pairs")).toBe(f1?.count);
+    expect(
+      mlflow.artifacts.has(`${parent?.experimentId}/${tracked.runId}/artifacts/compare.html`),
+    ).toBe(true);
+
+    expect(tracked.children.map((ch) => ch.candidate)).toEqual(["v1", "v2"]);
+    for (const [i, child] of tracked.children.entries()) {
+      const run = mlflow.runs.get(child.runId);
+      expect(run?.tags.get("mlflow.parentRunId")).toBe(tracked.runId);
+      expect(run?.runName).toBe(["v1", "v2"][i]);
+      expect(run?.status).toBe("FINISHED");
+      expect(run?.params.get("model_id")).toBe(["v1-outputs", "v2-outputs"][i]);
+      expect(run?.params.get("candidate")).toBe(["v1", "v2"][i]);
+      const own = c.candidates[i]?.result.scores.qa_accuracy?.f1_score?.mean;
+      expect(run?.metrics.get("qa_accuracy.f1_score")?.at(-1)?.value).toBe(own);
+    }
   });
 });
