@@ -84,6 +84,22 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toContain(`"version":"3","previous":"1","evaluationRunId":"${runId}"`);
   });
 
+  it("compare pairs three candidates against the production prompt, per category, with cost", async () => {
+    const { code, output } = await runExample("compare");
+    expect(code, output).toBe(0);
+    // Hand-checked: "It is Paris." scores f1 0.5 on every record; the bare answer 1.
+    expect(output).toContain("qa@1: f1 0.500 [0.500, 0.500], failed 0, cost/record 0.0195");
+    expect(output).toContain(
+      "qa@2 − qa@1: f1 0.500 [0.500, 0.500] (paired-t-95), wins/ties/losses 10/0/0, pairs 10",
+    );
+    // The small model slips on two culture questions: 8 wins, 2 losses, culture drops.
+    expect(output).toMatch(
+      /qa@2 small − qa@1: f1 0\.300 .*wins\/ties\/losses 8\/0\/2.*culture -0\.167/,
+    );
+    expect(output).toContain("offline − qa@1: f1 0.000");
+    expect(output).toMatch(/wrote .*compare\.jsonl and .*compare\.html/);
+  });
+
   it("prompt-catalog loads the example folder and renders a prompt", async () => {
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
