@@ -4,6 +4,7 @@
  * @module
  */
 import type { SendsCommands } from "../core/aws.js";
+import { rejectUnknownOptions } from "../core/options.js";
 import type { WaitOptions } from "../core/wait.js";
 import {
   type AsyncCheckResult,
@@ -60,6 +61,21 @@ export interface AsyncInvocationInit extends AsyncInvocationInfo {
   isScaledToZero?: ((options: WaitOptions) => Promise<boolean>) | undefined;
 }
 
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_INIT: Record<keyof AsyncInvocationInit, true> = {
+  endpointName: true,
+  inferenceId: true,
+  inputLocation: true,
+  outputLocation: true,
+  failureLocation: true,
+  s3: true,
+  minDelayMs: true,
+  maxDelayMs: true,
+  timeoutMs: true,
+  coldStartTimeoutMs: true,
+  isScaledToZero: true,
+};
+
 /**
  * One submitted asynchronous inference. `check()` looks once; `wait()` polls the output and
  * failure objects together until one appears or the deadline passes.
@@ -83,6 +99,7 @@ export class AsyncInvocation implements AsyncInvocationInfo {
   readonly #isScaledToZero: ((options: WaitOptions) => Promise<boolean>) | undefined;
 
   constructor(init: AsyncInvocationInit) {
+    rejectUnknownOptions(init, KNOWN_INIT, "AsyncInvocation options");
     this.endpointName = init.endpointName;
     this.inferenceId = init.inferenceId;
     this.inputLocation = init.inputLocation;

@@ -146,16 +146,18 @@ export interface AsyncResultPollerOptions extends AwsClientConfig, PollDelayOpti
 
 const s3UriSchema = z.string().regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://bucket/key URI");
 
-const pollerSchema = z.object({
-  ...awsClientConfigShape,
-  ...delayShape,
-  outputLocation: s3UriSchema,
-  failureLocation: s3UriSchema.optional(),
-  inferenceId: z.string().min(1).optional(),
-  s3: awsClientSchema<SendsCommands>("S3Client").optional(),
-  timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-  random: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-});
+const pollerSchema = z
+  .object({
+    ...awsClientConfigShape,
+    ...delayShape,
+    outputLocation: s3UriSchema,
+    failureLocation: s3UriSchema.optional(),
+    inferenceId: z.string().min(1).optional(),
+    s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+    timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+    random: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+  })
+  .strict();
 
 /**
  * Waits for the result of an asynchronous inference given its output and failure locations,
@@ -287,7 +289,13 @@ export class AsyncResultPoller {
     if (output.status === "fulfilled" && output.value.exists) {
       return {
         status: "succeeded",
-        result: new AsyncResult({ s3, location: this.outputLocation, ...output.value }),
+        result: new AsyncResult({
+          s3,
+          location: this.outputLocation,
+          contentType: output.value.contentType,
+          size: output.value.size,
+          etag: output.value.etag,
+        }),
       };
     }
     if (failure.status === "fulfilled" && failure.value.exists && failureLocation) {

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { SendsCommands } from "../core/aws.js";
 import { s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, redact } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import { parseOptions, rejectUnknownOptions } from "../core/options.js";
 import { Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
 import { signalledAwsCall } from "./aws-call.js";
 import { bodyChunks, collectChunks } from "./body.js";
@@ -29,6 +29,15 @@ export interface AsyncResultInit {
   /** The object's ETag, when S3 reported it. */
   etag?: string | undefined;
 }
+
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_INIT: Record<keyof AsyncResultInit, true> = {
+  s3: true,
+  location: true,
+  contentType: true,
+  size: true,
+  etag: true,
+};
 
 /**
  * The output of a successful asynchronous inference. Nothing is downloaded until a reading
@@ -55,6 +64,7 @@ export class AsyncResult {
   #bytes: Promise<Uint8Array> | undefined;
 
   constructor(init: AsyncResultInit) {
+    rejectUnknownOptions(init, KNOWN_INIT, "AsyncResult options");
     this.location = init.location;
     this.contentType = init.contentType;
     this.size = init.size;

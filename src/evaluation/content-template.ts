@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { rejectUnknownOptions } from "../core/options.js";
 import { renderTexts, validateValues } from "../prompts/render.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";
@@ -166,6 +167,11 @@ export class OutputExtractor {
     /** JMESPath of the log probability (a number or an array of per-token numbers). */
     logProbability?: string | undefined;
   }) {
+    rejectUnknownOptions(
+      options,
+      { output: true, logProbability: true } satisfies Record<keyof typeof options, true>,
+      "OutputExtractor options",
+    );
     this.output = options.output;
     this.logProbability = options.logProbability;
     this.#output = compileJmesPath(options.output, "output");

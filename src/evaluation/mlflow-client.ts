@@ -166,7 +166,8 @@ const OPS = {
 const ARN_PATTERN =
   /^arn:(aws|aws-us-gov):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):(mlflow-tracking-server|mlflow-app)\/([A-Za-z0-9](?:-*[A-Za-z0-9]){0,255})$/;
 
-const optionsSchema = z
+/** The schema of {@link MlflowClientOptions}; the tracker extends it, so both refuse the same typos. */
+export const mlflowClientOptionsSchema = z
   .object({
     trackingUri: z
       .string()
@@ -206,7 +207,7 @@ function invalid(field: string, message: string): ValidationError {
   ]);
 }
 
-function resolveTarget(o: z.output<typeof optionsSchema>): Target {
+function resolveTarget(o: z.output<typeof mlflowClientOptionsSchema>): Target {
   const arn = ARN_PATTERN.exec(o.trackingUri);
   if (arn) {
     const region = o.region ?? (arn[2] as string);
@@ -292,7 +293,7 @@ export class MlflowClient {
   #signer: SigV4Signer | undefined;
 
   constructor(options: MlflowClientOptions) {
-    const o = parseOptions(optionsSchema, options, "MlflowClient options");
+    const o = parseOptions(mlflowClientOptionsSchema, options, "MlflowClient options");
     this.#target = resolveTarget(o);
     this.trackingUri = o.trackingUri;
     this.baseUrl = this.#target.base;

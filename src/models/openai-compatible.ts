@@ -50,19 +50,23 @@ export interface OpenAICompatibleChatModelOptions {
   extraBody?: Record<string, unknown>;
 }
 
-const optionsSchema = z.object({
-  baseUrl: z.url({
-    protocol: /^https?$/,
-    error: "must be an http(s) URL such as http://127.0.0.1:8000/v1",
-  }),
-  model: z.string().min(1),
-  apiKey: z.string().min(1).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  fetch: z.custom<FetchLike>((v) => typeof v === "function", "must be a fetch function").optional(),
-  timeoutMs: z.int().positive().optional(),
-  idleTimeoutMs: z.int().positive().optional(),
-  extraBody: z.record(z.string(), z.unknown()).optional(),
-});
+const optionsSchema = z
+  .object({
+    baseUrl: z.url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL such as http://127.0.0.1:8000/v1",
+    }),
+    model: z.string().min(1),
+    apiKey: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    fetch: z
+      .custom<FetchLike>((v) => typeof v === "function", "must be a fetch function")
+      .optional(),
+    timeoutMs: z.int().positive().optional(),
+    idleTimeoutMs: z.int().positive().optional(),
+    extraBody: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 

@@ -73,38 +73,40 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
   idleTimeoutMs?: number;
 }
 
-const optionsSchema = z.object({
-  ...awsClientConfigShape,
-  endpointName: z
-    .string()
-    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
-    .max(63),
-  format: z.union([
-    z.enum(sageMakerPayloadFormats as [SageMakerPayloadFormat, ...SageMakerPayloadFormat[]]),
-    z.custom<SageMakerPayloadCodec>(
-      (v) =>
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as SageMakerPayloadCodec).body === "function" &&
-        typeof (v as SageMakerPayloadCodec).parse === "function",
-      `must be one of ${sageMakerPayloadFormats.join(", ")} or a codec with body() and parse()`,
-    ),
-  ]),
-  chatTemplate: z
-    .union([
-      z.enum(chatTemplateNames as [string, ...string[]]),
-      z.custom<(r: ChatRequest) => string>((v) => typeof v === "function"),
-    ])
-    .optional(),
-  client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  targetModel: z.string().min(1).optional(),
-  targetVariant: z.string().min(1).optional(),
-  inferenceComponentName: z.string().min(1).optional(),
-  customAttributes: z.string().max(1024).optional(),
-  timeoutMs: z.int().positive().optional(),
-  idleTimeoutMs: z.int().positive().optional(),
-});
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    endpointName: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
+      .max(63),
+    format: z.union([
+      z.enum(sageMakerPayloadFormats as [SageMakerPayloadFormat, ...SageMakerPayloadFormat[]]),
+      z.custom<SageMakerPayloadCodec>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          typeof (v as SageMakerPayloadCodec).body === "function" &&
+          typeof (v as SageMakerPayloadCodec).parse === "function",
+        `must be one of ${sageMakerPayloadFormats.join(", ")} or a codec with body() and parse()`,
+      ),
+    ]),
+    chatTemplate: z
+      .union([
+        z.enum(chatTemplateNames as [string, ...string[]]),
+        z.custom<(r: ChatRequest) => string>((v) => typeof v === "function"),
+      ])
+      .optional(),
+    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    targetModel: z.string().min(1).optional(),
+    targetVariant: z.string().min(1).optional(),
+    inferenceComponentName: z.string().min(1).optional(),
+    customAttributes: z.string().max(1024).optional(),
+    timeoutMs: z.int().positive().optional(),
+    idleTimeoutMs: z.int().positive().optional(),
+  })
+  .strict();
 
 /**
  * A {@link ChatModel} on a SageMaker real-time endpoint: `generate` calls InvokeEndpoint,

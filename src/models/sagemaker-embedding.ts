@@ -46,17 +46,19 @@ export interface SageMakerEmbeddingModelOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
-const optionsSchema = z.object({
-  ...awsClientConfigShape,
-  endpointName: z.string().min(1).max(63),
-  format: z.enum(["tei", "jumpstart"]),
-  dimensions: z.int().positive(),
-  batchSize: z.int().min(1).max(1024).optional(),
-  client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-  inferenceComponentName: z.string().min(1).optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  timeoutMs: z.int().positive().optional(),
-});
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    endpointName: z.string().min(1).max(63),
+    format: z.enum(["tei", "jumpstart"]),
+    dimensions: z.int().positive(),
+    batchSize: z.int().min(1).max(1024).optional(),
+    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+    inferenceComponentName: z.string().min(1).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    timeoutMs: z.int().positive().optional(),
+  })
+  .strict();
 
 /**
  * An {@link EmbeddingModel} on a SageMaker endpoint hosting a text-embedding container.

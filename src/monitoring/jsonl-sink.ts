@@ -4,6 +4,7 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
+import { rejectUnknownOptions } from "../core/options.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";
 import { defaultOutput, type TextOutput } from "./writable.js";
@@ -14,6 +15,8 @@ export interface JsonlSinkOptions {
   output?: TextOutput;
 }
 
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_OPTIONS: Record<keyof JsonlSinkOptions, true> = { output: true };
 /**
  * Writes each record as one JSON line, immediately: the raw data for later analysis with
  * `summarize`, DuckDB, pandas or `jq`.
@@ -28,6 +31,7 @@ export class JsonlSink implements MetricSink {
   readonly #output: TextOutput;
 
   constructor(options: JsonlSinkOptions = {}) {
+    rejectUnknownOptions(options, KNOWN_OPTIONS, "JsonlSink options");
     const output = options.output ?? defaultOutput();
     if (typeof output?.write !== "function") {
       throw new ValidationError("JsonlSink output must have a write(chunk) method.", [

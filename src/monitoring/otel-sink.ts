@@ -6,6 +6,7 @@
 import type { Attributes, Histogram, Meter } from "@opentelemetry/api";
 import { ValidationError } from "../core/errors.js";
 import { loadOptional } from "../core/optional.js";
+import { rejectUnknownOptions } from "../core/options.js";
 import { VERSION } from "../version.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";
@@ -46,6 +47,9 @@ export interface OtelSinkOptions {
   extraMetrics?: boolean;
 }
 
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_OPTIONS: Record<keyof OtelSinkOptions, true> = { meter: true, extraMetrics: true };
+
 /**
  * Records each call on OpenTelemetry histograms named by the GenAI semantic conventions:
  *
@@ -82,6 +86,7 @@ export class OtelSink implements MetricSink {
   readonly #extra: boolean;
 
   constructor(options: OtelSinkOptions) {
+    rejectUnknownOptions(options, KNOWN_OPTIONS, "OtelSink options");
     const meter = options?.meter;
     if (typeof meter?.createHistogram !== "function") {
       throw new ValidationError(

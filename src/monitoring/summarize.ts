@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
+import { rejectUnknownOptions } from "../core/options.js";
 import { type InvocationRecord, LATENCY_FIELDS } from "./record.js";
 import { TDigest } from "./tdigest.js";
 
@@ -56,6 +57,9 @@ export interface SummarizeOptions {
   /** t-digest compression once switched. Default 200. */
   compression?: number;
 }
+
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_OPTIONS: Record<keyof SummarizeOptions, true> = { exactLimit: true, compression: true };
 
 /**
  * The `q` quantile of sorted values by linear interpolation between closest ranks (the method
@@ -157,6 +161,7 @@ export class Summarizer {
   #errors = 0;
 
   constructor(options: SummarizeOptions = {}) {
+    rejectUnknownOptions(options, KNOWN_OPTIONS, "summarize options");
     this.#exactLimit = options.exactLimit ?? 10_000;
     this.#compression = options.compression ?? 200;
     if (!(Number.isInteger(this.#exactLimit) && this.#exactLimit >= 0)) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
+import { rejectUnknownOptions } from "../core/options.js";
 
 /** Options for {@link TDigest}. */
 export interface TDigestOptions {
@@ -14,6 +15,9 @@ export interface TDigestOptions {
    */
   compression?: number;
 }
+
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_OPTIONS: Record<keyof TDigestOptions, true> = { compression: true };
 
 /**
  * A t-digest with the `k1` scale function (`k(q) = δ/2π · asin(2q − 1)`), which makes centroids
@@ -46,6 +50,7 @@ export class TDigest {
   #max = Number.NEGATIVE_INFINITY;
 
   constructor(options: TDigestOptions = {}) {
+    rejectUnknownOptions(options, KNOWN_OPTIONS, "TDigest options");
     const compression = options.compression ?? 200;
     if (!(Number.isFinite(compression) && compression >= 10 && compression <= 100_000)) {
       throw new ValidationError(

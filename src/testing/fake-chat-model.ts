@@ -53,28 +53,30 @@ export interface FakeChatModelOptions {
 
 const isFunction = (v: unknown): boolean => typeof v === "function";
 
-const optionsSchema = z.object({
-  responses: z.union([
-    z.array(z.string()),
-    z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
-  ]),
-  id: z.string().min(1).optional(),
-  chunkSize: z.int().positive().optional(),
-  delayMs: z.number().min(0).max(600_000).optional(),
-  firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
-  failOn: z
-    .union([
-      z.array(z.int().min(0)),
-      z.custom<(request: ChatRequest, call: number) => boolean>(
-        isFunction,
-        "must be an array of call indices or a predicate",
-      ),
-    ])
-    .optional(),
-  error: z
-    .custom<(request: ChatRequest, call: number) => FmopsError>(isFunction, "must be a function")
-    .optional(),
-});
+const optionsSchema = z
+  .object({
+    responses: z.union([
+      z.array(z.string()),
+      z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
+    ]),
+    id: z.string().min(1).optional(),
+    chunkSize: z.int().positive().optional(),
+    delayMs: z.number().min(0).max(600_000).optional(),
+    firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
+    failOn: z
+      .union([
+        z.array(z.int().min(0)),
+        z.custom<(request: ChatRequest, call: number) => boolean>(
+          isFunction,
+          "must be an array of call indices or a predicate",
+        ),
+      ])
+      .optional(),
+    error: z
+      .custom<(request: ChatRequest, call: number) => FmopsError>(isFunction, "must be a function")
+      .optional(),
+  })
+  .strict();
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 

@@ -16,10 +16,12 @@ export interface FakeEmbeddingModelOptions {
   id?: string;
 }
 
-const optionsSchema = z.object({
-  dimensions: z.int().min(1).max(65_536).optional(),
-  id: z.string().min(1).optional(),
-});
+const optionsSchema = z
+  .object({
+    dimensions: z.int().min(1).max(65_536).optional(),
+    id: z.string().min(1).optional(),
+  })
+  .strict();
 
 const textsSchema = z.array(z.string());
 

@@ -72,24 +72,26 @@ export interface AthenaExecuteOptions extends ExecuteOptions {
   parameters?: string[];
 }
 
-const optionsSchema = z.object({
-  ...awsClientConfigShape,
-  athena: awsClientSchema<SendsCommands>("AthenaClient").optional(),
-  workgroup: z.string().min(1).max(128).optional(),
-  outputLocation: z
-    .string()
-    .regex(/^s3:\/\/[^/]+/, "must be an s3://bucket/prefix/ URI")
-    .optional(),
-  catalog: z.string().min(1).optional(),
-  database: z.string().min(1).optional(),
-  pollMinDelayMs: z.number().min(0).max(60_000).optional(),
-  pollMaxDelayMs: z.number().min(1).max(300_000).optional(),
-  pageSize: z.int().min(1).max(1000).optional(),
-  timeoutMs: z.int().min(1).max(86_400_000).optional(),
-  startAttempts: z.int().min(1).max(20).optional(),
-  readOnly: z.boolean().optional(),
-  maxSqlLength: z.int().min(1).max(10_000_000).optional(),
-});
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    athena: awsClientSchema<SendsCommands>("AthenaClient").optional(),
+    workgroup: z.string().min(1).max(128).optional(),
+    outputLocation: z
+      .string()
+      .regex(/^s3:\/\/[^/]+/, "must be an s3://bucket/prefix/ URI")
+      .optional(),
+    catalog: z.string().min(1).optional(),
+    database: z.string().min(1).optional(),
+    pollMinDelayMs: z.number().min(0).max(60_000).optional(),
+    pollMaxDelayMs: z.number().min(1).max(300_000).optional(),
+    pageSize: z.int().min(1).max(1000).optional(),
+    timeoutMs: z.int().min(1).max(86_400_000).optional(),
+    startAttempts: z.int().min(1).max(20).optional(),
+    readOnly: z.boolean().optional(),
+    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
+  })
+  .strict();
 
 const SERVICE = "Athena";
 const EXPLAIN = "EXPLAIN ";

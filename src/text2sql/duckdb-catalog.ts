@@ -15,15 +15,17 @@ export interface DuckDbCatalogOptions {
   engine: DuckDbEngine;
 }
 
-const optionsSchema = z.object({
-  engine: z.custom<DuckDbEngine>(
-    (v) =>
-      typeof v === "object" &&
-      v !== null &&
-      typeof (v as DuckDbEngine).executeTrusted === "function",
-    "must be a DuckDbEngine",
-  ),
-});
+const optionsSchema = z
+  .object({
+    engine: z.custom<DuckDbEngine>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as DuckDbEngine).executeTrusted === "function",
+      "must be a DuckDbEngine",
+    ),
+  })
+  .strict();
 
 /**
  * Lists the tables and views of a {@link DuckDbEngine}'s catalog, with column types in Trino

@@ -81,6 +81,7 @@ const optionsSchema = z
     maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
   })
+  .strict()
   .refine((o) => !(o.file && o.tables), {
     message: "give either file or tables, not both",
     path: ["file"],

@@ -38,21 +38,23 @@ export interface GlueCatalogOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
-const optionsSchema = z.object({
-  ...awsClientConfigShape,
-  glue: awsClientSchema<SendsCommands>("GlueClient").optional(),
-  databases: z.array(z.string().min(1)).min(1).optional(),
-  catalogId: z
-    .string()
-    .regex(/^\d{12}$/, "must be a 12-digit account id")
-    .optional(),
-  expression: z.string().min(1).optional(),
-  maxTables: z.int().min(1).max(1_000_000).optional(),
-  keepParameter: z
-    .custom<(name: string) => boolean>((v) => typeof v === "function", "must be a function")
-    .optional(),
-  timeoutMs: z.int().min(1).max(86_400_000).optional(),
-});
+const optionsSchema = z
+  .object({
+    ...awsClientConfigShape,
+    glue: awsClientSchema<SendsCommands>("GlueClient").optional(),
+    databases: z.array(z.string().min(1)).min(1).optional(),
+    catalogId: z
+      .string()
+      .regex(/^\d{12}$/, "must be a 12-digit account id")
+      .optional(),
+    expression: z.string().min(1).optional(),
+    maxTables: z.int().min(1).max(1_000_000).optional(),
+    keepParameter: z
+      .custom<(name: string) => boolean>((v) => typeof v === "function", "must be a function")
+      .optional(),
+    timeoutMs: z.int().min(1).max(86_400_000).optional(),
+  })
+  .strict();
 
 const SERVICE = "Glue";
 const defaultKeep = (name: string) =>

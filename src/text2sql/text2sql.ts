@@ -254,6 +254,7 @@ const optionsSchema = z
         correct: promptRef.optional(),
         catalog: z.custom<PromptCatalog>(isObject).optional(),
       })
+      .strict()
       .optional(),
     examples: z.string().optional(),
     dialect: z.string().min(1).max(40).optional(),
@@ -261,20 +262,23 @@ const optionsSchema = z
     maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
   })
+  .strict()
   .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
     message: "give a catalog or tables",
     path: ["catalog"],
   });
 
-const askSchema = z.object({
-  history: z
-    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
-    .optional(),
-  signal: z
-    .custom<AbortSignal>((v) => v instanceof AbortSignal, "must be an AbortSignal")
-    .optional(),
-  timeoutMs: z.int().min(1).max(86_400_000).optional(),
-});
+const askSchema = z
+  .object({
+    history: z
+      .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+      .optional(),
+    signal: z
+      .custom<AbortSignal>((v) => v instanceof AbortSignal, "must be an AbortSignal")
+      .optional(),
+    timeoutMs: z.int().min(1).max(86_400_000).optional(),
+  })
+  .strict();
 
 // Limits in characters. The history block counts its markers; the error is cut before it is
 // fenced so that, markers included, it stays within the correction prompt's 8000-character limit.

@@ -21,6 +21,7 @@
  * @module
  */
 import { FmopsError, ValidationError } from "../../core/errors.js";
+import { rejectUnknownOptions } from "../../core/options.js";
 import { PY_WHITESPACE } from "./pytext.js";
 
 /**
@@ -59,6 +60,14 @@ export interface PunktParameters {
   /** Orthographic contexts per type: a sum of {@link PUNKT_ORTHO} flags (a `Map` works too). */
   orthoContext?: Iterable<readonly [string, number]>;
 }
+
+// Typed by the interface, so the compiler keeps this list and the interface in step.
+const KNOWN_PARAMETERS: Record<keyof PunktParameters, true> = {
+  abbrevTypes: true,
+  collocations: true,
+  sentStarters: true,
+  orthoContext: true,
+};
 
 /** The contents of the four `punkt_tab` files of one language. */
 export interface PunktTabFiles {
@@ -283,6 +292,7 @@ export class PunktSentenceTokenizer {
    *   entry of the wrong shape throws `VALIDATION_ERROR` naming the field.
    */
   constructor(parameters: PunktParameters = {}) {
+    rejectUnknownOptions(parameters, KNOWN_PARAMETERS, "PunktSentenceTokenizer parameters");
     const p = parameters as Record<keyof PunktParameters, unknown>;
     this.#abbrevTypes = new Set(
       entries<string>(p.abbrevTypes, "abbrevTypes", "an iterable of strings", isString),
