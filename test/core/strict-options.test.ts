@@ -10,8 +10,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isFmopsError, ValidationError } from "../../src/core/errors.js";
+import { SageMakerChatModel } from "../../src/models/index.js";
 import { Bm25Index, InMemoryVectorStore } from "../../src/rag/index.js";
-import { FakeEmbeddingModel } from "../../src/testing/index.js";
+import { FakeChatModel, FakeEmbeddingModel } from "../../src/testing/index.js";
+import { DuckDbCatalog, DuckDbEngine, Text2Sql } from "../../src/text2sql/index.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PROBE_KEY = "unknownOptionProbe";
@@ -145,5 +147,36 @@ describe("strict options: every public constructor", () => {
     for (const name of [...Object.keys(NO_OPTIONS_OBJECT), ...Object.keys(LEADING_ARGUMENTS)]) {
       expect(classes.has(name), name).toBe(true);
     }
+  });
+});
+
+describe("strict options: the typos from issue #17", () => {
+  it("SageMakerChatModel: idleTimeout is refused, suggesting idleTimeoutMs", () => {
+    const attempt = () =>
+      new SageMakerChatModel({
+        endpointName: "llm",
+        format: "tgi",
+        region: "us-east-1",
+        idleTimeout: 5,
+      } as never);
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(
+      "Invalid SageMakerChatModel options: unknown option `idleTimeout`; did you mean `idleTimeoutMs`?",
+    );
+  });
+
+  it("Text2Sql: maxAttempt is refused, suggesting maxAttempts; a nested typo names its path", () => {
+    const engine = new DuckDbEngine();
+    const base = {
+      model: new FakeChatModel({ responses: [] }),
+      engine,
+      catalog: new DuckDbCatalog({ engine }),
+    };
+    expect(() => new Text2Sql({ ...base, maxAttempt: 2 } as never)).toThrow(
+      "unknown option `maxAttempt`; did you mean `maxAttempts`?",
+    );
+    expect(() => new Text2Sql({ ...base, prompts: { generat: "x" } } as never)).toThrow(
+      "unknown option `prompts.generat`; did you mean `prompts.generate`?",
+    );
   });
 });
