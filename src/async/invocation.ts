@@ -109,7 +109,7 @@ export class AsyncInvocation implements AsyncInvocationInfo {
     this.#coldStartTimeoutMs = init.coldStartTimeoutMs ?? 0;
     this.#isScaledToZero = init.isScaledToZero;
     this.#poller = new AsyncResultPoller({
-      s3: init.s3,
+      client: init.s3,
       outputLocation: init.outputLocation,
       failureLocation: init.failureLocation,
       inferenceId: init.inferenceId,

@@ -137,7 +137,7 @@ export interface AsyncResultPollerOptions extends AwsClientConfig, PollDelayOpti
   /** The inference id, for messages. */
   inferenceId?: string | undefined;
   /** A ready S3 client; preferred. Otherwise one is built from region/credentials/endpoint. */
-  s3?: SendsCommands;
+  client?: SendsCommands;
   /** Default deadline of `wait()` in ms. Default 15 minutes. */
   timeoutMs?: number;
   /** Source of randomness for the jitter, in [0, 1). Default `Math.random`. */
@@ -153,7 +153,7 @@ const pollerSchema = z
     outputLocation: s3UriSchema,
     failureLocation: s3UriSchema.optional(),
     inferenceId: z.string().min(1).optional(),
-    s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+    client: awsClientSchema<SendsCommands>("S3Client").optional(),
     timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
     random: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
   })
@@ -170,7 +170,7 @@ const pollerSchema = z
  *
  * @example
  * ```ts
- * const poller = new AsyncResultPoller({ s3, outputLocation, failureLocation });
+ * const poller = new AsyncResultPoller({ client: s3, outputLocation, failureLocation });
  * const result = await poller.wait({ timeoutMs: 60_000 });
  * console.log(await result.text());
  * ```
@@ -198,7 +198,7 @@ export class AsyncResultPoller {
     this.#s3 = lazyAwsClient<typeof S3Module, SendsCommands>(
       s3Sdk,
       "AsyncResultPoller",
-      o.s3,
+      o.client,
       (sdk) => new sdk.S3Client(config),
     );
     this.#delays = resolveDelays(o, {

@@ -23,7 +23,7 @@ import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 /** Options for {@link GlueCatalog}. */
 export interface GlueCatalogOptions extends AwsClientConfig {
   /** A ready Glue client (preferred); otherwise one is built from region/credentials/endpoint. */
-  glue?: SendsCommands;
+  client?: SendsCommands;
   /** Databases to read. Default: every database (GetDatabases). */
   databases?: string[];
   /** The catalog's account id, for cross-account catalogs. */
@@ -41,7 +41,7 @@ export interface GlueCatalogOptions extends AwsClientConfig {
 const optionsSchema = z
   .object({
     ...awsClientConfigShape,
-    glue: awsClientSchema<SendsCommands>("GlueClient").optional(),
+    client: awsClientSchema<SendsCommands>("GlueClient").optional(),
     databases: z.array(z.string().min(1)).min(1).optional(),
     catalogId: z
       .string()
@@ -90,7 +90,7 @@ export class GlueCatalog implements SchemaCatalog {
     this.#glue = lazyAwsClient<typeof GlueModule, SendsCommands>(
       glueSdk,
       "GlueCatalog",
-      this.#o.glue,
+      this.#o.client,
       (sdk) => new sdk.GlueClient(config),
     );
   }

@@ -49,7 +49,7 @@ describe("pollDelay", () => {
 describe("AsyncResultPoller", () => {
   it("check() says pending, then succeeded with the result's metadata", async () => {
     const loc = fresh();
-    const poller = new AsyncResultPoller({ s3: client, ...loc });
+    const poller = new AsyncResultPoller({ client: client, ...loc });
     expect(await poller.check()).toEqual({ status: "pending" });
     await s3.putObject(
       "results",
@@ -71,7 +71,7 @@ describe("AsyncResultPoller", () => {
   it("wait() returns once the output appears", async () => {
     const loc = fresh();
     const events: AsyncPollEvent[] = [];
-    const poller = new AsyncResultPoller({ s3: client, ...loc, minDelayMs: 5, maxDelayMs: 20 });
+    const poller = new AsyncResultPoller({ client: client, ...loc, minDelayMs: 5, maxDelayMs: 20 });
     setTimeout(() => void s3.putObject("results", `out/${n}.out`, "done", "text/plain"), 60);
     const result = await poller.wait({ onPoll: (e) => events.push(e) });
     expect(await result.text()).toBe("done");
@@ -83,7 +83,7 @@ describe("AsyncResultPoller", () => {
     const loc = fresh();
     await s3.putObject("results", `fail/${n}-error.out`, "CUDA out of memory", "text/plain");
     const poller = new AsyncResultPoller({
-      s3: client,
+      client,
       ...loc,
       inferenceId: "inf-1",
       minDelayMs: 5,
@@ -103,7 +103,7 @@ describe("AsyncResultPoller", () => {
     const loc = fresh();
     const long = `Traceback ${"x".repeat(5_000)}`;
     await s3.putObject("results", `fail/${n}-error.out`, long, "text/plain");
-    const err = (await new AsyncResultPoller({ s3: client, ...loc })
+    const err = (await new AsyncResultPoller({ client: client, ...loc })
       .wait()
       .catch((e: unknown) => e)) as AsyncInferenceFailedError;
     expect(err.failureText).toBe(long);
@@ -112,7 +112,7 @@ describe("AsyncResultPoller", () => {
 
   it("times out with a TimeoutError naming both locations and the time waited", async () => {
     const loc = fresh();
-    const poller = new AsyncResultPoller({ s3: client, ...loc, minDelayMs: 5, maxDelayMs: 10 });
+    const poller = new AsyncResultPoller({ client: client, ...loc, minDelayMs: 5, maxDelayMs: 10 });
     const err = await poller.wait({ timeoutMs: 80 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ code: "TIMEOUT", timeoutMs: 80 });
@@ -127,7 +127,7 @@ describe("AsyncResultPoller", () => {
     const viaProxy = s3ClientFor(proxy.endpoint);
     try {
       const poller = new AsyncResultPoller({
-        s3: viaProxy,
+        client: viaProxy,
         outputLocation: loc.outputLocation,
         minDelayMs: 5,
         maxDelayMs: 10,
@@ -148,7 +148,12 @@ describe("AsyncResultPoller", () => {
     const viaProxy = s3ClientFor(proxy.endpoint);
     try {
       const controller = new AbortController();
-      const poller = new AsyncResultPoller({ s3: viaProxy, ...loc, minDelayMs: 5, maxDelayMs: 10 });
+      const poller = new AsyncResultPoller({
+        client: viaProxy,
+        ...loc,
+        minDelayMs: 5,
+        maxDelayMs: 10,
+      });
       const err = await poller
         .wait({ signal: controller.signal, onPoll: (e) => e.attempt === 3 && controller.abort() })
         .catch((e: unknown) => e);
@@ -170,7 +175,7 @@ describe("AsyncResultPoller", () => {
     );
     const viaProxy = s3ClientFor(proxy.endpoint);
     try {
-      const poller = new AsyncResultPoller({ s3: viaProxy, ...loc, minDelayMs: 5 });
+      const poller = new AsyncResultPoller({ client: viaProxy, ...loc, minDelayMs: 5 });
       const err = await poller.wait({ timeoutMs: 60_000 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PermissionDeniedError);
       expect(err).toMatchObject({ code: "PERMISSION_DENIED", retryable: false });
@@ -197,7 +202,12 @@ describe("AsyncResultPoller", () => {
     const viaProxy = s3ClientFor(proxy.endpoint);
     try {
       const events: AsyncPollEvent[] = [];
-      const poller = new AsyncResultPoller({ s3: viaProxy, ...loc, minDelayMs: 5, maxDelayMs: 10 });
+      const poller = new AsyncResultPoller({
+        client: viaProxy,
+        ...loc,
+        minDelayMs: 5,
+        maxDelayMs: 10,
+      });
       const result = await poller.wait({ onPoll: (e) => events.push(e) });
       expect(await result.text()).toBe("late but fine");
       expect(events.map((e) => e.outcome)).toEqual(["error", "error", "error", "succeeded"]);
@@ -224,7 +234,7 @@ describe("AsyncResultPoller", () => {
             resolve();
           }, completeAfterMs),
         );
-        const poller = new AsyncResultPoller({ s3: client, ...loc, minDelayMs, maxDelayMs });
+        const poller = new AsyncResultPoller({ client: client, ...loc, minDelayMs, maxDelayMs });
         await poller.wait({ timeoutMs: 10_000, onPoll: (e) => events.push(e) });
         await writing;
         // Every probe that started after the object existed: only the one that found it.
@@ -241,13 +251,13 @@ describe("AsyncResultPoller", () => {
   });
 
   it("validates its options with VALIDATION_ERROR naming the field", () => {
-    expect(() => new AsyncResultPoller({ s3: client, outputLocation: "https://x/y" })).toThrow(
+    expect(() => new AsyncResultPoller({ client: client, outputLocation: "https://x/y" })).toThrow(
       /outputLocation/,
     );
     expect(
       () =>
         new AsyncResultPoller({
-          s3: client,
+          client,
           outputLocation: "s3://bucket/k",
           minDelayMs: 50,
           maxDelayMs: 10,

@@ -259,7 +259,7 @@ describe("Glue + Athena end to end", () => {
       const answer = await new Text2Sql({
         model,
         engine,
-        catalog: new GlueCatalog({ glue: glue.client }),
+        catalog: new GlueCatalog({ client: glue.client }),
       }).ask("Cancelled orders per channel?");
       expect(answer.status).toBe("ok");
       expect(answer.attempts[0]?.error?.message).toBe(

@@ -36,7 +36,7 @@ const many = (n: number): GlueTableSpec[] =>
 describe("GlueCatalog against the Glue stand-in", () => {
   it("pages through every database and table and keeps columns, comments, partitions and parameters", async () => {
     standIn = await startGlue({ web: [logs, ...many(4)], sales: many(7) }, 3);
-    const tables = await new GlueCatalog({ glue: standIn.client }).listTables();
+    const tables = await new GlueCatalog({ client: standIn.client }).listTables();
     expect(tables).toHaveLength(12);
     expect(tables[0]).toEqual({
       name: "access_logs",
@@ -71,13 +71,13 @@ describe("GlueCatalog against the Glue stand-in", () => {
   it("wraps Glue errors and enforces maxTables", async () => {
     standIn = await startGlue({ web: many(5) });
     await expect(
-      new GlueCatalog({ glue: standIn.client, databases: ["nope"] }).listTables(),
+      new GlueCatalog({ client: standIn.client, databases: ["nope"] }).listTables(),
     ).rejects.toMatchObject({
       code: "AWS_ENTITY_NOT_FOUND_EXCEPTION",
       message: expect.stringContaining("Glue.GetTables"),
     });
     await expect(
-      new GlueCatalog({ glue: standIn.client, maxTables: 3 }).listTables(),
+      new GlueCatalog({ client: standIn.client, maxTables: 3 }).listTables(),
     ).rejects.toMatchObject({ code: "SCHEMA_TOO_LARGE" });
   });
 });
