@@ -20,7 +20,7 @@ import {
   type DatasetRecord,
   PrecomputedRunner,
   promptCandidate,
-  QAAccuracy,
+  QaAccuracy,
   renderComparisonHtml,
 } from "../src/evaluation/index.js";
 import { PromptCatalog } from "../src/prompts/index.js";
@@ -97,7 +97,7 @@ try {
       },
       { name: "offline", runner: new PrecomputedRunner({ output: "offline" }) },
     ],
-    algorithms: [new QAAccuracy()],
+    algorithms: [new QaAccuracy()],
     output: createWriteStream(records),
   });
 

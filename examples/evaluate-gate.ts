@@ -23,7 +23,7 @@ import {
   ModelEvaluator,
   parseGate,
   promoteIfPassed,
-  QAAccuracy,
+  QaAccuracy,
 } from "../src/evaluation/index.js";
 import { PromptCatalog } from "../src/prompts/index.js";
 import { FakeChatModel } from "../src/testing/index.js";
@@ -83,7 +83,7 @@ async function evaluate(version: string, tracker: FileTracker) {
   const records: EvaluationRecord[] = [];
   const result = await new ModelEvaluator({
     runner: new ChatModelRunner({ model, prompt: catalog.get("qa", { version }) }),
-    algorithms: [new QAAccuracy()],
+    algorithms: [new QaAccuracy()],
   }).evaluate(dataset, { output: (line) => void records.push(JSON.parse(line)) });
   const run = await tracker.trackEvaluation(result, {
     runName: `qa@${version}`,

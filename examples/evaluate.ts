@@ -26,7 +26,7 @@ import {
   MlflowTracker,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   renderEvaluationHtml,
   type ScoreSummary,
 } from "../src/evaluation/index.js";
@@ -102,7 +102,7 @@ async function evaluateOutputs(modelId: string, field: string): Promise<Evaluati
   });
   const evaluator = new ModelEvaluator({
     runner: new PrecomputedRunner({ output: field, id: modelId }),
-    algorithms: [new QAAccuracy(), new FactualKnowledge()],
+    algorithms: [new QaAccuracy(), new FactualKnowledge()],
     concurrency: 4,
   });
   const records = createWriteStream(join(outDir, `${modelId}.records.jsonl`));

@@ -21,7 +21,7 @@ import { LlmJudge } from "../evaluation/llm-judge.js";
 import { MlflowTracker } from "../evaluation/mlflow-tracker.js";
 import type { PairableRecord } from "../evaluation/paired.js";
 import { PrecomputedRunner } from "../evaluation/precomputed-runner.js";
-import { QAAccuracy } from "../evaluation/qa-accuracy.js";
+import { QaAccuracy } from "../evaluation/qa-accuracy.js";
 import { evaluationSummary } from "../evaluation/report.js";
 import { renderEvaluationHtml } from "../evaluation/report-html.js";
 import { repairRecordsFile } from "../evaluation/resume.js";
@@ -328,7 +328,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
-    qa: () => new QAAccuracy(),
+    qa: () => new QaAccuracy(),
     factual: () => new FactualKnowledge(),
     judge: () => new LlmJudge({ judge: modelFromFlags({ ...flags, model: judgeSpec }) }),
     toxicity: () => toxicityFromFlags(flags),

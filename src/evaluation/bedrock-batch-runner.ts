@@ -207,7 +207,7 @@ function defaultJobName(): string {
  * await job.wait({ timeoutMs: 6 * 3_600_000 });
  * const result = await new ModelEvaluator({
  *   runner: await job.runner(),
- *   algorithms: [new QAAccuracy()],
+ *   algorithms: [new QaAccuracy()],
  * }).evaluate(data);
  * ```
  */

@@ -277,7 +277,7 @@ interface KeptRecord extends PairableRecord {
  *     promptCandidate({ catalog, id: "qa", label: "production", model }),
  *     promptCandidate({ catalog, id: "qa", version: "4", model }),
  *   ],
- *   algorithms: [new QAAccuracy()],
+ *   algorithms: [new QaAccuracy()],
  *   output: createWriteStream("compare.jsonl"),
  * });
  * const f1 = comparison.differences[0]?.metrics.find((d) => d.metric === "qa_accuracy.f1_score");

@@ -328,7 +328,7 @@ function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
  * ```ts
  * const evaluator = new ModelEvaluator({
  *   runner: new ChatModelRunner({ model, prompt: "Answer briefly: {{input}}" }),
- *   algorithms: [new QAAccuracy()],
+ *   algorithms: [new QaAccuracy()],
  *   concurrency: 8,
  * });
  * const data = Dataset.fromJsonl("qa.jsonl", { input: "question", target: "answer" });

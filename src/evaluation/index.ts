@@ -126,7 +126,7 @@ export {
 } from "./paired.js";
 export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
 export { type PromoteOptions, type PromoteOutcome, promoteIfPassed } from "./promote.js";
-export { QAAccuracy, type QAAccuracyOptions } from "./qa-accuracy.js";
+export { QaAccuracy, type QaAccuracyOptions } from "./qa-accuracy.js";
 export type { RecordSink } from "./record-sink.js";
 export {
   type EvaluationSummary,

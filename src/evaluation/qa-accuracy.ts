@@ -1,5 +1,5 @@
 /**
- * {@link QAAccuracy}: fmeval's question-answering accuracy.
+ * {@link QaAccuracy}: fmeval's question-answering accuracy.
  *
  * @module
  */
@@ -15,15 +15,15 @@ import {
 import { OR_DELIMITER, type QaScores, qaScores } from "./metrics/qa.js";
 import type { ScoreSummary } from "./stats.js";
 
-/** Options of {@link QAAccuracy}. */
-export interface QAAccuracyOptions {
+/** Options of {@link QaAccuracy}. */
+export interface QaAccuracyOptions {
   /** Separator of acceptable answers inside one target string. Default `"<OR>"`. */
   delimiter?: string;
 }
 
 const optionsSchema = z.object({ delimiter: z.string().min(1).optional() }).strict();
 
-/** `qaScores()` fields -> the score names fmeval's QAAccuracy reports. */
+/** `qaScores()` fields -> the score names fmeval's QaAccuracy reports. */
 const FMEVAL_SCORE_NAMES: Record<keyof QaScores, string> = {
   exactMatch: "exact_match_score",
   quasiExactMatch: "quasi_exact_match_score",
@@ -39,18 +39,18 @@ const FMEVAL_SCORE_NAMES: Record<keyof QaScores, string> = {
  *
  * @example
  * ```ts
- * await new QAAccuracy().evaluateSample({ targets: ["Paris"], output: "paris." });
+ * await new QaAccuracy().evaluateSample({ targets: ["Paris"], output: "paris." });
  * // { exact_match_score: 0, quasi_exact_match_score: 1, precision_over_words: 1,
  * //   recall_over_words: 1, f1_score: 1 }
  * ```
  */
-export class QAAccuracy implements EvalAlgorithm {
+export class QaAccuracy implements EvalAlgorithm {
   /** `"qa_accuracy"`. */
   readonly name = "qa_accuracy";
   readonly #delimiter: string;
 
-  constructor(options: QAAccuracyOptions = {}) {
-    const o = parseOptions(optionsSchema, options, "QAAccuracy options");
+  constructor(options: QaAccuracyOptions = {}) {
+    const o = parseOptions(optionsSchema, options, "QaAccuracy options");
     this.#delimiter = o.delimiter ?? OR_DELIMITER;
   }
 

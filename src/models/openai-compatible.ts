@@ -11,7 +11,7 @@ import { parseOptions } from "../core/options.js";
 import { abortError, withDeadline } from "../core/wait.js";
 import type { StreamEvent } from "../streaming/events.js";
 import { LineIterator } from "../streaming/line-iterator.js";
-import { decodeOpenAi } from "../streaming/openai.js";
+import { decodeOpenAI } from "../streaming/openai.js";
 import { parseSse } from "../streaming/sse.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { validateChatRequest } from "./request.js";
@@ -168,7 +168,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
           );
         }
         const lines = new LineIterator(readBody(response.body), { idleTimeoutMs, signal });
-        return decodeOpenAi(parseSse(lines));
+        return decodeOpenAI(parseSse(lines));
       },
       {
         signal: options.signal,

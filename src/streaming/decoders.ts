@@ -17,12 +17,12 @@ import {
 import type { StreamEvent } from "./events.js";
 import { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 import { LmiDecoder } from "./lmi.js";
-import { OpenAiDecoder } from "./openai.js";
+import { OpenAIDecoder } from "./openai.js";
 import { type SseEvent, SseParser } from "./sse.js";
 import { TgiDecoder } from "./tgi.js";
 
 export { decodeLmi } from "./lmi.js";
-export { decodeOpenAi } from "./openai.js";
+export { decodeOpenAI } from "./openai.js";
 export { decodeTgi } from "./tgi.js";
 
 /**
@@ -145,7 +145,7 @@ class FormatRouter {
     // Build eagerly when known, so option errors surface before any data is read.
     if (format === "lmi") this.#lmi = new LmiDecoder(decoderOptions);
     if (format === "tgi") this.#sseDecoder = new TgiDecoder(decoderOptions);
-    if (format === "openai") this.#sseDecoder = new OpenAiDecoder(decoderOptions);
+    if (format === "openai") this.#sseDecoder = new OpenAIDecoder(decoderOptions);
   }
 
   /** Decodes one line into `out`; `false` once the stream has said it is finished. */
@@ -184,8 +184,8 @@ class FormatRouter {
   }
 
   #sseDecoderFor(first: SseEvent): ItemDecoder<SseEvent> {
-    return looksLikeOpenAi(first.data)
-      ? new OpenAiDecoder(this.#decoderOptions)
+    return looksLikeOpenAI(first.data)
+      ? new OpenAIDecoder(this.#decoderOptions)
       : new TgiDecoder(this.#decoderOptions);
   }
 }
@@ -228,7 +228,7 @@ function looksLikeSse(line: string): boolean {
   return SSE_FIELD.test(line);
 }
 
-function looksLikeOpenAi(data: string): boolean {
+function looksLikeOpenAI(data: string): boolean {
   if (data === "[DONE]") return true;
   try {
     const value: unknown = JSON.parse(data);

@@ -32,7 +32,7 @@ export {
   type LineIteratorOptions,
 } from "./line-iterator.js";
 export { decodeLmi, LmiDecoder } from "./lmi.js";
-export { decodeOpenAi, OpenAiDecoder } from "./openai.js";
+export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";
 export { decodeTgi, TgiDecoder } from "./tgi.js";
 export { type StreamOpener, TokenStream, type TokenStreamOptions } from "./token-stream.js";

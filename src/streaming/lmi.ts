@@ -16,7 +16,7 @@ import {
   SKIP,
 } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";
-import { pushOpenAiChunk } from "./openai.js";
+import { pushOpenAIChunk } from "./openai.js";
 import { pushTgiToken } from "./tgi.js";
 
 const SOURCE = "LMI container";
@@ -41,7 +41,7 @@ export class LmiDecoder implements ItemDecoder<string> {
     let known: boolean;
     if (Array.isArray(record.choices)) {
       // LMI's `jsonlines_chat` formatter: OpenAI chat-completion chunks, one per line.
-      known = pushOpenAiChunk(record, out);
+      known = pushOpenAIChunk(record, out);
     } else if (Array.isArray(record.outputs)) {
       // Legacy LMI streaming: {"outputs": [" text"]}, one entry per prompt of the batch.
       const text = record.outputs[0];

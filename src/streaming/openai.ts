@@ -22,7 +22,7 @@ import { SseJsonDecoder } from "./sse-json-decoder.js";
  * and `usage` as token counts. Error objects throw {@link ModelStreamError}. Returns `false`
  * when the object has none of these fields.
  */
-export function pushOpenAiChunk(chunk: JsonObject, out: StreamEvent[]): boolean {
+export function pushOpenAIChunk(chunk: JsonObject, out: StreamEvent[]): boolean {
   if (chunk.error !== undefined && chunk.error !== null) {
     throw inBandError(chunk.error, chunk.error_type, "OpenAI-compatible server");
   }
@@ -48,15 +48,15 @@ export function pushOpenAiChunk(chunk: JsonObject, out: StreamEvent[]): boolean 
   return true;
 }
 
-/** One-event-at-a-time OpenAI-compatible decoder; see {@link decodeOpenAi}. */
-export class OpenAiDecoder extends SseJsonDecoder {
+/** One-event-at-a-time OpenAI-compatible decoder; see {@link decodeOpenAI}. */
+export class OpenAIDecoder extends SseJsonDecoder {
   constructor(options: DecoderOptions = {}) {
     super(
       {
-        optionsSubject: "decodeOpenAi options",
+        optionsSubject: "decodeOpenAI options",
         streamName: "OpenAI-compatible stream",
         missingFields: 'neither "choices" nor "usage"',
-        pushObject: pushOpenAiChunk,
+        pushObject: pushOpenAIChunk,
       },
       options,
     );
@@ -73,14 +73,14 @@ export class OpenAiDecoder extends SseJsonDecoder {
  *
  * @example
  * ```ts
- * const events = decodeOpenAi(parseSse(new LineIterator(body)));
+ * const events = decodeOpenAI(parseSse(new LineIterator(body)));
  * const stream = new TokenStream(() => events);
  * for await (const delta of stream) process.stdout.write(delta);
  * ```
  */
-export function decodeOpenAi(
+export function decodeOpenAI(
   events: AsyncIterable<SseEvent>,
   options: DecoderOptions = {},
 ): AsyncIterable<StreamEvent> {
-  return runDecoder(events, new OpenAiDecoder(options));
+  return runDecoder(events, new OpenAIDecoder(options));
 }

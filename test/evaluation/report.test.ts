@@ -13,7 +13,7 @@ import {
   isEvaluationSummary,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   renderComparisonHtml,
   renderEvaluationHtml,
 } from "../../src/evaluation/index.js";
@@ -92,7 +92,7 @@ describe("evaluationSummary", () => {
     }));
     const evaluator = new ModelEvaluator({
       runner: new PrecomputedRunner({ output: "output", id: "precomputed:test" }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
     const run = await evaluator.evaluate(records);
     const createdAt = new Date("2025-03-04T05:06:07.000Z");
@@ -492,7 +492,7 @@ describe("renderComparisonHtml", () => {
         { name: "old", runner: new PrecomputedRunner({ output: "old" }) },
         { name: "<new>", runner: new PrecomputedRunner({ output: "fresh" }) },
       ],
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
   }
 

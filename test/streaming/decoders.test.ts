@@ -4,7 +4,7 @@ import { ValidationError } from "../../src/core/errors.js";
 import type { StreamChunk } from "../../src/streaming/chunks.js";
 import {
   decodeLmi,
-  decodeOpenAi,
+  decodeOpenAI,
   decodeResponseStream,
   decodeTgi,
   detectStreamFormat,
@@ -227,10 +227,10 @@ describe("decodeTgi", () => {
   });
 });
 
-describe("decodeOpenAi", () => {
+describe("decodeOpenAI", () => {
   it("decodes vLLM chunks: content, finish_reason and usage, stopping at [DONE]", async () => {
     const events = await collect(
-      decodeOpenAi(parseSse(new LineIterator(bytesSource(VLLM, [3, 200])))),
+      decodeOpenAI(parseSse(new LineIterator(bytesSource(VLLM, [3, 200])))),
     );
     expect(events).toEqual([
       { type: "text", text: "Hello" },
@@ -242,7 +242,7 @@ describe("decodeOpenAi", () => {
 
   it("decodes TGI's Messages API stream", async () => {
     const events = await collect(
-      decodeOpenAi(parseSse(new LineIterator(bytesSource(TGI_MESSAGES)))),
+      decodeOpenAI(parseSse(new LineIterator(bytesSource(TGI_MESSAGES)))),
     );
     expect(texts(events)).toBe("Bonjour!");
     expect(of(events, "stop")).toEqual([{ type: "stop", reason: "eos_token" }]);
@@ -252,7 +252,7 @@ describe("decodeOpenAi", () => {
     const text =
       'data: {"choices":[{"index":1,"delta":{"content":"other"}},{"index":0,"delta":{"content":"mine"}}]}\n\n' +
       'data: {"object":"text_completion","choices":[{"index":0,"text":" too","finish_reason":"length"}]}\n\n';
-    const events = await collect(decodeOpenAi(parseSse(new LineIterator(bytesSource(text)))));
+    const events = await collect(decodeOpenAI(parseSse(new LineIterator(bytesSource(text)))));
     expect(texts(events)).toBe("mine too");
   });
 
@@ -266,7 +266,7 @@ describe("decodeOpenAi", () => {
   ])("throws ModelStreamError for the error object %s", async (data, code) => {
     const text = `data: {"choices":[{"index":0,"delta":{"content":"partial"}}]}\n\ndata: ${data}\n\n`;
     const { items, error } = await collectUntilError(
-      decodeOpenAi(parseSse(new LineIterator(bytesSource(text)))),
+      decodeOpenAI(parseSse(new LineIterator(bytesSource(text)))),
     );
     expect(texts(items)).toBe("partial");
     expect(error).toMatchObject({ code: "STREAM_MODEL_ERROR", errorCode: code });
@@ -275,7 +275,7 @@ describe("decodeOpenAi", () => {
 
   it("rejects chunks with neither choices nor usage", async () => {
     const { error } = await collectUntilError(
-      decodeOpenAi(parseSse(new LineIterator(bytesSource('data: {"id":"x"}\n\n')))),
+      decodeOpenAI(parseSse(new LineIterator(bytesSource('data: {"id":"x"}\n\n')))),
     );
     expect(error).toMatchObject({ code: "STREAM_DECODE_ERROR", index: 0 });
   });

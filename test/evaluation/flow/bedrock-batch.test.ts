@@ -8,7 +8,7 @@ import {
   batchRecordId,
   type DatasetRecord,
   ModelEvaluator,
-  QAAccuracy,
+  QaAccuracy,
 } from "../../../src/evaluation/index.js";
 import {
   type BedrockStandIn,
@@ -167,7 +167,7 @@ describe("BedrockBatchRunner end to end", () => {
     const out: string[] = [];
     const result = await new ModelEvaluator({
       runner: results,
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 8,
     }).evaluate(data, {
       output: (line) => {

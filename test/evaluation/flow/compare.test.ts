@@ -14,7 +14,7 @@ import {
   PrecomputedRunner,
   pairedDifferences,
   promptCandidate,
-  QAAccuracy,
+  QaAccuracy,
   repairRecordsFile,
 } from "../../../src/evaluation/index.js";
 import { tokenCost } from "../../../src/monitoring/index.js";
@@ -92,7 +92,7 @@ describe("compareCandidates", () => {
         },
         { name: "offline", runner: new PrecomputedRunner({ output: "model_output" }) },
       ],
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       baseline: "old",
       concurrency: 3,
       output: (line) => void lines.push(JSON.parse(line)),
@@ -108,7 +108,7 @@ describe("compareCandidates", () => {
     // Each candidate's means are exactly what ModelEvaluator gives alone.
     const alone = await new ModelEvaluator({
       runner: new ChatModelRunner({ model: model("m-new", { wrongOn: (i) => i === 4 }) }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     }).evaluate(records());
     const fresh = result.candidates[1]?.result;
     expect(fresh?.scores).toEqual(alone.scores);
@@ -161,7 +161,7 @@ describe("compareCandidates", () => {
           runner: new ChatModelRunner({ model: model("b", { failOn: (i) => i === 2 || i === 7 }) }),
         },
       ],
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
     expect(result.baseline).toBe("base");
     const [base, flaky] = result.candidates;
@@ -197,7 +197,7 @@ describe("compareCandidates", () => {
         promptCandidate({ catalog, id: "capital", label: "production", model: shared }),
         promptCandidate({ catalog, id: "capital", version: "2", model: shared }),
       ],
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
     expect(result.candidates.map((c) => c.name)).toEqual(["capital@1", "capital@2"]);
     expect(seen).toContain("Capital of Spain?");
@@ -208,7 +208,7 @@ describe("compareCandidates", () => {
 
   it("refuses a baseline that is not a candidate, repeated names and fewer than two candidates", async () => {
     const runner = new PrecomputedRunner({ output: "model_output" });
-    const base = { dataset: records(), algorithms: [new QAAccuracy()] };
+    const base = { dataset: records(), algorithms: [new QaAccuracy()] };
     await expect(
       compareCandidates({
         ...base,
@@ -293,7 +293,7 @@ describe("compareCandidates resume", () => {
     const whole = await compareCandidates({
       dataset: records(),
       candidates: setup().candidates,
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 2,
     });
 
@@ -306,7 +306,7 @@ describe("compareCandidates resume", () => {
       compareCandidates({
         dataset: records(),
         candidates: first.candidates,
-        algorithms: [new QAAccuracy()],
+        algorithms: [new QaAccuracy()],
         concurrency: 2,
         output: out,
         signal: crash.signal,
@@ -330,7 +330,7 @@ describe("compareCandidates resume", () => {
     const resumed = await compareCandidates({
       dataset: records(),
       candidates: second.candidates,
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 2,
       resume: path,
       output: createWriteStream(path, { flags: "a" }),
@@ -369,7 +369,7 @@ describe("compareCandidates resume", () => {
       compareCandidates({
         dataset: records(),
         candidates,
-        algorithms: [new QAAccuracy()],
+        algorithms: [new QaAccuracy()],
         resume: [stray],
       }),
     ).rejects.toMatchObject({

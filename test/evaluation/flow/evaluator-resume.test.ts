@@ -14,7 +14,7 @@ import {
   FactualKnowledge,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   repairRecordsFile,
 } from "../../../src/evaluation/index.js";
 import { ExactSum } from "../../../src/evaluation/metrics/pymath.js";
@@ -70,7 +70,7 @@ function evaluator(
 ) {
   return new ModelEvaluator({
     runner: new ChatModelRunner({ model: m }),
-    algorithms: [new QAAccuracy(), new FactualKnowledge()],
+    algorithms: [new QaAccuracy(), new FactualKnowledge()],
     concurrency: 3,
     retry: { maxAttempts: 1 },
     ...extra,
@@ -150,18 +150,18 @@ describe("ModelEvaluator resume", () => {
     const data = records(40);
     const forward = await new ModelEvaluator({
       runner: new ChatModelRunner({ model: model() }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 1,
     }).evaluate(data);
     const shuffled = await new ModelEvaluator({
       runner: new ChatModelRunner({ model: model() }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 1,
     }).evaluate([...data].reverse());
     expect(withoutTiming(shuffled)).toEqual(withoutTiming(forward));
     const f1 = forward.scores.qa_accuracy?.f1_score;
     // And they agree with the algorithm's own running (Welford) mean up to rounding.
-    const again = await new QAAccuracy().evaluate(
+    const again = await new QaAccuracy().evaluate(
       data.map((r) => ({ output: answer(r.index), targets: r.targets })),
     );
     expect(f1?.count).toBe(40);
@@ -263,7 +263,7 @@ describe("ModelEvaluator resume", () => {
 
     const qaOnly = new ModelEvaluator({
       runner: new ChatModelRunner({ model: model() }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
     await expect(qaOnly.evaluate(data, { resume: resume() })).rejects.toThrow(
       /has scores of factual_knowledge, qa_accuracy, but this evaluation runs qa_accuracy/,
@@ -397,7 +397,7 @@ describe("resuming from a file", () => {
     const make = () =>
       new ModelEvaluator({
         runner: new PrecomputedRunner({ output: "out" }),
-        algorithms: [new QAAccuracy()],
+        algorithms: [new QaAccuracy()],
         concurrency: 8,
       });
     const lines: string[] = [];

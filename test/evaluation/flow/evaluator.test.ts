@@ -9,7 +9,7 @@ import {
   FactualKnowledge,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
 } from "../../../src/evaluation/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
@@ -46,7 +46,7 @@ describe("ModelEvaluator", () => {
     const progress: EvaluationProgress[] = [];
     const evaluator = new ModelEvaluator({
       runner: new PrecomputedRunner({ output: "out" }),
-      algorithms: [new QAAccuracy(), new FactualKnowledge()],
+      algorithms: [new QaAccuracy(), new FactualKnowledge()],
       concurrency: 2,
       onProgress: (p) => progress.push(p),
     });
@@ -101,7 +101,7 @@ describe("ModelEvaluator", () => {
     });
     const evaluator = new ModelEvaluator({
       runner: new ChatModelRunner({ model }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 3,
     });
     const result = await evaluator.evaluate(records(12));
@@ -123,7 +123,7 @@ describe("ModelEvaluator", () => {
     const lines: EvaluationRecord[] = [];
     const evaluator = new ModelEvaluator({
       runner: new ChatModelRunner({ model }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 1,
       retry: { maxAttempts: 3, baseDelayMs: 0 },
     });
@@ -148,7 +148,7 @@ describe("ModelEvaluator", () => {
       const seen: number[] = [];
       const result = await new ModelEvaluator({
         runner: new PrecomputedRunner({ output: "out" }),
-        algorithms: [new QAAccuracy()],
+        algorithms: [new QaAccuracy()],
         concurrency: 1,
       }).evaluate(
         records(50).map((r) => ({ ...r, data: { out: r.targets[0] } })),
@@ -184,7 +184,7 @@ describe("ModelEvaluator", () => {
     };
     await new ModelEvaluator({
       runner: new PrecomputedRunner({ output: "out" }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     }).evaluate(
       records(4).map((r) => ({ ...r, data: { out: "x" } })),
       { output: sink },
@@ -205,7 +205,7 @@ describe("ModelEvaluator", () => {
     });
     const evaluator = new ModelEvaluator({
       runner: new ChatModelRunner({ model }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 3,
       signal: controller.signal,
     });
@@ -223,7 +223,7 @@ describe("ModelEvaluator", () => {
     await expect(
       new ModelEvaluator({
         runner: new PrecomputedRunner({ output: "out" }),
-        algorithms: [new QAAccuracy()],
+        algorithms: [new QaAccuracy()],
       }).evaluate(data),
     ).rejects.toMatchObject({ code: "DATASET_RECORD_INVALID", line: 2 });
   });
@@ -232,10 +232,10 @@ describe("ModelEvaluator", () => {
     const runner = new PrecomputedRunner({ output: "out" });
     expect(() => new ModelEvaluator({ runner, algorithms: [] })).toThrow(/algorithms/);
     expect(
-      () => new ModelEvaluator({ runner, algorithms: [new QAAccuracy(), new QAAccuracy()] }),
+      () => new ModelEvaluator({ runner, algorithms: [new QaAccuracy(), new QaAccuracy()] }),
     ).toThrow(/names must differ/);
     expect(
-      () => new ModelEvaluator({ runner, algorithms: [new QAAccuracy()], concurrency: 0 }),
+      () => new ModelEvaluator({ runner, algorithms: [new QaAccuracy()], concurrency: 0 }),
     ).toThrow(/concurrency/);
   });
 });

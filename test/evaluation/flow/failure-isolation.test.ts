@@ -9,7 +9,7 @@ import {
   LlmJudge,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
 } from "../../../src/evaluation/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
@@ -49,7 +49,7 @@ function evaluator(
 ) {
   return new ModelEvaluator({
     runner: new PrecomputedRunner({ output: "out" }),
-    algorithms: [new QAAccuracy(), new LlmJudge({ judge: judge(BAD) })],
+    algorithms: [new QaAccuracy(), new LlmJudge({ judge: judge(BAD) })],
     concurrency: 3,
     retry: { maxAttempts: 1 },
     ...options,
@@ -93,7 +93,7 @@ describe("ModelEvaluator failure isolation", () => {
   it("says complete when no record failed", async () => {
     const result = await new ModelEvaluator({
       runner: new PrecomputedRunner({ output: "out" }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     }).evaluate(records(4));
     expect(result.status).toBe("complete");
     expect(result.failures).toEqual({});
@@ -109,7 +109,7 @@ describe("ModelEvaluator failure isolation", () => {
     const lines: string[] = [];
     const result = await new ModelEvaluator({
       runner: new ChatModelRunner({ model }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       retry: { maxAttempts: 1 },
     }).evaluate(records(3), { output: (l) => void lines.push(l) });
     expect(result.failures).toEqual({ MODEL_REFUSED: 1 });
@@ -138,7 +138,7 @@ describe("ModelEvaluator failure isolation", () => {
       () =>
         new ModelEvaluator({
           runner: new PrecomputedRunner({ output: "out" }),
-          algorithms: [new QAAccuracy()],
+          algorithms: [new QaAccuracy()],
           maxFailureRate: 1.5,
         }),
     ).toThrow(/maxFailureRate/);
@@ -198,7 +198,7 @@ describe("ModelEvaluator failure isolation", () => {
     const lines: string[] = [];
     const result = await new ModelEvaluator({
       runner: new PrecomputedRunner({ output: "out" }),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     }).evaluate(records(10), { output: (l) => void lines.push(l) });
     for (const l of lines) {
       const r = JSON.parse(l) as EvaluationRecord;

@@ -11,7 +11,7 @@ import {
   PrecomputedRunner,
   pairedDifferences,
   parseGate,
-  QAAccuracy,
+  QaAccuracy,
 } from "../../../src/evaluation/index.js";
 import { tCritical95 } from "../../../src/evaluation/stats.js";
 
@@ -31,7 +31,7 @@ async function run(n: number, right: (i: number) => boolean) {
   const records: EvaluationRecord[] = [];
   const result = await new ModelEvaluator({
     runner: new PrecomputedRunner({ output: "out" }),
-    algorithms: [new QAAccuracy()],
+    algorithms: [new QaAccuracy()],
   }).evaluate(dataset(n, right), { output: (l) => void records.push(JSON.parse(l)) });
   return { result, records, summary: evaluationSummary(result) };
 }

@@ -6,7 +6,7 @@ import {
   type DatasetRecord,
   ModelEvaluator,
   OutputExtractor,
-  QAAccuracy,
+  QaAccuracy,
   SageMakerModelRunner,
 } from "../../../src/evaluation/index.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
@@ -208,7 +208,7 @@ describe("BedrockModelRunner", () => {
     const lines: string[] = [];
     const result = await new ModelEvaluator({
       runner: runner(),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 1,
       retry: { baseDelayMs: 1 },
     }).evaluate([{ ...record("Paris"), targets: ["echo: Paris"] }], {
@@ -341,7 +341,7 @@ describe("SageMakerModelRunner", () => {
     );
     const result = await new ModelEvaluator({
       runner: runner(),
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
       concurrency: 2,
     }).evaluate(data);
     expect(result.modelId).toBe("sagemaker:llama-3-8b");

@@ -6,7 +6,7 @@ import {
   PrecomputedRunner,
   parseGate,
   promoteIfPassed,
-  QAAccuracy,
+  QaAccuracy,
 } from "../../../src/evaluation/index.js";
 import { PromptCatalog } from "../../../src/prompts/index.js";
 
@@ -20,7 +20,7 @@ async function summaryWithF1(rightOf4: number) {
   }));
   const result = await new ModelEvaluator({
     runner: new PrecomputedRunner({ output: "out" }),
-    algorithms: [new QAAccuracy()],
+    algorithms: [new QaAccuracy()],
   }).evaluate(data);
   return evaluationSummary(result);
 }

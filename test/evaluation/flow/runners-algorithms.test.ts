@@ -4,7 +4,7 @@ import {
   type DatasetRecord,
   FactualKnowledge,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   ScoreAccumulator,
   SummarizationAccuracy,
   tCritical95,
@@ -128,9 +128,9 @@ describe("SummarizationAccuracy", () => {
   });
 });
 
-describe("QAAccuracy", () => {
+describe("QaAccuracy", () => {
   it("gives fmeval's scores, the best over the targets", async () => {
-    const qa = new QAAccuracy();
+    const qa = new QaAccuracy();
     expect(await qa.evaluateSample({ targets: ["Paris"], output: "paris." })).toEqual({
       exact_match_score: 0,
       quasi_exact_match_score: 1,
@@ -152,7 +152,7 @@ describe("QAAccuracy", () => {
   });
 
   it("evaluate() averages with a confidence interval", async () => {
-    const summary = await new QAAccuracy().evaluate([
+    const summary = await new QaAccuracy().evaluate([
       { targets: ["a b"], output: "a b" },
       { targets: ["c"], output: "d" },
     ]);

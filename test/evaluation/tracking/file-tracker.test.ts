@@ -12,7 +12,7 @@ import {
   ModelEvaluator,
   type ModelSummary,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   renderEvaluationHtml,
 } from "../../../src/evaluation/index.js";
 import { VERSION } from "../../../src/version.js";
@@ -33,7 +33,7 @@ async function evaluate(output: "good" | "bad"): Promise<EvaluationResult> {
   );
   return new ModelEvaluator({
     runner: new PrecomputedRunner({ output, id: `model-${output}` }),
-    algorithms: [new QAAccuracy(), new FactualKnowledge()],
+    algorithms: [new QaAccuracy(), new FactualKnowledge()],
   }).evaluate(data);
 }
 

@@ -11,7 +11,7 @@ import {
   MlflowTracker,
   ModelEvaluator,
   PrecomputedRunner,
-  QAAccuracy,
+  QaAccuracy,
   type TrackEvaluationOptions,
   trackingKey,
 } from "../../../src/evaluation/index.js";
@@ -46,7 +46,7 @@ async function evaluate(id = "precomputed"): Promise<EvaluationResult> {
   );
   const evaluator = new ModelEvaluator({
     runner: new PrecomputedRunner({ output: "out", id }),
-    algorithms: [new QAAccuracy(), new FactualKnowledge()],
+    algorithms: [new QaAccuracy(), new FactualKnowledge()],
   });
   return evaluator.evaluate(data);
 }
@@ -605,7 +605,7 @@ describe("MlflowTracker.trackComparison", () => {
         { name: "v1", runner: new PrecomputedRunner({ output: "out", id: "v1-outputs" }) },
         { name: "v2", runner: new PrecomputedRunner({ output: "good", id: "v2-outputs" }) },
       ],
-      algorithms: [new QAAccuracy()],
+      algorithms: [new QaAccuracy()],
     });
   }
 
