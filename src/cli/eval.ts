@@ -330,7 +330,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),
     factual: () => new FactualKnowledge(),
-    judge: () => new LlmJudge({ judge: modelFromFlags({ ...flags, model: judgeSpec }) }),
+    judge: () => new LlmJudge({ model: modelFromFlags({ ...flags, model: judgeSpec }) }),
     toxicity: () => toxicityFromFlags(flags),
     sql: () => sqlAccuracyFromFlags(flags),
     retrieval: () => retrievalAccuracyFromFlags(flags),

@@ -24,8 +24,8 @@ import type { ScoreSummary } from "./stats.js";
 
 /** Options of {@link LlmJudge}. */
 export interface LlmJudgeOptions {
-  /** The model that grades. Prefer a stronger model than the one evaluated. */
-  judge: ChatModel;
+  /** The model that grades (the judge). Prefer a stronger model than the one evaluated. */
+  model: ChatModel;
   /**
    * The grading prompt. It must use `{{answer}}` (the output) and may use `{{question}}` (the
    * sample's input), `{{reference}}` (its first target) and `{{criteria}}`; the reply must end
@@ -49,7 +49,7 @@ export interface LlmJudgeOptions {
 
 const optionsSchema = z
   .object({
-    judge: chatModelSchema(),
+    model: chatModelSchema(),
     prompt: z
       .union([
         z.instanceof(PromptTemplate),
@@ -84,7 +84,7 @@ const FORMAT_REMINDER =
  * @example
  * ```ts
  * const judge = new LlmJudge({
- *   judge: new BedrockChatModel({ modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0" }),
+ *   model: new BedrockChatModel({ modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0" }),
  *   criteria: "factual correctness and concision",
  * });
  * await judge.evaluateSample({ input: "Capital of France?", output: "Paris.", targets: ["Paris"] });
@@ -103,7 +103,7 @@ export class LlmJudge implements EvalAlgorithm {
 
   constructor(options: LlmJudgeOptions) {
     const o = parseOptions(optionsSchema, options, "LlmJudge options");
-    this.#judge = o.judge;
+    this.#judge = o.model;
     const prompt = o.prompt ?? judgeScore;
     this.prompt = prompt instanceof PromptTemplate ? prompt : new PromptTemplate(prompt);
     const declared = (name: string) => Object.hasOwn(this.prompt.variables, name);

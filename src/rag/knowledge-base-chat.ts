@@ -36,8 +36,11 @@ export interface KnowledgeBaseChatOptions extends AwsClientConfig {
   modelArn: string;
   /** A ready client; preferred. */
   client?: BedrockAgentRuntimeClient;
-  /** Passages retrieved per turn, 1..100. Default: the service's (5). */
-  numberOfResults?: number;
+  /**
+   * Passages retrieved per turn, 1..100 (sent as the service's `numberOfResults`). Default: the
+   * service's (5).
+   */
+  k?: number;
   /** `HYBRID` or `SEMANTIC`. */
   overrideSearchType?: "HYBRID" | "SEMANTIC";
   /** Reranking configuration, as for {@link KnowledgeBaseRetriever}. */
@@ -101,7 +104,7 @@ const optionsSchema = z
       .regex(/^[0-9a-zA-Z]{1,10}$/, "must be a knowledge base id like ABCDEFGHIJ"),
     modelArn: z.string().min(1).max(2048),
     client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
-    numberOfResults: z.int().min(1).max(100).optional(),
+    k: z.int().min(1).max(100).optional(),
     overrideSearchType: z.enum(["HYBRID", "SEMANTIC"]).optional(),
     rerankingConfiguration: z
       .object({ type: z.literal("BEDROCK_RERANKING_MODEL") })
@@ -185,7 +188,7 @@ export class KnowledgeBaseChat {
     parseOptions(z.string().trim().min(1), question, "KnowledgeBaseChat.ask question");
     const o = this.#options;
     const vector: KnowledgeBaseVectorSearchConfiguration = {};
-    if (o.numberOfResults !== undefined) vector.numberOfResults = o.numberOfResults;
+    if (o.k !== undefined) vector.numberOfResults = o.k;
     if (o.overrideSearchType) vector.overrideSearchType = o.overrideSearchType;
     if (o.rerankingConfiguration) vector.rerankingConfiguration = o.rerankingConfiguration;
     const filterSpec = options.filter ?? o.filter;

@@ -175,7 +175,7 @@ describe("KnowledgeBaseChat", () => {
       modelArn:
         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
       client: runtime.client,
-      numberOfResults: 3,
+      k: 3,
       filter: { dept: "sales" },
       inference: { temperature: 0 },
     });

@@ -49,7 +49,7 @@ function evaluator(
 ) {
   return new ModelEvaluator({
     runner: new PrecomputedRunner({ output: "out" }),
-    algorithms: [new QaAccuracy(), new LlmJudge({ judge: judge(BAD) })],
+    algorithms: [new QaAccuracy(), new LlmJudge({ model: judge(BAD) })],
     concurrency: 3,
     retry: { maxAttempts: 1 },
     ...options,

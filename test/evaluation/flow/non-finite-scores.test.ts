@@ -65,7 +65,7 @@ describe("LlmJudge with a non-finite score", () => {
 
   it("asks once more, then refuses with JUDGE_SCORE_UNPARSEABLE", async () => {
     const judge = new FakeChatModel({ responses: ['{"score": 1e309}', "score: 1e309"] });
-    await expect(new LlmJudge({ judge }).evaluateSample(sample)).rejects.toBeInstanceOf(
+    await expect(new LlmJudge({ model: judge }).evaluateSample(sample)).rejects.toBeInstanceOf(
       JudgeScoreError,
     );
     expect(judge.requests).toHaveLength(2);
@@ -73,7 +73,7 @@ describe("LlmJudge with a non-finite score", () => {
 
   it("takes the finite score of the second reply", async () => {
     const judge = new FakeChatModel({ responses: ['{"score": 1e309}', '{"score": 8}'] });
-    await expect(new LlmJudge({ judge }).evaluateSample(sample)).resolves.toEqual({
+    await expect(new LlmJudge({ model: judge }).evaluateSample(sample)).resolves.toEqual({
       judge_score: 8,
       judge_score_normalized: 7 / 9,
     });
