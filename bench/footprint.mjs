@@ -8,7 +8,8 @@
  *    disk usage), the number of packages `npm ls --all` lists, and the size of fmops's own dist;
  *  - import: for `fmops` and each subpath, --runs fresh `node` processes each time
  *    `await import(specifier)` from inside the process (from just before the call to just after),
- *    plus the resident set size after it, and the whole process's wall time. Medians.
+ *    plus the CPU time the import took (user + system, steadier than wall time on a busy
+ *    machine), the resident set size after it, and the whole process's wall time. Medians.
  *
  * Each process also reports how many `@aws-sdk/` and `@smithy/` files it loaded (through a
  * module resolve hook), which shows at a glance which entry points pull the AWS SDK in.
@@ -128,9 +129,11 @@ const specifiers = subpaths.map((s) => (s === "." ? pkg.name : `${pkg.name}/${s.
 
 function importOnce(specifier, countAws) {
   const script = `const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await import(${JSON.stringify(specifier)});
 const ms = performance.now() - t0;
-console.log(JSON.stringify({ ms, rss: process.memoryUsage().rss }));`;
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss }));`;
   const start = performance.now();
   const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     cwd: project,
@@ -162,6 +165,7 @@ for (const specifier of specifiers) {
   for (let i = 0; i < RUNS; i++) runs.push(importOnce(specifier, i === 0));
   imports[specifier] = {
     importMs: round(median(runs.map((r) => r.ms))),
+    importCpuMs: round(median(runs.map((r) => r.cpuMs))),
     processMs: round(median(runs.map((r) => r.wallMs))),
     rssMB: mb(median(runs.map((r) => r.rss))),
     awsSdkFilesLoaded: runs[0].awsFiles,
