@@ -43,9 +43,12 @@ export {
   type CallOptions,
   type ChatModel,
   type EmbeddingModel,
+  Guardrail,
+  GuardrailInterventionError,
   OpenAICompatibleChatModel,
   SageMakerChatModel,
   SageMakerEmbeddingModel,
+  withGuardrail,
 } from "./models/index.js";
 export { instrument, summarize } from "./monitoring/index.js";
 export { PromptCatalog, PromptTemplate } from "./prompts/index.js";

@@ -1,6 +1,6 @@
 /**
  * `fmops/models`: the `ChatModel` and `EmbeddingModel` interfaces and their adapters for Bedrock,
- * SageMaker endpoints and OpenAI-compatible servers.
+ * SageMaker endpoints and OpenAI-compatible servers, and Bedrock guardrails as pre/post steps.
  *
  * @packageDocumentation
  */
@@ -33,6 +33,22 @@ export {
 } from "./chat-templates.js";
 export { type EmbeddingShape, toEmbedding, toEmbeddings } from "./embedding-vectors.js";
 export {
+  type ContentFilterFinding,
+  type ContextualGroundingFinding,
+  type DeniedTopicFinding,
+  Guardrail,
+  type GuardrailCheckOptions,
+  type GuardrailFinding,
+  GuardrailInterventionError,
+  type GuardrailInvocationMetrics,
+  type GuardrailOptions,
+  type GuardrailResult,
+  type GuardrailUsage,
+  type PiiEntityFinding,
+  type RegexFinding,
+  type WordFinding,
+} from "./guardrail.js";
+export {
   type FetchLike,
   HttpError,
   OpenAICompatibleChatModel,
@@ -58,3 +74,4 @@ export {
   sageMakerPayloadFormats,
 } from "./sagemaker-payloads.js";
 export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
+export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";

@@ -1,13 +1,20 @@
 /**
  * A local Bedrock Runtime on 127.0.0.1 speaking the real restJson1 wire protocol: Converse,
- * ConverseStream (event-stream framed) and InvokeModel. Tests drive it with handlers and use the
- * real `BedrockRuntimeClient` against it.
+ * ConverseStream (event-stream framed), InvokeModel and ApplyGuardrail (a scripted policy from
+ * guardrail-policy.ts, or a handler). Tests drive it with handlers and use the real
+ * `BedrockRuntimeClient` against it.
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import {
+  type ApplyGuardrailStandInRequest,
+  type ApplyGuardrailWireRequest,
+  applyScriptedGuardrail,
+  type ScriptedGuardrailPolicy,
+} from "./guardrail-policy.js";
 import {
   asStandInError,
   clientPool,
@@ -30,13 +37,20 @@ import {
   writeEventStream,
 } from "./http.js";
 
+export {
+  type ApplyGuardrailStandInRequest,
+  type ApplyGuardrailWireRequest,
+  applyScriptedGuardrail,
+  type ScriptedGuardrailPolicy,
+} from "./guardrail-policy.js";
+
 /** The operations the stand-in serves. */
-export type BedrockOperation = "Converse" | "ConverseStream" | "InvokeModel";
+export type BedrockOperation = "Converse" | "ConverseStream" | "InvokeModel" | "ApplyGuardrail";
 
 /** A request as the stand-in recorded it. */
 export interface RecordedBedrockRequest {
   operation: BedrockOperation;
-  /** The model id, inference profile id or ARN, URL-decoded. */
+  /** The model id, inference profile id or ARN, URL-decoded (ApplyGuardrail: the guardrail id). */
   modelId: string;
   /** Request headers, lower-cased names. */
   headers: Record<string, string>;
@@ -158,6 +172,15 @@ export interface BedrockRuntimeHandlers {
     request: InvokeModelStandInRequest,
   ) => MaybePromise<InvokeModelReply | StandInError>;
   /**
+   * ApplyGuardrail: a scripted policy (see {@link applyScriptedGuardrail}), or a handler returning
+   * the exact response JSON.
+   */
+  applyGuardrail?:
+    | ScriptedGuardrailPolicy
+    | ((
+        request: ApplyGuardrailStandInRequest,
+      ) => MaybePromise<Record<string, unknown> | StandInError>);
+  /**
    * Repeat the error name as `__type` in error bodies. Default true; the live service does not
    * always, and the SDK must then read the name from the suffixed `x-amzn-errortype` header.
    */
@@ -217,7 +240,10 @@ export function converseStreamFrames(
 }
 
 // The SDK URL-encodes the model id (':' and '/' of ARNs too), so match the raw segment.
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+// ApplyGuardrail is POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply; the
+// router captures the id and the rest, and the handler checks the prefix matches the action.
+const ROUTE =
+  /^\/(?:model|guardrail)\/([^/]+)\/(converse|converse-stream|invoke|version\/[^/]+\/apply)$/;
 
 /**
  * Starts a Bedrock Runtime stand-in on 127.0.0.1 port 0.
@@ -244,6 +270,25 @@ export async function startBedrockRuntime(
   } as const;
   const running = await startRoutedServer(spec, async (routed, req, res, requestId) => {
     const { name: modelId, action, headers, body } = routed;
+    const guardrailRoute = (req.url ?? "").startsWith("/guardrail/");
+    if (guardrailRoute !== action.startsWith("version/")) {
+      sendError(
+        res,
+        standInError({
+          status: 400,
+          type: "ValidationException",
+          message: `No operation at ${req.url ?? ""}.`,
+        }),
+        "message",
+        requestId,
+      );
+      return;
+    }
+    if (guardrailRoute) {
+      requests.push({ operation: "ApplyGuardrail", modelId, headers, body });
+      await serveApplyGuardrail(handlers, res, requestId, modelId, action, headers, body);
+      return;
+    }
     const operation: BedrockOperation =
       action === "converse"
         ? "Converse"
@@ -391,4 +436,54 @@ async function serveInvokeModel(
   sendBody(res, requestId, toBytes(reply.body), {
     "content-type": reply.contentType ?? "application/json",
   });
+}
+
+async function serveApplyGuardrail(
+  handlers: BedrockRuntimeHandlers,
+  res: ServerResponse,
+  requestId: string,
+  guardrailIdentifier: string,
+  action: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Promise<void> {
+  const guardrailVersion = decodeURIComponent(action.split("/")[1] as string);
+  let parsed: ApplyGuardrailWireRequest;
+  try {
+    parsed = JSON.parse(toUtf8(body)) as ApplyGuardrailWireRequest;
+  } catch {
+    sendError(
+      res,
+      standInError({
+        status: 400,
+        type: "ValidationException",
+        message: "Malformed input request.",
+      }),
+      "message",
+      requestId,
+    );
+    return;
+  }
+  const request: ApplyGuardrailStandInRequest = {
+    guardrailIdentifier,
+    guardrailVersion,
+    headers,
+    body: parsed,
+  };
+  const handler = handlers.applyGuardrail;
+  const reply =
+    handler === undefined
+      ? standInError({
+          status: 404,
+          type: "ResourceNotFoundException",
+          message: `The specified guardrail ${guardrailIdentifier} was not found (the stand-in has no applyGuardrail policy).`,
+        })
+      : typeof handler === "function"
+        ? await handler(request)
+        : applyScriptedGuardrail(handler, request);
+  if (reply instanceof StandInError) {
+    sendError(res, reply, "message", requestId);
+    return;
+  }
+  sendBody(res, requestId, fromUtf8(JSON.stringify(reply)), { "content-type": "application/json" });
 }

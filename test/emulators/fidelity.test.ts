@@ -59,6 +59,8 @@ const STAND_INS = [
     service: "BedrockAgentRuntime",
   },
   { file: "bedrock-runtime.ts", client: "bedrock-runtime", service: "BedrockRuntime" },
+  // The scripted guardrail behind the Bedrock Runtime stand-in's ApplyGuardrail route.
+  { file: "guardrail-policy.ts", client: "bedrock-runtime", service: "BedrockRuntime" },
   { file: "cloudwatch.ts", client: "cloudwatch", service: "CloudWatch" },
   { file: "comprehend.ts", client: "comprehend", service: "Comprehend" },
   { file: "glue.ts", client: "glue", service: "Glue" },
