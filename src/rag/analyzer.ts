@@ -161,8 +161,12 @@ export function removePossessive(token: string): string {
  * The Porter stemmer as Lucene's `PorterStemFilter` applies it: words of one or two characters
  * are left alone, others go through Martin Porter's original algorithm (with the "bli" -> "ble"
  * and "logi" -> "log" departures of his reference implementation, which Lucene also has).
+ *
+ * It is not the stemmer of `fmops/evaluation` (`nltkPorterStem`, NLTK's extended variant): the two
+ * disagree on some words ("dying" is `dy` here, `die` there), and each must match its own
+ * reference, Lucene for BM25 scores and NLTK for ROUGE and METEOR.
  */
-export function porterStem(term: string): string {
+export function lucenePorterStem(term: string): string {
   // Like Lucene, any other character (digit, accented letter) simply counts as a consonant.
   if (term.length < 3) return term;
   return stemmer(term);
@@ -178,7 +182,7 @@ export interface EnglishAnalyzerOptions {
 
 /**
  * Builds the English analyzer: {@link tokenize}, {@link removePossessive}, lowercase, drop stop
- * words, {@link porterStem}, in Lucene's order.
+ * words, {@link lucenePorterStem}, in Lucene's order.
  *
  * @example
  * ```ts
@@ -203,7 +207,7 @@ export function englishAnalyzer(options: EnglishAnalyzerOptions = {}): Analyzer 
       }
       let stemmed = cache.get(lower);
       if (stemmed === undefined) {
-        stemmed = porterStem(lower);
+        stemmed = lucenePorterStem(lower);
         // A bounded memo: stemming dominates indexing time and vocabularies repeat.
         if (cache.size < 200_000) cache.set(lower, stemmed);
       }

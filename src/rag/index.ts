@@ -23,7 +23,7 @@ export {
   ENGLISH_STOP_WORDS,
   type EnglishAnalyzerOptions,
   englishAnalyzer,
-  porterStem,
+  lucenePorterStem,
   removePossessive,
   tokenize,
 } from "./analyzer.js";

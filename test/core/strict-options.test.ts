@@ -42,7 +42,7 @@ const NO_OPTIONS_OBJECT: Record<string, string> = {
     "takes the submitting runner's context and the job's identity; made by BedrockBatchRunner",
   ContentTemplate: "takes the template text (and the option name to report it under)",
   ManualClock: "takes two numbers: the start time and the epoch it maps to",
-  PorterStemmer: "takes one number: the cache size",
+  NltkPorterStemmer: "takes one number: the cache size",
   SchemaIndex: "takes the table list to index",
   // Constructors without parameters.
   MemorySink: "no parameters",

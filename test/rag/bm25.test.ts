@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { englishAnalyzer, porterStem, tokenize } from "../../src/rag/analyzer.js";
+import { nltkPorterStem } from "../../src/evaluation/metrics/index.js";
+import { englishAnalyzer, lucenePorterStem, tokenize } from "../../src/rag/analyzer.js";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { loadBm25Index, saveBm25Index } from "../../src/rag/file-store.js";
 import { evaluateFilter, parseFilter } from "../../src/rag/filter.js";
@@ -119,7 +120,13 @@ describe("English analyzer", () => {
       archaeology: "archaeolog",
       an: "an",
     };
-    for (const [word, stem] of Object.entries(expected)) expect(porterStem(word), word).toBe(stem);
+    for (const [word, stem] of Object.entries(expected))
+      expect(lucenePorterStem(word), word).toBe(stem);
+  });
+
+  it("is Lucene's stemmer, not NLTK's: dying stems to dy (nltkPorterStem gives die)", () => {
+    expect(lucenePorterStem("dying")).toBe("dy");
+    expect(nltkPorterStem("dying")).toBe("die");
   });
 });
 

@@ -26,7 +26,7 @@ export {
   meteorScoreTokens,
   type SentenceSplitting,
 } from "./meteor.js";
-export { PorterStemmer, porterStem } from "./porter.js";
+export { NltkPorterStemmer, nltkPorterStem } from "./porter.js";
 export {
   PUNKT_ORTHO,
   type PunktParameters,

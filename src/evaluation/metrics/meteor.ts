@@ -9,7 +9,7 @@
  * @module
  */
 
-import { PorterStemmer } from "./porter.js";
+import { NltkPorterStemmer } from "./porter.js";
 import type { PunktSentenceTokenizer } from "./punkt.js";
 import { getDefaultPunkt } from "./punkt-data.js";
 import { pyPow } from "./pymath.js";
@@ -60,7 +60,7 @@ export interface MeteorDetails {
   punktPath?: string;
 }
 
-const stemmer = new PorterStemmer();
+const stemmer = new NltkPorterStemmer();
 
 /**
  * The word lists of one METEOR call as parallel arrays indexed by token position. NLTK keeps

@@ -293,11 +293,11 @@ function stemAstral(lowered: string): string {
  *
  * @example
  * ```ts
- * porterStem("generously"); // "gener"
- * porterStem("dying");      // "die"
+ * nltkPorterStem("generously"); // "gener"
+ * nltkPorterStem("dying");      // "die"
  * ```
  */
-export function porterStem(word: string): string {
+export function nltkPorterStem(word: string): string {
   const lowered = word.toLowerCase();
   // NLTK looks the original (not lowercased) word up in the pool.
   const pooled = POOL.get(word);
@@ -307,10 +307,10 @@ export function porterStem(word: string): string {
 }
 
 /**
- * A memoizing {@link porterStem}: texts repeat words, and stemming dominates ROUGE/METEOR time.
+ * A memoizing {@link nltkPorterStem}: texts repeat words, and stemming dominates ROUGE/METEOR time.
  * The cache is bounded so a long run over varied text cannot grow memory without limit.
  */
-export class PorterStemmer {
+export class NltkPorterStemmer {
   private readonly cache = new Map<string, string>();
   private readonly maxEntries: number;
 
@@ -319,11 +319,11 @@ export class PorterStemmer {
     this.maxEntries = maxEntries;
   }
 
-  /** Same result as {@link porterStem}. */
+  /** Same result as {@link nltkPorterStem}. */
   stem(word: string): string {
     let s = this.cache.get(word);
     if (s === undefined) {
-      s = porterStem(word);
+      s = nltkPorterStem(word);
       if (this.cache.size >= this.maxEntries) this.cache.clear();
       this.cache.set(word, s);
     }

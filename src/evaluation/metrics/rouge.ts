@@ -7,7 +7,7 @@
  * @module
  */
 import { ValidationError } from "../../core/errors.js";
-import { PorterStemmer } from "./porter.js";
+import { NltkPorterStemmer } from "./porter.js";
 
 /** One ROUGE score triple, as `rouge_score.scoring.Score`. */
 export interface RougeScore {
@@ -40,7 +40,7 @@ const DEFAULT_TYPES: readonly RougeType[] = ["rouge1", "rouge2", "rougeL", "roug
 const ZERO: RougeScore = Object.freeze({ precision: 0, recall: 0, fmeasure: 0 });
 
 /** Shared stemmer: its cache makes repeated words cheap across calls. */
-const sharedStemmer = new PorterStemmer();
+const sharedStemmer = new NltkPorterStemmer();
 
 /** True for the characters `rouge_score` keeps after lowercasing: a-z and 0-9. */
 function isTokenChar(c: number): boolean {
