@@ -6,16 +6,13 @@
  * @module
  */
 import { oneLine } from "../prompts/index.js";
+import { estimateTokens } from "../rag/index.js";
 import type { ColumnSchema, RetrievedTable, SchemaRetriever, TableSchema } from "./types.js";
 
-/**
- * A rough token count: about four characters per token for English and SQL identifiers with the
- * tokenizers of current Bedrock models. It slightly overestimates for identifier-heavy text,
- * which errs on the side of staying under a budget.
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+// The schema budget counts tokens the way RagChain's context budget does: one estimate, about
+// four characters per token, which slightly overestimates identifier-heavy text and so errs on
+// the side of staying under a budget.
+export { estimateTokens };
 
 /** The qualified name a table is shown and retrieved under: `database.table`, or `table`. */
 export function qualifiedName(table: TableSchema): string {

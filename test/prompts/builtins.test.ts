@@ -23,6 +23,19 @@ describe("built-in prompts", () => {
     }
   });
 
+  it("are exported under their BUILTIN_PROMPT_IDS key, a name no other module exports", async () => {
+    const builtins: Record<string, unknown> = await import("../../src/prompts/builtins/index.js");
+    const others = await Promise.all(
+      ["core", "streaming", "models", "async", "rag", "text2sql", "monitoring", "evaluation"].map(
+        async (m) => Object.keys(await import(`../../src/${m}/index.ts`)),
+      ),
+    );
+    for (const [key, id] of Object.entries(BUILTIN_PROMPT_IDS)) {
+      expect(builtins[key], key).toMatchObject({ id });
+      for (const names of others) expect(names, key).not.toContain(key);
+    }
+  });
+
   it("render the text-to-SQL generation and correction prompts", () => {
     const catalog = builtinCatalog();
     const gen = catalog.render(BUILTIN_PROMPT_IDS.text2sqlGenerate, {

@@ -9,13 +9,13 @@ import { type PromptDefinition, PromptTemplate } from "../template.js";
 import { judgeScore } from "./judge.js";
 import { ragAnswer, ragCondense } from "./rag.js";
 import { refusalDetect } from "./refusal.js";
-import { summarize } from "./summarize.js";
+import { summarizeText } from "./summarize.js";
 import { text2sqlCorrect, text2sqlGenerate } from "./text2sql.js";
 
 export { type JudgeScore, JudgeScoreError, judgeScore, parseJudgeScore } from "./judge.js";
 export { ragAnswer, ragCondense } from "./rag.js";
 export { parseRefusalVerdict, REFUSAL_EXAMPLES, refusalDetect } from "./refusal.js";
-export { summarize } from "./summarize.js";
+export { summarizeText } from "./summarize.js";
 export { text2sqlCorrect, text2sqlGenerate } from "./text2sql.js";
 
 /** Every built-in prompt definition. */
@@ -24,7 +24,7 @@ export const builtinPrompts: readonly PromptDefinition[] = Object.freeze([
   text2sqlCorrect,
   ragAnswer,
   ragCondense,
-  summarize,
+  summarizeText,
   judgeScore,
   refusalDetect,
 ]);
@@ -40,7 +40,7 @@ export const BUILTIN_PROMPT_IDS = {
   /** Rewrites a follow-up question so it stands alone without the conversation. */
   ragCondense: "fmops.rag.condense",
   /** Summarizes a text faithfully in at most a given number of words. */
-  summarize: "fmops.summarize",
+  summarizeText: "fmops.summarize",
   /** Grades an answer from 1 to 10 against criteria; read the reply with `parseJudgeScore`. */
   judgeScore: "fmops.judge.score",
   /** Classifies a response as REFUSAL or ANSWER; read the reply with `parseRefusalVerdict`. */

@@ -6,7 +6,7 @@
 import type { PromptDefinition } from "../template.js";
 
 /** `fmops.summarize`: text -> summary of at most `maxWords` words, optionally focused. */
-export const summarize: PromptDefinition = {
+export const summarizeText: PromptDefinition = {
   id: "fmops.summarize",
   version: "1",
   description: "Summarize a text faithfully in at most a given number of words.",
