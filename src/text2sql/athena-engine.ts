@@ -9,6 +9,7 @@ import type {
   GetQueryResultsCommandOutput,
   QueryExecution,
 } from "@aws-sdk/client-athena";
+import type * as GlueModule from "@aws-sdk/client-glue";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -19,12 +20,30 @@ import {
   type SendsCommands,
   wrapAwsError,
 } from "../core/aws.js";
-import { athenaSdk, lazyAwsClient } from "../core/aws-sdk.js";
+import { athenaSdk, glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
 import { backoffDelay, retry } from "../core/retry.js";
 import { sleep, type WaitOptions, withDeadline } from "../core/wait.js";
 import { athenaTypeName, fromAthenaValue } from "./athena-values.js";
-import { SqlExecutionError, SqlNotReadOnlyError, sqlErrorFromMessage } from "./errors.js";
+import {
+  athenaScanCostUsd,
+  DEFAULT_PRICE_PER_TB_USD,
+  formatBytes,
+  glueRowCount,
+  glueSizeBytes,
+  type PlanInputTable,
+  parseIoPlan,
+  partitionMatches,
+  type ScanEstimate,
+  scanAdvice,
+  type TableScanEstimate,
+} from "./cost-guard.js";
+import {
+  SqlCostError,
+  SqlExecutionError,
+  SqlNotReadOnlyError,
+  sqlErrorFromMessage,
+} from "./errors.js";
 import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
 import type {
   ExecuteOptions,
@@ -64,7 +83,52 @@ export interface AthenaEngineOptions extends AwsClientConfig {
   readOnly?: boolean;
   /** Longest SQL text the guard accepts, in characters. Default 20 000. */
   maxSqlLength?: number;
+  /**
+   * The cost guard's budget: before a query starts, its scan is estimated (see
+   * {@link AthenaEngine.estimateScan}) and a query over this many bytes, or over the workgroup's
+   * `BytesScannedCutoffPerQuery`, is refused with {@link SqlCostError}. `validate()` applies the
+   * same check, so {@link Text2Sql} shows the model the estimate and how to scan less.
+   */
+  maxBytesScanned?: number;
+  /**
+   * Called with every estimate while the cost guard is on (it is on when this or
+   * `maxBytesScanned` is set). Resolve `true` to run the query whatever the budget says, `false`
+   * to refuse it, or nothing to apply the budget. Use it to ask a person, or to log estimates.
+   */
+  onCostEstimate?: CostEstimateCallback;
+  /**
+   * When `maxBytesScanned` is set and a scan cannot be estimated (no statistics for `EXPLAIN`,
+   * no sizes in Glue): `refuse` (default) or `run`.
+   */
+  unknownScan?: "refuse" | "run";
+  /** Athena's price per TB (2^40 bytes) scanned, in USD, for `stats.costUsd` and estimates. Default 5. */
+  pricePerTbUsd?: number;
+  /**
+   * Let Athena answer from the result of an identical earlier query of at most this age
+   * (`ResultReuseConfiguration`), which scans and bills nothing. Off by default; `stats.reusedPreviousResult` says when it happened.
+   */
+  resultReuseMaxAgeMinutes?: number;
+  /**
+   * A Glue client for the cost guard's fallback when `EXPLAIN` has no statistics (table and
+   * partition sizes, partition lists); by default one is built from region/credentials/endpoint
+   * when first needed. `false`: never call Glue. Only used for the `AwsDataCatalog` catalog.
+   */
+  glue?: SendsCommands | false;
 }
+
+type LoadGlue = () => Promise<{ sdk: typeof GlueModule; client: SendsCommands }>;
+
+/**
+ * The cost guard's question for the caller: `true` runs the query, `false` refuses it, nothing
+ * (or `undefined`) applies `maxBytesScanned`.
+ */
+export type CostEstimateCallback = (
+  estimate: ScanEstimate,
+  query: {
+    /** The statement about to run. */
+    sql: string;
+  },
+) => boolean | undefined | Promise<boolean | undefined>;
 
 /** Options of {@link AthenaEngine.execute}. */
 export interface AthenaExecuteOptions extends ExecuteOptions {
@@ -90,11 +154,24 @@ const optionsSchema = z
     startAttempts: z.int().min(1).max(20).optional(),
     readOnly: z.boolean().optional(),
     maxSqlLength: z.int().min(1).max(10_000_000).optional(),
+    maxBytesScanned: z.number().min(0).optional(),
+    onCostEstimate: z
+      .custom<CostEstimateCallback>((v) => typeof v === "function", "must be a function")
+      .optional(),
+    unknownScan: z.enum(["refuse", "run"]).optional(),
+    pricePerTbUsd: z.number().min(0).max(1_000_000).optional(),
+    resultReuseMaxAgeMinutes: z.int().min(1).max(10_080).optional(),
+    glue: z.union([awsClientSchema<SendsCommands>("GlueClient"), z.literal(false)]).optional(),
   })
   .strict();
 
 const SERVICE = "Athena";
 const EXPLAIN = "EXPLAIN ";
+const EXPLAIN_IO = "EXPLAIN (TYPE IO, FORMAT JSON) ";
+// Approved estimates kept so that execute() after validate() neither estimates nor asks twice.
+const APPROVED_KEPT = 16;
+// GetPartitions pages read per table (1000 partitions each) before falling back to the table size.
+const MAX_PARTITION_PAGES = 20;
 // Athena AthenaErrorCode values that describe the statement rather than the setup.
 const QUERY_ERROR_CODES =
   /^(MALFORMED_QUERY|SYNTAX_ERROR|(COLUMN|TABLE|FUNCTION|SCHEMA|CATALOG)_NOT_FOUND|TYPE_MISMATCH)$/;
@@ -122,6 +199,9 @@ export class AthenaEngine implements SqlEngine {
   readonly guardDialect = "trino" as const;
   readonly #o: AthenaEngineOptions;
   readonly #athena;
+  readonly #glue;
+  #cutoff: Promise<number | undefined> | undefined;
+  readonly #approved = new Map<string, ScanEstimate>();
 
   constructor(options: AthenaEngineOptions = {}) {
     this.#o = parseOptions(optionsSchema, options, "AthenaEngine options") as AthenaEngineOptions;
@@ -132,6 +212,21 @@ export class AthenaEngine implements SqlEngine {
       this.#o.athena,
       (sdk) => new sdk.AthenaClient(config),
     );
+    const glue = this.#o.glue;
+    this.#glue =
+      glue === false
+        ? undefined
+        : lazyAwsClient<typeof GlueModule, SendsCommands>(
+            glueSdk,
+            "AthenaEngine cost guard",
+            glue,
+            (sdk) => new sdk.GlueClient(config),
+          );
+  }
+
+  /** Whether queries are estimated before they run (`maxBytesScanned` or `onCostEstimate` is set). */
+  get costGuard(): boolean {
+    return this.#o.maxBytesScanned !== undefined || this.#o.onCostEstimate !== undefined;
   }
 
   /** Checks a statement with `EXPLAIN`; errors in the statement come back as `{ ok: false, error }`. */
@@ -140,6 +235,19 @@ export class AthenaEngine implements SqlEngine {
     if (!guarded.ok) {
       const message = `${guarded.code}: ${guarded.reason}`;
       return { ok: false, error: { code: guarded.code, message, retryable: false } };
+    }
+    if (this.costGuard) {
+      // EXPLAIN (TYPE IO) checks the statement as plain EXPLAIN does, and estimates its scan.
+      try {
+        const estimate = await this.#approve(guarded.sql, options);
+        this.#remember(guarded.sql, estimate);
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof SqlExecutionError && !err.sqlError.retryable) {
+          return { ok: false, error: err.sqlError };
+        }
+        throw err;
+      }
     }
     try {
       await this.#run(EXPLAIN + guarded.sql, options, { maxRows: 0 });
@@ -152,11 +260,275 @@ export class AthenaEngine implements SqlEngine {
     }
   }
 
-  /** Runs a statement and returns typed rows; Athena query failures throw {@link SqlExecutionError}. */
-  execute(sql: string, options: AthenaExecuteOptions = {}): Promise<QueryResult> {
+  /**
+   * Estimates what a statement would scan, without running it and without charge: the tables of
+   * `EXPLAIN (TYPE IO, FORMAT JSON)` with their estimates where Athena has table statistics;
+   * otherwise, from Glue, the sizes of the partitions the statement's partition filters keep
+   * (or the table's share of them), or the table's size parameters. Column pruning of columnar
+   * formats is not modelled, so Glue-based figures are upper bounds. Also reads the workgroup's
+   * per-query cutoff. Statement errors throw {@link SqlExecutionError}.
+   *
+   * @example
+   * ```ts
+   * const estimate = await engine.estimateScan("SELECT * FROM events WHERE dt = '2024-05-01'");
+   * console.log(estimate.bytes, estimate.costUsd, estimate.tables.map((t) => t.source));
+   * ```
+   */
+  async estimateScan(sql: string, options: WaitOptions = {}): Promise<ScanEstimate> {
     const guarded = this.#guard(sql);
-    if (!guarded.ok) return Promise.reject(new SqlNotReadOnlyError(guarded.reason, guarded.code));
-    return this.#run(guarded.sql, options, options);
+    if (!guarded.ok) throw new SqlNotReadOnlyError(guarded.reason, guarded.code);
+    return this.#estimate(guarded.sql, options);
+  }
+
+  /**
+   * The workgroup's `BytesScannedCutoffPerQuery` (GetWorkGroup), read once and kept: Athena
+   * cancels a query when it has scanned this much, and bills what it scanned. Undefined when the
+   * workgroup sets none.
+   */
+  workgroupCutoffBytes(options: WaitOptions = {}): Promise<number | undefined> {
+    this.#cutoff ??= withDeadline(
+      options,
+      30_000,
+      "reading the Athena workgroup",
+      async (signal) => {
+        const { sdk, client } = await this.#athena();
+        const output = (await awsCall(
+          { service: SERVICE, operation: "GetWorkGroup", iamAction: "athena:GetWorkGroup" },
+          () =>
+            client.send(
+              new sdk.GetWorkGroupCommand({ WorkGroup: this.#o.workgroup ?? "primary" }),
+              {
+                abortSignal: signal,
+              },
+            ),
+        )) as { WorkGroup?: { Configuration?: { BytesScannedCutoffPerQuery?: number } } };
+        return output.WorkGroup?.Configuration?.BytesScannedCutoffPerQuery;
+      },
+    ).catch((err: unknown) => {
+      this.#cutoff = undefined;
+      throw err;
+    });
+    return this.#cutoff;
+  }
+
+  async #estimate(sql: string, wait: WaitOptions): Promise<ScanEstimate> {
+    let plan: PlanInputTable[];
+    try {
+      const explained = await this.#run(EXPLAIN_IO + sql, wait, { maxRows: 10 });
+      const first = explained.rows[0];
+      const cell = first ? first[explained.columns[0]?.name ?? ""] : undefined;
+      if (typeof cell !== "string") throw new Error("EXPLAIN (TYPE IO) returned no plan");
+      plan = parseIoPlan(cell);
+    } catch (err) {
+      if (err instanceof SqlExecutionError) {
+        throw new SqlExecutionError(withoutPrefix(err.sqlError, EXPLAIN_IO.length), { cause: err });
+      }
+      throw err;
+    }
+    const cutoff = await this.workgroupCutoffBytes(wait);
+    const tables: TableScanEstimate[] = [];
+    for (const t of plan) tables.push(await this.#tableEstimate(t, wait.signal));
+    const known = tables.every((t) => t.bytes !== undefined);
+    const bytes = known ? tables.reduce((sum, t) => sum + (t.bytes ?? 0), 0) : undefined;
+    const price = this.#o.pricePerTbUsd ?? DEFAULT_PRICE_PER_TB_USD;
+    return {
+      ...(bytes !== undefined ? { bytes, costUsd: athenaScanCostUsd(bytes, price) } : {}),
+      tables,
+      ...(this.#o.maxBytesScanned !== undefined ? { budgetBytes: this.#o.maxBytesScanned } : {}),
+      ...(cutoff !== undefined ? { workgroupCutoffBytes: cutoff } : {}),
+    };
+  }
+
+  /** One table's estimate: the plan's, else Glue's partitions or table parameters. */
+  async #tableEstimate(
+    t: PlanInputTable,
+    signal: AbortSignal | undefined,
+  ): Promise<TableScanEstimate> {
+    const name = t.schema ? `${t.schema}.${t.table}` : t.table;
+    const estimate: TableScanEstimate = {
+      table: name,
+      source: "none",
+      filteredPartitionKeys: [],
+    };
+    if (t.bytes !== undefined) {
+      estimate.bytes = t.none ? 0 : t.bytes;
+      estimate.source = "explain";
+      if (t.rows !== undefined) estimate.rows = t.rows;
+    }
+    const catalog = (t.catalog ?? this.#o.catalog ?? "AwsDataCatalog").toLowerCase();
+    if (!this.#glue || catalog !== "awsdatacatalog" || !t.schema) {
+      // Without Glue the plan's constraints still say which columns were filtered.
+      estimate.filteredPartitionKeys = [];
+      return estimate;
+    }
+    const table = await this.#glueTable(t.schema, t.table, signal);
+    if (!table) return estimate;
+    const keys = (table.PartitionKeys ?? []).map((k) => k.Name ?? "");
+    estimate.partitionKeys = keys;
+    const lower = keys.map((k) => k.toLowerCase());
+    const partitionConstraints = t.constraints.filter((c) =>
+      lower.includes(c.column.toLowerCase()),
+    );
+    estimate.filteredPartitionKeys = partitionConstraints.map((c) => c.column);
+    if (estimate.source === "explain") return estimate;
+    const tableBytes = glueSizeBytes(table.Parameters);
+    const tableRows = glueRowCount(table.Parameters);
+    if (t.none) {
+      estimate.bytes = 0;
+      estimate.source = "glue-partitions";
+      return estimate;
+    }
+    const projected = table.Parameters?.["projection.enabled"] === "true";
+    if (keys.length > 0 && !projected) {
+      const partitions = await this.#gluePartitions(t.schema, t.table, signal);
+      if (partitions) {
+        const kept = partitions.filter((p) =>
+          partitionMatches(keys, p.Values ?? [], partitionConstraints),
+        );
+        estimate.partitions = { matched: kept.length, total: partitions.length };
+        const sizes = kept.map((p) => glueSizeBytes(p.Parameters));
+        if (sizes.every((b) => b !== undefined)) {
+          estimate.bytes = sizes.reduce((sum: number, b) => sum + (b ?? 0), 0);
+          estimate.source = "glue-partitions";
+          return estimate;
+        }
+        if (tableBytes !== undefined && partitions.length > 0) {
+          // Partitions without sizes: the table's size, shared evenly among its partitions.
+          estimate.bytes = (tableBytes * kept.length) / partitions.length;
+          if (tableRows !== undefined)
+            estimate.rows = (tableRows * kept.length) / partitions.length;
+          estimate.source = "glue-partitions";
+          return estimate;
+        }
+      }
+    }
+    if (tableBytes !== undefined) {
+      estimate.bytes = tableBytes;
+      if (tableRows !== undefined) estimate.rows = tableRows;
+      estimate.source = "glue-table";
+    }
+    return estimate;
+  }
+
+  async #glueTable(
+    database: string,
+    name: string,
+    signal: AbortSignal | undefined,
+  ): Promise<GlueModule.Table | undefined> {
+    const { sdk, client } = await (this.#glue as LoadGlue)();
+    try {
+      const output = (await client.send(
+        new sdk.GetTableCommand({ DatabaseName: database, Name: name }),
+        signal ? { abortSignal: signal } : {},
+      )) as GlueModule.GetTableCommandOutput;
+      return output.Table;
+    } catch (err) {
+      // Not in Glue (a federated or temporary table): the guard goes on without its metadata.
+      if ((err as { name?: string }).name === "EntityNotFoundException") return undefined;
+      throw wrapAwsError(err, {
+        service: "Glue",
+        operation: "GetTable",
+        iamAction: "glue:GetTable",
+      });
+    }
+  }
+
+  /** Every partition (values and parameters), or undefined when there are too many to list. */
+  async #gluePartitions(
+    database: string,
+    name: string,
+    signal: AbortSignal | undefined,
+  ): Promise<GlueModule.Partition[] | undefined> {
+    const { sdk, client } = await (this.#glue as LoadGlue)();
+    const partitions: GlueModule.Partition[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PARTITION_PAGES; page++) {
+      const output = (await awsCall(
+        { service: "Glue", operation: "GetPartitions", iamAction: "glue:GetPartitions" },
+        () =>
+          client.send(
+            new sdk.GetPartitionsCommand({
+              DatabaseName: database,
+              TableName: name,
+              ExcludeColumnSchema: true,
+              MaxResults: 1000,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            signal ? { abortSignal: signal } : {},
+          ),
+      )) as GlueModule.GetPartitionsCommandOutput;
+      partitions.push(...(output.Partitions ?? []));
+      token = output.NextToken;
+      if (!token) return partitions;
+    }
+    return undefined;
+  }
+
+  /** Estimates and decides; returns the approved estimate or throws {@link SqlCostError}. */
+  async #approve(sql: string, wait: WaitOptions): Promise<ScanEstimate> {
+    const estimate = await this.#estimate(sql, wait);
+    const o = this.#o;
+    const refuse = (code: string, text: string): never => {
+      throw new SqlCostError({ code, message: `${code}: ${text}`, retryable: false }, estimate);
+    };
+    if (o.onCostEstimate) {
+      const verdict = await o.onCostEstimate(estimate, { sql });
+      if (verdict === true) return estimate;
+      if (verdict === false) {
+        refuse(
+          "QUERY_NOT_APPROVED",
+          `the query was not approved to run${estimate.bytes !== undefined ? ` (it would scan about ${formatBytes(estimate.bytes)})` : ""}. ${scanAdvice(estimate)}`,
+        );
+      }
+    }
+    if (estimate.bytes === undefined) {
+      if (o.maxBytesScanned !== undefined && o.unknownScan !== "run") {
+        const unknown = estimate.tables.filter((t) => t.bytes === undefined).map((t) => t.table);
+        refuse(
+          "QUERY_COST_UNKNOWN",
+          `cannot estimate how much the query would scan: ${unknown.join(", ")} ${unknown.length === 1 ? "has" : "have"} no statistics and no size in the catalog. ${scanAdvice(estimate)}`,
+        );
+      }
+      return estimate;
+    }
+    const budget = o.maxBytesScanned ?? Number.POSITIVE_INFINITY;
+    const cutoff = estimate.workgroupCutoffBytes ?? Number.POSITIVE_INFINITY;
+    if (estimate.bytes > Math.min(budget, cutoff)) {
+      const limit =
+        budget <= cutoff
+          ? `the limit of ${formatBytes(budget)} per query`
+          : `the workgroup's cutoff of ${formatBytes(cutoff)} per query, where Athena would cancel it and still bill the scan`;
+      refuse(
+        "QUERY_TOO_EXPENSIVE",
+        `the query would scan about ${formatBytes(estimate.bytes)} (about $${(estimate.costUsd ?? 0).toFixed(2)}), over ${limit}. ${scanAdvice(estimate)}`,
+      );
+    }
+    return estimate;
+  }
+
+  #remember(sql: string, estimate: ScanEstimate): void {
+    this.#approved.delete(sql);
+    this.#approved.set(sql, estimate);
+    while (this.#approved.size > APPROVED_KEPT) {
+      this.#approved.delete(this.#approved.keys().next().value as string);
+    }
+  }
+
+  /** Runs a statement and returns typed rows; Athena query failures throw {@link SqlExecutionError}. */
+  async execute(sql: string, options: AthenaExecuteOptions = {}): Promise<QueryResult> {
+    const guarded = this.#guard(sql);
+    if (!guarded.ok) throw new SqlNotReadOnlyError(guarded.reason, guarded.code);
+    let estimate: ScanEstimate | undefined;
+    if (this.costGuard) {
+      // Parameters change what is scanned, so an estimate from validate() does not carry over.
+      const reusable = !options.parameters?.length;
+      estimate = reusable ? this.#approved.get(guarded.sql) : undefined;
+      if (estimate) this.#approved.delete(guarded.sql);
+      else estimate = await this.#approve(guarded.sql, options);
+    }
+    const result = await this.#run(guarded.sql, options, options, true);
+    if (estimate?.bytes !== undefined) result.stats.estimatedBytesScanned = estimate.bytes;
+    return result;
   }
 
   #guard(
@@ -168,14 +540,19 @@ export class AthenaEngine implements SqlEngine {
     return verdict.ok ? { ok: true, sql: verdict.sql } : verdict;
   }
 
-  async #run(sql: string, wait: WaitOptions, options: AthenaExecuteOptions): Promise<QueryResult> {
+  async #run(
+    sql: string,
+    wait: WaitOptions,
+    options: AthenaExecuteOptions,
+    reuse = false,
+  ): Promise<QueryResult> {
     const started = performance.now();
     return withDeadline(
       wait,
       this.#o.timeoutMs ?? 300_000,
       "running an Athena query",
       async (signal) => {
-        const id = await this.#start(sql, options.parameters, signal);
+        const id = await this.#start(sql, options.parameters, reuse, signal);
         let execution: QueryExecution;
         try {
           execution = await this.#poll(id, signal);
@@ -205,8 +582,15 @@ export class AthenaEngine implements SqlEngine {
           result.stats.engineMs = stats.EngineExecutionTimeInMillis;
         if (stats.QueryQueueTimeInMillis !== undefined)
           result.stats.queueMs = stats.QueryQueueTimeInMillis;
-        if (stats.DataScannedInBytes !== undefined)
+        if (stats.DataScannedInBytes !== undefined) {
           result.stats.dataScannedBytes = stats.DataScannedInBytes;
+          result.stats.costUsd = athenaScanCostUsd(
+            stats.DataScannedInBytes,
+            this.#o.pricePerTbUsd ?? DEFAULT_PRICE_PER_TB_USD,
+          );
+        }
+        const reused = stats.ResultReuseInformation?.ReusedPreviousResult;
+        if (reused !== undefined) result.stats.reusedPreviousResult = reused;
         return result;
       },
     );
@@ -215,6 +599,7 @@ export class AthenaEngine implements SqlEngine {
   async #start(
     sql: string,
     parameters: string[] | undefined,
+    reuse: boolean,
     signal: AbortSignal,
   ): Promise<string> {
     const { sdk, client } = await this.#athena();
@@ -228,6 +613,16 @@ export class AthenaEngine implements SqlEngine {
         ...(o.database ? { Database: o.database } : {}),
       },
       ...(parameters && parameters.length > 0 ? { ExecutionParameters: parameters } : {}),
+      ...(reuse && o.resultReuseMaxAgeMinutes !== undefined
+        ? {
+            ResultReuseConfiguration: {
+              ResultReuseByAgeConfiguration: {
+                Enabled: true,
+                MaxAgeInMinutes: o.resultReuseMaxAgeMinutes,
+              },
+            },
+          }
+        : {}),
     };
     try {
       const output = (await retry(

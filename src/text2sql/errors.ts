@@ -3,7 +3,9 @@
  *
  * @module
  */
+import type { FmopsErrorCode } from "../core/error-codes.js";
 import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { ScanEstimate } from "./cost-guard.js";
 import type { GuardRefusalCode } from "./guard.js";
 import type { SqlError } from "./types.js";
 
@@ -22,13 +24,51 @@ export class SqlExecutionError extends FmopsError {
   /** The engine's error: code, Athena-formatted message, position, retryable. */
   readonly sqlError: SqlError;
 
-  constructor(sqlError: SqlError, options: FmopsErrorOptions = {}) {
+  constructor(
+    sqlError: SqlError,
+    options: FmopsErrorOptions & {
+      /** A more specific code for subclasses. Default `SQL_EXECUTION_ERROR`. */
+      code?: FmopsErrorCode;
+      /** A more specific message for subclasses. */
+      message?: string;
+    } = {},
+  ) {
     super(
-      "SQL_EXECUTION_ERROR",
-      `The SQL engine rejected the statement: ${redact(sqlError.message, 500)}. Fix the statement and run it again.`,
+      options.code ?? "SQL_EXECUTION_ERROR",
+      options.message ??
+        `The SQL engine rejected the statement: ${redact(sqlError.message, 500)}. Fix the statement and run it again.`,
       { retryable: sqlError.retryable, cause: options.cause },
     );
     this.sqlError = sqlError;
+  }
+}
+
+/**
+ * The Athena cost guard refused to start a query: its estimated scan is over `maxBytesScanned`
+ * or the workgroup's per-query cutoff (`sqlError.code` `QUERY_TOO_EXPENSIVE`), it could not be
+ * estimated while a budget is set (`QUERY_COST_UNKNOWN`), or `onCostEstimate` declined it
+ * (`QUERY_NOT_APPROVED`). Code: `SQL_SCAN_LIMIT`. Nothing was scanned and nothing was billed.
+ *
+ * It is a {@link SqlExecutionError}, so {@link Text2Sql} gives `sqlError.message` (the estimate
+ * and how to scan less, e.g. "add a filter on the partition column dt") back to the model.
+ *
+ * @example
+ * ```ts
+ * try { await engine.execute(sql); } catch (err) {
+ *   if (err instanceof SqlCostError) console.log(err.estimate.bytes, err.sqlError.message);
+ * }
+ * ```
+ */
+export class SqlCostError extends SqlExecutionError {
+  /** What the query would have scanned, as estimated. */
+  readonly estimate: ScanEstimate;
+
+  constructor(sqlError: SqlError, estimate: ScanEstimate) {
+    super(sqlError, {
+      code: "SQL_SCAN_LIMIT",
+      message: `Refused to start the query: ${redact(sqlError.message, 600)} Nothing was scanned. ${COST_ADVICE[sqlError.code] ?? COST_ADVICE.QUERY_TOO_EXPENSIVE}`,
+    });
+    this.estimate = estimate;
   }
 }
 
@@ -54,6 +94,14 @@ export class SqlNotReadOnlyError extends FmopsError {
     this.reason = reason;
   }
 }
+
+const COST_ADVICE: Record<string, string> = {
+  QUERY_TOO_EXPENSIVE:
+    "Change the query to scan less, or raise the engine's maxBytesScanned (or approve the query in onCostEstimate).",
+  QUERY_COST_UNKNOWN:
+    'Compute table statistics (ANALYZE, or a Glue crawler that records sizes), or set the engine\'s unknownScan to "run" to run queries that cannot be estimated.',
+  QUERY_NOT_APPROVED: "onCostEstimate declined the query; change the query or approve it there.",
+};
 
 const ADVICE: Record<GuardRefusalCode, string> = {
   SQL_NOT_READ_ONLY: "Only one SELECT (or WITH ... SELECT) statement is allowed.",

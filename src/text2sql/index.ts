@@ -24,6 +24,7 @@ export {
   AthenaEngine,
   type AthenaEngineOptions,
   type AthenaExecuteOptions,
+  type CostEstimateCallback,
 } from "./athena-engine.js";
 export {
   type AthenaColumnInfo,
@@ -31,10 +32,35 @@ export {
   fromAthenaValue,
   parseComplex,
 } from "./athena-values.js";
+export {
+  athenaScanCostUsd,
+  constraintAllows,
+  DEFAULT_PRICE_PER_TB_USD,
+  formatBytes,
+  GB,
+  glueRowCount,
+  glueSizeBytes,
+  MB,
+  type PlanBound,
+  type PlanColumnConstraint,
+  type PlanInputTable,
+  parseIoPlan,
+  partitionMatches,
+  type ScanEstimate,
+  type ScanEstimateSource,
+  scanAdvice,
+  type TableScanEstimate,
+  TB,
+} from "./cost-guard.js";
 export { DuckDbCatalog, type DuckDbCatalogOptions, trinoSpelling } from "./duckdb-catalog.js";
 export { DuckDbEngine, type DuckDbEngineOptions, readerFor, TRINO_SHIMS } from "./duckdb-engine.js";
 export { duckDbError } from "./duckdb-errors.js";
-export { SqlExecutionError, SqlNotReadOnlyError, sqlErrorFromMessage } from "./errors.js";
+export {
+  SqlCostError,
+  SqlExecutionError,
+  SqlNotReadOnlyError,
+  sqlErrorFromMessage,
+} from "./errors.js";
 export { type Extraction, extractSql } from "./extract.js";
 export { tablesFromPaths } from "./files.js";
 export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";

@@ -77,6 +77,15 @@ export interface QueryStats {
   truncated: boolean;
   /** The engine's query id (Athena's QueryExecutionId), when there is one. */
   queryId?: string;
+  /**
+   * What the scan cost, in USD, for engines that bill by bytes scanned (Athena: the engine's
+   * price per TB, rounded up to the MB with Athena's 10 MB minimum; 0 for a reused result).
+   */
+  costUsd?: number;
+  /** Bytes the cost guard estimated before the query started, when it estimated them. */
+  estimatedBytesScanned?: number;
+  /** Whether Athena answered from an earlier query's result (result reuse) instead of scanning. */
+  reusedPreviousResult?: boolean;
 }
 
 /** Rows and column metadata of a finished query. */

@@ -1,9 +1,19 @@
 /**
  * A local Athena on 127.0.0.1 speaking the AWS JSON 1.1 protocol that `@aws-sdk/client-athena`
  * uses (`POST /` with `X-Amz-Target: AmazonAthena.<Operation>`): StartQueryExecution,
- * GetQueryExecution, GetQueryResults and StopQueryExecution. The SQL runs on DuckDB; states move
- * QUEUED -> RUNNING -> SUCCEEDED/FAILED over a number of polls (no timers), failures carry an
- * AthenaError, results are paginated with Athena's header row, text values and column metadata.
+ * GetQueryExecution, GetQueryResults, StopQueryExecution and GetWorkGroup. The SQL runs on DuckDB;
+ * states move QUEUED -> RUNNING -> SUCCEEDED/FAILED over a number of polls (no timers), failures
+ * carry an AthenaError, results are paginated with Athena's header row, text values and column
+ * metadata.
+ *
+ * `EXPLAIN (TYPE IO, FORMAT JSON) <query>` answers with Trino's IO plan: the tables the query
+ * names (found by matching the stand-in's table names against the query's identifiers), an
+ * estimate where `statistics` gives one and `"NaN"` otherwise, and, for the columns listed in
+ * `partitionKeys`, the constraints of simple predicates on them (`=`, `<`, `<=`, `>`, `>=`,
+ * `BETWEEN` with a quoted literal; several are intersected). Statement errors come from DuckDB
+ * with positions as in the submitted text. Result reuse (`ResultReuseConfiguration`) answers
+ * from the newest SUCCEEDED execution of the same text, workgroup, catalog and database within
+ * the maximum age, with nothing scanned and `ResultReuseInformation.ReusedPreviousResult`.
  *
  * @module
  */
@@ -41,8 +51,12 @@ export interface AthenaErrorSpec {
 export interface AthenaStandInOptions {
   /** The tables the DuckDB behind the stand-in holds. */
   duckdb: DuckDbEngineOptions;
-  /** Workgroups and their result locations. Default `{ primary: { outputLocation: "s3://athena-results/" } }`. */
-  workgroups?: Record<string, { outputLocation?: string }>;
+  /** Workgroups, their result locations and per-query cutoffs. Default `{ primary: { outputLocation: "s3://athena-results/" } }`. */
+  workgroups?: Record<string, { outputLocation?: string; bytesScannedCutoffPerQuery?: number }>;
+  /** Table statistics EXPLAIN (TYPE IO) reports, by table name; tables not listed estimate `NaN`. */
+  statistics?: Record<string, { rowCount: number; sizeInBytes: number }>;
+  /** Partition columns by table name, whose predicates EXPLAIN (TYPE IO) reports as constraints. */
+  partitionKeys?: Record<string, string[]>;
   /** GetQueryExecution calls that answer RUNNING before the final state. Default 2 (the first answers QUEUED). */
   runningPolls?: number;
   /** The first N StartQueryExecution calls are throttled (TooManyRequestsException). */
@@ -66,6 +80,8 @@ interface Execution {
   error?: AthenaErrorSpec;
   engineMs: number;
   submitted: number;
+  /** Set when result reuse was asked for: whether this execution reused an earlier result. */
+  reused?: boolean;
 }
 
 /** A running Athena stand-in. */
@@ -98,7 +114,10 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
     }
     const started = performance.now();
     try {
-      execution.result = await duck.executeTrusted(execution.sql);
+      const io = IO_PREFIX.exec(execution.sql);
+      execution.result = io
+        ? await explainIo(execution, io[0].length)
+        : await duck.executeTrusted(execution.sql);
     } catch (err) {
       const sqlError =
         err instanceof SqlExecutionError
@@ -111,7 +130,101 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
     execution.engineMs = Math.round(performance.now() - started);
   };
 
+  /** Trino's IO plan for the query after the EXPLAIN (TYPE IO, FORMAT JSON) prefix. */
+  const explainIo = async (execution: Execution, prefix: number): Promise<QueryResult> => {
+    // Padding keeps DuckDB's error positions where they are in the submitted text.
+    await duck.executeTrusted(
+      `EXPLAIN${" ".repeat(prefix - "EXPLAIN".length)}${execution.sql.slice(prefix)}`,
+    );
+    const query = execution.sql.slice(prefix);
+    const lexed = lexSql(query);
+    const names = lexed.ok
+      ? lexed.tokens
+          .filter((t) => t.kind === "word" || t.kind === "quoted")
+          .map((t) => t.text.replace(/^"|"$/g, "").toLowerCase())
+      : [];
+    const known = Object.keys(options.duckdb.tables ?? {});
+    const read = known.filter((table) => names.includes(table.toLowerCase()));
+    const infos = read.map((table) => {
+      const stats = options.statistics?.[table];
+      return {
+        table: {
+          catalog: (execution.catalog ?? "AwsDataCatalog").toLowerCase(),
+          schemaTable: { schema: execution.database ?? "default", table },
+        },
+        columnConstraints: (options.partitionKeys?.[table] ?? []).flatMap((column) => {
+          const range = predicateRange(query, column);
+          return range
+            ? [
+                {
+                  columnName: column,
+                  type: "varchar",
+                  domain: { nullsAllowed: false, ranges: [range] },
+                },
+              ]
+            : [];
+        }),
+        estimate: {
+          outputRowCount: stats ? stats.rowCount : "NaN",
+          outputSizeInBytes: stats ? stats.sizeInBytes : "NaN",
+          cpuCost: stats ? stats.sizeInBytes : "NaN",
+          maxMemory: 0,
+          networkCost: 0,
+        },
+      };
+    });
+    const plan = JSON.stringify({
+      inputTableColumnInfos: infos,
+      estimate: {
+        outputRowCount: "NaN",
+        outputSizeInBytes: "NaN",
+        cpuCost: "NaN",
+        maxMemory: "NaN",
+        networkCost: "NaN",
+      },
+    });
+    return {
+      columns: [{ name: "Query Plan", type: "varchar" }],
+      rows: [{ "Query Plan": plan }],
+      stats: { elapsedMs: 0, rowCount: 1, truncated: false },
+    };
+  };
+
   const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+    GetWorkGroup: async (input) => {
+      const name = typeof input.WorkGroup === "string" ? input.WorkGroup : "";
+      const group = workgroups[name];
+      if (!group) {
+        throw standInError({
+          status: 400,
+          type: "InvalidRequestException",
+          message: `WorkGroup ${name} is not found.`,
+          extra: { AthenaErrorCode: "INVALID_INPUT" },
+        });
+      }
+      return {
+        WorkGroup: {
+          Name: name,
+          State: "ENABLED",
+          CreationTime: 1_700_000_000,
+          Configuration: {
+            ...(group.outputLocation
+              ? { ResultConfiguration: { OutputLocation: group.outputLocation } }
+              : {}),
+            ...(group.bytesScannedCutoffPerQuery !== undefined
+              ? { BytesScannedCutoffPerQuery: group.bytesScannedCutoffPerQuery }
+              : {}),
+            EnforceWorkGroupConfiguration: false,
+            PublishCloudWatchMetricsEnabled: false,
+            RequesterPaysEnabled: false,
+            EngineVersion: {
+              SelectedEngineVersion: "AUTO",
+              EffectiveEngineVersion: "Athena engine version 3",
+            },
+          },
+        },
+      };
+    },
     StartQueryExecution: async (input) => {
       if (throttled < (options.throttleStarts ?? 0)) {
         throttled++;
@@ -184,8 +297,29 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
         engineMs: 0,
         submitted: Date.now() / 1000,
       };
+      const reuse = (
+        input.ResultReuseConfiguration as
+          | { ResultReuseByAgeConfiguration?: { Enabled?: boolean; MaxAgeInMinutes?: number } }
+          | undefined
+      )?.ResultReuseByAgeConfiguration;
+      const earlier = reuse?.Enabled
+        ? [...executions.values()]
+            .reverse()
+            .find(
+              (e) =>
+                e.state === "SUCCEEDED" &&
+                e.result &&
+                e.sql === finalSql &&
+                e.workgroup === workgroup &&
+                e.catalog === context.Catalog &&
+                e.database === context.Database &&
+                execution.submitted - e.submitted <= (reuse.MaxAgeInMinutes ?? 60) * 60,
+            )
+        : undefined;
       executions.set(id, execution);
-      if (!options.neverFinish?.test(finalSql)) await run(execution);
+      if (reuse?.Enabled) execution.reused = earlier !== undefined;
+      if (earlier?.result) execution.result = earlier.result;
+      else if (!options.neverFinish?.test(finalSql)) await run(execution);
       return { QueryExecutionId: id };
     },
     GetQueryExecution: async (input) => {
@@ -289,9 +423,13 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
         EngineExecutionTimeInMillis: e.engineMs,
         QueryQueueTimeInMillis: 1,
         TotalExecutionTimeInMillis: e.engineMs + 1,
-        DataScannedInBytes: e.result
-          ? e.result.rows.length * Math.max(1, e.result.columns.length) * 8
-          : 0,
+        DataScannedInBytes:
+          e.result && !e.reused
+            ? e.result.rows.length * Math.max(1, e.result.columns.length) * 8
+            : 0,
+        ...(e.reused !== undefined
+          ? { ResultReuseInformation: { ReusedPreviousResult: e.reused } }
+          : {}),
       },
     };
   }
@@ -345,6 +483,42 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
       await duck.close();
     },
   };
+}
+
+const IO_PREFIX = /^\s*EXPLAIN\s*\(\s*TYPE\s+IO\s*,\s*FORMAT\s+JSON\s*\)\s+/i;
+
+/**
+ * The range a query's simple predicates on `column` allow, in the IO plan's shape: `=`, `<`,
+ * `<=`, `>`, `>=` and `BETWEEN` with quoted literals, intersected. Undefined when there are none.
+ */
+function predicateRange(query: string, column: string) {
+  const col = column.replace(/[^A-Za-z0-9_]/g, "");
+  const lit = "'((?:[^']|'')*)'";
+  let low: { value?: string; bound: string } = { bound: "ABOVE" };
+  let high: { value?: string; bound: string } = { bound: "BELOW" };
+  let found = false;
+  const raise = (value: string, bound: string) => {
+    if (low.value === undefined || value > low.value) low = { value, bound };
+  };
+  const lower = (value: string, bound: string) => {
+    if (high.value === undefined || value < high.value) high = { value, bound };
+  };
+  for (const m of query.matchAll(new RegExp(`\\b${col}\\s*(=|>=|<=|>|<)\\s*${lit}`, "gi"))) {
+    found = true;
+    const [, op, value = ""] = m;
+    if (op === "=" || op === ">=") raise(value, "EXACTLY");
+    if (op === ">") raise(value, "ABOVE");
+    if (op === "=" || op === "<=") lower(value, "EXACTLY");
+    if (op === "<") lower(value, "BELOW");
+  }
+  for (const m of query.matchAll(
+    new RegExp(`\\b${col}\\s+BETWEEN\\s+${lit}\\s+AND\\s+${lit}`, "gi"),
+  )) {
+    found = true;
+    raise(m[1] ?? "", "EXACTLY");
+    lower(m[2] ?? "", "EXACTLY");
+  }
+  return found ? { low, high } : undefined;
 }
 
 function statementType(sql: string): "DML" | "UTILITY" | "DDL" {

@@ -1,8 +1,9 @@
 /**
  * A local Glue Data Catalog on 127.0.0.1 speaking the AWS JSON 1.1 protocol of
  * `@aws-sdk/client-glue` (`X-Amz-Target: AWSGlue.<Operation>`): GetDatabases and GetTables with
- * MaxResults/NextToken pagination and Expression filtering; EntityNotFoundException for unknown
- * databases.
+ * MaxResults/NextToken pagination and Expression filtering, GetTable, and GetPartitions with
+ * pagination (a partition `Expression` is refused: the stand-in does not evaluate them);
+ * EntityNotFoundException for unknown databases and tables.
  *
  * @module
  */
@@ -30,6 +31,8 @@ export interface GlueTableSpec {
   PartitionKeys?: { Name: string; Type: string; Comment?: string }[];
   TableType?: string;
   Parameters?: Record<string, string>;
+  /** The table's partitions (GetPartitions; not part of the GetTables answer). */
+  Partitions?: { Values: string[]; Parameters?: Record<string, string> }[];
 }
 
 /** A running Glue stand-in. */
@@ -83,7 +86,7 @@ export async function startGlue(
       const matching = expression ? tables.filter((t) => expression.test(t.Name)) : tables;
       const { items, next } = page(matching, input);
       return {
-        TableList: items.map((t) => ({
+        TableList: items.map(({ Partitions: _partitions, ...t }) => ({
           ...t,
           DatabaseName: name,
           CatalogId: "123456789012",
@@ -92,7 +95,53 @@ export async function startGlue(
         ...(next ? { NextToken: next } : {}),
       };
     },
+    GetTable: (input) => {
+      const { Partitions: _partitions, ...table } = findTable(input.DatabaseName, input.Name);
+      return {
+        Table: {
+          ...table,
+          DatabaseName: String(input.DatabaseName),
+          CatalogId: "123456789012",
+          CreateTime: 1_700_000_000,
+        },
+      };
+    },
+    GetPartitions: (input) => {
+      const table = findTable(input.DatabaseName, input.TableName);
+      if (input.Expression !== undefined) {
+        throw standInError({
+          status: 400,
+          type: "InvalidInputException",
+          message: "The Glue stand-in does not evaluate partition expressions.",
+        });
+      }
+      const { items, next } = page(table.Partitions ?? [], input);
+      return {
+        Partitions: items.map((p) => ({
+          ...p,
+          DatabaseName: String(input.DatabaseName),
+          TableName: table.Name,
+          CatalogId: "123456789012",
+          CreationTime: 1_700_000_000,
+        })),
+        ...(next ? { NextToken: next } : {}),
+      };
+    },
   };
+  function findTable(database: unknown, name: unknown): GlueTableSpec {
+    const tables = databases[String(database ?? "")];
+    const table = tables?.find((t) => t.Name === name);
+    if (!table) {
+      throw standInError({
+        status: 400,
+        type: "EntityNotFoundException",
+        message: tables
+          ? `Table ${String(name)} not found.`
+          : `Database ${String(database)} not found.`,
+      });
+    }
+    return table;
+  }
   const server = await startServer(async (req, res, requestId) => {
     const target = header(req.headers, "x-amz-target") ?? "";
     const operation = target.replace(/^AWSGlue\./, "");
