@@ -75,6 +75,7 @@ export {
   type GuardVerdict,
   type RowLimitResult,
 } from "./guard.js";
+export { inferJoins, isKeyColumn, type JoinEdge, joinNeighbours } from "./join-graph.js";
 export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
 export {
   estimateTokens,
@@ -87,6 +88,11 @@ export {
   searchTerms,
   tableDocument,
 } from "./schema.js";
+export {
+  DEFAULT_SCHEMA_SYNONYMS,
+  SchemaRanker,
+  type SchemaRankerOptions,
+} from "./schema-ranking.js";
 export {
   type LexResult,
   lexSql,
@@ -118,3 +124,12 @@ export type {
   TableSchema,
   ValidationOutcome,
 } from "./types.js";
+export {
+  ColumnValueIndex,
+  type ColumnValueIndexOptions,
+  type SampleColumnValuesOptions,
+  type SampledColumn,
+  type SampledValues,
+  sampleColumnValues,
+  type ValueMatch,
+} from "./value-index.js";
