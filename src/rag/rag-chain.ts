@@ -9,6 +9,7 @@ import { z } from "zod";
 import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
+import type { Guardrail } from "../models/index.js";
 import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import {
@@ -63,6 +64,13 @@ export interface RagChainOptions {
   noAnswer?: string;
   /** Deadline of one `ask` (all calls). Default 120 000 ms. */
   timeoutMs?: number;
+  /**
+   * A Bedrock guardrail that checks each answer (source `OUTPUT`) with the passages given to the
+   * model as its grounding source and the question as its query, so a contextual grounding policy
+   * refuses answers the passages do not support. A refused answer throws
+   * `GuardrailInterventionError`; masked sensitive information comes back masked in `answer`.
+   */
+  guardrail?: Guardrail;
 }
 
 /** Per-call options of {@link RagChain.ask}. */
@@ -143,6 +151,12 @@ const optionsSchema = z
     filter: z.record(z.string(), z.unknown()).optional(),
     noAnswer: z.string().min(1).optional(),
     timeoutMs: z.int().positive().optional(),
+    guardrail: z
+      .custom<Guardrail>(
+        (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
+        "must be a Guardrail",
+      )
+      .optional(),
   })
   .strict();
 
@@ -276,6 +290,14 @@ export class RagChain {
         };
         const response = await this.#options.model.generate(request, { signal });
         addUsage(usage, response.usage);
+        const answer = this.#options.guardrail
+          ? await this.#options.guardrail.enforce(response.text, {
+              source: "OUTPUT",
+              groundingSource: context.chunks.map((c) => c.text),
+              query: standalone,
+              signal,
+            })
+          : response.text;
         latency.generateMs = performance.now() - t2;
 
         const citations: Citation[] = [];
@@ -288,7 +310,7 @@ export class RagChain {
         }
         latency.totalMs = performance.now() - started;
         return {
-          answer: response.text,
+          answer,
           answered: true,
           citations,
           chunks: context.chunks,

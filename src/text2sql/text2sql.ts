@@ -16,6 +16,7 @@ import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from ".
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
+import type { Guardrail } from "../models/index.js";
 import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import type { PromptCatalog } from "../prompts/catalog.js";
@@ -113,6 +114,12 @@ export interface Text2SqlOptions {
   maxSqlLength?: number;
   /** Default time limit of one `ask`/`generate`, in ms. Default 300 000. */
   timeoutMs?: number;
+  /**
+   * A Bedrock guardrail that screens each question (source `INPUT`) before any model call: a
+   * refused question throws `GuardrailInterventionError`; a question with sensitive information
+   * the guardrail anonymized goes on masked (and `result.question` is the masked text).
+   */
+  guardrail?: Guardrail;
 }
 
 /** Options of {@link Text2Sql.ask} and {@link Text2Sql.generate}. */
@@ -261,6 +268,12 @@ const optionsSchema = z
     guard: z.custom<ExtraGuard>((v) => typeof v === "function", "must be a function").optional(),
     maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
+    guardrail: z
+      .custom<Guardrail>(
+        (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
+        "must be a Guardrail",
+      )
+      .optional(),
   })
   .strict()
   .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
@@ -380,7 +393,12 @@ export class Text2Sql {
       { signal: o.signal, timeoutMs: o.timeoutMs ?? this.#o.timeoutMs },
       300_000,
       "answering with Text2Sql",
-      (signal) => this.#attempts(question, o.history ?? [], signal, run),
+      async (signal) => {
+        const screened = this.#o.guardrail
+          ? await this.#o.guardrail.enforce(question, { source: "INPUT", signal })
+          : question;
+        return this.#attempts(screened, o.history ?? [], signal, run);
+      },
     );
   }
 
