@@ -100,6 +100,17 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toMatch(/wrote .*compare\.jsonl and .*compare\.html/);
   });
 
+  it("guardrail masks an e-mail, blocks a denied topic before the model and refuses an ungrounded RAG answer", async () => {
+    const { code, output } = await runExample("guardrail");
+    expect(code, output).toBe(0);
+    expect(output).toContain('blocked=false, text="Please email me at {EMAIL}"');
+    expect(output).toContain(
+      'blocked:  GUARDRAIL_INTERVENED (INPUT): "Sorry, I can\'t give investment advice."',
+    );
+    expect(output).toContain('grounded: "The support desk is open from 9 to 17 on weekdays [1]."');
+    expect(output).toMatch(/refused: {2}"It never closes\." \(grounding [\d.]+ < 0\.7\)/);
+  });
+
   it("prompt-catalog loads the example folder and renders a prompt", async () => {
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
