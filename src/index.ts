@@ -25,6 +25,7 @@ export type {
   ChatResponse,
   TokenUsage,
 } from "./core/chat.js";
+export type { FmopsErrorCode } from "./core/error-codes.js";
 export {
   AbortedError,
   AwsServiceError,

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { FmopsErrorCode } from "./error-codes.js";
+
 /** Options shared by every {@link FmopsError} constructor. */
 export interface FmopsErrorOptions {
   /** Whether repeating the same call may succeed (throttling, 5xx, network blips). */
@@ -73,12 +75,12 @@ const MAX_DEPTH = 4;
  */
 export class FmopsError extends Error {
   /** Stable, machine-readable error code such as `VALIDATION_ERROR` or `STREAM_IDLE_TIMEOUT`. */
-  readonly code: string;
+  readonly code: FmopsErrorCode;
   /** Whether repeating the same call may succeed. */
   readonly retryable: boolean;
   readonly #cause: unknown;
 
-  constructor(code: string, message: string, options: FmopsErrorOptions = {}) {
+  constructor(code: FmopsErrorCode, message: string, options: FmopsErrorOptions = {}) {
     const raw = options.cause;
     super(removeSecrets(message), raw === undefined ? undefined : { cause: summarizeCause(raw) });
     this.name = new.target.name;
@@ -238,7 +240,7 @@ export class TimeoutError extends FmopsError {
   constructor(
     message: string,
     timeoutMs: number,
-    options: FmopsErrorOptions & { code?: string } = {},
+    options: FmopsErrorOptions & { code?: FmopsErrorCode } = {},
   ) {
     super(options.code ?? "TIMEOUT", message, {
       retryable: options.retryable ?? true,

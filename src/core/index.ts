@@ -23,6 +23,7 @@ export {
   type ChatResponse,
   type TokenUsage,
 } from "./chat.js";
+export type { FmopsErrorCode } from "./error-codes.js";
 export {
   AbortedError,
   type AwsErrorDetails,

@@ -9,6 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import { z } from "zod";
 import { awsCall, awsClientConfigShape, awsClientSchema, type SendsCommands } from "../core/aws.js";
 import { lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
+import type { FmopsErrorCode } from "../core/error-codes.js";
 import {
   describeNetworkError,
   FmopsError,
@@ -136,7 +137,7 @@ export class MlflowError extends FmopsError {
   /** The API call that failed, e.g. `runs/log-batch`. */
   readonly operation: string | undefined;
 
-  constructor(code: string, message: string, options: MlflowErrorOptions = {}) {
+  constructor(code: FmopsErrorCode, message: string, options: MlflowErrorOptions = {}) {
     super(code, message, { retryable: options.retryable ?? false, cause: options.cause });
     this.status = options.status;
     this.errorCode = options.errorCode;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FmopsErrorCode } from "../core/error-codes.js";
 import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
 
 /**
@@ -48,7 +49,7 @@ export class PromptTemplateError extends FmopsError {
 /** What a {@link PromptNotFoundError} could not find. */
 export type PromptNotFoundKind = "id" | "version" | "label";
 
-const NOT_FOUND_CODES: Record<PromptNotFoundKind, string> = {
+const NOT_FOUND_CODES: Record<PromptNotFoundKind, FmopsErrorCode> = {
   id: "PROMPT_NOT_FOUND",
   version: "PROMPT_VERSION_NOT_FOUND",
   label: "PROMPT_LABEL_NOT_FOUND",

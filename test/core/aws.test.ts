@@ -168,7 +168,7 @@ describe("wrapAwsError with real SDK exceptions", () => {
   });
 
   it("passes FmopsErrors through unchanged and survives non-errors", () => {
-    const original = new FmopsError("MINE", "mine");
+    const original = new FmopsError("UNEXPECTED_RESPONSE", "mine");
     expect(wrapAwsError(original, converse)).toBe(original);
     const fromString = wrapAwsError("weird", converse);
     expect(fromString).toBeInstanceOf(AwsServiceError);
@@ -196,8 +196,10 @@ describe("isRetryableAwsError", () => {
     expect(isRetryableAwsError({ name: "X", $metadata: { httpStatusCode: 404 } })).toBe(false);
     expect(isRetryableAwsError({ code: "ETIMEDOUT" })).toBe(true);
     expect(isRetryableAwsError({ code: "EACCES" })).toBe(false);
-    expect(isRetryableAwsError(new FmopsError("X", "x", { retryable: true }))).toBe(true);
-    expect(isRetryableAwsError(new FmopsError("X", "x"))).toBe(false);
+    expect(
+      isRetryableAwsError(new FmopsError("UNEXPECTED_RESPONSE", "x", { retryable: true })),
+    ).toBe(true);
+    expect(isRetryableAwsError(new FmopsError("UNEXPECTED_RESPONSE", "x"))).toBe(false);
     expect(isRetryableAwsError(null)).toBe(false);
   });
 });

@@ -15,11 +15,14 @@ import {
 describe("FmopsError", () => {
   it("carries code, message, retryable and cause", () => {
     const cause = new Error("root");
-    const error = new FmopsError("SOMETHING_BROKE", "It broke. Do X.", { retryable: true, cause });
+    const error = new FmopsError("UNEXPECTED_RESPONSE", "It broke. Do X.", {
+      retryable: true,
+      cause,
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(FmopsError);
     expect(error.name).toBe("FmopsError");
-    expect(error.code).toBe("SOMETHING_BROKE");
+    expect(error.code).toBe("UNEXPECTED_RESPONSE");
     expect(error.message).toBe("It broke. Do X.");
     expect(error.retryable).toBe(true);
     expect(error.unsafeCause()).toBe(cause);
@@ -28,7 +31,7 @@ describe("FmopsError", () => {
   });
 
   it("is not retryable and has no cause unless told", () => {
-    const error = new FmopsError("X", "m");
+    const error = new FmopsError("UNEXPECTED_RESPONSE", "m");
     expect(error.retryable).toBe(false);
     expect("cause" in error).toBe(false);
   });

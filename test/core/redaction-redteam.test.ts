@@ -99,11 +99,14 @@ describe("redact: red-team credential forms", () => {
       [new Error("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC")],
       "two failures",
     );
-    const err = new FmopsError("TEST_ERROR", "wrapped", {
+    const err = new FmopsError("UNEXPECTED_ERROR", "wrapped", {
       retryable: false,
       cause: new Error("outer", { cause: new Error("middle", { cause: inner }) }),
     });
-    const err2 = new FmopsError("TEST_ERROR", "wrapped", { retryable: false, cause: aggregate });
+    const err2 = new FmopsError("UNEXPECTED_ERROR", "wrapped", {
+      retryable: false,
+      cause: aggregate,
+    });
     for (const e of [err, err2]) {
       const printed = [String(e), e.stack, JSON.stringify(e), e.message].join("\n");
       expect(printed).not.toContain("hunter2secret");

@@ -8,8 +8,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const transient = () => new FmopsError("FLAKY", "flaky", { retryable: true });
-const permanent = () => new FmopsError("BROKEN", "broken", { retryable: false });
+const transient = () => new FmopsError("NETWORK_ERROR", "flaky", { retryable: true });
+const permanent = () => new FmopsError("UNEXPECTED_RESPONSE", "broken", { retryable: false });
 
 describe("backoffDelay", () => {
   it("draws uniformly below min(maxDelayMs, baseDelayMs * 2^(attempt-1))", () => {
@@ -51,8 +51,8 @@ describe("retry", () => {
     expect(result).toBe("ok after 3");
     expect(fn).toHaveBeenCalledTimes(3);
     expect(events.map((e) => [e.attempt, e.delayMs, (e.error as FmopsError).code])).toEqual([
-      [1, 0, "FLAKY"],
-      [2, 0, "FLAKY"],
+      [1, 0, "NETWORK_ERROR"],
+      [2, 0, "NETWORK_ERROR"],
     ]);
   });
 
@@ -69,10 +69,10 @@ describe("retry", () => {
     let n = 0;
     const fn = vi.fn(async () => {
       n++;
-      throw new FmopsError(`FLAKY_${n}`, "flaky", { retryable: true });
+      throw new FmopsError(`HTTP_${500 + n}`, "flaky", { retryable: true });
     });
     await expect(retry(fn, { maxAttempts: 4, random: () => 0 })).rejects.toMatchObject({
-      code: "FLAKY_4",
+      code: "HTTP_504",
     });
     expect(fn).toHaveBeenCalledTimes(4);
   });
@@ -109,7 +109,7 @@ describe("retry", () => {
           return attempt < 2;
         },
       }),
-    ).rejects.toMatchObject({ code: "BROKEN" });
+    ).rejects.toMatchObject({ code: "UNEXPECTED_RESPONSE" });
     expect(fn).toHaveBeenCalledTimes(2);
     expect(seen).toEqual([1, 2]);
   });
@@ -134,7 +134,7 @@ describe("retry", () => {
     await vi.advanceTimersByTimeAsync(49);
     expect(delays).toEqual([50]);
     await vi.runAllTimersAsync();
-    expect(await outcome).toMatchObject({ code: "FLAKY" });
+    expect(await outcome).toMatchObject({ code: "NETWORK_ERROR" });
     expect(delays).toEqual([50, 100, 125, 125]);
   });
 

@@ -78,7 +78,7 @@ describe("FmopsError: safe to print", () => {
       $metadata: { httpStatusCode: 403, requestId: "req-1", attempts: 1 },
       Credentials: { SecretAccessKey: SECRET },
     });
-    const err = new FmopsError("X", "It failed. Do Y.", { cause: raw });
+    const err = new FmopsError("UNEXPECTED_RESPONSE", "It failed. Do Y.", { cause: raw });
     expect(err.unsafeCause()).toBe(raw);
     expect(err.cause).toMatchObject({
       name: "ExpiredTokenException",
@@ -90,7 +90,7 @@ describe("FmopsError: safe to print", () => {
     expect(inspect(err)).toContain("req-1");
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({
       name: "FmopsError",
-      code: "X",
+      code: "UNEXPECTED_RESPONSE",
       message: "It failed. Do Y.",
       retryable: false,
       cause: { name: "ExpiredTokenException" },
@@ -100,21 +100,25 @@ describe("FmopsError: safe to print", () => {
   it("redacts its own message, and causes nested in causes", () => {
     const inner = new Error(`aws_session_token=${SESSION}`);
     const outer = new Error("wrapper", { cause: inner });
-    const err = new FmopsError("X", `failed with Authorization: Bearer ${SESSION}`, {
-      cause: outer,
-    });
+    const err = new FmopsError(
+      "UNEXPECTED_RESPONSE",
+      `failed with Authorization: Bearer ${SESSION}`,
+      {
+        cause: outer,
+      },
+    );
     expect(err.message).not.toContain(SESSION.slice(0, 24));
     expectPrintsNoSecret(err, [SESSION.slice(0, 24)]);
   });
 
   it("keeps an FmopsError cause as it is: it is already safe", () => {
-    const inner = new FmopsError("INNER", "inner");
-    expect(new FmopsError("OUTER", "outer", { cause: inner }).cause).toBe(inner);
+    const inner = new FmopsError("NETWORK_ERROR", "inner");
+    expect(new FmopsError("UNEXPECTED_ERROR", "outer", { cause: inner }).cause).toBe(inner);
   });
 
   it("does not print long payloads echoed in a cause", () => {
     const prompt = `Summarize this contract: ${"clause ".repeat(800)}`;
-    const err = new FmopsError("X", "failed", {
+    const err = new FmopsError("UNEXPECTED_RESPONSE", "failed", {
       cause: Object.assign(new Error(`Input is too long: ${prompt}`), {
         name: "ValidationException",
       }),

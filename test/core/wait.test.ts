@@ -200,7 +200,7 @@ describe("withDeadline", () => {
   });
 
   it("passes other errors through and never calls fn for an aborted signal", async () => {
-    const own = new FmopsError("OWN", "own");
+    const own = new FmopsError("UNEXPECTED_RESPONSE", "own");
     await expect(
       withDeadline({}, 1_000, "x", async () => {
         throw own;

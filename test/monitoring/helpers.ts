@@ -1,4 +1,5 @@
 import type { ChatRequest } from "../../src/core/chat.js";
+import type { FmopsErrorCode } from "../../src/core/error-codes.js";
 import { FmopsError } from "../../src/core/errors.js";
 import { ManualClock } from "../../src/monitoring/clock.js";
 import type { InvocationRecord } from "../../src/monitoring/record.js";
@@ -10,7 +11,11 @@ export const request: ChatRequest = {
 };
 
 /** A scripted stream: each step advances the manual clock, then emits its event (or throws). */
-export type Step = { after: number } & ({ text: string } | { usage: number } | { fail: string });
+export type Step = { after: number } & (
+  | { text: string }
+  | { usage: number }
+  | { fail: FmopsErrorCode }
+);
 
 export function scriptedStream(clock: ManualClock, steps: Step[]): TokenStream {
   return new TokenStream(async function* (): AsyncGenerator<StreamEvent> {

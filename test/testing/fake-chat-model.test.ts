@@ -84,10 +84,10 @@ describe("FakeChatModel.generate", () => {
     const model = new FakeChatModel({
       responses: () => "ok",
       failOn: (request) => request.messages[0]?.content === "boom",
-      error: (_request, call) => new FmopsError("CUSTOM", `call ${call} broke`),
+      error: (_request, call) => new FmopsError("AWS_MODEL_ERROR", `call ${call} broke`),
     });
     await expect(model.generate(ask("boom"))).rejects.toMatchObject({
-      code: "CUSTOM",
+      code: "AWS_MODEL_ERROR",
       message: "call 0 broke",
     });
     expect((await model.generate(ask("fine"))).text).toBe("ok");

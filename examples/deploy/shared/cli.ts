@@ -14,12 +14,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
-import {
-  FmopsError,
-  isFmopsError,
-  parseOptions,
-  ValidationError,
-} from "../../../src/core/index.js";
+import { isFmopsError, parseOptions, redact, ValidationError } from "../../../src/core/index.js";
+import { DeployError } from "./deploy-error.js";
 import { type ClientsProvider, type DeployClients, runPlan, type Step } from "./plan.js";
 import { costTags, parseTagFlags, type Tag } from "./tags.js";
 
@@ -234,9 +230,12 @@ export async function runCli<C extends CommonConfig>(
     });
     return 0;
   } catch (err) {
-    const error = isFmopsError(err)
-      ? err
-      : new FmopsError("DEPLOY_FAILED", `Unexpected failure: ${String(err)}`, { cause: err });
+    const error =
+      isFmopsError(err) || err instanceof DeployError
+        ? err
+        : new DeployError("DEPLOY_FAILED", `Unexpected failure: ${redact(String(err))}`, {
+            cause: err,
+          });
     io.stderr(`error [${error.code}]: ${error.message}`);
     return 1;
   }

@@ -11,7 +11,8 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { awsCall, FmopsError } from "../../../src/core/index.js";
+import { awsCall } from "../../../src/core/index.js";
+import { DeployError } from "./deploy-error.js";
 import { type EndpointWaiter, waitForEndpoint } from "./waiters.js";
 
 /** The AWS services a plan talks to. */
@@ -159,12 +160,12 @@ export async function runPlan(
   const outputs = new Map<string, object>();
   const ids = new Set<string>();
   for (const step of steps) {
-    if (ids.has(step.id)) throw new FmopsError("PLAN_INVALID", `Step id "${step.id}" repeats.`);
+    if (ids.has(step.id)) throw new DeployError("PLAN_INVALID", `Step id "${step.id}" repeats.`);
     ids.add(step.id);
   }
   const ref: Ref = (stepId, field) => {
     if (!ids.has(stepId)) {
-      throw new FmopsError(
+      throw new DeployError(
         "PLAN_INVALID",
         `A step refers to "${stepId}", which is not in the plan.`,
       );
@@ -172,7 +173,7 @@ export async function runPlan(
     if (options.dryRun) return `<${stepId}.${field}>`;
     const value = (outputs.get(stepId) as Record<string, unknown> | undefined)?.[field];
     if (typeof value !== "string") {
-      throw new FmopsError(
+      throw new DeployError(
         "PLAN_INVALID",
         `Step "${stepId}" returned no string "${field}"; it must run before the steps that use it.`,
       );
@@ -240,7 +241,7 @@ export async function runPlan(
 
 function requireClients(options: RunPlanOptions): DeployClients {
   if (!options.clients) {
-    throw new FmopsError("PLAN_INVALID", "A real run needs AWS clients; pass `clients`.");
+    throw new DeployError("PLAN_INVALID", "A real run needs AWS clients; pass `clients`.");
   }
   return options.clients();
 }

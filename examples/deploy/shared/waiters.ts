@@ -10,7 +10,8 @@ import {
   waitUntilEndpointDeleted,
   waitUntilEndpointInService,
 } from "@aws-sdk/client-sagemaker";
-import { FmopsError, redact, type WaitOptions, withDeadline } from "../../../src/core/index.js";
+import { redact, type WaitOptions, withDeadline } from "../../../src/core/index.js";
+import { DeployError } from "./deploy-error.js";
 
 /** Which endpoint state to wait for. */
 export type EndpointWaiter = "EndpointInService" | "EndpointDeleted";
@@ -75,7 +76,7 @@ export async function waitForEndpoint(
     } catch (err) {
       if (signal.aborted) throw err; // withDeadline turns this into TimeoutError / AbortedError
       const reason = failureReason(err);
-      throw new FmopsError(
+      throw new DeployError(
         "ENDPOINT_FAILED",
         `Endpoint "${endpointName}" did not reach ${waiter}${reason ? `: ${redact(reason)}` : ""}. ` +
           `Check /aws/sagemaker/Endpoints/${endpointName} in CloudWatch Logs, then run cleanup.`,

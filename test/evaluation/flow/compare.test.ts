@@ -65,7 +65,7 @@ function model(
     ...(options.failOn
       ? {
           failOn: (request) => options.failOn?.(indexOf(request.messages[0]?.content)) ?? false,
-          error: () => new FmopsError("MODEL_REFUSED", "refused", { retryable: false }),
+          error: () => new FmopsError("AWS_VALIDATION_EXCEPTION", "refused", { retryable: false }),
         }
       : {}),
   });
@@ -169,7 +169,7 @@ describe("compareCandidates", () => {
     expect(flaky?.result).toMatchObject({
       numFailed: 2,
       status: "completed_with_failures",
-      failures: { MODEL_REFUSED: 2 },
+      failures: { AWS_VALIDATION_EXCEPTION: 2 },
     });
     expect(flaky?.result.scores.qa_accuracy?.f1_score?.count).toBe(8);
     const f1 = result.differences[0]?.metrics.find((m) => m.metric === F1);

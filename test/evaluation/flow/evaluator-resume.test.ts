@@ -58,7 +58,8 @@ function model(options: { failFor?: (i: number) => boolean } = {}): FakeChatMode
     ...(options.failFor
       ? {
           failOn: (request) => options.failFor?.(indexOf(request.messages[0]?.content)) ?? false,
-          error: () => new FmopsError("MODEL_REFUSED", "permanent failure", { retryable: false }),
+          error: () =>
+            new FmopsError("AWS_VALIDATION_EXCEPTION", "permanent failure", { retryable: false }),
         }
       : {}),
   });

@@ -116,7 +116,7 @@ describe("ModelEvaluator", () => {
       // Call 0 (record q0) fails once with a retryable error; q2 always fails for good.
       failOn: (request, call) => call === 0 || request.messages[0]?.content === "q2",
       error: (request) =>
-        new FmopsError("THROTTLED", "slow down", {
+        new FmopsError("AWS_THROTTLING_EXCEPTION", "slow down", {
           retryable: request.messages[0]?.content !== "q2",
         }),
     });
@@ -134,7 +134,7 @@ describe("ModelEvaluator", () => {
     expect(lines[2]).toMatchObject({
       line: 3,
       attempts: 1,
-      error: { code: "THROTTLED", message: "slow down" },
+      error: { code: "AWS_THROTTLING_EXCEPTION", message: "slow down" },
       scores: {},
     });
     expect(lines[2]?.output).toBeUndefined();

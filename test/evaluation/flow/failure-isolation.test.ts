@@ -103,7 +103,7 @@ describe("ModelEvaluator failure isolation", () => {
     const model = new FakeChatModel({
       responses: () => "x",
       failOn: (req) => req.messages[0]?.content === "q1",
-      error: () => new FmopsError("MODEL_REFUSED", "no", { retryable: false }),
+      error: () => new FmopsError("AWS_VALIDATION_EXCEPTION", "no", { retryable: false }),
     });
     const { ChatModelRunner } = await import("../../../src/evaluation/index.js");
     const lines: string[] = [];
@@ -112,9 +112,9 @@ describe("ModelEvaluator failure isolation", () => {
       algorithms: [new QaAccuracy()],
       retry: { maxAttempts: 1 },
     }).evaluate(records(3), { output: (l) => void lines.push(l) });
-    expect(result.failures).toEqual({ MODEL_REFUSED: 1 });
+    expect(result.failures).toEqual({ AWS_VALIDATION_EXCEPTION: 1 });
     const failed = lines.map((l) => JSON.parse(l) as EvaluationRecord).find((r) => r.index === 1);
-    expect(failed?.error).toMatchObject({ code: "MODEL_REFUSED", stage: "model" });
+    expect(failed?.error).toMatchObject({ code: "AWS_VALIDATION_EXCEPTION", stage: "model" });
   });
 
   it("fails the run when more than maxFailureRate of the records failed, with the result attached", async () => {
