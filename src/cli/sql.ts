@@ -6,6 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { ValidationError } from "../core/errors.js";
+import {
+  evaluateText2Sql,
+  parseText2SqlEvalJsonl,
+  type Text2SqlEvalReport,
+} from "../evaluation/text2sql-eval.js";
 import type { ChatModel } from "../models/types.js";
 import { FakeChatModel } from "../testing/fake-chat-model.js";
 import { AthenaEngine } from "../text2sql/athena-engine.js";
@@ -14,7 +19,8 @@ import { DuckDbEngine } from "../text2sql/duckdb-engine.js";
 import { tablesFromPaths } from "../text2sql/files.js";
 import { GlueCatalog } from "../text2sql/glue-catalog.js";
 import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
-import type { SqlValue } from "../text2sql/types.js";
+import type { SqlEngine, SqlValue } from "../text2sql/types.js";
+import { readTextFile } from "./file-errors.js";
 import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { readJsonFile } from "./json-file.js";
@@ -29,9 +35,14 @@ import {
 export const DEFAULT_SQL_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
 
 const usage = `Usage: fmops sql "<question>" (--data <file or dir>... | --athena <workgroup>/<database>) [options]
+       fmops sql --eval <questions.jsonl> (--data ... | --athena ...) [options]
 
 Turns the question into SQL, checks it on the engine (correcting it from the engine's errors),
 runs it, and prints the SQL, the attempts and the rows.
+
+With --eval, asks every question of a JSON Lines file ({"question": ..., "sql": <gold SQL>} a
+line) and prints execution accuracy of the first attempt and after self-correction, attempts per
+question and tokens per question.
 
 Data (exactly one):
   --data <path>             CSV, Parquet or JSON file, or a folder of them (repeatable); runs on
@@ -50,7 +61,8 @@ Options:
   --athena-endpoint-url <u> Custom Athena endpoint (VPC endpoint or local stand-in)
   --glue-endpoint-url <u>   Custom Glue endpoint
   --timeout <ms>            Give up after this many milliseconds
-  --json                    Print the whole result as JSON
+  --eval <file.jsonl>       Measure accuracy on questions with gold SQL instead of asking one
+  --json                    Print the whole result (or evaluation report) as JSON
 
 Exit codes: 0 answered, 1 no valid SQL within the attempts, 2 usage error, 3 unanswerable.
 `;
@@ -132,6 +144,27 @@ function report(result: Text2SqlResult, maxAttempts: number): string {
   return `${out.join("\n")}\n`;
 }
 
+/** The evaluation summary as text: the figures, then one line per question. */
+export function formatEvalReport(report: Text2SqlEvalReport): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const lines = [
+    `Questions: ${report.count}`,
+    `Execution accuracy, first attempt:      ${pct(report.accuracy.firstAttempt)}`,
+    `Execution accuracy, after correction:   ${pct(report.accuracy.final)}`,
+    `Attempts per question:                  ${report.attemptsPerQuestion.toFixed(2)}`,
+    `Tokens per question (input + output):   ${report.tokensPerQuestion.input.toFixed(0)} + ${report.tokensPerQuestion.output.toFixed(0)}`,
+    `Statuses: ${Object.entries(report.statuses)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    "",
+    ...report.records.map(
+      (r) =>
+        `  ${r.id}. ${r.finalMatch ? "match" : "wrong"} (first ${r.firstAttemptMatch ? "match" : "wrong"}, ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}, ${r.status}${r.error ? `: ${r.error}` : ""}) ${r.question}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -149,10 +182,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
       "glue-endpoint-url": { type: "string" },
       timeout: { type: "string" },
       json: { type: "boolean" },
+      eval: { type: "string" },
     },
   });
   const question = positionals.join(" ").trim();
-  if (question === "")
+  if (values.eval !== undefined && question !== "") {
+    throw new ValidationError("Give either a question or --eval <file.jsonl>, not both.", [
+      { path: "--eval", message: "conflicts with the question" },
+    ]);
+  }
+  if (question === "" && values.eval === undefined)
     throw new ValidationError(
       'Give the question as an argument: fmops sql "How many orders?" --data <dir>',
       [{ path: "question", message: "missing" }],
@@ -169,6 +208,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const timeoutMs = positiveIntFlag(values.timeout, "--timeout");
 
   let duck: DuckDbEngine | undefined;
+  let athena: AthenaEngine | undefined;
   try {
     let t2s: Text2Sql;
     if (hasData) {
@@ -190,19 +230,33 @@ async function run(args: string[], io: CliIo): Promise<number> {
           { path: "--athena", message: "expected workgroup/database" },
         ]);
       }
-      const engine = new AthenaEngine({
+      athena = new AthenaEngine({
         workgroup,
         database,
         ...(values.region ? { region: values.region } : {}),
         ...(values["athena-endpoint-url"] ? { endpoint: values["athena-endpoint-url"] } : {}),
         ...(values["output-location"] ? { outputLocation: values["output-location"] } : {}),
       });
+      const engine = athena;
       const catalog = new GlueCatalog({
         databases: [database],
         ...(values.region ? { region: values.region } : {}),
         ...(values["glue-endpoint-url"] ? { endpoint: values["glue-endpoint-url"] } : {}),
       });
       t2s = new Text2Sql({ model, engine, catalog, maxAttempts, rowLimit });
+    }
+    if (values.eval !== undefined) {
+      const items = parseText2SqlEvalJsonl(await readTextFile(values.eval), values.eval);
+      const report = await evaluateText2Sql({
+        text2sql: t2s,
+        engine: (duck ?? athena) as SqlEngine,
+        items,
+        signal: io.signal,
+      });
+      io.stdout.write(
+        values.json ? `${JSON.stringify(report, null, 2)}\n` : formatEvalReport(report),
+      );
+      return 0;
     }
     const result = await t2s.ask(question, {
       signal: io.signal,

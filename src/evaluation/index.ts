@@ -167,6 +167,14 @@ export {
   type SummarizationAccuracyOptions,
 } from "./summarization-accuracy.js";
 export {
+  type EvaluateText2SqlOptions,
+  evaluateText2Sql,
+  parseText2SqlEvalJsonl,
+  type Text2SqlEvalItem,
+  type Text2SqlEvalRecord,
+  type Text2SqlEvalReport,
+} from "./text2sql-eval.js";
+export {
   COMPREHEND_TOXICITY_LABELS,
   type TextClassificationLibrary,
   type TextClassifier,

@@ -147,3 +147,46 @@ describe("formatTable", () => {
     ).toBe("n    | when\n-----+--------------------\n12   | 2024-01-02 03:04:05\nNULL | NULL");
   });
 });
+
+describe("fmops sql --eval", () => {
+  it("prints accuracy before and after self-correction, attempts and tokens per question", async () => {
+    const { io, stdout } = memoryIo();
+    const code = await sqlCommand.run(
+      [
+        "--eval",
+        join(data, "../sql-eval/questions.jsonl"),
+        "--data",
+        data,
+        "--script",
+        join(data, "../sql-eval/script.json"),
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const out = stdout();
+    expect(out).toContain("Questions: 4");
+    expect(out).toMatch(/Execution accuracy, first attempt: +50\.0%/);
+    expect(out).toMatch(/Execution accuracy, after correction: +75\.0%/);
+    expect(out).toMatch(/Attempts per question: +1\.25/);
+    expect(out).toContain("footwear. match (first wrong, 2 attempts, ok)");
+  });
+
+  it("writes the report as JSON, and refuses a question together with --eval", async () => {
+    const a = memoryIo();
+    const args = ["--data", data, "--script", join(data, "../sql-eval/script.json")];
+    expect(
+      await sqlCommand.run(
+        ["--eval", join(data, "../sql-eval/questions.jsonl"), "--json", ...args],
+        a.io,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(a.stdout()) as { accuracy: { firstAttempt: number; final: number } };
+    expect(report.accuracy).toEqual({ firstAttempt: 0.5, final: 0.75 });
+    await expect(
+      sqlCommand.run(
+        ["How many?", "--eval", join(data, "../sql-eval/questions.jsonl"), ...args],
+        memoryIo().io,
+      ),
+    ).rejects.toThrow(/either a question or --eval/);
+  });
+});
