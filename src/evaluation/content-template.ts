@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { messageText } from "../core/chat.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { rejectUnknownOptions } from "../core/options.js";
 import { renderTexts, validateValues } from "../prompts/render.js";
@@ -290,7 +291,7 @@ export class RecordPrompt {
       validateValues(this.template, { input: record.input }),
     );
     const parts = texts.system ? [texts.system] : [];
-    for (const message of texts.messages) parts.push(message.content);
+    for (const message of texts.messages) parts.push(messageText(message));
     return parts.join("\n\n");
   }
 }

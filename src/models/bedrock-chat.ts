@@ -23,12 +23,19 @@ import {
   wrapAwsError,
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
+import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage, ToolSpec } from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { checkToolCall } from "../core/tool-calls.js";
 import { withDeadline } from "../core/wait.js";
-import { converseStreamError, decodeConverseStream } from "../streaming/bedrock.js";
+import {
+  type BedrockUsage,
+  bedrockUsage,
+  converseStreamError,
+  decodeConverseStream,
+} from "../streaming/bedrock.js";
 import { TokenStream } from "../streaming/token-stream.js";
+import { fromBedrockContent, toBedrockMessages, toBedrockToolConfig } from "./bedrock-content.js";
 import { validateChatRequest } from "./request.js";
 import type { CallOptions, ChatModel } from "./types.js";
 
@@ -80,6 +87,20 @@ export interface BedrockChatModelOptions extends AwsClientConfig {
   };
   /** A guardrail applied to every call. */
   guardrailConfig?: BedrockGuardrailConfig;
+  /**
+   * Prompt-cache checkpoints added to every request: after the system prompt, after the tool
+   * definitions, and after the last message. Models with prompt caching then bill the cached
+   * prefix at the cache-read rate (see `usage.cacheReadTokens`). A message can also carry its own
+   * `{ type: "cachePoint" }` block.
+   */
+  cachePoints?: {
+    /** A cache point after the system prompt. */
+    system?: boolean;
+    /** A cache point after the tools. */
+    tools?: boolean;
+    /** A cache point at the end of the last message. */
+    messages?: boolean;
+  };
   /** Model-specific fields Converse does not cover, e.g. `{ top_k: 200 }` for Anthropic models. */
   additionalModelRequestFields?: Record<string, unknown>;
   /**
@@ -131,6 +152,14 @@ const optionsSchema = z
       })
       .strict()
       .optional(),
+    cachePoints: z
+      .object({
+        system: z.boolean().optional(),
+        tools: z.boolean().optional(),
+        messages: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     additionalModelRequestFields: z.record(z.string(), z.unknown()).optional(),
     timeoutMs: z.int().positive().optional(),
     idleTimeoutMs: z.int().positive().optional(),
@@ -178,10 +207,11 @@ export class BedrockChatModel implements ChatModel {
 
   /** Calls Converse and returns the whole answer with usage and latency (`e2eMs`, `serviceMs`). */
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
-    const input: ConverseCommandInput = this.#input(checkRequest(request));
+    const valid = checkRequest(request);
+    const input: ConverseCommandInput = this.#input(valid);
     const guardrail = this.#guardrail(false);
     if (guardrail) input.guardrailConfig = guardrail;
-    return this.#converse(input, options);
+    return this.#converse(input, options, valid.tools);
   }
 
   /**
@@ -212,15 +242,16 @@ export class BedrockChatModel implements ChatModel {
       ),
     };
     if (options.messages?.length) {
-      input.messages = checkRequest({ messages: options.messages }).messages.map((m) => ({
-        role: m.role,
-        content: [{ text: m.content }],
-      }));
+      input.messages = toBedrockMessages(checkRequest({ messages: options.messages }).messages);
     }
     return this.#converse(input, options);
   }
 
-  async #converse(input: ConverseCommandInput, options: CallOptions): Promise<ChatResponse> {
+  async #converse(
+    input: ConverseCommandInput,
+    options: CallOptions,
+    tools?: readonly ToolSpec[],
+  ): Promise<ChatResponse> {
     const startedAt = performance.now();
     const output: ConverseCommandOutput = await withDeadline(
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
@@ -243,9 +274,19 @@ export class BedrockChatModel implements ChatModel {
         `Bedrock Converse for "${this.#options.modelId}" returned no output message (stop reason: ${output.stopReason ?? "none"}). Check the model id and its Converse support.`,
       );
     }
-    const response: ChatResponse = {
-      text: content.map((block) => (typeof block.text === "string" ? block.text : "")).join(""),
-    };
+    const answer = fromBedrockContent(content);
+    const response: ChatResponse = { text: answer.text };
+    // Present when tools were offered or called; a plain-text answer keeps its plain shape.
+    if (answer.toolCalls.length > 0 || tools?.length) {
+      response.toolCalls = answer.toolCalls.map((call) => checkToolCall(call, tools));
+    }
+    if (answer.content.some((block) => block.type !== "text")) {
+      // Validated inputs replace the raw ones in the blocks too, so the turn can be sent back.
+      const calls = new Map(response.toolCalls?.map((call) => [call.id, call]));
+      response.content = answer.content.map((block) =>
+        block.type === "toolUse" ? { ...block, input: calls.get(block.id)?.input } : block,
+      );
+    }
     if (output.stopReason !== undefined) response.stopReason = output.stopReason;
     const usage = usageOf(output.usage);
     if (usage) response.usage = usage;
@@ -260,7 +301,8 @@ export class BedrockChatModel implements ChatModel {
    * surface as `STREAM_MODEL_ERROR` / `STREAM_INTERNAL_FAILURE`, HTTP errors as AWS errors.
    */
   stream(request: ChatRequest, options: CallOptions = {}): TokenStream {
-    const input: ConverseStreamCommandInput = this.#input(checkRequest(request));
+    const valid = checkRequest(request);
+    const input: ConverseStreamCommandInput = this.#input(valid);
     const guardrail = this.#guardrail(true);
     if (guardrail) input.guardrailConfig = guardrail;
     const bedrock = this.#bedrock;
@@ -293,6 +335,7 @@ export class BedrockChatModel implements ChatModel {
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        tools: valid.tools,
       },
     );
   }
@@ -301,10 +344,23 @@ export class BedrockChatModel implements ChatModel {
     const o = this.#options;
     const input: ConverseCommandInput & ConverseStreamCommandInput = {
       modelId: o.modelId,
-      messages: request.messages.map((m) => ({ role: m.role, content: [{ text: m.content }] })),
+      messages: toBedrockMessages(request.messages),
     };
+    const cache = o.cachePoints ?? {};
     const system = request.system ?? o.system;
-    if (system !== undefined && system !== "") input.system = [{ text: system }];
+    if (system !== undefined && system !== "") {
+      input.system = [{ text: system }];
+      if (cache.system) input.system.push({ cachePoint: { type: "default" } });
+    }
+    const last = input.messages?.at(-1);
+    if (cache.messages && last?.content) last.content.push({ cachePoint: { type: "default" } });
+    if (request.tools?.length) {
+      input.toolConfig = toBedrockToolConfig(
+        request.tools,
+        request.toolChoice,
+        cache.tools === true,
+      );
+    }
     const inferenceConfig = mergeInferenceConfig(o.inferenceConfig, request);
     if (inferenceConfig) input.inferenceConfig = inferenceConfig;
     if (o.performanceConfig) input.performanceConfig = { latency: o.performanceConfig.latency };
@@ -344,7 +400,13 @@ function checkRequest(request: ChatRequest): ChatRequest {
       [{ path: "messages.0.role", message: 'must be "user"' }],
     );
   }
-  const blank = valid.messages.findIndex((m) => m.content.trim() === "");
+  const blank = valid.messages.findIndex((m) =>
+    typeof m.content === "string"
+      ? m.content.trim() === ""
+      : m.content.every(
+          (b) => b.type === "cachePoint" || (b.type === "text" && b.text.trim() === ""),
+        ),
+  );
   if (blank >= 0) {
     throw new ValidationError(
       `Invalid chat request: messages.${blank}.content: Bedrock Converse rejects blank text; drop the message or give it text.`,
@@ -370,13 +432,6 @@ function mergeInferenceConfig(
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
-function usageOf(
-  usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined,
-): TokenUsage | undefined {
-  if (!usage) return undefined;
-  const out: TokenUsage = {};
-  if (usage.inputTokens !== undefined) out.inputTokens = usage.inputTokens;
-  if (usage.outputTokens !== undefined) out.outputTokens = usage.outputTokens;
-  if (usage.totalTokens !== undefined) out.totalTokens = usage.totalTokens;
-  return out;
+function usageOf(usage: BedrockUsage | undefined): TokenUsage | undefined {
+  return usage ? bedrockUsage(usage) : undefined;
 }

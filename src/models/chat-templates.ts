@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ChatRequest } from "../core/chat.js";
+import { type ChatRequest, messageText } from "../core/chat.js";
 
 /** A function that renders a request as one prompt string. */
 export type ChatTemplateFn = (request: ChatRequest) => string;
@@ -30,7 +30,7 @@ const llama3: ChatTemplateFn = (request) => {
     `<|start_header_id|>${role}<|end_header_id|>\n\n${content}<|eot_id|>`;
   let prompt = "<|begin_of_text|>";
   if (request.system) prompt += turn("system", request.system);
-  for (const m of request.messages) prompt += turn(m.role, m.content);
+  for (const m of request.messages) prompt += turn(m.role, messageText(m));
   return `${prompt}<|start_header_id|>assistant<|end_header_id|>\n\n`;
 };
 
@@ -52,7 +52,7 @@ const mistral: ChatTemplateFn = (request) => {
 const chatml: ChatTemplateFn = (request) => {
   const turn = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
   let prompt = request.system ? turn("system", request.system) : "";
-  for (const m of request.messages) prompt += turn(m.role, m.content);
+  for (const m of request.messages) prompt += turn(m.role, messageText(m));
   return `${prompt}<|im_start|>assistant\n`;
 };
 

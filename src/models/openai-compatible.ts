@@ -5,7 +5,12 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
+import {
+  type ChatRequest,
+  type ChatResponse,
+  messageText,
+  type TokenUsage,
+} from "../core/chat.js";
 import { describeNetworkError, FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { abortError, withDeadline } from "../core/wait.js";
@@ -181,7 +186,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   #body(request: ChatRequest, stream: boolean): string {
     const messages: { role: string; content: string }[] = [];
     if (request.system !== undefined) messages.push({ role: "system", content: request.system });
-    for (const m of request.messages) messages.push({ role: m.role, content: m.content });
+    for (const m of request.messages) messages.push({ role: m.role, content: messageText(m) });
     const body: Record<string, unknown> = {
       ...this.#options.extraBody,
       model: this.#options.model,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.js";
 import { FmopsError, redact } from "../core/errors.js";
 import type { StreamFormat } from "../streaming/decoders.js";
 import type { ChatTemplateFn } from "./chat-templates.js";
@@ -101,7 +101,7 @@ const openai: SageMakerPayloadCodec = {
   streamFormat: "openai",
   body(request, { stream, parameters }) {
     const messages = request.system ? [{ role: "system", content: request.system }] : [];
-    messages.push(...request.messages.map((m) => ({ role: m.role, content: m.content })));
+    messages.push(...request.messages.map((m) => ({ role: m.role, content: messageText(m) })));
     return defined({
       messages,
       max_tokens: request.maxTokens,

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import type { CallOptions, ChatModel } from "../models/types.js";
@@ -119,7 +119,7 @@ export interface InstrumentedChatModel extends ChatModel {
 function lastUserMessage(request: ChatRequest): string {
   for (let i = request.messages.length - 1; i >= 0; i--) {
     const message = request.messages[i];
-    if (message?.role === "user") return message.content;
+    if (message?.role === "user") return messageText(message);
   }
   return "";
 }

@@ -27,6 +27,7 @@ import {
   clientConfigFrom,
 } from "../core/aws.js";
 import { bedrockAgentSdk, lazyAwsClient } from "../core/aws-sdk.js";
+import { messageText } from "../core/chat.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
@@ -175,7 +176,7 @@ function variantOf(template: PromptTemplate, defaultModelId: string | undefined)
       chat: {
         messages: (d.messages ?? [{ role: "user", content: d.text ?? "" }]).map((m) => ({
           role: m.role,
-          content: [{ text: m.content }],
+          content: [{ text: messageText(m) }],
         })),
         ...(d.system !== undefined ? { system: [{ text: d.system }] } : {}),
         inputVariables,
@@ -242,7 +243,7 @@ function templateOf(out: GetPromptCommandOutput): {
     if (spec.negativeText !== undefined) def.negativeText = spec.negativeText;
     // Pushed text-with-system templates travel as one-message chats; restore their text form.
     if (!spec.messagesOnly && def.messages?.length === 1 && def.messages[0]?.role === "user") {
-      def.text = def.messages[0].content;
+      def.text = messageText(def.messages[0]);
       delete def.messages;
     }
   } else {

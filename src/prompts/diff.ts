@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { messageText } from "../core/chat.js";
 import { canonicalJson } from "./hash.js";
 import type { SerializedPromptDefinition } from "./template.js";
 
@@ -53,7 +55,7 @@ function flatten(d: SerializedPromptDefinition): Map<string, { text: string; isT
   }
   d.messages?.forEach((m, i) => {
     out.set(`messages.${i}.role`, { text: m.role, isText: false });
-    out.set(`messages.${i}.content`, { text: m.content, isText: true });
+    out.set(`messages.${i}.content`, { text: messageText(m), isText: true });
   });
   for (const [name, decl] of Object.entries(d.variables ?? {})) {
     out.set(`variables.${name}`, { text: canonicalJson(decl), isText: false });

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "../core/chat.js";
+import { type ChatMessage, messageText } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 
 /**
@@ -220,7 +220,7 @@ export function formatHistory(history: readonly ChatMessage[], nonce: string): s
   return history
     .map(
       (m, i) =>
-        `${m.role === "user" ? "User" : "Assistant"}:\n${fenceUntrusted(nonce, i + 1, "TURN", m.content)}`,
+        `${m.role === "user" ? "User" : "Assistant"}:\n${fenceUntrusted(nonce, i + 1, "TURN", messageText(m))}`,
     )
     .join("\n");
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChatRequest } from "../core/chat.js";
+import { type ChatRequest, messageText } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import {
   type ChatTemplateName,
@@ -32,7 +32,7 @@ export const legacyTextFormats: readonly LegacyTextFormat[] = [
 export function claudeText(request: ChatRequest): string {
   let prompt = request.system ?? "";
   for (const m of request.messages) {
-    prompt += `\n\n${m.role === "user" ? "Human" : "Assistant"}: ${m.content}`;
+    prompt += `\n\n${m.role === "user" ? "Human" : "Assistant"}: ${messageText(m)}`;
   }
   return `${prompt}\n\nAssistant:`;
 }
@@ -49,7 +49,8 @@ export function instructionText(request: ChatRequest): string {
       [{ path: "messages", message: "must hold exactly one user message" }],
     );
   }
-  const user = request.messages[0]?.content ?? "";
+  const first = request.messages[0];
+  const user = first ? messageText(first) : "";
   return request.system ? `${request.system}\n\n${user}` : user;
 }
 

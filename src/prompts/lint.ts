@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { messageText } from "../core/chat.js";
 import { PromptTemplateError } from "./errors.js";
 import { type ParsedText, parseTemplateText } from "./syntax.js";
 import {
@@ -80,7 +81,11 @@ function fieldsOf(d: SerializedPromptDefinition | PromptDefinition): Field[] {
   if (d.system !== undefined) out.push({ name: "system", text: d.system, positiveImage: false });
   if (d.text !== undefined) out.push({ name: "text", text: d.text, positiveImage: true });
   d.messages?.forEach((m, i) => {
-    out.push({ name: `messages.${i}.content`, text: m.content, positiveImage: m.role === "user" });
+    out.push({
+      name: `messages.${i}.content`,
+      text: messageText(m),
+      positiveImage: m.role === "user",
+    });
   });
   if (d.negativeText !== undefined)
     out.push({ name: "negativeText", text: d.negativeText, positiveImage: false });

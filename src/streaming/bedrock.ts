@@ -6,6 +6,7 @@
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { wrapAwsError } from "../core/aws.js";
+import type { TokenUsage } from "../core/chat.js";
 import { type FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
 import { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
 import type { StreamEvent } from "./events.js";
@@ -34,7 +35,27 @@ export class BedrockModelStreamError extends ModelStreamError {
 }
 
 // Members of ConverseStreamOutput that carry nothing a TokenStream needs.
-const IGNORED = new Set(["messageStart", "contentBlockStart", "contentBlockStop"]);
+const IGNORED = new Set(["messageStart"]);
+
+/** Token counts as Converse reports them (`usage` of Converse, `metadata.usage` of a stream). */
+export interface BedrockUsage {
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  totalTokens?: number | undefined;
+  cacheReadInputTokens?: number | undefined;
+  cacheWriteInputTokens?: number | undefined;
+}
+
+/** Converse usage in fmops terms, prompt-cache reads and writes included. */
+export function bedrockUsage(usage: BedrockUsage): TokenUsage {
+  const out: TokenUsage = {};
+  if (usage.inputTokens !== undefined) out.inputTokens = usage.inputTokens;
+  if (usage.outputTokens !== undefined) out.outputTokens = usage.outputTokens;
+  if (usage.totalTokens !== undefined) out.totalTokens = usage.totalTokens;
+  if (usage.cacheReadInputTokens !== undefined) out.cacheReadTokens = usage.cacheReadInputTokens;
+  if (usage.cacheWriteInputTokens !== undefined) out.cacheWriteTokens = usage.cacheWriteInputTokens;
+  return out;
+}
 
 // Exception members: as union members (when a caller builds the events) or as the names of the
 // errors the AWS SDK throws while iterating (what it does with exception frames).
@@ -109,8 +130,9 @@ function exceptionToError(name: string, e: StreamExceptionShape, cause: unknown)
  * thrown by the AWS SDK, become {@link BedrockModelStreamError} (`modelStreamErrorException`,
  * `validationException`) or {@link InternalStreamFailure} (`internalServerException`,
  * `serviceUnavailableException`, `throttlingException`). An event this decoder does not know
- * throws `STREAM_DECODE_ERROR`. Non-text deltas (tool use, reasoning) carry no answer text and
- * are skipped.
+ * throws `STREAM_DECODE_ERROR`. Tool use arrives as `toolUseStart` (from `contentBlockStart`),
+ * `toolUseDelta` (input JSON fragments) and `toolUseStop` (from the `contentBlockStop` of a tool-use block), each with the content block index, so
+ * that two calls in one turn stay apart; reasoning deltas become `reasoning` events.
  *
  * @example
  * ```ts
@@ -123,6 +145,8 @@ export async function* decodeConverseStream(
   stream: AsyncIterable<ConverseStreamOutput>,
 ): AsyncGenerator<StreamEvent, void, undefined> {
   let index = 0;
+  // Content block indices that are tool uses: only their stops end a tool call.
+  const toolBlocks = new Set<number>();
   const iterator = stream[Symbol.asyncIterator]();
   let done = false;
   try {
@@ -138,7 +162,7 @@ export async function* decodeConverseStream(
         done = true;
         return;
       }
-      yield* decodeEvent(result.value, index++);
+      yield* decodeEvent(result.value, index++, toolBlocks);
     }
   } finally {
     // Stopped early (consumer broke out, or a decode error): let the SDK close the connection.
@@ -156,15 +180,51 @@ function thrownToError(err: unknown): FmopsError {
   });
 }
 
-function* decodeEvent(event: ConverseStreamOutput, index: number): Generator<StreamEvent> {
+function* decodeEvent(
+  event: ConverseStreamOutput,
+  index: number,
+  toolBlocks: Set<number>,
+): Generator<StreamEvent> {
   const member = Object.keys(event).find(
     (key) => (event as unknown as Record<string, unknown>)[key] !== undefined,
   );
   if (member === undefined || member === "$unknown") throw unknownEvent(event, index);
   if (IGNORED.has(member)) return;
+  if (member === "contentBlockStart") {
+    const start = event.contentBlockStart;
+    const toolUse = start?.start?.toolUse;
+    if (toolUse) {
+      const blockIndex = start.contentBlockIndex ?? 0;
+      toolBlocks.add(blockIndex);
+      yield {
+        type: "toolUseStart",
+        index: blockIndex,
+        id: toolUse.toolUseId ?? "",
+        name: toolUse.name ?? "",
+      };
+    }
+    return;
+  }
+  if (member === "contentBlockStop") {
+    const blockIndex = event.contentBlockStop?.contentBlockIndex ?? 0;
+    if (toolBlocks.delete(blockIndex)) yield { type: "toolUseStop", index: blockIndex };
+    return;
+  }
   if (member === "contentBlockDelta") {
-    const text = event.contentBlockDelta?.delta?.text;
+    const index = event.contentBlockDelta?.contentBlockIndex ?? 0;
+    const delta = event.contentBlockDelta?.delta;
+    const text = delta?.text;
     if (typeof text === "string" && text !== "") yield { type: "text", text };
+    const input = delta?.toolUse?.input;
+    if (typeof input === "string" && input !== "") yield { type: "toolUseDelta", index, input };
+    const reasoning = delta?.reasoningContent;
+    if (reasoning && (reasoning.text !== undefined || reasoning.signature !== undefined)) {
+      yield {
+        type: "reasoning",
+        text: reasoning.text ?? "",
+        ...(reasoning.signature !== undefined ? { signature: reasoning.signature } : {}),
+      };
+    }
     return;
   }
   if (member === "messageStop") {
@@ -174,13 +234,7 @@ function* decodeEvent(event: ConverseStreamOutput, index: number): Generator<Str
   }
   if (member === "metadata") {
     const usage = event.metadata?.usage;
-    if (usage) {
-      const out: { inputTokens?: number; outputTokens?: number; totalTokens?: number } = {};
-      if (usage.inputTokens !== undefined) out.inputTokens = usage.inputTokens;
-      if (usage.outputTokens !== undefined) out.outputTokens = usage.outputTokens;
-      if (usage.totalTokens !== undefined) out.totalTokens = usage.totalTokens;
-      yield { type: "usage", usage: out };
-    }
+    if (usage) yield { type: "usage", usage: bedrockUsage(usage) };
     const latencyMs = event.metadata?.metrics?.latencyMs;
     if (latencyMs !== undefined) yield { type: "serviceLatency", latencyMs };
     return;

@@ -40,5 +40,53 @@ export interface ServiceLatencyEvent {
   latencyMs: number;
 }
 
+/** A tool call starts (Bedrock `contentBlockStart.start.toolUse`, an OpenAI `tool_calls` entry with an id). */
+export interface ToolUseStartEvent {
+  /** Discriminant. */
+  type: "toolUseStart";
+  /** Which call of the turn this is (the content block index); its fragments carry the same. */
+  index: number;
+  /** The model's id for the call. */
+  id: string;
+  /** The tool's name. */
+  name: string;
+}
+
+/** A fragment of a tool call's input JSON; the fragments of one index, joined, are the input. */
+export interface ToolUseDeltaEvent {
+  /** Discriminant. */
+  type: "toolUseDelta";
+  /** The call's index, as in its {@link ToolUseStartEvent}. */
+  index: number;
+  /** The next piece of the input's JSON text. */
+  input: string;
+}
+
+/** A tool call's input is complete (calls still open when the stream ends complete then). */
+export interface ToolUseStopEvent {
+  /** Discriminant. */
+  type: "toolUseStop";
+  /** The call's index. */
+  index: number;
+}
+
+/** A piece of the model's reasoning (Bedrock `reasoningContent`), kept apart from the answer. */
+export interface ReasoningEvent {
+  /** Discriminant. */
+  type: "reasoning";
+  /** Reasoning text (may be empty when only the signature arrives). */
+  text: string;
+  /** The signature over the reasoning, sent once at its end. */
+  signature?: string;
+}
+
 /** One decoded element of a model's response stream. */
-export type StreamEvent = TextEvent | UsageEvent | StopEvent | ServiceLatencyEvent;
+export type StreamEvent =
+  | TextEvent
+  | UsageEvent
+  | StopEvent
+  | ServiceLatencyEvent
+  | ToolUseStartEvent
+  | ToolUseDeltaEvent
+  | ToolUseStopEvent
+  | ReasoningEvent;

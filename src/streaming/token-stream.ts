@@ -5,9 +5,17 @@
  */
 
 import { z } from "zod";
-import type { ChatLatency, ChatResponse, TokenUsage } from "../core/chat.js";
+import type {
+  ChatLatency,
+  ChatResponse,
+  ContentBlock,
+  TokenUsage,
+  ToolCall,
+  ToolSpec,
+} from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { checkToolCall, ToolCallAssembler } from "../core/tool-calls.js";
 import { Deadline, MAX_TIMER_MS, type WaitOptions } from "../core/wait.js";
 import type { StreamEvent } from "./events.js";
 import { boundedIterable, idleTimeoutError, settleWithin } from "./idle-timeout.js";
@@ -29,6 +37,11 @@ export interface TokenStreamOptions extends WaitOptions {
   idleTimeoutMs?: number | undefined;
   /** Clock in milliseconds, replaceable in tests. Default `performance.now`. */
   now?: () => number;
+  /**
+   * The request's tools: each streamed tool call is checked against its tool's `inputSchema`
+   * when it completes (see {@link ToolCall.inputError}).
+   */
+  tools?: readonly ToolSpec[] | undefined;
 }
 
 const optionsSchema = z
@@ -37,6 +50,7 @@ const optionsSchema = z
     timeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
     idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
     now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+    tools: z.array(z.custom<ToolSpec>((v) => typeof v === "object" && v !== null)).optional(),
   })
   .strict();
 
@@ -68,6 +82,8 @@ export class TokenStream implements AsyncIterable<string> {
   #usage: TokenUsage | undefined;
   #latency: ChatLatency | undefined;
   #stopReason: string | undefined;
+  readonly #toolCalls = new ToolCallAssembler();
+  #reasoning: { text: string; signature?: string } | undefined;
   readonly #done: Promise<ChatResponse>;
   #settle!: { resolve: (r: ChatResponse) => void; reject: (e: unknown) => void };
 
@@ -79,6 +95,8 @@ export class TokenStream implements AsyncIterable<string> {
     }
     this.#open = open;
     this.#options = parseOptions(optionsSchema, options, "TokenStream options");
+    // zod copies what it parses; the tools' schemas are used as given.
+    if (options.tools) this.#options.tools = options.tools;
     this.#now = options.now ?? (() => performance.now());
     this.#done = new Promise<ChatResponse>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -186,6 +204,20 @@ export class TokenStream implements AsyncIterable<string> {
           case "serviceLatency":
             serviceMs = event.latencyMs;
             break;
+          case "toolUseStart":
+            this.#toolCalls.start(event.index, event.id, event.name);
+            break;
+          case "toolUseDelta":
+            this.#toolCalls.delta(event.index, event.input);
+            break;
+          case "toolUseStop":
+            this.#toolCalls.stop(event.index);
+            break;
+          case "reasoning":
+            this.#reasoning ??= { text: "" };
+            this.#reasoning.text += event.text;
+            if (event.signature !== undefined) this.#reasoning.signature = event.signature;
+            break;
         }
       }
       completed = true;
@@ -224,6 +256,20 @@ export class TokenStream implements AsyncIterable<string> {
     if (this.#stopReason !== undefined) response.stopReason = this.#stopReason;
     if (this.#usage !== undefined) response.usage = this.#usage;
     if (this.#latency !== undefined) response.latency = this.#latency;
+    const calls: ToolCall[] = this.#toolCalls
+      .finish()
+      .map((call) => checkToolCall(call, this.#options.tools));
+    // Present when tools were offered or called; a plain-text stream keeps its plain shape.
+    if (calls.length > 0 || this.#options.tools?.length) response.toolCalls = calls;
+    if (calls.length > 0 || this.#reasoning) {
+      const content: ContentBlock[] = [];
+      if (this.#reasoning) content.push({ type: "reasoning", ...this.#reasoning });
+      if (this.#text !== "") content.push({ type: "text", text: this.#text });
+      for (const call of calls) {
+        content.push({ type: "toolUse", id: call.id, name: call.name, input: call.input });
+      }
+      response.content = content;
+    }
     return response;
   }
 }

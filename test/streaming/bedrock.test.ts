@@ -78,12 +78,54 @@ describe("decodeConverseStream (union members)", () => {
     ]);
   });
 
-  it("skips non-text deltas such as tool use input", async () => {
+  it("passes tool use start, input fragments and stop on with their block index, apart from text", async () => {
     const events = await decodeAll([
-      { contentBlockDelta: { contentBlockIndex: 1, delta: { toolUse: { input: '{"a":' } } } },
       delta("ok"),
+      { contentBlockStop: { contentBlockIndex: 0 } },
+      {
+        contentBlockStart: {
+          contentBlockIndex: 1,
+          start: { toolUse: { toolUseId: "t1", name: "lookup" } },
+        },
+      },
+      { contentBlockDelta: { contentBlockIndex: 1, delta: { toolUse: { input: '{"a":' } } } },
+      { contentBlockDelta: { contentBlockIndex: 1, delta: { toolUse: { input: "1}" } } } },
+      { contentBlockStop: { contentBlockIndex: 1 } },
     ]);
-    expect(events).toEqual([{ type: "text", text: "ok" }]);
+    expect(events).toEqual([
+      { type: "text", text: "ok" },
+      { type: "toolUseStart", index: 1, id: "t1", name: "lookup" },
+      { type: "toolUseDelta", index: 1, input: '{"a":' },
+      { type: "toolUseDelta", index: 1, input: "1}" },
+      { type: "toolUseStop", index: 1 },
+    ]);
+  });
+
+  it("reports prompt-cache reads and writes from the metadata event", async () => {
+    const events = await decodeAll([
+      {
+        metadata: {
+          usage: {
+            inputTokens: 5,
+            outputTokens: 2,
+            totalTokens: 7,
+            cacheReadInputTokens: 1200,
+            cacheWriteInputTokens: 30,
+          },
+          metrics: { latencyMs: 9 },
+        },
+      },
+    ]);
+    expect(events[0]).toEqual({
+      type: "usage",
+      usage: {
+        inputTokens: 5,
+        outputTokens: 2,
+        totalTokens: 7,
+        cacheReadTokens: 1200,
+        cacheWriteTokens: 30,
+      },
+    });
   });
 
   it("turns modelStreamErrorException into BedrockModelStreamError keeping the original status and message", async () => {
