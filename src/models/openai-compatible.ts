@@ -5,12 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import {
-  type ChatRequest,
-  type ChatResponse,
-  messageText,
-  type TokenUsage,
-} from "../core/chat.js";
+import { type ChatRequest, type ChatResponse, messageText, type TokenUsage } from "../core/chat.js";
 import { describeNetworkError, FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { abortError, withDeadline } from "../core/wait.js";
