@@ -30,7 +30,12 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { englishAnalyzer } from "../src/rag/analyzer.js";
 import { Bm25Index } from "../src/rag/bm25.js";
-import { loadVectorStore, saveVectorStore } from "../src/rag/file-store.js";
+import {
+  loadBm25Index,
+  loadVectorStore,
+  saveBm25Index,
+  saveVectorStore,
+} from "../src/rag/file-store.js";
 import { InMemoryVectorStore } from "../src/rag/in-memory-vector-store.js";
 import { luceneLength } from "../src/rag/lucene-norms.js";
 import { RecursiveTextSplitter } from "../src/rag/splitter.js";
@@ -400,6 +405,22 @@ async function bm25() {
   const bytesPerPosting =
     (memory() - before - docs.reduce((s, d) => s + d.text.length, 0)) / postings;
 
+  // Persistence through a file (JSON with the analyzed terms, so loading does not re-analyze).
+  const dir = await mkdtemp(join(tmpdir(), "fmops-limits-bm25-"));
+  const persisted: Record<string, number> = {};
+  try {
+    const path = join(dir, "index.json");
+    const a = performance.now();
+    await saveBm25Index(index, path);
+    persisted.saveFileMs = round(performance.now() - a, 1);
+    persisted.fileBytes = statSync(path).size;
+    const b = performance.now();
+    await loadBm25Index(path);
+    persisted.loadFileMs = round(performance.now() - b, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
   const systems: Record<string, (qi: number) => unknown> = {
     fmops: (qi) => index.search(queries[qi] as string, { k: K }),
   };
@@ -485,6 +506,7 @@ async function bm25() {
       bytesPerPosting: round(bytesPerPosting, 1),
       queriesPerSecond: medQps("fmops"),
       maxAbsScoreErrorVsLuceneFormula: maxScoreError,
+      ...persisted,
     },
     ...others,
     queriesPerSecond: Object.fromEntries(Object.keys(qps).map((n) => [n, medQps(n)])),

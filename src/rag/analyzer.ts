@@ -89,6 +89,41 @@ const MID_NUM = new Set([
   "\uff1b",
 ]);
 
+// Character classes as bit flags, so the tokenizer tests a code point once.
+const WORD = 1;
+const IDEO = 2;
+const LET = 4;
+const DIG = 8;
+const MID_L = 16; // joins letters: MID_LETTER or MID_NUM_LET
+const MID_N = 32; // joins digits: MID_NUM or MID_NUM_LET
+
+function classifySlow(c: string): number {
+  let flags = 0;
+  if (IDEOGRAPHIC.test(c)) flags |= IDEO;
+  if (WORD_CHAR.test(c)) flags |= WORD;
+  if (LETTER.test(c)) flags |= LET;
+  if (DIGIT.test(c)) flags |= DIG;
+  if (MID_LETTER.has(c) || MID_NUM_LET.has(c)) flags |= MID_L;
+  if (MID_NUM.has(c) || MID_NUM_LET.has(c)) flags |= MID_N;
+  return flags;
+}
+
+// ASCII is classified once up front; other code points on first sight (memo, bounded).
+const ASCII_FLAGS = Uint8Array.from({ length: 128 }, (_, i) =>
+  classifySlow(String.fromCharCode(i)),
+);
+const otherFlags = new Map<number, number>();
+
+function classify(cp: number): number {
+  if (cp < 128) return ASCII_FLAGS[cp] as number;
+  let flags = otherFlags.get(cp);
+  if (flags === undefined) {
+    flags = classifySlow(String.fromCodePoint(cp));
+    if (otherFlags.size < 100_000) otherFlags.set(cp, flags);
+  }
+  return flags;
+}
+
 /**
  * Splits text into word tokens following the UAX #29 word-boundary rules that matter for
  * search: runs of letters, digits and connector punctuation (`foo_bar`) form one token; a
@@ -98,41 +133,42 @@ const MID_NUM = new Set([
  */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
-  const chars = Array.from(text);
-  let current = "";
+  // The current token is the slice text[start, end): tokens are contiguous in the text.
+  let start = -1;
+  let end = -1;
   const flush = () => {
-    if (current) {
-      tokens.push(current.length > MAX_TOKEN_LENGTH ? current.slice(0, MAX_TOKEN_LENGTH) : current);
-      current = "";
+    if (start >= 0) {
+      const token = text.slice(start, end);
+      tokens.push(token.length > MAX_TOKEN_LENGTH ? token.slice(0, MAX_TOKEN_LENGTH) : token);
+      start = -1;
     }
   };
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i] as string;
-    if (IDEOGRAPHIC.test(c)) {
+  let prevFlags = 0;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const width = cp > 0xffff ? 2 : 1;
+    const flags = classify(cp);
+    if ((flags & IDEO) !== 0) {
       flush();
-      tokens.push(c);
-      continue;
-    }
-    if (WORD_CHAR.test(c)) {
-      current += c;
-      continue;
-    }
-    if (current) {
-      const prev = chars[i - 1] as string;
-      const next = chars[i + 1];
-      if (next !== undefined && !IDEOGRAPHIC.test(next)) {
-        const letters = LETTER.test(prev) && LETTER.test(next);
-        const digits = DIGIT.test(prev) && DIGIT.test(next);
-        if (
-          (letters && (MID_LETTER.has(c) || MID_NUM_LET.has(c))) ||
-          (digits && (MID_NUM.has(c) || MID_NUM_LET.has(c)))
-        ) {
-          current += c;
-          continue;
+      tokens.push(text.slice(i, i + width));
+    } else if ((flags & WORD) !== 0) {
+      if (start < 0) start = i;
+      end = i + width;
+    } else {
+      let joined = false;
+      if (start >= 0 && i + width < text.length) {
+        const next = classify(text.codePointAt(i + width) as number);
+        if ((next & IDEO) === 0) {
+          const letters = (prevFlags & LET) !== 0 && (next & LET) !== 0;
+          const digits = (prevFlags & DIG) !== 0 && (next & DIG) !== 0;
+          joined = (letters && (flags & MID_L) !== 0) || (digits && (flags & MID_N) !== 0);
         }
       }
+      if (joined) end = i + width;
+      else flush();
     }
-    flush();
+    prevFlags = flags;
+    i += width;
   }
   flush();
   return tokens;

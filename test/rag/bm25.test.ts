@@ -34,6 +34,108 @@ describe("English analyzer", () => {
     ]);
   });
 
+  it("tokenizes exactly like the original one-code-point-at-a-time tokenizer (property)", () => {
+    // The tokenizer classifies code points through a table; this is the straightforward version
+    // it replaced (regex tests per code point, string building), kept as the oracle.
+    const ideographic = /[\p{Script=Han}\p{Script=Hiragana}]/u;
+    const word = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
+    const letter = /[\p{L}\p{M}]/u;
+    const digit = /\p{N}/u;
+    const midLetter = new Set([
+      ":",
+      "\u00b7",
+      "\u0387",
+      "\u05f4",
+      "\u2027",
+      "\ufe13",
+      "\ufe55",
+      "\uff1a",
+    ]);
+    const midNumLet = new Set([
+      ".",
+      "'",
+      "\u2018",
+      "\u2019",
+      "\u2024",
+      "\ufe52",
+      "\uff07",
+      "\uff0e",
+    ]);
+    const midNum = new Set([
+      ",",
+      ";",
+      "\u037e",
+      "\u0589",
+      "\u060c",
+      "\u060d",
+      "\u066c",
+      "\u07f8",
+      "\u2044",
+      "\ufe10",
+      "\ufe14",
+      "\ufe50",
+      "\ufe54",
+      "\uff0c",
+      "\uff1b",
+    ]);
+    const reference = (text: string): string[] => {
+      const tokens: string[] = [];
+      const chars = Array.from(text);
+      let current = "";
+      const flush = () => {
+        if (current) tokens.push(current.slice(0, 255));
+        current = "";
+      };
+      for (let i = 0; i < chars.length; i++) {
+        const c = chars[i] as string;
+        if (ideographic.test(c)) {
+          flush();
+          tokens.push(c);
+          continue;
+        }
+        if (word.test(c)) {
+          current += c;
+          continue;
+        }
+        const prev = chars[i - 1] as string;
+        const next = chars[i + 1];
+        if (current && next !== undefined && !ideographic.test(next)) {
+          const letters = letter.test(prev) && letter.test(next);
+          const digits = digit.test(prev) && digit.test(next);
+          if (
+            (letters && (midLetter.has(c) || midNumLet.has(c))) ||
+            (digits && (midNum.has(c) || midNumLet.has(c)))
+          ) {
+            current += c;
+            continue;
+          }
+        }
+        flush();
+      }
+      flush();
+      return tokens;
+    };
+    const alphabet = fc.constantFrom(
+      ..."aZ9_ .,;:'-\u00b7\u2019\uff0e\u060c\u0301\u0663é東京ひらカ😀\ud800\udc00\u00a0\t\n".split(
+        "",
+      ),
+      "😀",
+      "𝟘",
+    );
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }),
+        fc.string({ unit: "binary", maxLength: 30 }),
+        (parts, random) => {
+          expect(tokenize(parts.join(""))).toEqual(reference(parts.join("")));
+          expect(tokenize(random)).toEqual(reference(random));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(tokenize("x".repeat(300))).toEqual([reference("x".repeat(300))[0]]);
+  });
+
   it("removes possessives, lowercases, drops Lucene's stop words and stems", () => {
     expect(englishAnalyzer()("The Runner's shoes were running; it is THEIR dogs’ toys")).toEqual([
       "runner",
