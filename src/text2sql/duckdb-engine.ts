@@ -87,9 +87,33 @@ const optionsSchema = z
     path: ["file"],
   });
 
+/** MySQL-style specifiers of Trino's date_format/date_parse that DuckDB spells differently. */
+const MYSQL_SPECIFIERS: readonly [mysql: string, duckdb: string][] = [
+  ["%i", "%M"],
+  ["%M", "%B"],
+  ["%s", "%S"],
+  ["%T", "%H:%M:%S"],
+  ["%r", "%I:%M:%S %p"],
+  ["%W", "%A"],
+  ["%c", "%-m"],
+  ["%e", "%-d"],
+  ["%k", "%-H"],
+  ["%l", "%-I"],
+  ["%h", "%I"],
+  ["%v", "%V"],
+  ["%x", "%G"],
+];
+
+/** A DuckDB expression translating the MySQL-style format `format` (an SQL expression) to strftime/strptime's. */
+function mysqlToStrftime(format: string): string {
+  const cases = MYSQL_SPECIFIERS.map(([m, d]) => `WHEN '${m}' THEN '${d}'`).join(" ");
+  return `array_to_string(list_transform(regexp_extract_all(${format}, '%.|[^%]+'), tok -> CASE tok ${cases} ELSE tok END), '')`;
+}
+
 /**
  * Trino functions missing from DuckDB, as temporary macros. Each returns what Trino returns
- * for the common cases; `date_format` translates the MySQL-style patterns Trino uses.
+ * for the common cases; `date_format` and `date_parse` translate the MySQL-style patterns Trino
+ * uses (`date_parse` needs a constant format).
  */
 export const TRINO_SHIMS: readonly string[] = [
   "CREATE OR REPLACE TEMP MACRO approx_distinct(x) AS approx_count_distinct(x)",
@@ -104,7 +128,13 @@ export const TRINO_SHIMS: readonly string[] = [
   "CREATE OR REPLACE TEMP MACRO is_nan(x) AS isnan(x)",
   // Trino counts array elements; DuckDB's cardinality() only takes maps (arrays only here).
   "CREATE OR REPLACE TEMP MACRO cardinality(x) AS len(x)",
-  "CREATE OR REPLACE TEMP MACRO date_format(t, f) AS strftime(t, replace(replace(replace(f, '%i', '%M'), '%s', '%S'), '%T', '%H:%M:%S'))",
+  // Each %-specifier is translated on its own, so that MySQL's %M (month name) and %i (minutes)
+  // cannot collide with DuckDB's %M (minutes) as they would in a chain of replace() calls.
+  `CREATE OR REPLACE TEMP MACRO date_format(t, f) AS strftime(t, ${mysqlToStrftime("f")})`,
+  // DuckDB's strptime needs a format known when the query is planned: a constant, as Athena
+  // queries write it. Concatenating '' to f lets the macro be defined before a call gives it
+  // one. Fields the format lacks default to 1970-01-01, as in Trino (DuckDB's default is 1900).
+  `CREATE OR REPLACE TEMP MACRO date_parse(s, f) AS strptime(s, ${mysqlToStrftime("f || ''")}) + CASE WHEN regexp_matches(f, '%[Yyx]') THEN INTERVAL 0 YEAR ELSE INTERVAL 70 YEAR END`,
 ];
 
 const DEFAULT_TIMEOUT_MS = 60_000;
