@@ -63,3 +63,11 @@ export {
 } from "./streaming/index.js";
 export { AthenaEngine, DuckDbEngine, Text2Sql } from "./text2sql/index.js";
 export { VERSION } from "./version.js";
+export {
+  type ContentBlock,
+  generateObject,
+  messageText,
+  type RunnableTool,
+  runTools,
+  type ToolSpec,
+} from "./models/index.js";

@@ -75,3 +75,35 @@ export {
 } from "./sagemaker-payloads.js";
 export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
 export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
+export type {
+  CachePointBlock,
+  ContentBlock,
+  DocumentBlock,
+  ImageBlock,
+  ReasoningBlock,
+  TextBlock,
+  ToolCall,
+  ToolChoice,
+  ToolResultBlock,
+  ToolSpec,
+  ToolUseBlock,
+} from "../core/chat.js";
+export { contentText, messageText } from "../core/chat.js";
+export {
+  type GenerateObjectRequest,
+  type GenerateObjectResult,
+  generateObject,
+  type ObjectAttempt,
+  ObjectGenerationError,
+  type ObjectMode,
+} from "./generate-object.js";
+export {
+  type RunnableTool,
+  type RunToolsRequest,
+  type RunToolsResult,
+  runTools,
+  type ToolContext,
+  type ToolRun,
+  type ToolStep,
+  ToolStepLimitError,
+} from "./tools.js";

@@ -24,3 +24,4 @@ export {
   fnv1a,
 } from "./fake-embedding-model.js";
 export { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
+export type { FakeReply, FakeToolCall } from "./fake-chat-model.js";
