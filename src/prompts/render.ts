@@ -7,7 +7,7 @@
  */
 import type { ChatMessage, ChatRequest } from "../core/chat.js";
 import { PromptVariableError } from "./errors.js";
-import { fillText } from "./syntax.js";
+import type { ParsedText } from "./syntax.js";
 import type { PromptTemplate } from "./template.js";
 
 /** Inference parameters for one render; they win over the template's hints. */
@@ -110,17 +110,74 @@ export function validateValues(
   return out;
 }
 
-/** Fills the template's texts with already-validated strings. */
+/** Number of `\n` characters at the end of `text`. */
+function trailingNewlines(text: string): number {
+  let n = 0;
+  while (n < text.length && text[text.length - 1 - n] === "\n") n++;
+  return n;
+}
+
+/**
+ * Inserts `values` into a parsed template in one pass, like `fillText`, except that a
+ * placeholder standing alone on its template line whose value is empty takes that line with it.
+ * Optional sections (`{{examples}}` between blank lines) then vanish instead of leaving runs of
+ * blank lines; when the removed line sat between two blank lines, one of them goes too, and an
+ * empty section at the very start or end leaves no leading or trailing blank line.
+ *
+ * Only the template's own literal newlines are ever removed: inserted values are neither
+ * re-scanned nor trimmed, so fenced untrusted text keeps every byte.
+ */
+function fillDroppingEmptyLines(
+  parsed: ParsedText,
+  values: Readonly<Record<string, string>>,
+): string {
+  const { literals, names } = parsed;
+  let out = literals[0] as string;
+  // The literal text appended last; only its trailing newlines may be taken back.
+  let lastLiteral = out;
+  for (let i = 0; i < names.length; i++) {
+    const value = values[names[i] as string] as string;
+    let next = literals[i + 1] as string;
+    const before = literals[i] as string;
+    const isLast = i === names.length - 1;
+    // Standalone is judged on the template, never on the values around the placeholder.
+    const startsLine = before.endsWith("\n") || (i === 0 && before === "");
+    const endsLine = next.startsWith("\n") || (isLast && next === "");
+    if (value === "" && startsLine && endsLine) {
+      if (next.startsWith("\n")) {
+        next = next.slice(1); // the removed line's own line break
+        const blankBefore = out === "" || out.endsWith("\n\n");
+        if (blankBefore && next.startsWith("\n")) next = next.slice(1);
+      } else {
+        // Last line of the text: take back the template's line breaks that led to it.
+        out = out.slice(0, out.length - trailingNewlines(lastLiteral));
+      }
+    } else {
+      out += value;
+    }
+    out += next;
+    lastLiteral = next;
+  }
+  return out;
+}
+
+/**
+ * Fills the template's texts with already-validated strings. A placeholder alone on its line
+ * whose value is empty removes its line (see {@link fillDroppingEmptyLines}).
+ */
 export function renderTexts(
   template: PromptTemplate,
   strings: Readonly<Record<string, string>>,
 ): RenderedTexts {
   const { parsed } = template;
   const out: RenderedTexts = {
-    messages: parsed.messages.map((m) => ({ role: m.role, content: fillText(m.text, strings) })),
+    messages: parsed.messages.map((m) => ({
+      role: m.role,
+      content: fillDroppingEmptyLines(m.text, strings),
+    })),
   };
-  if (parsed.system) out.system = fillText(parsed.system, strings);
-  if (parsed.negativeText) out.negativeText = fillText(parsed.negativeText, strings);
+  if (parsed.system) out.system = fillDroppingEmptyLines(parsed.system, strings);
+  if (parsed.negativeText) out.negativeText = fillDroppingEmptyLines(parsed.negativeText, strings);
   return out;
 }
 
