@@ -186,6 +186,8 @@ const optionsSchema = z
 export class BedrockChatModel implements ChatModel {
   /** `bedrock:<modelId>`. */
   readonly id: string;
+  /** Converse takes tools; `generateObject` forces a tool call on this model. */
+  readonly supportsTools = true;
   readonly #options: BedrockChatModelOptions;
   readonly #bedrock;
 

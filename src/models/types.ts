@@ -35,6 +35,11 @@ export interface ChatModel {
   generate(request: ChatRequest, options?: CallOptions): Promise<ChatResponse>;
   /** Sends the request and streams the answer; the request starts on first read. */
   stream(request: ChatRequest, options?: CallOptions): TokenStream;
+  /**
+   * True when the model takes `tools` and returns `toolCalls` (Bedrock); `generateObject` then
+   * forces a tool call instead of asking for JSON in text.
+   */
+  readonly supportsTools?: boolean;
 }
 
 /** A text-embedding model. */

@@ -4,9 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResponse, TokenUsage } from "../core/chat.js";
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type ContentBlock,
+  messageText,
+  type TokenUsage,
+  type ToolCall,
+} from "../core/chat.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { checkToolCall } from "../core/tool-calls.js";
 import { abortError, sleep, throwIfAborted, withDeadline } from "../core/wait.js";
 import { validateChatRequest } from "../models/request.js";
 import type { CallOptions, ChatModel } from "../models/types.js";
@@ -14,20 +22,37 @@ import type { StreamEvent } from "../streaming/events.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
 
+/** A scripted tool call; `id` defaults to `call_<call>_<index>`. */
+export interface FakeToolCall {
+  /** The call's id. */
+  id?: string;
+  /** The tool's name. */
+  name: string;
+  /** The arguments (checked against the request's tool schema like a real adapter does). */
+  input: unknown;
+}
+
+/** A scripted answer: text, or text and/or tool calls. */
+export type FakeReply = string | { text?: string; toolCalls?: FakeToolCall[] };
+
 /**
  * Computes the answer to one request. `call` is the zero-based index of the call among all calls
  * the model received (`generate` and `stream` alike).
  */
-export type FakeResponder = (request: ChatRequest, call: number) => string | Promise<string>;
+export type FakeResponder = (request: ChatRequest, call: number) => FakeReply | Promise<FakeReply>;
 
 /** Options for {@link FakeChatModel}. */
 export interface FakeChatModelOptions {
   /**
    * The answers. An array is consumed in order, one entry per call that does not fail (calls that
    * `failOn` selects do not use up an entry); running out throws `FAKE_RESPONSES_EXHAUSTED`.
-   * A function is asked for each answer and may be async.
+   * A function is asked for each answer and may be async. An answer is a string, or
+   * `{ text?, toolCalls? }` to script tool calls (streamed as input fragments of `chunkSize`
+   * characters, default 8).
    */
-  responses: readonly string[] | FakeResponder;
+  responses: readonly FakeReply[] | FakeResponder;
+  /** What the model's `supportsTools` says (`generateObject` forces a tool call when true). Default true. */
+  supportsTools?: boolean;
   /** The model's `id`. Default `"fake:chat"`. */
   id?: string;
   /**
@@ -53,13 +78,36 @@ export interface FakeChatModelOptions {
 
 const isFunction = (v: unknown): boolean => typeof v === "function";
 
+function isReply(v: unknown): boolean {
+  if (typeof v === "string") return true;
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as { text?: unknown; toolCalls?: unknown };
+  return (
+    (r.text === undefined || typeof r.text === "string") &&
+    (r.toolCalls === undefined ||
+      (Array.isArray(r.toolCalls) &&
+        r.toolCalls.every(
+          (c: unknown) =>
+            typeof c === "object" &&
+            c !== null &&
+            typeof (c as { name?: unknown }).name === "string",
+        )))
+  );
+}
+
 const optionsSchema = z
   .object({
     responses: z.union([
-      z.array(z.string()),
+      z.array(
+        z.union([
+          z.string(),
+          z.custom<FakeReply>(isReply, "must be a string or { text?, toolCalls? }"),
+        ]),
+      ),
       z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
     ]),
     id: z.string().min(1).optional(),
+    supportsTools: z.boolean().optional(),
     chunkSize: z.int().positive().optional(),
     delayMs: z.number().min(0).max(600_000).optional(),
     firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
@@ -83,13 +131,14 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 /** What a call will do, fixed when the call arrives so that calls keep their order. */
 type Plan =
   | { kind: "fail"; error: FmopsError }
-  | { kind: "text"; text: string }
+  | { kind: "text"; reply: FakeReply }
   | { kind: "ask" }
   | { kind: "exhausted" };
 
 /** A finished answer after stop sequences and `maxTokens` were applied. */
 interface Answer {
   text: string;
+  toolCalls: ToolCall[];
   stopReason: string;
   usage: TokenUsage;
 }
@@ -116,6 +165,8 @@ interface Answer {
 export class FakeChatModel implements ChatModel {
   /** The model id, `"fake:chat"` unless set. */
   readonly id: string;
+  /** Whether `generateObject` should force a tool call (option `supportsTools`, default true). */
+  readonly supportsTools: boolean;
   readonly #options: FakeChatModelOptions;
   readonly #requests: ChatRequest[] = [];
   #scripted = 0;
@@ -127,6 +178,7 @@ export class FakeChatModel implements ChatModel {
       "FakeChatModel options",
     ) as FakeChatModelOptions;
     this.id = this.#options.id ?? "fake:chat";
+    this.supportsTools = this.#options.supportsTools ?? true;
   }
 
   /** Every valid request received, in order (deep copies, safe from later mutation). */
@@ -154,12 +206,24 @@ export class FakeChatModel implements ChatModel {
           (this.#options.firstTokenDelayMs ?? 0) +
           (this.#options.delayMs ?? 0) * Math.max(0, deltas.length - 1);
         if (waitMs > 0) await sleep(waitMs, signal);
-        return {
+        const response: ChatResponse = {
           text: answer.text,
           stopReason: answer.stopReason,
           usage: answer.usage,
           latency: { e2eMs: performance.now() - startedAt },
         };
+        if (answer.toolCalls.length > 0 || copy.tools?.length) {
+          response.toolCalls = answer.toolCalls;
+        }
+        if (answer.toolCalls.length > 0) {
+          const content: ContentBlock[] = [];
+          if (answer.text !== "") content.push({ type: "text", text: answer.text });
+          for (const c of answer.toolCalls) {
+            content.push({ type: "toolUse", id: c.id, name: c.name, input: c.input });
+          }
+          response.content = content;
+        }
+        return response;
       },
     );
   }
@@ -172,15 +236,15 @@ export class FakeChatModel implements ChatModel {
     const { call, copy, plan } = this.#receive(request);
     return new TokenStream(
       async (signal) => this.#events(await this.#answer(plan, copy, call, signal), signal),
-      { signal: options.signal, timeoutMs: options.timeoutMs },
+      { signal: options.signal, timeoutMs: options.timeoutMs, tools: copy.tools },
     );
   }
 
   #receive(request: ChatRequest): { call: number; copy: ChatRequest; plan: Plan } {
     const valid = validateChatRequest(request);
     const call = this.#requests.length;
-    this.#requests.push(structuredClone(valid));
-    return { call, copy: structuredClone(valid), plan: this.#plan(valid, call) };
+    this.#requests.push(cloneRequest(valid));
+    return { call, copy: cloneRequest(valid), plan: this.#plan(valid, call) };
   }
 
   #plan(request: ChatRequest, call: number): Plan {
@@ -197,10 +261,10 @@ export class FakeChatModel implements ChatModel {
       return { kind: "fail", error };
     }
     if (typeof responses === "function") return { kind: "ask" };
-    const text = responses[this.#scripted];
-    if (text === undefined) return { kind: "exhausted" };
+    const reply = responses[this.#scripted];
+    if (reply === undefined) return { kind: "exhausted" };
     this.#scripted++;
-    return { kind: "text", text };
+    return { kind: "text", reply };
   }
 
   async #answer(
@@ -210,34 +274,34 @@ export class FakeChatModel implements ChatModel {
     signal: AbortSignal,
   ): Promise<Answer> {
     throwIfAborted(signal);
-    let raw: string;
+    let raw: FakeReply;
     switch (plan.kind) {
       case "fail":
         throw plan.error;
       case "exhausted": {
-        const n = (this.#options.responses as readonly string[]).length;
+        const n = (this.#options.responses as readonly FakeReply[]).length;
         throw new FmopsError(
           "FAKE_RESPONSES_EXHAUSTED",
           `${this.id} was scripted with ${n} response${n === 1 ? "" : "s"}, all used up, when call ${call} arrived. Add more entries to "responses" or pass a function.`,
         );
       }
       case "text":
-        raw = plan.text;
+        raw = plan.reply;
         break;
       case "ask":
         raw = await untilAborted(
           Promise.resolve((this.#options.responses as FakeResponder)(request, call)),
           signal,
         );
-        if (typeof raw !== "string") {
+        if (!isReply(raw)) {
           throw new FmopsError(
             "FAKE_INVALID_RESPONSE",
-            `The responses function of ${this.id} returned ${typeof raw} for call ${call}; it must return a string.`,
+            `The responses function of ${this.id} returned ${typeof raw} for call ${call}; it must return a string or { text?, toolCalls? }.`,
           );
         }
         break;
     }
-    return finish(raw, request);
+    return finish(raw, request, call);
   }
 
   async *#events(answer: Answer, signal: AbortSignal): AsyncGenerator<StreamEvent> {
@@ -248,13 +312,26 @@ export class FakeChatModel implements ChatModel {
       if (i > 0 && delayMs > 0) await sleep(delayMs, signal);
       yield { type: "text", text, tokens: countWhitespaceTokens(text) };
     }
+    // Tool calls stream like Bedrock's: a start, the input JSON in fragments, a stop, per index.
+    const size = this.#options.chunkSize ?? 8;
+    for (const [i, c] of answer.toolCalls.entries()) {
+      const index = i + 1;
+      yield { type: "toolUseStart", index, id: c.id, name: c.name };
+      const json = JSON.stringify(c.input) ?? "{}";
+      for (let at = 0; at < json.length; at += size) {
+        if (delayMs > 0) await sleep(delayMs, signal);
+        yield { type: "toolUseDelta", index, input: json.slice(at, at + size) };
+      }
+      yield { type: "toolUseStop", index };
+    }
     yield { type: "usage", usage: answer.usage };
     yield { type: "stop", reason: answer.stopReason };
   }
 }
 
 /** Applies the request's stop sequences and token limit to a scripted answer, and counts usage. */
-function finish(raw: string, request: ChatRequest): Answer {
+function finish(reply: FakeReply, request: ChatRequest, call: number): Answer {
+  const raw = typeof reply === "string" ? reply : (reply.text ?? "");
   let text = raw;
   let stopReason = "end_turn";
   for (const stop of request.stopSequences ?? []) {
@@ -271,14 +348,27 @@ function finish(raw: string, request: ChatRequest): Answer {
       stopReason = "max_tokens";
     }
   }
-  const prompt = [request.system ?? "", ...request.messages.map((m) => m.content)].join("\n");
+  const prompt = [request.system ?? "", ...request.messages.map((m) => messageText(m))].join("\n");
+  const toolCalls = (typeof reply === "string" ? [] : (reply.toolCalls ?? [])).map((c, i) =>
+    checkToolCall({ id: c.id ?? `call_${call}_${i}`, name: c.name, input: c.input }, request.tools),
+  );
+  if (toolCalls.length > 0 && stopReason === "end_turn") stopReason = "tool_use";
   const inputTokens = countWhitespaceTokens(prompt);
   const outputTokens = countWhitespaceTokens(text);
   return {
     text,
+    toolCalls,
     stopReason,
     usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
   };
+}
+
+/** A deep copy of a request; tool specs (zod schemas) are shared, not copied. */
+function cloneRequest(request: ChatRequest): ChatRequest {
+  const { tools, ...rest } = request;
+  const copy = structuredClone(rest) as ChatRequest;
+  if (tools) copy.tools = [...tools];
+  return copy;
 }
 
 /** Resolves with `promise`, or rejects as soon as `signal` aborts (the promise is left to settle). */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../../src/core/chat.js";
+import { messageText } from "../../src/core/chat.js";
 import { AbortedError, FmopsError, TimeoutError, ValidationError } from "../../src/core/errors.js";
 import { TokenStream } from "../../src/streaming/token-stream.js";
 import { FakeChatModel } from "../../src/testing/index.js";
@@ -54,7 +55,7 @@ describe("FakeChatModel.generate", () => {
     const seen: [string, number][] = [];
     const model = new FakeChatModel({
       responses: async (request, call) => {
-        seen.push([request.messages[0]?.content ?? "", call]);
+        seen.push([messageText(request.messages[0] ?? { content: "" }), call]);
         return `answer ${call}`;
       },
     });

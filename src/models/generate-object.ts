@@ -1,0 +1,253 @@
+/**
+ * {@link generateObject}: a typed object from a model, validated with zod. Models with tool use
+ * are forced to call one tool whose input schema is the object's schema; others answer JSON in
+ * text. Either way a validation error goes back to the model for a bounded number of repairs,
+ * the same loop text-to-SQL uses for a failing query.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  addUsage,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type TokenUsage,
+} from "../core/chat.js";
+import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { Deadline } from "../core/wait.js";
+import { validateChatRequest } from "./request.js";
+import type { ChatModel } from "./types.js";
+
+/** How {@link generateObject} asks for the object. */
+export type ObjectMode = "tool" | "json";
+
+/** A request to {@link generateObject}. */
+export interface GenerateObjectRequest<S extends z.ZodType>
+  extends Omit<ChatRequest, "tools" | "toolChoice"> {
+  /** The object's schema. For `"tool"` mode it must be a `z.object(...)`. */
+  schema: S;
+  /** Name of the forced tool (`"tool"` mode). Default `"respond"`. */
+  schemaName?: string;
+  /** What the object is, for the model. */
+  schemaDescription?: string;
+  /**
+   * `"tool"`: one tool with the schema as input, forced with `toolChoice: { name }` (Bedrock and
+   * other tool-using adapters). `"json"`: the JSON Schema in the system prompt and JSON in the
+   * answer, for models without tools. Default: `"tool"` for models that declare
+   * `supportsTools`, else `"json"`.
+   */
+  mode?: ObjectMode;
+  /** How many times a wrong answer is sent back with its error. Default 2 (3 model calls at most). */
+  maxRepairs?: number;
+  /** Cancels the whole exchange. */
+  signal?: AbortSignal;
+  /** Deadline of the whole exchange, repairs included. Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/** One model call of {@link generateObject}. */
+export interface ObjectAttempt {
+  /** What the model answered: the tool input as JSON, or its text. */
+  raw: string;
+  /** Why the answer was rejected; absent on the accepted attempt. */
+  error?: string;
+}
+
+/** What {@link generateObject} returns. */
+export interface GenerateObjectResult<T> {
+  /** The validated object (the schema's output type). */
+  object: T;
+  /** Token counts over every attempt. */
+  usage: TokenUsage;
+  /** Every attempt, in order; the last is the accepted one. */
+  attempts: ObjectAttempt[];
+}
+
+/** Thrown when no attempt gave a valid object. Code `OBJECT_GENERATION_FAILED`. */
+export class ObjectGenerationError extends FmopsError {
+  /** Every attempt with its error. */
+  readonly attempts: ObjectAttempt[];
+
+  constructor(attempts: ObjectAttempt[]) {
+    super(
+      "OBJECT_GENERATION_FAILED",
+      `The model gave no valid object in ${attempts.length} attempt${attempts.length === 1 ? "" : "s"}; last error: ${redact(attempts.at(-1)?.error ?? "none")}. Simplify the schema, describe its fields, raise maxRepairs or use a stronger model.`,
+    );
+    this.attempts = attempts;
+  }
+}
+
+const DEFAULT_MAX_REPAIRS = 2;
+const DEFAULT_TIMEOUT_MS = 120_000;
+const RAW_CHARS = 2000;
+
+/**
+ * Asks the model for an object matching `schema` and returns it validated and typed.
+ *
+ * @example
+ * ```ts
+ * const { object } = await generateObject(model, {
+ *   schema: z.object({ score: z.int().min(1).max(5), reason: z.string() }),
+ *   messages: [{ role: "user", content: `Grade this answer: ${answer}` }],
+ * });
+ * object.score; // number, 1..5: never NaN, never clamped
+ * ```
+ */
+export async function generateObject<S extends z.ZodType>(
+  model: ChatModel,
+  request: GenerateObjectRequest<S>,
+): Promise<GenerateObjectResult<z.output<S>>> {
+  const {
+    schema,
+    schemaName = "respond",
+    schemaDescription,
+    mode = model.supportsTools ? "tool" : "json",
+    maxRepairs = DEFAULT_MAX_REPAIRS,
+    signal,
+    timeoutMs,
+    ...chat
+  } = request;
+  if (!(schema instanceof z.ZodType)) {
+    throw new ValidationError("Invalid generateObject request: schema must be a zod schema.", [
+      { path: "schema", message: "must be a zod schema" },
+    ]);
+  }
+  if (!Number.isInteger(maxRepairs) || maxRepairs < 0) {
+    throw new ValidationError(
+      "Invalid generateObject request: maxRepairs must be an integer >= 0.",
+      [{ path: "maxRepairs", message: "must be an integer >= 0" }],
+    );
+  }
+  const base: ChatRequest =
+    mode === "tool"
+      ? {
+          ...chat,
+          tools: [
+            {
+              name: schemaName,
+              description: schemaDescription ?? "Give the answer as this tool's input.",
+              inputSchema: schema,
+            },
+          ],
+          toolChoice: { name: schemaName },
+        }
+      : { ...chat, system: jsonSystem(chat.system, schema, schemaDescription) };
+  validateChatRequest(base);
+  const deadline = Deadline.start(
+    { signal, timeoutMs },
+    DEFAULT_TIMEOUT_MS,
+    "generating an object",
+  );
+  const messages: ChatMessage[] = [...chat.messages];
+  const attempts: ObjectAttempt[] = [];
+  const usage: TokenUsage = {};
+  try {
+    for (let attempt = 0; attempt <= maxRepairs; attempt++) {
+      const response = await model.generate(
+        { ...base, messages },
+        { signal: deadline.signal, timeoutMs: Math.max(1, deadline.remainingMs()) },
+      );
+      addUsage(usage, response.usage);
+      const outcome =
+        mode === "tool"
+          ? fromToolCall(response, schemaName, schema)
+          : fromText(response.text, schema);
+      if ("object" in outcome) {
+        attempts.push({ raw: outcome.raw });
+        return { object: outcome.object as z.output<S>, usage, attempts };
+      }
+      attempts.push({ raw: outcome.raw, error: outcome.error });
+      messages.push(...repairTurns(mode, response, outcome.error));
+    }
+  } finally {
+    deadline.dispose();
+  }
+  throw new ObjectGenerationError(attempts);
+}
+
+type Outcome = { object: unknown; raw: string } | { error: string; raw: string };
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+function fromToolCall(response: ChatResponse, name: string, schema: z.ZodType): Outcome {
+  const call = response.toolCalls?.find((c) => c.name === name);
+  if (!call) {
+    return {
+      raw: response.text.slice(0, RAW_CHARS),
+      error: `No call to the "${name}" tool; answer by calling it.`,
+    };
+  }
+  const raw = (JSON.stringify(call.input) ?? "").slice(0, RAW_CHARS);
+  if (call.inputError !== undefined) return { raw, error: call.inputError };
+  const parsed = schema.safeParse(call.input);
+  return parsed.success ? { raw, object: parsed.data } : { raw, error: issuesOf(parsed.error) };
+}
+
+function fromText(text: string, schema: z.ZodType): Outcome {
+  const raw = text.slice(0, RAW_CHARS);
+  const json = jsonIn(text);
+  if (json === undefined) return { raw, error: "The answer holds no JSON value." };
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    return { raw, error: `The answer's JSON does not parse: ${(err as Error).message}.` };
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { raw, object: parsed.data } : { raw, error: issuesOf(parsed.error) };
+}
+
+/** The JSON in an answer: a fenced block's body, else from the first `{`/`[` to the last `}`/`]`. */
+function jsonIn(text: string): string | undefined {
+  const fenced = /```(?:json)?\s*\n([\s\S]*?)```/i.exec(text);
+  if (fenced?.[1] !== undefined) return fenced[1].trim();
+  const start = text.search(/[{[]/);
+  const end = Math.max(text.lastIndexOf("}"), text.lastIndexOf("]"));
+  if (start < 0 || end < start) return undefined;
+  return text.slice(start, end + 1);
+}
+
+function jsonSystem(system: string | undefined, schema: z.ZodType, description?: string): string {
+  const jsonSchema = JSON.stringify(
+    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }),
+  );
+  const rule = `Answer with one JSON value${description ? ` (${description})` : ""} that matches this JSON Schema, and nothing else:\n${jsonSchema}`;
+  return system ? `${system}\n\n${rule}` : rule;
+}
+
+/** The turns that send a rejected answer back with its error. */
+function repairTurns(mode: ObjectMode, response: ChatResponse, error: string): ChatMessage[] {
+  const call = response.toolCalls?.[0];
+  if (mode === "tool" && call) {
+    return [
+      {
+        role: "assistant",
+        content: [{ type: "toolUse", id: call.id, name: call.name, input: call.input }],
+      },
+      {
+        role: "user",
+        content: [
+          {
+            type: "toolResult",
+            toolUseId: call.id,
+            content: `${error} Call the tool again with corrected input.`,
+            isError: true,
+          },
+        ],
+      },
+    ];
+  }
+  return [
+    { role: "assistant", content: response.text.trim() === "" ? "(no answer)" : response.text },
+    {
+      role: "user",
+      content: `That answer was rejected: ${error} Answer again with only the corrected JSON.`,
+    },
+  ];
+}

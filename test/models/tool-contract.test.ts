@@ -1,0 +1,331 @@
+/**
+ * The tool-use contract every adapter that supports tools must meet, run against each adapter
+ * through its real client (Bedrock: the AWS SDK against the local stand-in). To add an adapter,
+ * add a row to ADAPTERS that scripts assistant turns on its own stand-in.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ChatRequest } from "../../src/core/chat.js";
+import { BedrockChatModel } from "../../src/models/bedrock-chat.js";
+import { generateObject } from "../../src/models/generate-object.js";
+import { runTools } from "../../src/models/tools.js";
+import type { ChatModel } from "../../src/models/types.js";
+import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
+import { startBedrockRuntime } from "../emulators/bedrock-runtime.js";
+import {
+  converseToolUseFrames,
+  converseToolUseReply,
+  type ScriptedTurn,
+} from "../emulators/bedrock-tool-use.js";
+
+interface Harness {
+  model: ChatModel;
+  /** The requests the model received, as plain fmops-shaped messages where the adapter can say. */
+  sentMessages(call: number): unknown;
+  /** How many tool-input fragments were streamed for the last streamed turn (0 when unknown). */
+  fragments(): number;
+  close(): Promise<void>;
+}
+
+type Adapter = { name: string; start(script: ScriptedTurn[]): Promise<Harness> };
+
+const ADAPTERS: Adapter[] = [
+  {
+    name: "BedrockChatModel (AWS SDK against the Bedrock Runtime stand-in)",
+    async start(script) {
+      let turn = 0;
+      let fragments = 0;
+      const next = () => {
+        const t = script[turn++];
+        if (!t) throw new Error("script exhausted");
+        return t;
+      };
+      const br = await startBedrockRuntime({
+        converse: () => converseToolUseReply(next()),
+        converseStream: () => {
+          const frames = converseToolUseFrames(next(), 3);
+          fragments = frames.fragments;
+          return frames;
+        },
+      });
+      return {
+        model: new BedrockChatModel({ modelId: "anthropic.claude-3-haiku", client: br.client }),
+        sentMessages: (call) =>
+          JSON.parse(new TextDecoder().decode(br.requests[call]?.body)).messages,
+        fragments: () => fragments,
+        close: () => br.close(),
+      };
+    },
+  },
+  {
+    name: "FakeChatModel",
+    async start(script) {
+      const model = new FakeChatModel({
+        responses: script.map((t) => ({
+          ...(t.text !== undefined ? { text: t.text } : {}),
+          ...(t.toolCalls ? { toolCalls: t.toolCalls } : {}),
+        })),
+        chunkSize: 3,
+      });
+      return {
+        model,
+        sentMessages: (call) => model.requests[call]?.messages,
+        fragments: () => 0,
+        close: async () => {},
+      };
+    },
+  },
+];
+
+const orderTool = {
+  name: "order_status",
+  description: "Looks up an order by id.",
+  inputSchema: z.object({ orderId: z.int().positive() }),
+};
+const ask: ChatRequest = {
+  messages: [{ role: "user", content: "Where are orders 42 and 7?" }],
+  tools: [orderTool],
+};
+
+describe.each(ADAPTERS)("tool-use contract: $name", (adapter) => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it("assembles a streamed tool call split across many frames into one validated call", async () => {
+    harness = await adapter.start([
+      { toolCalls: [{ id: "tu_1", name: "order_status", input: { orderId: 4242 } }] },
+    ]);
+    const response = await harness.model.stream(ask).response();
+    expect(response.toolCalls).toEqual([
+      { id: "tu_1", name: "order_status", input: { orderId: 4242 } },
+    ]);
+    expect(response.stopReason).toBe("tool_use");
+    if (harness.fragments() > 0) expect(harness.fragments()).toBeGreaterThan(3);
+  });
+
+  it("keeps two tool calls of one turn apart, streamed and not", async () => {
+    const turn: ScriptedTurn = {
+      text: "Looking both up.",
+      toolCalls: [
+        { id: "tu_a", name: "order_status", input: { orderId: 42 } },
+        { id: "tu_b", name: "order_status", input: { orderId: 7 } },
+      ],
+    };
+    harness = await adapter.start([turn, turn]);
+    const expected = [
+      { id: "tu_a", name: "order_status", input: { orderId: 42 } },
+      { id: "tu_b", name: "order_status", input: { orderId: 7 } },
+    ];
+    const streamed = await harness.model.stream(ask).response();
+    expect(streamed.toolCalls).toEqual(expected);
+    expect(streamed.text).toBe("Looking both up.");
+    const whole = await harness.model.generate(ask);
+    expect(whole.toolCalls).toEqual(expected);
+  });
+
+  it("sends tool results back and returns the text that follows them (runTools)", async () => {
+    harness = await adapter.start([
+      {
+        text: "Let me check.",
+        toolCalls: [{ id: "tu_1", name: "order_status", input: { orderId: 42 } }],
+      },
+      { text: "Order 42 shipped on Monday." },
+    ]);
+    const seen: unknown[] = [];
+    const result = await runTools(harness.model, {
+      ...ask,
+      tools: [
+        {
+          ...orderTool,
+          execute: async (input: { orderId: number }, ctx) => {
+            seen.push({ input, toolUseId: ctx.toolUseId, step: ctx.step });
+            return { orderId: input.orderId, status: "shipped" };
+          },
+        },
+      ],
+    });
+    expect(result.text).toBe("Order 42 shipped on Monday.");
+    expect(seen).toEqual([{ input: { orderId: 42 }, toolUseId: "tu_1", step: 0 }]);
+    expect(result.steps.map((s) => s.toolRuns.length)).toEqual([1, 0]);
+    const second = JSON.stringify(harness.sentMessages(1));
+    expect(second).toContain("tu_1");
+    expect(second).toContain('{\\"orderId\\":42,\\"status\\":\\"shipped\\"}');
+    expect(second).not.toContain('"isError":true');
+    expect(second).not.toContain('"status":"error"');
+  });
+
+  it("returns invalid tool input to the model as an error result without running the tool", async () => {
+    harness = await adapter.start([
+      { toolCalls: [{ id: "tu_bad", name: "order_status", input: { orderId: "forty-two" } }] },
+      { text: "Sorry, I need a numeric order id." },
+    ]);
+    let ran = 0;
+    const result = await runTools(harness.model, {
+      ...ask,
+      tools: [{ ...orderTool, execute: async () => ran++ }],
+    });
+    expect(ran).toBe(0);
+    expect(result.steps[0]?.toolRuns[0]?.error).toMatch(/orderId/);
+    expect(result.steps[0]?.toolRuns[0]?.result.isError).toBe(true);
+    const second = JSON.stringify(harness.sentMessages(1));
+    expect(second).toMatch(/tu_bad/);
+    expect(second).toMatch(/"isError":true|"status":"error"/);
+    expect(second).toMatch(/orderId/);
+  });
+
+  it("stops with AbortedError when aborted while a tool runs, and aborts the tool's signal", async () => {
+    harness = await adapter.start([
+      { toolCalls: [{ id: "tu_1", name: "order_status", input: { orderId: 42 } }] },
+      { text: "never sent" },
+    ]);
+    const controller = new AbortController();
+    let toolSignal: AbortSignal | undefined;
+    const run = runTools(harness.model, {
+      ...ask,
+      signal: controller.signal,
+      tools: [
+        {
+          ...orderTool,
+          // Ignores its signal on purpose: the loop must not wait for it.
+          execute: (_input: unknown, ctx) => {
+            toolSignal = ctx.signal;
+            controller.abort();
+            return new Promise(() => {});
+          },
+        },
+      ],
+    });
+    await expect(run).rejects.toMatchObject({ code: "ABORTED" });
+    expect(toolSignal?.aborted).toBe(true);
+  });
+
+  it("generateObject forces the one tool and returns the validated object", async () => {
+    harness = await adapter.start([
+      { toolCalls: [{ id: "tu_o", name: "respond", input: { score: 9 } }] },
+      { toolCalls: [{ id: "tu_p", name: "respond", input: { score: 4 } }] },
+    ]);
+    const { object, attempts } = await generateObject(harness.model, {
+      messages: [{ role: "user", content: "Grade it." }],
+      schema: z.object({ score: z.int().min(1).max(5) }),
+    });
+    expect(object).toEqual({ score: 4 });
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]?.error).toMatch(/score/);
+  });
+});
+
+describe("BedrockChatModel tool wire format", () => {
+  it("sends toolConfig from zod with toolChoice and cache points, and reads cache usage", async () => {
+    let body: Record<string, unknown> = {};
+    const br = await startBedrockRuntime({
+      converse: (req) => {
+        body = req.body;
+        return converseToolUseReply({
+          text: "ok",
+          usage: {
+            inputTokens: 5,
+            outputTokens: 1,
+            cacheReadInputTokens: 900,
+            cacheWriteInputTokens: 12,
+          },
+        });
+      },
+    });
+    try {
+      const model = new BedrockChatModel({
+        modelId: "m",
+        client: br.client,
+        cachePoints: { system: true, tools: true },
+      });
+      const response = await model.generate({
+        ...ask,
+        system: "Be brief.",
+        toolChoice: { name: "order_status" },
+      });
+      expect(body.toolConfig).toEqual({
+        tools: [
+          {
+            toolSpec: {
+              name: "order_status",
+              description: "Looks up an order by id.",
+              inputSchema: {
+                json: expect.objectContaining({
+                  type: "object",
+                  properties: { orderId: expect.objectContaining({ type: "integer" }) },
+                  required: ["orderId"],
+                }),
+              },
+            },
+          },
+          { cachePoint: { type: "default" } },
+        ],
+        toolChoice: { tool: { name: "order_status" } },
+      });
+      expect(body.system).toEqual([{ text: "Be brief." }, { cachePoint: { type: "default" } }]);
+      expect(response.usage).toMatchObject({ cacheReadTokens: 900, cacheWriteTokens: 12 });
+      expect(response.toolCalls).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  });
+
+  it("maps image bytes, an S3 document and a tool result to Converse blocks", async () => {
+    let body: { messages?: { content: Record<string, unknown>[] }[] } = {};
+    const br = await startBedrockRuntime({
+      converse: (req) => {
+        body = req.body as typeof body;
+        return { text: "ok" };
+      },
+    });
+    try {
+      const model = new BedrockChatModel({ modelId: "m", client: br.client });
+      await model.generate({
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image", mediaType: "image/png", bytes: new Uint8Array([1, 2, 3]) },
+              {
+                type: "document",
+                name: "terms",
+                mediaType: "application/pdf",
+                s3Uri: "s3://b/terms.pdf",
+              },
+            ],
+          },
+          {
+            role: "assistant",
+            content: [{ type: "toolUse", id: "t", name: "x", input: { a: 1 } }],
+          },
+          {
+            role: "user",
+            content: [{ type: "toolResult", toolUseId: "t", content: "boom", isError: true }],
+          },
+        ],
+      });
+      expect(body.messages?.[0]?.content).toEqual([
+        { text: "What is this?" },
+        { image: { format: "png", source: { bytes: "AQID" } } },
+        {
+          document: {
+            format: "pdf",
+            name: "terms",
+            source: { s3Location: { uri: "s3://b/terms.pdf" } },
+          },
+        },
+      ]);
+      expect(body.messages?.[1]?.content).toEqual([
+        { toolUse: { toolUseId: "t", name: "x", input: { a: 1 } } },
+      ]);
+      expect(body.messages?.[2]?.content).toEqual([
+        { toolResult: { toolUseId: "t", content: [{ text: "boom" }], status: "error" } },
+      ]);
+    } finally {
+      await br.close();
+    }
+  });
+});
