@@ -190,6 +190,51 @@ const exportSchema = z.object({
   ),
 });
 
+/**
+ * `value` with the keys of every object in code-unit order, arrays kept in order. Exports use it
+ * for free-form maps (declarations, hints, labels) so the bytes do not depend on the order in
+ * which a catalog was built or a file was written.
+ */
+function sortedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortedKeys) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortedKeys(v);
+  }
+  return out as T;
+}
+
+/** A definition in canonical form: `toDefinition`'s field order, nested maps sorted by key. */
+function canonicalDefinition(d: SerializedPromptDefinition): SerializedPromptDefinition {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(d)) if (v !== undefined) out[key] = sortedKeys(v);
+  return out as unknown as SerializedPromptDefinition;
+}
+
+/** A history event with its fields in one fixed order, whichever order it was built or read in. */
+function canonicalEvent(e: PromptHistoryEvent): PromptHistoryEvent {
+  switch (e.type) {
+    case "register":
+      return { type: e.type, version: e.version, hash: e.hash, at: e.at };
+    case "unlabel":
+      return { type: e.type, label: e.label, previous: e.previous, at: e.at };
+    case "label": {
+      const out: PromptHistoryEvent = {
+        type: e.type,
+        label: e.label,
+        version: e.version,
+        at: e.at,
+      };
+      if (e.previous !== undefined) out.previous = e.previous;
+      if (e.rollback !== undefined) out.rollback = e.rollback;
+      if (e.evaluationRunId !== undefined) out.evaluationRunId = e.evaluationRunId;
+      return out;
+    }
+  }
+}
+
 function checkLabel(label: string): void {
   if (!LABEL_NAME.test(label) || label === "latest") {
     throw new ValidationError(
@@ -453,7 +498,12 @@ export class PromptCatalog {
     return diffDefinitions(a.toDefinition(), b.toDefinition(), a.hash === b.hash);
   }
 
-  /** The whole catalog as JSON-safe data (prompts sorted by id, versions in order). */
+  /**
+   * The whole catalog as JSON-safe data, in canonical form so that `JSON.stringify` of it is
+   * byte-stable: prompts sorted by id, versions oldest first, history in order with each event's
+   * fields in a fixed order, and labels, variable declarations and model hints with sorted keys.
+   * Exporting a catalog imported from an export gives the same bytes.
+   */
   toJSON(): PromptCatalogExport {
     return {
       format: "fmops.prompt-catalog",
@@ -465,13 +515,13 @@ export class PromptCatalog {
           versions: record.order.map((v) => {
             const e = record.versions.get(v) as Entry;
             return {
-              definition: e.template.toDefinition(),
+              definition: canonicalDefinition(e.template.toDefinition()),
               hash: e.template.hash,
               registeredAt: e.registeredAt,
             };
           }),
-          labels: Object.fromEntries(record.labels),
-          history: record.history.map((e) => ({ ...e })),
+          labels: sortedKeys(Object.fromEntries(record.labels)),
+          history: record.history.map(canonicalEvent),
         };
       }),
     };
