@@ -484,15 +484,16 @@ export class Bm25Index implements Retriever {
       const pairs = new Int32Array(doc.terms.length);
       let length = 0;
       for (let j = 0; j < doc.terms.length; j += 2) {
-        const termId = ids[doc.terms[j] as number];
+        const termIndex = doc.terms[j] as number;
         const freq = doc.terms[j + 1] as number;
-        if (termId === undefined || !(freq > 0)) {
+        const termId = Number.isInteger(termIndex) ? ids[termIndex] : undefined;
+        if (termId === undefined || !Number.isInteger(freq) || !(freq > 0 && freq <= 0x7fffffff)) {
           throw new ValidationError(
             `Invalid Bm25Index JSON: documents.${i}.terms has a bad pair.`,
             [
               {
                 path: `documents.${i}.terms`,
-                message: "term index out of range or frequency <= 0",
+                message: "term index not an integer in range, or frequency not an integer > 0",
               },
             ],
           );
@@ -582,7 +583,8 @@ const jsonSchema = z.object({
       id: z.string().min(1),
       text: z.string(),
       metadata: z.record(z.string(), z.unknown()),
-      terms: z.array(z.int().min(0)),
+      // Checked pair by pair while loading: a zod check per number costs more than the load.
+      terms: z.custom<number[]>(Array.isArray, "must be an array of integers"),
     }),
   ),
 });

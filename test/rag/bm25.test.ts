@@ -473,6 +473,22 @@ describe("Bm25Index", () => {
     }
   });
 
+  it("refuses JSON whose term pairs are not non-negative integers", () => {
+    const index = new Bm25Index();
+    index.add(docs);
+    const json = index.toJSON();
+    const withTerms = (terms: unknown[]) => ({
+      ...json,
+      documents: [{ ...json.documents[0], terms }],
+    });
+    for (const terms of [[0, 1.5], ["0", 1], [0, -1], [-1, 1], [0.5, 1], [0, 0], [0]]) {
+      expect(() => Bm25Index.fromJSON(withTerms(terms)), JSON.stringify(terms)).toThrow(
+        expect.objectContaining({ code: "VALIDATION_ERROR" }),
+      );
+    }
+    expect(Bm25Index.fromJSON(withTerms([0, 2])).size).toBe(1);
+  });
+
   it("validates filters and options with clear errors", () => {
     const index = new Bm25Index();
     index.add(docs);
