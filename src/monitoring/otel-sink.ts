@@ -19,6 +19,8 @@ export const GEN_AI = {
   tokenUsage: "gen_ai.client.token.usage",
   /** Histogram of time to the first streamed chunk, in seconds. */
   timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
+  /** Histogram of the time between consecutive streamed chunks after the first, in seconds. */
+  timePerOutputChunk: "gen_ai.client.operation.time_per_output_chunk",
   /** Attribute: the operation, always `chat`. */
   operationName: "gen_ai.operation.name",
   /** Attribute: who serves the model, e.g. `aws.bedrock`. */
@@ -58,6 +60,8 @@ const KNOWN_OPTIONS: Record<keyof OtelSinkOptions, true> = { meter: true, extraM
  *   `input` / `output`; none for a failed call whose usage is unknown (an output count of 0
  *   on a call that did not end `ok`), as the conventions ask;
  * - `gen_ai.client.operation.time_to_first_chunk` (s): streaming calls that produced text;
+ * - `gen_ai.client.operation.time_per_output_chunk` (s): one value per streamed chunk after the
+ *   first, the time since the chunk before it (the record's `chunkGapsMs`);
  * - `fmops.client.output_tokens_per_second` ({token}/s) and `fmops.quality.<score>` for quality
  *   modules (fmops names: the conventions define none for these).
  *
@@ -80,6 +84,7 @@ export class OtelSink implements MetricSink {
   readonly #duration: Histogram;
   readonly #tokens: Histogram;
   readonly #ttfc: Histogram;
+  readonly #tpoc: Histogram;
   readonly #otps: Histogram | undefined;
   readonly #meter: Meter;
   readonly #quality = new Map<string, Histogram>();
@@ -108,6 +113,11 @@ export class OtelSink implements MetricSink {
     });
     this.#ttfc = meter.createHistogram(GEN_AI.timeToFirstChunk, {
       description: "Time to receive the first chunk of a streamed response.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this.#tpoc = meter.createHistogram(GEN_AI.timePerOutputChunk, {
+      description: "Time between consecutive chunks of a streamed response, after the first.",
       unit: "s",
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
@@ -153,6 +163,9 @@ export class OtelSink implements MetricSink {
     }
     if (record.streaming && record.ttftMs !== undefined)
       this.#ttfc.record(record.ttftMs / 1000, attributes);
+    if (record.streaming && record.chunkGapsMs !== undefined) {
+      for (const gapMs of record.chunkGapsMs) this.#tpoc.record(gapMs / 1000, attributes);
+    }
     if (!this.#extra) return;
     if (record.otps !== undefined) this.#otps?.record(record.otps, attributes);
     for (const [name, value] of Object.entries(record.metrics)) {

@@ -38,6 +38,12 @@ export interface InvocationRecord {
   status: InvocationStatus;
   /** Time to first token (first non-empty text delta); streaming calls that produced text only. */
   ttftMs?: number;
+  /**
+   * Time between consecutive streamed chunks (text deltas) after the first, in arrival order:
+   * one entry per chunk but the first. Streaming calls with two or more chunks only; the
+   * OpenTelemetry sink records it as `gen_ai.client.operation.time_per_output_chunk`.
+   */
+  chunkGapsMs?: number[];
   /** End to end: from the call to its last byte, or to the failure / abort / cancellation. */
   e2eMs: number;
   /** Prompt tokens, when the model reported them. */
@@ -100,6 +106,8 @@ export interface CallTimings {
   firstTokenAt?: number | undefined;
   /** When the last text delta arrived; absent means the same as `firstTokenAt`. */
   lastTokenAt?: number | undefined;
+  /** Time between each text delta and the one before it, in order; absent below two deltas. */
+  chunkGapsMs?: number[] | undefined;
   /** When the call finished, failed, was aborted or was cancelled. */
   endedAt: number;
 }
@@ -114,6 +122,8 @@ export interface LatencyFigures {
   otps?: number;
   /** End-to-end throughput `n / e2e` in tokens per second; absent with no tokens or a zero duration. */
   e2eOtps?: number;
+  /** The timings' gaps between chunks, copied; absent when there were none. */
+  chunkGapsMs?: number[];
 }
 
 /**
@@ -134,6 +144,9 @@ export function latencyFigures(
     if (n > 1 && decodeSeconds > 0) figures.otps = (n - 1) / decodeSeconds;
   }
   if (n > 0 && figures.e2eMs > 0) figures.e2eOtps = n / (figures.e2eMs / 1000);
+  if (timings.chunkGapsMs !== undefined && timings.chunkGapsMs.length > 0) {
+    figures.chunkGapsMs = [...timings.chunkGapsMs];
+  }
   return figures;
 }
 
@@ -229,6 +242,7 @@ function baseRecord(
   if (figures.ttftMs !== undefined) record.ttftMs = figures.ttftMs;
   if (figures.otps !== undefined) record.otps = figures.otps;
   if (figures.e2eOtps !== undefined) record.e2eOtps = figures.e2eOtps;
+  if (figures.chunkGapsMs !== undefined) record.chunkGapsMs = figures.chunkGapsMs;
   return record;
 }
 

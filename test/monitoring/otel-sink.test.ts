@@ -5,8 +5,15 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
+import type { ChatModel } from "../../src/models/types.js";
+import { instrument } from "../../src/monitoring/instrument.js";
 import { OtelSink } from "../../src/monitoring/otel-sink.js";
-import { record } from "./helpers.js";
+import { ManualClock, record, request, scriptedStream } from "./helpers.js";
+
+type HistogramPoint = {
+  attributes: Record<string, unknown>;
+  value: { sum: number; count: number };
+};
 
 async function collect(write: (sink: OtelSink) => void) {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -14,6 +21,19 @@ async function collect(write: (sink: OtelSink) => void) {
   const provider = new MeterProvider({ readers: [reader] });
   const sink = new OtelSink({ meter: provider.getMeter("test") });
   write(sink);
+  await reader.forceFlush();
+  const metrics = exporter
+    .getMetrics()
+    .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+  await provider.shutdown();
+  return metrics;
+}
+
+async function collectAsync(write: (sink: OtelSink) => Promise<void>) {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  await write(new OtelSink({ meter: provider.getMeter("test") }));
   await reader.forceFlush();
   const metrics = exporter
     .getMetrics()
@@ -126,6 +146,56 @@ describe("OtelSink", () => {
         p.value.sum,
       ]),
     ).toEqual([["output", "cancelled", 7]]);
+  });
+
+  it("records the time between chunks after the first as time_per_output_chunk", async () => {
+    const metrics = await collect((sink) => {
+      sink.write(record({ chunkGapsMs: [100, 300, 50] }));
+      // A whole answer has no chunks: nothing is recorded for it.
+      sink.write(record({ streaming: false, operation: "chat", modelId: "bedrock:other" }));
+    });
+    const metric = metrics.find(
+      (m) => m.descriptor.name === "gen_ai.client.operation.time_per_output_chunk",
+    );
+    expect(metric?.descriptor.unit).toBe("s");
+    const points = (metric?.dataPoints ?? []) as HistogramPoint[];
+    expect(points).toHaveLength(1);
+    expect(points[0]?.attributes["gen_ai.request.model"]).toBe("anthropic.claude-3-haiku");
+    expect(points[0]?.value.count).toBe(3);
+    expect(points[0]?.value.sum).toBeCloseTo(0.45, 10);
+  });
+
+  it("gets the gaps between chunks from an instrumented stream, the first chunk's wait excluded", async () => {
+    const clock = new ManualClock();
+    const model: ChatModel = {
+      id: "bedrock:anthropic.claude-3-haiku",
+      generate: () => Promise.reject(new Error("not used")),
+      stream: () =>
+        scriptedStream(clock, [
+          { after: 200, text: "Lakes " },
+          { after: 100, text: "are " },
+          { after: 300, text: "deep." },
+          { after: 5, usage: 3 },
+        ]),
+    };
+    const records: unknown[] = [];
+    const exported = await collectAsync(async (sink) => {
+      const monitored = instrument(model, {
+        sinks: [sink],
+        clock,
+        onRecord: (r) => records.push(r),
+      });
+      await monitored.stream(request).text();
+      await monitored.flush();
+    });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ ttftMs: 200, chunkGapsMs: [100, 300] });
+    const metric = exported.find(
+      (m) => m.descriptor.name === "gen_ai.client.operation.time_per_output_chunk",
+    );
+    const points = (metric?.dataPoints ?? []) as HistogramPoint[];
+    expect(points[0]?.value.count).toBe(2);
+    expect(points[0]?.value.sum).toBeCloseTo(0.4, 10);
   });
 
   it("needs a meter", () => {
