@@ -49,6 +49,7 @@ import { numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 import { progressReporter } from "./progress.js";
+import { isParseArgsError, usageErrorFrom } from "./usage-errors.js";
 
 /** The `--algorithm` names, and where each one's input and target are by default. */
 export const EVAL_ALGORITHMS = {
@@ -163,12 +164,8 @@ function parseFlags(args: string[]) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      throw new ValidationError(`${(err as Error).message} Run "fmops eval --help".`, [
-        { path: "args", message: code },
-      ]);
-    }
+    // The shared wording: the option as typed, the closest documented flag, the value it takes.
+    if (isParseArgsError(err)) throw usageErrorFrom(err, "eval", usage);
     throw err;
   }
 }
