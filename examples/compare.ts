@@ -23,6 +23,7 @@ import {
   QaAccuracy,
   renderComparisonHtml,
 } from "../src/evaluation/index.js";
+import { messageText } from "../src/models/index.js";
 import { PromptCatalog } from "../src/prompts/index.js";
 import { FakeChatModel } from "../src/testing/index.js";
 
@@ -60,7 +61,7 @@ function scripted(id: string, slips: (i: number) => boolean): FakeChatModel {
   return new FakeChatModel({
     id,
     responses: (request) => {
-      const prompt = request.messages[0]?.content ?? "";
+      const prompt = messageText(request.messages[0] ?? { content: "" });
       const i = qa.findIndex(([q]) => prompt.includes(q));
       const answer = slips(i) ? "I am not sure" : (qa[i]?.[1] ?? "");
       return prompt.startsWith("Reply with the answer only") ? answer : `It is ${answer}.`;

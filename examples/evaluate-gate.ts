@@ -25,6 +25,7 @@ import {
   promoteIfPassed,
   QaAccuracy,
 } from "../src/evaluation/index.js";
+import { messageText } from "../src/models/index.js";
 import { PromptCatalog } from "../src/prompts/index.js";
 import { FakeChatModel } from "../src/testing/index.js";
 
@@ -65,7 +66,7 @@ catalog.register({
 /** The scripted model: its style follows the prompt, as a real model's would. */
 const model = new FakeChatModel({
   responses: (request) => {
-    const prompt = request.messages[0]?.content ?? "";
+    const prompt = messageText(request.messages[0] ?? { content: "" });
     const i = qa.findIndex(([q]) => prompt.includes(q));
     const answer = qa[i]?.[1] ?? "I do not know";
     if (prompt.startsWith("Reply with the answer only")) return answer;

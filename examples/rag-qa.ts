@@ -11,7 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChatModel } from "../src/models/index.js";
-import { BedrockChatModel } from "../src/models/index.js";
+import { BedrockChatModel, messageText } from "../src/models/index.js";
 import { Bm25Index, type Document, RagChain, RecursiveTextSplitter } from "../src/rag/index.js";
 import { FakeChatModel } from "../src/testing/index.js";
 
@@ -54,7 +54,7 @@ const model: ChatModel = modelId
   : new FakeChatModel({
       // Stands in for an LLM: quotes the first sentence of passage [1] from the prompt it got.
       responses: (request) => {
-        const prompt = request.messages.at(-1)?.content ?? "";
+        const prompt = messageText(request.messages.at(-1) ?? { content: "" });
         const passage = /PASSAGE 1>>>\n([\s\S]*?)\n<<<END/.exec(prompt)?.[1] ?? "";
         const sentence = passage.replace(/\s+/g, " ").split(/(?<=[.!?])\s/)[0] ?? "";
         return `${sentence.slice(0, 300)} [1]`;

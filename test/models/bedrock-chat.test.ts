@@ -431,7 +431,7 @@ describe("BedrockChatModel", () => {
       [{ modelId: "m", timeoutMs: -1 }, "timeoutMs"],
       [{ modelId: "m", client: {} }, "client"],
       [{ modelId: "m", region: "" }, "region"],
-      [{ modelId: "m", modelid: "typo" }, ""],
+      [{ modelId: "m", modelid: "typo" }, "modelid"],
     ])("rejects options %j naming %s", (options, field) => {
       const err = (() => {
         try {

@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { messageText } from "../../src/core/chat.js";
 import { formatContext } from "../../src/rag/context.js";
 import { RagChain } from "../../src/rag/rag-chain.js";
 import type { RetrievedChunk, Retriever } from "../../src/rag/types.js";
@@ -219,7 +220,7 @@ describe("untrusted-data fence (property)", () => {
 
           const condense = model.requests[0];
           expect(condense?.system).toContain(`UNTRUSTED DATA ${NONCE} TURN`);
-          const c = parseFences(condense?.messages[0]?.content ?? "", NONCE);
+          const c = parseFences(messageText(condense?.messages[0] ?? { content: "" }), NONCE);
           expect(c.outside.slice(0, -1)).toEqual([
             "Conversation:",
             ...history.flatMap((m) => [m.role === "user" ? "User:" : "Assistant:"]),
@@ -229,11 +230,14 @@ describe("untrusted-data fence (property)", () => {
           expect(c.blocks.map((b) => `${b.kind} ${b.n}`)).toEqual(
             history.map((_, i) => `TURN ${i + 1}`),
           );
-          expectOnlyOurMarkers(condense?.messages[0]?.content ?? "", history.length);
+          expectOnlyOurMarkers(
+            messageText(condense?.messages[0] ?? { content: "" }),
+            history.length,
+          );
 
           const answer = model.requests[1];
           expect(answer?.system).toContain(`UNTRUSTED DATA ${NONCE} PASSAGE`);
-          const prompt = answer?.messages[0]?.content ?? "";
+          const prompt = messageText(answer?.messages[0] ?? { content: "" });
           const a = parseFences(prompt, NONCE);
           expect(a.outside.slice(0, -1)).toEqual([
             "Passages:",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageText } from "../../src/core/chat.js";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { citedNumbers, formatContext } from "../../src/rag/context.js";
 import { RagChain } from "../../src/rag/rag-chain.js";
@@ -36,7 +37,7 @@ describe("RagChain", () => {
       { index: 2, chunkId: "evil#0", source: "https://evil.example/page" },
     ]);
     const request = model.requests[0];
-    const prompt = request?.messages[0]?.content ?? "";
+    const prompt = messageText(request?.messages[0] ?? { content: "" });
     const nonce = /<<<UNTRUSTED DATA ([0-9a-f]{16}) PASSAGE 1>>>/.exec(prompt)?.[1];
     expect(nonce).toBeDefined();
     expect(request?.system).toContain(`UNTRUSTED DATA ${nonce}`);
@@ -135,7 +136,7 @@ describe("RagChain", () => {
     expect(cut.chunks[0]?.text.length).toBeGreaterThan(0);
     expect(full.startsWith(cut.chunks[0]?.text ?? "x")).toBe(true);
     expect(cut.chunks[0]?.text.length).toBeLessThan(full.length);
-    const prompt = model.requests.at(-1)?.messages[0]?.content ?? "";
+    const prompt = messageText(model.requests.at(-1)?.messages[0] ?? { content: "" });
     expect(
       prompt.slice(prompt.indexOf("[1]"), prompt.indexOf("\n\nQuestion:")).length,
     ).toBeLessThanOrEqual(160);

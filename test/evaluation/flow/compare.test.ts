@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
 import {
   ChatModelRunner,
@@ -58,13 +59,14 @@ function model(
   return new FakeChatModel({
     id,
     responses: async (request) => {
-      const i = indexOf(request.messages[0]?.content);
+      const i = indexOf(messageText(request.messages[0] ?? { content: "" }));
       for (let t = 0; t < (i * 3) % 5; t++) await new Promise((r) => setImmediate(r));
       return options.wrongOn?.(i) ? "I do not know" : capitalOf(CAPITALS[i]?.[0] ?? "");
     },
     ...(options.failOn
       ? {
-          failOn: (request) => options.failOn?.(indexOf(request.messages[0]?.content)) ?? false,
+          failOn: (request) =>
+            options.failOn?.(indexOf(messageText(request.messages[0] ?? { content: "" }))) ?? false,
           error: () => new FmopsError("AWS_VALIDATION_EXCEPTION", "refused", { retryable: false }),
         }
       : {}),
@@ -184,7 +186,7 @@ describe("compareCandidates", () => {
     const seen: string[] = [];
     const shared = new FakeChatModel({
       responses: (request) => {
-        const text = request.messages[0]?.content ?? "";
+        const text = messageText(request.messages[0] ?? { content: "" });
         seen.push(typeof text === "string" ? text : "");
         // The old wording gets a wrong answer, the new one the right one.
         const i = CAPITALS.findIndex(([c]) => String(text).includes(c));

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
 import {
   ChatModelRunner,
@@ -51,13 +52,15 @@ const indexOf = (content: string | undefined): number => Number((content ?? "").
 function model(options: { failFor?: (i: number) => boolean } = {}): FakeChatModel {
   return new FakeChatModel({
     responses: async (request) => {
-      const i = indexOf(request.messages[0]?.content);
+      const i = indexOf(messageText(request.messages[0] ?? { content: "" }));
       for (let t = 0; t < (i * 5) % 7; t++) await new Promise((r) => setImmediate(r));
       return answer(i);
     },
     ...(options.failFor
       ? {
-          failOn: (request) => options.failFor?.(indexOf(request.messages[0]?.content)) ?? false,
+          failOn: (request) =>
+            options.failFor?.(indexOf(messageText(request.messages[0] ?? { content: "" }))) ??
+            false,
           error: () =>
             new FmopsError("AWS_VALIDATION_EXCEPTION", "permanent failure", { retryable: false }),
         }

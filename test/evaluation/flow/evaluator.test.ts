@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
 import {
   ChatModelRunner,
@@ -96,7 +97,7 @@ describe("ModelEvaluator", () => {
         // Yield several turns so that other workers get the chance to start calls.
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
         inFlight -= 1;
-        return echo(request.messages[0]?.content);
+        return echo(messageText(request.messages[0] ?? { content: "" }));
       },
     });
     const evaluator = new ModelEvaluator({
@@ -112,7 +113,7 @@ describe("ModelEvaluator", () => {
 
   it("retries a retryable model failure and records a permanent one", async () => {
     const model = new FakeChatModel({
-      responses: (request) => echo(request.messages[0]?.content),
+      responses: (request) => echo(messageText(request.messages[0] ?? { content: "" })),
       // Call 0 (record q0) fails once with a retryable error; q2 always fails for good.
       failOn: (request, call) => call === 0 || request.messages[0]?.content === "q2",
       error: (request) =>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
 import {
   type DatasetRecord,
@@ -29,7 +30,7 @@ function records(n: number): DatasetRecord[] {
 function judge(bad: (i: number) => boolean): FakeChatModel {
   return new FakeChatModel({
     responses: async (request) => {
-      const text = request.messages[0]?.content ?? "";
+      const text = messageText(request.messages[0] ?? { content: "" });
       const i = Number(/Question:\n<<<UNTRUSTED DATA \w+ QUESTION 1>>>\nq(\d+)/.exec(text)?.[1]);
       // Different records finish in different orders under concurrency.
       for (let t = 0; t < (i * 3) % 5; t++) await new Promise((r) => setImmediate(r));

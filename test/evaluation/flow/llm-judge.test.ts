@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageText } from "../../../src/core/chat.js";
 import { LlmJudge } from "../../../src/evaluation/index.js";
 import { judgeScore } from "../../../src/prompts/builtins/judge.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
@@ -30,7 +31,7 @@ describe("LlmJudge", () => {
     expect(request?.temperature).toBe(0);
     expect(request?.maxTokens).toBe(512);
     expect(request?.messages).toHaveLength(1);
-    const text = request?.messages[0]?.content ?? "";
+    const text = messageText(request?.messages[0] ?? { content: "" });
     const fenced = (kind: string, body: string) =>
       `<<<UNTRUSTED DATA ${nonce} ${kind} 1>>>\n${body}\n<<<END UNTRUSTED DATA ${nonce} ${kind} 1>>>`;
     expect(text).toContain(`Question:\n${fenced("QUESTION", "What is the capital of France?")}`);
@@ -46,7 +47,7 @@ describe("LlmJudge", () => {
     await new LlmJudge({ model: judge }).evaluateSample({ ...sample, output: forged });
     const request = judge.requests[0];
     const nonce = nonceOf(request?.system);
-    const text = request?.messages[0]?.content ?? "";
+    const text = messageText(request?.messages[0] ?? { content: "" });
     const open = `<<<UNTRUSTED DATA ${nonce} ANSWER 1>>>`;
     const close = `<<<END UNTRUSTED DATA ${nonce} ANSWER 1>>>`;
     const inside = text.slice(text.indexOf(open) + open.length, text.indexOf(close));
@@ -69,7 +70,7 @@ describe("LlmJudge", () => {
     const request = judge.requests[0];
     expect(request?.temperature).toBe(0.3);
     expect(request?.maxTokens).toBe(100);
-    const text = request?.messages[0]?.content ?? "";
+    const text = messageText(request?.messages[0] ?? { content: "" });
     expect(text).toContain("Criteria: politeness");
     expect(text).toContain("Reference answer (may be empty):\n\n");
   });
