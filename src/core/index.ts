@@ -8,22 +8,11 @@ export {
   type AwsCallContext,
   type AwsClientConfig,
   awsCall,
-  awsClientConfigShape,
-  awsClientSchema,
-  clientConfigFrom,
-  isRetryableAwsError,
   type SendsCommands,
   wrapAwsError,
 } from "./aws.js";
-export {
-  addUsage,
-  type ChatLatency,
-  type ChatMessage,
-  type ChatRequest,
-  type ChatResponse,
-  type TokenUsage,
-} from "./chat.js";
-export type { FmopsErrorCode } from "./error-codes.js";
+export type { ChatLatency, ChatMessage, ChatRequest, ChatResponse, TokenUsage } from "./chat.js";
+export { FMOPS_ERROR_CODES, type FmopsErrorCode } from "./error-codes.js";
 export {
   AbortedError,
   type AwsErrorDetails,
@@ -39,22 +28,6 @@ export {
   ValidationError,
   type ValidationIssue,
 } from "./errors.js";
-export { loadOptional } from "./optional.js";
-export { parseOptions } from "./options.js";
-export {
-  backoffDelay,
-  isRetryableError,
-  type RetryEvent,
-  type RetryOptions,
-  retry,
-} from "./retry.js";
-export {
-  abortError,
-  checkTimeoutMs,
-  Deadline,
-  MAX_TIMER_MS,
-  sleep,
-  throwIfAborted,
-  type WaitOptions,
-  withDeadline,
-} from "./wait.js";
+export { type CheckedSubject, type OptionKeyDrift, parseOptions } from "./options.js";
+export { isRetryableError, type RetryEvent, type RetryOptions, retry } from "./retry.js";
+export { Deadline, sleep, type WaitOptions, withDeadline } from "./wait.js";

@@ -31,13 +31,13 @@ export function abortError(signal: AbortSignal): FmopsError {
   return new AbortedError(undefined, { cause: reason });
 }
 
-/** Throws {@link abortError} when `signal` is already aborted. */
+/** Throws `abortError` when `signal` is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
 /**
- * Resolves after `ms` milliseconds, or rejects with {@link abortError} as soon as `signal`
+ * Resolves after `ms` milliseconds, or rejects with `abortError` as soon as `signal`
  * aborts. The timer is cleared on abort, so nothing is left behind.
  *
  * @example
