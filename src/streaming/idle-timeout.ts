@@ -11,7 +11,7 @@ import { abortError } from "../core/wait.js";
 export interface BoundedIterableOptions {
   /** Longest wait for the next item, in milliseconds; no bound when left out. */
   idleTimeoutMs?: number | undefined;
-  /** Stops waiting with {@link abortError} as soon as it aborts. */
+  /** Stops waiting with `abortError` as soon as it aborts. */
   signal?: AbortSignal | undefined;
   /** Names the thing waited for, e.g. "a response-stream chunk", in the timeout message. */
   what?: string;
@@ -76,7 +76,7 @@ function nextWithin<T>(
 export interface SettleWithinOptions<T> {
   /** Longest wait for the result, in milliseconds; no bound when left out. */
   idleTimeoutMs?: number | undefined;
-  /** Stops waiting with {@link abortError} as soon as it aborts. */
+  /** Stops waiting with `abortError` as soon as it aborts. */
   signal?: AbortSignal | undefined;
   /** The error for a wait longer than `idleTimeoutMs`. Default: a generic `STREAM_IDLE_TIMEOUT`. */
   idleError?: (idleTimeoutMs: number) => Error;

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { BedrockModelStreamError, converseStreamError, decodeConverseStream } from "./bedrock.js";
+export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
 export type { SageMakerStreamEvent, StreamChunk } from "./chunks.js";
 export type { DecoderOptions, ItemDecoder } from "./decode-common.js";
 export {
@@ -13,7 +13,6 @@ export {
   type DetectedStreamFormat,
   decodeResponseStream,
   detectStreamFormat,
-  STREAM_FORMATS,
   type StreamFormat,
 } from "./decoders.js";
 export { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
@@ -24,13 +23,7 @@ export type {
   TextEvent,
   UsageEvent,
 } from "./events.js";
-export { type BoundedIterableOptions, boundedIterable } from "./idle-timeout.js";
-export {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_LINE_BYTES,
-  LineIterator,
-  type LineIteratorOptions,
-} from "./line-iterator.js";
+export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 export { decodeLmi, LmiDecoder } from "./lmi.js";
 export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";

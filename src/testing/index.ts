@@ -12,16 +12,11 @@
  *
  * @packageDocumentation
  */
+
+export type { FakeReply, FakeToolCall } from "./fake-chat-model.js";
 export {
   FakeChatModel,
   type FakeChatModelOptions,
   type FakeResponder,
 } from "./fake-chat-model.js";
-export {
-  embedText,
-  FakeEmbeddingModel,
-  type FakeEmbeddingModelOptions,
-  fnv1a,
-} from "./fake-embedding-model.js";
-export { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
-export type { FakeReply, FakeToolCall } from "./fake-chat-model.js";
+export { FakeEmbeddingModel, type FakeEmbeddingModelOptions } from "./fake-embedding-model.js";

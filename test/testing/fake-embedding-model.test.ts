@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AbortedError, ValidationError } from "../../src/core/errors.js";
-import { embedText, FakeEmbeddingModel, fnv1a } from "../../src/testing/index.js";
+import { embedText, fnv1a } from "../../src/testing/fake-embedding-model.js";
+import { FakeEmbeddingModel } from "../../src/testing/index.js";
 
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
