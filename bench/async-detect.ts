@@ -18,7 +18,8 @@
 import { Agent } from "node:http";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { AsyncEndpoint, DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS } from "../src/async/index.js";
+import { AsyncEndpoint } from "../src/async/index.js";
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS } from "../src/async/poller.js";
 import {
   startMemoryS3,
   startS3,

@@ -8,7 +8,7 @@ import { abortError } from "../core/wait.js";
 
 /**
  * Runs one AWS SDK call like {@link awsCall}, except that when `signal` has aborted whatever the
- * call threw is replaced by {@link abortError}: the deadline's own error (a timeout naming what
+ * call threw is replaced by `abortError`: the deadline's own error (a timeout naming what
  * was waited on, or the caller's abort reason) says more than the SDK's generic AbortError.
  *
  * @example

@@ -12,16 +12,12 @@
  *
  * @packageDocumentation
  */
-export {
-  type AsyncEndpointDescription,
-  DEFAULT_DESCRIBE_TIMEOUT_MS,
-} from "./describe.js";
+export type { AsyncEndpointDescription } from "./describe.js";
 export {
   AsyncEndpoint,
   type AsyncEndpointOptions,
   type AsyncInvokeOptions,
   type AsyncPayload,
-  DEFAULT_INVOKE_TIMEOUT_MS,
 } from "./endpoint.js";
 export {
   type AsyncFailureDetails,
@@ -35,7 +31,6 @@ export {
   type AsyncInvocationWaitOptions,
 } from "./invocation.js";
 export {
-  DEFAULT_BATCH_TIMEOUT_MS,
   type InvokeManyOptions,
   type InvokeManyOutcome,
   type InvokeManyProgress,
@@ -50,12 +45,10 @@ export {
   AsyncResultPoller,
   type AsyncResultPollerOptions,
   type AsyncWaitOptions,
-  DEFAULT_CHECK_TIMEOUT_MS,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MIN_DELAY_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
   type PollDelayOptions,
-  pollDelay,
 } from "./poller.js";
-export { AsyncResult, type AsyncResultInit, DEFAULT_READ_TIMEOUT_MS } from "./result.js";
-export { formatS3Uri, joinS3Uri, parseS3Uri, type S3Location } from "./s3-uri.js";
+export { AsyncResult, type AsyncResultInit } from "./result.js";
+export { parseS3Uri, type S3Location } from "./s3-uri.js";
