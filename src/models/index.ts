@@ -5,12 +5,24 @@
  * @packageDocumentation
  */
 export type {
+  CachePointBlock,
   ChatLatency,
   ChatMessage,
   ChatRequest,
   ChatResponse,
+  ContentBlock,
+  DocumentBlock,
+  ImageBlock,
+  ReasoningBlock,
+  TextBlock,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolResultBlock,
+  ToolSpec,
+  ToolUseBlock,
 } from "../core/chat.js";
+export { contentText, messageText } from "../core/chat.js";
 export {
   BedrockChatModel,
   type BedrockChatModelOptions,
@@ -22,16 +34,21 @@ export {
   BedrockEmbeddingModel,
   type BedrockEmbeddingModelOptions,
   type CohereInputType,
-  embeddingFamilyOf,
 } from "./bedrock-embedding.js";
 export {
   type ChatTemplate,
   type ChatTemplateFn,
   type ChatTemplateName,
   chatTemplate,
-  chatTemplateNames,
 } from "./chat-templates.js";
-export { type EmbeddingShape, toEmbedding, toEmbeddings } from "./embedding-vectors.js";
+export {
+  type GenerateObjectRequest,
+  type GenerateObjectResult,
+  generateObject,
+  type ObjectAttempt,
+  ObjectGenerationError,
+  type ObjectMode,
+} from "./generate-object.js";
 export {
   type ContentFilterFinding,
   type ContextualGroundingFinding,
@@ -54,7 +71,7 @@ export {
   OpenAICompatibleChatModel,
   type OpenAICompatibleChatModelOptions,
 } from "./openai-compatible.js";
-export { chatRequestSchema, validateChatRequest } from "./request.js";
+export { validateChatRequest } from "./request.js";
 export {
   SageMakerChatModel,
   type SageMakerChatModelOptions,
@@ -66,37 +83,11 @@ export {
   SageMakerEmbeddingModel,
   type SageMakerEmbeddingModelOptions,
 } from "./sagemaker-embedding.js";
-export {
-  type PayloadContext,
-  payloadCodec,
-  type SageMakerPayloadCodec,
-  type SageMakerPayloadFormat,
-  sageMakerPayloadFormats,
-} from "./sagemaker-payloads.js";
-export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
-export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
 export type {
-  CachePointBlock,
-  ContentBlock,
-  DocumentBlock,
-  ImageBlock,
-  ReasoningBlock,
-  TextBlock,
-  ToolCall,
-  ToolChoice,
-  ToolResultBlock,
-  ToolSpec,
-  ToolUseBlock,
-} from "../core/chat.js";
-export { contentText, messageText } from "../core/chat.js";
-export {
-  type GenerateObjectRequest,
-  type GenerateObjectResult,
-  generateObject,
-  type ObjectAttempt,
-  ObjectGenerationError,
-  type ObjectMode,
-} from "./generate-object.js";
+  PayloadContext,
+  SageMakerPayloadCodec,
+  SageMakerPayloadFormat,
+} from "./sagemaker-payloads.js";
 export {
   type RunnableTool,
   type RunToolsRequest,
@@ -107,3 +98,5 @@ export {
   type ToolStep,
   ToolStepLimitError,
 } from "./tools.js";
+export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
+export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
