@@ -65,7 +65,7 @@ export interface LoadTestOptions {
   onRecord?: (record: InvocationRecord) => void;
   /** Dimensions added to every record. */
   dimensions?: Record<string, string>;
-  /** Time source for durations and timestamps. Default {@link systemClock}. */
+  /** Time source for durations and timestamps. Default `systemClock`. */
   clock?: MonitorClock;
 }
 

@@ -35,7 +35,7 @@ export interface MeasureOptions {
   provider?: string;
   /** Custom dimensions copied onto the record (application, tenant, ...). Default none. */
   dimensions?: Record<string, string>;
-  /** Clock; default {@link systemClock}. */
+  /** Clock; default `systemClock`. */
   clock?: MonitorClock;
   /** The caller's signal, to tell an abort from a failure. */
   signal?: AbortSignal | undefined;

@@ -114,7 +114,7 @@ export function fuzzyRefusalScore(answer: string, phrasings: readonly string[]):
 /**
  * Scores how much an answer reads like a refusal, in [0, 1] (higher = more refusal-like): the
  * best cosine similarity between the answer's opening and the family's refusal phrasings (plus
- * the generic ones), or {@link fuzzyRefusalScore} when no embedding model is given. Averaged over
+ * the generic ones), or `fuzzyRefusalScore` when no embedding model is given. Averaged over
  * calls it is a refusal rate you can alarm on; pick a threshold from your own data (with Titan v2
  * embeddings refusals typically score above 0.6).
  *

@@ -1,5 +1,5 @@
 /**
- * {@link summarize} and {@link Summarizer}: count, error rate, mean and percentiles per metric,
+ * {@link summarize} and `Summarizer`: count, error rate, mean and percentiles per metric,
  * exact for small runs and bounded-memory for long ones.
  *
  * @module
@@ -47,10 +47,10 @@ export interface Summary {
   metrics: Record<string, MetricSummary>;
 }
 
-/** Options for {@link summarize} and {@link Summarizer}. */
+/** Options for {@link summarize} and `Summarizer`. */
 export interface SummarizeOptions {
   /**
-   * Values per metric kept exactly; past this, the metric switches to a {@link TDigest}.
+   * Values per metric kept exactly; past this, the metric switches to a `TDigest`.
    * Default 10 000.
    */
   exactLimit?: number;

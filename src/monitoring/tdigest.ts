@@ -1,5 +1,5 @@
 /**
- * {@link TDigest}: a bounded-memory quantile sketch (the merging t-digest of Dunning and Ertl,
+ * `TDigest`: a bounded-memory quantile sketch (the merging t-digest of Dunning and Ertl,
  * "Computing Extremely Accurate Quantiles Using t-Digests", 2019) for percentiles of long runs.
  *
  * @module
@@ -7,7 +7,7 @@
 import { ValidationError } from "../core/errors.js";
 import { rejectUnknownOptions } from "../core/options.js";
 
-/** Options for {@link TDigest}. */
+/** Options for `TDigest`. */
 export interface TDigestOptions {
   /**
    * Compression δ: the digest keeps at most about `δ` centroids (plus a buffer of `5δ` values).
