@@ -30,17 +30,17 @@ export {
   type PulledPrompt,
   type PushResult,
 } from "./bedrock-store.js";
-export * from "./builtins/index.js";
+export { builtinCatalog, type PromptRef, resolvePrompt } from "./builtins/index.js";
+export { type JudgeScore, JudgeScoreError, parseJudgeScore } from "./builtins/judge.js";
+export { parseRefusalVerdict, REFUSAL_EXAMPLES } from "./builtins/refusal.js";
+export { summarizeText } from "./builtins/summarize.js";
 export {
   CachedPromptSource,
   type CachedPromptSourceOptions,
-  catalogSource,
   type PromptOrigin,
   type PromptSource,
 } from "./cache.js";
 export {
-  DEFAULT_LABEL,
-  LABEL_NAME,
   PromptCatalog,
   type PromptCatalogExport,
   type PromptCatalogOptions,
@@ -50,13 +50,7 @@ export {
   type PromptVersionInfo,
   type RegisterOptions,
 } from "./catalog.js";
-export {
-  type DiffLine,
-  diffLines,
-  formatDiff,
-  type PromptChange,
-  type PromptDiff,
-} from "./diff.js";
+export type { DiffLine, PromptChange, PromptDiff } from "./diff.js";
 export {
   PromptFileError,
   PromptImmutableError,
@@ -66,7 +60,6 @@ export {
   PromptVariableError,
 } from "./errors.js";
 export {
-  closeMarker,
   defuseMarkers,
   type FencedKind,
   type FenceKind,
@@ -74,38 +67,15 @@ export {
   fenceUntrusted,
   formatHistory,
   oneLine,
-  openMarker,
   questionLine,
   randomNonce,
 } from "./fence.js";
-export {
-  claudeText,
-  formatRequest,
-  instructionText,
-  type LegacyTextFormat,
-  legacyTextFormats,
-  renderText,
-} from "./legacy-formats.js";
-export {
-  FAMILY_INPUT_TOKENS,
-  IMAGE_PROMPT_LIMITS,
-  type LintIssue,
-  type LintOptions,
-  type LintRule,
-  lintPrompt,
-} from "./lint.js";
+export { type LegacyTextFormat, renderText } from "./legacy-formats.js";
+export { type LintIssue, type LintOptions, type LintRule, lintPrompt } from "./lint.js";
 export type { LoadPromptFolderOptions } from "./loader.js";
+export { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";
+export type { RenderOptions } from "./render.js";
 export {
-  type PromptFile,
-  parseMarkdownPrompt,
-  parsePromptFile,
-  parseYamlPrompt,
-  registerPromptFiles,
-} from "./parse-file.js";
-export { type RenderedTexts, type RenderOptions, renderPrompt } from "./render.js";
-export {
-  PROMPT_ID,
-  PROMPT_VERSION,
   type PromptDefinition,
   type PromptInferenceConfig,
   type PromptModelHints,
@@ -113,7 +83,6 @@ export {
   type PromptVariable,
   type PromptVariablesSchema,
   type PromptVariableType,
-  promptDefinitionSchema,
   type SerializedPromptDefinition,
 } from "./template.js";
 

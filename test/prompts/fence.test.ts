@@ -5,14 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { closeMarker, openMarker } from "../../src/prompts/fence.js";
 import {
-  closeMarker,
   defuseMarkers,
   fenceNotice,
   fenceUntrusted,
   formatHistory,
   oneLine,
-  openMarker,
   randomNonce,
 } from "../../src/prompts/index.js";
 
