@@ -1,5 +1,5 @@
 /**
- * {@link HybridRetriever} and {@link reciprocalRankFusion}: combine several retrievers (say BM25
+ * {@link HybridRetriever} and `reciprocalRankFusion`: combine several retrievers (say BM25
  * and vectors) by reciprocal rank fusion, which needs no score calibration between them.
  *
  * @module
@@ -64,7 +64,7 @@ export function reciprocalRankFusion(
 
 /**
  * Queries several retrievers in parallel and fuses their results with
- * {@link reciprocalRankFusion}. The filter and signal go to every retriever.
+ * `reciprocalRankFusion`. The filter and signal go to every retriever.
  *
  * @example
  * ```ts

@@ -18,16 +18,7 @@
 import type { Bm25Index, Bm25IndexOptions } from "./bm25.js";
 import type { InMemoryVectorStore } from "./in-memory-vector-store.js";
 
-export {
-  type Analyzer,
-  ENGLISH_STOP_WORDS,
-  type EnglishAnalyzerOptions,
-  englishAnalyzer,
-  lucenePorterStem,
-  removePossessive,
-  tokenize,
-} from "./analyzer.js";
-export { fromKnowledgeBaseResult, locationSource, toBedrockFilter } from "./bedrock-filter.js";
+export { type Analyzer, lucenePorterStem, tokenize } from "./analyzer.js";
 export {
   Bm25Index,
   type Bm25IndexJson,
@@ -35,35 +26,15 @@ export {
   type Bm25SearchOptions,
   type IndexDocument,
 } from "./bm25.js";
-export {
-  citedNumbers,
-  estimateTokens,
-  type FormattedContext,
-  formatContext,
-  type TokenCounter,
-} from "./context.js";
-export {
-  type CompareOp,
-  compileFilter,
-  evaluateFilter,
-  type FieldCondition,
-  type FilterNode,
-  type FilterScalar,
-  type MetadataFilter,
-  parseFilter,
-} from "./filter.js";
-export {
-  HybridRetriever,
-  type HybridRetrieverOptions,
-  reciprocalRankFusion,
-} from "./hybrid-retriever.js";
+export { estimateTokens, type TokenCounter } from "./context.js";
+export type { FieldCondition, FilterScalar, MetadataFilter } from "./filter.js";
+export { HybridRetriever, type HybridRetrieverOptions } from "./hybrid-retriever.js";
 export { InMemoryVectorStore, type InMemoryVectorStoreOptions } from "./in-memory-vector-store.js";
 export {
   KENDRA_CONFIDENCE_SCORES,
   type KendraConfidence,
   KendraRetriever,
   type KendraRetrieverOptions,
-  toKendraFilter,
 } from "./kendra-retriever.js";
 export {
   type KnowledgeBaseAnswer,
@@ -75,14 +46,7 @@ export {
   KnowledgeBaseRetriever,
   type KnowledgeBaseRetrieverOptions,
 } from "./knowledge-base-retriever.js";
-export { byte4ToInt, intToByte4, luceneLength } from "./lucene-norms.js";
-export {
-  type HnswParameters,
-  type OpenSearchEngine,
-  type OpenSearchFields,
-  type OpenSearchSpaceType,
-  toOpenSearchFilter,
-} from "./opensearch-query.js";
+export type { HnswParameters, OpenSearchEngine, OpenSearchFields } from "./opensearch-query.js";
 export {
   BulkIngestError,
   type BulkItemFailure,
@@ -101,29 +65,25 @@ export {
   type RagLatency,
 } from "./rag-chain.js";
 export {
-  DEFAULT_SEPARATORS,
   type LengthFunction,
   RecursiveTextSplitter,
   type RecursiveTextSplitterOptions,
   type Span,
 } from "./splitter.js";
 export {
-  type FeatureExtractor,
   type TransformersDtype,
   TransformersEmbeddingModel,
   type TransformersEmbeddingModelOptions,
   type TransformersLibrary,
-  type TransformersTensor,
 } from "./transformers-embedding-model.js";
-export {
-  type Chunk,
-  DEFAULT_K,
-  type Document,
-  type Metadata,
-  type MetadataValue,
-  type RetrievedChunk,
-  type RetrieveOptions,
-  type Retriever,
+export type {
+  Chunk,
+  Document,
+  Metadata,
+  MetadataValue,
+  RetrievedChunk,
+  RetrieveOptions,
+  Retriever,
 } from "./types.js";
 export type {
   DistanceMetric,
