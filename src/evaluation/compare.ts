@@ -103,7 +103,7 @@ export interface CompareCandidatesOptions {
   /** Seed of the sample. Default 0. */
   seed?: number;
   /**
-   * Receives one JSON line per record and candidate ({@link ComparisonRecord}) as each
+   * Receives one JSON line per record and candidate (`ComparisonRecord`) as each
    * completes, so a crash loses nothing finished. Records taken from `resume` are not written again.
    */
   output?: RecordSink;

@@ -68,7 +68,7 @@ export type Gate =
 export interface GateVerdict {
   /** The gate. */
   gate: Gate;
-  /** The gate as text (see {@link formatGate}). */
+  /** The gate as text (see `formatGate`). */
   name: string;
   /** Whether the run passes it. A value that could not be computed fails. */
   passed: boolean;

@@ -9,7 +9,6 @@
 export {
   type EvalAlgorithm,
   type EvalSample,
-  evaluateSamples,
   type SampleScores,
   TargetMissingError,
 } from "./algorithm.js";
@@ -22,10 +21,6 @@ export {
   BatchResultsRunner,
   type BatchWaitOptions,
   BedrockBatchJob,
-  batchRecordId,
-  DEFAULT_BATCH_MAX_DELAY_MS,
-  DEFAULT_BATCH_MIN_DELAY_MS,
-  DEFAULT_BATCH_READ_TIMEOUT_MS,
 } from "./bedrock-batch-job.js";
 export {
   type BatchSubmitOptions,
@@ -34,7 +29,6 @@ export {
   DEFAULT_BATCH_MAX_INPUT_BYTES,
   DEFAULT_BATCH_MAX_RECORDS,
   DEFAULT_BATCH_MIN_RECORDS,
-  DEFAULT_BATCH_SUBMIT_TIMEOUT_MS,
 } from "./bedrock-batch-runner.js";
 export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./bedrock-runner.js";
 export { ChatModelRunner, type ChatModelRunnerOptions } from "./chat-runner.js";
@@ -45,20 +39,13 @@ export {
   type CompareCandidatesOptions,
   type ComparisonCandidate,
   type ComparisonProgress,
-  type ComparisonRecord,
   type ComparisonResult,
   type ComparisonResumeSource,
   compareCandidates,
   type PromptCandidateOptions,
   promptCandidate,
 } from "./compare.js";
-export {
-  type ContentRunnerOptions,
-  ContentTemplate,
-  type JsonValue,
-  OutputExtractor,
-  type RunnerPrompt,
-} from "./content-template.js";
+export type { ContentRunnerOptions, JsonValue, RunnerPrompt } from "./content-template.js";
 export {
   Dataset,
   type DatasetLocations,
@@ -89,18 +76,77 @@ export {
 export {
   type CheckGatesOptions,
   checkGates,
-  formatGate,
   type Gate,
   type GateInput,
   type GateReport,
   type GateVerdict,
   parseGate,
 } from "./gates.js";
-export { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 export { type GateJunitOptions, gateReportJunit } from "./junit.js";
 export type { LatencySummary } from "./latency.js";
 export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
-export * from "./metrics/index.js";
+export {
+  type BertScore,
+  type BertScoreBaseline,
+  type BertScoreIdf,
+  type BertScoreLibrary,
+  type BertScorePair,
+  BertScorer,
+  type BertScorerOptions,
+  type BertScoreTensorClass,
+  FMEVAL_BERTSCORE_MODEL,
+} from "./metrics/bertscore.js";
+export {
+  type MeteorDetails,
+  type MeteorOptions,
+  meteorScore,
+  meteorScoreDetails,
+  meteorScoreTokens,
+  type SentenceSplitting,
+} from "./metrics/meteor.js";
+export { NltkPorterStemmer, nltkPorterStem } from "./metrics/porter.js";
+export { type PunktParameters, PunktSentenceTokenizer } from "./metrics/punkt.js";
+export {
+  type DefaultPunkt,
+  getDefaultPunkt,
+  loadPunkt,
+  nltkDataPath,
+  type PunktDataOptions,
+} from "./metrics/punkt-data.js";
+export {
+  type FactualKnowledgeOptions,
+  type FactualKnowledgeScores,
+  factualKnowledgeScores,
+  normalizeAnswer,
+  type QaOptions,
+  type QaScores,
+  qaScores,
+} from "./metrics/qa.js";
+export {
+  type RetrievalOptions,
+  type RetrievalScores,
+  retrievalScores,
+} from "./metrics/retrieval.js";
+export {
+  type RougeOptions,
+  type RougeScore,
+  type RougeScores,
+  type RougeType,
+  rougeScores,
+} from "./metrics/rouge.js";
+export { type ResultRow, type SqlMatchOptions, sqlExecutionMatch } from "./metrics/sql.js";
+export {
+  type SentenceTokenizer,
+  type WordTokenizeOptions,
+  wordTokenize,
+} from "./metrics/tokenize.js";
+export {
+  type LoadWordNetOptions,
+  loadWordNet,
+  WordNet,
+  type WordNetPos,
+  type WordNetSource,
+} from "./metrics/wordnet.js";
 export { MLFLOW_BATCH_LIMITS, type MlflowBatch, type MlflowMetric } from "./mlflow-batch.js";
 export {
   type MlflowCallOptions,
@@ -132,7 +178,6 @@ export {
   type EvaluationSummary,
   type EvaluationSummaryMeta,
   evaluationSummary,
-  isEvaluationSummary,
   type ModelResult,
   type ModelSummary,
   type SummaryScore,
@@ -159,9 +204,8 @@ export {
 } from "./retrieval-accuracy.js";
 export type { ModelRunner, RunnerOutput } from "./runner.js";
 export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./sagemaker-runner.js";
-export { reservoirSample, seededRandom } from "./sampling.js";
 export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./sql-accuracy.js";
-export { ScoreAccumulator, type ScoreSummary, ScoreTable, tCritical95 } from "./stats.js";
+export { ScoreAccumulator, type ScoreSummary, ScoreTable } from "./stats.js";
 export {
   SummarizationAccuracy,
   type SummarizationAccuracyOptions,
@@ -175,9 +219,7 @@ export {
   type Text2SqlEvalReport,
 } from "./text2sql-eval.js";
 export {
-  COMPREHEND_TOXICITY_LABELS,
   type TextClassificationLibrary,
-  type TextClassifier,
   Toxicity,
   type ToxicityClassifierOptions,
   type ToxicityOptions,

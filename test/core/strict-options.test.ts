@@ -40,8 +40,6 @@ const NO_OPTIONS_OBJECT: Record<string, string> = {
   BatchResultsRunner: "takes a runner id, a job id and the job's parsed results",
   BedrockBatchJob:
     "takes the submitting runner's context and the job's identity; made by BedrockBatchRunner",
-  ContentTemplate: "takes the template text (and the option name to report it under)",
-  ManualClock: "takes two numbers: the start time and the epoch it maps to",
   NltkPorterStemmer: "takes one number: the cache size",
   SchemaIndex: "takes the table list to index",
   // Constructors without parameters.

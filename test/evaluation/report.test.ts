@@ -10,13 +10,13 @@ import {
   compareCandidates,
   type EvaluationResult,
   evaluationSummary,
-  isEvaluationSummary,
   ModelEvaluator,
   PrecomputedRunner,
   QaAccuracy,
   renderComparisonHtml,
   renderEvaluationHtml,
 } from "../../src/evaluation/index.js";
+import { isEvaluationSummary } from "../../src/evaluation/report.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
 import { COLORS } from "../../src/monitoring/html-report.js";
 import { VERSION } from "../../src/version.js";

@@ -25,7 +25,7 @@ import { FmopsError } from "../../core/errors.js";
 import { parseOptions } from "../../core/options.js";
 import { PunktSentenceTokenizer, type PunktTabFiles, parsePunktTab } from "./punkt.js";
 
-/** Options of {@link loadPunkt} and {@link findPunktData}. */
+/** Options of {@link loadPunkt} and `findPunktData`. */
 export interface PunktDataOptions {
   /**
    * Where the parameters are: the language folder itself (the one holding `abbrev_types.txt`,
@@ -38,7 +38,7 @@ export interface PunktDataOptions {
   language?: string;
 }
 
-/** Where {@link findPunktData} looked and what it found. */
+/** Where `findPunktData` looked and what it found. */
 export interface PunktDataLocation {
   /** The language folder holding the parameter files, when one was found. */
   path?: string;

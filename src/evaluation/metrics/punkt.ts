@@ -57,7 +57,7 @@ export interface PunktParameters {
   collocations?: Iterable<readonly [string, string]>;
   /** Words that often start a sentence after an abbreviation, e.g. `"however"`. */
   sentStarters?: Iterable<string>;
-  /** Orthographic contexts per type: a sum of {@link PUNKT_ORTHO} flags (a `Map` works too). */
+  /** Orthographic contexts per type: a sum of `PUNKT_ORTHO` flags (a `Map` works too). */
   orthoContext?: Iterable<readonly [string, number]>;
 }
 

@@ -1,11 +1,11 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { batchRecordId } from "../../../src/evaluation/bedrock-batch-job.js";
 import {
   BatchJobFailedError,
   type BatchJobStatus,
   BedrockBatchRunner,
   type BedrockBatchRunnerOptions,
-  batchRecordId,
   type DatasetRecord,
   ModelEvaluator,
   QaAccuracy,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { formatGate } from "../../../src/evaluation/gates.js";
 import {
   checkGates,
   type EvaluationRecord,
   evaluationSummary,
-  formatGate,
   type Gate,
   gateReportJunit,
   ModelEvaluator,

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ContentTemplate, OutputExtractor } from "../../../src/evaluation/content-template.js";
 import {
   BedrockModelRunner,
-  ContentTemplate,
   Dataset,
   type DatasetRecord,
   ModelEvaluator,
-  OutputExtractor,
   QaAccuracy,
   SageMakerModelRunner,
 } from "../../../src/evaluation/index.js";

@@ -7,8 +7,8 @@ import {
   QaAccuracy,
   ScoreAccumulator,
   SummarizationAccuracy,
-  tCritical95,
 } from "../../../src/evaluation/index.js";
+import { tCritical95 } from "../../../src/evaluation/stats.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
