@@ -27,12 +27,6 @@ export {
   type CostEstimateCallback,
 } from "./athena-engine.js";
 export {
-  type AthenaColumnInfo,
-  athenaTypeName,
-  fromAthenaValue,
-  parseComplex,
-} from "./athena-values.js";
-export {
   athenaScanCostUsd,
   constraintAllows,
   DEFAULT_PRICE_PER_TB_USD,
@@ -52,15 +46,9 @@ export {
   type TableScanEstimate,
   TB,
 } from "./cost-guard.js";
-export { DuckDbCatalog, type DuckDbCatalogOptions, trinoSpelling } from "./duckdb-catalog.js";
-export { DuckDbEngine, type DuckDbEngineOptions, readerFor, TRINO_SHIMS } from "./duckdb-engine.js";
-export { duckDbError } from "./duckdb-errors.js";
-export {
-  SqlCostError,
-  SqlExecutionError,
-  SqlNotReadOnlyError,
-  sqlErrorFromMessage,
-} from "./errors.js";
+export { DuckDbCatalog, type DuckDbCatalogOptions } from "./duckdb-catalog.js";
+export { DuckDbEngine, type DuckDbEngineOptions, TRINO_SHIMS } from "./duckdb-engine.js";
+export { SqlCostError, SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
 export { type Extraction, extractSql } from "./extract.js";
 export { tablesFromPaths } from "./files.js";
 export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";
@@ -68,7 +56,6 @@ export {
   applyRowLimit,
   checkReadOnly,
   DEFAULT_MAX_SQL_LENGTH,
-  findForbiddenCharacter,
   type GuardDialect,
   type GuardOptions,
   type GuardRefusalCode,
@@ -77,29 +64,13 @@ export {
 } from "./guard.js";
 export { inferJoins, isKeyColumn, type JoinEdge, joinNeighbours } from "./join-graph.js";
 export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
-export {
-  estimateTokens,
-  qualifiedName,
-  type RenderedSchema,
-  type RenderSchemaOptions,
-  renderSchema,
-  renderTable,
-  SchemaIndex,
-  searchTerms,
-  tableDocument,
-} from "./schema.js";
+export { estimateTokens, SchemaIndex, tableDocument } from "./schema.js";
 export {
   DEFAULT_SCHEMA_SYNONYMS,
   SchemaRanker,
   type SchemaRankerOptions,
 } from "./schema-ranking.js";
-export {
-  type LexResult,
-  lexSql,
-  type SqlDialect,
-  type SqlToken,
-  type SqlTokenKind,
-} from "./sql-lexer.js";
+export type { SqlDialect } from "./sql-lexer.js";
 export {
   type AttemptOutcome,
   type ExtraGuard,
