@@ -1,8 +1,9 @@
 /**
  * `fmops`: run foundation models on AWS in production.
  *
- * The root entry point re-exports the core types and the most used classes. Each module has its
- * own subpath with everything it offers: `fmops/core`, `fmops/models`, `fmops/streaming`,
+ * The root entry point re-exports the core types and errors and the most used names of every
+ * module (each is also on its module's subpath). Each module has its own subpath with everything
+ * it offers: `fmops/core`, `fmops/models`, `fmops/streaming`,
  * `fmops/async`, `fmops/text2sql`, `fmops/prompts`, `fmops/rag`, `fmops/monitoring`,
  * `fmops/evaluation`, `fmops/testing`.
  *
@@ -18,6 +19,8 @@
  *
  * @packageDocumentation
  */
+
+export { AsyncEndpoint, AsyncInferenceFailedError, AsyncInvocation } from "./async/index.js";
 export type {
   ChatLatency,
   ChatMessage,
@@ -39,21 +42,41 @@ export {
 export { type RetryOptions, retry } from "./core/retry.js";
 export { Deadline, sleep, type WaitOptions } from "./core/wait.js";
 export {
+  ChatModelRunner,
+  Dataset,
+  ModelEvaluator,
+  qaScores,
+  rougeScores,
+} from "./evaluation/index.js";
+export {
   BedrockChatModel,
   BedrockEmbeddingModel,
   type CallOptions,
   type ChatModel,
+  type ContentBlock,
   type EmbeddingModel,
   Guardrail,
   GuardrailInterventionError,
+  generateObject,
+  messageText,
   OpenAICompatibleChatModel,
+  type RunnableTool,
+  runTools,
   SageMakerChatModel,
   SageMakerEmbeddingModel,
+  type ToolSpec,
   withGuardrail,
 } from "./models/index.js";
-export { instrument, summarize } from "./monitoring/index.js";
-export { PromptCatalog, PromptTemplate } from "./prompts/index.js";
-export { Bm25Index, RagChain } from "./rag/index.js";
+export { EmfSink, instrument, summarize } from "./monitoring/index.js";
+export { loadPromptFolder, PromptCatalog, PromptTemplate } from "./prompts/index.js";
+export {
+  Bm25Index,
+  InMemoryVectorStore,
+  RagChain,
+  RecursiveTextSplitter,
+  type Retriever,
+  VectorStoreRetriever,
+} from "./rag/index.js";
 export {
   InternalStreamFailure,
   LineIterator,
@@ -61,13 +84,6 @@ export {
   parseSse,
   TokenStream,
 } from "./streaming/index.js";
-export { AthenaEngine, DuckDbEngine, Text2Sql } from "./text2sql/index.js";
+export { FakeChatModel, FakeEmbeddingModel } from "./testing/index.js";
+export { AthenaEngine, checkReadOnly, DuckDbEngine, Text2Sql } from "./text2sql/index.js";
 export { VERSION } from "./version.js";
-export {
-  type ContentBlock,
-  generateObject,
-  messageText,
-  type RunnableTool,
-  runTools,
-  type ToolSpec,
-} from "./models/index.js";
