@@ -9,6 +9,7 @@
 //   node scripts/api-report.mjs --count    print the number of exported names per entry point
 //                                          (add --src to count from src/ without a build)
 //   --dist <dir>                           read another build folder (default: dist)
+//   --api <dir>                            compare with / write another folder (default: api)
 //
 // Why not api-extractor: it needs one configuration per entry point and checks with its own
 // bundled TypeScript; the TypeScript compiler this project already pins reads the same .d.ts
@@ -20,7 +21,6 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const API_DIR = join(root, "api");
 const UPDATE_COMMAND = "npm run build && npm run api:update";
 
 /** The entry points, from package.json `exports`: [import specifier, report file, d.ts path]. */
@@ -118,6 +118,8 @@ export function buildReports(distDir, fromSources = false) {
       noEmit: true,
       skipLibCheck: true,
       types: [],
+      // Declarations are printed as written and exports resolved by name: no need to load lib.d.ts.
+      noLib: true,
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -192,21 +194,23 @@ export function lineDiff(before, after) {
   return out.join("\n");
 }
 
-function committedReports() {
+function committedReports(apiDir) {
   const files = new Map();
   let names = [];
   try {
-    names = readdirSync(API_DIR).filter((n) => n.endsWith(".api.md"));
+    names = readdirSync(apiDir).filter((n) => n.endsWith(".api.md"));
   } catch {
     // No api/ folder yet: every report is new.
   }
-  for (const name of names) files.set(name, readFileSync(join(API_DIR, name), "utf8"));
+  for (const name of names) files.set(name, readFileSync(join(apiDir, name), "utf8"));
   return files;
 }
 
 function main(argv) {
   const distIndex = argv.indexOf("--dist");
   const distDir = resolve(root, distIndex >= 0 ? argv[distIndex + 1] : "dist");
+  const apiIndex = argv.indexOf("--api");
+  const apiDir = resolve(root, apiIndex >= 0 ? argv[apiIndex + 1] : "api");
   if (argv.includes("--count")) {
     // --src counts from the sources (no build needed); the names are the same as in dist.
     const reports = buildReports(distDir, argv.includes("--src"));
@@ -221,15 +225,15 @@ function main(argv) {
 
   const reports = buildReports(distDir);
   if (argv.includes("--update")) {
-    rmSync(API_DIR, { recursive: true, force: true });
-    mkdirSync(API_DIR, { recursive: true });
-    for (const [file, { text }] of reports) writeFileSync(join(API_DIR, file), text);
+    rmSync(apiDir, { recursive: true, force: true });
+    mkdirSync(apiDir, { recursive: true });
+    for (const [file, { text }] of reports) writeFileSync(join(apiDir, file), text);
     console.log(`api/: ${reports.size} reports written.`);
     return 0;
   }
 
   if (argv.includes("--check")) {
-    const committed = committedReports();
+    const committed = committedReports(apiDir);
     const problems = [];
     for (const [file, { text }] of reports) {
       const old = committed.get(file);
