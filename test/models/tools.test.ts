@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { TimeoutError } from "../../src/core/errors.js";
 import { generateObject } from "../../src/models/generate-object.js";
 import { runTools } from "../../src/models/tools.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
@@ -41,6 +42,30 @@ describe("runTools limits", () => {
         isError: true,
       },
     ]);
+  });
+  it("ends at its deadline with TIMEOUT when a tool never resolves and ignores its signal", async () => {
+    const model = new FakeChatModel({
+      responses: [{ toolCalls: [{ name: "hang", input: {} }] }, "never reached"],
+    });
+    let toolSignal: AbortSignal | undefined;
+    const hang = {
+      name: "hang",
+      inputSchema: z.object({}),
+      // Never settles and never looks at its signal: only the loop's deadline can end the run.
+      execute: (_input: unknown, ctx: { signal: AbortSignal }) => {
+        toolSignal = ctx.signal;
+        return new Promise<never>(() => {});
+      },
+    };
+    const err = await runTools(model, { messages: user, tools: [hang], timeoutMs: 100 }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: "TIMEOUT", timeoutMs: 100 });
+    expect(toolSignal?.aborted).toBe(true);
+    expect(toolSignal?.reason).toBe(err);
+    // The loop stopped in the tool: the model was not asked again.
+    expect(model.calls).toBe(1);
   });
 });
 
