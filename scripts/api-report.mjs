@@ -155,7 +155,11 @@ export function buildReports(distDir, fromSources = false) {
   return reports;
 }
 
-/** A unified-style line diff of two texts (common head and tail trimmed, LCS in between). */
+/**
+ * A unified-style line diff of two texts: only the changed lines, each run with three lines of
+ * context and an `@@ line N @@` header (N: the line in the committed report). LCS over the lines
+ * between the common head and tail, which is small for a real change.
+ */
 export function lineDiff(before, after) {
   const a = before.split("\n");
   const b = after.split("\n");
@@ -175,22 +179,38 @@ export function lineDiff(before, after) {
   for (let i = x.length - 1; i >= 0; i--)
     for (let j = y.length - 1; j >= 0; j--)
       lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const out = [`@@ line ${head + 1} @@`];
-  for (const line of a.slice(Math.max(0, head - 3), head)) out.push(`  ${line}`);
+  // Every line as [mark, text, line in `before`]: " " kept, "-" removed, "+" added.
+  const ops = a.slice(0, head).map((line, k) => [" ", line, k + 1]);
   let i = 0;
   let j = 0;
   while (i < x.length || j < y.length) {
     if (i < x.length && j < y.length && x[i] === y[j]) {
-      out.push(`  ${x[i]}`);
+      ops.push([" ", x[i], head + i + 1]);
       i++;
       j++;
-    } else if (j < y.length && (i === x.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push(`+ ${y[j++]}`);
+    } else if (i < x.length && (j === y.length || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      ops.push(["-", x[i], head + i + 1]);
+      i++;
     } else {
-      out.push(`- ${x[i++]}`);
+      ops.push(["+", y[j++], head + i + 1]);
     }
   }
-  for (const line of a.slice(a.length - tail, a.length - tail + 3)) out.push(`  ${line}`);
+  a.slice(a.length - tail).forEach((line, k) => {
+    ops.push([" ", line, a.length - tail + k + 1]);
+  });
+  const CONTEXT = 3;
+  const near = ops.map(() => false);
+  ops.forEach(([mark], k) => {
+    if (mark === " ") return;
+    for (let d = Math.max(0, k - CONTEXT); d <= Math.min(ops.length - 1, k + CONTEXT); d++)
+      near[d] = true;
+  });
+  const out = [];
+  ops.forEach(([mark, text, line], k) => {
+    if (!near[k]) return;
+    if (k === 0 || !near[k - 1]) out.push(`@@ line ${line} @@`);
+    out.push(`${mark} ${text}`);
+  });
   return out.join("\n");
 }
 

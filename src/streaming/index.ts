@@ -17,10 +17,14 @@ export {
 } from "./decoders.js";
 export { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
 export type {
+  ReasoningEvent,
   ServiceLatencyEvent,
   StopEvent,
   StreamEvent,
   TextEvent,
+  ToolUseDeltaEvent,
+  ToolUseStartEvent,
+  ToolUseStopEvent,
   UsageEvent,
 } from "./events.js";
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
