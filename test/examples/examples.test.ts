@@ -111,6 +111,21 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toMatch(/refused: {2}"It never closes\." \(grounding [\d.]+ < 0\.7\)/);
   });
 
+  it("tools-orders answers from a Text2Sql tool run over the DuckDB sample data", async () => {
+    const { code, output } = await runExample("tools-orders");
+    expect(code, output).toBe(0);
+    // The tool ran: the scripted model asked for it and DuckDB's counts came back as JSON numbers
+    // (count(*) is a bigint; toJsonRows makes it serialisable).
+    expect(output).toContain(
+      'step 0: lookup_orders({"question":"How many orders are there in each status?"})',
+    );
+    expect(output).toContain('{"status":"delivered","orders":168}');
+    // Hand-checked against examples/data/orders.parquet: 400 orders over five statuses.
+    expect(output).toContain(
+      "answer: Of 400 orders, 168 are delivered, 65 pending, 60 shipped, 55 returned and 52 cancelled.",
+    );
+  });
+
   it("prompt-catalog loads the example folder and renders a prompt", async () => {
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
