@@ -141,8 +141,10 @@ async function* observe(
       const step = await iterator.next();
       if (step.done) break;
       const now = clock.now();
-      if (timings.lastTokenAt !== undefined)
-        (timings.chunkGapsMs ??= []).push(now - timings.lastTokenAt);
+      if (timings.lastTokenAt !== undefined) {
+        timings.chunkGapsMs ??= [];
+        timings.chunkGapsMs.push(now - timings.lastTokenAt);
+      }
       timings.firstTokenAt ??= now;
       timings.lastTokenAt = now;
       deltas++;

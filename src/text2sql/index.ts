@@ -64,7 +64,7 @@ export {
 } from "./guard.js";
 export { inferJoins, isKeyColumn, type JoinEdge, joinNeighbours } from "./join-graph.js";
 export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
-export { estimateTokens, SchemaIndex, tableDocument } from "./schema.js";
+export { SchemaIndex, tableDocument } from "./schema.js";
 export {
   DEFAULT_SCHEMA_SYNONYMS,
   SchemaRanker,

@@ -84,7 +84,7 @@ describe("redact: red-team credential forms", () => {
       "a://b:",
       "%3D",
       "Signature%3D",
-      "IQoJb3JpZ2lu" + "A".repeat(20) + "\n",
+      `IQoJb3JpZ2lu${"A".repeat(20)}\n`,
       "password=",
       "x".repeat(50),
     ];
