@@ -129,7 +129,13 @@ export interface ToolSpec {
  * How the model may use the tools: `"auto"` (it decides; the default), `"any"` (it must call
  * some tool) or `{ name }` (it must call that tool).
  */
-export type ToolChoice = "auto" | "any" | { name: string };
+export type ToolChoice =
+  | "auto"
+  | "any"
+  | {
+      /** The name of the tool the model must call, as given in its {@link ToolSpec}. */
+      name: string;
+    };
 
 /** A tool call the model made, assembled whole (from stream deltas too). */
 export interface ToolCall {

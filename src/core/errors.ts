@@ -37,14 +37,23 @@ export interface ErrorCauseSummary {
   /** AWS SDK errors: whether the client or the service was at fault. */
   readonly $fault?: string;
   /** AWS SDK errors: the retry classification the SDK gave it. */
-  readonly $retryable?: { readonly throttling?: boolean };
+  readonly $retryable?: {
+    /** True when the SDK classed the error as throttling; absent when it did not say. */
+    readonly throttling?: boolean;
+  };
   /** AWS SDK errors: status, request ids, attempts. */
   readonly $metadata?: {
+    /** The HTTP status code of the service's response, e.g. 403 or 503. */
     readonly httpStatusCode?: number;
+    /** The id the service gave the request, to quote to AWS Support. */
     readonly requestId?: string;
+    /** A second request id some services return (S3's `x-amz-id-2`). */
     readonly extendedRequestId?: string;
+    /** The CloudFront request id, when the response passed through CloudFront. */
     readonly cfId?: string;
+    /** How many attempts the SDK made, the first one included. */
     readonly attempts?: number;
+    /** Milliseconds the SDK waited between its retries, in total. */
     readonly totalRetryDelay?: number;
   };
   /** The summary of the error's own cause. */

@@ -35,6 +35,10 @@ export type CheckedSubject<V, S extends z.ZodType> = unknown extends V
       : [OptionKeyDrift<NonNullable<V>, NonNullable<z.input<S>>>] extends [never]
         ? string
         : {
+            /**
+             * Never set: its type names the keys found in only one of the options type and
+             * the schema, so the compile error at the call site lists them.
+             */
             "options type and schema have different keys": OptionKeyDrift<
               NonNullable<V>,
               NonNullable<z.input<S>>

@@ -77,7 +77,12 @@ export interface ComparisonRecord extends EvaluationRecord {
 export type ComparisonResumeSource =
   | string
   | AsyncIterable<Uint8Array | string>
-  | Iterable<ResumableRecord & { candidate: string }>;
+  | Iterable<
+      ResumableRecord & {
+        /** The name of the candidate that produced the record. */
+        candidate: string;
+      }
+    >;
 
 /** Options of {@link compareCandidates}. */
 export interface CompareCandidatesOptions {

@@ -42,7 +42,12 @@ export interface Text2SqlEvalRecord {
   /** The SQL the loop ended with, when `ok`. */
   finalSql?: string;
   /** Tokens of all model calls for this question. */
-  tokens: { input: number; output: number };
+  tokens: {
+    /** Input (prompt) tokens; 0 when the loop threw or the model did not report them. */
+    input: number;
+    /** Output (generated) tokens; 0 when the loop threw or the model did not report them. */
+    output: number;
+  };
   /** Why the question failed outright (an error thrown by the loop), when it did. */
   error?: string;
 }
@@ -52,11 +57,23 @@ export interface Text2SqlEvalReport {
   /** Questions evaluated. */
   count: number;
   /** Execution accuracy (0 to 1) of the first attempt alone and of the final answer. */
-  accuracy: { firstAttempt: number; final: number };
+  accuracy: {
+    /** Share of questions whose first SQL returns the gold rows (no self-correction). */
+    firstAttempt: number;
+    /** Share of questions that ended `ok` with SQL returning the gold rows (after self-correction). */
+    final: number;
+  };
   /** Mean model calls per question. */
   attemptsPerQuestion: number;
   /** Mean tokens per question. */
-  tokensPerQuestion: { input: number; output: number; total: number };
+  tokensPerQuestion: {
+    /** Mean input (prompt) tokens per question. */
+    input: number;
+    /** Mean output (generated) tokens per question. */
+    output: number;
+    /** `input` plus `output`. */
+    total: number;
+  };
   /** Questions by final status, plus `error` for those where the loop threw. */
   statuses: Record<string, number>;
   /** One record per question, in order. */
@@ -67,6 +84,11 @@ export interface Text2SqlEvalReport {
 export interface EvaluateText2SqlOptions {
   /** The loop under test (a `Text2Sql`, or anything with its `ask`). */
   text2sql: {
+    /**
+     * Answers one question; called once per item, with the item's `history` and the run's
+     * `signal` when they are set. A thrown error becomes that question's `error` and the run
+     * goes on.
+     */
     ask(question: string, options?: Text2SqlAskOptions): Promise<Text2SqlResult>;
   };
   /** Where gold and generated SQL run for comparison (usually the loop's own engine). */

@@ -64,6 +64,7 @@ export interface GuardrailCheckOptions {
 
 /** A content filter (hate, insults, sexual, violence, misconduct, prompt attack) that matched. */
 export interface ContentFilterFinding {
+  /** Always `"contentFilter"`: tells this finding apart from the other {@link GuardrailFinding}s. */
   kind: "contentFilter";
   /** `HATE`, `INSULTS`, `SEXUAL`, `VIOLENCE`, `MISCONDUCT` or `PROMPT_ATTACK`. */
   type: string;
@@ -79,6 +80,7 @@ export interface ContentFilterFinding {
 
 /** A denied topic that matched. */
 export interface DeniedTopicFinding {
+  /** Always `"deniedTopic"`: tells this finding apart from the other {@link GuardrailFinding}s. */
   kind: "deniedTopic";
   /** The topic's name as configured. */
   name: string;
@@ -92,6 +94,7 @@ export interface DeniedTopicFinding {
 
 /** A custom blocked word, or a word from a managed list (`PROFANITY`). */
 export interface WordFinding {
+  /** `"customWord"` for a word from the guardrail's own list, `"managedWord"` for one from a managed list. */
   kind: "customWord" | "managedWord";
   /** The word found. */
   match: string;
@@ -105,6 +108,7 @@ export interface WordFinding {
 
 /** A PII entity (e-mail, phone, name, card number, ...) found by the sensitive-information policy. */
 export interface PiiEntityFinding {
+  /** Always `"piiEntity"`: tells this finding apart from the other {@link GuardrailFinding}s. */
   kind: "piiEntity";
   /** The entity type, e.g. `EMAIL`, `PHONE`, `US_SOCIAL_SECURITY_NUMBER`. */
   type: string;
@@ -118,6 +122,7 @@ export interface PiiEntityFinding {
 
 /** A custom regex of the sensitive-information policy that matched. */
 export interface RegexFinding {
+  /** Always `"regex"`: tells this finding apart from the other {@link GuardrailFinding}s. */
   kind: "regex";
   /** The regex's configured name. */
   name?: string;
@@ -133,6 +138,7 @@ export interface RegexFinding {
 
 /** A contextual grounding or relevance score compared with its threshold. */
 export interface ContextualGroundingFinding {
+  /** Always `"contextualGrounding"`: tells this finding apart from the other {@link GuardrailFinding}s. */
   kind: "contextualGrounding";
   /** `GROUNDING` (answer supported by the source) or `RELEVANCE` (answer addresses the query). */
   type: string;
@@ -157,11 +163,20 @@ export type GuardrailFinding =
 
 /** Text units the check was billed for, per policy (one unit is up to 1000 characters). */
 export interface GuardrailUsage {
+  /** Text units checked by the denied-topic policy; 0 when the service reports none. */
   topicPolicyUnits: number;
+  /** Text units checked by the content-filter policy; 0 when the service reports none. */
   contentPolicyUnits: number;
+  /** Text units checked by the word policy (custom and managed words); 0 when the service reports none. */
   wordPolicyUnits: number;
+  /** Text units checked by the sensitive-information (PII) policy; 0 when the service reports none. */
   sensitiveInformationPolicyUnits: number;
+  /**
+   * Text units of the sensitive-information policy that the service reports as free of charge;
+   * 0 when it reports none.
+   */
   sensitiveInformationPolicyFreeUnits: number;
+  /** Text units checked by the contextual grounding policy; 0 when the service reports none. */
   contextualGroundingPolicyUnits: number;
   /** Images checked by the content policy, when reported. */
   contentPolicyImageUnits?: number;
@@ -176,7 +191,12 @@ export interface GuardrailInvocationMetrics {
   /** Units, as in {@link GuardrailUsage}. */
   usage?: GuardrailUsage;
   /** Characters checked out of characters sent. */
-  textCharacters?: { guarded?: number; total?: number };
+  textCharacters?: {
+    /** Characters the guardrail checked; absent when the service does not say. */
+    guarded?: number;
+    /** Characters sent in the request; absent when the service does not say. */
+    total?: number;
+  };
 }
 
 /** The outcome of {@link Guardrail.check}. */

@@ -33,7 +33,14 @@ export interface FakeToolCall {
 }
 
 /** A scripted answer: text, or text and/or tool calls. */
-export type FakeReply = string | { text?: string; toolCalls?: FakeToolCall[] };
+export type FakeReply =
+  | string
+  | {
+      /** The answer's text; absent means empty (a reply made only of tool calls). */
+      text?: string;
+      /** Tool calls the model makes, in order; absent means none. A reply with any stops with `tool_use`. */
+      toolCalls?: FakeToolCall[];
+    };
 
 /**
  * Computes the answer to one request. `call` is the zero-based index of the call among all calls

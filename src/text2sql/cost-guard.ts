@@ -37,7 +37,12 @@ export interface PlanColumnConstraint {
   /** Whether NULL passes. */
   nullsAllowed: boolean;
   /** Allowed ranges; a value passes when it is in any of them. */
-  ranges: { low: PlanBound; high: PlanBound }[];
+  ranges: {
+    /** The lower end; unbounded when it has no `value`. */
+    low: PlanBound;
+    /** The upper end; unbounded when it has no `value`. */
+    high: PlanBound;
+  }[];
 }
 
 /** One table the query reads, from the IO plan. */
@@ -76,7 +81,12 @@ export interface TableScanEstimate {
   /** Partition columns the query filters on (constraints in the plan). */
   filteredPartitionKeys: string[];
   /** Partitions the filter keeps, out of all, when Glue listed them. */
-  partitions?: { matched: number; total: number };
+  partitions?: {
+    /** Partitions whose values pass every constraint on a partition column. */
+    matched: number;
+    /** All partitions Glue listed for the table. */
+    total: number;
+  };
 }
 
 /** What a query would scan, before it runs. */
