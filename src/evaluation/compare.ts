@@ -28,12 +28,13 @@ import {
   type PairedDifference,
   pairedDifferences,
 } from "./paired.js";
-import { type RecordSink, sinkWriter } from "./record-sink.js";
+import { type RecordSink, recordSinkSchema, sinkWriter } from "./record-sink.js";
 import {
   type ResumableRecord,
   ResumeMismatchError,
   ResumeRecordError,
   readRecordLines,
+  resumeSourceSchema,
 } from "./resume.js";
 import type { ModelRunner } from "./runner.js";
 import { reservoirSample } from "./sampling.js";
@@ -219,26 +220,8 @@ const optionsSchema = z
     maxFailureRate: z.number().min(0).max(1).optional(),
     numRecords: z.int().positive().optional(),
     seed: z.int().optional(),
-    output: z
-      .custom<RecordSink>(
-        (v) =>
-          typeof v === "function" ||
-          (typeof v === "object" &&
-            v !== null &&
-            typeof (v as { write?: unknown }).write === "function"),
-        "must be a function or have a write() method",
-      )
-      .optional(),
-    resume: z
-      .custom<ComparisonResumeSource>(
-        (v) =>
-          typeof v === "string" ||
-          (typeof v === "object" &&
-            v !== null &&
-            (Symbol.asyncIterator in v || Symbol.iterator in v)),
-        "must be a file path, an async iterable of lines or byte chunks, or an iterable of comparison records",
-      )
-      .optional(),
+    output: recordSinkSchema.optional(),
+    resume: resumeSourceSchema<ComparisonResumeSource>("comparison records").optional(),
     onProgress: z
       .custom<(p: ComparisonProgress) => void>((v) => typeof v === "function")
       .optional(),

@@ -12,8 +12,8 @@ import { abortError, throwIfAborted } from "../core/wait.js";
 import type { EvalAlgorithm, SampleScores } from "./algorithm.js";
 import type { DatasetRecord } from "./dataset.js";
 import { LatencyCollector, type LatencySummary } from "./latency.js";
-import { type RecordSink, sinkWriter } from "./record-sink.js";
-import { loadResume, type ResumeSource, type ResumeState } from "./resume.js";
+import { type RecordSink, recordSinkSchema, sinkWriter } from "./record-sink.js";
+import { loadResume, type ResumeSource, type ResumeState, resumeSourceSchema } from "./resume.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 import { reservoirSample } from "./sampling.js";
 import { type ScoreSummary, ScoreTable } from "./stats.js";
@@ -228,26 +228,8 @@ const runSchema = z
   .object({
     numRecords: z.int().positive().optional(),
     seed: z.int().optional(),
-    output: z
-      .custom<RecordSink>(
-        (v) =>
-          typeof v === "function" ||
-          (typeof v === "object" &&
-            v !== null &&
-            typeof (v as { write?: unknown }).write === "function"),
-        "must be a function or have a write() method",
-      )
-      .optional(),
-    resume: z
-      .custom<ResumeSource>(
-        (v) =>
-          typeof v === "string" ||
-          (typeof v === "object" &&
-            v !== null &&
-            (Symbol.asyncIterator in v || Symbol.iterator in v)),
-        "must be a file path, an async iterable of lines or byte chunks, or an iterable of evaluation records",
-      )
-      .optional(),
+    output: recordSinkSchema.optional(),
+    resume: resumeSourceSchema<ResumeSource>("evaluation records").optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { z } from "zod";
 
 /**
  * A destination for per-record JSON lines: a function called with each line (no trailing
@@ -18,6 +19,14 @@ export type RecordSink =
       /** Node streams: waits for `"drain"` before the next write. */
       once?: (event: "drain", listener: () => void) => unknown;
     };
+
+/** The options check for a {@link RecordSink}: a function, or an object with `write()`. */
+export const recordSinkSchema = z.custom<RecordSink>(
+  (v) =>
+    typeof v === "function" ||
+    (typeof v === "object" && v !== null && typeof (v as { write?: unknown }).write === "function"),
+  "must be a function or have a write() method",
+);
 
 /**
  * Serializes writes to `sink` so that lines from concurrent records never interleave, and

@@ -46,6 +46,19 @@ export interface ResumableRecord {
 export type ResumeSource = string | AsyncIterable<Uint8Array | string> | Iterable<ResumableRecord>;
 
 /**
+ * The options check for a resume source: a file path, or an (async) iterable. `records` names
+ * what the iterable holds, for the message.
+ */
+export function resumeSourceSchema<T>(records: string) {
+  return z.custom<T>(
+    (v) =>
+      typeof v === "string" ||
+      (typeof v === "object" && v !== null && (Symbol.asyncIterator in v || Symbol.iterator in v)),
+    `must be a file path, an async iterable of lines or byte chunks, or an iterable of ${records}`,
+  );
+}
+
+/**
  * A line of the resumed output that is not a record the evaluator wrote. Code
  * `EVAL_RESUME_INVALID`; `line` is one-based (the item number for in-memory records).
  */

@@ -22,7 +22,7 @@
  */
 import { FmopsError, ValidationError } from "../../core/errors.js";
 import { rejectUnknownOptions } from "../../core/options.js";
-import { PY_WHITESPACE } from "./pytext.js";
+import { isPyWhitespace, PY_WHITESPACE } from "./pytext.js";
 
 /**
  * Orthographic context flags, as stored in `ortho_context.tab`: where (sentence start, middle,
@@ -176,23 +176,6 @@ const REALIGN = new RegExp(`^["')\\]}]+?(?:${S}+|(?=--)|(?=\\n)|$)`, "u");
 /** `string.whitespace`: the ASCII whitespace NLTK looks for when it finds the word before a mark. */
 function isAsciiWhitespace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-/** `str.isspace()` (Python's `\s`) for one UTF-16 code unit: every such character is in the BMP. */
-function isPySpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
-  if (c < 0x85) return false;
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
 }
 
 /** One Punkt word token with its annotations. */
@@ -367,7 +350,7 @@ export class PunktSentenceTokenizer {
       }
     }
     let end = text.length;
-    while (end > 0 && isPySpace(text.charCodeAt(end - 1))) end--;
+    while (end > 0 && isPyWhitespace(text.charCodeAt(end - 1))) end--;
     out.push([lastBreak, end]);
     return out;
   }
@@ -482,10 +465,10 @@ function candidates(text: string): Candidate[] {
       continue;
     }
     let j = i + 1;
-    while (j < text.length && isPySpace(text.charCodeAt(j))) j++;
+    while (j < text.length && isPyWhitespace(text.charCodeAt(j))) j++;
     if (j === i + 1 || j === text.length) continue;
     let k = j;
-    while (k < text.length && !isPySpace(text.charCodeAt(k))) k++;
+    while (k < text.length && !isPyWhitespace(text.charCodeAt(k))) k++;
     out.push({ index: i, after: text.slice(i + 1, k), nextTokenStart: j });
   }
   return out;
@@ -542,7 +525,7 @@ function realign(text: string, slices: readonly [number, number][]): [number, nu
     const m = REALIGN.exec(text.slice(s2, Math.max(s2, e2)));
     if (m !== null) {
       let kept = m[0].length;
-      while (kept > 0 && isPySpace(m[0].charCodeAt(kept - 1))) kept--;
+      while (kept > 0 && isPyWhitespace(m[0].charCodeAt(kept - 1))) kept--;
       out.push([start, s2 + kept]);
       shift = m[0].length;
     } else {

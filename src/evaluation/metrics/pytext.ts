@@ -16,7 +16,7 @@ export const PY_WHITESPACE =
 const STRIP_RE = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, "gu");
 
 /** `str.isspace()` for one UTF-16 code unit (every Python whitespace character is in the BMP). */
-function isPyWhitespace(c: number): boolean {
+export function isPyWhitespace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
   return (
