@@ -10,15 +10,12 @@ import { formatContext } from "../../src/rag/context.js";
 import { RagChain } from "../../src/rag/rag-chain.js";
 import type { RetrievedChunk, Retriever } from "../../src/rag/types.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
+import { expectOnlyOurMarkers, type Fenced, parseFences as parseAll } from "../support/fences.js";
 
-// Every character sequence a model or a tool might read as the end of a line.
-const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+const parseFences = (prompt: string, nonce: string) => parseAll(prompt, nonce, ["PASSAGE", "TURN"]);
 
 // getRandomValues is pinned below, so the attacker may "guess" the real nonce.
 const NONCE = "abababababababab";
-
-// Anything resembling a fence marker, whatever its nonce, case or spacing.
-const MARKER_LIKE = /<<<[^A-Za-z0-9]*(END[^A-Za-z0-9]*)?UNTRUSTED[^A-Za-z0-9]*DATA/gi;
 
 const hostilePiece = fc.oneof(
   fc.string({ unit: "binary", maxLength: 6 }),
@@ -96,44 +93,6 @@ function toChunks(specs: { text: string; source?: string; title?: string }[]) {
     if (s.source !== undefined) chunk.source = s.source;
     return chunk;
   });
-}
-
-interface Fenced {
-  kind: string;
-  n: number;
-  lines: string[];
-}
-
-/**
- * Splits `prompt` into the lines outside the fences and the fenced blocks. Fails the test when a
- * fence is left open.
- */
-function parseFences(prompt: string, nonce: string): { outside: string[]; blocks: Fenced[] } {
-  const open = new RegExp(`^<<<UNTRUSTED DATA ${nonce} (PASSAGE|TURN) (\\d+)>>>$`);
-  const outside: string[] = [];
-  const blocks: Fenced[] = [];
-  let inside: Fenced | undefined;
-  for (const line of prompt.split(LINE_BREAK)) {
-    if (inside === undefined) {
-      const m = open.exec(line);
-      if (m) inside = { kind: m[1] as string, n: Number(m[2]), lines: [] };
-      else outside.push(line);
-    } else if (line === `<<<END UNTRUSTED DATA ${nonce} ${inside.kind} ${inside.n}>>>`) {
-      blocks.push(inside);
-      inside = undefined;
-    } else {
-      inside.lines.push(line);
-    }
-  }
-  expect(inside, "every fence is closed").toBeUndefined();
-  return { outside, blocks };
-}
-
-/** The prompt holds exactly `count` opening and `count` closing markers: ours. */
-function expectOnlyOurMarkers(prompt: string, count: number): void {
-  const found = prompt.match(MARKER_LIKE) ?? [];
-  expect(found.filter((m) => /END/i.test(m))).toHaveLength(count);
-  expect(found).toHaveLength(2 * count);
 }
 
 /** Checks the header lines of a passage block: one line per metadata field, then a blank line. */

@@ -16,17 +16,19 @@ import { DuckDbEngine } from "../../src/text2sql/duckdb-engine.js";
 import { renderTable } from "../../src/text2sql/schema.js";
 import { Text2Sql } from "../../src/text2sql/text2sql.js";
 import type { SqlEngine, TableSchema } from "../../src/text2sql/types.js";
-
-// Every character sequence a model or a tool might read as the end of a line.
-const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+import {
+  expectOnlyOurMarkers,
+  type Fenced,
+  LINE_BREAK,
+  parseFences as parseAll,
+} from "../support/fences.js";
 
 // getRandomValues is pinned below, so the attacker may "guess" the real nonce.
 const NONCE = "abababababababab";
 
-// Anything resembling a fence marker, whatever its nonce, case or spacing.
-const MARKER_LIKE = /<<<[^A-Za-z0-9]*(END[^A-Za-z0-9]*)?UNTRUSTED[^A-Za-z0-9]*DATA/gi;
-
 const KINDS = ["SCHEMA", "TURN", "SQL", "ERROR"];
+
+const parseFences = (prompt: string) => parseAll(prompt, NONCE, KINDS);
 
 // Any UTF-16 code unit, lone surrogates included.
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
@@ -119,44 +121,6 @@ function rejectingEngine(message: string): SqlEngine {
       throw new Error("never executed: validation always fails");
     },
   };
-}
-
-interface Fenced {
-  kind: string;
-  n: number;
-  lines: string[];
-}
-
-/**
- * Splits `prompt` into the lines outside the fences and the fenced blocks. Fails the test when a
- * fence is left open.
- */
-function parseFences(prompt: string): { outside: string[]; blocks: Fenced[] } {
-  const open = new RegExp(`^<<<UNTRUSTED DATA ${NONCE} (${KINDS.join("|")}) (\\d+)>>>$`);
-  const outside: string[] = [];
-  const blocks: Fenced[] = [];
-  let inside: Fenced | undefined;
-  for (const line of prompt.split(LINE_BREAK)) {
-    if (inside === undefined) {
-      const m = open.exec(line);
-      if (m) inside = { kind: m[1] as string, n: Number(m[2]), lines: [] };
-      else outside.push(line);
-    } else if (line === `<<<END UNTRUSTED DATA ${NONCE} ${inside.kind} ${inside.n}>>>`) {
-      blocks.push(inside);
-      inside = undefined;
-    } else {
-      inside.lines.push(line);
-    }
-  }
-  expect(inside, "every fence is closed").toBeUndefined();
-  return { outside, blocks };
-}
-
-/** The prompt holds exactly `count` opening and `count` closing markers: ours. */
-function expectOnlyOurMarkers(prompt: string, count: number): void {
-  const found = prompt.match(MARKER_LIKE) ?? [];
-  expect(found.filter((m) => /END/i.test(m))).toHaveLength(count);
-  expect(found).toHaveLength(2 * count);
 }
 
 /** The schema block keeps one line per table header and per column, tables apart by one blank. */
