@@ -5,15 +5,17 @@
  * @module
  */
 import { z } from "zod";
-import { type ChatRequest, type ChatResponse, messageText, type TokenUsage } from "../core/chat.js";
+import type { ChatRequest, ChatResponse, TokenUsage, ToolSpec } from "../core/chat.js";
 import { describeNetworkError, FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { checkToolCall } from "../core/tool-calls.js";
 import { abortError, withDeadline } from "../core/wait.js";
 import type { StreamEvent } from "../streaming/events.js";
 import { LineIterator } from "../streaming/line-iterator.js";
 import { decodeOpenAI } from "../streaming/openai.js";
 import { parseSse } from "../streaming/sse.js";
 import { TokenStream } from "../streaming/token-stream.js";
+import { fromOpenAIMessage, toOpenAIMessages, toOpenAITools } from "./openai-messages.js";
 import { validateChatRequest } from "./request.js";
 import type { CallOptions, ChatModel } from "./types.js";
 
@@ -116,6 +118,11 @@ export class OpenAICompatibleChatModel implements ChatModel {
   readonly #options: OpenAICompatibleChatModelOptions;
   readonly #url: string;
   readonly #fetch: FetchLike;
+  /**
+   * The server takes `tools` and answers with `tool_calls` (vLLM needs `--enable-auto-tool-choice`
+   * and a `--tool-call-parser` for `"auto"`); `generateObject` forces a tool call on this model.
+   */
+  readonly supportsTools = true;
 
   constructor(options: OpenAICompatibleChatModelOptions) {
     this.#options = parseOptions(
@@ -130,7 +137,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
 
   /** Posts the request to `/chat/completions` and returns the whole answer. */
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
-    const body = this.#body(validateChatRequest(request), false);
+    const valid = validateChatRequest(request);
+    const body = this.#body(valid, false);
     const startedAt = performance.now();
     const json = await withDeadline(
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
@@ -142,13 +150,14 @@ export class OpenAICompatibleChatModel implements ChatModel {
         return this.#parseJson(text, response.headers.get("content-type"));
       },
     );
-    const answer = this.#parseCompletion(json);
+    const answer = this.#parseCompletion(json, valid.tools);
     return { ...answer, latency: { e2eMs: performance.now() - startedAt } };
   }
 
   /** Streams the answer; the request is sent when the stream is first read. */
   stream(request: ChatRequest, options: CallOptions = {}): TokenStream {
-    const body = this.#body(validateChatRequest(request), true);
+    const valid = validateChatRequest(request);
+    const body = this.#body(valid, true);
     const { idleTimeoutMs } = this.#options;
     return new TokenStream(
       // TokenStream aborts `signal` whenever the stream ends early (break, idle timeout, an
@@ -159,7 +168,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
         if (contentType !== null && /\bjson\b/i.test(contentType)) {
           // Some servers ignore `stream: true` for some models and answer with one JSON object.
           const text = await this.#readText(response, signal);
-          return eventsOf(this.#parseCompletion(this.#parseJson(text, contentType)));
+          // Tool calls are checked once, by the TokenStream, against the same tools.
+          return eventsOf(this.#parseCompletion(this.#parseJson(text, contentType), undefined));
         }
         if (response.body === null) {
           throw new FmopsError(
@@ -174,18 +184,17 @@ export class OpenAICompatibleChatModel implements ChatModel {
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
         idleTimeoutMs,
+        tools: valid.tools,
       },
     );
   }
 
   #body(request: ChatRequest, stream: boolean): string {
-    const messages: { role: string; content: string }[] = [];
-    if (request.system !== undefined) messages.push({ role: "system", content: request.system });
-    for (const m of request.messages) messages.push({ role: m.role, content: messageText(m) });
     const body: Record<string, unknown> = {
       ...this.#options.extraBody,
       model: this.#options.model,
-      messages,
+      messages: toOpenAIMessages(request),
+      ...toOpenAITools(request),
       stream,
     };
     if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -265,20 +274,28 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
   }
 
-  #parseCompletion(json: unknown): Omit<ChatResponse, "latency"> {
+  /** Reads `choices[0].message`; tool calls are checked against `tools` when given. */
+  #parseCompletion(
+    json: unknown,
+    tools: readonly ToolSpec[] | undefined,
+  ): Omit<ChatResponse, "latency"> {
     const choice = isObject(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
-    const message = isObject(choice) ? choice.message : undefined;
-    const content = isObject(message) ? message.content : undefined;
-    if (!isObject(choice) || !(typeof content === "string" || content === null)) {
+    const message = isObject(choice) ? fromOpenAIMessage(choice.message) : undefined;
+    if (!isObject(choice) || message === undefined) {
       throw new FmopsError(
         "UNEXPECTED_RESPONSE",
         `${this.#url} answered without choices[0].message.content: ${this.#clean(JSON.stringify(json))}. Is this an OpenAI-compatible chat-completions endpoint?`,
       );
     }
-    const answer: Omit<ChatResponse, "latency"> = { text: content ?? "" };
+    const answer: Omit<ChatResponse, "latency"> = { text: message.text };
     if (typeof choice.finish_reason === "string") answer.stopReason = choice.finish_reason;
     const usage = isObject(json) ? usageOf(json.usage) : undefined;
     if (usage !== undefined) answer.usage = usage;
+    // Present when tools were offered or called; a plain-text answer keeps its plain shape.
+    if (message.toolCalls.length > 0 || tools?.length) {
+      answer.toolCalls = message.toolCalls.map((call) => checkToolCall(call, tools));
+    }
+    if (message.toolCalls.length > 0) answer.content = message.content;
     return answer;
   }
 
@@ -326,6 +343,12 @@ function errorMessageOf(raw: string): string {
 /** The events of a complete (non-streamed) answer, for servers that did not stream. */
 async function* eventsOf(answer: Omit<ChatResponse, "latency">): AsyncGenerator<StreamEvent> {
   if (answer.text !== "") yield { type: "text", text: answer.text };
+  for (const [index, call] of (answer.toolCalls ?? []).entries()) {
+    yield { type: "toolUseStart", index, id: call.id, name: call.name };
+    const input = typeof call.input === "string" ? call.input : JSON.stringify(call.input);
+    yield { type: "toolUseDelta", index, input };
+    yield { type: "toolUseStop", index };
+  }
   if (answer.usage !== undefined) yield { type: "usage", usage: answer.usage };
   if (answer.stopReason !== undefined) yield { type: "stop", reason: answer.stopReason };
 }

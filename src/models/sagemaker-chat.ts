@@ -19,9 +19,10 @@ import {
   clientConfigFrom,
 } from "../core/aws.js";
 import { type LoadedAwsClient, lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import type { ChatRequest, ChatResponse, ToolSpec } from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { checkToolCall } from "../core/tool-calls.js";
 import { withDeadline } from "../core/wait.js";
 import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.js";
 import { TokenStream } from "../streaming/token-stream.js";
@@ -128,6 +129,11 @@ export class SageMakerChatModel implements ChatModel {
   readonly #codec: SageMakerPayloadCodec;
   readonly #runtime;
   readonly #render: (request: ChatRequest) => string;
+  /**
+   * True when the payload format sends tools and reads tool calls (`"openai"`: LMI and TGI
+   * containers' messages API); `generateObject` then forces a tool call on this model.
+   */
+  readonly supportsTools: boolean;
 
   constructor(options: SageMakerChatModelOptions) {
     this.#options = parseOptions(
@@ -136,6 +142,7 @@ export class SageMakerChatModel implements ChatModel {
       "SageMakerChatModel options",
     ) as SageMakerChatModelOptions;
     this.#codec = payloadCodec(this.#options.format);
+    this.supportsTools = this.#codec.supportsTools === true;
     const config = clientConfigFrom(this.#options);
     this.#runtime = lazyAwsClient(
       sageMakerRuntimeSdk,
@@ -150,7 +157,8 @@ export class SageMakerChatModel implements ChatModel {
 
   /** Calls InvokeEndpoint and returns the whole answer with its end-to-end latency. */
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
-    const body = this.#body(validateChatRequest(request), false);
+    const valid = this.#check(request);
+    const body = this.#body(valid, false);
     const startedAt = performance.now();
     const output = await withDeadline(
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
@@ -172,7 +180,13 @@ export class SageMakerChatModel implements ChatModel {
       output.Body,
       `Endpoint "${this.#options.endpointName}" (${output.ContentType ?? "no content type"})`,
     );
-    return { ...this.#codec.parse(json), latency: { e2eMs } };
+    const answer: ChatResponse = { ...this.#codec.parse(json), latency: { e2eMs } };
+    const calls = answer.toolCalls ?? [];
+    // Present when tools were offered or called; a plain-text answer keeps its plain shape.
+    if (calls.length > 0 || valid.tools?.length) {
+      answer.toolCalls = calls.map((call) => checkToolCall(call, valid.tools));
+    }
+    return answer;
   }
 
   /** Calls InvokeEndpointWithResponseStream; the request is sent when the stream is first read. */
@@ -190,14 +204,31 @@ export class SageMakerChatModel implements ChatModel {
         [{ path: "targetModel", message: "not supported for streaming" }],
       );
     }
-    const body = this.#body(validateChatRequest(request), true);
-    return streamWith(this.#runtime, {
-      input: this.#input(body, false),
-      format,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
-      idleTimeoutMs: this.#options.idleTimeoutMs,
-    });
+    const valid = this.#check(request);
+    const body = this.#body(valid, true);
+    return streamWith(
+      this.#runtime,
+      {
+        input: this.#input(body, false),
+        format,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
+        idleTimeoutMs: this.#options.idleTimeoutMs,
+      },
+      valid.tools,
+    );
+  }
+
+  /** Validates the request, and refuses tools the payload format cannot send. */
+  #check(request: ChatRequest): ChatRequest {
+    const valid = validateChatRequest(request);
+    if (valid.tools?.length && !this.supportsTools) {
+      throw new ValidationError(
+        `The "${this.#codec.name}" payload format cannot send tools. Use format "openai" with a container that serves the messages API (LMI, TGI), or leave tools out.`,
+        [{ path: "tools", message: `not supported by the "${this.#codec.name}" payload format` }],
+      );
+    }
+    return valid;
   }
 
   #body(request: ChatRequest, stream: boolean): Uint8Array {
@@ -270,6 +301,7 @@ export function streamEndpoint(options: StreamEndpointOptions): TokenStream {
 function streamWith(
   runtime: () => Promise<LoadedAwsClient<typeof SageMakerRuntimeModule, SageMakerRuntimeClient>>,
   options: Omit<StreamEndpointOptions, "client">,
+  tools?: readonly ToolSpec[],
 ): TokenStream {
   const { format, idleTimeoutMs } = options;
   const { Body, ...rest } = options.input;
@@ -310,6 +342,6 @@ function streamWith(
         idleTimeoutMs,
       });
     },
-    { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs },
+    { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs, tools },
   );
 }

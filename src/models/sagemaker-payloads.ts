@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.js";
+import type { ChatRequest, ChatResponse } from "../core/chat.js";
 import { FmopsError, redact } from "../core/errors.js";
 import type { StreamFormat } from "../streaming/decoders.js";
 import type { ChatTemplateFn } from "./chat-templates.js";
+import { fromOpenAIMessage, toOpenAIMessages, toOpenAITools } from "./openai-messages.js";
 
 /** What a codec gets besides the request. */
 export interface PayloadContext {
@@ -28,6 +29,11 @@ export interface SageMakerPayloadCodec {
   readonly name: string;
   /** The wire format of the container's response stream; leave out if it cannot stream. */
   readonly streamFormat?: StreamFormat;
+  /**
+   * True when `body` sends the request's tools and `parse` (and the stream format) return tool
+   * calls; requests with tools are refused for codecs without it.
+   */
+  readonly supportsTools?: boolean;
   /** Builds the JSON request body. */
   body(request: ChatRequest, context: PayloadContext): unknown;
   /** Reads the non-streaming JSON answer. Latency is added by the caller. */
@@ -96,14 +102,16 @@ function textGenerationCodec(
   };
 }
 
+// LMI and TGI containers serve the OpenAI messages API: the same mapping as OpenAI-compatible
+// servers, tools included.
 const openai: SageMakerPayloadCodec = {
   name: "openai",
   streamFormat: "openai",
+  supportsTools: true,
   body(request, { stream, parameters }) {
-    const messages = request.system ? [{ role: "system", content: request.system }] : [];
-    messages.push(...request.messages.map((m) => ({ role: m.role, content: messageText(m) })));
     return defined({
-      messages,
+      messages: toOpenAIMessages(request),
+      ...toOpenAITools(request),
       max_tokens: request.maxTokens,
       temperature: request.temperature,
       top_p: request.topP,
@@ -115,9 +123,14 @@ const openai: SageMakerPayloadCodec = {
   },
   parse(json) {
     const choice = ((json as Json | undefined)?.choices as Json[] | undefined)?.[0];
-    const content = (choice?.message as Json | undefined)?.content;
-    if (typeof content !== "string") throw unexpected("openai", json);
-    const response: Omit<ChatResponse, "latency"> = { text: content };
+    const message = fromOpenAIMessage(choice?.message);
+    if (message === undefined) throw unexpected("openai", json);
+    const response: Omit<ChatResponse, "latency"> = { text: message.text };
+    // Unchecked here: SageMakerChatModel checks tool calls against the request's tools.
+    if (message.toolCalls.length > 0) {
+      response.toolCalls = message.toolCalls;
+      response.content = message.content;
+    }
     if (typeof choice?.finish_reason === "string") response.stopReason = choice.finish_reason;
     const usage = (json as Json).usage as Json | undefined;
     if (usage) {

@@ -25,6 +25,8 @@ const SOURCE = "LMI container";
 export class LmiDecoder implements ItemDecoder<string> {
   readonly #onMalformed: DecoderOptions["onMalformed"];
   #index = 0;
+  // Tool-call indexes already started, for `jsonlines_chat` streams that call tools.
+  readonly #startedToolCalls = new Set<number>();
 
   constructor(options: DecoderOptions = {}) {
     this.#onMalformed = parseDecoderOptions(options, "decodeLmi options").onMalformed;
@@ -41,7 +43,7 @@ export class LmiDecoder implements ItemDecoder<string> {
     let known: boolean;
     if (Array.isArray(record.choices)) {
       // LMI's `jsonlines_chat` formatter: OpenAI chat-completion chunks, one per line.
-      known = pushOpenAIChunk(record, out);
+      known = pushOpenAIChunk(record, out, this.#startedToolCalls);
     } else if (Array.isArray(record.outputs)) {
       // Legacy LMI streaming: {"outputs": [" text"]}, one entry per prompt of the batch.
       const text = record.outputs[0];

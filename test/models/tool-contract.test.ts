@@ -8,6 +8,8 @@ import { z } from "zod";
 import type { ChatRequest } from "../../src/core/chat.js";
 import { BedrockChatModel } from "../../src/models/bedrock-chat.js";
 import { generateObject } from "../../src/models/generate-object.js";
+import { OpenAICompatibleChatModel } from "../../src/models/openai-compatible.js";
+import { SageMakerChatModel } from "../../src/models/sagemaker-chat.js";
 import { runTools } from "../../src/models/tools.js";
 import type { ChatModel } from "../../src/models/types.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
@@ -17,6 +19,9 @@ import {
   converseToolUseReply,
   type ScriptedTurn,
 } from "../emulators/bedrock-tool-use.js";
+import { readBody, startServer, writeChunk } from "../emulators/http.js";
+import { openAIToolUseCompletion, openAIToolUseEvents } from "../emulators/openai-tool-use.js";
+import { startSageMakerRuntime } from "../emulators/sagemaker-runtime.js";
 
 interface Harness {
   model: ChatModel;
@@ -24,7 +29,21 @@ interface Harness {
   sentMessages(call: number): unknown;
   /** How many tool-input fragments were streamed for the last streamed turn (0 when unknown). */
   fragments(): number;
+  /** The stop reason of a turn that called tools, in the service's words. */
+  toolStopReason: string;
+  /** How a sent error tool result shows in the sent messages (a flag, or OpenAI's text marker). */
+  errorResult: RegExp;
   close(): Promise<void>;
+}
+
+/** Hands out the scripted turns in order. */
+function scripted(script: ScriptedTurn[]): () => ScriptedTurn {
+  let turn = 0;
+  return () => {
+    const t = script[turn++];
+    if (!t) throw new Error("script exhausted");
+    return t;
+  };
 }
 
 type Adapter = { name: string; start(script: ScriptedTurn[]): Promise<Harness> };
@@ -53,7 +72,68 @@ const ADAPTERS: Adapter[] = [
         sentMessages: (call) =>
           JSON.parse(new TextDecoder().decode(br.requests[call]?.body)).messages,
         fragments: () => fragments,
+        toolStopReason: "tool_use",
+        errorResult: /"status":"error"/,
         close: () => br.close(),
+      };
+    },
+  },
+  {
+    name: "OpenAICompatibleChatModel (fetch against a local chat-completions server)",
+    async start(script) {
+      const next = scripted(script);
+      const bodies: Record<string, unknown>[] = [];
+      let fragments = 0;
+      const server = await startServer(async (req, res) => {
+        const body = JSON.parse(new TextDecoder().decode(await readBody(req)));
+        bodies.push(body);
+        const turn = next();
+        if (!body.stream) {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(openAIToolUseCompletion(turn)));
+          return;
+        }
+        const streamed = openAIToolUseEvents(turn, 3);
+        fragments = streamed.fragments;
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        // One write per event, so the client sees the call arrive in many network chunks.
+        for (const event of streamed.events) await writeChunk(res, new TextEncoder().encode(event));
+        res.end();
+      });
+      return {
+        model: new OpenAICompatibleChatModel({ baseUrl: `${server.endpoint}/v1`, model: "m" }),
+        sentMessages: (call) => bodies[call]?.messages,
+        fragments: () => fragments,
+        toolStopReason: "tool_calls",
+        errorResult: /"role":"tool","tool_call_id":"tu_bad","content":"Error: /,
+        close: () => server.close(),
+      };
+    },
+  },
+  {
+    name: "SageMakerChatModel format openai (AWS SDK against the SageMaker Runtime stand-in)",
+    async start(script) {
+      const next = scripted(script);
+      let fragments = 0;
+      const sm = await startSageMakerRuntime({
+        invokeEndpoint: () => ({ body: openAIToolUseCompletion(next()) }),
+        invokeEndpointWithResponseStream: () => {
+          const streamed = openAIToolUseEvents(next(), 3);
+          fragments = streamed.fragments;
+          return {
+            frames: streamed.events.map((payload) => ({ payload })),
+            contentType: "text/event-stream",
+          };
+        },
+      });
+      return {
+        model: new SageMakerChatModel({ client: sm.client, endpointName: "lmi", format: "openai" }),
+        sentMessages: (call) =>
+          JSON.parse(new TextDecoder().decode(sm.requests[call]?.body)).messages,
+        fragments: () => fragments,
+        toolStopReason: "tool_calls",
+        errorResult: /"role":"tool","tool_call_id":"tu_bad","content":"Error: /,
+        close: () => sm.close(),
       };
     },
   },
@@ -71,6 +151,8 @@ const ADAPTERS: Adapter[] = [
         model,
         sentMessages: (call) => model.requests[call]?.messages,
         fragments: () => 0,
+        toolStopReason: "tool_use",
+        errorResult: /"isError":true/,
         close: async () => {},
       };
     },
@@ -102,7 +184,7 @@ describe.each(ADAPTERS)("tool-use contract: $name", (adapter) => {
     expect(response.toolCalls).toEqual([
       { id: "tu_1", name: "order_status", input: { orderId: 4242 } },
     ]);
-    expect(response.stopReason).toBe("tool_use");
+    expect(response.stopReason).toBe(harness.toolStopReason);
     if (harness.fragments() > 0) expect(harness.fragments()).toBeGreaterThan(3);
   });
 
@@ -155,6 +237,7 @@ describe.each(ADAPTERS)("tool-use contract: $name", (adapter) => {
     expect(second).toContain('{\\"orderId\\":42,\\"status\\":\\"shipped\\"}');
     expect(second).not.toContain('"isError":true');
     expect(second).not.toContain('"status":"error"');
+    expect(second).not.toContain('"content":"Error: ');
   });
 
   it("returns invalid tool input to the model as an error result without running the tool", async () => {
@@ -172,7 +255,7 @@ describe.each(ADAPTERS)("tool-use contract: $name", (adapter) => {
     expect(result.steps[0]?.toolRuns[0]?.result.isError).toBe(true);
     const second = JSON.stringify(harness.sentMessages(1));
     expect(second).toMatch(/tu_bad/);
-    expect(second).toMatch(/"isError":true|"status":"error"/);
+    expect(second).toMatch(harness.errorResult);
     expect(second).toMatch(/orderId/);
   });
 
