@@ -412,3 +412,135 @@ describe("BedrockChatModel tool wire format", () => {
     }
   });
 });
+
+describe("OpenAI messages API tool wire format", () => {
+  it("sends tools from zod, each tool_choice, tool_calls, tool messages and images as data URLs", async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const server = await startServer(async (req, res) => {
+      bodies.push(JSON.parse(new TextDecoder().decode(await readBody(req))));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(openAIToolUseCompletion({ text: "ok" })));
+    });
+    try {
+      const model = new OpenAICompatibleChatModel({ baseUrl: `${server.endpoint}/v1`, model: "m" });
+      const conversation: ChatRequest["messages"] = [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image", mediaType: "image/png", bytes: new Uint8Array([1, 2, 3]) },
+          ],
+        },
+        {
+          role: "assistant",
+          content: [{ type: "toolUse", id: "t1", name: "order_status", input: { orderId: 1 } }],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "toolResult", toolUseId: "t1", content: "no such order", isError: true },
+            { type: "text", text: "Try again." },
+          ],
+        },
+      ];
+      for (const toolChoice of ["auto", "any", { name: "order_status" }] as const) {
+        await model.generate({ ...ask, messages: conversation, toolChoice });
+      }
+      expect(bodies.map((b) => b.tool_choice)).toEqual([
+        "auto",
+        "required",
+        { type: "function", function: { name: "order_status" } },
+      ]);
+      expect(bodies[0]?.tools).toEqual([
+        {
+          type: "function",
+          function: {
+            name: "order_status",
+            description: "Looks up an order by id.",
+            parameters: expect.objectContaining({
+              type: "object",
+              properties: { orderId: expect.objectContaining({ type: "integer" }) },
+              required: ["orderId"],
+            }),
+          },
+        },
+      ]);
+      expect(bodies[0]?.messages).toEqual([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AQID" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "t1",
+              type: "function",
+              function: { name: "order_status", arguments: '{"orderId":1}' },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "t1", content: "Error: no such order" },
+        { role: "user", content: "Try again." },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses documents and S3 images before sending anything", async () => {
+    let requests = 0;
+    const server = await startServer(async (_req, res) => {
+      requests++;
+      res.end("{}");
+    });
+    try {
+      const model = new OpenAICompatibleChatModel({ baseUrl: `${server.endpoint}/v1`, model: "m" });
+      const document = {
+        type: "document",
+        name: "terms",
+        mediaType: "application/pdf",
+        bytes: new Uint8Array([1]),
+      } as const;
+      await expect(
+        model.generate({ messages: [{ role: "user", content: [document] }] }),
+      ).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+        message: /messages\.0\.content\.0.*document/,
+      });
+      await expect(
+        model.generate({
+          messages: [
+            {
+              role: "user",
+              content: [{ type: "image", mediaType: "image/png", s3Uri: "s3://b/k.png" }],
+            },
+          ],
+        }),
+      ).rejects.toMatchObject({ code: "VALIDATION_ERROR", message: /s3Uri/ });
+      expect(requests).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("SageMaker refuses tools for payload formats that cannot send them", async () => {
+    const sm = await startSageMakerRuntime({});
+    try {
+      const tgi = new SageMakerChatModel({ client: sm.client, endpointName: "tgi", format: "tgi" });
+      expect(tgi.supportsTools).toBe(false);
+      await expect(tgi.generate(ask)).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+        message: /"tgi" payload format cannot send tools/,
+      });
+      expect(() => tgi.stream(ask)).toThrow(/cannot send tools/);
+      expect(sm.requests).toHaveLength(0);
+    } finally {
+      await sm.close();
+    }
+  });
+});

@@ -248,6 +248,35 @@ describe("decodeOpenAI", () => {
     expect(of(events, "stop")).toEqual([{ type: "stop", reason: "eos_token" }]);
   });
 
+  it("turns delta.tool_calls fragments into tool-use events kept apart by index, even interleaved", async () => {
+    const chunk = (toolCalls: unknown[]) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: toolCalls } }] })}\n\n`;
+    const text =
+      chunk([
+        { index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } },
+      ]) +
+      chunk([
+        { index: 1, id: "call_b", type: "function", function: { name: "g", arguments: '{"x"' } },
+      ]) +
+      chunk([{ index: 0, function: { arguments: '{"y":' } }]) +
+      // Some servers repeat the id on later fragments: that must not restart the call.
+      chunk([{ index: 1, id: "call_b", function: { arguments: ":1}" } }]) +
+      chunk([{ index: 0, function: { arguments: "2}" } }]) +
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\ndata: [DONE]\n\n';
+    const events = await collect(
+      decodeOpenAI(parseSse(new LineIterator(bytesSource(text, [7, 90])))),
+    );
+    expect(events).toEqual([
+      { type: "toolUseStart", index: 0, id: "call_a", name: "f" },
+      { type: "toolUseStart", index: 1, id: "call_b", name: "g" },
+      { type: "toolUseDelta", index: 1, input: '{"x"' },
+      { type: "toolUseDelta", index: 0, input: '{"y":' },
+      { type: "toolUseDelta", index: 1, input: ":1}" },
+      { type: "toolUseDelta", index: 0, input: "2}" },
+      { type: "stop", reason: "tool_calls" },
+    ]);
+  });
+
   it("only reads choice 0, and the legacy completions text field", async () => {
     const text =
       'data: {"choices":[{"index":1,"delta":{"content":"other"}},{"index":0,"delta":{"content":"mine"}}]}\n\n' +
