@@ -84,6 +84,11 @@ export interface SchemaRankerOptions {
   builtInSynonyms?: boolean;
   /** Weight of the database's own score in a table's score. Default 0.6; 0 turns database awareness off. */
   databaseWeight?: number;
+  /**
+   * Weight of the database-grouping bonus (the sum of a database's two best table scores, after
+   * join evidence). Default 0.3; 0 turns it off.
+   */
+  groupWeight?: number;
   /** Weight of the value index. Default 0.8. */
   valueWeight?: number;
   /** Weight of the embedding similarity. Default 0.6. */
@@ -125,6 +130,7 @@ const optionsSchema = z
     synonyms: z.record(z.string(), z.array(z.string())).optional(),
     builtInSynonyms: z.boolean().optional(),
     databaseWeight: z.number().min(0).max(10).optional(),
+    groupWeight: z.number().min(0).max(10).optional(),
     valueWeight: z.number().min(0).max(10).optional(),
     embeddingWeight: z.number().min(0).max(10).optional(),
     joinExpansion: z.boolean().optional(),
@@ -216,6 +222,7 @@ export class SchemaRanker implements SchemaRetriever {
   readonly #tableBm25 = new WeightedBm25();
   readonly #dbBm25 = new WeightedBm25();
   readonly #dbOf: number[];
+  readonly #dbCount: number;
   readonly #neighbours: Map<string, Set<string>>;
   readonly #synonyms = new Map<string, Set<string>>();
   /** The join edges found among the tables (declared and inferred). */
@@ -230,6 +237,7 @@ export class SchemaRanker implements SchemaRetriever {
     const dbNames = [...new Set(this.#tables.map((t) => t.database ?? ""))];
     const dbIndex = new Map(dbNames.map((d, i) => [d, i]));
     this.#dbOf = this.#tables.map((t) => dbIndex.get(t.database ?? "") as number);
+    this.#dbCount = dbNames.length;
     const dbFields = dbNames.map((d): [string, number][] => [[d, 3]]);
     for (const t of this.#tables) {
       const columns = [...t.columns, ...(t.partitionKeys ?? [])];
@@ -371,8 +379,37 @@ export class SchemaRanker implements SchemaRetriever {
     return result;
   }
 
+  /**
+   * Each database's evidence: the sum of its two best table scores. A question about one
+   * database's data usually touches two of its tables or columns, so this favours the database
+   * that explains most of the question over one that merely shares a common table name such as
+   * `customers` (pooled catalogs repeat such names across many databases).
+   */
+  #databaseEvidence(scores: Float64Array): Float64Array {
+    const first = new Float64Array(this.#dbCount);
+    const second = new Float64Array(this.#dbCount);
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i] as number;
+      const d = this.#dbOf[i] as number;
+      if (s > (first[d] as number)) {
+        second[d] = first[d] as number;
+        first[d] = s;
+      } else if (s > (second[d] as number)) second[d] = s;
+    }
+    return first.map((f, d) => f + (second[d] as number));
+  }
+
   #order(question: string, embedding?: Float64Array): { order: number[]; scores: Float64Array } {
     const scores = this.#withJoins(this.#baseScores(question, embedding));
+    // Database grouping after join evidence: a table gains in proportion to how well its whole
+    // database answers the question, so ties between same-named tables resolve by database.
+    const evidence = normalized(this.#databaseEvidence(scores));
+    const groupWeight = this.#o.groupWeight ?? 0.3;
+    for (let i = 0; i < scores.length; i++) {
+      if ((scores[i] as number) > 0)
+        scores[i] =
+          (scores[i] as number) + groupWeight * (evidence[this.#dbOf[i] as number] as number);
+    }
     const order = [...scores.keys()]
       .filter((i) => (scores[i] as number) > 0)
       .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);

@@ -93,6 +93,18 @@ describe("SchemaRanker", () => {
     ]);
   });
 
+  it("groups by database: a question spread over one shop's tables keeps the other shop's twins out", () => {
+    // "author" is only in book_shop.products; `order_items` exists in both shops with identical
+    // columns, so only the database's combined evidence can tell the two apart.
+    const ranker = new SchemaRanker({ tables: shops });
+    const top = ids(ranker.rank("customers and their products by author", 3));
+    expect(top).toContain("book_shop.products");
+    expect(top.every((id) => id.startsWith("book_shop."))).toBe(true);
+    const ungrouped = new SchemaRanker({ tables: shops, groupWeight: 0 });
+    expect(ids(ungrouped.rank("customers and their products by author", 3))).toContain(
+      "bike_shop.order_items",
+    );
+  });
   it("uses synonyms and descriptions", () => {
     const tables = [
       ...shops,
