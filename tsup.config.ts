@@ -123,7 +123,7 @@ async function trimThirdPartySourceMaps(dir: string): Promise<void> {
   }
 }
 
-export default defineConfig({
+export default defineConfig((overrides) => ({
   entry,
   format: ["esm", "cjs"],
   dts: true,
@@ -140,7 +140,12 @@ export default defineConfig({
   // maps out of every install. THIRD-PARTY-NOTICES.md carries their licenses.
   noExternal: ["stemmer", "node-sql-parser", "big-integer"],
   esbuildPlugins: [withoutLinkedSourceMaps],
-  onSuccess: () => trimThirdPartySourceMaps("dist"),
+  // Trims the maps where this build wrote them: a build with other options (the METEOR test builds
+  // into a scratch folder without maps) must neither fail on nor touch `dist/`.
+  onSuccess:
+    overrides.sourcemap === false
+      ? undefined
+      : () => trimThirdPartySourceMaps(overrides.outDir ?? "dist"),
   // In the CommonJS build, lazy imports (the AWS SDK clients, optional peers, fmops's own file
   // helpers) become require() inside a promise rather than import(): CommonJS hosts without ES
   // module support in their module loader (Jest's default runtime, some bundlers) can load them,
@@ -149,4 +154,4 @@ export default defineConfig({
     if (context.format === "cjs")
       options.supported = { ...options.supported, "dynamic-import": false };
   },
-});
+}));
