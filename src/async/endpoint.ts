@@ -18,16 +18,17 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { signalledAwsCall } from "../core/aws-call.js";
 import { lazyAwsClient, s3Sdk, sageMakerRuntimeSdk, sageMakerSdk } from "../core/aws-sdk.js";
 import { AwsServiceError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
-import { signalledAwsCall } from "./aws-call.js";
+import { resolveDelays } from "../core/waiter.js";
 import { type AsyncEndpointDescription, describeEndpoint } from "./describe.js";
 import { AsyncInvocation } from "./invocation.js";
 import { type InvokeManyOptions, type InvokeManyOutcome, invokeMany } from "./invoke-many.js";
-import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, resolveDelays } from "./poller.js";
-import { joinS3Uri, parseS3Uri } from "./s3-uri.js";
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS } from "./poller.js";
 
 /** Default deadline of `invoke()` (upload plus InvokeEndpointAsync): 5 minutes. */
 export const DEFAULT_INVOKE_TIMEOUT_MS = 300_000;

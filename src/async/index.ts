@@ -12,6 +12,9 @@
  *
  * @packageDocumentation
  */
+
+// Moved to core (shared by every module); re-exported so `fmops/async` users see no change.
+export { type PollDelayOptions, parseS3Uri, type S3Location } from "../core/index.js";
 export type { AsyncEndpointDescription } from "./describe.js";
 export {
   AsyncEndpoint,
@@ -48,7 +51,5 @@ export {
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MIN_DELAY_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
-  type PollDelayOptions,
 } from "./poller.js";
 export { AsyncResult, type AsyncResultInit } from "./result.js";
-export { parseS3Uri, type S3Location } from "./s3-uri.js";

@@ -25,9 +25,10 @@ import { AwsServiceError, type FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { isRetryableError } from "../core/retry.js";
 import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
+import { pollDelay } from "../core/waiter.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type AsyncNotification, parseAsyncNotification } from "./notification.js";
-import { DEFAULT_WAIT_TIMEOUT_MS, pollDelay } from "./poller.js";
+import { DEFAULT_WAIT_TIMEOUT_MS } from "./poller.js";
 import { AsyncResult } from "./result.js";
 
 /** Options for {@link NotificationWaiter}. */

@@ -15,14 +15,15 @@ import {
   type SendsCommands,
 } from "../core/aws.js";
 import { lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
-import { FmopsError, redact, TimeoutError, ValidationError } from "../core/errors.js";
+import { FmopsError, redact, TimeoutError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
-import { backoffDelay, isRetryableError } from "../core/retry.js";
+import { isRetryableError } from "../core/retry.js";
+import { parseS3Uri } from "../core/s3-uri.js";
 import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
+import { type PollDelayOptions, pollDelay, pollDelayShape, resolveDelays } from "../core/waiter.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type ObjectProbe, probeObject, readFailureText } from "./probe.js";
 import { AsyncResult } from "./result.js";
-import { parseS3Uri } from "./s3-uri.js";
 
 /** Default deadline of `wait()`: 15 minutes, the Python SDK's default budget. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 900_000;
@@ -32,14 +33,6 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MIN_DELAY_MS = 250;
 /** Default longest delay between probes. */
 export const DEFAULT_MAX_DELAY_MS = 2_000;
-
-/** Backoff settings of a poll loop. */
-export interface PollDelayOptions {
-  /** Shortest delay between probes, in ms. Default {@link DEFAULT_MIN_DELAY_MS}. */
-  minDelayMs?: number;
-  /** Longest delay between probes, in ms. Default {@link DEFAULT_MAX_DELAY_MS}. */
-  maxDelayMs?: number;
-}
 
 /** One probe of a poll loop, reported to {@link AsyncWaitOptions.onPoll}. */
 export interface AsyncPollEvent {
@@ -82,49 +75,6 @@ export type AsyncCheckResult =
       error: AsyncInferenceFailedError;
     };
 
-/**
- * The delay before probe `attempt + 1`: `minDelayMs` plus a full-jitter exponential backoff
- * ({@link backoffDelay}) whose ceiling doubles from `minDelayMs`, so delays grow from sub-second
- * to at most `maxDelayMs` and never drop below `minDelayMs` (no request storms).
- */
-export function pollDelay(
-  attempt: number,
-  options: { minDelayMs: number; maxDelayMs: number },
-  random: () => number = Math.random,
-): number {
-  const span = Math.max(0, options.maxDelayMs - options.minDelayMs);
-  return (
-    options.minDelayMs +
-    backoffDelay(attempt, { baseDelayMs: options.minDelayMs, maxDelayMs: span }, random)
-  );
-}
-
-const delayShape = {
-  minDelayMs: z.int().min(1).max(3_600_000).optional(),
-  maxDelayMs: z.int().min(1).max(3_600_000).optional(),
-};
-
-/** Checks min/max delays against each other and fills in defaults. */
-export function resolveDelays(
-  options: PollDelayOptions,
-  defaults: { minDelayMs: number; maxDelayMs: number },
-): { minDelayMs: number; maxDelayMs: number } {
-  parseOptions(
-    z.object(delayShape),
-    { minDelayMs: options.minDelayMs, maxDelayMs: options.maxDelayMs },
-    "poll delays",
-  );
-  const minDelayMs = options.minDelayMs ?? defaults.minDelayMs;
-  const maxDelayMs = options.maxDelayMs ?? Math.max(defaults.maxDelayMs, minDelayMs);
-  if (maxDelayMs < minDelayMs) {
-    throw new ValidationError(
-      `maxDelayMs (${maxDelayMs}) must be at least minDelayMs (${minDelayMs}).`,
-      [{ path: "maxDelayMs", message: "must be >= minDelayMs" }],
-    );
-  }
-  return { minDelayMs, maxDelayMs };
-}
-
 /** Options for {@link AsyncResultPoller}. */
 export interface AsyncResultPollerOptions extends AwsClientConfig, PollDelayOptions {
   /** Where the result appears (`OutputLocation` of InvokeEndpointAsync). */
@@ -149,7 +99,7 @@ const s3UriSchema = z.string().regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://buck
 const pollerSchema = z
   .object({
     ...awsClientConfigShape,
-    ...delayShape,
+    ...pollDelayShape,
     outputLocation: s3UriSchema,
     failureLocation: s3UriSchema.optional(),
     inferenceId: z.string().min(1).optional(),

@@ -4,12 +4,12 @@
  * @module
  */
 import { type SendsCommands, wrapAwsError } from "../core/aws.js";
+import { signalledAwsCall } from "../core/aws-call.js";
 import { s3Sdk } from "../core/aws-sdk.js";
 import { type AwsErrorDetails, PermissionDeniedError } from "../core/errors.js";
+import { parseS3Uri } from "../core/s3-uri.js";
 import { abortError } from "../core/wait.js";
-import { signalledAwsCall } from "./aws-call.js";
 import { MAX_FAILURE_TEXT_CHARS } from "./errors.js";
-import { parseS3Uri } from "./s3-uri.js";
 
 /** What a HeadObject said about an object. */
 export type ObjectProbe =

@@ -5,13 +5,13 @@
  */
 import type { z } from "zod";
 import type { SendsCommands } from "../core/aws.js";
+import { signalledAwsCall } from "../core/aws-call.js";
 import { s3Sdk } from "../core/aws-sdk.js";
+import { bodyChunks, collectChunks } from "../core/body.js";
 import { FmopsError, redact } from "../core/errors.js";
 import { parseOptions, rejectUnknownOptions } from "../core/options.js";
+import { parseS3Uri } from "../core/s3-uri.js";
 import { Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
-import { signalledAwsCall } from "./aws-call.js";
-import { bodyChunks, collectChunks } from "./body.js";
-import { parseS3Uri } from "./s3-uri.js";
 
 /** Default deadline for reading a result object: 10 minutes (results may be gigabytes). */
 export const DEFAULT_READ_TIMEOUT_MS = 600_000;

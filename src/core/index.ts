@@ -11,6 +11,8 @@ export {
   type SendsCommands,
   wrapAwsError,
 } from "./aws.js";
+export { signalledAwsCall } from "./aws-call.js";
+export { bodyChunks, collectChunks } from "./body.js";
 export type { ChatLatency, ChatMessage, ChatRequest, ChatResponse, TokenUsage } from "./chat.js";
 export { FMOPS_ERROR_CODES, type FmopsErrorCode } from "./error-codes.js";
 export {
@@ -30,4 +32,6 @@ export {
 } from "./errors.js";
 export { type CheckedSubject, type OptionKeyDrift, parseOptions } from "./options.js";
 export { isRetryableError, type RetryEvent, type RetryOptions, retry } from "./retry.js";
+export { formatS3Uri, joinS3Uri, parseS3Uri, type S3Location } from "./s3-uri.js";
 export { Deadline, sleep, type WaitOptions, withDeadline } from "./wait.js";
+export { type PollDelayOptions, pollDelay, pollDelayShape, resolveDelays } from "./waiter.js";

@@ -8,14 +8,13 @@
 import type * as BedrockModule from "@aws-sdk/client-bedrock";
 import type { GetModelInvocationJobCommandOutput } from "@aws-sdk/client-bedrock";
 import type * as S3Module from "@aws-sdk/client-s3";
-import { signalledAwsCall } from "../async/aws-call.js";
-import { bodyChunks } from "../async/body.js";
-import { type PollDelayOptions, pollDelay, resolveDelays } from "../async/poller.js";
-import { joinS3Uri, parseS3Uri } from "../async/s3-uri.js";
 import type { SendsCommands } from "../core/aws.js";
+import { signalledAwsCall } from "../core/aws-call.js";
 import type { LoadedAwsClient } from "../core/aws-sdk.js";
+import { bodyChunks } from "../core/body.js";
 import { AbortedError, AwsServiceError, FmopsError, redact, TimeoutError } from "../core/errors.js";
 import { isRetryableError } from "../core/retry.js";
+import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
 import {
   abortError,
   Deadline,
@@ -25,6 +24,7 @@ import {
   type WaitOptions,
   withDeadline,
 } from "../core/wait.js";
+import { type PollDelayOptions, pollDelay, resolveDelays } from "../core/waiter.js";
 import { LineIterator } from "../streaming/line-iterator.js";
 import type { ContentCodec } from "./content-template.js";
 import type { DatasetRecord } from "./dataset.js";

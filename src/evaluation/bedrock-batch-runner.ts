@@ -10,9 +10,6 @@ import type { BedrockClient, CreateModelInvocationJobCommandInput } from "@aws-s
 import type * as S3Module from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { signalledAwsCall } from "../async/aws-call.js";
-import { resolveDelays } from "../async/poller.js";
-import { joinS3Uri, parseS3Uri } from "../async/s3-uri.js";
 import {
   type AwsClientConfig,
   awsClientConfigShape,
@@ -20,10 +17,13 @@ import {
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { signalledAwsCall } from "../core/aws-call.js";
 import { bedrockSdk, lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
 import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../core/wait.js";
+import { resolveDelays } from "../core/waiter.js";
 import {
   type BatchContext,
   BedrockBatchJob,

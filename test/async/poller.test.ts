@@ -2,7 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncInferenceFailedError } from "../../src/async/errors.js";
-import { type AsyncPollEvent, AsyncResultPoller, pollDelay } from "../../src/async/poller.js";
+import { type AsyncPollEvent, AsyncResultPoller } from "../../src/async/poller.js";
 import { AbortedError, PermissionDeniedError, TimeoutError } from "../../src/core/errors.js";
 import { type S3StandIn, startFaultProxy, startS3 } from "../emulators/index.js";
 import { s3ClientFor } from "./harness.js";
@@ -25,25 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   client.destroy();
   await s3.close();
-});
-
-describe("pollDelay", () => {
-  it("stays within [minDelayMs, maxDelayMs] and starts sub-second (property)", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 2_000 }),
-        fc.integer({ min: 1, max: 1_000 }),
-        fc.integer({ min: 0, max: 60_000 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-        (attempt, min, extra, r) => {
-          const d = pollDelay(attempt, { minDelayMs: min, maxDelayMs: min + extra }, () => r);
-          expect(d).toBeGreaterThanOrEqual(min);
-          expect(d).toBeLessThanOrEqual(min + extra);
-        },
-      ),
-    );
-    expect(pollDelay(1, { minDelayMs: 250, maxDelayMs: 2_000 }, () => 0.999)).toBeLessThan(1_000);
-  });
 });
 
 describe("AsyncResultPoller", () => {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { type AwsCallContext, awsCall } from "../core/aws.js";
-import { abortError } from "../core/wait.js";
+import { type AwsCallContext, awsCall } from "./aws.js";
+import { abortError } from "./wait.js";
 
 /**
  * Runs one AWS SDK call like {@link awsCall}, except that when `signal` has aborted whatever the

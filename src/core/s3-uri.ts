@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "./errors.js";
 
 /** A parsed `s3://bucket/key` location. */
 export interface S3Location {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatS3Uri, joinS3Uri, parseS3Uri } from "../../src/async/s3-uri.js";
+import { formatS3Uri, joinS3Uri, parseS3Uri } from "../../src/core/s3-uri.js";
 
 const bucket = fc
   .string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789.-"), maxLength: 30 })

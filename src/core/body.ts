@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abortError } from "../core/wait.js";
+import { abortError } from "./wait.js";
 
 interface DestroyableIterable extends AsyncIterable<Uint8Array> {
   destroy?: (error?: Error) => void;
