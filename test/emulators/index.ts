@@ -22,6 +22,7 @@ export {
   testCredentials,
   testRegion,
 } from "./http.js";
+export * from "./image-models.js";
 export * from "./kendra.js";
 export * from "./memory-s3.js";
 export * from "./mlflow.js";
