@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
+import { COLORS, esc } from "../core/html.js";
 import { parseOptions } from "../core/options.js";
-import { COLORS, esc } from "../monitoring/html-report.js";
 import { VERSION } from "../version.js";
 import type { ComparisonResult } from "./compare.js";
 import type { JsonValue } from "./content-template.js";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { esc } from "../monitoring/html-report.js";
-import type { SummaryScore } from "./report.js";
+import { esc } from "../core/html.js";
+import { formatInterval, type SummaryScore } from "./report.js";
 
 /** A model as drawn: its (possibly shortened) display name and colour. */
 export interface ChartModel {
@@ -90,15 +90,6 @@ export function formatScore(v: number | null | undefined): string {
   return /^-0\.0*$/.test(s) ? s.slice(1) : s;
 }
 
-/**
- * Half the width of the 95% interval, or `null` without one.
- *
- * @internal
- */
-export function halfWidth(s: SummaryScore | undefined): number | null {
-  return s?.ci95 ? (s.ci95.upper - s.ci95.lower) / 2 : null;
-}
-
 const round = (v: number) => Number(v.toFixed(2));
 
 /** The smallest 1, 2, ..., 9 times a power of ten at or above `v` (> 0). */
@@ -181,8 +172,8 @@ export function categoryBarChart(input: BarChartInput): string {
           return `<text x="${round(x0 + 4)}" y="${y + 10}" font-size="10" fill="#888">no value</text>`;
         }
         const xv = x(s.mean);
-        const half = halfWidth(s);
-        const tip = `${model.name} · ${row.category}: ${formatScore(s.mean)}${half === null ? "" : ` ± ${formatScore(half)}`} (n=${s.count})`;
+        const interval = formatInterval(s, formatScore);
+        const tip = `${model.name} · ${row.category}: ${formatScore(s.mean)}${interval === null ? "" : ` ${interval}`} (n=${s.count})`;
         let out = `<rect x="${round(Math.min(x0, xv))}" y="${y}" width="${round(Math.abs(xv - x0))}" height="${g.barHeight}" fill="${model.color}"><title>${esc(tip)}</title></rect>`;
         let end = xv;
         if (s.ci95) {

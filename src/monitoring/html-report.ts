@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { COLORS, esc } from "../core/html.js";
 import type { LoadTestResult, RunComparison } from "./load-test.js";
 
 /** Options for {@link renderLoadTestHtml}. */
@@ -14,30 +15,11 @@ export interface HtmlReportOptions {
   comparisons?: RunComparison[];
 }
 
-/**
- * The series palette of fmops' HTML reports: one colour per run (load tests) or model
- * (evaluation reports, `fmops/evaluation`), in order, repeating after the last.
- */
-export const COLORS: readonly string[] = [
-  "#1f77b4",
-  "#ff7f0e",
-  "#2ca02c",
-  "#d62728",
-  "#9467bd",
-  "#8c564b",
-  "#e377c2",
-  "#17becf",
-];
 const CHARTED = [
   ["ttftMs", "Time to first token (ms)"],
   ["e2eMs", "End-to-end latency (ms)"],
   ["otps", "Output tokens per second (after first token)"],
 ] as const;
-
-/** Escapes text for HTML text content and quoted attribute values (`& < > " '`). */
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);

@@ -18,7 +18,7 @@ import {
 } from "../../src/evaluation/index.js";
 import { isEvaluationSummary } from "../../src/evaluation/report.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
-import { COLORS } from "../../src/monitoring/html-report.js";
+import { COLORS } from "../../src/core/html.js";
 import { VERSION } from "../../src/version.js";
 
 /** A score summary with a symmetric interval of half-width `half` (none when `half` is null). */
