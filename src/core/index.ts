@@ -34,4 +34,15 @@ export { type CheckedSubject, type OptionKeyDrift, parseOptions } from "./option
 export { isRetryableError, type RetryEvent, type RetryOptions, retry } from "./retry.js";
 export { formatS3Uri, joinS3Uri, parseS3Uri, type S3Location } from "./s3-uri.js";
 export { Deadline, sleep, type WaitOptions, withDeadline } from "./wait.js";
-export { type PollDelayOptions, pollDelay, pollDelayShape, resolveDelays } from "./waiter.js";
+export {
+  type GiveUpInfo,
+  type PollDelayOptions,
+  type Probe,
+  type ProbeResult,
+  pollDelay,
+  pollDelayShape,
+  resolveDelays,
+  type WaiterOptions,
+  type WaiterPollEvent,
+  waitFor,
+} from "./waiter.js";
