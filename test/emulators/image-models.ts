@@ -212,11 +212,19 @@ export function jumpStartDiffusion(): (
   };
 }
 
-interface KServeTensor {
+/** One KServe v2 tensor as sent on the wire. */
+export interface KServeTensor {
   name: string;
   shape: number[];
   datatype: string;
   data: unknown[];
+}
+
+/** What {@link tritonDiffusion} records of each call. */
+export interface TritonCall {
+  targetModel: string;
+  inputs: KServeTensor[];
+  contentType: string | undefined;
 }
 
 /**
@@ -227,7 +235,7 @@ interface KServeTensor {
  * `outputs: [{ name: "generated_image", datatype: "BYTES", shape, data: [base64...] }]`.
  */
 export function tritonDiffusion(
-  seen: { targetModel?: string; inputs?: KServeTensor[]; contentType?: string }[] = [],
+  seen: TritonCall[] = [],
 ): (request: InvokeEndpointRequest) => InvokeEndpointResult | StandInError {
   return (request) => {
     if (!request.targetModel) {
