@@ -155,6 +155,27 @@ export interface ToolCall {
   inputError?: string;
 }
 
+/**
+ * Asks the server to constrain decoding so that the answer's text is JSON matching `schema`
+ * (OpenAI `response_format` JSON schema, vLLM structured outputs, TGI grammars). Only adapters
+ * whose `structuredOutput` is `"constrained"` take it; `generateObject` sets it for them.
+ */
+export interface ResponseFormat {
+  /** Discriminant: JSON text that matches {@link ResponseFormat.schema}. */
+  type: "json";
+  /** The answer's schema; sent to the server as JSON Schema. */
+  schema: z.ZodType;
+  /** A name for the schema (OpenAI `json_schema.name`): letters, digits, `_` and `-`. Default `"response"`. */
+  name?: string;
+  /** What the answer is, for servers that pass it to the model. */
+  description?: string;
+  /**
+   * OpenAI's strict mode (`json_schema.strict`): the server refuses schemas outside its
+   * supported subset instead of following them loosely. Not sent when left out.
+   */
+  strict?: boolean;
+}
+
 /** A request to a chat model. */
 export interface ChatRequest {
   /** System prompt: instructions that frame the whole conversation. */
@@ -173,6 +194,11 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   /** How the model may use {@link ChatRequest.tools}. Default `"auto"`. */
   toolChoice?: ToolChoice;
+  /**
+   * Constrained decoding to a JSON schema, for models that support it (see
+   * {@link ResponseFormat}); others refuse the request. Cannot be combined with `tools`.
+   */
+  responseFormat?: ResponseFormat;
 }
 
 /** Token counts reported by the model (or counted by fmops when the model does not say). */

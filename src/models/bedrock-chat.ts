@@ -396,6 +396,12 @@ const PROMPT_ARN =
 /** Validates a request, adding the two rules Converse enforces that the shared schema does not. */
 function checkRequest(request: ChatRequest): ChatRequest {
   const valid = validateChatRequest(request);
+  if (valid.responseFormat !== undefined) {
+    throw new ValidationError(
+      "Invalid chat request: responseFormat: BedrockChatModel asks for objects with a forced tool call, not constrained decoding. Use generateObject (it picks the tool), or leave responseFormat out.",
+      [{ path: "responseFormat", message: "not supported by Bedrock Converse" }],
+    );
+  }
   if (valid.messages[0]?.role !== "user") {
     throw new ValidationError(
       "Invalid chat request: messages.0.role: Bedrock Converse needs the conversation to start with a user message.",

@@ -1,8 +1,9 @@
 /**
  * {@link generateObject}: a typed object from a model, validated with zod. Models with tool use
- * are forced to call one tool whose input schema is the object's schema; others answer JSON in
- * text. Either way a validation error goes back to the model for a bounded number of repairs,
- * the same loop text-to-SQL uses for a failing query.
+ * are forced to call one tool whose input schema is the object's schema; servers with
+ * constrained decoding get the schema as a `responseFormat` their decoder cannot leave; others
+ * answer JSON in text. Whichever way, the answer is validated and a validation error goes back to
+ * the model for a bounded number of repairs, the same loop text-to-SQL uses for a failing query.
  *
  * @module
  */
@@ -17,27 +18,31 @@ import {
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { Deadline } from "../core/wait.js";
 import { validateChatRequest } from "./request.js";
-import type { ChatModel } from "./types.js";
+import type { ChatModel, StructuredOutputMode } from "./types.js";
 
-/** How {@link generateObject} asks for the object. */
-export type ObjectMode = "tool" | "json";
+/** How {@link generateObject} asks for the object (see {@link StructuredOutputMode}). */
+export type ObjectMode = StructuredOutputMode;
 
 /** A request to {@link generateObject}. */
 export interface GenerateObjectRequest<S extends z.ZodType>
   extends Omit<ChatRequest, "tools" | "toolChoice"> {
   /** The object's schema. For `"tool"` mode it must be a `z.object(...)`. */
   schema: S;
-  /** Name of the forced tool (`"tool"` mode). Default `"respond"`. */
+  /** Name of the forced tool (`"tool"` mode) or of the response format (`"constrained"`). Default `"respond"`. */
   schemaName?: string;
   /** What the object is, for the model. */
   schemaDescription?: string;
   /**
    * `"tool"`: one tool with the schema as input, forced with `toolChoice: { name }` (Bedrock and
-   * other tool-using adapters). `"json"`: the JSON Schema in the system prompt and JSON in the
-   * answer, for models without tools. Default: `"tool"` for models that declare
-   * `supportsTools`, else `"json"`.
+   * other tool-using adapters). `"constrained"`: the schema as the request's `responseFormat`,
+   * which the server's decoder follows (OpenAI `response_format`, vLLM structured outputs, TGI
+   * grammars), and in the system prompt. `"json"`: the JSON Schema in the system prompt only, for
+   * models with neither. Default: the model's `structuredOutput`, else `"tool"` for models that
+   * declare `supportsTools`, else `"json"`.
    */
   mode?: ObjectMode;
+  /** `"constrained"` mode: OpenAI's strict schema mode (`json_schema.strict`). Not sent by default. */
+  strict?: boolean;
   /** How many times a wrong answer is sent back with its error. Default 2 (3 model calls at most). */
   maxRepairs?: number;
   /** Cancels the whole exchange. */
@@ -102,7 +107,8 @@ export async function generateObject<S extends z.ZodType>(
     schema,
     schemaName = "respond",
     schemaDescription,
-    mode = model.supportsTools ? "tool" : "json",
+    mode = model.structuredOutput ?? (model.supportsTools ? "tool" : "json"),
+    strict,
     maxRepairs = DEFAULT_MAX_REPAIRS,
     signal,
     timeoutMs,
@@ -119,6 +125,12 @@ export async function generateObject<S extends z.ZodType>(
       [{ path: "maxRepairs", message: "must be an integer >= 0" }],
     );
   }
+  if (mode !== "tool" && mode !== "constrained" && mode !== "json") {
+    throw new ValidationError(
+      `Invalid generateObject request: mode must be "tool", "constrained" or "json", not ${JSON.stringify(mode)}.`,
+      [{ path: "mode", message: 'must be "tool", "constrained" or "json"' }],
+    );
+  }
   const base: ChatRequest =
     mode === "tool"
       ? {
@@ -133,6 +145,17 @@ export async function generateObject<S extends z.ZodType>(
           toolChoice: { name: schemaName },
         }
       : { ...chat, system: jsonSystem(chat.system, schema, schemaDescription) };
+  if (mode === "constrained") {
+    // The schema also stays in the system prompt: constrained decoding fixes the form, the
+    // prompt tells the model what the fields mean.
+    base.responseFormat = {
+      type: "json",
+      schema,
+      name: schemaName,
+      ...(schemaDescription !== undefined ? { description: schemaDescription } : {}),
+      ...(strict !== undefined ? { strict } : {}),
+    };
+  }
   validateChatRequest(base);
   const deadline = Deadline.start(
     { signal, timeoutMs },

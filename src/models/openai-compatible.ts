@@ -6,7 +6,13 @@
  */
 import { z } from "zod";
 import type { ChatRequest, ChatResponse, TokenUsage, ToolSpec } from "../core/chat.js";
-import { describeNetworkError, FmopsError, PermissionDeniedError, redact } from "../core/errors.js";
+import {
+  describeNetworkError,
+  FmopsError,
+  PermissionDeniedError,
+  redact,
+  ValidationError,
+} from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { checkToolCall } from "../core/tool-calls.js";
 import { abortError, withDeadline } from "../core/wait.js";
@@ -15,9 +21,14 @@ import { LineIterator } from "../streaming/line-iterator.js";
 import { decodeOpenAI } from "../streaming/openai.js";
 import { parseSse } from "../streaming/sse.js";
 import { TokenStream } from "../streaming/token-stream.js";
+import {
+  type ConstrainedDecodingField,
+  chatCompletionsConstraint,
+  constrainedDecodingFields,
+} from "./constrained-decoding.js";
 import { fromOpenAIMessage, toOpenAIMessages, toOpenAITools } from "./openai-messages.js";
 import { validateChatRequest } from "./request.js";
-import type { CallOptions, ChatModel } from "./types.js";
+import type { CallOptions, ChatModel, StructuredOutputMode } from "./types.js";
 
 /** The part of `fetch` the model uses; pass your own to add proxies, logging or test doubles. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -50,6 +61,19 @@ export interface OpenAICompatibleChatModelOptions {
    * (`model`, `messages`, `temperature`, `top_p`, `max_tokens`, `stop`, `stream`) take precedence.
    */
   extraBody?: Record<string, unknown>;
+  /**
+   * The field that carries a request's `responseFormat` (constrained decoding): `"json_schema"`
+   * (OpenAI `response_format`, also vLLM, Ollama, llama.cpp; the default), `"structured_outputs"`
+   * (vLLM 0.10.2+), `"guided_json"` (vLLM before 0.12), `"tgi"` (TGI's Messages API), or `"none"`
+   * for a server without constrained decoding (requests with `responseFormat` are then refused).
+   */
+  constrainedDecoding?: ConstrainedDecodingField | "none";
+  /**
+   * How `generateObject` asks this model for an object when the caller does not say. Default
+   * `"constrained"` (the schema in `constrainedDecoding`'s field, the answer still validated and
+   * repaired), or `"tool"` when `constrainedDecoding` is `"none"`.
+   */
+  structuredOutput?: StructuredOutputMode;
 }
 
 const optionsSchema = z
@@ -67,8 +91,16 @@ const optionsSchema = z
     timeoutMs: z.int().positive().optional(),
     idleTimeoutMs: z.int().positive().optional(),
     extraBody: z.record(z.string(), z.unknown()).optional(),
+    constrainedDecoding: z
+      .enum(["none", ...constrainedDecodingFields] as [string, ...string[]])
+      .optional(),
+    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => !(o.structuredOutput === "constrained" && o.constrainedDecoding === "none"), {
+    path: ["structuredOutput"],
+    message: 'cannot be "constrained" when constrainedDecoding is "none"',
+  });
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -123,6 +155,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
    * and a `--tool-call-parser` for `"auto"`); `generateObject` forces a tool call on this model.
    */
   readonly supportsTools = true;
+  /** From the `structuredOutput` option; default `"constrained"` (`"tool"` without constrained decoding). */
+  readonly structuredOutput: StructuredOutputMode;
 
   constructor(options: OpenAICompatibleChatModelOptions) {
     this.#options = parseOptions(
@@ -133,6 +167,9 @@ export class OpenAICompatibleChatModel implements ChatModel {
     this.#url = `${this.#options.baseUrl.replace(/\/+$/, "")}/chat/completions`;
     this.#fetch = this.#options.fetch ?? ((url, init) => fetch(url, init));
     this.id = `openai-compatible:${this.#options.model}`;
+    this.structuredOutput =
+      this.#options.structuredOutput ??
+      (this.#options.constrainedDecoding === "none" ? "tool" : "constrained");
   }
 
   /** Posts the request to `/chat/completions` and returns the whole answer. */
@@ -195,6 +232,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       model: this.#options.model,
       messages: toOpenAIMessages(request),
       ...toOpenAITools(request),
+      ...this.#constraint(request),
       stream,
     };
     if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -203,6 +241,19 @@ export class OpenAICompatibleChatModel implements ChatModel {
     if (request.stopSequences !== undefined) body.stop = request.stopSequences;
     if (stream) body.stream_options = { include_usage: true };
     return JSON.stringify(body);
+  }
+
+  /** The body fields for the request's `responseFormat`, in the server's form. */
+  #constraint(request: ChatRequest): Record<string, unknown> {
+    if (request.responseFormat === undefined) return {};
+    const field = this.#options.constrainedDecoding ?? "json_schema";
+    if (field === "none") {
+      throw new ValidationError(
+        `Invalid chat request: responseFormat: model "${this.#options.model}" was configured without constrained decoding (constrainedDecoding: "none"). Leave responseFormat out, or set constrainedDecoding to the field the server reads.`,
+        [{ path: "responseFormat", message: "this model has no constrained decoding" }],
+      );
+    }
+    return chatCompletionsConstraint(request.responseFormat, field);
   }
 
   async #post(body: string, signal: AbortSignal, accept: string): Promise<Response> {

@@ -98,6 +98,16 @@ export const chatRequestSchema: z.ZodType<ChatRequest> = z
     toolChoice: z
       .union([z.enum(["auto", "any"]), z.object({ name: z.string().min(1) }).strict()])
       .optional(),
+    responseFormat: z
+      .object({
+        type: z.literal("json"),
+        schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType, "must be a zod schema"),
+        name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, '_' or '-'").optional(),
+        description: z.string().min(1).optional(),
+        strict: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .superRefine((request, ctx) => {
     const names = new Set<string>();
@@ -110,6 +120,14 @@ export const chatRequestSchema: z.ZodType<ChatRequest> = z
         });
       }
       names.add(tool.name);
+    }
+    if (request.responseFormat !== undefined && request.tools?.length) {
+      // Servers refuse the pair (TGI) or let tool calls bypass the schema (OpenAI).
+      ctx.addIssue({
+        code: "custom",
+        path: ["responseFormat"],
+        message: "cannot be combined with tools: ask for the object with one or the other",
+      });
     }
     const choice = request.toolChoice;
     if (choice !== undefined && choice !== "auto" && !request.tools?.length) {

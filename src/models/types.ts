@@ -40,7 +40,20 @@ export interface ChatModel {
    * forces a tool call instead of asking for JSON in text.
    */
   readonly supportsTools?: boolean;
+  /**
+   * How `generateObject` gets an object from this model when the caller does not choose:
+   * `"tool"` (a forced tool call), `"constrained"` (the server constrains decoding to the JSON
+   * Schema in `request.responseFormat`) or `"json"` (JSON asked for in the prompt). Absent:
+   * `"tool"` when {@link ChatModel.supportsTools}, else `"json"`.
+   */
+  readonly structuredOutput?: StructuredOutputMode;
 }
+
+/**
+ * How a typed object is asked for: a forced tool call, decoding constrained by the server to a
+ * JSON Schema, or JSON requested in the prompt (validated and repaired in every case).
+ */
+export type StructuredOutputMode = "tool" | "constrained" | "json";
 
 /** A text-embedding model. */
 export interface EmbeddingModel {

@@ -17,7 +17,7 @@ import { parseOptions } from "../core/options.js";
 import { checkToolCall } from "../core/tool-calls.js";
 import { abortError, sleep, throwIfAborted, withDeadline } from "../core/wait.js";
 import { validateChatRequest } from "../models/request.js";
-import type { CallOptions, ChatModel } from "../models/types.js";
+import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
 import type { StreamEvent } from "../streaming/events.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
@@ -60,6 +60,12 @@ export interface FakeChatModelOptions {
   responses: readonly FakeReply[] | FakeResponder;
   /** What the model's `supportsTools` says (`generateObject` forces a tool call when true). Default true. */
   supportsTools?: boolean;
+  /**
+   * What the model's `structuredOutput` says, to script how `generateObject` asks it (with
+   * `"constrained"`, requests carry `responseFormat` and the scripted text is the answer).
+   * Default: absent, so `supportsTools` decides.
+   */
+  structuredOutput?: StructuredOutputMode;
   /** The model's `id`. Default `"fake:chat"`. */
   id?: string;
   /**
@@ -115,6 +121,7 @@ const optionsSchema = z
     ]),
     id: z.string().min(1).optional(),
     supportsTools: z.boolean().optional(),
+    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
     chunkSize: z.int().positive().optional(),
     delayMs: z.number().min(0).max(600_000).optional(),
     firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
@@ -174,6 +181,8 @@ export class FakeChatModel implements ChatModel {
   readonly id: string;
   /** Whether `generateObject` should force a tool call (option `supportsTools`, default true). */
   readonly supportsTools: boolean;
+  /** From the `structuredOutput` option; absent unless given. */
+  readonly structuredOutput?: StructuredOutputMode;
   readonly #options: FakeChatModelOptions;
   readonly #requests: ChatRequest[] = [];
   #scripted = 0;
@@ -186,6 +195,8 @@ export class FakeChatModel implements ChatModel {
     ) as FakeChatModelOptions;
     this.id = this.#options.id ?? "fake:chat";
     this.supportsTools = this.#options.supportsTools ?? true;
+    if (this.#options.structuredOutput !== undefined)
+      this.structuredOutput = this.#options.structuredOutput;
   }
 
   /** Every valid request received, in order (deep copies, safe from later mutation). */
@@ -372,9 +383,11 @@ function finish(reply: FakeReply, request: ChatRequest, call: number): Answer {
 
 /** A deep copy of a request; tool specs (zod schemas) are shared, not copied. */
 function cloneRequest(request: ChatRequest): ChatRequest {
-  const { tools, ...rest } = request;
+  const { tools, responseFormat, ...rest } = request;
   const copy = structuredClone(rest) as ChatRequest;
   if (tools) copy.tools = [...tools];
+  // Zod schemas hold functions, which structuredClone refuses: keep the caller's schema object.
+  if (responseFormat) copy.responseFormat = { ...responseFormat };
   return copy;
 }
 

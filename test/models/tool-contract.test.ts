@@ -290,9 +290,11 @@ describe.each(ADAPTERS)("tool-use contract: $name", (adapter) => {
       { toolCalls: [{ id: "tu_o", name: "respond", input: { score: 9 } }] },
       { toolCalls: [{ id: "tu_p", name: "respond", input: { score: 4 } }] },
     ]);
+    // Tool mode named: OpenAI-compatible servers default to constrained decoding instead.
     const { object, attempts } = await generateObject(harness.model, {
       messages: [{ role: "user", content: "Grade it." }],
       schema: z.object({ score: z.int().min(1).max(5) }),
+      mode: "tool",
     });
     expect(object).toEqual({ score: 4 });
     expect(attempts).toHaveLength(2);
