@@ -24,15 +24,11 @@ import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { checkToolCall } from "../core/tool-calls.js";
 import { withDeadline } from "../core/wait.js";
+import type { UnknownEventPolicy } from "../streaming/chunks.js";
 import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.js";
+import { streamFormatDefinition } from "../streaming/formats.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
-import {
-  type ConstrainedDecodingField,
-  chatCompletionsConstraint,
-  constrainedDecodingFields,
-  tgiGrammar,
-} from "./constrained-decoding.js";
 import { parseJsonBody } from "./json-body.js";
 import { validateChatRequest } from "./request.js";
 import {
@@ -41,7 +37,7 @@ import {
   type SageMakerPayloadFormat,
   sageMakerPayloadFormats,
 } from "./sagemaker-payloads.js";
-import type { CallOptions, ChatModel, StructuredOutputMode } from "./types.js";
+import type { CallOptions, ChatModel } from "./types.js";
 
 const SERVICE = "SageMakerRuntime";
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -54,7 +50,8 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
    * The serving container's payload format: `"tgi"` (Text Generation Inference), `"lmi"` (DJL
    * large-model inference, rolling batch), `"openai"` (OpenAI-compatible `messages`, e.g. LMI's
    * chat schema or TGI's Messages API), `"jumpstart-text2text"` (FLAN-T5-style, no streaming),
-   * or your own {@link SageMakerPayloadCodec}.
+   * the name of a codec given to `registerSageMakerPayloadCodec`, or your own
+   * {@link SageMakerPayloadCodec}.
    */
   format: SageMakerPayloadFormat | SageMakerPayloadCodec;
   /** How to render messages into one prompt for raw-text formats. Default `"plain"`. */
@@ -79,17 +76,11 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
    */
   idleTimeoutMs?: number;
   /**
-   * Format `"openai"` only: the field that carries a request's `responseFormat` (constrained
-   * decoding). `"json_schema"` (OpenAI `response_format`, read by LMI's vLLM backend; the
-   * default) or `"tgi"` (a TGI container's Messages API); see {@link ConstrainedDecodingField}.
-   * Format `"tgi"` always sends TGI's `parameters.grammar`; other formats have none.
+   * A response-stream event of a type this version does not know: `"skip"` (default), `"error"`,
+   * or a function that sees each one before it is skipped. The AWS SDK already drops event types
+   * it has no model for; this decides for those it hands on.
    */
-  constrainedDecoding?: ConstrainedDecodingField;
-  /**
-   * How `generateObject` asks this model for an object when the caller does not say. Default:
-   * `"constrained"` for format `"tgi"` (a JSON grammar), `"tool"` for `"openai"`, else `"json"`.
-   */
-  structuredOutput?: StructuredOutputMode;
+  onUnknownEvent?: UnknownEventPolicy;
 }
 
 const optionsSchema = z
@@ -100,14 +91,15 @@ const optionsSchema = z
       .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
       .max(63),
     format: z.union([
-      z.enum(sageMakerPayloadFormats as [SageMakerPayloadFormat, ...SageMakerPayloadFormat[]]),
+      // Any name here: the codec registry refuses unknown ones, listing the registered names.
+      z.string().min(1),
       z.custom<SageMakerPayloadCodec>(
         (v) =>
           typeof v === "object" &&
           v !== null &&
           typeof (v as SageMakerPayloadCodec).body === "function" &&
           typeof (v as SageMakerPayloadCodec).parse === "function",
-        `must be one of ${sageMakerPayloadFormats.join(", ")} or a codec with body() and parse()`,
+        `must be a registered payload format (${sageMakerPayloadFormats.join(", ")}, ...) or a codec with body() and parse()`,
       ),
     ]),
     chatTemplate: z
@@ -124,8 +116,8 @@ const optionsSchema = z
     customAttributes: z.string().max(1024).optional(),
     timeoutMs: z.int().positive().optional(),
     idleTimeoutMs: z.int().positive().optional(),
-    constrainedDecoding: z.enum(constrainedDecodingFields as [string, ...string[]]).optional(),
-    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
+    // Checked by LineIterator, which knows the choices.
+    onUnknownEvent: z.unknown().optional(),
   })
   .strict();
 
@@ -154,8 +146,6 @@ export class SageMakerChatModel implements ChatModel {
    * containers' messages API); `generateObject` then forces a tool call on this model.
    */
   readonly supportsTools: boolean;
-  /** From the `structuredOutput` option, else what the payload format can do (see the option). */
-  readonly structuredOutput: StructuredOutputMode;
 
   constructor(options: SageMakerChatModelOptions) {
     this.#options = parseOptions(
@@ -165,16 +155,6 @@ export class SageMakerChatModel implements ChatModel {
     ) as SageMakerChatModelOptions;
     this.#codec = payloadCodec(this.#options.format);
     this.supportsTools = this.#codec.supportsTools === true;
-    const { format } = this.#options;
-    if (this.#options.structuredOutput === "constrained" && !constrains(format)) {
-      throw new ValidationError(
-        `Invalid SageMakerChatModel options: structuredOutput: the "${this.#codec.name}" payload format has no constrained decoding; use format "tgi" or "openai", or structuredOutput "json".`,
-        [{ path: "structuredOutput", message: "not supported by this payload format" }],
-      );
-    }
-    this.structuredOutput =
-      this.#options.structuredOutput ??
-      (format === "tgi" ? "constrained" : this.supportsTools ? "tool" : "json");
     const config = clientConfigFrom(this.#options);
     this.#runtime = lazyAwsClient(
       sageMakerRuntimeSdk,
@@ -230,6 +210,8 @@ export class SageMakerChatModel implements ChatModel {
         [{ path: "format", message: "does not stream" }],
       );
     }
+    // An unregistered stream format fails here, before the request is sent.
+    streamFormatDefinition(format);
     if (this.#options.targetModel !== undefined) {
       throw new ValidationError(
         "SageMaker does not stream from multi-model endpoints (targetModel). Use generate(), or host the model on its own endpoint or inference component.",
@@ -246,6 +228,7 @@ export class SageMakerChatModel implements ChatModel {
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        onUnknownEvent: this.#options.onUnknownEvent,
       },
       valid.tools,
     );
@@ -260,17 +243,6 @@ export class SageMakerChatModel implements ChatModel {
         [{ path: "tools", message: `not supported by the "${this.#codec.name}" payload format` }],
       );
     }
-    if (valid.responseFormat !== undefined && !constrains(this.#options.format)) {
-      throw new ValidationError(
-        `The "${this.#codec.name}" payload format has no constrained decoding (responseFormat). Use format "tgi" (a JSON grammar) or "openai" with a container that serves the messages API, or leave responseFormat out.`,
-        [
-          {
-            path: "responseFormat",
-            message: `not supported by the "${this.#codec.name}" payload format`,
-          },
-        ],
-      );
-    }
     return valid;
   }
 
@@ -279,18 +251,7 @@ export class SageMakerChatModel implements ChatModel {
       stream,
       render: this.#render,
       parameters: this.#options.parameters ?? {},
-    }) as Record<string, unknown>;
-    const format = request.responseFormat;
-    if (format !== undefined && this.#options.format === "tgi") {
-      // TGI's /generate takes the schema as a grammar among the generation parameters.
-      const parameters = (json.parameters ?? {}) as Record<string, unknown>;
-      json.parameters = { ...parameters, grammar: tgiGrammar(format) };
-    } else if (format !== undefined) {
-      Object.assign(
-        json,
-        chatCompletionsConstraint(format, this.#options.constrainedDecoding ?? "json_schema"),
-      );
-    }
+    });
     return new TextEncoder().encode(JSON.stringify(json));
   }
 
@@ -310,11 +271,6 @@ export class SageMakerChatModel implements ChatModel {
   }
 }
 
-/** Whether a payload format can carry a `responseFormat`: TGI's grammar or the messages API's field. */
-function constrains(format: SageMakerChatModelOptions["format"]): boolean {
-  return format === "tgi" || format === "openai";
-}
-
 /** Options for {@link streamEndpoint}. */
 export interface StreamEndpointOptions {
   /** The client to send with. */
@@ -332,6 +288,8 @@ export interface StreamEndpointOptions {
   timeoutMs?: number | undefined;
   /** Longest wait from sending the request to the first chunk, then between chunks. Default 60 000 ms. */
   idleTimeoutMs?: number | undefined;
+  /** A response-stream event of a type this version does not know; see {@link UnknownEventPolicy}. */
+  onUnknownEvent?: UnknownEventPolicy | undefined;
 }
 
 /**
@@ -362,7 +320,7 @@ function streamWith(
   options: Omit<StreamEndpointOptions, "client">,
   tools?: readonly ToolSpec[],
 ): TokenStream {
-  const { format, idleTimeoutMs } = options;
+  const { format, idleTimeoutMs, onUnknownEvent } = options;
   const { Body, ...rest } = options.input;
   const bytes =
     Body instanceof Uint8Array
@@ -399,6 +357,7 @@ function streamWith(
         contentType: output.ContentType,
         signal,
         idleTimeoutMs,
+        onUnknownEvent,
       });
     },
     { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs, tools },

@@ -5,8 +5,9 @@
  * @module
  */
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import { FmopsError, redact } from "../core/errors.js";
+import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import type { StreamFormat } from "../streaming/decoders.js";
+import { UnknownFormatError } from "../streaming/errors.js";
 import type { ChatTemplateFn } from "./chat-templates.js";
 import { fromOpenAIMessage, toOpenAIMessages, toOpenAITools } from "./openai-messages.js";
 
@@ -22,12 +23,16 @@ export interface PayloadContext {
 
 /**
  * Translates requests and responses for one kind of serving container. Pass your own to
- * `SageMakerChatModel` for a custom inference handler.
+ * `SageMakerChatModel` for a custom inference handler, or register it with
+ * {@link registerSageMakerPayloadCodec} and refer to it by name.
  */
 export interface SageMakerPayloadCodec {
-  /** Short name, used in messages. */
+  /** Short name, used in messages, and the name it is registered under. */
   readonly name: string;
-  /** The wire format of the container's response stream; leave out if it cannot stream. */
+  /**
+   * The wire format of the container's response stream: a built-in stream format or one given
+   * to `registerStreamFormat`. Leave out if the container cannot stream.
+   */
   readonly streamFormat?: StreamFormat;
   /**
    * True when `body` sends the request's tools and `parse` (and the stream format) return tool
@@ -41,7 +46,14 @@ export interface SageMakerPayloadCodec {
 }
 
 /** Names of the built-in codecs. */
-export type SageMakerPayloadFormat = "tgi" | "lmi" | "openai" | "jumpstart-text2text";
+export type BuiltinSageMakerPayloadFormat = "tgi" | "lmi" | "openai" | "jumpstart-text2text";
+
+/**
+ * A payload codec's registered name: a built-in (which autocomplete) or the `name` of a codec
+ * given to {@link registerSageMakerPayloadCodec}. An unregistered name fails at run time with
+ * `UnknownFormatError`.
+ */
+export type SageMakerPayloadFormat = BuiltinSageMakerPayloadFormat | (string & {});
 
 type Json = Record<string, unknown>;
 
@@ -165,19 +177,96 @@ const jumpstartText2Text: SageMakerPayloadCodec = {
   },
 };
 
-const CODECS: Record<SageMakerPayloadFormat, SageMakerPayloadCodec> = {
-  tgi: textGenerationCodec("tgi", "stop"),
-  lmi: textGenerationCodec("lmi", "stop_sequences"),
-  openai,
-  "jumpstart-text2text": jumpstartText2Text,
-};
+const codecs = new Map<string, SageMakerPayloadCodec>();
+
+/** Options of {@link registerSageMakerPayloadCodec}. */
+export interface RegisterPayloadCodecOptions {
+  /** Replace a codec already registered under the same name (a built-in included). Default false. */
+  replace?: boolean;
+}
+
+/**
+ * Registers a payload codec under its `name`, so that `new SageMakerChatModel({ format: name })`
+ * (and the CLI's `--format name`) use it. The built-in codecs are registered the same way.
+ * Registering a taken name throws a `ValidationError` unless `replace` is set. A codec's
+ * `streamFormat` is looked up when a stream starts, so it may be registered before or after.
+ *
+ * @example
+ * ```ts
+ * registerSageMakerPayloadCodec({
+ *   name: "my-handler",
+ *   streamFormat: "kv-lines", // registered with registerStreamFormat
+ *   body: (request, { render, stream }) => ({ prompt: render(request), stream }),
+ *   parse: (json) => ({ text: (json as { completion: string }).completion }),
+ * });
+ * const model = new SageMakerChatModel({ endpointName: "my-endpoint", format: "my-handler" });
+ * ```
+ */
+export function registerSageMakerPayloadCodec(
+  codec: SageMakerPayloadCodec,
+  options: RegisterPayloadCodecOptions = {},
+): void {
+  checkCodec(codec);
+  if (codecs.has(codec.name) && !options.replace) {
+    throw new ValidationError(
+      `A SageMaker payload codec named "${codec.name}" is already registered. Pick another name, or pass { replace: true } to replace it.`,
+      [{ path: "name", message: "already registered" }],
+    );
+  }
+  codecs.set(codec.name, codec);
+}
+
+function checkCodec(codec: SageMakerPayloadCodec): void {
+  const problem =
+    typeof codec !== "object" || codec === null
+      ? "must be an object"
+      : typeof codec.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(codec.name)
+        ? "needs a name of letters, digits, '.', '-' or '_' (at most 64 characters)"
+        : typeof codec.body !== "function" || typeof codec.parse !== "function"
+          ? "needs body() and parse() functions"
+          : codec.streamFormat !== undefined && typeof codec.streamFormat !== "string"
+            ? "has a streamFormat that is not a name"
+            : undefined;
+  if (problem !== undefined) {
+    throw new ValidationError(`A SageMaker payload codec ${problem}.`, [
+      { path: "codec", message: problem },
+    ]);
+  }
+}
+
+registerSageMakerPayloadCodec(textGenerationCodec("tgi", "stop"));
+registerSageMakerPayloadCodec(textGenerationCodec("lmi", "stop_sequences"));
+registerSageMakerPayloadCodec(openai);
+registerSageMakerPayloadCodec(jumpstartText2Text);
 
 /** The built-in payload format names. */
-export const sageMakerPayloadFormats = Object.keys(CODECS) as SageMakerPayloadFormat[];
+export const sageMakerPayloadFormats: readonly BuiltinSageMakerPayloadFormat[] = [
+  "tgi",
+  "lmi",
+  "openai",
+  "jumpstart-text2text",
+];
 
-/** Resolves a payload format name (or a custom codec) to a codec. */
+/** The names of every registered payload codec, built-ins first, in registration order. */
+export function registeredSageMakerPayloadFormats(): string[] {
+  return [...codecs.keys()];
+}
+
+/**
+ * Resolves a payload format name (or a custom codec) to a codec. An unregistered name throws
+ * `UnknownFormatError` (a `ValidationError` on `format`) listing the registered names.
+ */
 export function payloadCodec(
   format: SageMakerPayloadFormat | SageMakerPayloadCodec,
 ): SageMakerPayloadCodec {
-  return typeof format === "string" ? CODECS[format] : format;
+  if (typeof format !== "string") return format;
+  const codec = codecs.get(format);
+  if (codec === undefined) {
+    throw new UnknownFormatError(
+      "SageMaker payload format",
+      format,
+      registeredSageMakerPayloadFormats(),
+    );
+  }
+  return codec;
 }

@@ -45,6 +45,22 @@ export type SageMakerStreamEvent =
  */
 export type StreamChunk = Uint8Array | ResponseStream | SageMakerStreamEvent;
 
+/** A response-stream event of a type this version of fmops does not know. */
+export interface UnknownStreamEvent {
+  /** The event type, e.g. a member SageMaker added after this release. */
+  name: string;
+  /** The event as the source yielded it. */
+  event: unknown;
+}
+
+/**
+ * What to do with a SageMaker response-stream event of a type fmops does not know: `"skip"` it
+ * (the default: SageMaker may add event types, and an old client should keep working), fail
+ * with `"error"` (`STREAM_UNKNOWN_EVENT`), or pass a function that sees each such event (to log
+ * or count it) before it is skipped; a function that throws ends the stream with its error.
+ */
+export type UnknownEventPolicy = "skip" | "error" | ((event: UnknownStreamEvent) => void);
+
 const EMPTY = new Uint8Array(0);
 
 interface EventShape {
@@ -56,10 +72,14 @@ interface EventShape {
 
 /**
  * The bytes an item carries. Error events throw {@link ModelStreamError} or
- * {@link InternalStreamFailure}; anything else throws `STREAM_UNKNOWN_EVENT`, because silently
- * skipping an event could silently drop part of the answer.
+ * {@link InternalStreamFailure}. An event of an unknown type (the SDK's `$unknown` member, or a
+ * one-member object named like SageMaker's members, e.g. `{ NewEvent: {...} }`) is handled as
+ * `onUnknownEvent` says, and yields no bytes when skipped. Anything else (a string, `null`,
+ * `PayloadPart.Bytes` that are not bytes, another service's events) throws
+ * `STREAM_UNKNOWN_EVENT`: it means the wrong source was passed, and skipping it could silently
+ * drop the whole answer.
  */
-export function bytesOf(item: unknown): Uint8Array {
+export function bytesOf(item: unknown, onUnknownEvent: UnknownEventPolicy = "skip"): Uint8Array {
   if (item instanceof Uint8Array) return item;
   if (typeof item === "object" && item !== null) {
     const event = item as EventShape;
@@ -73,11 +93,24 @@ export function bytesOf(item: unknown): Uint8Array {
     } else if (event.InternalStreamFailure !== undefined) {
       const { Message, message } = event.InternalStreamFailure ?? {};
       throw internalStreamFailure(stringOr(Message) ?? stringOr(message));
+    } else {
+      const name = unknownEventName(event);
+      if (name !== undefined) {
+        if (onUnknownEvent === "skip") return EMPTY;
+        if (typeof onUnknownEvent === "function") {
+          onUnknownEvent({ name, event: item });
+          return EMPTY;
+        }
+        throw new FmopsError(
+          "STREAM_UNKNOWN_EVENT",
+          `The response stream sent an event of a type this version of fmops does not know ("${redact(name, 60)}"). Update fmops, or pass onUnknownEvent: "skip" (the default) to read past it.`,
+        );
+      }
     }
   }
   throw new FmopsError(
     "STREAM_UNKNOWN_EVENT",
-    `The response stream yielded an item that is neither bytes nor a known SageMaker event: ${describe(item)}. Pass the response's Body (or Uint8Array chunks); update fmops if SageMaker added an event type.`,
+    `The response stream yielded an item that is neither bytes nor a SageMaker event: ${describe(item)}. Pass the response's Body (or Uint8Array chunks).`,
   );
 }
 
@@ -125,6 +158,25 @@ function internalStreamFailure(
     `SageMaker failed while streaming the response: ${redact(message ?? "no message")}. Send the request again.`,
     { cause },
   );
+}
+
+// SageMaker's event members are PascalCase (PayloadPart, ModelStreamError); Bedrock's and most
+// others' are camelCase, so an object like `{ chunk: {...} }` is a wrong source, not a new event.
+const EVENT_MEMBER = /^[A-Z][A-Za-z0-9]{0,63}$/;
+
+/** The type of an event fmops does not know, or `undefined` when `event` is not an event. */
+function unknownEventName(event: EventShape): string | undefined {
+  const unknown = event.$unknown;
+  if (unknown !== undefined) {
+    return Array.isArray(unknown) && typeof unknown[0] === "string" ? unknown[0] : "$unknown";
+  }
+  const members = Object.keys(event).filter(
+    (key) => (event as Record<string, unknown>)[key] !== undefined,
+  );
+  if (members.length !== 1) return undefined;
+  const name = members[0] as string;
+  const value = (event as Record<string, unknown>)[name];
+  return EVENT_MEMBER.test(name) && typeof value === "object" && value !== null ? name : undefined;
 }
 
 function stringOr(value: unknown): string | undefined {

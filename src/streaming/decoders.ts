@@ -8,51 +8,35 @@
 import { z } from "zod";
 import { parseOptions } from "../core/options.js";
 import type { StreamChunk } from "./chunks.js";
-import {
-  type DecoderOptions,
-  decoderOptionsShape,
-  type ItemDecoder,
-  isObject,
-} from "./decode-common.js";
+import { type DecoderOptions, decoderOptionsShape } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";
+import {
+  type BuiltinStreamFormat,
+  createLineDecoder,
+  formatOfContentType,
+  type LineDecoder,
+  normalizeMime,
+  type StreamFormat,
+} from "./formats.js";
 import { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
-import { LmiDecoder } from "./lmi.js";
-import { OpenAIDecoder } from "./openai.js";
-import { type SseEvent, SseParser } from "./sse.js";
-import { TgiDecoder } from "./tgi.js";
 
+export type { BuiltinStreamFormat, StreamFormat } from "./formats.js";
 export { decodeLmi } from "./lmi.js";
 export { decodeOpenAI } from "./openai.js";
 export { decodeTgi } from "./tgi.js";
 
 /**
- * A response-stream wire format: `"lmi"` (LMI / DJL Serving jsonlines), `"tgi"` (Text
- * Generation Inference server-sent events) or `"openai"` (OpenAI-compatible server-sent events:
- * vLLM, TGI's Messages API, LMI's OpenAI schema).
- */
-export type StreamFormat = "lmi" | "tgi" | "openai";
-
-/**
- * What a content type says about the format: a {@link StreamFormat}, or `"sse"` for
+ * What a content type says about the format: a registered {@link StreamFormat}, or `"sse"` for
  * `text/event-stream`, which TGI and OpenAI-compatible servers share (the first event decides).
  */
 export type DetectedStreamFormat = StreamFormat | "sse";
 
-const JSON_LINES = new Set([
-  "application/jsonlines",
-  "application/x-jsonlines",
-  "application/jsonl",
-  "application/x-ndjson",
-  "application/ndjson",
-  // LMI's `json` formatter streams one JSON document; read as lines it is one LMI line.
-  "application/json",
-]);
-
 /**
  * The stream format a response `ContentType` implies: `"lmi"` for `application/jsonlines`,
- * `application/x-ndjson` and `application/json`; `"sse"` for `text/event-stream`; `undefined`
- * for anything else (the stream's first line then decides). Parameters such as `; charset=utf-8`
- * and letter case are ignored.
+ * `application/x-ndjson` and `application/json`; `"sse"` for `text/event-stream`; the name of a
+ * registered format that claimed the type (`contentTypes` of {@link registerStreamFormat});
+ * `undefined` for anything else (the stream's first line then decides). Parameters such as
+ * `; charset=utf-8` and letter case are ignored.
  *
  * @example
  * ```ts
@@ -64,31 +48,31 @@ export function detectStreamFormat(
   contentType: string | undefined,
 ): DetectedStreamFormat | undefined {
   if (contentType === undefined) return undefined;
-  const mime = (contentType.split(";")[0] ?? "").trim().toLowerCase();
-  if (JSON_LINES.has(mime)) return "lmi";
-  if (mime === "text/event-stream") return "sse";
-  return undefined;
+  return formatOfContentType(normalizeMime(contentType));
 }
 
 /** Options for {@link decodeResponseStream}. */
 export interface DecodeResponseStreamOptions extends LineIteratorOptions, DecoderOptions {
-  /** The container's stream format. Detected from `contentType` (then the data) when left out. */
+  /**
+   * The container's stream format: a built-in or a name given to `registerStreamFormat`.
+   * Detected from `contentType` (then the data) when left out.
+   */
   format?: StreamFormat | undefined;
   /** The response's `ContentType`, used when `format` is left out. */
   contentType?: string | undefined;
 }
 
-const STREAM_FORMATS_TUPLE = ["lmi", "tgi", "openai"] as const;
-
 const optionsSchema = z
   .object({
-    format: z.enum(STREAM_FORMATS_TUPLE).optional(),
+    // Any string here; the registry refuses unknown names with the list of known ones.
+    format: z.string().optional(),
     contentType: z.string().optional(),
     ...decoderOptionsShape,
     // LineIterator validates its own options; these only need to be allowed here.
     maxLineBytes: z.unknown().optional(),
     idleTimeoutMs: z.unknown().optional(),
     signal: z.unknown().optional(),
+    onUnknownEvent: z.unknown().optional(),
   })
   .strict();
 
@@ -124,78 +108,52 @@ export function decodeResponseStream(
     maxLineBytes: options.maxLineBytes,
     idleTimeoutMs: options.idleTimeoutMs,
     signal: options.signal,
+    onUnknownEvent: options.onUnknownEvent,
   });
   const format: DetectedStreamFormat | undefined =
     parsed.format ?? detectStreamFormat(parsed.contentType);
-  return decodeLines(lines, format, { onMalformed: parsed.onMalformed });
+  // Built here, not on first read, so that an unknown format name fails at the call; the
+  // source, which nobody will read now, is closed so that its connection is released.
+  let router: FormatRouter;
+  try {
+    router = new FormatRouter(format, { onMalformed: parsed.onMalformed });
+  } catch (err) {
+    closeQuietly(source);
+    throw err;
+  }
+  return decodeLines(lines, router);
 }
 
-/** Picks the decoder for each line as the format becomes known, and applies it. */
+/** Picks the decoder as soon as the format is known (up front, or from the first line). */
 class FormatRouter {
-  #format: DetectedStreamFormat | undefined;
+  #decoder: LineDecoder | undefined;
   readonly #decoderOptions: DecoderOptions;
-  #lmi: LmiDecoder | undefined;
-  #sse: SseParser | undefined;
-  #sseDecoder: ItemDecoder<SseEvent> | undefined;
-  readonly #sseEvents: SseEvent[] = [];
 
   constructor(format: DetectedStreamFormat | undefined, decoderOptions: DecoderOptions) {
-    this.#format = format;
     this.#decoderOptions = decoderOptions;
-    // Build eagerly when known, so option errors surface before any data is read.
-    if (format === "lmi") this.#lmi = new LmiDecoder(decoderOptions);
-    if (format === "tgi") this.#sseDecoder = new TgiDecoder(decoderOptions);
-    if (format === "openai") this.#sseDecoder = new OpenAIDecoder(decoderOptions);
+    // Build eagerly when known, so unknown names and option errors surface before any data.
+    if (format !== undefined) this.#decoder = createLineDecoder(format, decoderOptions);
   }
 
   /** Decodes one line into `out`; `false` once the stream has said it is finished. */
   push(line: string, out: StreamEvent[]): boolean {
-    if (this.#format === undefined) {
+    if (this.#decoder === undefined) {
       if (line.trim().length === 0) return true;
-      this.#format = looksLikeSse(line) ? "sse" : "lmi";
-      if (this.#format === "lmi") this.#lmi = new LmiDecoder(this.#decoderOptions);
+      this.#decoder = createLineDecoder(looksLikeSse(line) ? "sse" : "lmi", this.#decoderOptions);
     }
-    if (this.#lmi !== undefined) return this.#lmi.push(line, out);
-    this.#sse ??= new SseParser();
-    this.#sse.push(line, this.#sseEvents);
-    return this.#drainSse(out);
+    return this.#decoder.push(line, out);
   }
 
-  /** Flushes a final event that had no blank line after it. */
+  /** Flushes a final item that had no terminator. */
   end(out: StreamEvent[]): void {
-    const last = this.#sse?.end();
-    if (last === undefined) return;
-    this.#sseEvents.push(last);
-    this.#drainSse(out);
-  }
-
-  #drainSse(out: StreamEvent[]): boolean {
-    const events = this.#sseEvents;
-    if (events.length === 0) return true;
-    try {
-      for (const event of events) {
-        this.#sseDecoder ??= this.#sseDecoderFor(event);
-        if (!this.#sseDecoder.push(event, out)) return false;
-      }
-      return true;
-    } finally {
-      events.length = 0;
-    }
-  }
-
-  #sseDecoderFor(first: SseEvent): ItemDecoder<SseEvent> {
-    return looksLikeOpenAI(first.data)
-      ? new OpenAIDecoder(this.#decoderOptions)
-      : new TgiDecoder(this.#decoderOptions);
+    this.#decoder?.end?.(out);
   }
 }
 
 async function* decodeLines(
   lines: LineIterator,
-  format: DetectedStreamFormat | undefined,
-  decoderOptions: DecoderOptions,
+  router: FormatRouter,
 ): AsyncGenerator<StreamEvent, void> {
-  const router = new FormatRouter(format, decoderOptions);
   const out: StreamEvent[] = [];
   for await (const batch of lines.batches()) {
     let more = true;
@@ -222,25 +180,19 @@ async function* decodeLines(
   for (const event of out) yield event;
 }
 
+function closeQuietly(source: AsyncIterable<unknown>): void {
+  try {
+    void Promise.resolve(source[Symbol.asyncIterator]().return?.()).catch(() => {});
+  } catch {
+    // A source that cannot be opened holds nothing to release.
+  }
+}
+
 const SSE_FIELD = /^(?:data|event|id|retry)(?::|$)|^:/;
 
 function looksLikeSse(line: string): boolean {
   return SSE_FIELD.test(line);
 }
 
-function looksLikeOpenAI(data: string): boolean {
-  if (data === "[DONE]") return true;
-  try {
-    const value: unknown = JSON.parse(data);
-    if (!isObject(value)) return false;
-    if (Array.isArray(value.choices) || value.object === "error") return true;
-    if (typeof value.object === "string" && value.object.includes("completion")) return true;
-    // OpenAI-style errors are objects; TGI's are strings.
-    return isObject(value.error);
-  } catch {
-    return false;
-  }
-}
-
-/** Every {@link StreamFormat}, e.g. for validating configuration. */
-export const STREAM_FORMATS: readonly StreamFormat[] = STREAM_FORMATS_TUPLE;
+/** The built-in {@link StreamFormat}s; `registeredStreamFormats()` lists every registered one. */
+export const STREAM_FORMATS: readonly BuiltinStreamFormat[] = ["lmi", "tgi", "openai"];

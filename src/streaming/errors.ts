@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { FmopsError, type FmopsErrorOptions } from "../core/errors.js";
+import { FmopsError, type FmopsErrorOptions, ValidationError } from "../core/errors.js";
+import { closestMatch } from "../core/suggest.js";
 
 /**
  * The model reported an error in the middle of its stream: SageMaker's `ModelStreamError` event
@@ -47,5 +48,35 @@ export class StreamDecodeError extends FmopsError {
     super("STREAM_DECODE_ERROR", message, { retryable: false, ...options });
     this.line = line;
     this.index = index;
+  }
+}
+
+/**
+ * A format name nobody registered: a stream format (`decodeResponseStream`'s `format`, a codec's
+ * `streamFormat`) or a SageMaker payload format. A {@link ValidationError} (code
+ * `VALIDATION_ERROR`) on the field `format`, listing the registered names and, for a likely typo,
+ * the closest one.
+ */
+export class UnknownFormatError extends ValidationError {
+  /** Which registry was asked, e.g. `stream format` or `SageMaker payload format`. */
+  readonly registry: string;
+  /** The name that was looked up. */
+  readonly format: string;
+  /** Every name registered when the lookup failed. */
+  readonly registered: readonly string[];
+  /** The registered name closest to `format`, when one is close enough to be a typo. */
+  readonly suggestion: string | undefined;
+
+  constructor(registry: string, format: string, registered: readonly string[]) {
+    const suggestion = closestMatch(format, registered);
+    const shown = JSON.stringify(format.slice(0, 64));
+    super(
+      `No ${registry} is registered as ${shown}${suggestion ? `; did you mean "${suggestion}"?` : "."} Registered: ${registered.join(", ") || "none"}. Register yours first, or pick one of these.`,
+      [{ path: "format", message: `unknown ${registry}` }],
+    );
+    this.registry = registry;
+    this.format = format;
+    this.registered = [...registered];
+    this.suggestion = suggestion;
   }
 }

@@ -7,7 +7,13 @@ import { z } from "zod";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { abortError, MAX_TIMER_MS } from "../core/wait.js";
-import { bytesOf, type StreamChunk, sourceError } from "./chunks.js";
+import {
+  bytesOf,
+  type StreamChunk,
+  sourceError,
+  type UnknownEventPolicy,
+  type UnknownStreamEvent,
+} from "./chunks.js";
 import { boundedIterable } from "./idle-timeout.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -23,6 +29,13 @@ export interface LineIteratorOptions {
   idleTimeoutMs?: number | undefined;
   /** Stops reading (with `ABORTED`, or the signal's own FmopsError reason) and closes the source. */
   signal?: AbortSignal | undefined;
+  /**
+   * A SageMaker event of a type this version does not know: `"skip"` it (default), fail with
+   * `"error"` (`STREAM_UNKNOWN_EVENT`), or a function that sees each one before it is skipped.
+   * Note that the AWS SDK itself drops event types it has no model for, so through the SDK's
+   * `Body` only the types the SDK knows arrive here.
+   */
+  onUnknownEvent?: UnknownEventPolicy | undefined;
 }
 
 /** Default {@link LineIteratorOptions.maxLineBytes}: 16 MiB. */
@@ -40,6 +53,15 @@ const optionsSchema = z
       .optional(),
     idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
     signal: z.instanceof(AbortSignal).optional(),
+    onUnknownEvent: z
+      .union([
+        z.enum(["skip", "error"]),
+        z.custom<(event: UnknownStreamEvent) => void>(
+          (v) => typeof v === "function",
+          'must be "skip", "error" or a function',
+        ),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -53,7 +75,8 @@ const optionsSchema = z
  * dropped), empty lines are kept, and a last line without a trailing newline is still yielded.
  * Error events throw {@link ModelStreamError} (with the service's `errorCode`, e.g.
  * `ModelInvocationTimeExceeded`) or {@link InternalStreamFailure} after the lines before them.
- * Any other event throws `STREAM_UNKNOWN_EVENT`; nothing is skipped.
+ * An event of a type this version does not know is skipped, or handled as `onUnknownEvent`
+ * says; an item that is no SageMaker event at all throws `STREAM_UNKNOWN_EVENT`.
  *
  * The work is linear in the bytes: each chunk is decoded and split once, and an unfinished line
  * is joined once when its newline arrives. Breaking out of the loop, an error, a timeout or an
@@ -74,6 +97,7 @@ export class LineIterator implements AsyncIterable<string> {
   readonly #maxLineBytes: number;
   readonly #idleTimeoutMs: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #onUnknownEvent: UnknownEventPolicy;
   #consumed = false;
 
   constructor(source: AsyncIterable<StreamChunk>, options: LineIteratorOptions = {}) {
@@ -92,6 +116,7 @@ export class LineIterator implements AsyncIterable<string> {
     this.#maxLineBytes = parsed.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#idleTimeoutMs = parsed.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#signal = parsed.signal;
+    this.#onUnknownEvent = options.onUnknownEvent ?? "skip";
   }
 
   /** Iterates the lines one by one. */
@@ -120,6 +145,7 @@ export class LineIterator implements AsyncIterable<string> {
       maxLineBytes: this.#maxLineBytes,
       idleTimeoutMs: this.#idleTimeoutMs,
       signal: this.#signal,
+      onUnknownEvent: this.#onUnknownEvent,
     });
   }
 }
@@ -132,14 +158,21 @@ class BatchReader implements AsyncIterator<string[]> {
   readonly #chunks: AsyncGenerator<unknown, void, undefined>;
   readonly #release: () => void;
   readonly #signal: AbortSignal | undefined;
+  readonly #onUnknownEvent: UnknownEventPolicy;
   #state: ReaderState = "open";
 
   constructor(
     source: AsyncIterable<StreamChunk>,
-    options: { maxLineBytes: number; idleTimeoutMs: number; signal: AbortSignal | undefined },
+    options: {
+      maxLineBytes: number;
+      idleTimeoutMs: number;
+      signal: AbortSignal | undefined;
+      onUnknownEvent: UnknownEventPolicy;
+    },
   ) {
     this.#splitter = new LineSplitter(options.maxLineBytes);
     this.#signal = options.signal;
+    this.#onUnknownEvent = options.onUnknownEvent;
     // Take the source's iterator now, so that it is closed even when reading never starts
     // (e.g. the signal was already aborted).
     const iterator = source[Symbol.asyncIterator]();
@@ -196,7 +229,7 @@ class BatchReader implements AsyncIterator<string[]> {
       }
       let lines: string[];
       try {
-        lines = this.#splitter.push(bytesOf(result.value));
+        lines = this.#splitter.push(bytesOf(result.value, this.#onUnknownEvent));
       } catch (err) {
         this.#close();
         throw err;

@@ -293,21 +293,31 @@ describe("LineIterator", () => {
       expect((error as FmopsError).unsafeCause()).toBe(reset);
     });
 
+    // Events of an unknown type are skipped by default (test/streaming/unknown-events.test.ts);
+    // with onUnknownEvent: "error", and for items that are no event at all, the stream fails.
     it.each([
-      ["an unknown SDK member", { $unknown: ["NewEvent", { x: 1 }] }, "NewEvent"],
-      ["an object of another shape", { Chunk: { bytes: "aGk=" } }, "Chunk"],
-      ["a string", "hello\n", "string"],
-      ["PayloadPart.Bytes that are not bytes", { PayloadPart: { Bytes: "text" } }, "PayloadPart"],
-    ])("rejects %s with STREAM_UNKNOWN_EVENT instead of skipping it", async (_, item, named) => {
-      const source = recordingSource<unknown>([utf8("ok\n"), item, utf8("after\n")]);
-      const { items, error } = await collectUntilError(
-        new LineIterator(source as AsyncIterable<Uint8Array>),
-      );
-      expect(items).toEqual(["ok"]);
-      expect(error).toMatchObject({ code: "STREAM_UNKNOWN_EVENT" });
-      expect((error as Error).message).toContain(named);
-      expect(source.returnCalls).toBe(1);
-    });
+      ["an unknown SDK member", { $unknown: ["NewEvent", { x: 1 }] }, "NewEvent", "error"],
+      ["an object of another shape", { Chunk: { bytes: "aGk=" } }, "Chunk", "error"],
+      ["a string", "hello\n", "string", "skip"],
+      [
+        "PayloadPart.Bytes that are not bytes",
+        { PayloadPart: { Bytes: "text" } },
+        "PayloadPart",
+        "skip",
+      ],
+    ] as const)(
+      "rejects %s with STREAM_UNKNOWN_EVENT instead of skipping it",
+      async (_, item, named, onUnknownEvent) => {
+        const source = recordingSource<unknown>([utf8("ok\n"), item, utf8("after\n")]);
+        const { items, error } = await collectUntilError(
+          new LineIterator(source as AsyncIterable<Uint8Array>, { onUnknownEvent }),
+        );
+        expect(items).toEqual(["ok"]);
+        expect(error).toMatchObject({ code: "STREAM_UNKNOWN_EVENT" });
+        expect((error as Error).message).toContain(named);
+        expect(source.returnCalls).toBe(1);
+      },
+    );
 
     it("property: an error event at any position surfaces after exactly the lines before it", async () => {
       await fc.assert(
