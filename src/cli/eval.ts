@@ -22,11 +22,11 @@ import { MlflowTracker } from "../evaluation/mlflow-tracker.js";
 import type { PairableRecord } from "../evaluation/paired.js";
 import { PrecomputedRunner } from "../evaluation/precomputed-runner.js";
 import { QaAccuracy } from "../evaluation/qa-accuracy.js";
-import { evaluationSummary } from "../evaluation/report.js";
+import { evaluationSummary, formatInterval, SMALL_SAMPLE_MARK } from "../evaluation/report.js";
 import { renderEvaluationHtml } from "../evaluation/report-html.js";
 import { repairRecordsFile } from "../evaluation/resume.js";
 import type { ModelRunner } from "../evaluation/runner.js";
-import type { ScoreSummary } from "../evaluation/stats.js";
+import { MIN_INTERVAL_COUNT, type ScoreSummary } from "../evaluation/stats.js";
 import { SummarizationAccuracy } from "../evaluation/summarization-accuracy.js";
 import type { EvaluationTracker, TrackingParamValue } from "../evaluation/tracking.js";
 import {
@@ -225,16 +225,20 @@ function seedFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-/** The score table: `algorithm.score`, mean, half-width of the 95% interval, records scored. */
+/**
+ * The score table: `algorithm.score`, mean, the 95% interval (`± half-width`, or its bounds when
+ * the score's range cut it, marked when from too few records), records scored.
+ */
 export function formatScoreTable(result: EvaluationResult): string {
   const rows: string[][] = [];
+  let small = false;
   for (const [algorithm, scores] of Object.entries(result.scores)) {
     for (const [name, s] of Object.entries(scores) as [string, ScoreSummary][]) {
-      const half = s.ci95 === null ? undefined : (s.ci95.upper - s.ci95.lower) / 2;
+      small ||= s.smallSample === true;
       rows.push([
         `${algorithm}.${name}`,
         fixed(s.mean),
-        half === undefined ? "-" : `± ${fixed(half)}`,
+        formatInterval(s, fixed) ?? "-",
         String(s.count),
       ]);
     }
@@ -246,10 +250,16 @@ export function formatScoreTable(result: EvaluationResult): string {
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join("  ");
   const failed = result.numFailed > 0 ? `, ${result.numFailed} failed` : "";
+  const note = small
+    ? [
+        `${SMALL_SAMPLE_MARK} fewer than ${MIN_INTERVAL_COUNT} records: the interval is a rough indication, not a 95% guarantee.`,
+      ]
+    : [];
   return [
     line(header),
     widths.map((w) => "-".repeat(w)).join("  "),
     ...rows.map(line),
+    ...note,
     "",
     `${result.numRecords} records${failed}; model ${result.modelId}`,
     "",

@@ -282,9 +282,16 @@ function table(map: Map<string, ScoreTable>, key: string): ScoreTable {
   return t;
 }
 
-function summarize(map: Map<string, ScoreTable>): AlgorithmSummaries {
+/** Each algorithm's summaries, intervals cut to the ranges it declares (`scoreRange`). */
+function summarize(
+  map: Map<string, ScoreTable>,
+  algorithms: readonly EvalAlgorithm[],
+): AlgorithmSummaries {
   const out: AlgorithmSummaries = {};
-  for (const [algo, t] of map) out[algo] = t.summaries();
+  for (const [algo, t] of map) {
+    const algorithm = algorithms.find((a) => a.name === algo);
+    out[algo] = t.summaries((score) => algorithm?.scoreRange?.(score));
+  }
   return out;
 }
 
@@ -472,7 +479,9 @@ export class ModelEvaluator {
     streamedResume?.assertAllMatched("dataset");
 
     const categories: Record<string, AlgorithmSummaries> = {};
-    for (const [cat, tables] of aggregate.byCategory) categories[cat] = summarize(tables);
+    for (const [cat, tables] of aggregate.byCategory) {
+      categories[cat] = summarize(tables, this.#algorithms);
+    }
     const max = this.#maxFailureRate;
     const overLimit =
       max !== undefined && progress.completed > 0 && progress.failed / progress.completed > max;
@@ -483,7 +492,7 @@ export class ModelEvaluator {
       status: overLimit ? "failed" : progress.failed > 0 ? "completed_with_failures" : "complete",
       failures,
       latency: latency.summary(),
-      scores: summarize(aggregate.overall),
+      scores: summarize(aggregate.overall, this.#algorithms),
       categories,
       confidenceInterval: "student-t-95",
     };

@@ -5,15 +5,9 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/options.js";
-import {
-  type EvalAlgorithm,
-  type EvalSample,
-  evaluateSamples,
-  requireTargets,
-  type SampleScores,
-} from "./algorithm.js";
+import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { factualKnowledgeScores } from "./metrics/qa.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link FactualKnowledge}. */
 export interface FactualKnowledgeAlgorithmOptions {
@@ -42,24 +36,29 @@ const optionsSchema = z
  * // { factual_knowledge: 1, factual_knowledge_quasi_exact: 1 }
  * ```
  */
-export class FactualKnowledge implements EvalAlgorithm {
+export class FactualKnowledge extends EvalAlgorithmBase {
   /** `"factual_knowledge"`. */
   readonly name = "factual_knowledge";
+  /** Both scores are 0 or 1 per sample. */
+  readonly scores = { factual_knowledge: UNIT_RANGE, factual_knowledge_quasi_exact: UNIT_RANGE };
+  /** Compares with targets. */
+  override readonly needs = { targets: true };
   readonly #operator: "OR" | "AND";
   readonly #delimiter: string | undefined;
 
   constructor(options: FactualKnowledgeAlgorithmOptions = {}) {
+    super();
     const o = parseOptions(optionsSchema, options, "FactualKnowledge options");
     this.#operator = o.logicalOperator ?? "OR";
     this.#delimiter = o.delimiter;
   }
 
   /** `{ factual_knowledge, factual_knowledge_quasi_exact }` (fmeval's names), 0 or 1 each. */
-  async evaluateSample(sample: EvalSample): Promise<SampleScores> {
+  protected async scoreSample(sample: EvalSample): Promise<SampleScores> {
     const combine = this.#operator === "OR" ? Math.max : Math.min;
     const exact: number[] = [];
     const quasi: number[] = [];
-    for (const target of requireTargets(this.name, sample)) {
+    for (const target of sample.targets) {
       const s = factualKnowledgeScores(target, sample.output, {
         logicalOperator: this.#operator,
         ...(this.#delimiter === undefined ? {} : { delimiter: this.#delimiter }),
@@ -71,13 +70,5 @@ export class FactualKnowledge implements EvalAlgorithm {
       factual_knowledge: combine(...exact),
       factual_knowledge_quasi_exact: combine(...quasi),
     };
-  }
-
-  /** Mean and 95% confidence interval of each score over `samples`. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
   }
 }

@@ -8,6 +8,7 @@
 
 export {
   type EvalAlgorithm,
+  EvalAlgorithmBase,
   type EvalSample,
   type SampleScores,
   TargetMissingError,
@@ -178,6 +179,7 @@ export {
   type EvaluationSummary,
   type EvaluationSummaryMeta,
   evaluationSummary,
+  formatInterval,
   type ModelResult,
   type ModelSummary,
   type SummaryScore,
@@ -205,7 +207,7 @@ export {
 export type { ModelRunner, RunnerOutput } from "./runner.js";
 export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./sagemaker-runner.js";
 export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./sql-accuracy.js";
-export { ScoreAccumulator, type ScoreSummary, ScoreTable } from "./stats.js";
+export { MIN_INTERVAL_COUNT, ScoreAccumulator, type ScoreSummary, ScoreTable } from "./stats.js";
 export {
   SummarizationAccuracy,
   type SummarizationAccuracyOptions,

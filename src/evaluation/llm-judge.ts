@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { ChatRequest } from "../core/chat.js";
-import { FmopsError, isFmopsError, ValidationError } from "../core/errors.js";
+import { type FmopsError, isFmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
 import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
@@ -14,13 +14,12 @@ import { judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
 import { fenceNotice, fenceUntrusted, randomNonce } from "../prompts/index.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import {
-  type EvalAlgorithm,
+  EvalAlgorithmBase,
   type EvalSample,
-  evaluateSamples,
+  type SampleNeeds,
   type SampleScores,
-  TargetMissingError,
 } from "./algorithm.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link LlmJudge}. */
 export interface LlmJudgeOptions {
@@ -91,9 +90,13 @@ const FORMAT_REMINDER =
  * // { judge_score: 9, judge_score_normalized: 0.888... }
  * ```
  */
-export class LlmJudge implements EvalAlgorithm {
+export class LlmJudge extends EvalAlgorithmBase {
   /** `"llm_judge"`. */
   readonly name = "llm_judge";
+  /** `judge_score` from 1 to 10, `judge_score_normalized` from 0 to 1. */
+  readonly scores = { judge_score: { min: 1, max: 10 }, judge_score_normalized: UNIT_RANGE };
+  /** What the prompt cannot render without: the input for `{{question}}`, a target for `{{reference}}`. */
+  override readonly needs: SampleNeeds;
   /** The grading prompt. */
   readonly prompt: PromptTemplate;
   readonly #judge: ChatModel;
@@ -102,6 +105,7 @@ export class LlmJudge implements EvalAlgorithm {
   readonly #timeoutMs: number | undefined;
 
   constructor(options: LlmJudgeOptions) {
+    super();
     const o = parseOptions(optionsSchema, options, "LlmJudge options");
     this.#judge = o.model;
     const prompt = o.prompt ?? judgeScore;
@@ -129,18 +133,25 @@ export class LlmJudge implements EvalAlgorithm {
         [{ path: "criteria", message: "the prompt does not use {{criteria}}" }],
       );
     }
+    this.needs = {
+      targets: declared("reference") && this.#required("reference"),
+      ...(declared("question") && this.#required("question")
+        ? {
+            input:
+              "pass the model input as the sample's input (ModelEvaluator does); the prompt puts it in {{question}}.",
+          }
+        : {}),
+    };
     this.#criteria = o.criteria;
     this.#inference = o.inference;
     this.#timeoutMs = o.timeoutMs;
   }
 
   /** `{ judge_score, judge_score_normalized }` for one sample. Honours `signal`. */
-  async evaluateSample(
+  protected async scoreSample(
     sample: EvalSample,
-    options: { signal?: AbortSignal } = {},
+    signal: AbortSignal | undefined,
   ): Promise<SampleScores> {
-    const { signal } = options;
-    throwIfAborted(signal);
     // The graded answer (and the dataset's question and reference) may try to steer the grade:
     // each goes into the prompt fenced, with a fresh nonce the system prompt names as data.
     const nonce = randomNonce();
@@ -176,14 +187,6 @@ export class LlmJudge implements EvalAlgorithm {
     return { judge_score: score, judge_score_normalized: (score - 1) / 9 };
   }
 
-  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches the judge. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
-  }
-
   /** Whether rendering fails without a value for `name` (required and no default). */
   #required(name: string): boolean {
     const v = this.prompt.variables[name];
@@ -195,21 +198,13 @@ export class LlmJudge implements EvalAlgorithm {
     const values: Record<string, unknown> = {
       answer: fenceUntrusted(nonce, 1, "ANSWER", sample.output),
     };
-    if (declared("question")) {
-      if (sample.input !== undefined)
-        values.question = fenceUntrusted(nonce, 1, "QUESTION", sample.input);
-      else if (this.#required("question")) {
-        throw new FmopsError(
-          "EVAL_INPUT_MISSING",
-          `llm_judge puts the question in {{question}}, but the sample has no input: pass the model input as the sample's input (ModelEvaluator does).`,
-        );
-      }
+    // A missing required input or reference never gets here: `needs` has the skeleton refuse it.
+    if (declared("question") && sample.input !== undefined) {
+      values.question = fenceUntrusted(nonce, 1, "QUESTION", sample.input);
     }
-    if (declared("reference")) {
-      const reference = sample.targets[0];
-      if (reference !== undefined)
-        values.reference = fenceUntrusted(nonce, 1, "REFERENCE", reference);
-      else if (this.#required("reference")) throw new TargetMissingError(this.name);
+    const reference = sample.targets[0];
+    if (declared("reference") && reference !== undefined) {
+      values.reference = fenceUntrusted(nonce, 1, "REFERENCE", reference);
     }
     if (this.#criteria !== undefined) values.criteria = this.#criteria;
     return values;

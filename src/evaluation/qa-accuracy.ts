@@ -6,14 +6,13 @@
 import { z } from "zod";
 import { parseOptions } from "../core/options.js";
 import {
-  type EvalAlgorithm,
+  bestOverTargets,
+  EvalAlgorithmBase,
   type EvalSample,
-  evaluateSamples,
-  requireTargets,
   type SampleScores,
 } from "./algorithm.js";
 import { OR_DELIMITER, type QaScores, qaScores } from "./metrics/qa.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link QaAccuracy}. */
 export interface QaAccuracyOptions {
@@ -44,12 +43,19 @@ const FMEVAL_SCORE_NAMES: Record<keyof QaScores, string> = {
  * //   recall_over_words: 1, f1_score: 1 }
  * ```
  */
-export class QaAccuracy implements EvalAlgorithm {
+export class QaAccuracy extends EvalAlgorithmBase {
   /** `"qa_accuracy"`. */
   readonly name = "qa_accuracy";
+  /** fmeval's five QA scores, each in [0, 1]. */
+  readonly scores = Object.fromEntries(
+    Object.values(FMEVAL_SCORE_NAMES).map((name) => [name, UNIT_RANGE]),
+  );
+  /** Compares with targets. */
+  override readonly needs = { targets: true };
   readonly #delimiter: string;
 
   constructor(options: QaAccuracyOptions = {}) {
+    super();
     const o = parseOptions(optionsSchema, options, "QaAccuracy options");
     this.#delimiter = o.delimiter ?? OR_DELIMITER;
   }
@@ -58,23 +64,12 @@ export class QaAccuracy implements EvalAlgorithm {
    * fmeval's five QA scores under fmeval's names (`exact_match_score`, `quasi_exact_match_score`,
    * `precision_over_words`, `recall_over_words`, `f1_score`), each the best over the targets.
    */
-  async evaluateSample(sample: EvalSample): Promise<SampleScores> {
-    const best: SampleScores = {};
-    for (const target of requireTargets(this.name, sample)) {
+  protected async scoreSample(sample: EvalSample): Promise<SampleScores> {
+    return bestOverTargets(sample.targets, (target) => {
+      const renamed: SampleScores = {};
       const s = qaScores(target, sample.output, { delimiter: this.#delimiter });
-      for (const [k, v] of Object.entries(s)) {
-        const name = FMEVAL_SCORE_NAMES[k as keyof QaScores];
-        best[name] = Math.max(best[name] ?? 0, v);
-      }
-    }
-    return best;
-  }
-
-  /** Mean and 95% confidence interval of each score over `samples`. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
+      for (const [k, v] of Object.entries(s)) renamed[FMEVAL_SCORE_NAMES[k as keyof QaScores]] = v;
+      return renamed;
+    });
   }
 }

@@ -13,11 +13,13 @@ import type { JsonValue } from "./content-template.js";
 import type { PairedDifference } from "./paired.js";
 import {
   type EvaluationSummary,
+  formatInterval,
   isEvaluationSummary,
   type ModelResult,
   type ModelSummary,
   pickScoreKeys,
   type ScoreKey,
+  SMALL_SAMPLE_MARK,
   type SummaryScore,
   scoreKeys,
   toModelSummaries,
@@ -27,10 +29,10 @@ import {
   categoryBarChart,
   differenceChart,
   formatScore,
-  halfWidth,
   radarChart,
   truncate,
 } from "./report-svg.js";
+import { MIN_INTERVAL_COUNT } from "./stats.js";
 
 /** Options of {@link renderEvaluationHtml}. */
 export interface EvaluationHtmlOptions {
@@ -101,8 +103,8 @@ function bestOf(cells: readonly (SummaryScore | undefined)[], lowerIsBetter: boo
 
 function scoreCell(s: SummaryScore | undefined, best: boolean): string {
   if (s === undefined || s.mean === null) return `<td class="missing">–</td>`;
-  const half = halfWidth(s);
-  const ci = half === null ? "" : `<span class="ci"> ± ${formatScore(half)}</span>`;
+  const interval = formatInterval(s, formatScore);
+  const ci = interval === null ? "" : `<span class="ci"> ${interval}</span>`;
   const attrs = best ? ' class="best" title="best of the models"' : "";
   return `<td${attrs}><span class="mean">${formatScore(s.mean)}</span>${ci}<span class="n"> n=${s.count}</span></td>`;
 }
@@ -292,6 +294,21 @@ ${body}
 }
 
 /** The models' side-by-side sections: score table, radar chart, bars per category. */
+/** The caption's notes on clipped and small-sample intervals, when a score has one. */
+function intervalNotes(models: readonly ModelSummary[]): string {
+  const all = models.flatMap((m) => Object.values(m.scores).flatMap((s) => Object.values(s)));
+  const notes: string[] = [];
+  if (all.some((s) => s.clipped === true)) {
+    notes.push(" An interval in brackets, [lower, upper], was cut to the score's range.");
+  }
+  if (all.some((s) => s.smallSample === true)) {
+    notes.push(
+      ` ${SMALL_SAMPLE_MARK} marks an interval from fewer than ${MIN_INTERVAL_COUNT} records: a rough indication, not a 95% guarantee.`,
+    );
+  }
+  return notes.join("");
+}
+
 function modelsBody(
   models: readonly ModelSummary[],
   o: Pick<EvaluationHtmlOptions, "scores" | "lowerIsBetter">,
@@ -312,7 +329,7 @@ function modelsBody(
   return models.length === 0
     ? `<p class="note">No results to report.</p>`
     : `<h2>Scores</h2>
-<p class="caption">Mean over the scored records ± half the 95% confidence interval (Student's t); n = records scored. The best model per score is highlighted.</p>
+<p class="caption">Mean over the scored records ± half the 95% confidence interval (Student's t); n = records scored. The best model per score is highlighted.${intervalNotes(models)}</p>
 ${scoreTable(models, chart, keys, lower)}
 <h2>Model comparison</h2>
 ${radarSection(models, chart, keys, lower)}

@@ -24,13 +24,55 @@ export interface SummaryScore {
   mean: number | null;
   /** Sample standard deviation, or `null` when it is not a finite number. */
   stdDev: number | null;
-  /** 95% confidence interval of the mean (Student's t), `null` for one record or a non-finite bound. */
+  /**
+   * 95% confidence interval of the mean (Student's t), cut to the score's declared range; `null`
+   * for one record or a non-finite bound.
+   */
   ci95: {
-    /** Lower bound (not clipped to the score's range). */
+    /** Lower bound, never below the score's declared minimum. */
     lower: number;
-    /** Upper bound (not clipped). */
+    /** Upper bound, never above the score's declared maximum. */
     upper: number;
   } | null;
+  /** `true` when the score's range cut the interval (see `ScoreSummary.clipped`); else absent. */
+  clipped?: boolean;
+  /**
+   * `true` when the interval rests on fewer than `MIN_INTERVAL_COUNT` (30) records (see
+   * `ScoreSummary.smallSample`); else absent.
+   */
+  smallSample?: boolean;
+}
+
+/** What {@link formatInterval} reads of a summary. */
+export type IntervalSummary = Pick<
+  SummaryScore,
+  "count" | "mean" | "ci95" | "clipped" | "smallSample"
+>;
+
+/** The mark after an interval from fewer than `MIN_INTERVAL_COUNT` records, in text and HTML. */
+export const SMALL_SAMPLE_MARK = "*";
+
+/**
+ * A score's 95% interval as text: `± half-width` when it is symmetric about the mean, its bounds
+ * `[lower, upper]` when the score's range cut it, followed by {@link SMALL_SAMPLE_MARK} when it
+ * rests on too few records; `null` without an interval. `format` writes one number.
+ *
+ * @example
+ * ```ts
+ * formatInterval(summary, (v) => v.toFixed(3)); // "± 0.041", or "[0.000, 1.000]*"
+ * ```
+ */
+export function formatInterval(
+  s: IntervalSummary,
+  format: (value: number) => string,
+): string | null {
+  if (s.ci95 === null) return null;
+  const { lower, upper } = s.ci95;
+  const text =
+    s.clipped === true
+      ? `[${format(lower)}, ${format(upper)}]`
+      : `± ${format((upper - lower) / 2)}`;
+  return s.smallSample === true ? `${text}${SMALL_SAMPLE_MARK}` : text;
 }
 
 /** Scores per algorithm name, then per score name. */
@@ -106,6 +148,8 @@ const scoreSchema = z.looseObject({
   mean: looseNumber,
   stdDev: looseNumber.optional(),
   ci95: z.looseObject({ lower: looseNumber, upper: looseNumber }).nullable().optional(),
+  clipped: z.boolean().optional(),
+  smallSample: z.boolean().optional(),
 });
 const scoresSchema = z.record(z.string(), z.record(z.string(), scoreSchema));
 const latencySchema = z.looseObject({
@@ -143,12 +187,17 @@ const finite = (v: number | null | undefined): number | null =>
 function summaryScore(s: z.output<typeof scoreSchema>): SummaryScore {
   const lower = finite(s.ci95?.lower);
   const upper = finite(s.ci95?.upper);
-  return {
+  const ci95 = lower === null || upper === null ? null : { lower, upper };
+  const out: SummaryScore = {
     count: s.count,
     mean: finite(s.mean),
     stdDev: finite(s.stdDev),
-    ci95: lower === null || upper === null ? null : { lower, upper },
+    ci95,
   };
+  // The marks describe an interval: without one (or with a non-finite bound) they say nothing.
+  if (ci95 !== null && s.clipped === true) out.clipped = true;
+  if (ci95 !== null && s.smallSample === true) out.smallSample = true;
+  return out;
 }
 
 function summaryScores(scores: z.output<typeof scoresSchema>): SummaryScores {

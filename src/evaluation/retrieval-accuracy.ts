@@ -11,14 +11,14 @@ import { throwIfAborted } from "../core/wait.js";
 import type { MetadataFilter } from "../rag/filter.js";
 import type { RetrievedChunk, Retriever } from "../rag/types.js";
 import {
-  type EvalAlgorithm,
+  EvalAlgorithmBase,
   type EvalSample,
-  evaluateSamples,
-  requireTargets,
+  InputMissingError,
+  type SampleNeeds,
   type SampleScores,
 } from "./algorithm.js";
 import { retrievalScores } from "./metrics/retrieval.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link RetrievalAccuracy}. */
 export interface RetrievalAccuracyOptions {
@@ -42,6 +42,9 @@ export interface RetrievalAccuracyOptions {
 }
 
 const isFunction = (v: unknown) => typeof v === "function";
+
+const NO_QUERY =
+  "pass the query (what to retrieve for) as the sample's input, or leave out the retriever to score ids given as the output.";
 
 const optionsSchema = z
   .object({
@@ -88,9 +91,18 @@ const optionsSchema = z
  * // { recall_at_k: 0.5, precision_at_k: 0.333..., mrr: 0.5, ndcg_at_k: 0.386... }
  * ```
  */
-export class RetrievalAccuracy implements EvalAlgorithm {
+export class RetrievalAccuracy extends EvalAlgorithmBase {
   /** `"retrieval_accuracy"`. */
   readonly name = "retrieval_accuracy";
+  /** All four scores are in [0, 1]. */
+  readonly scores = {
+    recall_at_k: UNIT_RANGE,
+    precision_at_k: UNIT_RANGE,
+    mrr: UNIT_RANGE,
+    ndcg_at_k: UNIT_RANGE,
+  };
+  /** The relevant ids (targets), and with a retriever the query (input). */
+  override readonly needs: SampleNeeds;
   readonly #retriever: Retriever | undefined;
   readonly #k: number;
   readonly #filter: MetadataFilter | undefined;
@@ -98,7 +110,9 @@ export class RetrievalAccuracy implements EvalAlgorithm {
   readonly #timeoutMs: number | undefined;
 
   constructor(options: RetrievalAccuracyOptions = {}) {
+    super();
     const o = parseOptions(optionsSchema, options, "RetrievalAccuracy options");
+    this.needs = o.retriever === undefined ? { targets: true } : { targets: true, input: NO_QUERY };
     this.#retriever = o.retriever;
     this.#k = o.k ?? 10;
     this.#filter = o.filter;
@@ -107,16 +121,14 @@ export class RetrievalAccuracy implements EvalAlgorithm {
   }
 
   /** `{ recall_at_k, precision_at_k, mrr, ndcg_at_k }` for one sample. Honours `signal`. */
-  async evaluateSample(
+  protected async scoreSample(
     sample: EvalSample,
-    options: { signal?: AbortSignal } = {},
+    signal: AbortSignal | undefined,
   ): Promise<SampleScores> {
-    const relevant = requireTargets(this.name, sample);
-    throwIfAborted(options.signal);
     const retrieved = this.#retriever
-      ? await this.#retrieve(this.#retriever, sample, options.signal)
+      ? await this.#retrieve(this.#retriever, sample, signal)
       : parseIds(sample.output);
-    const s = retrievalScores(retrieved, relevant, { k: this.#k });
+    const s = retrievalScores(retrieved, sample.targets, { k: this.#k });
     return {
       recall_at_k: s.recallAtK,
       precision_at_k: s.precisionAtK,
@@ -125,24 +137,14 @@ export class RetrievalAccuracy implements EvalAlgorithm {
     };
   }
 
-  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches the retriever. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
-  }
-
   async #retrieve(
     retriever: Retriever,
     sample: EvalSample,
     signal: AbortSignal | undefined,
   ): Promise<string[]> {
+    // A blank query is as missing as none: there is nothing to retrieve for.
     if (sample.input === undefined || sample.input.trim() === "") {
-      throw new FmopsError(
-        "EVAL_INPUT_MISSING",
-        "retrieval_accuracy retrieves for the sample's input (the query), but the sample has none: pass the query as the sample's input, or leave out the retriever to score ids given as the output.",
-      );
+      throw new InputMissingError(this.name, NO_QUERY);
     }
     const chunks = await retriever.retrieve(sample.input, {
       k: this.#k,

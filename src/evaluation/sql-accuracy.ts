@@ -12,15 +12,9 @@ import { SqlExecutionError, SqlNotReadOnlyError } from "../text2sql/errors.js";
 import { extractSql } from "../text2sql/extract.js";
 import { checkReadOnly } from "../text2sql/guard.js";
 import type { QueryResult, SqlEngine } from "../text2sql/types.js";
-import {
-  type EvalAlgorithm,
-  type EvalSample,
-  evaluateSamples,
-  requireTargets,
-  type SampleScores,
-} from "./algorithm.js";
+import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { sqlExecutionMatch } from "./metrics/sql.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link SqlAccuracy}. */
 export interface SqlAccuracyOptions {
@@ -103,9 +97,13 @@ const NOT_RUN: SampleScores = { execution_match: 0, valid_sql: 0 };
  * // { execution_match: 1, valid_sql: 1 }
  * ```
  */
-export class SqlAccuracy implements EvalAlgorithm {
+export class SqlAccuracy extends EvalAlgorithmBase {
   /** `"sql_accuracy"`. */
   readonly name = "sql_accuracy";
+  /** Both scores are 0 or 1 per sample. */
+  readonly scores = { execution_match: UNIT_RANGE, valid_sql: UNIT_RANGE };
+  /** Compares with reference queries (the targets). */
+  override readonly needs = { targets: true };
   readonly #engine: SqlEngine;
   readonly #tolerance: number;
   readonly #timeoutMs: number;
@@ -114,6 +112,7 @@ export class SqlAccuracy implements EvalAlgorithm {
   readonly #cache = new Map<string, Promise<Rows>>();
 
   constructor(options: SqlAccuracyOptions) {
+    super();
     const o = parseOptions(optionsSchema, options, "SqlAccuracy options");
     this.#engine = o.engine;
     this.#tolerance = o.tolerance ?? 1e-6;
@@ -123,15 +122,14 @@ export class SqlAccuracy implements EvalAlgorithm {
   }
 
   /** `{ execution_match, valid_sql }` for one sample. Honours `signal`. */
-  async evaluateSample(
+  protected async scoreSample(
     sample: EvalSample,
-    options: { signal?: AbortSignal } = {},
+    signal: AbortSignal | undefined,
   ): Promise<SampleScores> {
-    const { signal } = options;
-    const references = requireTargets(this.name, sample);
     // References first: a broken dataset must stop the run whatever the candidate does.
     const expected: { sql: string; rows: Rows }[] = [];
-    for (const sql of references) expected.push({ sql, rows: await this.#reference(sql, signal) });
+    for (const sql of sample.targets)
+      expected.push({ sql, rows: await this.#reference(sql, signal) });
 
     const extracted = extractSql(sample.output);
     if (extracted.kind !== "sql") return { ...NOT_RUN };
@@ -146,14 +144,6 @@ export class SqlAccuracy implements EvalAlgorithm {
       match = Math.max(match, m);
     }
     return { execution_match: match, valid_sql: 1 };
-  }
-
-  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches the engine. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
   }
 
   /** Runs one query under its own deadline; one row over `maxRows` is read to detect "too many". */

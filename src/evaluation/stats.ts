@@ -5,6 +5,33 @@
  */
 import { ExactSum, twoProduct } from "./metrics/pymath.js";
 
+/**
+ * The values one score can take, e.g. `{ min: 0, max: 1 }` for a rate. A bound left out is
+ * open: an unbounded score (a count, a rescaled BERTScore's lower end) declares nothing there.
+ */
+export interface ScoreRange {
+  /** Smallest value the score can take. */
+  readonly min?: number;
+  /** Largest value the score can take. */
+  readonly max?: number;
+}
+
+/** The range of rates, probabilities and normalized scores: 0 to 1. */
+export const UNIT_RANGE: ScoreRange = Object.freeze({ min: 0, max: 1 });
+
+/**
+ * Fewest records whose interval is not marked `smallSample`: 30.
+ *
+ * Student's t interval is exact only for normally distributed scores. Evaluation scores rarely
+ * are: they are bounded, often skewed, and many are 0 or 1 per record (exact match, a passed
+ * check). With few records the interval's real coverage can fall well short of 95% (and, before
+ * clipping, run past the score's range). From about 30 records the central limit theorem makes
+ * the mean close enough to normal for the interval to be read as stated; 30 is the usual
+ * textbook threshold. A rate very near 0 or 1 needs more records still, so the mark is a lower
+ * bound on caution, not a guarantee above it.
+ */
+export const MIN_INTERVAL_COUNT = 30;
+
 /** Mean of one score over the records that have it, with its 95% confidence interval. */
 export interface ScoreSummary {
   /** Records scored. */
@@ -14,15 +41,26 @@ export interface ScoreSummary {
   /** Sample standard deviation (n - 1); 0 for a single record. */
   stdDev: number;
   /**
-   * 95% confidence interval of the mean by Student's t: `mean ± t(0.975, n-1) · stdDev / √n`.
-   * `null` for a single record, where it is undefined.
+   * 95% confidence interval of the mean by Student's t: `mean ± t(0.975, n-1) · stdDev / √n`,
+   * cut to the score's declared range (see `clipped`). `null` for a single record, where it is
+   * undefined.
    */
   ci95: {
-    /** Lower bound of the 95% interval (not clipped to the score's range). */
+    /** Lower bound of the 95% interval, never below the score's declared minimum. */
     lower: number;
-    /** Upper bound of the 95% interval (not clipped). */
+    /** Upper bound of the 95% interval, never above the score's declared maximum. */
     upper: number;
   } | null;
+  /**
+   * `true` when the score's declared range cut the interval, so it is no longer
+   * `mean ± half-width`; absent otherwise.
+   */
+  clipped?: boolean;
+  /**
+   * `true` when the interval rests on fewer than {@link MIN_INTERVAL_COUNT} records: read it as
+   * a rough indication, not a 95% guarantee. Absent otherwise, and absent without an interval.
+   */
+  smallSample?: boolean;
 }
 
 // t(0.975, df) for df = 1..30 (standard tables); above 30 a Cornish-Fisher expansion is within 1e-4.
@@ -77,17 +115,21 @@ export class ScoreAccumulator {
     return this.#count;
   }
 
-  /** The summary so far, or `undefined` before the first value. */
-  summary(): ScoreSummary | undefined {
+  /**
+   * The summary so far, or `undefined` before the first value. With `range`, the interval is cut
+   * to it (unless the mean itself lies outside, which means the range was declared wrongly).
+   */
+  summary(range?: ScoreRange): ScoreSummary | undefined {
     const n = this.#count;
     if (n === 0) return undefined;
     if (this.#infinite !== 0 || Number.isNaN(this.#infinite)) {
-      return {
-        count: n,
-        mean: this.#infinite,
-        stdDev: n > 1 ? Number.NaN : 0,
-        ci95: n > 1 ? { lower: Number.NaN, upper: Number.NaN } : null,
-      };
+      if (n === 1) return { count: 1, mean: this.#infinite, stdDev: 0, ci95: null };
+      return withInterval(
+        { count: n, mean: this.#infinite, stdDev: Number.NaN },
+        Number.NaN,
+        Number.NaN,
+        undefined,
+      );
     }
     const mean = this.#sum.value() / n;
     if (n === 1) return { count: 1, mean, stdDev: 0, ci95: null };
@@ -110,8 +152,28 @@ export class ScoreAccumulator {
     const variance = Math.max(0, d.value()) / n / (n - 1);
     const stdDev = Math.sqrt(variance);
     const half = (tCritical95(n - 1) * stdDev) / Math.sqrt(n);
-    return { count: n, mean, stdDev, ci95: { lower: mean - half, upper: mean + half } };
+    return withInterval({ count: n, mean, stdDev }, mean - half, mean + half, range);
   }
+}
+
+/** The summary with its interval, cut to `range` and marked as the fields of ScoreSummary say. */
+function withInterval(
+  base: Omit<ScoreSummary, "ci95">,
+  lower: number,
+  upper: number,
+  range: ScoreRange | undefined,
+): ScoreSummary {
+  const min = range?.min ?? Number.NEGATIVE_INFINITY;
+  const max = range?.max ?? Number.POSITIVE_INFINITY;
+  // A mean outside the range says the declaration is wrong, not the interval: leave it whole.
+  const inRange = base.mean >= min && base.mean <= max;
+  const ci95 = inRange
+    ? { lower: Math.max(lower, min), upper: Math.min(upper, max) }
+    : { lower, upper };
+  const out: ScoreSummary = { ...base, ci95 };
+  if (!Object.is(ci95.lower, lower) || !Object.is(ci95.upper, upper)) out.clipped = true;
+  if (base.count < MIN_INTERVAL_COUNT) out.smallSample = true;
+  return out;
 }
 
 /** Accumulators for a set of named scores. */
@@ -130,11 +192,14 @@ export class ScoreTable {
     }
   }
 
-  /** One summary per score name that received a value, in first-seen order. */
-  summaries(): Record<string, ScoreSummary> {
+  /**
+   * One summary per score name that received a value, in first-seen order; `rangeOf` gives each
+   * score's declared range, to which its interval is cut.
+   */
+  summaries(rangeOf?: (score: string) => ScoreRange | undefined): Record<string, ScoreSummary> {
     const out: Record<string, ScoreSummary> = {};
     for (const [name, acc] of this.#scores) {
-      const s = acc.summary();
+      const s = acc.summary(rangeOf?.(name));
       if (s !== undefined) out[name] = s;
     }
     return out;

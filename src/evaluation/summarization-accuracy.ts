@@ -6,19 +6,17 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/options.js";
-import { throwIfAborted } from "../core/wait.js";
 import {
-  type EvalAlgorithm,
+  bestOverTargets,
+  EvalAlgorithmBase,
   type EvalSample,
-  evaluateSamples,
-  requireTargets,
   type SampleScores,
 } from "./algorithm.js";
 import type { BertScorer } from "./metrics/bertscore.js";
 import { meteorScore } from "./metrics/meteor.js";
 import { type RougeType, rougeScores } from "./metrics/rouge.js";
 import type { WordNet } from "./metrics/wordnet.js";
-import type { ScoreSummary } from "./stats.js";
+import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link SummarizationAccuracy}. */
 export interface SummarizationAccuracyOptions {
@@ -71,9 +69,16 @@ const optionsSchema = z
  * // { rouge: 0.6, meteor: 0.83... }
  * ```
  */
-export class SummarizationAccuracy implements EvalAlgorithm {
+export class SummarizationAccuracy extends EvalAlgorithmBase {
   /** `"summarization_accuracy"`. */
   readonly name = "summarization_accuracy";
+  /**
+   * `rouge` and `meteor` in [0, 1]; `bertscore` at most 1, with no lower bound (a rescaled F1
+   * can be negative).
+   */
+  readonly scores = { rouge: UNIT_RANGE, meteor: UNIT_RANGE, bertscore: { max: 1 } };
+  /** Compares with targets. */
+  override readonly needs = { targets: true };
   readonly #rougeType: RougeType;
   readonly #useStemmer: boolean;
   readonly #meteor: boolean;
@@ -81,6 +86,7 @@ export class SummarizationAccuracy implements EvalAlgorithm {
   readonly #bertScore: Pick<BertScorer, "scoreBatch"> | undefined;
 
   constructor(options: SummarizationAccuracyOptions = {}) {
+    super();
     const o = parseOptions(optionsSchema, options, "SummarizationAccuracy options");
     this.#rougeType = (o.rougeType ?? "rouge2") as RougeType;
     this.#useStemmer = o.useStemmer ?? true;
@@ -93,47 +99,30 @@ export class SummarizationAccuracy implements EvalAlgorithm {
    * `{ rouge, meteor, bertscore }` (no `meteor` when disabled, `bertscore` only with a
    * `bertScore` scorer), each the best over the targets. `signal` reaches the BERTScore model.
    */
-  async evaluateSample(
+  protected async scoreSample(
     sample: EvalSample,
-    options: { signal?: AbortSignal } = {},
+    signal: AbortSignal | undefined,
   ): Promise<SampleScores> {
-    const targets = requireTargets(this.name, sample);
-    throwIfAborted(options.signal);
-    let rouge = 0;
-    let meteor = 0;
-    for (const target of targets) {
+    const targets = sample.targets;
+    const scores = bestOverTargets(targets, (target): SampleScores => {
       const r = rougeScores(target, sample.output, {
         types: [this.#rougeType],
         useStemmer: this.#useStemmer,
       });
-      rouge = Math.max(rouge, r[this.#rougeType]?.fmeasure ?? 0);
-      if (this.#meteor) {
-        const m = meteorScore(
-          target,
-          sample.output,
-          this.#wordnet ? { wordnet: this.#wordnet } : {},
-        );
-        meteor = Math.max(meteor, m);
-      }
-    }
-    const scores: SampleScores = this.#meteor ? { rouge, meteor } : { rouge };
+      const rouge = r[this.#rougeType]?.fmeasure ?? 0;
+      if (!this.#meteor) return { rouge };
+      const options = this.#wordnet ? { wordnet: this.#wordnet } : {};
+      return { rouge, meteor: meteorScore(target, sample.output, options) };
+    });
     if (this.#bertScore) {
       // One call for every target, so the output is embedded once.
       const results = await this.#bertScore.scoreBatch(
         targets.map((reference) => ({ reference, candidate: sample.output })),
-        { signal: options.signal },
+        { signal },
       );
       // A rescaled F1 can be negative, so the maximum starts below any score.
       scores.bertscore = results.reduce((best, r) => Math.max(best, r.f1), -Infinity);
     }
     return scores;
-  }
-
-  /** Mean and 95% confidence interval of each score over `samples`; the signal reaches BERTScore. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
   }
 }

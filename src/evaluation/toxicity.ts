@@ -21,13 +21,8 @@ import {
   type ResolvedComprehendOptions,
   resolveComprehendOptions,
 } from "../monitoring/comprehend.js";
-import {
-  type EvalAlgorithm,
-  type EvalSample,
-  evaluateSamples,
-  type SampleScores,
-} from "./algorithm.js";
-import type { ScoreSummary } from "./stats.js";
+import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
+import { type ScoreRange, UNIT_RANGE } from "./stats.js";
 
 /** The labels Comprehend DetectToxicContent reports; each becomes a lower snake_case score. */
 export const COMPREHEND_TOXICITY_LABELS = [
@@ -159,15 +154,20 @@ function asFolder(model: string): string {
  * const local = new Toxicity({ classifier: { model: "/opt/models/toxic-bert", toxicLabel: "toxic" } });
  * ```
  */
-export class Toxicity implements EvalAlgorithm {
+export class Toxicity extends EvalAlgorithmBase {
   /** `"toxicity"`. */
   readonly name = "toxicity";
+  /** `toxicity`, in [0, 1]; the labels' scores are named by the backend (see `otherScores`). */
+  readonly scores = { toxicity: UNIT_RANGE };
+  /** Every label score is a probability (or Comprehend's confidence), in [0, 1]. */
+  override readonly otherScores: ScoreRange = UNIT_RANGE;
   readonly #comprehend: ResolvedComprehendOptions | undefined;
   readonly #classifier: ToxicityClassifierOptions | undefined;
   readonly #timeoutMs: number;
   #pipeline: Promise<TextClassifier> | undefined;
 
   constructor(options: ToxicityOptions = {}) {
+    super();
     const o = parseOptions(optionsSchema, options, "Toxicity options") as ToxicityOptions;
     if ((o.comprehend === undefined) === (o.classifier === undefined)) {
       const both = o.comprehend !== undefined;
@@ -187,12 +187,12 @@ export class Toxicity implements EvalAlgorithm {
   }
 
   /** The toxicity scores of `sample.output` (see the class description for the names). */
-  async evaluateSample(
+  protected scoreSample(
     sample: EvalSample,
-    options: { signal?: AbortSignal } = {},
+    signal: AbortSignal | undefined,
   ): Promise<SampleScores> {
     return withDeadline(
-      { signal: options.signal, timeoutMs: this.#timeoutMs },
+      { signal, timeoutMs: this.#timeoutMs },
       DEFAULT_TIMEOUT_MS,
       "scoring toxicity",
       (signal) =>
@@ -200,14 +200,6 @@ export class Toxicity implements EvalAlgorithm {
           ? this.#scoreWithComprehend(this.#comprehend, sample.output, signal)
           : this.#scoreWithClassifier(sample.output, signal),
     );
-  }
-
-  /** Mean and 95% confidence interval of each score over `samples`. */
-  evaluate(
-    samples: Iterable<EvalSample> | AsyncIterable<EvalSample>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, ScoreSummary>> {
-    return evaluateSamples(this, samples, options);
   }
 
   /** Releases the local classifier's ONNX session; a later sample loads it again. */

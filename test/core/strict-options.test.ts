@@ -43,6 +43,7 @@ const NO_OPTIONS_OBJECT: Record<string, string> = {
   NltkPorterStemmer: "takes one number: the cache size",
   SchemaIndex: "takes the table list to index",
   // Constructors without parameters.
+  EvalAlgorithmBase: "no parameters: an abstract base; each subclass checks its own options",
   MemorySink: "no parameters",
   ScoreAccumulator: "no parameters",
   ScoreTable: "no parameters",

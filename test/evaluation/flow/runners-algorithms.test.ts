@@ -158,8 +158,10 @@ describe("QaAccuracy", () => {
     ]);
     expect(summary.exact_match_score?.mean).toBe(0.5);
     expect(summary.exact_match_score?.count).toBe(2);
-    // s = sqrt(0.5); half-width = 12.706 * s / sqrt(2) = 12.706 * 0.5.
-    expect(summary.exact_match_score?.ci95?.upper).toBeCloseTo(0.5 + 6.353, 10);
+    // s = sqrt(0.5); half-width = 12.706 * s / sqrt(2) = 12.706 * 0.5, cut to the score's
+    // range [0, 1] (issue #17).
+    expect(summary.exact_match_score?.ci95?.upper).toBe(1);
+    expect(summary.exact_match_score?.clipped).toBe(true);
   });
 });
 
