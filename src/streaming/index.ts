@@ -6,30 +6,32 @@
  */
 
 export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
-export type { SageMakerStreamEvent, StreamChunk } from "./chunks.js";
-export type { DecoderOptions, ItemDecoder } from "./decode-common.js";
+export type { StreamChunk, UnknownEventPolicy, UnknownStreamEvent } from "./chunks.js";
+export type { DecoderOptions } from "./decode-common.js";
 export {
   type DecodeResponseStreamOptions,
-  type DetectedStreamFormat,
   decodeResponseStream,
   detectStreamFormat,
   type StreamFormat,
 } from "./decoders.js";
-export { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
-export type {
-  ReasoningEvent,
-  ServiceLatencyEvent,
-  StopEvent,
-  StreamEvent,
-  TextEvent,
-  ToolUseDeltaEvent,
-  ToolUseStartEvent,
-  ToolUseStopEvent,
-  UsageEvent,
-} from "./events.js";
+export {
+  InternalStreamFailure,
+  ModelStreamError,
+  StreamDecodeError,
+  UnknownFormatError,
+} from "./errors.js";
+export type { StreamEvent } from "./events.js";
+export {
+  type BuiltinStreamFormat,
+  type LineDecoder,
+  type RegisterStreamFormatOptions,
+  registeredStreamFormats,
+  registerStreamFormat,
+  type StreamFormatDefinition,
+} from "./formats.js";
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 export { decodeLmi, LmiDecoder } from "./lmi.js";
 export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";
 export { decodeTgi, TgiDecoder } from "./tgi.js";
-export { type StreamOpener, TokenStream, type TokenStreamOptions } from "./token-stream.js";
+export { TokenStream, type TokenStreamOptions } from "./token-stream.js";
