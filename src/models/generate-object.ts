@@ -73,13 +73,16 @@ export interface GenerateObjectResult<T> {
 export class ObjectGenerationError extends FmopsError {
   /** Every attempt with its error. */
   readonly attempts: ObjectAttempt[];
+  /** Token counts over every attempt, so that a failed exchange is still billed right. */
+  readonly usage: TokenUsage;
 
-  constructor(attempts: ObjectAttempt[]) {
+  constructor(attempts: ObjectAttempt[], usage: TokenUsage = {}) {
     super(
       "OBJECT_GENERATION_FAILED",
       `The model gave no valid object in ${attempts.length} attempt${attempts.length === 1 ? "" : "s"}; last error: ${redact(attempts.at(-1)?.error ?? "none")}. Simplify the schema, describe its fields, raise maxRepairs or use a stronger model.`,
     );
     this.attempts = attempts;
+    this.usage = usage;
   }
 }
 
@@ -186,7 +189,7 @@ export async function generateObject<S extends z.ZodType>(
   } finally {
     deadline.dispose();
   }
-  throw new ObjectGenerationError(attempts);
+  throw new ObjectGenerationError(attempts, usage);
 }
 
 type Outcome = { object: unknown; raw: string } | { error: string; raw: string };

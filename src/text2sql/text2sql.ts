@@ -16,7 +16,7 @@ import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from ".
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
-import type { Guardrail } from "../models/index.js";
+import { type Guardrail, generateObject, ObjectGenerationError } from "../models/index.js";
 import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import type { PromptCatalog } from "../prompts/catalog.js";
@@ -136,6 +136,17 @@ export interface Text2SqlAskOptions extends WaitOptions {
   history?: ChatMessage[];
 }
 
+/** What a model that can give objects answers: the query, and optionally why. */
+const SQL_ANSWER = z.object({
+  sql: z
+    .string()
+    .min(1)
+    .describe(
+      "One read-only SQL query, without code fences; or UNANSWERABLE and the reason when the schema cannot answer the question",
+    ),
+  reasoning: z.string().optional().describe("A short note on the tables and columns used"),
+});
+
 /** What became of one attempt. */
 export type AttemptOutcome =
   | "ok"
@@ -155,7 +166,10 @@ export interface Text2SqlAttempt {
   temperature: number;
   /** The request sent to the model. */
   prompt: ChatRequest;
-  /** The model's raw answer. */
+  /**
+   * The model's raw answer: its text, or the `{ sql, reasoning? }` object as JSON when the model
+   * gave one (tool use or constrained decoding).
+   */
   answer: string;
   /** The SQL extracted from the answer. */
   sql?: string;
@@ -504,7 +518,7 @@ export class Text2Sql {
       prompt.maxTokens = this.#o.maxTokens ?? 1024;
 
       const t0 = performance.now();
-      const response = await this.#o.model.generate(prompt, { signal });
+      const response = await this.#reply(prompt, signal);
       const modelMs = performance.now() - t0;
       timings.modelMs += modelMs;
       addUsage(usage, response.usage);
@@ -513,7 +527,7 @@ export class Text2Sql {
         kind,
         temperature,
         prompt,
-        answer: response.text,
+        answer: response.answer,
         outcome: "no_sql",
         timings: { modelMs, guardMs: 0 },
       };
@@ -521,7 +535,7 @@ export class Text2Sql {
       attempts.push(attempt);
 
       const t1 = performance.now();
-      const extracted = extractSql(response.text);
+      const extracted = extractSql(response.sql);
       if (extracted.kind === "unanswerable") {
         attempt.outcome = "unanswerable";
         attempt.timings.guardMs = performance.now() - t1;
@@ -536,7 +550,7 @@ export class Text2Sql {
           retryable: false,
         };
         attempt.timings.guardMs = performance.now() - t1;
-        unreadable = response.text.slice(0, 4000);
+        unreadable = response.answer.slice(0, 4000);
         previous = undefined;
         continue;
       }
@@ -610,6 +624,41 @@ export class Text2Sql {
   }
 
   /** The tables to show: ranked for the question (and earlier user turns), then cut to the token budget. */
+  /**
+   * One model call for SQL. Models that can give objects (tool use or constrained decoding) are
+   * asked for `{ sql, reasoning? }` through `generateObject`, so no SQL has to be dug out of
+   * prose; the object's `sql` still goes through {@link extractSql} (fences, `UNANSWERABLE`).
+   * Other models answer in text, and so does a model that ignored the request for an object: its
+   * SQL is extracted from the prose, without another call (wrong SQL is this loop's to repair).
+   */
+  async #reply(
+    prompt: ChatRequest,
+    signal: AbortSignal,
+  ): Promise<{ answer: string; sql: string; usage?: TokenUsage }> {
+    const model = this.#o.model;
+    const mode = model.structuredOutput ?? (model.supportsTools ? "tool" : "json");
+    if (mode === "json") {
+      const response = await model.generate(prompt, { signal });
+      return { answer: response.text, sql: response.text, usage: response.usage };
+    }
+    try {
+      const { object, usage } = await generateObject(model, {
+        ...prompt,
+        schema: SQL_ANSWER,
+        schemaName: "answer_sql",
+        schemaDescription: "The SQL query that answers the question",
+        mode,
+        maxRepairs: 0,
+        signal,
+      });
+      return { answer: JSON.stringify(object), sql: object.sql, usage };
+    } catch (err) {
+      if (!(err instanceof ObjectGenerationError)) throw err;
+      const raw = err.attempts.at(-1)?.raw ?? "";
+      return { answer: raw, sql: raw, usage: err.usage };
+    }
+  }
+
   async #schemaFor(
     question: string,
     history: ChatMessage[],
