@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { crc32, deflateSync } from "node:zlib";
+import { crc32, deflateSync, inflateSync } from "node:zlib";
 import type { InvokeModelReply, InvokeModelStandInRequest } from "./bedrock-runtime.js";
 import { type StandInError, standInError } from "./http.js";
 import type { InvokeEndpointRequest, InvokeEndpointResult } from "./sagemaker-runtime.js";
@@ -281,6 +281,84 @@ export function tritonDiffusion(
       body: {
         model_name: request.targetModel,
         outputs: [{ name: "generated_image", datatype: "BYTES", shape: [count], data }],
+      },
+    };
+  };
+}
+
+/** Colour words the multimodal stand-in understands, with the RGB they mean. */
+export const STAND_IN_COLOURS: Record<string, [number, number, number]> = {
+  red: [220, 30, 30],
+  green: [30, 180, 60],
+  blue: [30, 60, 220],
+  yellow: [240, 220, 40],
+  purple: [140, 40, 180],
+  orange: [250, 140, 20],
+  black: [10, 10, 10],
+  white: [245, 245, 245],
+};
+
+/** The RGB of a PNG's first pixel (the stand-in PNGs are one colour), or undefined. */
+function firstPixel(bytes: Uint8Array): [number, number, number] | undefined {
+  const buf = Buffer.from(bytes);
+  if (buf[0] !== 0x89) return undefined;
+  const idat: Buffer[] = [];
+  for (let at = 8; at + 8 <= buf.length; ) {
+    const length = buf.readUInt32BE(at);
+    const type = buf.toString("latin1", at + 4, at + 8);
+    if (type === "IDAT") idat.push(buf.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  // Row filter 0 (None) as tinyPng writes it: the first pixel follows the filter byte.
+  return [raw[1] as number, raw[2] as number, raw[3] as number];
+}
+
+/** Spreads an RGB colour over `dimensions` numbers with a fixed basis, so equal colours give equal vectors. */
+function colourVector(rgb: [number, number, number], dimensions: number): number[] {
+  const centred = rgb.map((c) => c / 255 - 0.5);
+  return Array.from({ length: dimensions }, (_, i) =>
+    centred.reduce((sum, c, k) => sum + c * Math.sin((i + 1) * (k + 1.7)), 0),
+  );
+}
+
+/**
+ * An `invokeModel` handler answering like Titan Multimodal Embeddings
+ * (`{ inputText?, inputImage?, embeddingConfig: { outputEmbeddingLength } }` ->
+ * `{ embedding, inputTextTokenCount }`). Texts and images share one space the way the real model
+ * does, in miniature: an image's vector comes from its colour, a text's from the colour words it
+ * names, so "a red square" lands next to a red image.
+ */
+export function titanMultimodalEmbeddings(
+  calls: Record<string, unknown>[] = [],
+): (request: InvokeModelStandInRequest) => InvokeModelReply | StandInError {
+  return (request) => {
+    const body = request.json<{
+      inputText?: string;
+      inputImage?: string;
+      embeddingConfig?: { outputEmbeddingLength?: number };
+    }>();
+    calls.push(body);
+    const dimensions = body.embeddingConfig?.outputEmbeddingLength ?? 1024;
+    if (![256, 384, 1024].includes(dimensions)) {
+      return validation("Malformed input request: outputEmbeddingLength must be 256, 384 or 1024.");
+    }
+    if (body.inputText === undefined && body.inputImage === undefined) {
+      return validation("Malformed input request: give inputText, inputImage or both.");
+    }
+    let rgb: [number, number, number] | undefined;
+    if (body.inputImage !== undefined) {
+      rgb = firstPixel(fromB64(body.inputImage));
+      if (!rgb) return validation("Unable to process provided image: it is not a PNG or JPEG.");
+    } else {
+      const words = (body.inputText ?? "").toLowerCase().match(/[a-z]+/g) ?? [];
+      const named = words.map((w) => STAND_IN_COLOURS[w]).filter((c) => c !== undefined);
+      rgb = named[0] ?? [128, 128, 128];
+    }
+    return {
+      body: {
+        embedding: colourVector(rgb, dimensions),
+        inputTextTokenCount: (body.inputText ?? "").split(/\s+/).filter(Boolean).length,
       },
     };
   };
