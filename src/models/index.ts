@@ -5,32 +5,65 @@
  * @packageDocumentation
  */
 export type {
+  CachePointBlock,
   ChatLatency,
   ChatMessage,
   ChatRequest,
   ChatResponse,
   ContentBlock,
+  DocumentBlock,
+  ImageBlock,
+  ReasoningBlock,
+  TextBlock,
   TokenUsage,
   ToolCall,
+  ToolChoice,
+  ToolResultBlock,
   ToolSpec,
+  ToolUseBlock,
 } from "../core/chat.js";
-export { messageText } from "../core/chat.js";
-export { BedrockChatModel, type BedrockChatModelOptions } from "./bedrock-chat.js";
-export { BedrockEmbeddingModel, type BedrockEmbeddingModelOptions } from "./bedrock-embedding.js";
-export { type ChatTemplateName, chatTemplate } from "./chat-templates.js";
+export { contentText, messageText } from "../core/chat.js";
+export {
+  BedrockChatModel,
+  type BedrockChatModelOptions,
+  type BedrockGuardrailConfig,
+  type BedrockInferenceConfig,
+} from "./bedrock-chat.js";
+export {
+  type BedrockEmbeddingFamily,
+  BedrockEmbeddingModel,
+  type BedrockEmbeddingModelOptions,
+  type CohereInputType,
+} from "./bedrock-embedding.js";
+export {
+  type ChatTemplate,
+  type ChatTemplateFn,
+  type ChatTemplateName,
+  chatTemplate,
+} from "./chat-templates.js";
 export {
   type GenerateObjectRequest,
   type GenerateObjectResult,
   generateObject,
+  type ObjectAttempt,
   ObjectGenerationError,
+  type ObjectMode,
 } from "./generate-object.js";
 export {
+  type ContentFilterFinding,
+  type ContextualGroundingFinding,
+  type DeniedTopicFinding,
   Guardrail,
   type GuardrailCheckOptions,
   type GuardrailFinding,
   GuardrailInterventionError,
+  type GuardrailInvocationMetrics,
   type GuardrailOptions,
   type GuardrailResult,
+  type GuardrailUsage,
+  type PiiEntityFinding,
+  type RegexFinding,
+  type WordFinding,
 } from "./guardrail.js";
 export {
   type FetchLike,
@@ -46,6 +79,7 @@ export {
   streamEndpoint,
 } from "./sagemaker-chat.js";
 export {
+  type SageMakerEmbeddingFormat,
   SageMakerEmbeddingModel,
   type SageMakerEmbeddingModelOptions,
 } from "./sagemaker-embedding.js";
@@ -64,6 +98,7 @@ export {
   type RunToolsResult,
   runTools,
   type ToolContext,
+  type ToolRun,
   type ToolStep,
   ToolStepLimitError,
 } from "./tools.js";

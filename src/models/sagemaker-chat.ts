@@ -29,6 +29,12 @@ import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.j
 import { streamFormatDefinition } from "../streaming/formats.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+import {
+  type ConstrainedDecodingField,
+  chatCompletionsConstraint,
+  constrainedDecodingFields,
+  tgiGrammar,
+} from "./constrained-decoding.js";
 import { parseJsonBody } from "./json-body.js";
 import { validateChatRequest } from "./request.js";
 import {
@@ -37,7 +43,7 @@ import {
   type SageMakerPayloadFormat,
   sageMakerPayloadFormats,
 } from "./sagemaker-payloads.js";
-import type { CallOptions, ChatModel } from "./types.js";
+import type { CallOptions, ChatModel, StructuredOutputMode } from "./types.js";
 
 const SERVICE = "SageMakerRuntime";
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -81,6 +87,18 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
    * it has no model for; this decides for those it hands on.
    */
   onUnknownEvent?: UnknownEventPolicy;
+  /**
+   * Format `"openai"` only: the field that carries a request's `responseFormat` (constrained
+   * decoding). `"json_schema"` (OpenAI `response_format`, read by LMI's vLLM backend; the
+   * default) or `"tgi"` (a TGI container's Messages API); see {@link ConstrainedDecodingField}.
+   * Format `"tgi"` always sends TGI's `parameters.grammar`; other formats have none.
+   */
+  constrainedDecoding?: ConstrainedDecodingField;
+  /**
+   * How `generateObject` asks this model for an object when the caller does not say. Default:
+   * `"constrained"` for format `"tgi"` (a JSON grammar), `"tool"` for `"openai"`, else `"json"`.
+   */
+  structuredOutput?: StructuredOutputMode;
 }
 
 const optionsSchema = z
@@ -118,6 +136,8 @@ const optionsSchema = z
     idleTimeoutMs: z.int().positive().optional(),
     // Checked by LineIterator, which knows the choices.
     onUnknownEvent: z.unknown().optional(),
+    constrainedDecoding: z.enum(constrainedDecodingFields as [string, ...string[]]).optional(),
+    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
   })
   .strict();
 
@@ -146,6 +166,8 @@ export class SageMakerChatModel implements ChatModel {
    * containers' messages API); `generateObject` then forces a tool call on this model.
    */
   readonly supportsTools: boolean;
+  /** From the `structuredOutput` option, else what the payload format can do (see the option). */
+  readonly structuredOutput: StructuredOutputMode;
 
   constructor(options: SageMakerChatModelOptions) {
     this.#options = parseOptions(
@@ -155,6 +177,16 @@ export class SageMakerChatModel implements ChatModel {
     ) as SageMakerChatModelOptions;
     this.#codec = payloadCodec(this.#options.format);
     this.supportsTools = this.#codec.supportsTools === true;
+    const { format } = this.#options;
+    if (this.#options.structuredOutput === "constrained" && !constrains(format)) {
+      throw new ValidationError(
+        `Invalid SageMakerChatModel options: structuredOutput: the "${this.#codec.name}" payload format has no constrained decoding; use format "tgi" or "openai", or structuredOutput "json".`,
+        [{ path: "structuredOutput", message: "not supported by this payload format" }],
+      );
+    }
+    this.structuredOutput =
+      this.#options.structuredOutput ??
+      (format === "tgi" ? "constrained" : this.supportsTools ? "tool" : "json");
     const config = clientConfigFrom(this.#options);
     this.#runtime = lazyAwsClient(
       sageMakerRuntimeSdk,
@@ -243,6 +275,17 @@ export class SageMakerChatModel implements ChatModel {
         [{ path: "tools", message: `not supported by the "${this.#codec.name}" payload format` }],
       );
     }
+    if (valid.responseFormat !== undefined && !constrains(this.#options.format)) {
+      throw new ValidationError(
+        `The "${this.#codec.name}" payload format has no constrained decoding (responseFormat). Use format "tgi" (a JSON grammar) or "openai" with a container that serves the messages API, or leave responseFormat out.`,
+        [
+          {
+            path: "responseFormat",
+            message: `not supported by the "${this.#codec.name}" payload format`,
+          },
+        ],
+      );
+    }
     return valid;
   }
 
@@ -251,7 +294,18 @@ export class SageMakerChatModel implements ChatModel {
       stream,
       render: this.#render,
       parameters: this.#options.parameters ?? {},
-    });
+    }) as Record<string, unknown>;
+    const format = request.responseFormat;
+    if (format !== undefined && this.#options.format === "tgi") {
+      // TGI's /generate takes the schema as a grammar among the generation parameters.
+      const parameters = (json.parameters ?? {}) as Record<string, unknown>;
+      json.parameters = { ...parameters, grammar: tgiGrammar(format) };
+    } else if (format !== undefined) {
+      Object.assign(
+        json,
+        chatCompletionsConstraint(format, this.#options.constrainedDecoding ?? "json_schema"),
+      );
+    }
     return new TextEncoder().encode(JSON.stringify(json));
   }
 
@@ -269,6 +323,11 @@ export class SageMakerChatModel implements ChatModel {
     if (o.customAttributes !== undefined) input.CustomAttributes = o.customAttributes;
     return input;
   }
+}
+
+/** Whether a payload format can carry a `responseFormat`: TGI's grammar or the messages API's field. */
+function constrains(format: SageMakerChatModelOptions["format"]): boolean {
+  return format === "tgi" || format === "openai";
 }
 
 /** Options for {@link streamEndpoint}. */

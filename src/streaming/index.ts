@@ -6,10 +6,16 @@
  */
 
 export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
-export type { StreamChunk, UnknownEventPolicy, UnknownStreamEvent } from "./chunks.js";
-export type { DecoderOptions } from "./decode-common.js";
+export type {
+  SageMakerStreamEvent,
+  StreamChunk,
+  UnknownEventPolicy,
+  UnknownStreamEvent,
+} from "./chunks.js";
+export type { DecoderOptions, ItemDecoder } from "./decode-common.js";
 export {
   type DecodeResponseStreamOptions,
+  type DetectedStreamFormat,
   decodeResponseStream,
   detectStreamFormat,
   type StreamFormat,
@@ -20,7 +26,17 @@ export {
   StreamDecodeError,
   UnknownFormatError,
 } from "./errors.js";
-export type { StreamEvent } from "./events.js";
+export type {
+  ReasoningEvent,
+  ServiceLatencyEvent,
+  StopEvent,
+  StreamEvent,
+  TextEvent,
+  ToolUseDeltaEvent,
+  ToolUseStartEvent,
+  ToolUseStopEvent,
+  UsageEvent,
+} from "./events.js";
 export {
   type BuiltinStreamFormat,
   type LineDecoder,
@@ -34,4 +50,4 @@ export { decodeLmi, LmiDecoder } from "./lmi.js";
 export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";
 export { decodeTgi, TgiDecoder } from "./tgi.js";
-export { TokenStream, type TokenStreamOptions } from "./token-stream.js";
+export { type StreamOpener, TokenStream, type TokenStreamOptions } from "./token-stream.js";
