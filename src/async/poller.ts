@@ -19,8 +19,14 @@ import { FmopsError, redact, TimeoutError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { isRetryableError } from "../core/retry.js";
 import { parseS3Uri } from "../core/s3-uri.js";
-import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
-import { type PollDelayOptions, pollDelay, pollDelayShape, resolveDelays } from "../core/waiter.js";
+import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
+import {
+  type PollDelayOptions,
+  pollDelayShape,
+  resolveDelays,
+  type WaiterPollEvent,
+  waitFor,
+} from "../core/waiter.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type ObjectProbe, probeObject, readFailureText } from "./probe.js";
 import { AsyncResult } from "./result.js";
@@ -178,53 +184,34 @@ export class AsyncResultPoller {
   async wait(options: AsyncWaitOptions = {}): Promise<AsyncResult> {
     const delays = resolveDelays(options, this.#delays);
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    const started = Date.now();
-    let attempts = 0;
-    let lastError: unknown;
-    try {
-      return await withDeadline(
-        { signal: options.signal, timeoutMs },
+    const onPoll = options.onPoll;
+    return waitFor<AsyncResult>(
+      async (signal) => {
+        const found = await this.#probe(signal);
+        if (found.status === "succeeded") return { state: "done", value: found.result };
+        if (found.status === "failed") return { state: "failed", error: found.error };
+        return { state: "pending" };
+      },
+      {
+        signal: options.signal,
         timeoutMs,
-        `waiting for ${this.outputLocation}`,
-        async (signal) => {
-          for (;;) {
-            attempts++;
-            const startedAt = Date.now();
-            let found: AsyncCheckResult | undefined;
-            try {
-              found = await this.#probe(signal);
-            } catch (err) {
-              if (signal.aborted) throw abortError(signal);
-              if (!isRetryableError(err)) throw err;
-              lastError = err;
-            }
-            const event: AsyncPollEvent = {
-              attempt: attempts,
-              startedAt,
-              elapsedMs: Date.now() - started,
-              outcome: found ? found.status : "error",
-            };
-            if (!found) event.error = lastError;
-            if (found?.status === "succeeded") {
-              options.onPoll?.(event);
-              return found.result;
-            }
-            if (found?.status === "failed") {
-              options.onPoll?.(event);
-              throw found.error;
-            }
-            event.nextDelayMs = pollDelay(attempts, delays, this.#random);
-            options.onPoll?.(event);
-            await sleep(event.nextDelayMs, signal);
-          }
-        },
-      );
-    } catch (err) {
-      if (err instanceof TimeoutError && !options.signal?.aborted) {
-        throw this.#timeoutError(timeoutMs, Date.now() - started, attempts, lastError, err);
-      }
-      throw err;
-    }
+        what: `waiting for ${this.outputLocation}`,
+        ...delays,
+        random: this.#random,
+        retryOn: isRetryableError,
+        ...(onPoll ? { onPoll: (e) => onPoll(asyncPollEvent(e)) } : {}),
+        giveUpError: (info) =>
+          info.cause === "timeout"
+            ? this.#timeoutError(
+                timeoutMs,
+                info.elapsedMs,
+                info.attempts,
+                info.lastError,
+                info.reason,
+              )
+            : info.reason,
+      },
+    );
   }
 
   async #probe(signal: AbortSignal): Promise<AsyncCheckResult> {
@@ -302,4 +289,24 @@ export class AsyncResultPoller {
       { cause },
     );
   }
+}
+
+const OUTCOMES = {
+  pending: "pending",
+  done: "succeeded",
+  failed: "failed",
+  retry: "error",
+} as const satisfies Record<WaiterPollEvent<AsyncResult>["state"], AsyncPollEvent["outcome"]>;
+
+/** The waiter's poll event in the terms of {@link AsyncPollEvent}. */
+function asyncPollEvent(e: WaiterPollEvent<AsyncResult>): AsyncPollEvent {
+  const event: AsyncPollEvent = {
+    attempt: e.attempt,
+    startedAt: e.startedAt,
+    elapsedMs: e.elapsedMs,
+    outcome: OUTCOMES[e.state],
+  };
+  if (e.state === "retry") event.error = e.error;
+  if (e.nextDelayMs !== undefined) event.nextDelayMs = e.nextDelayMs;
+  return event;
 }
