@@ -156,8 +156,14 @@ function amazonAnswer(
   const source = typeof first === "string" ? pngSize(fromB64(first)) : undefined;
   const [width, height] = source ?? [config.width ?? 1024, config.height ?? 1024];
   const count = taskType === "BACKGROUND_REMOVAL" ? 1 : (config.numberOfImages ?? 1);
+  // A colour word in the prompt sets the image's colour, so examples can tell images apart.
+  const named = String(params.text ?? "")
+    .toLowerCase()
+    .match(/[a-z]+/g)
+    ?.map((w) => STAND_IN_COLOURS[w])
+    .find((c) => c !== undefined);
   const images = Array.from({ length: count }, (_, i) =>
-    b64(tinyPng(width, height, [i * 40, 90, 160])),
+    b64(tinyPng(width, height, named ?? [i * 40, 90, 160])),
   );
   return { body: { images, error: null } };
 }
