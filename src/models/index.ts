@@ -36,6 +36,10 @@ export {
   type CohereInputType,
 } from "./bedrock-embedding.js";
 export {
+  BedrockImageModel,
+  type BedrockImageModelOptions,
+} from "./bedrock-image.js";
+export {
   type ChatTemplate,
   type ChatTemplateFn,
   type ChatTemplateName,
@@ -66,6 +70,14 @@ export {
   type WordFinding,
 } from "./guardrail.js";
 export {
+  type GeneratedImage,
+  ImageContentFilteredError,
+  type ImageModel,
+  type ImageRequest,
+  type ImageResult,
+  type ImageTask,
+} from "./image-types.js";
+export {
   type FetchLike,
   HttpError,
   OpenAICompatibleChatModel,
@@ -83,6 +95,16 @@ export {
   SageMakerEmbeddingModel,
   type SageMakerEmbeddingModelOptions,
 } from "./sagemaker-embedding.js";
+export {
+  SageMakerImageModel,
+  type SageMakerImageModelOptions,
+} from "./sagemaker-image.js";
+export { type SaveImagesOptions, saveImages } from "./save-images.js";
+export {
+  type ImageToEmbed,
+  TitanMultimodalEmbeddingModel,
+  type TitanMultimodalEmbeddingModelOptions,
+} from "./titan-multimodal-embedding.js";
 export {
   type BuiltinSageMakerPayloadFormat,
   type PayloadContext,
