@@ -126,6 +126,18 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     );
   });
 
+  it("image-search generates images, indexes the folder with Titan Multimodal and finds them by text", async () => {
+    const { code, output } = await runExample("image-search");
+    expect(code, output).toBe(0);
+    expect(output).toContain("generated a-blue-lake-1.png");
+    expect(output).toContain("indexed 4 images with bedrock:amazon.titan-embed-image-v1");
+    // The stand-in's shared space places texts and images by the colours they name.
+    expect(output).toMatch(/"something blue and calm" -> a-blue-lake-1\.png \(1\.000\)/);
+    expect(output).toMatch(
+      /"a bright yellow flower" -> a-yellow-sunflower-field-1\.png \(1\.000\)/,
+    );
+  });
+
   it("prompt-catalog loads the example folder and renders a prompt", async () => {
     const { code, output } = await runExample("prompt-catalog");
     expect(code, output).toBe(0);
