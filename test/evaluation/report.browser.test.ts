@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvaluationResult } from "../../src/evaluation/evaluator.js";
 import { renderEvaluationHtml } from "../../src/evaluation/report-html.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
-import { COLORS } from "../../src/monitoring/html-report.js";
+import { COLORS } from "../../src/core/html.js";
 import {
   decodeEntities,
   expectSelfContained,
