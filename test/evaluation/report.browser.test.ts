@@ -9,10 +9,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COLORS } from "../../src/core/html.js";
 import type { EvaluationResult } from "../../src/evaluation/evaluator.js";
 import { renderEvaluationHtml } from "../../src/evaluation/report-html.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
-import { COLORS } from "../../src/core/html.js";
 import {
   decodeEntities,
   expectSelfContained,
