@@ -13,10 +13,43 @@
  * @packageDocumentation
  */
 
-export type { FakeReply, FakeToolCall } from "./fake-chat-model.js";
 export {
-  FakeChatModel,
-  type FakeChatModelOptions,
-  type FakeResponder,
-} from "./fake-chat-model.js";
+  type ChatContractToolCall,
+  type ChatContractTurn,
+  type ChatModelContractFactory,
+  type ChatModelContractOptions,
+  chatModelContract,
+} from "./contracts/chat-model.js";
+export {
+  type ContractCase,
+  type ContractSetup,
+  type ContractSubject,
+  ContractViolationError,
+} from "./contracts/contract.js";
+export {
+  type EmbeddingContractBackend,
+  type EmbeddingModelContractFactory,
+  type EmbeddingModelContractOptions,
+  embeddingModelContract,
+} from "./contracts/embedding-model.js";
+export {
+  type EvaluationAlgorithmContractFactory,
+  type EvaluationAlgorithmContractOptions,
+  evaluationAlgorithmContract,
+} from "./contracts/evaluation-algorithm.js";
+export {
+  RETRIEVER_CONTRACT_CORPUS,
+  type RetrieverContractFactory,
+  type RetrieverContractOptions,
+  retrieverContract,
+} from "./contracts/retriever.js";
+export {
+  SQL_CONTRACT_TABLE,
+  type SqlContractTable,
+  type SqlEngineContractFactory,
+  type SqlEngineContractOptions,
+  sqlEngineContract,
+} from "./contracts/sql-engine.js";
+export type { FakeReply } from "./fake-chat-model.js";
+export { FakeChatModel, type FakeChatModelOptions } from "./fake-chat-model.js";
 export { FakeEmbeddingModel, type FakeEmbeddingModelOptions } from "./fake-embedding-model.js";

@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResponse, TokenUsage, ToolCall } from "../../core/chat.js";
-import type { ChatModel } from "../../models/types.js";
+import type { ChatRequest, ChatResponse, TokenUsage } from "../../core/index.js";
+import type { ChatModel } from "../../models/index.js";
 import {
   abortedSignal,
   type ContractCase,
@@ -181,6 +181,9 @@ function checkNoToolCalls(name: string, what: string, response: ChatResponse): v
     `${what}.toolCalls must be absent or empty for a plain-text exchange, got ${describe(response.toolCalls)}`,
   );
 }
+
+/** One tool call of a response. */
+type ToolCall = NonNullable<ChatResponse["toolCalls"]>[number];
 
 function checkToolCalls(
   name: string,

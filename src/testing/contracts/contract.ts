@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FmopsError, isFmopsError } from "../../core/errors.js";
+import { FmopsError, isFmopsError } from "../../core/index.js";
 
 /**
  * One named check of a contract suite. Register each with your test framework:
@@ -94,6 +94,15 @@ export function contractCase<T>(
           `the factory must return a ${kind} or { subject, close }, got ${describe(subject)}`,
         );
         await body(subject as T, name);
+      } catch (err) {
+        if (err instanceof ContractViolationError) throw err;
+        // The adapter failed where the contract expects it to work: report it as a violation of
+        // this case, keeping the adapter's error as the cause.
+        throw new ContractViolationError(
+          name,
+          `the adapter failed where it must succeed: ${describe(err)}`,
+          { cause: err },
+        );
       } finally {
         await close?.();
       }

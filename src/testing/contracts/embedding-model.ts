@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { EmbeddingModel } from "../../models/types.js";
+import type { EmbeddingModel } from "../../models/index.js";
 import {
   abortedSignal,
   type ContractCase,

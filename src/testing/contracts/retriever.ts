@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { MetadataFilter } from "../../rag/filter.js";
-import type { Document, RetrievedChunk, Retriever } from "../../rag/types.js";
+import type { Document, MetadataFilter, RetrievedChunk, Retriever } from "../../rag/index.js";
 import {
   abortedSignal,
   type ContractCase,

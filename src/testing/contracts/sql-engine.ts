@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { QueryResult, SqlEngine } from "../../text2sql/types.js";
+import type { QueryResult, SqlEngine } from "../../text2sql/index.js";
 import {
   abortedSignal,
   type ContractCase,
