@@ -15,8 +15,6 @@ import {
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
-import { parseJsonBody } from "../models/json-body.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { DatasetRecord } from "./dataset.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
@@ -95,30 +93,26 @@ export class BedrockModelRunner implements ModelRunner {
   }
 
   /** Invokes the model with the record's body and extracts the output from its answer. */
-  async run(record: DatasetRecord, options: { signal?: AbortSignal } = {}): Promise<RunnerOutput> {
-    const body = new TextEncoder().encode(this.#codec.body(record));
-    const answer = await withDeadline(
-      { signal: options.signal, timeoutMs: this.#timeoutMs },
-      this.#timeoutMs,
-      `waiting for Bedrock model "${this.modelId}"`,
-      (signal) =>
-        awsCall(
-          { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
-          async () => {
-            const { sdk, client } = await this.#bedrock();
-            return client.send(
-              new sdk.InvokeModelCommand({
-                modelId: this.modelId,
-                body,
-                contentType: JSON_TYPE,
-                accept: JSON_TYPE,
-              }),
-              { abortSignal: signal },
-            );
-          },
-        ),
+  run(record: DatasetRecord, options: { signal?: AbortSignal } = {}): Promise<RunnerOutput> {
+    const waitingFor = `waiting for Bedrock model "${this.modelId}"`;
+    const o = { signal: options.signal, timeoutMs: this.#timeoutMs, waitingFor };
+    return this.#codec.run(record, o, (body, signal) =>
+      awsCall(
+        { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
+        async () => {
+          const { sdk, client } = await this.#bedrock();
+          const answer = await client.send(
+            new sdk.InvokeModelCommand({
+              modelId: this.modelId,
+              body,
+              contentType: JSON_TYPE,
+              accept: JSON_TYPE,
+            }),
+            { abortSignal: signal },
+          );
+          return { body: answer.body, who: `Bedrock model "${this.modelId}"` };
+        },
+      ),
     );
-    const who = `Bedrock model "${this.modelId}"`;
-    return this.#codec.extractor.extract(parseJsonBody(answer.body, who), who);
   }
 }

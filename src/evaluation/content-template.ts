@@ -9,6 +9,8 @@ import { z } from "zod";
 import { messageText } from "../core/chat.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { rejectUnknownOptions } from "../core/options.js";
+import { withDeadline } from "../core/wait.js";
+import { parseJsonBody } from "../models/json-body.js";
 import { renderTexts, validateValues } from "../prompts/render.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";
@@ -359,5 +361,29 @@ export class ContentCodec {
   /** The request body for `record` as a JSON value (for batch files). */
   compose(record: DatasetRecord): JsonValue {
     return this.template.compose(this.prompt.render(record));
+  }
+
+  /**
+   * Runs `record` through a model that takes the JSON body and answers JSON, as the Bedrock and
+   * SageMaker runners do: `send` makes the call, all of it under one deadline of `timeoutMs`
+   * (`waitingFor` names the wait in the timeout error) and `signal`; the output is then read
+   * from the answer's body, and `who` names the model in an error about the answer.
+   */
+  async run(
+    record: DatasetRecord,
+    options: { signal?: AbortSignal | undefined; timeoutMs: number; waitingFor: string },
+    send: (
+      body: Uint8Array,
+      signal: AbortSignal,
+    ) => Promise<{ body: Uint8Array | undefined; who: string }>,
+  ): Promise<RunnerOutput> {
+    const body = new TextEncoder().encode(this.body(record));
+    const answer = await withDeadline(
+      { signal: options.signal, timeoutMs: options.timeoutMs },
+      options.timeoutMs,
+      options.waitingFor,
+      (signal) => send(body, signal),
+    );
+    return this.extractor.extract(parseJsonBody(answer.body, answer.who), answer.who);
   }
 }

@@ -11,36 +11,18 @@ import { VERSION } from "../version.js";
 import type { JsonValue } from "./content-template.js";
 import type { EvaluationResult, EvaluationStatus } from "./evaluator.js";
 import type { LatencySummary } from "./latency.js";
+import type { ScoreSummary } from "./stats.js";
 
 /**
  * One score's mean as stored in an {@link EvaluationSummary}. Like `ScoreSummary`, except that a
  * value that is not a finite number (a mean over scores that were `Infinity`, say) is `null`,
  * which is what JSON would make of it anyway: a summary reads back from its JSON unchanged.
  */
-export interface SummaryScore {
-  /** Records scored. */
-  count: number;
+export interface SummaryScore extends Omit<ScoreSummary, "mean" | "stdDev"> {
   /** Arithmetic mean, or `null` when it is not a finite number. */
   mean: number | null;
   /** Sample standard deviation, or `null` when it is not a finite number. */
   stdDev: number | null;
-  /**
-   * 95% confidence interval of the mean (Student's t), cut to the score's declared range; `null`
-   * for one record or a non-finite bound.
-   */
-  ci95: {
-    /** Lower bound, never below the score's declared minimum. */
-    lower: number;
-    /** Upper bound, never above the score's declared maximum. */
-    upper: number;
-  } | null;
-  /** `true` when the score's range cut the interval (see `ScoreSummary.clipped`); else absent. */
-  clipped?: boolean;
-  /**
-   * `true` when the interval rests on fewer than `MIN_INTERVAL_COUNT` (30) records (see
-   * `ScoreSummary.smallSample`); else absent.
-   */
-  smallSample?: boolean;
 }
 
 /** What {@link formatInterval} reads of a summary. */
@@ -49,7 +31,7 @@ export type IntervalSummary = Pick<
   "count" | "mean" | "ci95" | "clipped" | "smallSample"
 >;
 
-/** The mark after an interval from fewer than `MIN_INTERVAL_COUNT` records, in text and HTML. */
+/** The mark after an interval from fewer than `MIN_INTERVAL_COUNT` records, in text and HTML reports. */
 export const SMALL_SAMPLE_MARK = "*";
 
 /**

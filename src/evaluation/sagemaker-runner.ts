@@ -18,8 +18,6 @@ import {
 } from "../core/aws.js";
 import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
-import { parseJsonBody } from "../models/json-body.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { DatasetRecord } from "./dataset.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
@@ -130,28 +128,26 @@ export class SageMakerModelRunner implements ModelRunner {
   }
 
   /** Invokes the endpoint with the record's body and extracts the output from its answer. */
-  async run(record: DatasetRecord, options: { signal?: AbortSignal } = {}): Promise<RunnerOutput> {
-    const body = new TextEncoder().encode(this.#codec.body(record));
-    const answer = await withDeadline(
-      { signal: options.signal, timeoutMs: this.#timeoutMs },
-      this.#timeoutMs,
-      `waiting for SageMaker endpoint "${this.endpointName}"`,
-      (signal) =>
-        awsCall(
-          {
-            service: "SageMakerRuntime",
-            operation: "InvokeEndpoint",
-            iamAction: "sagemaker:InvokeEndpoint",
-          },
-          async () => {
-            const { sdk, client } = await this.#runtime();
-            return client.send(new sdk.InvokeEndpointCommand({ ...this.#input, Body: body }), {
-              abortSignal: signal,
-            });
-          },
-        ),
+  run(record: DatasetRecord, options: { signal?: AbortSignal } = {}): Promise<RunnerOutput> {
+    const waitingFor = `waiting for SageMaker endpoint "${this.endpointName}"`;
+    const o = { signal: options.signal, timeoutMs: this.#timeoutMs, waitingFor };
+    return this.#codec.run(record, o, (body, signal) =>
+      awsCall(
+        {
+          service: "SageMakerRuntime",
+          operation: "InvokeEndpoint",
+          iamAction: "sagemaker:InvokeEndpoint",
+        },
+        async () => {
+          const { sdk, client } = await this.#runtime();
+          const answer = await client.send(
+            new sdk.InvokeEndpointCommand({ ...this.#input, Body: body }),
+            { abortSignal: signal },
+          );
+          const who = `Endpoint "${this.endpointName}" (${answer.ContentType ?? "no content type"})`;
+          return { body: answer.Body, who };
+        },
+      ),
     );
-    const who = `Endpoint "${this.endpointName}" (${answer.ContentType ?? "no content type"})`;
-    return this.#codec.extractor.extract(parseJsonBody(answer.Body, who), who);
   }
 }
