@@ -15,16 +15,13 @@ import { bodyChunks } from "../core/body.js";
 import { AbortedError, AwsServiceError, FmopsError, redact, TimeoutError } from "../core/errors.js";
 import { isRetryableError } from "../core/retry.js";
 import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
+import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../core/wait.js";
 import {
-  abortError,
-  Deadline,
-  MAX_TIMER_MS,
-  sleep,
-  throwIfAborted,
-  type WaitOptions,
-  withDeadline,
-} from "../core/wait.js";
-import { type PollDelayOptions, pollDelay, resolveDelays } from "../core/waiter.js";
+  type PollDelayOptions,
+  resolveDelays,
+  type WaiterPollEvent,
+  waitFor,
+} from "../core/waiter.js";
 import { LineIterator } from "../streaming/line-iterator.js";
 import type { ContentCodec } from "./content-template.js";
 import type { DatasetRecord } from "./dataset.js";
@@ -145,6 +142,21 @@ export interface BatchWaitOptions extends WaitOptions, PollDelayOptions {
   stopJob?: boolean;
   /** Called after every poll. */
   onPoll?: (event: BatchPollEvent) => void;
+}
+
+/** The waiter's poll event in the terms of {@link BatchPollEvent}; `info` is the status just read. */
+function batchPollEvent(
+  e: WaiterPollEvent<BatchJobInfo>,
+  last: BatchJobInfo | undefined,
+): BatchPollEvent {
+  const event: BatchPollEvent = {
+    attempt: e.attempt,
+    elapsedMs: e.elapsedMs,
+    info: e.state === "retry" ? undefined : last,
+  };
+  if (e.state === "retry") event.error = e.error;
+  if (e.nextDelayMs !== undefined) event.nextDelayMs = e.nextDelayMs;
+  return event;
 }
 
 /**
@@ -274,69 +286,56 @@ export class BedrockBatchJob {
   async wait(options: BatchWaitOptions = {}): Promise<BatchJobInfo> {
     const delays = resolveDelays(options, this.#context.delays);
     const timeoutMs = options.timeoutMs ?? this.#defaultWaitMs;
-    const started = Date.now();
-    const deadline = Deadline.start(
-      { signal: options.signal, timeoutMs },
-      timeoutMs,
-      `waiting for Bedrock batch job ${this.jobId}`,
-    );
-    let attempt = 0;
-    let lastError: unknown;
-    try {
-      for (;;) {
-        deadline.throwIfDone();
-        attempt += 1;
-        let info: BatchJobInfo | undefined;
-        try {
-          info = infoOf(
-            await getJob(this.#context.bedrock, this.jobArn, deadline.signal),
-            this.jobArn,
-          );
-          this.#last = info;
-        } catch (err) {
-          if (deadline.signal.aborted) throw abortError(deadline.signal);
-          if (!isRetryableError(err)) throw err;
-          lastError = err;
-        }
-        const event: BatchPollEvent = { attempt, elapsedMs: Date.now() - started, info };
-        if (info === undefined) event.error = lastError;
-        if (info && SUCCEEDED.has(info.status)) {
-          options.onPoll?.(event);
-          return info;
-        }
-        if (info && FAILED.has(info.status)) {
-          options.onPoll?.(event);
-          throw new BatchJobFailedError(info);
-        }
-        event.nextDelayMs = pollDelay(attempt, delays);
-        options.onPoll?.(event);
-        await sleep(event.nextDelayMs, deadline.signal);
-      }
-    } catch (err) {
-      if (!deadline.signal.aborted) throw err;
-      const stopped =
-        options.stopJob === false
-          ? "was left running (stopJob: false); attach() to it later"
-          : await this.#stopAfterGivingUp();
-      const status = this.#last ? ` It was ${this.#last.status} at the last poll, and` : " It";
-      if (options.signal?.aborted) {
-        throw new AbortedError(
-          `Stopped waiting for Bedrock batch job ${this.jobId}: aborted by its AbortSignal.${status} ${stopped}.`,
-          { cause: options.signal.reason },
-        );
-      }
-      const last =
-        lastError instanceof Error
-          ? ` The last poll failed with: ${redact(lastError.message)}.`
-          : "";
-      throw new TimeoutError(
-        `Bedrock batch job ${this.jobId} had not ended after ${Date.now() - started} ms (${attempt} polls, timeoutMs ${timeoutMs}).${status} ${stopped}.${last} Batch jobs can wait in the queue for hours: pass a larger timeoutMs, or stopJob: false to keep it running.`,
+    const onPoll = options.onPoll;
+    const keepRunning = options.stopJob === false;
+    // What became of the job after giving up, for the error message; the hook fills it in.
+    let stopped = keepRunning
+      ? "was left running (stopJob: false); attach() to it later"
+      : `could not be stopped within ${STOP_TIMEOUT_MS} ms; stop it with StopModelInvocationJob, or it keeps running and costs money`;
+    return waitFor<BatchJobInfo>(
+      async (signal) => {
+        const info = infoOf(await getJob(this.#context.bedrock, this.jobArn, signal), this.jobArn);
+        this.#last = info;
+        if (SUCCEEDED.has(info.status)) return { state: "done", value: info };
+        if (FAILED.has(info.status))
+          return { state: "failed", error: new BatchJobFailedError(info) };
+        return { state: "pending" };
+      },
+      {
+        signal: options.signal,
         timeoutMs,
-        { cause: err },
-      );
-    } finally {
-      deadline.dispose();
-    }
+        what: `waiting for Bedrock batch job ${this.jobId}`,
+        ...delays,
+        retryOn: isRetryableError,
+        ...(onPoll ? { onPoll: (e) => onPoll(batchPollEvent(e, this.#last)) } : {}),
+        giveUpTimeoutMs: STOP_TIMEOUT_MS,
+        ...(keepRunning
+          ? {}
+          : {
+              onGiveUp: async (_info, signal) => {
+                stopped = await this.#stopAfterGivingUp(signal);
+              },
+            }),
+        giveUpError: (info) => {
+          const status = this.#last ? ` It was ${this.#last.status} at the last poll, and` : " It";
+          if (info.cause === "abort" && options.signal?.aborted) {
+            return new AbortedError(
+              `Stopped waiting for Bedrock batch job ${this.jobId}: aborted by its AbortSignal.${status} ${stopped}.`,
+              { cause: options.signal.reason },
+            );
+          }
+          const last =
+            info.lastError instanceof Error
+              ? ` The last poll failed with: ${redact(info.lastError.message)}.`
+              : "";
+          return new TimeoutError(
+            `Bedrock batch job ${this.jobId} had not ended after ${info.elapsedMs} ms (${info.attempts} polls, timeoutMs ${timeoutMs}).${status} ${stopped}.${last} Batch jobs can wait in the queue for hours: pass a larger timeoutMs, or stopJob: false to keep it running.`,
+            timeoutMs,
+            { cause: info.reason },
+          );
+        },
+      },
+    );
   }
 
   /** Stops the job with StopModelInvocationJob (it then goes `Stopping`, then `Stopped`). */
@@ -365,12 +364,12 @@ export class BedrockBatchJob {
   }
 
   /** Stops the job once waiting was given up, on its own deadline; says how that went. */
-  async #stopAfterGivingUp(): Promise<string> {
+  async #stopAfterGivingUp(signal: AbortSignal): Promise<string> {
     if (this.#last && (SUCCEEDED.has(this.#last.status) || FAILED.has(this.#last.status))) {
       return "had already ended";
     }
     try {
-      await this.stop();
+      await this.stop({ signal });
       return "was stopped with StopModelInvocationJob";
     } catch (err) {
       const why = err instanceof Error ? redact(err.message) : String(err);
