@@ -5,12 +5,13 @@
  */
 import { z } from "zod";
 import type { ChatRequest } from "../core/chat.js";
-import { type FmopsError, isFmopsError, ValidationError } from "../core/errors.js";
+import { type FmopsError, isFmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
+import { generateObject, ObjectGenerationError } from "../models/index.js";
 import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
-import { judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
+import { JudgeScoreError, judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
 import { fenceNotice, fenceUntrusted, randomNonce } from "../prompts/index.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import {
@@ -63,6 +64,31 @@ const optionsSchema = z
   })
   .strict();
 
+/**
+ * The verdict a judge that can give objects returns: reasoning first, so that the score follows
+ * from it. The score is checked, never clamped: 0, 11, 7.5 or a string is sent back to the judge.
+ */
+const VERDICT = z.object({
+  // Optional, so that a judge following the built-in prompt's own `{"score", "reason"}` line
+  // (a server that ignored the constraint, say) is not sent back for the missing field.
+  reasoning: z
+    .string()
+    .optional()
+    .describe("Two or three sentences weighing the answer against the criteria"),
+  score: z
+    .int()
+    .min(1)
+    .max(10)
+    .describe("The grade: an integer from 1 (unusable) to 10 (excellent), on the prompt's scale"),
+});
+
+/** Repairs of a verdict object after the first ask (3 judge calls at most). */
+const VERDICT_REPAIRS = 2;
+
+/** Added to the system prompt when the verdict is asked for as an object. */
+const VERDICT_RULE =
+  "Give your verdict as the verdict object (reasoning, then score) instead of a final JSON line.";
+
 /** The follow-up turn after a reply without a readable score. */
 const FORMAT_REMINDER =
   'I could not find your score. Reply again with your grade, and make the very last line only the JSON object {"score": <integer 1-10>, "reason": "<one short sentence>"}.';
@@ -73,12 +99,18 @@ const FORMAT_REMINDER =
  * 1 to 10) and `judge_score_normalized` (`(judge_score - 1) / 9`, in [0, 1]).
  *
  * The sample's input fills `{{question}}`, its output `{{answer}}`, its first target
- * `{{reference}}` (left to the prompt's default, empty, when there is none). The reply is read
- * with `parseJudgeScore` (the last JSON object with a `score`, else the last `score: n`). When
- * it has no valid score the judge is asked once more, at the same settings, with its reply and a
- * follow-up turn saying the last line must be the JSON object; a second miss throws
- * `JUDGE_SCORE_UNPARSEABLE`. Judge errors are thrown as they are: `ModelEvaluator` records them on
- * the sample's record (left out of the means) and goes on with the next.
+ * `{{reference}}` (left to the prompt's default, empty, when there is none).
+ *
+ * A judge model that can give objects (tool use or constrained decoding, see `generateObject`)
+ * is asked for a verdict object `{ reasoning, score }` whose score must be an integer from 1 to
+ * 10. Prose, malformed JSON and out-of-range or fractional scores go back to the judge with the
+ * error, at most twice; then the sample fails with `JUDGE_SCORE_UNPARSEABLE`. Other models reply
+ * in text, read with `parseJudgeScore` (the last JSON object with a `score`, else the last
+ * `score: n`); a reply without a valid score is asked once more, at the same settings, with the
+ * reply and a follow-up turn saying the last line must be the JSON object, and a second miss
+ * throws `JUDGE_SCORE_UNPARSEABLE`. Either way a score is never NaN and never clamped. Judge
+ * errors are thrown as they are: `ModelEvaluator` records them on the sample's record (left out
+ * of the means) and goes on with the next.
  *
  * @example
  * ```ts
@@ -165,6 +197,11 @@ export class LlmJudge extends EvalAlgorithmBase {
       ...rendered,
       system: rendered.system ? `${rendered.system}\n\n${notice}` : notice,
     };
+    const mode = this.#judge.structuredOutput ?? (this.#judge.supportsTools ? "tool" : "json");
+    if (mode !== "json") {
+      const score = await this.#verdict(request, signal);
+      return { judge_score: score, judge_score_normalized: (score - 1) / 9 };
+    }
     const first = await this.#ask(request, signal);
     let parsed = tryParse(first);
     if (!parsed.ok) {
@@ -208,6 +245,32 @@ export class LlmJudge extends EvalAlgorithmBase {
     }
     if (this.#criteria !== undefined) values.criteria = this.#criteria;
     return values;
+  }
+
+  /** The score of a verdict object, repaired through `generateObject`; throws `JUDGE_SCORE_UNPARSEABLE`. */
+  async #verdict(request: ChatRequest, signal: AbortSignal | undefined): Promise<number> {
+    try {
+      const { object } = await generateObject(this.#judge, {
+        ...request,
+        system: request.system ? `${request.system}\n\n${VERDICT_RULE}` : VERDICT_RULE,
+        schema: VERDICT,
+        schemaName: "verdict",
+        schemaDescription: "Your grade of the answer",
+        maxRepairs: VERDICT_REPAIRS,
+        ...(signal ? { signal } : {}),
+        // timeoutMs bounds one judge call; the exchange gets one per call it may make.
+        ...(this.#timeoutMs !== undefined
+          ? { timeoutMs: this.#timeoutMs * (VERDICT_REPAIRS + 1) }
+          : {}),
+      });
+      return object.score;
+    } catch (err) {
+      if (!(err instanceof ObjectGenerationError)) throw err;
+      const n = err.attempts.length;
+      throw new JudgeScoreError(
+        `The judge gave no valid verdict in ${n} attempt${n === 1 ? "" : "s"}; last error: ${redact(err.attempts.at(-1)?.error ?? "none", 200)}. Use a stronger judge model, or a prompt whose scale is 1 to 10.`,
+      );
+    }
   }
 
   async #ask(request: ChatRequest, signal: AbortSignal | undefined): Promise<string> {

@@ -229,14 +229,18 @@ function fromText(text: string, schema: z.ZodType): Outcome {
   return parsed.success ? { raw, object: parsed.data } : { raw, error: issuesOf(parsed.error) };
 }
 
-/** The JSON in an answer: a fenced block's body, else from the first `{`/`[` to the last `}`/`]`. */
+/**
+ * The JSON in an answer: a fenced block's body, else from the first `{`/`[` to the last `}`/`]`
+ * (or to the end, when it never closes).
+ */
 function jsonIn(text: string): string | undefined {
   const fenced = /```(?:json)?\s*\n([\s\S]*?)```/i.exec(text);
   if (fenced?.[1] !== undefined) return fenced[1].trim();
   const start = text.search(/[{[]/);
   const end = Math.max(text.lastIndexOf("}"), text.lastIndexOf("]"));
-  if (start < 0 || end < start) return undefined;
-  return text.slice(start, end + 1);
+  if (start < 0) return undefined;
+  // A cut-off object (no closing bracket) is still the JSON: parsing it names what is wrong.
+  return end < start ? text.slice(start) : text.slice(start, end + 1);
 }
 
 function jsonSystem(system: string | undefined, schema: z.ZodType, description?: string): string {

@@ -29,6 +29,7 @@ function records(n: number): DatasetRecord[] {
 /** A judge that grades q<i> with 1 + (i mod 10), and never gives a readable score on `bad` records. */
 function judge(bad: (i: number) => boolean): FakeChatModel {
   return new FakeChatModel({
+    supportsTools: false,
     responses: async (request) => {
       const text = messageText(request.messages[0] ?? { content: "" });
       const i = Number(/Question:\n<<<UNTRUSTED DATA \w+ QUESTION 1>>>\nq(\d+)/.exec(text)?.[1]);

@@ -64,7 +64,10 @@ describe("LlmJudge with a non-finite score", () => {
   const sample = { input: "Capital of France?", output: "Paris.", targets: ["Paris"] };
 
   it("asks once more, then refuses with JUDGE_SCORE_UNPARSEABLE", async () => {
-    const judge = new FakeChatModel({ responses: ['{"score": 1e309}', "score: 1e309"] });
+    const judge = new FakeChatModel({
+      supportsTools: false,
+      responses: ['{"score": 1e309}', "score: 1e309"],
+    });
     await expect(new LlmJudge({ model: judge }).evaluateSample(sample)).rejects.toBeInstanceOf(
       JudgeScoreError,
     );
@@ -72,7 +75,10 @@ describe("LlmJudge with a non-finite score", () => {
   });
 
   it("takes the finite score of the second reply", async () => {
-    const judge = new FakeChatModel({ responses: ['{"score": 1e309}', '{"score": 8}'] });
+    const judge = new FakeChatModel({
+      supportsTools: false,
+      responses: ['{"score": 1e309}', '{"score": 8}'],
+    });
     await expect(new LlmJudge({ model: judge }).evaluateSample(sample)).resolves.toEqual({
       judge_score: 8,
       judge_score_normalized: 7 / 9,

@@ -48,7 +48,10 @@ describe("confidence intervals within a score's range (#17)", () => {
 
   it("clips a score to its own declared range (judge_score is 1 to 10)", async () => {
     const judge = new LlmJudge({
-      model: new FakeChatModel({ responses: ['{"score": 10}', '{"score": 9}'] }),
+      model: new FakeChatModel({
+        supportsTools: false,
+        responses: ['{"score": 10}', '{"score": 9}'],
+      }),
     });
     expect(judge.scoreRange("judge_score")).toEqual({ min: 1, max: 10 });
     expect(judge.scoreRange("judge_score_normalized")).toEqual({ min: 0, max: 1 });
