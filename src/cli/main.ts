@@ -11,6 +11,7 @@ import { benchCommand } from "./bench.js";
 import { chatCommand } from "./chat.js";
 import { evalCommand } from "./eval.js";
 import { fileErrorFrom } from "./file-errors.js";
+import { imageCommand } from "./image.js";
 import { indexCommand } from "./index-cmd.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { promptsCommand } from "./prompts.js";
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, CliCommand> = {
   bench: benchCommand,
   chat: chatCommand,
   eval: evalCommand,
+  image: imageCommand,
   index: indexCommand,
   prompts: promptsCommand,
   sql: sqlCommand,
