@@ -144,7 +144,7 @@ describe("chatModelContract fails for a broken ChatModel", () => {
     expect(err.message).toContain("must hold the 1 call(s)");
   });
 
-  it("whose stream keeps waiting after its signal aborts", async () => {
+  it("whose stream ignores its signal and timeoutMs", async () => {
     const cases = chatModelContract(
       (turn) => {
         const fake = fakeFor(turn);
@@ -158,6 +158,8 @@ describe("chatModelContract fails for a broken ChatModel", () => {
       "aborting in the middle of a stream rejects the read with ABORTED and ends the stream",
     );
     expect(err.message).toContain("did not settle within 200 ms");
+    const timeout = await violation(cases, "a stream past its timeoutMs rejects with TIMEOUT");
+    expect(timeout.message).toContain("did not settle within 200 ms");
   });
 });
 

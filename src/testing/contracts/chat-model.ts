@@ -239,7 +239,7 @@ async function readDeltas(name: string, stream: AsyncIterable<string>): Promise<
  * The cases check that `generate` returns the answer's text with well-formed usage and latency;
  * that a stream's deltas joined equal `response().text` (UTF-8 split anywhere); that an aborted
  * signal rejects with `ABORTED`, before the call and in the middle of a stream, and that the
- * stream then ends; that a failing backend surfaces as an `FmopsError` with a stable code; and,
+ * stream then ends; that a stream past its `timeoutMs` rejects with `TIMEOUT`; that a failing backend surfaces as an `FmopsError` with a stable code; and,
  * with `tools: true`, that declared tools' calls come back whole in `toolCalls` from both
  * `generate` and `stream` (with `tools: false`, that a request with tools is refused).
  *
@@ -387,6 +387,20 @@ export function chatModelContract(
             name,
             `an aborted stream must be done, got ${describe(after)}`,
           );
+        },
+      ),
+      make(
+        "a stream past its timeoutMs rejects with TIMEOUT",
+        STALLED_TURN,
+        async (model, name) => {
+          const what = "reading a stream whose backend stalls past timeoutMs";
+          const err = await settlesWithin(
+            rejection(model.stream(REQUEST, { timeoutMs: 200 }).text(), name, what),
+            abortSettleMs,
+            name,
+            what,
+          );
+          expectFmopsError(err, name, what, "TIMEOUT");
         },
       ),
       make(
