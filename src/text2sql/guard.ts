@@ -14,16 +14,54 @@
  *    back to the tokenizer alone. For DuckDB the parser of record is DuckDB's own, which
  *    {@link DuckDbEngine} runs on the statement before anything executes.
  *
+ * Which engine's rules apply follows the engine: {@link guardDialectFor} maps an engine's
+ * `guardDialect` or `dialect` to the rules, and falls back to `strict` (both rule sets and the
+ * Trino parser must agree) for anything it cannot place. A dialect value the guard does not know
+ * refuses every text: the guard never reads with weaker rules than asked for.
+ *
  * @module
  */
 import * as trinoBuild from "node-sql-parser/build/trino.js";
 import { lexSql, type SqlDialect, type SqlToken, splitStatements } from "./sql-lexer.js";
+import type { SqlEngine } from "./types.js";
 
 /**
  * Whose rules the guard reads SQL by: `trino` (Athena), `duckdb`, or `strict`, which requires the
  * text to pass under both, for engines whose lexical rules are not known.
  */
 export type GuardDialect = SqlDialect | "strict";
+
+/** Every {@link GuardDialect}. */
+export const GUARD_DIALECTS: readonly GuardDialect[] = ["trino", "duckdb", "strict"];
+
+function isGuardDialect(value: unknown): value is GuardDialect {
+  return (GUARD_DIALECTS as readonly unknown[]).includes(value);
+}
+
+/**
+ * The rules the guard reads an engine's SQL by: the engine's own `guardDialect` when it declares
+ * one the guard knows, else inferred from its `dialect` name (`duckdb` when it names DuckDB,
+ * `trino` when it names Trino, Athena or Presto), and `strict` (Trino's and DuckDB's rules must
+ * both accept, and the Trino parser too) for every other engine: a name that names both
+ * families, none of them, or a `guardDialect` the guard does not know.
+ *
+ * @example
+ * ```ts
+ * guardDialectFor(new DuckDbEngine()); // "duckdb" (declared)
+ * guardDialectFor({ dialect: "Athena (Trino)" }); // "trino"
+ * guardDialectFor({ dialect: "SQLite 3" }); // "strict"
+ * ```
+ */
+export function guardDialectFor(engine: Pick<SqlEngine, "dialect" | "guardDialect">): GuardDialect {
+  const declared: unknown = engine.guardDialect;
+  if (declared !== undefined) return isGuardDialect(declared) ? declared : "strict";
+  const name = typeof engine.dialect === "string" ? engine.dialect : "";
+  const duckdb = /duckdb/i.test(name);
+  const trino = /trino|athena|presto/i.test(name);
+  if (duckdb && !trino) return "duckdb";
+  if (trino && !duckdb) return "trino";
+  return "strict";
+}
 
 /** Longest SQL text the guard reads unless `maxLength` says otherwise: far above any real query. */
 export const DEFAULT_MAX_SQL_LENGTH = 20_000;
@@ -35,8 +73,13 @@ export interface GuardOptions {
    * is lowered, `LIMIT ALL` is replaced, and a query without a limit gets `LIMIT maxRows` added.
    */
   maxRows?: number;
-  /** The engine's dialect, whose lexical rules and parser decide. Default `trino`. */
+  /**
+   * Whose lexical rules and parser decide. Default: the `engine`'s (see {@link guardDialectFor}),
+   * else `trino`. A value other than `trino`, `duckdb` or `strict` refuses every text.
+   */
   dialect?: GuardDialect;
+  /** The engine the statement is for; its dialect picks the rules when `dialect` is left out. */
+  engine?: Pick<SqlEngine, "dialect" | "guardDialect">;
   /** Longest text accepted, in UTF-16 code units. Default {@link DEFAULT_MAX_SQL_LENGTH}. */
   maxLength?: number;
 }
@@ -267,7 +310,14 @@ export function checkReadOnly(sql: string, options: GuardOptions = {}): GuardVer
       "SQL_FORBIDDEN_CHARACTER",
     );
   }
-  const dialect = options.dialect ?? "trino";
+  const dialect =
+    options.dialect ?? (options.engine !== undefined ? guardDialectFor(options.engine) : "trino");
+  if (!isGuardDialect(dialect)) {
+    // Fail closed: an unknown value must not select weaker rules (no parser) by accident.
+    return refuse(
+      `the guard does not know the dialect ${JSON.stringify(String(dialect)).slice(0, 40)}, so nothing is approved; use trino, duckdb or strict.`,
+    );
+  }
   if (dialect !== "strict") return checkInDialect(sql, dialect, options.maxRows);
   const trino = checkInDialect(sql, "trino", options.maxRows);
   if (!trino.ok) return trino;

@@ -34,7 +34,7 @@ import {
 import type { PromptTemplate } from "../prompts/template.js";
 import { SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
-import { checkReadOnly, type GuardDialect, type GuardRefusalCode } from "./guard.js";
+import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
 import {
   qualifiedName,
   type RenderedSchema,
@@ -558,7 +558,7 @@ export class Text2Sql {
       attempt.sql = extracted.sql;
       const verdict = checkReadOnly(extracted.sql, {
         maxRows: this.#o.rowLimit ?? 1000,
-        dialect: guardDialectOf(this.#o.engine),
+        engine: this.#o.engine,
         maxLength: this.#o.maxSqlLength,
       });
       const extra =
@@ -741,17 +741,6 @@ export class Text2Sql {
     this.#index = { tables, retriever };
     return retriever;
   }
-}
-
-/**
- * The guard dialect for an engine: its own `guardDialect`, else inferred from its dialect name;
- * an engine of unknown dialect gets `strict` (Trino and DuckDB rules must both accept).
- */
-function guardDialectOf(engine: SqlEngine): GuardDialect {
-  if (engine.guardDialect) return engine.guardDialect;
-  if (/duckdb/i.test(engine.dialect)) return "duckdb";
-  if (/trino|athena|presto/i.test(engine.dialect)) return "trino";
-  return "strict";
 }
 
 function rankOf(order: string[], name: string): number {
