@@ -4,16 +4,16 @@
  * @module
  */
 import type * as GlueModule from "@aws-sdk/client-glue";
-import type { GetDatabasesCommandOutput, GetTablesCommandOutput } from "@aws-sdk/client-glue";
+import type { GetTablesCommandOutput } from "@aws-sdk/client-glue";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
   type SendsCommands,
 } from "../core/aws.js";
+import { awsPages } from "../core/aws-call.js";
 import { glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
@@ -22,7 +22,10 @@ import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 
 /** Options for {@link GlueCatalog}. */
 export interface GlueCatalogOptions extends AwsClientConfig {
-  /** A ready Glue client (preferred); otherwise one is built from region/credentials/endpoint. */
+  /**
+   * A ready Glue client (preferred); otherwise one is built from region/credentials/endpoint.
+   * It must be a `GlueClient` of `@aws-sdk/client-glue`: the SDK's paginators accept no other.
+   */
   client?: SendsCommands;
   /** Databases to read. Default: every database (GetDatabases). */
   databases?: string[];
@@ -57,6 +60,12 @@ const optionsSchema = z
   .strict();
 
 const SERVICE = "Glue";
+const GET_TABLES = { service: SERVICE, operation: "GetTables", iamAction: "glue:GetTables" };
+const GET_DATABASES = {
+  service: SERVICE,
+  operation: "GetDatabases",
+  iamAction: "glue:GetDatabases",
+};
 const defaultKeep = (name: string) =>
   name === "classification" ||
   name === "comment" ||
@@ -70,7 +79,7 @@ interface GlueColumn {
 }
 
 /**
- * Reads databases and tables from Glue (GetDatabases and GetTables, following NextToken) and
+ * Reads databases and tables from Glue (GetDatabases and GetTables, through the SDK's paginators) and
  * yields {@link TableSchema}s with columns, types, comments, partition keys, descriptions and
  * selected table parameters.
  *
@@ -107,22 +116,17 @@ export class GlueCatalog implements SchemaCatalog {
         const tables: TableSchema[] = [];
         const max = this.#o.maxTables ?? 20_000;
         for (const database of databases) {
-          let token: string | undefined;
-          do {
-            const output = (await awsCall(
-              { service: SERVICE, operation: "GetTables", iamAction: "glue:GetTables" },
-              () =>
-                client.send(
-                  new sdk.GetTablesCommand({
-                    DatabaseName: database,
-                    ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
-                    ...(this.#o.expression ? { Expression: this.#o.expression } : {}),
-                    ...(token ? { NextToken: token } : {}),
-                  }),
-                  { abortSignal: signal },
-                ),
-            )) as GetTablesCommandOutput;
-            for (const t of output.TableList ?? []) {
+          const pages = sdk.paginateGetTables(
+            { client: client as GlueModule.GlueClient },
+            {
+              DatabaseName: database,
+              ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
+              ...(this.#o.expression ? { Expression: this.#o.expression } : {}),
+            },
+            { abortSignal: signal },
+          );
+          for await (const page of awsPages(signal, GET_TABLES, pages)) {
+            for (const t of page.TableList ?? []) {
               if (tables.length >= max) {
                 throw new FmopsError(
                   "SCHEMA_TOO_LARGE",
@@ -131,8 +135,7 @@ export class GlueCatalog implements SchemaCatalog {
               }
               tables.push(this.#toSchema(t, database));
             }
-            token = output.NextToken;
-          } while (token);
+          }
         }
         return tables;
       },
@@ -141,23 +144,15 @@ export class GlueCatalog implements SchemaCatalog {
 
   async #databases(signal: AbortSignal): Promise<string[]> {
     const { sdk, client } = await this.#glue();
+    const pages = sdk.paginateGetDatabases(
+      { client: client as GlueModule.GlueClient },
+      this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {},
+      { abortSignal: signal },
+    );
     const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const output = (await awsCall(
-        { service: SERVICE, operation: "GetDatabases", iamAction: "glue:GetDatabases" },
-        () =>
-          client.send(
-            new sdk.GetDatabasesCommand({
-              ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
-              ...(token ? { NextToken: token } : {}),
-            }),
-            { abortSignal: signal },
-          ),
-      )) as GetDatabasesCommandOutput;
-      for (const d of output.DatabaseList ?? []) if (d.Name) names.push(d.Name);
-      token = output.NextToken;
-    } while (token);
+    for await (const page of awsPages(signal, GET_DATABASES, pages)) {
+      for (const d of page.DatabaseList ?? []) if (d.Name) names.push(d.Name);
+    }
     return names;
   }
 
