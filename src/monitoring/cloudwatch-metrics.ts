@@ -65,6 +65,10 @@ export const CLOUDWATCH_METRIC_NAMES = {
   inputTokens: "InputTokens",
   /** Generated tokens (unit Count). */
   outputTokens: "OutputTokens",
+  /** Prompt tokens read from the prompt cache, when reported (unit Count). */
+  cacheReadTokens: "CacheReadInputTokens",
+  /** Prompt tokens written to the prompt cache, when reported (unit Count). */
+  cacheWriteTokens: "CacheWriteInputTokens",
 } as const;
 
 /**
@@ -90,6 +94,8 @@ export function cloudWatchValues(record: InvocationRecord): CloudWatchValue[] {
   push(CLOUDWATCH_METRIC_NAMES.e2eOtps, "Count/Second", record.e2eOtps);
   push(CLOUDWATCH_METRIC_NAMES.inputTokens, "Count", record.inputTokens);
   push(CLOUDWATCH_METRIC_NAMES.outputTokens, "Count", record.outputTokens);
+  push(CLOUDWATCH_METRIC_NAMES.cacheReadTokens, "Count", record.cacheReadTokens);
+  push(CLOUDWATCH_METRIC_NAMES.cacheWriteTokens, "Count", record.cacheWriteTokens);
   for (const [name, value] of Object.entries(record.metrics)) {
     push(name.charAt(0).toUpperCase() + name.slice(1), "None", value);
   }

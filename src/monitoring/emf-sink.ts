@@ -105,7 +105,8 @@ export interface EmfDocument {
  *
  * Metrics: `Invocations`, `InvocationErrors`, `TimeToFirstToken` and `EndToEndLatency`
  * (Milliseconds), `OutputTokensPerSecond` and `EndToEndOutputTokensPerSecond` (Count/Second),
- * `InputTokens`, `OutputTokens`, and each quality score.
+ * `InputTokens`, `OutputTokens`, `CacheReadInputTokens` and `CacheWriteInputTokens` (when the
+ * model reported prompt-cache use), and each quality score.
  *
  * @example
  * ```ts

@@ -45,7 +45,10 @@ const TOKEN_BUCKETS = [
 export interface OtelSinkOptions {
   /** The meter to record with, e.g. `metrics.getMeter("my-app")` from `@opentelemetry/api`. */
   meter: Meter;
-  /** Also record `fmops.client.output_tokens_per_second` and quality scores as `fmops.quality.<name>`. Default true. */
+  /**
+   * Also record `fmops.client.output_tokens_per_second`, the prompt-cache token histograms and
+   * quality scores as `fmops.quality.<name>`. Default true.
+   */
   extraMetrics?: boolean;
 }
 
@@ -62,8 +65,11 @@ const KNOWN_OPTIONS: Record<keyof OtelSinkOptions, true> = { meter: true, extraM
  * - `gen_ai.client.operation.time_to_first_chunk` (s): streaming calls that produced text;
  * - `gen_ai.client.operation.time_per_output_chunk` (s): one value per streamed chunk after the
  *   first, the time since the chunk before it (the record's `chunkGapsMs`);
- * - `fmops.client.output_tokens_per_second` ({token}/s) and `fmops.quality.<score>` for quality
- *   modules (fmops names: the conventions define none for these).
+ * - `fmops.client.output_tokens_per_second` ({token}/s), `fmops.client.cache_read.input_tokens`
+ *   and `fmops.client.cache_creation.input_tokens` ({token}: prompt-cache reads and writes, named
+ *   after the conventions' `gen_ai.usage.cache_*` attributes, since their token histogram takes
+ *   only `input` and `output`), and `fmops.quality.<score>` for quality modules (fmops names: the
+ *   conventions define no metrics for these).
  *
  * Attributes: `gen_ai.operation.name` (`chat`), `gen_ai.provider.name` (`aws.bedrock`;
  * `aws.sagemaker` for SageMaker, a custom value since the conventions list no SageMaker
@@ -86,6 +92,8 @@ export class OtelSink implements MetricSink {
   readonly #ttfc: Histogram;
   readonly #tpoc: Histogram;
   readonly #otps: Histogram | undefined;
+  readonly #cacheRead: Histogram | undefined;
+  readonly #cacheWrite: Histogram | undefined;
   readonly #meter: Meter;
   readonly #quality = new Map<string, Histogram>();
   readonly #extra: boolean;
@@ -127,6 +135,22 @@ export class OtelSink implements MetricSink {
           unit: "{token}/s",
         })
       : undefined;
+    const tokens = (name: string, description: string) =>
+      this.#extra
+        ? meter.createHistogram(name, {
+            description,
+            unit: "{token}",
+            advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+          })
+        : undefined;
+    this.#cacheRead = tokens(
+      "fmops.client.cache_read.input_tokens",
+      "Input tokens served from the provider's prompt cache.",
+    );
+    this.#cacheWrite = tokens(
+      "fmops.client.cache_creation.input_tokens",
+      "Input tokens written to the provider's prompt cache.",
+    );
   }
 
   /** An OtelSink on the global meter provider's `fmops` meter; loads `@opentelemetry/api` lazily. */
@@ -168,6 +192,10 @@ export class OtelSink implements MetricSink {
     }
     if (!this.#extra) return;
     if (record.otps !== undefined) this.#otps?.record(record.otps, attributes);
+    if (record.cacheReadTokens !== undefined)
+      this.#cacheRead?.record(record.cacheReadTokens, attributes);
+    if (record.cacheWriteTokens !== undefined)
+      this.#cacheWrite?.record(record.cacheWriteTokens, attributes);
     for (const [name, value] of Object.entries(record.metrics)) {
       let histogram = this.#quality.get(name);
       if (!histogram) {

@@ -53,6 +53,13 @@ export interface InvocationRecord {
    * partial stream, the deltas received before it stopped).
    */
   outputTokens?: number;
+  /**
+   * Prompt tokens read from the model's prompt cache, when it reported them (Bedrock
+   * `cacheReadInputTokens`); billed at the cache-read rate.
+   */
+  cacheReadTokens?: number;
+  /** Prompt tokens written to the prompt cache, when reported (Bedrock `cacheWriteInputTokens`). */
+  cacheWriteTokens?: number;
   /** Decode speed: `(n - 1) / (tLast - tFirst)`, tokens per second after the first (streaming only). */
   otps?: number;
   /** End-to-end throughput: `n / e2e`, first-token wait included. */
@@ -77,6 +84,8 @@ export const LATENCY_FIELDS = [
   "e2eOtps",
   "inputTokens",
   "outputTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
 ] as const;
 
 /** One of {@link LATENCY_FIELDS}. */
@@ -183,6 +192,11 @@ export function recordFromResponse(
 ): InvocationRecord {
   const record = baseRecord(context, "ok", latencyFigures(timings, response.usage?.outputTokens));
   addUsage(record, response.usage?.inputTokens, response.usage?.outputTokens);
+  // Prompt-cache counts, from a whole answer or a stream's final metadata.
+  const cacheRead = response.usage?.cacheReadTokens;
+  const cacheWrite = response.usage?.cacheWriteTokens;
+  if (cacheRead !== undefined) record.cacheReadTokens = cacheRead;
+  if (cacheWrite !== undefined) record.cacheWriteTokens = cacheWrite;
   if (response.stopReason !== undefined) record.stopReason = response.stopReason;
   return record;
 }
