@@ -8,7 +8,8 @@
  *  - recall: a synthetic Glue-like catalog of 330 tables (11 business domains x 10 core tables,
  *    plus staging, snapshot and regional copies of each that share its columns, as real lakes
  *    do) and 40 hand-written questions, each naming the core table(s) that answer it. Recall@k
- *    is the share of gold tables among the top k of the built-in BM25 SchemaIndex.
+ *    is the share of gold tables among the top k of the default SchemaRanker (what Text2Sql
+ *    uses for catalogs larger than maxTables).
  *
  * Usage: `npm run bench -- text2sql [--questions 100]`. Prints one JSON line (with the questions
  * the top-1 table missed). `RECALL_ONLY=1` prints only the recall part.
@@ -18,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { FakeChatModel } from "../src/testing/fake-chat-model.js";
 import { AthenaEngine } from "../src/text2sql/athena-engine.js";
 import { DuckDbEngine } from "../src/text2sql/duckdb-engine.js";
-import { SchemaIndex } from "../src/text2sql/schema.js";
+import { SchemaRanker } from "../src/text2sql/schema-ranking.js";
 import { Text2Sql } from "../src/text2sql/text2sql.js";
 import type { SqlEngine, TableSchema } from "../src/text2sql/types.js";
 import { startAthena } from "../test/emulators/athena.js";
@@ -478,21 +479,21 @@ const QUESTIONS_GOLD: [string, string[]][] = [
 ];
 
 function recall(ks: number[]) {
-  const index = new SchemaIndex(catalog);
+  const index = new SchemaRanker({ tables: catalog });
   const out: Record<string, number> = {};
   for (const k of ks) {
     let found = 0;
     let total = 0;
     for (const [question, gold] of QUESTIONS_GOLD) {
-      const top = new Set(index.search(question, k).map((h) => h.id));
+      const top = new Set(index.rank(question, k).map((h) => h.id));
       total += gold.length;
       found += gold.filter((g) => top.has(g)).length;
     }
     out[`recall@${k}`] = Number((found / total).toFixed(3));
   }
   const misses = QUESTIONS_GOLD.filter(
-    ([q, gold]) => !gold.includes(index.search(q, 1)[0]?.id ?? ""),
-  ).map(([q]) => `${q} -> ${index.search(q, 1)[0]?.id ?? "(none)"}`);
+    ([q, gold]) => !gold.includes(index.rank(q, 1)[0]?.id ?? ""),
+  ).map(([q]) => `${q} -> ${index.rank(q, 1)[0]?.id ?? "(none)"}`);
   return { ...out, missesAt1: misses };
 }
 

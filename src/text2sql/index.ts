@@ -6,7 +6,7 @@
  * - Engines: {@link AthenaEngine} and the embedded {@link DuckDbEngine} (optional peer
  *   `@duckdb/node-api`), both reporting errors in Athena's format.
  * - Catalogs: {@link GlueCatalog} and {@link DuckDbCatalog}; schema ranking with
- *   {@link SchemaIndex} or any retriever.
+ *   {@link SchemaRanker} (on rag's `Bm25Index`) or any rag `Retriever`.
  * - {@link checkReadOnly} and {@link extractSql} on their own.
  *
  * @example
@@ -64,7 +64,7 @@ export {
 } from "./guard.js";
 export { inferJoins, isKeyColumn, type JoinEdge, joinNeighbours } from "./join-graph.js";
 export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
-export { SchemaIndex, tableDocument } from "./schema.js";
+export { tableDocument } from "./schema.js";
 export {
   DEFAULT_SCHEMA_SYNONYMS,
   SchemaRanker,
@@ -86,7 +86,6 @@ export type {
   QueryColumn,
   QueryResult,
   QueryStats,
-  RetrievedTable,
   SchemaCatalog,
   SchemaRetriever,
   SqlEngine,

@@ -1,22 +1,30 @@
 /**
  * Schema ranking for large catalogs (hundreds to thousands of tables, many databases, table names
- * such as `customers` repeated across them). {@link SchemaRanker} combines, without any model
- * call: a field-weighted BM25 over each table (name, columns, descriptions, comments, table
- * parameters), the same over each database (so that a question's terms spread over one
- * database's tables favour that database), synonyms, an optional column-value index, and
- * join-path expansion over declared or inferred keys. An `EmbeddingModel` can be added for a
- * hybrid ranking, and a chat model can pick from a shortlist (one extra call, off by default).
+ * such as `customers` repeated across them). {@link SchemaRanker} is a `Retriever` (rag's
+ * interface) built on rag's `Bm25Index`; without any model call it combines a BM25 per table
+ * field (name, columns, descriptions and table parameters, column comments), the same over each
+ * database (so that a question's terms spread over one database's tables favour that database),
+ * synonyms, an optional column-value index, and join paths over declared or inferred keys. An
+ * `EmbeddingModel` can be added for a hybrid ranking, and a chat model can pick from a shortlist
+ * (one extra call, off by default).
  *
  * @module
  */
 import { z } from "zod";
 import type { ChatMessage } from "../core/chat.js";
+import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel, EmbeddingModel } from "../models/types.js";
+import {
+  Bm25Index,
+  type RetrievedChunk,
+  type RetrieveOptions,
+  type Retriever,
+} from "../rag/index.js";
 import { inferJoins, type JoinEdge, joinNeighbours } from "./join-graph.js";
-import { qualifiedName, renderTable, searchTerms } from "./schema.js";
-import type { RetrievedTable, SchemaRetriever, TableSchema } from "./types.js";
+import { qualifiedName, renderTable, searchTerms, tableDocument } from "./schema.js";
+import type { TableSchema } from "./types.js";
 import { ColumnValueIndex } from "./value-index.js";
 
 /**
@@ -141,47 +149,27 @@ const optionsSchema = z
   })
   .strict();
 
-/** A weighted bag of terms with BM25 statistics. */
-class WeightedBm25 {
-  readonly docs: { terms: Map<string, number>; length: number }[] = [];
-  readonly #df = new Map<string, number>();
-  #avg = 1;
+/**
+ * One BM25 field: a rag {@link Bm25Index} over one kind of text per document (document ids are
+ * positions), read back as a score per document so fields can be weighted and added.
+ */
+class Field {
+  readonly #index: Bm25Index;
+  readonly #size: number;
 
-  add(fields: readonly [text: string, weight: number][]): void {
-    const terms = new Map<string, number>();
-    let length = 0;
-    for (const [text, weight] of fields) {
-      for (const t of searchTerms(text)) {
-        terms.set(t, (terms.get(t) ?? 0) + weight);
-        length += weight;
-      }
-    }
-    for (const t of terms.keys()) this.#df.set(t, (this.#df.get(t) ?? 0) + 1);
-    this.docs.push({ terms, length });
+  constructor(texts: readonly string[], k1: number, b: number) {
+    this.#index = new Bm25Index({ analyzer: searchTerms, k1, b, lengthNorm: "exact" });
+    this.#index.add(texts.map((text, i) => ({ id: String(i), text })));
+    this.#size = texts.length;
   }
 
-  finish(): void {
-    this.#avg = this.docs.reduce((s, d) => s + d.length, 0) / Math.max(1, this.docs.length) || 1;
-  }
-
-  /** BM25 scores of every document for weighted query terms. */
-  scores(query: ReadonlyMap<string, number>): Float64Array {
-    const n = this.docs.length;
-    const out = new Float64Array(n);
-    for (const [term, qw] of query) {
-      const df = this.#df.get(term);
-      if (!df) continue;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      for (let i = 0; i < n; i++) {
-        const doc = this.docs[i] as { terms: Map<string, number>; length: number };
-        const tf = doc.terms.get(term);
-        if (!tf) continue;
-        out[i] =
-          (out[i] as number) +
-          (qw * idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * doc.length) / this.#avg));
-      }
+  /** Adds `weight` times each document's BM25 score for `query` to `into`. */
+  addScores(query: string, weight: number, into: Float64Array): void {
+    if (weight === 0 || query === "") return;
+    for (const hit of this.#index.search(query, { k: this.#size })) {
+      const i = Number(hit.id);
+      into[i] = (into[i] as number) + weight * hit.score;
     }
-    return out;
   }
 }
 
@@ -202,8 +190,24 @@ function normalized(scores: Float64Array): Float64Array {
 }
 
 /**
- * Ranks a catalog's tables for a question. A {@link SchemaRetriever}, so it can be given to
- * `Text2Sql` as `retriever` (which uses it by default, without values or embeddings).
+ * Weights of a table's BM25 fields and of a database's, tuned on the two catalogs of
+ * `bench/schema-retrieval.ts` (generated and hand-written). The whole-document field orders the
+ * first place only (see `#lead`), so its weight in the sum is 0.
+ */
+const TABLE_FIELDS = { name: 1.2, columns: 1, text: 0.6, comments: 0.4, document: 0 };
+const DATABASE_FIELDS = { name: 0.3, content: 0.6 };
+/** A synonym counts this much of the word it stands for. */
+const SYNONYM_WEIGHT = 0.6;
+/** How many leading tables compete for the first place on their own evidence (see `#lead`). */
+const LEAD_WINDOW = 5;
+/** Most bridge tables {@link SchemaRanker} inserts to connect the leading tables. */
+const MAX_BRIDGES = 3;
+
+/**
+ * Ranks a catalog's tables for a question. A rag `Retriever`, so it can be given to `Text2Sql` as
+ * `retriever` (which uses it by default, without embeddings) or to anything else that takes one;
+ * each hit's `text` is the table as the model would see it and `metadata` names it
+ * (`table`, `database`).
  *
  * @example
  * ```ts
@@ -214,13 +218,13 @@ function normalized(scores: Float64Array): Float64Array {
  * ranker.rank("Which singers performed in Paris?", 5); // [{ id: "concerts.singer", ... }, ...]
  * ```
  */
-export class SchemaRanker implements SchemaRetriever {
+export class SchemaRanker implements Retriever {
   readonly #o: SchemaRankerOptions;
   readonly #tables: TableSchema[];
   readonly #names: string[];
   readonly #index = new Map<string, number>();
-  readonly #tableBm25 = new WeightedBm25();
-  readonly #dbBm25 = new WeightedBm25();
+  readonly #tableFields: Record<keyof typeof TABLE_FIELDS, Field>;
+  readonly #databaseFields: Record<keyof typeof DATABASE_FIELDS, Field>;
   readonly #dbOf: number[];
   readonly #dbCount: number;
   readonly #neighbours: Map<string, Set<string>>;
@@ -238,24 +242,45 @@ export class SchemaRanker implements SchemaRetriever {
     const dbIndex = new Map(dbNames.map((d, i) => [d, i]));
     this.#dbOf = this.#tables.map((t) => dbIndex.get(t.database ?? "") as number);
     this.#dbCount = dbNames.length;
-    const dbFields = dbNames.map((d): [string, number][] => [[d, 3]]);
-    for (const t of this.#tables) {
-      const columns = [...t.columns, ...(t.partitionKeys ?? [])];
-      const comments = columns.map((c) => c.comment ?? "").join(" ");
-      this.#tableBm25.add([
-        [t.name, 3],
-        [columns.map((c) => c.name).join(" "), 1],
-        [`${t.description ?? ""} ${describingParameters(t)}`, 0.8],
-        [comments, 0.5],
-        [t.database ?? "", 0.5],
-      ]);
-      const fields = dbFields[dbIndex.get(t.database ?? "") as number] as [string, number][];
-      fields.push([t.name, 1], [columns.map((c) => c.name).join(" "), 0.3]);
-      fields.push([t.description ?? "", 0.3]);
+    const columnNames = (t: TableSchema) =>
+      [...t.columns, ...(t.partitionKeys ?? [])].map((c) => c.name).join(" ");
+    const comments = (t: TableSchema) =>
+      [...t.columns, ...(t.partitionKeys ?? [])].map((c) => c.comment ?? "").join(" ");
+    // Names and columns are short, so length normalization matters little there (b low); long
+    // descriptions and comments are normalized more, so a wordy comment does not win by length.
+    this.#tableFields = {
+      name: new Field(
+        this.#tables.map((t) => t.name),
+        1.2,
+        0.3,
+      ),
+      columns: new Field(this.#tables.map(columnNames), 1.2, 0.5),
+      text: new Field(
+        this.#tables.map((t) => `${t.description ?? ""} ${describingParameters(t)}`),
+        1.2,
+        0.75,
+      ),
+      comments: new Field(this.#tables.map(comments), 1.2, 0.75),
+      document: new Field(this.#tables.map(tableDocument), 1.2, 0.75),
+    };
+    const dbContent = dbNames.map(() => [] as string[]);
+    for (const [i, t] of this.#tables.entries()) {
+      (dbContent[this.#dbOf[i] as number] as string[]).push(
+        t.name,
+        columnNames(t),
+        t.description ?? "",
+      );
     }
-    for (const f of dbFields) this.#dbBm25.add(f);
-    this.#tableBm25.finish();
-    this.#dbBm25.finish();
+    this.#databaseFields = {
+      name: new Field(dbNames, 1.2, 0.3),
+      // Close to "which of the question's words does this database have at all": a large
+      // database must not win by repeating a word, nor lose by its length (k1 and b low).
+      content: new Field(
+        dbContent.map((parts) => parts.join(" ")),
+        0.3,
+        0.2,
+      ),
+    };
     this.joins = this.#o.joinExpansion === false ? [] : inferJoins(this.#tables);
     this.#neighbours = joinNeighbours(this.joins);
     const groups: string[][] = [];
@@ -272,29 +297,68 @@ export class SchemaRanker implements SchemaRetriever {
     }
   }
 
-  /** The query's terms with weights: its own words 1, synonyms 0.6 (never above a word's own weight). */
-  #queryTerms(question: string): Map<string, number> {
-    const terms = new Map<string, number>();
-    const own = searchTerms(question);
-    for (const t of own) terms.set(t, 1);
-    for (const t of own) {
-      for (const s of this.#synonyms.get(t) ?? []) if (!terms.has(s)) terms.set(s, 0.6);
-    }
-    return terms;
+  /**
+   * The question's synonyms that it does not already contain, as one query text (stems are
+   * their own analysis, so they match the indexed stems as they are).
+   */
+  #synonymQuery(question: string): string {
+    const own = new Set(searchTerms(question));
+    const extra = new Set<string>();
+    for (const t of own) for (const s of this.#synonyms.get(t) ?? []) if (!own.has(s)) extra.add(s);
+    return [...extra].join(" ");
   }
 
-  /** Lexical, database, value (and embedding) scores combined, one per table. */
-  #baseScores(question: string, embedding?: Float64Array): Float64Array {
-    const q = this.#queryTerms(question);
-    const lex = normalized(this.#tableBm25.scores(q));
-    const db = normalized(this.#dbBm25.scores(q));
+  /** A field-weighted BM25 score per document: the question's own words 1, synonyms 0.6. */
+  #fieldScores<K extends string>(
+    fields: Record<K, Field>,
+    weights: Record<K, number>,
+    size: number,
+    question: string,
+    synonyms: string,
+  ): Float64Array {
+    const out = new Float64Array(size);
+    for (const key of Object.keys(fields) as K[]) {
+      fields[key].addScores(question, weights[key], out);
+      fields[key].addScores(synonyms, SYNONYM_WEIGHT * weights[key], out);
+    }
+    return out;
+  }
+
+  /**
+   * Scores per table: `scores` combines the lexical fields, the database's score, values and
+   * embeddings; `lead` is the evidence that decides the first place (the whole table document's
+   * BM25, which names and columns together, plus the same values and embeddings).
+   */
+  #baseScores(
+    question: string,
+    embedding?: Float64Array,
+  ): { scores: Float64Array; lead: Float64Array } {
+    const synonyms = this.#synonymQuery(question);
+    const n = this.#tables.length;
+    const lex = normalized(
+      this.#fieldScores(this.#tableFields, TABLE_FIELDS, n, question, synonyms),
+    );
+    const db = normalized(
+      this.#fieldScores(this.#databaseFields, DATABASE_FIELDS, this.#dbCount, question, synonyms),
+    );
+    const documentScores = new Float64Array(n);
+    this.#tableFields.document.addScores(question, 1, documentScores);
+    const lead = normalized(documentScores);
     const dbWeight = this.#o.databaseWeight ?? 0.6;
-    const scores = new Float64Array(this.#tables.length);
-    for (let i = 0; i < scores.length; i++) {
+    const scores = new Float64Array(n);
+    // Every table of a database the question describes gains, even one without words of its
+    // own in the question: bridge and lookup tables are often such tables.
+    for (let i = 0; i < n; i++) {
       scores[i] = (lex[i] as number) + dbWeight * (db[this.#dbOf[i] as number] as number);
     }
+    const add = (extra: Float64Array, weight: number) => {
+      for (let i = 0; i < n; i++) {
+        scores[i] = (scores[i] as number) + weight * (extra[i] as number);
+        lead[i] = (lead[i] as number) + weight * (extra[i] as number);
+      }
+    };
     if (this.#o.values) {
-      const byTable = new Float64Array(this.#tables.length);
+      const byTable = new Float64Array(n);
       const seen = new Set<string>();
       for (const m of this.#o.values.match(question)) {
         const i = this.#index.get(m.table);
@@ -303,18 +367,10 @@ export class SchemaRanker implements SchemaRetriever {
         seen.add(key);
         byTable[i] = Math.max(byTable[i] as number, m.score);
       }
-      const v = normalized(byTable);
-      const w = this.#o.valueWeight ?? 0.8;
-      for (let i = 0; i < scores.length; i++)
-        scores[i] = (scores[i] as number) + w * (v[i] as number);
+      add(normalized(byTable), this.#o.valueWeight ?? 0.8);
     }
-    if (embedding) {
-      const w = this.#o.embeddingWeight ?? 0.6;
-      for (let i = 0; i < scores.length; i++) {
-        scores[i] = (scores[i] as number) + w * (embedding[i] as number);
-      }
-    }
-    return scores;
+    if (embedding) add(embedding, this.#o.embeddingWeight ?? 0.6);
+    return { scores, lead };
   }
 
   /**
@@ -329,80 +385,114 @@ export class SchemaRanker implements SchemaRetriever {
     for (let i = 0; i < base.length; i++) {
       const nbrs = this.#neighbours.get(this.#names[i] as string);
       if (!nbrs) continue;
-      const ns = [...nbrs]
-        .map((n) => base[this.#index.get(n) as number] as number)
-        .sort((a, b) => b - a);
-      const first = ns[0] ?? 0;
-      const second = ns[1] ?? 0;
+      let first = 0;
+      let second = 0;
+      for (const n of nbrs) {
+        const s = base[this.#index.get(n) as number] as number;
+        if (s > first) {
+          second = first;
+          first = s;
+        } else if (s > second) second = s;
+      }
       let bonus = 0.1 * first;
-      if (second >= 0.35 * max) bonus += 0.5 * second;
+      if (second >= 0.35 * max) bonus += 0.3 * second;
       out[i] = (out[i] as number) + bonus;
     }
     return out;
   }
 
   /**
-   * Inserts, after the leading tables, the table that joins two of them when they do not join
-   * directly (at most `maxBridges`), so a three-table path arrives whole.
+   * The tables joining two leading tables of the leading database that do not join directly
+   * (a Steiner-style completion of the join tree, bridges of up to two tables), inserted right
+   * after the later of the two, at most `maxBridges` tables in all.
    */
-  #completePaths(order: number[], scores: Float64Array, maxBridges = 2): number[] {
+  #completePaths(order: number[], scores: Float64Array, maxBridges = MAX_BRIDGES): number[] {
     if (this.#neighbours.size === 0 || order.length < 2) return order;
-    const top = scores[order[0] as number] as number;
-    const seeds = order.slice(0, 4).filter((i) => (scores[i] as number) >= 0.5 * top);
+    const lead = order[0] as number;
+    const top = scores[lead] as number;
+    const seeds = order
+      .slice(0, 4)
+      .filter((i) => this.#dbOf[i] === this.#dbOf[lead] && (scores[i] as number) >= 0.5 * top);
     const result = [...order];
     let added = 0;
-    for (let a = 0; a < seeds.length && added < maxBridges; a++) {
-      for (let b = a + 1; b < seeds.length && added < maxBridges; b++) {
-        const x = this.#names[seeds[a] as number] as string;
-        const y = this.#names[seeds[b] as number] as string;
-        const nx = this.#neighbours.get(x);
-        const ny = this.#neighbours.get(y);
-        if (!nx || !ny || nx.has(y)) continue;
-        let best = -1;
-        for (const n of nx) {
-          if (!ny.has(n)) continue;
-          const i = this.#index.get(n) as number;
-          if (best < 0 || (scores[i] as number) > (scores[best] as number)) best = i;
-        }
-        if (best < 0) continue;
-        const at = result.indexOf(best);
-        const after = Math.max(
+    for (let b = 1; b < seeds.length && added < maxBridges; b++) {
+      for (let a = 0; a < b && added < maxBridges; a++) {
+        const path = this.#bridge(seeds[a] as number, seeds[b] as number, scores);
+        if (!path) continue;
+        let after = Math.max(
           result.indexOf(seeds[a] as number),
           result.indexOf(seeds[b] as number),
         );
-        if (at <= after) continue;
-        result.splice(at, 1);
-        result.splice(after + 1, 0, best);
-        added++;
+        for (const p of path) {
+          if (added >= maxBridges) break;
+          const at = result.indexOf(p);
+          if (at >= 0 && at <= after) continue;
+          if (at >= 0) result.splice(at, 1);
+          result.splice(after + 1, 0, p);
+          after++;
+          added++;
+        }
       }
     }
     return result;
   }
 
   /**
-   * Each database's evidence: the sum of its two best table scores. A question about one
-   * database's data usually touches two of its tables or columns, so this favours the database
-   * that explains most of the question over one that merely shares a common table name such as
-   * `customers` (pooled catalogs repeat such names across many databases).
+   * The best one- or two-table bridge between tables `a` and `b` (by the bridge tables' scores);
+   * undefined when they join directly or no such bridge exists.
+   */
+  #bridge(a: number, b: number, scores: Float64Array): number[] | undefined {
+    const na = this.#neighbours.get(this.#names[a] as string);
+    const nb = this.#neighbours.get(this.#names[b] as string);
+    if (!na || !nb || na.has(this.#names[b] as string)) return undefined;
+    const score = (n: string) => scores[this.#index.get(n) as number] as number;
+    let best: string[] | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const n of na) {
+      if (nb.has(n) && score(n) > bestScore) {
+        best = [n];
+        bestScore = score(n);
+      }
+    }
+    if (!best) {
+      for (const x of na) {
+        for (const y of this.#neighbours.get(x) ?? []) {
+          if (y === this.#names[a] || !nb.has(y)) continue;
+          const s = score(x) + score(y);
+          if (s > bestScore) {
+            best = [x, y];
+            bestScore = s;
+          }
+        }
+      }
+    }
+    return best?.map((n) => this.#index.get(n) as number);
+  }
+
+  /**
+   * Each database's evidence: its best table scores, the first counting most. A question about
+   * one database's data usually touches several of its tables or columns, so this favours the
+   * database that explains most of the question over one that merely shares a common table name
+   * such as `customers` (pooled catalogs repeat such names across many databases).
    */
   #databaseEvidence(scores: Float64Array): Float64Array {
-    const first = new Float64Array(this.#dbCount);
-    const second = new Float64Array(this.#dbCount);
+    const tops = Array.from({ length: this.#dbCount }, () => [0, 0, 0]);
     for (let i = 0; i < scores.length; i++) {
       const s = scores[i] as number;
-      const d = this.#dbOf[i] as number;
-      if (s > (first[d] as number)) {
-        second[d] = first[d] as number;
-        first[d] = s;
-      } else if (s > (second[d] as number)) second[d] = s;
+      const t = tops[this.#dbOf[i] as number] as number[];
+      if (s > (t[0] as number)) t.splice(0, 0, s);
+      else if (s > (t[1] as number)) t.splice(1, 0, s);
+      else if (s > (t[2] as number)) t.splice(2, 0, s);
+      t.length = 3;
     }
-    return first.map((f, d) => f + (second[d] as number));
+    return Float64Array.from(tops, (t) => (t[0] as number) + (t[1] as number));
   }
 
   #order(question: string, embedding?: Float64Array): { order: number[]; scores: Float64Array } {
-    const scores = this.#withJoins(this.#baseScores(question, embedding));
-    // Database grouping after join evidence: a table gains in proportion to how well its whole
-    // database answers the question, so ties between same-named tables resolve by database.
+    const { scores: base, lead } = this.#baseScores(question, embedding);
+    const scores = this.#withJoins(base);
+    // Database first: a table gains in proportion to how well its whole database answers the
+    // question, so the leading database's tables come before same-named tables elsewhere.
     const evidence = normalized(this.#databaseEvidence(scores));
     const groupWeight = this.#o.groupWeight ?? 0.3;
     for (let i = 0; i < scores.length; i++) {
@@ -413,34 +503,64 @@ export class SchemaRanker implements SchemaRetriever {
     const order = [...scores.keys()]
       .filter((i) => (scores[i] as number) > 0)
       .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    this.#lead(order, lead);
     return {
       order: this.#o.joinExpansion === false ? order : this.#completePaths(order, scores),
       scores,
     };
   }
 
-  #hits(order: number[], scores: Float64Array, k: number): RetrievedTable[] {
-    return order.slice(0, Math.max(0, k)).map((i) => ({
-      id: this.#names[i] as string,
-      score: scores[i] as number,
-      metadata: { table: this.#names[i] as string },
-    }));
+  /**
+   * Moves to the front the leading table with the strongest evidence of its own. Database and
+   * join evidence decide which tables are shown together; which one the question is mainly
+   * about is better told by the table's own words (and values), so the first place goes to the
+   * best of the first {@link LEAD_WINDOW} by that measure.
+   */
+  #lead(order: number[], lead: Float64Array): void {
+    let best = 0;
+    for (let at = 1; at < Math.min(LEAD_WINDOW, order.length); at++) {
+      if ((lead[order[at] as number] as number) > (lead[order[best] as number] as number))
+        best = at;
+    }
+    if (best > 0) order.unshift(...order.splice(best, 1));
+  }
+
+  #hits(order: number[], scores: Float64Array, k: number): RetrievedChunk[] {
+    return order.slice(0, Math.max(0, k)).map((i) => {
+      const table = this.#tables[i] as TableSchema;
+      return {
+        id: this.#names[i] as string,
+        text: renderTable(table),
+        score: scores[i] as number,
+        metadata: {
+          table: this.#names[i] as string,
+          ...(table.database !== undefined ? { database: table.database } : {}),
+        },
+      };
+    });
   }
 
   /**
    * The `k` best tables without any model call (values are used, embeddings and the picker are
    * not), best first. Tables with no evidence at all are left out.
    */
-  rank(question: string, k = 10): RetrievedTable[] {
+  rank(question: string, k = 10): RetrievedChunk[] {
     const { order, scores } = this.#order(question);
     return this.#hits(order, scores, k);
   }
 
-  /** {@link SchemaRanker.rank}, plus the embedding similarity and the model's pick when configured. */
-  async retrieve(
-    query: string,
-    options: { k?: number; signal?: AbortSignal } = {},
-  ): Promise<RetrievedTable[]> {
+  /**
+   * {@link SchemaRanker.rank}, plus the embedding similarity and the model's pick when configured.
+   * `filter` is refused: build the ranker over the tables you want searched instead.
+   */
+  async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedChunk[]> {
+    if (options.filter !== undefined) {
+      throw new ValidationError(
+        "SchemaRanker does not filter by metadata: build it over the tables to search (e.g. tables.filter((t) => t.database === 'sales')).",
+        [{ path: "filter", message: "not supported by SchemaRanker" }],
+      );
+    }
+    options.signal?.throwIfAborted();
     const k = options.k ?? 10;
     const embedding = await this.#similarities(query, options.signal);
     const { order, scores } = this.#order(query, embedding);

@@ -1,13 +1,12 @@
 /**
- * Schema selection: which tables the model sees, rendered within a token budget. A small BM25
- * index over table documents (names, descriptions, columns and comments) ranks tables for a
- * question unless a {@link SchemaRetriever} (e.g. the RAG module's) is supplied.
+ * Schema rendering: which tables the model sees, within a token budget, and the search terms
+ * schema ranking (`SchemaRanker`, on rag's `Bm25Index`) reads names, columns and questions with.
  *
  * @module
  */
 import { oneLine } from "../prompts/index.js";
-import { estimateTokens } from "../rag/index.js";
-import type { ColumnSchema, RetrievedTable, SchemaRetriever, TableSchema } from "./types.js";
+import { estimateTokens, lucenePorterStem, tokenize } from "../rag/index.js";
+import type { ColumnSchema, TableSchema } from "./types.js";
 
 // The schema budget counts tokens the way RagChain's context budget does: one estimate, about
 // four characters per token, which slightly overestimates identifier-heavy text and so errs on
@@ -20,31 +19,39 @@ export function qualifiedName(table: TableSchema): string {
 }
 
 /**
- * Splits text into lower-case search terms: snake_case and camelCase are split, digits kept,
- * and a light plural/verb-ending stemmer is applied so that "orders" matches `order_id`.
+ * Question words and filler that say nothing about which table is meant, on top of the English
+ * stop words rag's analyzer drops ("the", "of", ...).
  */
-export function searchTerms(text: string): string[] {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t.length > 1 && !STOP.has(t))
-    .map(stem);
-}
-
 const STOP = new Set(
-  "the a an of in on for to by and or is are was were what which who how many much per with from at as be do does did show list give me each all their there this that than".split(
+  "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with what which who whom whose how many much per do does did show list give me each all than from were has have had get find tell".split(
     " ",
   ),
 );
 
-function stem(term: string): string {
-  if (term.length > 4 && term.endsWith("ies")) return `${term.slice(0, -3)}y`;
-  if (term.length > 4 && /(ches|shes|sses|xes)$/.test(term)) return term.slice(0, -2);
-  if (term.length > 3 && term.endsWith("s") && !term.endsWith("ss")) return term.slice(0, -1);
-  if (term.length > 5 && term.endsWith("ing")) return term.slice(0, -3);
-  if (term.length > 4 && term.endsWith("ed")) return term.slice(0, -2);
-  return term;
+/**
+ * Splits identifiers and text into search terms with rag's analyzer parts: snake_case, camelCase
+ * and letter/digit boundaries become word breaks (`orderItems2` -> `order items 2`), then rag's
+ * Unicode tokenizer, lower case, stop words, and Lucene's Porter stemmer, so that "orders" meets
+ * `order_id` and "categories" meets `category_name`.
+ *
+ * @example
+ * ```ts
+ * searchTerms("orderItems customer_ids Categories"); // ["order", "item", "custom", "id", "categori"]
+ * ```
+ */
+export function searchTerms(text: string): string[] {
+  const split = text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .replace(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu, " ")
+    .replace(/_/g, " ");
+  const out: string[] = [];
+  for (const token of tokenize(split)) {
+    const lower = token.toLowerCase().replace(/['\u2019]s$/, "");
+    if (lower.length < 2 || STOP.has(lower)) continue;
+    out.push(lucenePorterStem(lower));
+  }
+  return out;
 }
 
 /** The text a table is indexed under: its name (weighted), description, columns and comments. */
@@ -55,69 +62,6 @@ export function tableDocument(table: TableSchema): string {
   // The table name counts three times: a question naming a table should rank it first.
   const name = `${table.name} ${table.name} ${table.name}`;
   return `${name} ${table.database ?? ""} ${table.description ?? ""} ${columns}`;
-}
-
-interface IndexedTable {
-  table: TableSchema;
-  terms: Map<string, number>;
-  length: number;
-}
-
-/**
- * A BM25 (k1 = 1.2, b = 0.75) index of table documents; the embedded default for schema
- * selection, and a {@link SchemaRetriever} itself.
- *
- * @example
- * ```ts
- * const index = new SchemaIndex(await catalog.listTables());
- * const hits = await index.retrieve("revenue by country", { k: 5 }); // [{ id: "shop.orders", score: 3.2 }, ...]
- * ```
- */
-export class SchemaIndex implements SchemaRetriever {
-  readonly #docs: IndexedTable[];
-  readonly #df = new Map<string, number>();
-  readonly #avgLength: number;
-
-  constructor(tables: readonly TableSchema[]) {
-    this.#docs = tables.map((table) => {
-      const terms = new Map<string, number>();
-      const list = searchTerms(tableDocument(table));
-      for (const t of list) terms.set(t, (terms.get(t) ?? 0) + 1);
-      for (const t of terms.keys()) this.#df.set(t, (this.#df.get(t) ?? 0) + 1);
-      return { table, terms, length: list.length };
-    });
-    this.#avgLength = this.#docs.reduce((s, d) => s + d.length, 0) / Math.max(1, this.#docs.length);
-  }
-
-  /** The `k` best tables for `query` with a positive score, best first (ties keep catalog order). */
-  async retrieve(query: string, options: { k?: number } = {}): Promise<RetrievedTable[]> {
-    return this.search(query, options.k ?? 10);
-  }
-
-  /** Synchronous {@link SchemaIndex.retrieve}. */
-  search(query: string, k: number): RetrievedTable[] {
-    const terms = [...new Set(searchTerms(query))];
-    const n = this.#docs.length;
-    const scored: RetrievedTable[] = [];
-    for (const doc of this.#docs) {
-      let score = 0;
-      for (const term of terms) {
-        const tf = doc.terms.get(term);
-        if (!tf) continue;
-        const df = this.#df.get(term) ?? 0;
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        score +=
-          (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * doc.length) / (this.#avgLength || 1)));
-      }
-      if (score > 0)
-        scored.push({
-          id: qualifiedName(doc.table),
-          score,
-          metadata: { table: qualifiedName(doc.table) },
-        });
-    }
-    return scored.sort((a, b) => b.score - a.score).slice(0, Math.max(0, k));
-  }
 }
 
 /** Options of {@link renderSchema}. */

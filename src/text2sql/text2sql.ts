@@ -35,13 +35,7 @@ import type { PromptTemplate } from "../prompts/template.js";
 import { SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
 import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
-import {
-  qualifiedName,
-  type RenderedSchema,
-  renderSchema,
-  SchemaIndex,
-  tableDocument,
-} from "./schema.js";
+import { qualifiedName, type RenderedSchema, renderSchema, tableDocument } from "./schema.js";
 import { SchemaRanker } from "./schema-ranking.js";
 import type {
   QueryResult,
@@ -678,13 +672,13 @@ export class Text2Sql {
       .slice(-MAX_QUESTION_CHARS);
     const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
     let ranked: TableSchema[];
-    if (tables.length <= k) {
+    const retriever = await this.#retriever(tables);
+    if (retriever instanceof SchemaRanker && tables.length <= k) {
       ranked = [...tables];
       // Small catalogs: show everything, most relevant first.
-      const order = new SchemaIndex(tables).search(query, k).map((h) => h.id);
+      const order = retriever.rank(query, k).map((h) => h.id);
       ranked.sort((a, b) => rankOf(order, qualifiedName(a)) - rankOf(order, qualifiedName(b)));
     } else {
-      const retriever = await this.#retriever(tables);
       const hits = await retriever.retrieve(query, { k, signal });
       ranked = [];
       for (const hit of hits) {
@@ -716,11 +710,15 @@ export class Text2Sql {
     return this.#tables;
   }
 
+  /**
+   * The caller's retriever for catalogs larger than `maxTables`; otherwise a {@link SchemaRanker},
+   * which also orders small catalogs. Built (or filled) once per table list.
+   */
   async #retriever(tables: TableSchema[]): Promise<SchemaRetriever> {
     if (this.#index?.tables === tables) return this.#index.retriever;
-    let retriever: SchemaRetriever;
+    let retriever: SchemaRetriever | undefined;
     const given = this.#o.retriever;
-    if (given) {
+    if (given && tables.length > (this.#o.maxTables ?? 8)) {
       if (typeof given.add === "function") {
         await given.add(
           tables.map((t) => ({
@@ -731,13 +729,11 @@ export class Text2Sql {
         );
       }
       retriever = given;
-    } else {
-      // SchemaRanker beats the plain SchemaIndex BM25 at recall@5 and @10 on the pooled-catalog
-      // bench (docs/text2sql.md, "Large catalogs"): database grouping and join paths matter once
-      // table names repeat across databases. No values or embeddings here: no extra engine or
-      // model calls happen unless the caller builds a ranker with them.
-      retriever = new SchemaRanker({ tables });
     }
+    // Otherwise the default SchemaRanker (docs/text2sql.md, "Large catalogs"): database grouping
+    // and join paths matter once table names repeat across databases. No values or embeddings
+    // here: no extra engine or model calls happen unless the caller builds a ranker with them.
+    retriever ??= new SchemaRanker({ tables });
     this.#index = { tables, retriever };
     return retriever;
   }

@@ -1,10 +1,11 @@
 /**
- * The contracts of the text-to-SQL module: engines, query results, engine errors, catalogs and
- * the retriever shape used for schema selection.
+ * The contracts of the text-to-SQL module: engines, query results, engine errors and catalogs.
+ * Schema retrieval uses the RAG module's `Retriever` interface.
  *
  * @module
  */
 import type { WaitOptions } from "../core/wait.js";
+import type { IndexDocument, Retriever } from "../rag/index.js";
 
 /**
  * An error the SQL engine reported for a statement, in Athena's shape: a Trino error name such as
@@ -170,28 +171,13 @@ export interface SchemaCatalog {
   listTables(options?: WaitOptions): Promise<TableSchema[]>;
 }
 
-/** A retrieved document as a {@link SchemaRetriever} returns it (a subset of the RAG module's `RetrievedChunk`). */
-export interface RetrievedTable {
-  /** Document id: the qualified table name, unless `metadata.table` says otherwise. */
-  id: string;
-  /** Relevance, higher first. */
-  score: number;
-  /** `table` names the qualified table when the id does not. */
-  metadata?: Record<string, unknown>;
-}
-
 /**
- * Any retriever with the RAG module's `retrieve(query, { k })` shape, e.g. `Bm25Index` or a
- * `VectorStoreRetriever`. When it also has `add(documents)`, {@link Text2Sql} indexes the table
- * documents into it once; otherwise it must already hold them with ids (or `metadata.table`)
- * equal to the qualified table names.
+ * What `Text2Sql` ranks tables with: any rag `Retriever` (`SchemaRanker`, `Bm25Index`, a
+ * `VectorStoreRetriever`, ...). When it also has `add(documents)`, `Text2Sql` indexes one
+ * document per table into it once (id and `metadata.table` = the qualified name, text from
+ * `tableDocument`); otherwise its hits' `metadata.table` (or id) must be qualified table names.
  */
-export interface SchemaRetriever {
-  /** The best documents for `query`, highest score first. */
-  retrieve(
-    query: string,
-    options: { k?: number; signal?: AbortSignal },
-  ): Promise<readonly RetrievedTable[]>;
+export type SchemaRetriever = Retriever & {
   /** Optional: indexes documents. */
-  add?(documents: { id: string; text: string; metadata?: Record<string, unknown> }[]): unknown;
-}
+  add?(documents: IndexDocument[]): unknown;
+};

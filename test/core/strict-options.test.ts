@@ -41,7 +41,6 @@ const NO_OPTIONS_OBJECT: Record<string, string> = {
   BedrockBatchJob:
     "takes the submitting runner's context and the job's identity; made by BedrockBatchRunner",
   NltkPorterStemmer: "takes one number: the cache size",
-  SchemaIndex: "takes the table list to index",
   // Constructors without parameters.
   EvalAlgorithmBase: "no parameters: an abstract base; each subclass checks its own options",
   MemorySink: "no parameters",

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { Bm25Index } from "../../src/rag/index.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
 import { DuckDbEngine } from "../../src/text2sql/duckdb-engine.js";
-import { SchemaIndex } from "../../src/text2sql/schema.js";
+import { qualifiedName, searchTerms, tableDocument } from "../../src/text2sql/schema.js";
 import { Text2Sql } from "../../src/text2sql/text2sql.js";
 import type { TableSchema } from "../../src/text2sql/types.js";
 
@@ -31,9 +32,11 @@ afterAll(() => engine.close());
 
 describe("Text2Sql's default schema ranking on a catalog larger than maxTables", () => {
   it("shows the isbn table's join path in its own shop, which the old BM25 default left out", async () => {
-    // The previous default (SchemaIndex) fills the top 4 with the bike shop's same-named tables
-    // and never reaches the book shop's bridge `order_items`.
-    const old = new SchemaIndex(tables).search(question, 4).map((h) => h.id);
+    // A plain BM25 over whole table documents (what the retired SchemaIndex computed) fills the
+    // top 4 with the bike shop's same-named tables and never reaches the book shop's bridge.
+    const plain = new Bm25Index({ analyzer: searchTerms });
+    plain.add(tables.map((t) => ({ id: qualifiedName(t), text: tableDocument(t) })));
+    const old = plain.search(question, { k: 4 }).map((h) => h.id);
     expect(old).not.toContain("book_shop.order_items");
 
     const model = new FakeChatModel({ responses: ["UNANSWERABLE: no data."] });

@@ -1,14 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { RetrievedChunk } from "../../src/rag/index.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
-import {
-  estimateTokens,
-  renderSchema,
-  SchemaIndex,
-  searchTerms,
-} from "../../src/text2sql/schema.js";
+import { estimateTokens, renderSchema, searchTerms } from "../../src/text2sql/schema.js";
+import { SchemaRanker } from "../../src/text2sql/schema-ranking.js";
 import { Text2Sql } from "../../src/text2sql/text2sql.js";
-import type { RetrievedTable, SqlEngine, TableSchema } from "../../src/text2sql/types.js";
+import type { SqlEngine, TableSchema } from "../../src/text2sql/types.js";
 
 const table = (name: string, columns: string[], description?: string): TableSchema => ({
   name,
@@ -41,23 +38,33 @@ function bigCatalog(n: number, width: number): TableSchema[] {
   ];
 }
 
-describe("SchemaIndex", () => {
+describe("schema search terms and ranking", () => {
   it("ranks the table a question is about first, across 2,000 tables", () => {
-    const index = new SchemaIndex(bigCatalog(2000, 5));
-    expect(index.search("What is the average salary per department?", 3)[0]?.id).toBe(
+    const ranker = new SchemaRanker({ tables: bigCatalog(2000, 5) });
+    expect(ranker.rank("What is the average salary per department?", 3)[0]?.id).toBe(
       "db.employees",
     );
-    expect(index.search("Which invoices are overdue (due date passed)?", 3)[0]?.id).toBe(
+    expect(ranker.rank("Which invoices are overdue (due date passed)?", 3)[0]?.id).toBe(
       "db.invoices",
     );
   });
-  it("splits identifiers and stems plurals", () => {
-    expect(searchTerms("orderItems customer_ids Categories")).toEqual([
+  it("splits snake_case, camelCase and digits, and stems with rag's Porter stemmer", () => {
+    expect(searchTerms("orderItems customer_ids Categories HTTPServer item2price")).toEqual([
       "order",
       "item",
-      "customer",
-      "ids",
-      "category",
+      "custom",
+      "id",
+      "categori",
+      "http",
+      "server",
+      "item",
+      "price",
+    ]);
+    // The question's words meet the identifiers' words.
+    expect(searchTerms("Which customers ordered categories?")).toEqual([
+      "custom",
+      "order",
+      "categori",
     ]);
   });
 });
@@ -153,9 +160,9 @@ describe("Text2Sql schema selection", () => {
       add(docs: { id: string; text: string }[]) {
         added.push(...docs.map((d) => d.id));
       },
-      async retrieve(query: string): Promise<RetrievedTable[]> {
+      async retrieve(query: string): Promise<RetrievedChunk[]> {
         queries.push(query);
-        return [{ id: "chunk-1", score: 1, metadata: { table: "db.invoices" } }];
+        return [{ id: "chunk-1", text: "", score: 1, metadata: { table: "db.invoices" } }];
       },
     };
     const model = new FakeChatModel({ responses: () => "```sql\nSELECT 1\n```" });
