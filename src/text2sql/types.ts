@@ -119,9 +119,10 @@ export interface SqlEngine {
   readonly dialect: string;
   /**
    * Whose lexical rules and parser the read-only guard reads this engine's SQL by: `trino`,
-   * `duckdb`, or `strict` (both). When absent, {@link Text2Sql} infers it from `dialect`
-   * (`duckdb` when the name mentions DuckDB, `trino` for Trino, Athena or Presto) and uses
-   * `strict` for any other engine.
+   * `duckdb`, or `strict` (both). When absent, the guard infers it from `dialect` (`duckdb`
+   * when the name mentions DuckDB, `trino` for Trino, Athena or Presto; see `guardDialectFor`)
+   * and uses `strict` for any other engine, for a name that mentions both, and for a value
+   * here that it does not know.
    */
   readonly guardDialect?: "trino" | "duckdb" | "strict";
   /** Checks a statement without running it (Athena `EXPLAIN`); user errors are returned. */
