@@ -9,7 +9,10 @@
  *    in bench/streaming-lines.py and run by python3 on exactly the same chunks;
  *  - an async generator yielding the already-split lines (the floor for per-line async iteration);
  *  - a bare newline scan over the same async chunk source (the floor for batches).
- * Then a TGI server-sent-event stream is decoded with `decodeResponseStream` (tokens/s).
+ * Then a TGI server-sent-event stream is decoded with `decodeResponseStream` (tokens/s), and an
+ * LMI stream with one token per chunk (the case where per-chunk costs such as idle timers show)
+ * is read through `TokenStream` with the default idle limits: tokens/s, and the timers one stream
+ * creates (counted in a separate, untimed pass).
  * Memory: the resident-set-size high-water mark, sampled on every chunk.
  *
  * Usage: `npm run bench -- streaming-lines [--mib 64] [--runs 3] [--seed 42]`. Prints one JSON line.
@@ -21,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeResponseStream } from "../src/streaming/decoders.js";
 import { LineIterator } from "../src/streaming/line-iterator.js";
+import { TokenStream } from "../src/streaming/token-stream.js";
 import { mulberry32 } from "../test/support/random.js";
 
 const args = new Map<string, string>();
@@ -32,6 +36,7 @@ const RUNS = Number(args.get("runs") ?? 3);
 const SEED = Number(args.get("seed") ?? 42);
 const MAX_CHUNK = 64 * 1024;
 const TGI_TOKENS = Number(args.get("tgi-tokens") ?? 200_000);
+const TOKEN_STREAM_TOKENS = Number(args.get("token-stream-tokens") ?? 100_000);
 
 // Mostly English tokens; about 3% of lines carry a multi-byte UTF-8 token, as real output does
 // (accents, CJK, curly quotes), so nearly every chunk exercises the UTF-8 path.
@@ -79,6 +84,20 @@ function tgiStream(tokens: number, random: () => number): Buffer {
     );
   }
   return Buffer.from(parts.join(""));
+}
+
+/** An LMI rolling-batch stream with every token in its own chunk, as a slow model sends it. */
+function lmiTokenChunks(tokens: number, random: () => number): Uint8Array[] {
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < tokens; i++) {
+    chunks.push(
+      encoder.encode(
+        `{"token":{"id":${i},"text":${JSON.stringify(word(random))},"log_prob":-0.25}}\n`,
+      ),
+    );
+  }
+  return chunks;
 }
 
 function cut(data: Uint8Array, random: () => number): Uint8Array[] {
@@ -162,6 +181,33 @@ async function decodeTgi(chunks: readonly Uint8Array[], sampleMemory = false): P
   return n;
 }
 
+async function readTokenStream(chunks: readonly Uint8Array[]): Promise<number> {
+  // The defaults a SageMakerChatModel stream runs with: idle limits on both layers, a deadline.
+  const stream = new TokenStream(
+    (signal) => decodeResponseStream(source(chunks), { format: "lmi", signal }),
+    { idleTimeoutMs: 60_000 },
+  );
+  let n = 0;
+  for await (const _ of stream) n++;
+  return n;
+}
+
+/** How many timers one TokenStream over `chunks` creates (an untimed pass). */
+async function timersPerStream(chunks: readonly Uint8Array[]): Promise<number> {
+  const original = globalThis.setTimeout;
+  let created = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    created++;
+    return original(...args);
+  }) as typeof setTimeout;
+  try {
+    await readTokenStream(chunks);
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  return created;
+}
+
 async function main(): Promise<void> {
   // Seeded, so every run (and the python twin) sees the same chunking.
   const random = mulberry32(SEED);
@@ -224,6 +270,12 @@ async function main(): Promise<void> {
   const python = runPython(chunks, expectedLines);
   const tgi = await time(() => decodeTgi(tgiChunks));
   for (const r of tgi) if (r.count !== TGI_TOKENS) throw new Error(`TGI decoded ${r.count} tokens`);
+  const tokenChunks = lmiTokenChunks(TOKEN_STREAM_TOKENS, random);
+  const tokenStream = await time(() => readTokenStream(tokenChunks));
+  for (const r of tokenStream) {
+    if (r.count !== TOKEN_STREAM_TOKENS) throw new Error(`TokenStream saw ${r.count} tokens`);
+  }
+  const timers = await timersPerStream(tokenChunks);
 
   // Memory, in an untimed pass that samples the RSS on every chunk.
   const rssBefore = process.memoryUsage.rss();
@@ -265,6 +317,11 @@ async function main(): Promise<void> {
       tokens: TGI_TOKENS,
       bytes: tgiData.length,
       tokensPerSecond: Math.round(TGI_TOKENS / median(tgi.map((r) => r.seconds))),
+    },
+    tokenStreamOneTokenPerChunk: {
+      tokens: TOKEN_STREAM_TOKENS,
+      tokensPerSecond: Math.round(TOKEN_STREAM_TOKENS / median(tokenStream.map((r) => r.seconds))),
+      timersPerStream: timers,
     },
     memory: {
       rssBeforeStreamingMiB: round(rssBefore / 2 ** 20),
