@@ -12,9 +12,15 @@
  * over from run to run as they would in a long evaluation. Each figure is the median of the runs;
  * the speedup is the ratio of the medians. Every run's time is listed as well.
  *
+ * fmops also times two whole algorithms through `evaluate()` on the same pairs (QaAccuracy, and
+ * SummarizationAccuracy with ROUGE only), which adds the per-sample checks, the aggregation and
+ * the intervals to the metrics: what an evaluation run pays per record.
+ *
  * Usage: `npm run bench -- evaluation [--pairs 10000] [--runs 5]`. Prints one JSON line.
+ * `FMOPS_PYTHON=/bin/false` leaves the Python side out (its figures are then null).
  */
 import { readFileSync } from "node:fs";
+import { QaAccuracy, SummarizationAccuracy } from "../src/evaluation/index.js";
 import { meteorScore, rougeScores } from "../src/evaluation/metrics/index.js";
 import { getDefaultWordNet } from "../src/evaluation/metrics/wordnet.js";
 import { buildNltkData, findNltkPython, runPython } from "../test/evaluation/nltk-harness.js";
@@ -88,6 +94,25 @@ for (let run = 0; run < RUNS; run++) {
   meteorRuns.push(performance.now() - t0);
 }
 const meteorMs = median(meteorRuns);
+
+// Whole algorithms through evaluate(): the per-sample checks, the aggregation and the
+// intervals on top of the metrics, as an evaluation run pays them.
+const samples = pairs.map(([r, c]) => ({ targets: [r], output: c }));
+async function timeEvaluate(
+  algorithm: QaAccuracy | SummarizationAccuracy,
+): Promise<{ runs: number[]; mean: number }> {
+  const runs: number[] = [];
+  let mean = Number.NaN;
+  for (let run = 0; run < RUNS; run++) {
+    const t0 = performance.now();
+    const summary = await algorithm.evaluate(samples);
+    runs.push(performance.now() - t0);
+    mean = Object.values(summary)[0]?.mean ?? Number.NaN;
+  }
+  return { runs, mean };
+}
+const qaEvaluate = await timeEvaluate(new QaAccuracy());
+const rougeEvaluate = await timeEvaluate(new SummarizationAccuracy({ meteor: false }));
 
 const python = findNltkPython();
 let pythonRuns: number[] | null = null;
@@ -164,6 +189,11 @@ console.log(
     fmops_rouge_runs_ms: round(rougeRuns),
     fmops_meteor_ms: Math.round(meteorMs),
     fmops_meteor_runs_ms: round(meteorRuns),
+    fmops_qa_accuracy_evaluate_ms: Math.round(median(qaEvaluate.runs)),
+    fmops_qa_accuracy_evaluate_runs_ms: round(qaEvaluate.runs),
+    fmops_summarization_rouge_evaluate_ms: Math.round(median(rougeEvaluate.runs)),
+    fmops_summarization_rouge_evaluate_runs_ms: round(rougeEvaluate.runs),
+    mean_exact_match: qaEvaluate.mean,
     python_nltk_meteor_ms: pythonMeteorMs === null ? null : Math.round(pythonMeteorMs),
     python_nltk_meteor_runs_ms: pythonRuns === null ? null : round(pythonRuns),
     meteor_speedup: pythonMeteorMs === null ? null : Number((pythonMeteorMs / meteorMs).toFixed(1)),
