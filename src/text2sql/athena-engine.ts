@@ -4,11 +4,7 @@
  * @module
  */
 import type * as AthenaModule from "@aws-sdk/client-athena";
-import type {
-  GetQueryExecutionCommandOutput,
-  GetQueryResultsCommandOutput,
-  QueryExecution,
-} from "@aws-sdk/client-athena";
+import type { GetQueryExecutionCommandOutput, QueryExecution } from "@aws-sdk/client-athena";
 import type * as GlueModule from "@aws-sdk/client-glue";
 import { z } from "zod";
 import {
@@ -20,10 +16,12 @@ import {
   type SendsCommands,
   wrapAwsError,
 } from "../core/aws.js";
+import { awsPages } from "../core/aws-call.js";
 import { athenaSdk, glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
-import { backoffDelay, retry } from "../core/retry.js";
-import { sleep, type WaitOptions, withDeadline } from "../core/wait.js";
+import { retry } from "../core/retry.js";
+import { type Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
+import { waitFor } from "../core/waiter.js";
 import { athenaTypeName, fromAthenaValue } from "./athena-values.js";
 import {
   athenaScanCostUsd,
@@ -172,6 +170,20 @@ const EXPLAIN_IO = "EXPLAIN (TYPE IO, FORMAT JSON) ";
 const APPROVED_KEPT = 16;
 // GetPartitions pages read per table (1000 partitions each) before falling back to the table size.
 const MAX_PARTITION_PAGES = 20;
+// Deadline of StopQueryExecution once waiting for a query was given up.
+const STOP_TIMEOUT_MS = 5_000;
+const GET_QUERY_RESULTS = {
+  service: SERVICE,
+  operation: "GetQueryResults",
+  iamAction: "athena:GetQueryResults",
+};
+const GET_PARTITIONS = {
+  service: "Glue",
+  operation: "GetPartitions",
+  iamAction: "glue:GetPartitions",
+};
+// For awsPages where the caller passed no signal: one that never aborts.
+const NEVER_ABORTED = new AbortController().signal;
 // Athena AthenaErrorCode values that describe the statement rather than the setup.
 const QUERY_ERROR_CODES =
   /^(MALFORMED_QUERY|SYNTAX_ERROR|(COLUMN|TABLE|FUNCTION|SCHEMA|CATALOG)_NOT_FOUND|TYPE_MISMATCH)$/;
@@ -441,27 +453,19 @@ export class AthenaEngine implements SqlEngine {
   ): Promise<GlueModule.Partition[] | undefined> {
     const { sdk, client } = await (this.#glue as LoadGlue)();
     const partitions: GlueModule.Partition[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PARTITION_PAGES; page++) {
-      const output = (await awsCall(
-        { service: "Glue", operation: "GetPartitions", iamAction: "glue:GetPartitions" },
-        () =>
-          client.send(
-            new sdk.GetPartitionsCommand({
-              DatabaseName: database,
-              TableName: name,
-              ExcludeColumnSchema: true,
-              MaxResults: 1000,
-              ...(token ? { NextToken: token } : {}),
-            }),
-            signal ? { abortSignal: signal } : {},
-          ),
-      )) as GlueModule.GetPartitionsCommandOutput;
+    const pages = sdk.paginateGetPartitions(
+      { client: client as GlueModule.GlueClient, pageSize: 1000 },
+      { DatabaseName: database, TableName: name, ExcludeColumnSchema: true },
+      signal ? { abortSignal: signal } : {},
+    );
+    let read = 0;
+    for await (const output of awsPages(signal ?? NEVER_ABORTED, GET_PARTITIONS, pages)) {
       partitions.push(...(output.Partitions ?? []));
-      token = output.NextToken;
-      if (!token) return partitions;
+      read++;
+      if (!output.NextToken) return partitions;
+      if (read >= MAX_PARTITION_PAGES) return undefined;
     }
-    return undefined;
+    return partitions;
   }
 
   /** Estimates and decides; returns the approved estimate or throws {@link SqlCostError}. */
@@ -551,15 +555,9 @@ export class AthenaEngine implements SqlEngine {
       wait,
       this.#o.timeoutMs ?? 300_000,
       "running an Athena query",
-      async (signal) => {
+      async (signal, deadline) => {
         const id = await this.#start(sql, options.parameters, reuse, signal);
-        let execution: QueryExecution;
-        try {
-          execution = await this.#poll(id, signal);
-        } catch (err) {
-          if (signal.aborted) await this.#stop(id);
-          throw err;
-        }
+        const execution = await this.#poll(id, deadline);
         const state = execution.Status?.State;
         if (state !== "SUCCEEDED") throw new SqlExecutionError(failure(execution));
         // validate() asks for no rows: the EXPLAIN plan itself is not needed.
@@ -652,38 +650,44 @@ export class AthenaEngine implements SqlEngine {
     }
   }
 
-  async #poll(id: string, signal: AbortSignal): Promise<QueryExecution> {
+  /**
+   * Polls GetQueryExecution until the query ends, under the run's deadline. Giving up (abort or
+   * timeout) stops the query with StopQueryExecution, so that it neither runs nor bills on.
+   */
+  async #poll(id: string, deadline: Deadline): Promise<QueryExecution> {
     const { sdk, client } = await this.#athena();
     const min = this.#o.pollMinDelayMs ?? 200;
-    const max = Math.max(min, this.#o.pollMaxDelayMs ?? 2000);
-    for (let poll = 1; ; poll++) {
-      const output = (await awsCall(
-        { service: SERVICE, operation: "GetQueryExecution", iamAction: "athena:GetQueryExecution" },
-        () =>
-          client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: id }), {
+    return waitFor<QueryExecution>(
+      async (signal) => {
+        const output = (await awsCall(
+          {
+            service: SERVICE,
+            operation: "GetQueryExecution",
+            iamAction: "athena:GetQueryExecution",
+          },
+          () =>
+            client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: id }), {
+              abortSignal: signal,
+            }),
+        )) as GetQueryExecutionCommandOutput;
+        const execution = output.QueryExecution ?? {};
+        const state = execution.Status?.State;
+        const ended = state === "SUCCEEDED" || state === "FAILED" || state === "CANCELLED";
+        return ended ? { state: "done", value: execution } : { state: "pending" };
+      },
+      {
+        deadline,
+        // Growing jittered delays: quick answers for short queries, few calls for long ones.
+        minDelayMs: min,
+        maxDelayMs: Math.max(min, this.#o.pollMaxDelayMs ?? 2000),
+        giveUpTimeoutMs: STOP_TIMEOUT_MS,
+        // Best effort: the caller's abort or timeout is the error that matters.
+        onGiveUp: (_info, signal) =>
+          client.send(new sdk.StopQueryExecutionCommand({ QueryExecutionId: id }), {
             abortSignal: signal,
           }),
-      )) as GetQueryExecutionCommandOutput;
-      const execution = output.QueryExecution ?? {};
-      const state = execution.Status?.State;
-      if (state === "SUCCEEDED" || state === "FAILED" || state === "CANCELLED") return execution;
-      // Half fixed, half jittered, growing per poll: quick answers for short queries, few calls for long ones.
-      await sleep(
-        min + backoffDelay(poll, { baseDelayMs: Math.max(1, min), maxDelayMs: max - min }),
-        signal,
-      );
-    }
-  }
-
-  async #stop(id: string): Promise<void> {
-    try {
-      const { sdk, client } = await this.#athena();
-      await client.send(new sdk.StopQueryExecutionCommand({ QueryExecutionId: id }), {
-        abortSignal: AbortSignal.timeout(5000),
-      });
-    } catch {
-      // Best effort: the caller's abort or timeout is the error that matters.
-    }
+      },
+    );
   }
 
   async #results(
@@ -704,24 +708,16 @@ export class AthenaEngine implements SqlEngine {
       Precision?: number | undefined;
       Scale?: number | undefined;
     }[] = [];
-    let token: string | undefined;
     let first = true;
     const limit = maxRows ?? Number.POSITIVE_INFINITY;
     const isQuery = execution.StatementType === "DML";
     const { sdk, client } = await this.#athena();
-    do {
-      const output = (await awsCall(
-        { service: SERVICE, operation: "GetQueryResults", iamAction: "athena:GetQueryResults" },
-        () =>
-          client.send(
-            new sdk.GetQueryResultsCommand({
-              QueryExecutionId: id,
-              MaxResults: this.#o.pageSize ?? 1000,
-              ...(token ? { NextToken: token } : {}),
-            }),
-            { abortSignal: signal },
-          ),
-      )) as GetQueryResultsCommandOutput;
+    const pages = sdk.paginateGetQueryResults(
+      { client: client as AthenaModule.AthenaClient, pageSize: this.#o.pageSize ?? 1000 },
+      { QueryExecutionId: id },
+      { abortSignal: signal },
+    );
+    for await (const output of awsPages(signal, GET_QUERY_RESULTS, pages)) {
       if (first) {
         info = output.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
         columns = info.map((c, i) => ({ name: c.Name ?? `_col${i}`, type: athenaTypeName(c) }));
@@ -745,9 +741,8 @@ export class AthenaEngine implements SqlEngine {
         });
         rows.push(out);
       }
-      token = output.NextToken;
-      if (rows.length >= limit && token) return { columns, rows, truncated: true };
-    } while (token);
+      if (rows.length >= limit && output.NextToken) return { columns, rows, truncated: true };
+    }
     return { columns, rows, truncated: false };
   }
 }
@@ -755,6 +750,15 @@ export class AthenaEngine implements SqlEngine {
 /** The {@link SqlError} of a FAILED or CANCELLED execution, from its AthenaError. */
 function failure(execution: QueryExecution): SqlError {
   const status = execution.Status ?? {};
+  if (status.State === "CANCELLED" && /bytes scanned limit/i.test(status.StateChangeReason ?? "")) {
+    // The workgroup's BytesScannedCutoffPerQuery stopped it (Athena engine 3 cancels such a
+    // query); what it scanned is billed. Running it again would only pay the same again.
+    return {
+      code: "BYTES_SCANNED_LIMIT_EXCEEDED",
+      message: `BYTES_SCANNED_LIMIT_EXCEEDED: ${oneLineReason(status.StateChangeReason)}: the query reached the workgroup's per-query scan cutoff and Athena cancelled it (the bytes scanned are billed). Add a filter on partition columns or read fewer columns.`,
+      retryable: false,
+    };
+  }
   if (status.State === "CANCELLED") {
     return {
       code: "USER_CANCELED",
@@ -823,4 +827,9 @@ function withoutPrefix(error: SqlError, prefix: number): SqlError {
     column,
     message: error.message.replace(`line 1:${error.column}:`, `line 1:${column}:`),
   };
+}
+
+/** Athena's state-change reason on one line, without a trailing period, at most 200 characters. */
+function oneLineReason(reason: string | undefined): string {
+  return (reason ?? "").replace(/\s+/g, " ").trim().replace(/\.$/, "").slice(0, 200);
 }
