@@ -129,7 +129,9 @@ export function registerStreamFormat(
   }
   // Replacing drops the old definition's content types, so detection follows the new one.
   for (const [type, owner] of byContentType) if (owner === name) byContentType.delete(type);
-  formats.set(name, { ...definition, contentTypes: types });
+  // Bound, so a definition that is a class instance keeps its `this`.
+  const createDecoder = definition.createDecoder.bind(definition);
+  formats.set(name, { createDecoder, contentTypes: types });
   for (const type of types) byContentType.set(type, name);
 }
 

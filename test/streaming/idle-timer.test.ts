@@ -103,6 +103,33 @@ describe("one idle timer per stream", () => {
     expect(seen).toHaveLength(3);
   });
 
+  it("items that keep coming within the limit outlast the first timer: it re-arms for what is left", async () => {
+    // Eight items, each a quarter of the limit apart: the stream runs twice the limit in all,
+    // so a timer that was armed once and never re-armed would end it half way.
+    const idleTimeoutMs = 400;
+    const items = lmiChunks(8);
+    let index = 0;
+    const slow: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          new Promise<IteratorResult<Uint8Array>>((resolve) =>
+            setTimeout(
+              () =>
+                resolve(
+                  index < items.length
+                    ? { value: items[index++] as Uint8Array, done: false }
+                    : { value: undefined, done: true },
+                ),
+              idleTimeoutMs / 4,
+            ),
+          ),
+      }),
+    };
+    const seen: string[] = [];
+    for await (const line of new LineIterator(slow, { idleTimeoutMs })) seen.push(line);
+    expect(seen).toHaveLength(8);
+  });
+
   it("still times out a source that goes quiet after many items", async () => {
     const source = recordingSource(lmiChunks(50), { stallAfter: 50 });
     const seen: string[] = [];
