@@ -36,6 +36,7 @@ import {
 } from "../streaming/bedrock.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { fromBedrockContent, toBedrockMessages, toBedrockToolConfig } from "./bedrock-content.js";
+import { bedrockSupportsTools, parseBedrockModelId } from "./bedrock-model-id.js";
 import { validateChatRequest } from "./request.js";
 import type { CallOptions, ChatModel } from "./types.js";
 
@@ -70,10 +71,25 @@ export interface BedrockGuardrailConfig {
 export interface BedrockChatModelOptions extends AwsClientConfig {
   /**
    * A model id (`anthropic.claude-3-haiku-20240307-v1:0`), a cross-region inference profile id
-   * (`us.anthropic.claude-3-5-haiku-20241022-v1:0`), or the ARN of an inference profile,
-   * provisioned throughput or imported model.
+   * (`us.anthropic.claude-3-5-haiku-20241022-v1:0`), or the ARN of a foundation model, an
+   * inference profile, an application inference profile
+   * (`arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>`), provisioned
+   * throughput or an imported model.
    */
   modelId: string;
+  /**
+   * The foundation model behind a `modelId` that does not name it (an application inference
+   * profile, provisioned throughput, an imported model), e.g.
+   * `anthropic.claude-3-5-haiku-20241022-v1:0`: fmops reads what the model supports (tool use)
+   * from it. Ids and ARNs that name their model need no hint.
+   */
+  foundationModel?: string;
+  /**
+   * Whether Converse takes tools for this model. Default: from the foundation model (false for
+   * the models Bedrock documents without tool use, such as Titan Text and Claude 2), true when
+   * it cannot tell.
+   */
+  supportsTools?: boolean;
   /** A ready client; preferred, so connections and credentials are shared. */
   client?: BedrockRuntimeClient;
   /** System prompt used when a request has none. */
@@ -126,6 +142,14 @@ const optionsSchema = z
   .object({
     ...awsClientConfigShape,
     modelId: modelIdSchema,
+    foundationModel: z
+      .string()
+      .regex(
+        /^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/,
+        "must be a foundation model id such as anthropic.claude-3-5-haiku-20241022-v1:0",
+      )
+      .optional(),
+    supportsTools: z.boolean().optional(),
     client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
     system: z.string().min(1).optional(),
     inferenceConfig: z
@@ -186,8 +210,13 @@ const optionsSchema = z
 export class BedrockChatModel implements ChatModel {
   /** `bedrock:<modelId>`. */
   readonly id: string;
-  /** Converse takes tools; `generateObject` forces a tool call on this model. */
-  readonly supportsTools = true;
+  /**
+   * Whether Converse takes tools for this model (option `supportsTools`, else told from the
+   * foundation model); `generateObject` then forces a tool call, else asks for JSON in text.
+   */
+  readonly supportsTools: boolean;
+  /** The foundation model id behind `modelId` (option `foundationModel`, else read from the id), when known. */
+  readonly foundationModel?: string;
   readonly #options: BedrockChatModelOptions;
   readonly #bedrock;
 
@@ -205,6 +234,12 @@ export class BedrockChatModel implements ChatModel {
       (sdk) => new sdk.BedrockRuntimeClient(config),
     );
     this.id = `bedrock:${this.#options.modelId}`;
+    const foundationModel =
+      this.#options.foundationModel ?? parseBedrockModelId(this.#options.modelId).foundationModel;
+    if (foundationModel !== undefined) this.foundationModel = foundationModel;
+    this.supportsTools =
+      this.#options.supportsTools ??
+      (foundationModel === undefined ? true : bedrockSupportsTools(foundationModel));
   }
 
   /** Calls Converse and returns the whole answer with usage and latency (`e2eMs`, `serviceMs`). */
