@@ -32,7 +32,7 @@ import {
   resolvePrompt,
 } from "../prompts/index.js";
 import type { PromptTemplate } from "../prompts/template.js";
-import { SqlExecutionError } from "./errors.js";
+import { SqlCostError, SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
 import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
 import { qualifiedName, type RenderedSchema, renderSchema, tableDocument } from "./schema.js";
@@ -141,12 +141,19 @@ const SQL_ANSWER = z.object({
   reasoning: z.string().optional().describe("A short note on the tables and columns used"),
 });
 
-/** What became of one attempt. */
+/**
+ * What became of one attempt: `ok`; `unanswerable` (the model said so); `no_sql` (no query in
+ * the answer); `blocked` (a read-only guard refused it); `cost_refused` (the cost guard refused
+ * to start it, or Athena's workgroup scan cutoff cancelled it: a question of cost, not of
+ * correctness); `invalid` (the engine rejected the statement); `execution_error` (it failed
+ * while running).
+ */
 export type AttemptOutcome =
   | "ok"
   | "unanswerable"
   | "no_sql"
   | "blocked"
+  | "cost_refused"
   | "invalid"
   | "execution_error";
 
@@ -333,6 +340,13 @@ const FENCE_USE =
 const REPROMPT =
   "Your answer contained no SQL query. Reply with exactly one read-only query in a ```sql fenced block, or with UNANSWERABLE and one sentence if the schema cannot answer the question.";
 const MAX_QUESTION_CHARS = 4000;
+/** Engine error codes that mean "too expensive to run", not "wrong": see `SqlCostError`. */
+const COST_CODES: ReadonlySet<string> = new Set([
+  "QUERY_TOO_EXPENSIVE",
+  "QUERY_COST_UNKNOWN",
+  "QUERY_NOT_APPROVED",
+  "BYTES_SCANNED_LIMIT_EXCEEDED",
+]);
 const GUARD_CODES: ReadonlySet<string> = new Set<GuardRefusalCode>([
   "SQL_NOT_READ_ONLY",
   "SQL_TOO_LONG",
@@ -581,7 +595,11 @@ export class Text2Sql {
           throw new SqlExecutionError(validation.error);
         }
         // The engine's own parser refused it (DuckDB read more than one statement, say).
-        attempt.outcome = GUARD_CODES.has(validation.error.code) ? "blocked" : "invalid";
+        attempt.outcome = GUARD_CODES.has(validation.error.code)
+          ? "blocked"
+          : COST_CODES.has(validation.error.code)
+            ? "cost_refused"
+            : "invalid";
         attempt.error = validation.error;
         previous = { sql: extracted.sql, error: validation.error };
         continue;
@@ -606,7 +624,10 @@ export class Text2Sql {
         // Errors the SQL caused (a bad cast on real data, say) go back to the model; transient
         // engine failures and everything else are the caller's to handle.
         if (!(err instanceof SqlExecutionError) || err.sqlError.retryable) throw err;
-        attempt.outcome = "execution_error";
+        attempt.outcome =
+          err instanceof SqlCostError || COST_CODES.has(err.sqlError.code)
+            ? "cost_refused"
+            : "execution_error";
         attempt.error = err.sqlError;
         previous = { sql: extracted.sql, error: err.sqlError };
       }

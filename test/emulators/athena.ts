@@ -55,6 +55,15 @@ export interface AthenaStandInOptions {
   workgroups?: Record<string, { outputLocation?: string; bytesScannedCutoffPerQuery?: number }>;
   /** Table statistics EXPLAIN (TYPE IO) reports, by table name; tables not listed estimate `NaN`. */
   statistics?: Record<string, { rowCount: number; sizeInBytes: number }>;
+  /**
+   * Bytes a query reads from each table at run time, by table name (the whole table; partition
+   * pruning is not modelled here). A query's `DataScannedInBytes` is the sum over the tables it
+   * names; when that passes the workgroup's `bytesScannedCutoffPerQuery`, the query ends
+   * CANCELLED with "Bytes scanned limit was exceeded" after scanning (and billing) the cutoff, as
+   * Athena engine 3 does. Without an entry for any table it reads, a query scans 8 bytes per
+   * result cell.
+   */
+  tableBytes?: Record<string, number>;
   /** Partition columns by table name, whose predicates EXPLAIN (TYPE IO) reports as constraints. */
   partitionKeys?: Record<string, string[]>;
   /** GetQueryExecution calls that answer RUNNING before the final state. Default 2 (the first answers QUEUED). */
@@ -82,6 +91,10 @@ interface Execution {
   submitted: number;
   /** Set when result reuse was asked for: whether this execution reused an earlier result. */
   reused?: boolean;
+  /** Bytes the run read, when `tableBytes` says (see {@link AthenaStandInOptions.tableBytes}). */
+  scanned?: number;
+  /** The workgroup's cutoff stopped the run. */
+  cutOff?: boolean;
 }
 
 /** A running Athena stand-in. */
@@ -113,8 +126,21 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
       return;
     }
     const started = performance.now();
+    const io = IO_PREFIX.exec(execution.sql);
+    const sized = io
+      ? []
+      : tablesRead(execution.sql).filter((t) => options.tableBytes?.[t] !== undefined);
+    if (sized.length > 0) {
+      execution.scanned = sized.reduce((sum, t) => sum + (options.tableBytes?.[t] ?? 0), 0);
+      const cutoff = workgroups[execution.workgroup]?.bytesScannedCutoffPerQuery;
+      if (cutoff !== undefined && execution.scanned > cutoff) {
+        // Athena stops reading at the cutoff and cancels the query; what it read is billed.
+        execution.scanned = cutoff;
+        execution.cutOff = true;
+        return;
+      }
+    }
     try {
-      const io = IO_PREFIX.exec(execution.sql);
       execution.result = io
         ? await explainIo(execution, io[0].length)
         : await duck.executeTrusted(execution.sql);
@@ -137,14 +163,7 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
       `EXPLAIN${" ".repeat(prefix - "EXPLAIN".length)}${execution.sql.slice(prefix)}`,
     );
     const query = execution.sql.slice(prefix);
-    const lexed = lexSql(query);
-    const names = lexed.ok
-      ? lexed.tokens
-          .filter((t) => t.kind === "word" || t.kind === "quoted")
-          .map((t) => t.text.replace(/^"|"$/g, "").toLowerCase())
-      : [];
-    const known = Object.keys(options.duckdb.tables ?? {});
-    const read = known.filter((table) => names.includes(table.toLowerCase()));
+    const read = tablesRead(query);
     const infos = read.map((table) => {
       const stats = options.statistics?.[table];
       return {
@@ -188,6 +207,19 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
       rows: [{ "Query Plan": plan }],
       stats: { elapsedMs: 0, rowCount: 1, truncated: false },
     };
+  };
+
+  /** The stand-in's tables that a statement names (by its identifiers). */
+  const tablesRead = (query: string): string[] => {
+    const lexed = lexSql(query);
+    const names = lexed.ok
+      ? lexed.tokens
+          .filter((t) => t.kind === "word" || t.kind === "quoted")
+          .map((t) => t.text.replace(/^"|"$/g, "").toLowerCase())
+      : [];
+    return Object.keys(options.duckdb.tables ?? {}).filter((table) =>
+      names.includes(table.toLowerCase()),
+    );
   };
 
   const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
@@ -329,7 +361,12 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
         if (execution.polls === 1) execution.state = "QUEUED";
         else if (execution.polls <= 1 + runningPolls || options.neverFinish?.test(execution.sql))
           execution.state = "RUNNING";
-        else execution.state = execution.error ? "FAILED" : "SUCCEEDED";
+        else
+          execution.state = execution.cutOff
+            ? "CANCELLED"
+            : execution.error
+              ? "FAILED"
+              : "SUCCEEDED";
       }
       return { QueryExecution: describe(execution) };
     },
@@ -418,15 +455,18 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
         ...(e.state === "FAILED" && e.error
           ? { StateChangeReason: e.error.ErrorMessage, AthenaError: e.error }
           : {}),
+        ...(e.state === "CANCELLED" && e.cutOff
+          ? { StateChangeReason: "Bytes scanned limit was exceeded" }
+          : {}),
       },
       Statistics: {
         EngineExecutionTimeInMillis: e.engineMs,
         QueryQueueTimeInMillis: 1,
         TotalExecutionTimeInMillis: e.engineMs + 1,
-        DataScannedInBytes:
-          e.result && !e.reused
-            ? e.result.rows.length * Math.max(1, e.result.columns.length) * 8
-            : 0,
+        DataScannedInBytes: e.reused
+          ? 0
+          : (e.scanned ??
+            (e.result ? e.result.rows.length * Math.max(1, e.result.columns.length) * 8 : 0)),
         ...(e.reused !== undefined
           ? { ResultReuseInformation: { ReusedPreviousResult: e.reused } }
           : {}),

@@ -339,7 +339,8 @@ describe("Athena cost guard against the stand-ins", () => {
     });
     const answer = await t2s.ask("How many purchases on 2 May 2024?");
     expect(answer.status).toBe("ok");
-    expect(answer.attempts.map((a) => a.outcome)).toEqual(["invalid", "ok"]);
+    // A cost refusal is its own outcome, not an invalid statement or an engine error.
+    expect(answer.attempts.map((a) => a.outcome)).toEqual(["cost_refused", "ok"]);
     expect(answer.attempts[0]?.error?.code).toBe("QUERY_TOO_EXPENSIVE");
     const correction = model.requests[1]?.messages.map((m) => m.content).join("\n") ?? "";
     expect(correction).toContain("Add a filter on the partition column dt of shop.events");
