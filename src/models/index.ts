@@ -14,6 +14,7 @@ export type {
   DocumentBlock,
   ImageBlock,
   ReasoningBlock,
+  ResponseFormat,
   TextBlock,
   TokenUsage,
   ToolCall,
@@ -45,6 +46,7 @@ export {
   type ChatTemplateName,
   chatTemplate,
 } from "./chat-templates.js";
+export type { ConstrainedDecodingField } from "./constrained-decoding.js";
 export {
   type GenerateObjectRequest,
   type GenerateObjectResult,
@@ -124,5 +126,5 @@ export {
   type ToolStep,
   ToolStepLimitError,
 } from "./tools.js";
-export type { CallOptions, ChatModel, EmbeddingModel } from "./types.js";
+export type { CallOptions, ChatModel, EmbeddingModel, StructuredOutputMode } from "./types.js";
 export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
