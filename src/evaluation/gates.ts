@@ -17,6 +17,7 @@ import {
   scoreKeys,
   toModelSummaries,
 } from "./report.js";
+import { MIN_INTERVAL_COUNT } from "./stats.js";
 
 /**
  * One release gate.
@@ -322,6 +323,13 @@ interface VerdictContext {
   baselineRecords: PairableRecord[];
 }
 
+/** The note after an interval from fewer than `MIN_INTERVAL_COUNT` records. */
+function fewRecords(smallSample: boolean | undefined): string {
+  return smallSample === true
+    ? ` (from fewer than ${MIN_INTERVAL_COUNT} records: a rough indication)`
+    : "";
+}
+
 /** One gate's verdict; `resolved` is its metric as `"algorithm.score"`. */
 function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext): GateVerdict {
   const { model, baseline, paired, records, baselineRecords } = ctx;
@@ -332,7 +340,9 @@ function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext
       const actual = meanOf(model, metric);
       const s =
         model.scores[metric.split(".")[0] as string]?.[metric.slice(metric.indexOf(".") + 1)];
-      const ci = s?.ci95 ? `, 95% CI ${f(s.ci95.lower)} to ${f(s.ci95.upper)}` : "";
+      const ci = s?.ci95
+        ? `, 95% CI ${f(s.ci95.lower)} to ${f(s.ci95.upper)}${fewRecords(s.smallSample)}`
+        : "";
       return {
         gate,
         name,
@@ -349,7 +359,9 @@ function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext
       if (paired) {
         const d = pairedDifferences(records, baselineRecords, metric);
         const actual = Number.isFinite(d.meanDifference) ? -d.meanDifference : null;
-        const ci = d.ci95 ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}` : "";
+        const ci = d.ci95
+          ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}${fewRecords(d.smallSample)}`
+          : "";
         return {
           gate,
           name,

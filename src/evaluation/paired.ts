@@ -46,6 +46,11 @@ export interface PairedDifference {
     /** Upper bound. */
     upper: number;
   } | null;
+  /**
+   * `true` when the interval rests on fewer than `MIN_INTERVAL_COUNT` (30) pairs: a rough
+   * indication, not a 95% guarantee (see `ScoreSummary.smallSample`). Absent otherwise.
+   */
+  smallSample?: boolean;
   /** Records where the candidate scored higher. */
   wins: number;
   /** Records where both scored the same. */
@@ -158,6 +163,7 @@ export function pairedDifferences(
     meanDifference: s?.mean ?? Number.NaN,
     stdDev: s?.stdDev ?? Number.NaN,
     ci95: s?.ci95 ?? null,
+    ...(s?.smallSample === true ? { smallSample: true } : {}),
     wins,
     ties,
     losses,

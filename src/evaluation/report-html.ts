@@ -354,7 +354,8 @@ const metricLabel = (metric: string): string => {
 
 function differenceTable(rows: readonly PairedDifference[], label: string): string {
   const body = rows.map((d) => {
-    const ci = d.ci95 ? ` (${signed(d.ci95.lower)} to ${signed(d.ci95.upper)})` : "";
+    const mark = d.smallSample === true ? SMALL_SAMPLE_MARK : "";
+    const ci = d.ci95 ? ` (${signed(d.ci95.lower)} to ${signed(d.ci95.upper)})${mark}` : "";
     const clear = d.ci95 !== null && (d.ci95.lower > 0 || d.ci95.upper < 0);
     const cls = clear ? ` class="${d.ci95 && d.ci95.lower > 0 ? "gain" : "drop"}"` : "";
     return `<tr><th scope="row">${htmlText(metricLabel(d.metric), SCORE_CHARS)}</th><td${cls}>${signed(d.meanDifference)}${ci}</td><td>${d.wins} / ${d.ties} / ${d.losses}</td><td>${d.count}</td><td>${d.unpaired}</td></tr>`;
@@ -456,7 +457,7 @@ ${categories.length > 0 ? `<details open><summary>Per category</summary>\n${cate
 <p class="caption">Model-call latency percentiles over the records that have one; cost from each record's token counts and the candidate's prices (– without them).</p>
 ${costTable(comparison)}
 <h2>Paired differences against ${htmlText(comparison.baseline, MODEL_CHARS)}</h2>
-<p class="caption">Record by record, over the records both candidates scored (a record that failed for either is unpaired): mean of candidate − baseline with the paired Student's t 95% interval; a win is a record the candidate scored higher. Green: the interval is above zero; red: below.</p>
+<p class="caption">Record by record, over the records both candidates scored (a record that failed for either is unpaired): mean of candidate − baseline with the paired Student's t 95% interval; a win is a record the candidate scored higher. Green: the interval is above zero; red: below. ${SMALL_SAMPLE_MARK} marks an interval from fewer than ${MIN_INTERVAL_COUNT} pairs: a rough indication, not a 95% guarantee.</p>
 ${sections.join("\n")}`;
   return page(title, meta, body);
 }

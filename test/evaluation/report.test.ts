@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.js";
+import { COLORS } from "../../src/core/html.js";
 import type { DatasetRecord } from "../../src/evaluation/dataset.js";
 import {
   compareCandidates,
@@ -18,7 +19,6 @@ import {
 } from "../../src/evaluation/index.js";
 import { isEvaluationSummary } from "../../src/evaluation/report.js";
 import type { ScoreSummary } from "../../src/evaluation/stats.js";
-import { COLORS } from "../../src/core/html.js";
 import { VERSION } from "../../src/version.js";
 
 /** A score summary with a symmetric interval of half-width `half` (none when `half` is null). */
@@ -526,7 +526,8 @@ describe("renderComparisonHtml", () => {
     ]);
     expect(diffRows[1]).toEqual([
       "qa_accuracy · f1_score",
-      `+0.400 (${formatSigned(f1?.ci95?.lower)} to ${formatSigned(f1?.ci95?.upper)})`,
+      // Five pairs: the interval is marked as from too few records (issue #17).
+      `+0.400 (${formatSigned(f1?.ci95?.lower)} to ${formatSigned(f1?.ci95?.upper)})*`,
       "2 / 3 / 0",
       "5",
       "1",

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkGates,
   type EvalSample,
+  type EvaluationRecord,
   evaluationSummary,
   FactualKnowledge,
   formatInterval,
@@ -8,6 +10,8 @@ import {
   MIN_INTERVAL_COUNT,
   ModelEvaluator,
   PrecomputedRunner,
+  pairedDifferences,
+  parseGate,
   QaAccuracy,
   renderEvaluationHtml,
   ScoreAccumulator,
@@ -128,5 +132,37 @@ describe("confidence intervals within a score's range (#17)", () => {
       "± 0.10",
     );
     expect(formatInterval({ mean: 1, ci95: null, count: 1 }, f)).toBeNull();
+  });
+
+  it("marks paired differences and gate verdicts that rest on too few records", async () => {
+    const run = async (right: (i: number) => boolean) => {
+      const records: EvaluationRecord[] = [];
+      const result = await new ModelEvaluator({
+        runner: new PrecomputedRunner({ output: "out" }),
+        algorithms: [new QaAccuracy()],
+      }).evaluate(
+        alternating(4).map((s, i) => ({
+          index: i,
+          line: i + 1,
+          input: `q${i}`,
+          targets: [...s.targets],
+          data: { out: right(i) ? "yes" : "no" },
+        })),
+        { output: (line) => void records.push(JSON.parse(line)) },
+      );
+      return { records, summary: evaluationSummary(result) };
+    };
+    const base = await run((i) => i < 2);
+    const cand = await run((i) => i < 3);
+    const d = pairedDifferences(cand.records, base.records, "qa_accuracy.exact_match_score");
+    expect(d.count).toBe(4);
+    expect(d.smallSample).toBe(true);
+
+    const report = checkGates(
+      cand.summary,
+      [parseGate("exact_match_score >= 0.5"), parseGate("exact_match_score drop > 0.1")],
+      { baseline: base.summary, records: cand.records, baselineRecords: base.records },
+    );
+    for (const v of report.verdicts) expect(v.detail).toContain("fewer than 30 records");
   });
 });
