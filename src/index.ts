@@ -20,70 +20,31 @@
  * @packageDocumentation
  */
 
-export { AsyncEndpoint, AsyncInferenceFailedError, AsyncInvocation } from "./async/index.js";
-export type {
-  ChatLatency,
-  ChatMessage,
-  ChatRequest,
-  ChatResponse,
-  TokenUsage,
-} from "./core/chat.js";
-export type { FmopsErrorCode } from "./core/error-codes.js";
+// Core types and errors, then each module's most used classes: the classes a first program
+// names. Everything else is on the module's own subpath (fmops/<module>).
+export { AsyncEndpoint } from "./async/index.js";
 export {
-  AbortedError,
-  AwsServiceError,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
   FmopsError,
+  type FmopsErrorCode,
   isFmopsError,
-  MissingDependencyError,
-  PermissionDeniedError,
   TimeoutError,
   ValidationError,
-} from "./core/errors.js";
-export { type RetryOptions, retry } from "./core/retry.js";
-export { Deadline, sleep, type WaitOptions } from "./core/wait.js";
-export {
-  ChatModelRunner,
-  Dataset,
-  ModelEvaluator,
-  qaScores,
-  rougeScores,
-} from "./evaluation/index.js";
+} from "./core/index.js";
+export { ModelEvaluator } from "./evaluation/index.js";
 export {
   BedrockChatModel,
-  BedrockEmbeddingModel,
-  type CallOptions,
   type ChatModel,
-  type ContentBlock,
   type EmbeddingModel,
-  Guardrail,
-  GuardrailInterventionError,
-  generateObject,
-  messageText,
   OpenAICompatibleChatModel,
-  type RunnableTool,
-  runTools,
   SageMakerChatModel,
-  SageMakerEmbeddingModel,
-  type ToolSpec,
-  withGuardrail,
 } from "./models/index.js";
-export { EmfSink, instrument, summarize } from "./monitoring/index.js";
-export { loadPromptFolder, PromptCatalog, PromptTemplate } from "./prompts/index.js";
-export {
-  Bm25Index,
-  InMemoryVectorStore,
-  RagChain,
-  RecursiveTextSplitter,
-  type Retriever,
-  VectorStoreRetriever,
-} from "./rag/index.js";
-export {
-  InternalStreamFailure,
-  LineIterator,
-  ModelStreamError,
-  parseSse,
-  TokenStream,
-} from "./streaming/index.js";
-export { FakeChatModel, FakeEmbeddingModel } from "./testing/index.js";
-export { AthenaEngine, checkReadOnly, DuckDbEngine, Text2Sql } from "./text2sql/index.js";
+export { instrument } from "./monitoring/index.js";
+export { PromptCatalog, PromptTemplate } from "./prompts/index.js";
+export { Bm25Index, RagChain } from "./rag/index.js";
+export { LineIterator, TokenStream } from "./streaming/index.js";
+export { FakeChatModel } from "./testing/index.js";
+export { Text2Sql } from "./text2sql/index.js";
 export { VERSION } from "./version.js";

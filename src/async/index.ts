@@ -14,7 +14,6 @@
  */
 
 // Moved to core (shared by every module); re-exported so `fmops/async` users see no change.
-export { type PollDelayOptions, parseS3Uri, type S3Location } from "../core/index.js";
 export type { AsyncEndpointDescription } from "./describe.js";
 export {
   AsyncEndpoint,
@@ -22,34 +21,18 @@ export {
   type AsyncInvokeOptions,
   type AsyncPayload,
 } from "./endpoint.js";
-export {
-  type AsyncFailureDetails,
-  AsyncInferenceFailedError,
-  MAX_FAILURE_TEXT_CHARS,
-} from "./errors.js";
+export { AsyncInferenceFailedError, MAX_FAILURE_TEXT_CHARS } from "./errors.js";
 export {
   AsyncInvocation,
   type AsyncInvocationInfo,
-  type AsyncInvocationInit,
   type AsyncInvocationWaitOptions,
 } from "./invocation.js";
-export {
-  type InvokeManyOptions,
-  type InvokeManyOutcome,
-  type InvokeManyProgress,
-  type InvokesAsync,
-  invokeMany,
-} from "./invoke-many.js";
+export { type InvokeManyOptions, type InvokeManyOutcome, invokeMany } from "./invoke-many.js";
 export { type AsyncNotification, parseAsyncNotification } from "./notification.js";
 export { NotificationWaiter, type NotificationWaiterOptions } from "./notification-waiter.js";
 export {
   type AsyncCheckResult,
-  type AsyncPollEvent,
   AsyncResultPoller,
   type AsyncResultPollerOptions,
-  type AsyncWaitOptions,
-  DEFAULT_MAX_DELAY_MS,
-  DEFAULT_MIN_DELAY_MS,
-  DEFAULT_WAIT_TIMEOUT_MS,
 } from "./poller.js";
-export { AsyncResult, type AsyncResultInit } from "./result.js";
+export { AsyncResult } from "./result.js";

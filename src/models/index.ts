@@ -5,71 +5,40 @@
  * @packageDocumentation
  */
 export type {
-  CachePointBlock,
   ChatLatency,
   ChatMessage,
   ChatRequest,
   ChatResponse,
   ContentBlock,
-  DocumentBlock,
-  ImageBlock,
-  ReasoningBlock,
   ResponseFormat,
-  TextBlock,
   TokenUsage,
   ToolCall,
-  ToolChoice,
   ToolResultBlock,
   ToolSpec,
   ToolUseBlock,
 } from "../core/chat.js";
-export { contentText, messageText } from "../core/chat.js";
-export {
-  BedrockChatModel,
-  type BedrockChatModelOptions,
-  type BedrockGuardrailConfig,
-  type BedrockInferenceConfig,
-} from "./bedrock-chat.js";
-export {
-  type BedrockEmbeddingFamily,
-  BedrockEmbeddingModel,
-  type BedrockEmbeddingModelOptions,
-  type CohereInputType,
-} from "./bedrock-embedding.js";
+export { messageText } from "../core/chat.js";
+export { BedrockChatModel, type BedrockChatModelOptions } from "./bedrock-chat.js";
+export { BedrockEmbeddingModel, type BedrockEmbeddingModelOptions } from "./bedrock-embedding.js";
 export {
   BedrockImageModel,
   type BedrockImageModelOptions,
 } from "./bedrock-image.js";
-export {
-  type ChatTemplate,
-  type ChatTemplateFn,
-  type ChatTemplateName,
-  chatTemplate,
-} from "./chat-templates.js";
+export { type ChatTemplateName, chatTemplate } from "./chat-templates.js";
 export type { ConstrainedDecodingField } from "./constrained-decoding.js";
 export {
   type GenerateObjectRequest,
   type GenerateObjectResult,
   generateObject,
-  type ObjectAttempt,
   ObjectGenerationError,
-  type ObjectMode,
 } from "./generate-object.js";
 export {
-  type ContentFilterFinding,
-  type ContextualGroundingFinding,
-  type DeniedTopicFinding,
   Guardrail,
   type GuardrailCheckOptions,
   type GuardrailFinding,
   GuardrailInterventionError,
-  type GuardrailInvocationMetrics,
   type GuardrailOptions,
   type GuardrailResult,
-  type GuardrailUsage,
-  type PiiEntityFinding,
-  type RegexFinding,
-  type WordFinding,
 } from "./guardrail.js";
 export {
   type GeneratedImage,
@@ -93,7 +62,6 @@ export {
   streamEndpoint,
 } from "./sagemaker-chat.js";
 export {
-  type SageMakerEmbeddingFormat,
   SageMakerEmbeddingModel,
   type SageMakerEmbeddingModelOptions,
 } from "./sagemaker-embedding.js";
@@ -101,12 +69,6 @@ export {
   SageMakerImageModel,
   type SageMakerImageModelOptions,
 } from "./sagemaker-image.js";
-export { type SaveImagesOptions, saveImages } from "./save-images.js";
-export {
-  type ImageToEmbed,
-  TitanMultimodalEmbeddingModel,
-  type TitanMultimodalEmbeddingModelOptions,
-} from "./titan-multimodal-embedding.js";
 export {
   type BuiltinSageMakerPayloadFormat,
   type PayloadContext,
@@ -116,13 +78,18 @@ export {
   type SageMakerPayloadCodec,
   type SageMakerPayloadFormat,
 } from "./sagemaker-payloads.js";
+export { type SaveImagesOptions, saveImages } from "./save-images.js";
+export {
+  type ImageToEmbed,
+  TitanMultimodalEmbeddingModel,
+  type TitanMultimodalEmbeddingModelOptions,
+} from "./titan-multimodal-embedding.js";
 export {
   type RunnableTool,
   type RunToolsRequest,
   type RunToolsResult,
   runTools,
   type ToolContext,
-  type ToolRun,
   type ToolStep,
   ToolStepLimitError,
 } from "./tools.js";

@@ -27,42 +27,30 @@ export {
   type BedrockPromptRef,
   BedrockPromptStore,
   type BedrockPromptStoreOptions,
-  type PulledPrompt,
-  type PushResult,
 } from "./bedrock-store.js";
 export { builtinCatalog, type PromptRef, resolvePrompt } from "./builtins/index.js";
-export { type JudgeScore, JudgeScoreError, parseJudgeScore } from "./builtins/judge.js";
+export { JudgeScoreError, parseJudgeScore } from "./builtins/judge.js";
 export { parseRefusalVerdict, REFUSAL_EXAMPLES } from "./builtins/refusal.js";
 export { summarizeText } from "./builtins/summarize.js";
-export {
-  CachedPromptSource,
-  type CachedPromptSourceOptions,
-  type PromptOrigin,
-  type PromptSource,
-} from "./cache.js";
+export { CachedPromptSource, type CachedPromptSourceOptions, type PromptSource } from "./cache.js";
 export {
   PromptCatalog,
   type PromptCatalogExport,
   type PromptCatalogOptions,
-  type PromptHistoryEvent,
   type PromptSelector,
-  type PromptSummary,
-  type PromptVersionInfo,
   type RegisterOptions,
 } from "./catalog.js";
-export type { DiffLine, PromptChange, PromptDiff } from "./diff.js";
+export type { PromptDiff } from "./diff.js";
 export {
   PromptFileError,
   PromptImmutableError,
   PromptNotFoundError,
-  type PromptNotFoundKind,
   PromptTemplateError,
   PromptVariableError,
 } from "./errors.js";
 export {
   defuseMarkers,
   type FencedKind,
-  type FenceKind,
   fenceNotice,
   fenceUntrusted,
   formatHistory,
@@ -71,20 +59,11 @@ export {
   randomNonce,
 } from "./fence.js";
 export { type LegacyTextFormat, renderText } from "./legacy-formats.js";
-export { type LintIssue, type LintOptions, type LintRule, lintPrompt } from "./lint.js";
+export { type LintIssue, type LintOptions, lintPrompt } from "./lint.js";
 export type { LoadPromptFolderOptions } from "./loader.js";
 export { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";
 export type { RenderOptions } from "./render.js";
-export {
-  type PromptDefinition,
-  type PromptInferenceConfig,
-  type PromptModelHints,
-  PromptTemplate,
-  type PromptVariable,
-  type PromptVariablesSchema,
-  type PromptVariableType,
-  type SerializedPromptDefinition,
-} from "./template.js";
+export { type PromptDefinition, PromptTemplate, type PromptVariable } from "./template.js";
 
 /**
  * Reads a folder of `.yaml`, `.yml` and `.md` prompt files (sorted by path) into a catalog.

@@ -18,21 +18,19 @@
 import type { Bm25Index, Bm25IndexOptions } from "./bm25.js";
 import type { InMemoryVectorStore } from "./in-memory-vector-store.js";
 
-export { type Analyzer, lucenePorterStem, tokenize } from "./analyzer.js";
+export { lucenePorterStem, tokenize } from "./analyzer.js";
 export {
   Bm25Index,
-  type Bm25IndexJson,
   type Bm25IndexOptions,
   type Bm25SearchOptions,
   type IndexDocument,
 } from "./bm25.js";
-export { estimateTokens, type TokenCounter } from "./context.js";
-export type { FieldCondition, FilterScalar, MetadataFilter } from "./filter.js";
+export { estimateTokens } from "./context.js";
+export type { FieldCondition, MetadataFilter } from "./filter.js";
 export { HybridRetriever, type HybridRetrieverOptions } from "./hybrid-retriever.js";
 export { InMemoryVectorStore, type InMemoryVectorStoreOptions } from "./in-memory-vector-store.js";
 export {
   KENDRA_CONFIDENCE_SCORES,
-  type KendraConfidence,
   KendraRetriever,
   type KendraRetrieverOptions,
 } from "./kendra-retriever.js";
@@ -40,19 +38,13 @@ export {
   type KnowledgeBaseAnswer,
   KnowledgeBaseChat,
   type KnowledgeBaseChatOptions,
-  type KnowledgeBaseCitation,
 } from "./knowledge-base-chat.js";
 export {
   KnowledgeBaseRetriever,
   type KnowledgeBaseRetrieverOptions,
 } from "./knowledge-base-retriever.js";
-export type { HnswParameters, OpenSearchEngine, OpenSearchFields } from "./opensearch-query.js";
 export {
   BulkIngestError,
-  type BulkItemFailure,
-  type BulkResult,
-  type OpenSearchClientLike,
-  type OpenSearchRequest,
   OpenSearchVectorStore,
   type OpenSearchVectorStoreOptions,
 } from "./opensearch-vector-store.js";
@@ -62,19 +54,11 @@ export {
   type RagAskOptions,
   RagChain,
   type RagChainOptions,
-  type RagLatency,
 } from "./rag-chain.js";
+export { RecursiveTextSplitter, type RecursiveTextSplitterOptions } from "./splitter.js";
 export {
-  type LengthFunction,
-  RecursiveTextSplitter,
-  type RecursiveTextSplitterOptions,
-  type Span,
-} from "./splitter.js";
-export {
-  type TransformersDtype,
   TransformersEmbeddingModel,
   type TransformersEmbeddingModelOptions,
-  type TransformersLibrary,
 } from "./transformers-embedding-model.js";
 export type {
   Chunk,
@@ -86,8 +70,6 @@ export type {
   Retriever,
 } from "./types.js";
 export type {
-  DistanceMetric,
-  FilterPlan,
   VectorRecord,
   VectorSearchOptions,
   VectorStore,

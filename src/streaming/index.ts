@@ -6,16 +6,10 @@
  */
 
 export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
-export type {
-  SageMakerStreamEvent,
-  StreamChunk,
-  UnknownEventPolicy,
-  UnknownStreamEvent,
-} from "./chunks.js";
-export type { DecoderOptions, ItemDecoder } from "./decode-common.js";
+export type { StreamChunk, UnknownEventPolicy, UnknownStreamEvent } from "./chunks.js";
+export type { DecoderOptions } from "./decode-common.js";
 export {
   type DecodeResponseStreamOptions,
-  type DetectedStreamFormat,
   decodeResponseStream,
   detectStreamFormat,
   type StreamFormat,
@@ -26,17 +20,7 @@ export {
   StreamDecodeError,
   UnknownFormatError,
 } from "./errors.js";
-export type {
-  ReasoningEvent,
-  ServiceLatencyEvent,
-  StopEvent,
-  StreamEvent,
-  TextEvent,
-  ToolUseDeltaEvent,
-  ToolUseStartEvent,
-  ToolUseStopEvent,
-  UsageEvent,
-} from "./events.js";
+export type { StreamEvent } from "./events.js";
 export {
   type BuiltinStreamFormat,
   type LineDecoder,
@@ -50,4 +34,4 @@ export { decodeLmi, LmiDecoder } from "./lmi.js";
 export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";
 export { decodeTgi, TgiDecoder } from "./tgi.js";
-export { type StreamOpener, TokenStream, type TokenStreamOptions } from "./token-stream.js";
+export { TokenStream, type TokenStreamOptions } from "./token-stream.js";

@@ -24,46 +24,22 @@ export {
   AthenaEngine,
   type AthenaEngineOptions,
   type AthenaExecuteOptions,
-  type CostEstimateCallback,
 } from "./athena-engine.js";
-export {
-  athenaScanCostUsd,
-  constraintAllows,
-  DEFAULT_PRICE_PER_TB_USD,
-  formatBytes,
-  GB,
-  glueRowCount,
-  glueSizeBytes,
-  MB,
-  type PlanBound,
-  type PlanColumnConstraint,
-  type PlanInputTable,
-  parseIoPlan,
-  partitionMatches,
-  type ScanEstimate,
-  type ScanEstimateSource,
-  scanAdvice,
-  type TableScanEstimate,
-  TB,
-} from "./cost-guard.js";
+export { GB, MB, type ScanEstimate, TB } from "./cost-guard.js";
 export { DuckDbCatalog, type DuckDbCatalogOptions } from "./duckdb-catalog.js";
 export { DuckDbEngine, type DuckDbEngineOptions, TRINO_SHIMS } from "./duckdb-engine.js";
 export { SqlCostError, SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
-export { type Extraction, extractSql } from "./extract.js";
+export { extractSql } from "./extract.js";
 export { tablesFromPaths } from "./files.js";
 export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";
 export {
   applyRowLimit,
   checkReadOnly,
   DEFAULT_MAX_SQL_LENGTH,
-  type GuardDialect,
   type GuardOptions,
-  type GuardRefusalCode,
   type GuardVerdict,
-  type RowLimitResult,
 } from "./guard.js";
-export { inferJoins, isKeyColumn, type JoinEdge, joinNeighbours } from "./join-graph.js";
-export { type JsonCell, type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
+export { type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
 export { tableDocument } from "./schema.js";
 export {
   DEFAULT_SCHEMA_SYNONYMS,
@@ -72,8 +48,6 @@ export {
 } from "./schema-ranking.js";
 export type { SqlDialect } from "./sql-lexer.js";
 export {
-  type AttemptOutcome,
-  type ExtraGuard,
   Text2Sql,
   type Text2SqlAskOptions,
   type Text2SqlAttempt,
@@ -83,9 +57,7 @@ export {
 export type {
   ColumnSchema,
   ExecuteOptions,
-  QueryColumn,
   QueryResult,
-  QueryStats,
   SchemaCatalog,
   SchemaRetriever,
   SqlEngine,
@@ -99,7 +71,5 @@ export {
   type ColumnValueIndexOptions,
   type SampleColumnValuesOptions,
   type SampledColumn,
-  type SampledValues,
   sampleColumnValues,
-  type ValueMatch,
 } from "./value-index.js";

@@ -1,9 +1,8 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { batchRecordId } from "../../../src/evaluation/bedrock-batch-job.js";
+import { type BatchJobStatus, batchRecordId } from "../../../src/evaluation/bedrock-batch-job.js";
 import {
   BatchJobFailedError,
-  type BatchJobStatus,
   BedrockBatchRunner,
   type BedrockBatchRunnerOptions,
   type DatasetRecord,

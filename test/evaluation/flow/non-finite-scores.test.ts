@@ -10,7 +10,8 @@ import { FmopsError } from "../../../src/core/errors.js";
 import { LlmJudge, Toxicity } from "../../../src/evaluation/index.js";
 import { loadResume } from "../../../src/evaluation/resume.js";
 import { parseRecordsJsonl } from "../../../src/monitoring/jsonl-sink.js";
-import { JudgeScoreError, parseJudgeScore } from "../../../src/prompts/index.js";
+import { JudgeScoreError } from "../../../src/prompts/builtins/judge.js";
+import { parseJudgeScore } from "../../../src/prompts/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 import { TINY_VOCAB, writeTinyClassifierModel } from "./tiny-classifier-model.js";
 
