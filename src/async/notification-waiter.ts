@@ -24,8 +24,8 @@ import { type LoadedAwsClient, lazyAwsClient, s3Sdk, sqsSdk } from "../core/aws-
 import { AwsServiceError, type FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { isRetryableError } from "../core/retry.js";
-import { abortError, sleep, type WaitOptions, withDeadline } from "../core/wait.js";
-import { pollDelay } from "../core/waiter.js";
+import { abortError, MAX_TIMER_MS, type WaitOptions, withDeadline } from "../core/wait.js";
+import { pollDelay, waitFor } from "../core/waiter.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type AsyncNotification, parseAsyncNotification } from "./notification.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "./poller.js";
@@ -78,6 +78,10 @@ interface Waiter {
 const MAX_REMEMBERED = 10_000;
 /** Deadline of the delete / release calls, which run even while the pump is stopping. */
 const HOUSEKEEPING_TIMEOUT_MS = 10_000;
+/** Backoff after a transient ReceiveMessage error, by consecutive errors. */
+const RECEIVE_ERROR_DELAYS = { minDelayMs: 200, maxDelayMs: 5_000 };
+/** Pause after a batch holding only other consumers' messages, by consecutive such batches. */
+const OTHERS_ONLY_DELAYS = { minDelayMs: 100, maxDelayMs: 2_000 };
 
 /**
  * Waits for asynchronous inference results announced on an SQS queue that is subscribed to the
@@ -191,7 +195,11 @@ export class NotificationWaiter {
     if (this.#pump) return;
     const controller = new AbortController();
     this.#pump = controller;
-    this.#run(controller.signal).catch((err: unknown) => this.#failAll(err));
+    this.#run(controller.signal).catch((err: unknown) => {
+      // A pump stopped because nobody waits any more ends with its own abort: there is no one to
+      // tell, and a newer pump may already serve new waiters.
+      if (!controller.signal.aborted) this.#failAll(err);
+    });
   }
 
   #failAll(err: unknown): void {
@@ -203,49 +211,52 @@ export class NotificationWaiter {
     for (const set of [...this.#waiters.values()]) for (const w of [...set]) w.reject(error);
   }
 
+  /**
+   * The receive loop, on core's waiter: one long-polling ReceiveMessage per probe, never "done".
+   * It ends when `signal` aborts (the last waiter left, each of them under its own deadline) or on
+   * an error that is not transient; its own time limit is only a backstop.
+   */
   async #run(signal: AbortSignal): Promise<void> {
     // A missing package rejects here, and #failAll hands its MISSING_DEPENDENCY to every waiter.
     const [sqs, { client: s3 }] = await Promise.all([this.#sqs(), this.#s3()]);
     let errors = 0;
     let idle = 0;
-    while (!signal.aborted) {
-      let messages: Message[];
-      try {
-        const out = (await sqs.client.send(
-          new sqs.sdk.ReceiveMessageCommand({
-            QueueUrl: this.queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: this.#waitTimeSeconds,
-            VisibilityTimeout: this.#visibilityTimeoutSeconds,
-          }),
-          { abortSignal: signal },
-        )) as { Messages?: Message[] };
-        messages = out.Messages ?? [];
-        errors = 0;
-      } catch (err) {
-        if (signal.aborted) return;
-        if (!isRetryableError(err)) throw err;
-        errors++;
-        await sleep(pollDelay(errors, { minDelayMs: 200, maxDelayMs: 5_000 }), signal).catch(
-          () => {},
-        );
-        continue;
-      }
-      let mine = 0;
-      for (const message of messages) {
-        if (await this.#handle(message, sqs, s3)) mine++;
-      }
-      // Only other consumers' messages came back: they will be offered again at once, so pause
-      // (growing up to 2 s) rather than spin on them.
-      if (messages.length > 0 && mine === 0) {
-        idle++;
-        await sleep(pollDelay(idle, { minDelayMs: 100, maxDelayMs: 2_000 }), signal).catch(
-          () => {},
-        );
-      } else {
+    await waitFor<never>(
+      async (receiveSignal) => {
+        let messages: Message[];
+        try {
+          const out = (await sqs.client.send(
+            new sqs.sdk.ReceiveMessageCommand({
+              QueueUrl: this.queueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: this.#waitTimeSeconds,
+              VisibilityTimeout: this.#visibilityTimeoutSeconds,
+            }),
+            { abortSignal: receiveSignal },
+          )) as { Messages?: Message[] };
+          messages = out.Messages ?? [];
+          errors = 0;
+        } catch (err) {
+          if (receiveSignal.aborted || !isRetryableError(err)) throw err;
+          errors++;
+          return { state: "retry", error: err, delayMs: pollDelay(errors, RECEIVE_ERROR_DELAYS) };
+        }
+        let mine = 0;
+        for (const message of messages) {
+          if (await this.#handle(message, sqs, s3)) mine++;
+        }
+        // Only other consumers' messages came back: they will be offered again at once, so pause
+        // (growing up to 2 s) rather than spin on them.
+        if (messages.length > 0 && mine === 0) {
+          idle++;
+          return { state: "pending", delayMs: pollDelay(idle, OTHERS_ONLY_DELAYS) };
+        }
         idle = 0;
-      }
-    }
+        // The next ReceiveMessage is itself a long poll: no sleep in between.
+        return { state: "pending", delayMs: 0 };
+      },
+      { signal, timeoutMs: MAX_TIMER_MS, what: `receiving notifications from ${this.queueUrl}` },
+    );
   }
 
   /** Delivers or releases one message; true when it was ours. */

@@ -142,6 +142,26 @@ describe("NotificationWaiter", () => {
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
     expect(waiter.pendingIds).toEqual([]);
   });
+
+  it("serves a wait that starts just after the last one ended, while the old receive is still stopping", async () => {
+    drain();
+    // Visibility 0: a message the stand-in hands to the abandoned long poll is offered again at once.
+    const waiter = new NotificationWaiter({
+      queueUrl: sqs.queueUrl(QUEUE),
+      sqs: sqs.client,
+      s3: h.s3.client,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 0,
+    });
+    // The first wait ends with its receive loop mid long poll; the next starts a fresh loop at
+    // once, before the old loop's aborted request has even settled. Ending the old loop must not
+    // end the new wait.
+    await expect(waiter.wait("gone", { timeoutMs: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    const outputLocation = "s3://outputs/second.out";
+    const second = waiter.wait({ inferenceId: "second", outputLocation }, { timeoutMs: 5_000 });
+    sqs.send(QUEUE, JSON.stringify({ inferenceId: "second", invocationStatus: "Completed" }));
+    expect((await second).location).toBe(outputLocation);
+  });
 });
 
 /** Empties the queue (what the foreign messages' owners would do). */
