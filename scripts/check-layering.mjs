@@ -16,6 +16,7 @@
 //
 //   node scripts/check-layering.mjs              check src/
 //   node scripts/check-layering.mjs --src <dir>  check another tree laid out the same way
+//   node scripts/check-layering.mjs --graph      print which modules import which (the real graph)
 //
 // The table is the one place the order is written in code; docs/architecture.md explains it.
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -224,7 +225,10 @@ export function checkLayering(srcDir = join(root, "src")) {
       message: `the modules import each other in a cycle: ${cycle.join(" -> ")}`,
     });
   }
-  return { problems, files: files.length, crossImports };
+  const graph = Object.fromEntries(
+    [...edges].sort(([a], [b]) => (a < b ? -1 : 1)).map(([m, to]) => [m, [...to].sort()]),
+  );
+  return { problems, files: files.length, crossImports, graph };
 }
 
 /** The report printed for a failed check. */
@@ -246,7 +250,12 @@ function main(argv) {
   const srcIndex = argv.indexOf("--src");
   const srcDir = resolve(srcIndex >= 0 ? argv[srcIndex + 1] : join(root, "src"));
   const srcLabel = relative(process.cwd(), srcDir) || ".";
-  const { problems, files, crossImports } = checkLayering(srcDir);
+  const { problems, files, crossImports, graph } = checkLayering(srcDir);
+  if (argv.includes("--graph")) {
+    for (const [module, uses] of Object.entries(graph))
+      console.log(`${module} -> ${uses.join(", ")}`);
+    return 0;
+  }
   if (problems.length > 0) {
     console.error(formatProblems(problems, srcLabel));
     return 1;
