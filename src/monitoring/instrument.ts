@@ -7,9 +7,16 @@ import { z } from "zod";
 import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import type { ImageModel } from "../models/image-types.js";
 import type { CallOptions, ChatModel } from "../models/types.js";
 import type { TokenStream } from "../streaming/token-stream.js";
 import { type MonitorClock, systemClock } from "./clock.js";
+import {
+  type InstrumentedImageModel,
+  type InstrumentImageOptions,
+  instrumentImageModel,
+  isImageModel,
+} from "./instrument-image.js";
 import {
   type MeasuredCall,
   type MeasureOptions,
@@ -143,11 +150,22 @@ function lastUserMessage(request: ChatRequest): string {
  * const answer = await monitored.generate({ messages: [{ role: "user", content: "Hi" }] });
  * ```
  */
+export function instrument(model: ChatModel, options?: InstrumentOptions): InstrumentedChatModel;
+/** An image model is wrapped by {@link instrumentImageModel}: one record per `generate` call. */
 export function instrument(
-  model: ChatModel,
-  options: InstrumentOptions = {},
-): InstrumentedChatModel {
-  const parsed = parseOptions(optionsSchema, options, "instrument options") as InstrumentOptions;
+  model: ImageModel,
+  options?: InstrumentImageOptions,
+): InstrumentedImageModel;
+export function instrument(
+  model: ChatModel | ImageModel,
+  options: InstrumentOptions | InstrumentImageOptions = {},
+): InstrumentedChatModel | InstrumentedImageModel {
+  if (isImageModel(model)) return instrumentImageModel(model, options as InstrumentImageOptions);
+  const parsed = parseOptions(
+    optionsSchema,
+    options as InstrumentOptions,
+    "instrument options",
+  ) as InstrumentOptions;
   if (typeof model !== "object" || model === null || !fn(model.generate) || !fn(model.stream)) {
     throw new ValidationError(
       "instrument needs a ChatModel (an object with generate and stream methods).",

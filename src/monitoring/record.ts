@@ -28,8 +28,8 @@ export interface InvocationRecord {
    * the id's prefix.
    */
   provider: string;
-  /** `chat` for a whole answer, `chat.stream` for a streamed one. */
-  operation: "chat" | "chat.stream";
+  /** `chat` for a whole answer, `chat.stream` for a streamed one, `image` for an image model call. */
+  operation: "chat" | "chat.stream" | "image";
   /** Whether the answer was streamed. */
   streaming: boolean;
   /** When the call started, milliseconds since the Unix epoch. */
@@ -64,6 +64,10 @@ export interface InvocationRecord {
   otps?: number;
   /** End-to-end throughput: `n / e2e`, first-token wait included. */
   e2eOtps?: number;
+  /** Image model calls: how many images came back. */
+  images?: number;
+  /** Image model calls: end-to-end time divided by the images returned. */
+  msPerImage?: number;
   /** Why generation stopped, in the service's words. */
   stopReason?: string;
   /** The error's stable code (`FmopsError.code`) or name, when the call did not succeed. */

@@ -1,0 +1,254 @@
+/**
+ * {@link instrumentImageModel}: an {@link ImageModel} that records every call it passes through:
+ * latency of the call and per image, the image count, and failures.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ValidationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
+import type { ImageModel, ImageRequest, ImageResult } from "../models/image-types.js";
+import type { CallOptions } from "../models/types.js";
+import { type MonitorClock, systemClock } from "./clock.js";
+import type { MonitoringErrorContext } from "./instrument.js";
+import {
+  errorTypeOf,
+  type InvocationRecord,
+  type InvocationStatus,
+  isAbort,
+  providerOf,
+} from "./record.js";
+import type { MetricSink } from "./types.js";
+
+/** Options for {@link instrumentImageModel} (and `instrument()` given an image model). */
+export interface InstrumentImageOptions {
+  /** Where records go. Default none (use `onRecord` or a `MemorySink`). */
+  sinks?: MetricSink[];
+  /** Custom dimensions added to every record (application, tenant, config name...). */
+  dimensions?: Record<string, string>;
+  /** Overrides the provider derived from the model id (`gen_ai.provider.name`). */
+  provider?: string;
+  /** Called with each finished record. Must not throw. */
+  onRecord?: (record: InvocationRecord) => void;
+  /** Reports sink failures. Default: one `console.warn` per sink. */
+  onError?: (error: unknown, context: MonitoringErrorContext) => void;
+  /** Clock; default the system's monotonic clock. */
+  clock?: MonitorClock;
+}
+
+const fn = (v: unknown) => typeof v === "function";
+
+const optionsSchema = z
+  .object({
+    sinks: z
+      .array(
+        z.custom<MetricSink>(
+          (v) => typeof v === "object" && v !== null && fn((v as MetricSink).write),
+          "must be a MetricSink (an object with a write method)",
+        ),
+      )
+      .optional(),
+    dimensions: z.record(z.string().min(1), z.string()).optional(),
+    provider: z.string().min(1).optional(),
+    onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
+    onError: z.custom<InstrumentImageOptions["onError"]>(fn, "must be a function").optional(),
+    clock: z
+      .custom<MonitorClock>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          fn((v as MonitorClock).now) &&
+          fn((v as MonitorClock).epochMs),
+        "must have now() and epochMs()",
+      )
+      .optional(),
+  })
+  .strict();
+
+/** An {@link ImageModel} returned by {@link instrumentImageModel}, with ways to wait for its records. */
+export interface InstrumentedImageModel extends ImageModel {
+  /** The wrapped model. */
+  readonly model: ImageModel;
+  /** Waits until every finished call is written, then flushes every sink. */
+  flush(): Promise<void>;
+  /** Flushes, then closes every sink. */
+  close(): Promise<void>;
+}
+
+/** Whether `value` looks like an {@link ImageModel} (a `generate` method and a `tasks` list). */
+export function isImageModel(value: unknown): value is ImageModel {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    fn((value as ImageModel).generate) &&
+    Array.isArray((value as ImageModel).tasks) &&
+    !fn((value as { stream?: unknown }).stream)
+  );
+}
+
+/**
+ * Wraps an image model so that every `generate` call produces an {@link InvocationRecord} with
+ * `operation: "image"`: `e2eMs`, `images` (how many came back), `msPerImage`, the status, and on
+ * failure the error's code and AWS request id. Refusals (`IMAGE_CONTENT_FILTERED`), validation
+ * errors and timeouts are recorded as errors with their code; an abort through the caller's
+ * signal is `aborted`. The caller sees the same images, errors and cancellation as without it.
+ *
+ * @example
+ * ```ts
+ * const memory = new MemorySink();
+ * const canvas = instrumentImageModel(new BedrockImageModel({ modelId: "amazon.nova-canvas-v1:0" }), {
+ *   sinks: [memory],
+ *   dimensions: { application: "poster-maker" },
+ * });
+ * await canvas.generate({ prompt: "a poster", count: 3 });
+ * await canvas.flush(); // memory.records[0].msPerImage
+ * ```
+ */
+export function instrumentImageModel(
+  model: ImageModel,
+  options: InstrumentImageOptions = {},
+): InstrumentedImageModel {
+  // Metric modules score text answers, so `metrics` (and sampling) are not options here.
+  const parsed = parseOptions(
+    optionsSchema,
+    options,
+    "image instrument options",
+  ) as InstrumentImageOptions;
+  if (!isImageModel(model)) {
+    throw new ValidationError(
+      "instrumentImageModel needs an ImageModel (an object with generate and tasks).",
+      [{ path: "model", message: "must be an ImageModel" }],
+    );
+  }
+  return new InstrumentedImage(model, parsed);
+}
+
+class InstrumentedImage implements InstrumentedImageModel {
+  readonly model: ImageModel;
+  readonly #options: InstrumentImageOptions;
+  readonly #sinks: MetricSink[];
+  readonly #clock: MonitorClock;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #warned = new Set<string>();
+
+  constructor(model: ImageModel, options: InstrumentImageOptions) {
+    this.model = model;
+    this.#options = options;
+    this.#sinks = options.sinks ?? [];
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get id(): string {
+    return this.model.id;
+  }
+
+  get tasks() {
+    return this.model.tasks;
+  }
+
+  async generate(request: ImageRequest, options?: CallOptions): Promise<ImageResult> {
+    const startTime = this.#clock.epochMs();
+    const startedAt = this.#clock.now();
+    try {
+      const result = await this.model.generate(request, options);
+      this.#finish(this.#record("ok", startTime, startedAt, result.images.length));
+      return result;
+    } catch (error) {
+      const status: InvocationStatus = isAbort(error, options?.signal) ? "aborted" : "error";
+      const record = this.#record(status, startTime, startedAt, 0);
+      record.errorType = errorTypeOf(error);
+      const requestId = (error as { details?: { requestId?: unknown } } | undefined)?.details
+        ?.requestId;
+      if (typeof requestId === "string") record.requestId = requestId;
+      this.#finish(record);
+      throw error;
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    await Promise.all(
+      this.#sinks.map((sink, i) =>
+        sink.flush?.().catch((error: unknown) => this.#report(error, String(i))),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await Promise.all(
+      this.#sinks.map((sink, i) =>
+        sink.close?.().catch((error: unknown) => this.#report(error, String(i))),
+      ),
+    );
+  }
+
+  #record(
+    status: InvocationStatus,
+    startTime: number,
+    startedAt: number,
+    images: number,
+  ): InvocationRecord {
+    const e2eMs = Math.max(0, this.#clock.now() - startedAt);
+    const record: InvocationRecord = {
+      modelId: this.model.id,
+      provider: this.#options.provider ?? providerOf(this.model.id),
+      operation: "image",
+      streaming: false,
+      startTime,
+      status,
+      e2eMs,
+      dimensions: { ...this.#options.dimensions },
+      metrics: {},
+    };
+    if (status === "ok") {
+      record.images = images;
+      if (images > 0) record.msPerImage = e2eMs / images;
+    }
+    return record;
+  }
+
+  /** Hands the record to `onRecord` and the sinks on a later task, off the caller's path. */
+  #finish(record: InvocationRecord): void {
+    const task = new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(() => this.#emit(record))
+      .finally(() => this.#pending.delete(task));
+    this.#pending.add(task);
+  }
+
+  async #emit(record: InvocationRecord): Promise<void> {
+    try {
+      this.#options.onRecord?.(record);
+    } catch (error) {
+      this.#report(error, "onRecord", record);
+    }
+    await Promise.all(
+      this.#sinks.map(async (sink, i) => {
+        try {
+          await sink.write(record);
+        } catch (error) {
+          this.#report(error, String(i), record);
+        }
+      }),
+    );
+  }
+
+  #report(error: unknown, name: string, record?: InvocationRecord): void {
+    const context: MonitoringErrorContext = { stage: "sink", name };
+    if (record) context.record = record;
+    if (this.#options.onError) {
+      try {
+        this.#options.onError(error, context);
+      } catch {
+        // A failing error handler has nowhere left to report to.
+      }
+      return;
+    }
+    if (this.#warned.has(name)) return;
+    this.#warned.add(name);
+    const message = error instanceof Error ? error.message : String(error);
+    console.warn(
+      `fmops monitoring: sink ${name} failed (further failures of it are not shown): ${message}`,
+    );
+  }
+}
