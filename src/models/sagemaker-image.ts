@@ -105,11 +105,16 @@ export interface SageMakerImageModelOptions extends AwsClientConfig {
   asyncEndpoint?: AsyncImageEndpoint;
   /** Triton: extra pipeline arguments merged into `gen_args` (e.g. `{ num_inference_steps: 30 }`). */
   parameters?: Record<string, unknown>;
-  /** Deadline of one `generate` call (async: submitting and waiting). Default 300 000 ms. */
+  /**
+   * Deadline of one `generate` call, submitting and waiting included. Default 300 000 ms
+   * (5 minutes); 900 000 ms (15 minutes) with `asyncEndpoint`.
+   */
   timeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
+/** Async endpoints queue work and scale from zero: the same 15 minutes `AsyncEndpoint.wait` allows. */
+const DEFAULT_ASYNC_TIMEOUT_MS = 900_000;
 const fn = (v: unknown) => typeof v === "function";
 
 const optionsSchema = z
@@ -218,7 +223,7 @@ export class SageMakerImageModel implements ImageModel {
     this.#check(parsed);
     return withDeadline(
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
-      DEFAULT_TIMEOUT_MS,
+      this.#options.asyncEndpoint ? DEFAULT_ASYNC_TIMEOUT_MS : DEFAULT_TIMEOUT_MS,
       `generating images on SageMaker endpoint "${this.#options.endpointName}"`,
       async (signal) => {
         if (this.#options.format === "triton") {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AsyncEndpoint } from "../../src/async/index.js";
-import { type FmopsError, ValidationError } from "../../src/core/errors.js";
+import { type FmopsError, TimeoutError, ValidationError } from "../../src/core/errors.js";
 import { imageSize } from "../../src/models/image-bytes.js";
 import type { ImageRequest } from "../../src/models/image-types.js";
 import { SageMakerImageModel } from "../../src/models/sagemaker-image.js";
@@ -237,6 +237,27 @@ describe("SageMakerImageModel behind an asynchronous endpoint", () => {
     expect(result.images[0]?.seed).toBe(9);
     expect(String(result.metadata.outputLocation)).toMatch(/^s3:\/\/results\/sd\//);
     expect(result.metadata.inferenceId).toBeTruthy();
+  });
+
+  it("a result that never lands ends with TimeoutError at timeoutMs", async () => {
+    s3 = await startMemoryS3();
+    // No S3 on the SageMaker side: the request is accepted and nothing is ever written.
+    sm = await startSageMakerRuntime({ invokeEndpointAsync: () => ({ output: {} }) });
+    const endpoint = new AsyncEndpoint({
+      endpointName: "sd35-async",
+      inputLocation: "s3://inputs/sd/",
+      sagemakerRuntime: sm.client,
+      s3: s3.client,
+      minDelayMs: 5,
+      maxDelayMs: 20,
+    });
+    const model = new SageMakerImageModel({
+      endpointName: "sd35-async",
+      format: "jumpstart",
+      asyncEndpoint: endpoint,
+    });
+    const err = await model.generate({ prompt: "a" }, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
   });
 
   it("refuses an async endpoint for another name, and TargetModel with async", () => {
