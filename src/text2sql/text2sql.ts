@@ -34,7 +34,7 @@ import {
 import type { PromptTemplate } from "../prompts/template.js";
 import { SqlCostError, SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
-import { checkReadOnly, type GuardRefusalCode } from "./guard.js";
+import { checkReadOnly, type GuardRefusalCode, guardDialectFor } from "./guard.js";
 import { qualifiedName, type RenderedSchema, renderSchema, tableDocument } from "./schema.js";
 import { SchemaRanker } from "./schema-ranking.js";
 import type {
@@ -45,6 +45,7 @@ import type {
   SqlError,
   TableSchema,
 } from "./types.js";
+import { sampleColumnValues } from "./value-index.js";
 
 /** An extra check run after the built-in read-only guard (it can only refuse more). */
 export type ExtraGuard = (sql: string) =>
@@ -72,9 +73,18 @@ export interface Text2SqlOptions {
   /**
    * Ranks tables for a question when the catalog holds more than `maxTables`; default: a
    * {@link SchemaRanker} over the catalog (lexical, database grouping and join paths; no model
-   * or engine calls).
+   * calls), with sampled column values when `sampleValues` is on.
    */
   retriever?: SchemaRetriever;
+  /**
+   * Whether the default ranker reads distinct values of text columns from the engine (once per
+   * catalog, on the first question that needs ranking), so that a question naming a value
+   * ("Lyon") finds the column holding it. Default: on for DuckDB engines (each sample is a
+   * millisecond query), off for others (on Athena each one is a billed scan). Bounded by
+   * `maxColumns` (default 500 columns, one query each) and `valuesPerColumn` (default 50).
+   * Not used when `retriever` is given.
+   */
+  sampleValues?: boolean | { maxColumns?: number; valuesPerColumn?: number };
   /** Model calls per question, including the first. Default 4. */
   maxAttempts?: number;
   /** Most tables shown to the model. Default 8. */
@@ -266,6 +276,17 @@ const optionsSchema = z
         (v) => isObject(v) && typeof (v as SchemaRetriever).retrieve === "function",
         "must have retrieve(query, { k })",
       )
+      .optional(),
+    sampleValues: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            maxColumns: z.int().min(0).max(100_000).optional(),
+            valuesPerColumn: z.int().min(1).max(10_000).optional(),
+          })
+          .strict(),
+      ])
       .optional(),
     maxAttempts: z.int().min(1).max(20).optional(),
     maxTables: z.int().min(1).max(200).optional(),
@@ -693,7 +714,7 @@ export class Text2Sql {
       .slice(-MAX_QUESTION_CHARS);
     const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
     let ranked: TableSchema[];
-    const retriever = await this.#retriever(tables);
+    const retriever = await this.#retriever(tables, signal);
     if (retriever instanceof SchemaRanker && tables.length <= k) {
       ranked = [...tables];
       // Small catalogs: show everything, most relevant first.
@@ -735,11 +756,12 @@ export class Text2Sql {
    * The caller's retriever for catalogs larger than `maxTables`; otherwise a {@link SchemaRanker},
    * which also orders small catalogs. Built (or filled) once per table list.
    */
-  async #retriever(tables: TableSchema[]): Promise<SchemaRetriever> {
+  async #retriever(tables: TableSchema[], signal: AbortSignal): Promise<SchemaRetriever> {
     if (this.#index?.tables === tables) return this.#index.retriever;
+    const large = tables.length > (this.#o.maxTables ?? 8);
     let retriever: SchemaRetriever | undefined;
     const given = this.#o.retriever;
-    if (given && tables.length > (this.#o.maxTables ?? 8)) {
+    if (given && large) {
       if (typeof given.add === "function") {
         await given.add(
           tables.map((t) => ({
@@ -752,9 +774,23 @@ export class Text2Sql {
       retriever = given;
     }
     // Otherwise the default SchemaRanker (docs/text2sql.md, "Large catalogs"): database grouping
-    // and join paths matter once table names repeat across databases. No values or embeddings
-    // here: no extra engine or model calls happen unless the caller builds a ranker with them.
-    retriever ??= new SchemaRanker({ tables });
+    // and join paths matter once table names repeat across databases; sampled values where the
+    // engine is cheap to ask. Never embeddings or model calls.
+    if (!retriever) {
+      const sample = this.#o.sampleValues ?? guardDialectFor(this.#o.engine) === "duckdb";
+      const bounds = typeof sample === "object" ? sample : {};
+      const values =
+        sample !== false && large
+          ? (
+              await sampleColumnValues(this.#o.engine, tables, {
+                maxColumns: bounds.maxColumns ?? 500,
+                valuesPerColumn: bounds.valuesPerColumn ?? 50,
+                signal,
+              })
+            ).index
+          : undefined;
+      retriever = new SchemaRanker({ tables, ...(values ? { values } : {}) });
+    }
     this.#index = { tables, retriever };
     return retriever;
   }
