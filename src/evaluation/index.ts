@@ -97,7 +97,9 @@ export {
   type EvaluationSummary,
   evaluationSummary,
   formatInterval,
+  isEvaluationSummary,
   type ModelSummary,
+  SMALL_SAMPLE_MARK,
 } from "./report.js";
 export {
   type ComparisonHtmlOptions,
@@ -123,6 +125,7 @@ export {
   evaluateText2Sql,
   parseText2SqlEvalJsonl,
   type Text2SqlEvalItem,
+  type Text2SqlEvalReport,
 } from "./text2sql-eval.js";
 export { Toxicity, type ToxicityOptions } from "./toxicity.js";
 export {

@@ -24,7 +24,7 @@ export {
   BedrockImageModel,
   type BedrockImageModelOptions,
 } from "./bedrock-image.js";
-export { type ChatTemplateName, chatTemplate } from "./chat-templates.js";
+export { type ChatTemplateName, chatTemplate, chatTemplateNames } from "./chat-templates.js";
 export type { ConstrainedDecodingField } from "./constrained-decoding.js";
 export {
   type GenerateObjectRequest,
@@ -66,6 +66,7 @@ export {
   type SageMakerEmbeddingModelOptions,
 } from "./sagemaker-embedding.js";
 export {
+  type SageMakerImageFormat,
   SageMakerImageModel,
   type SageMakerImageModelOptions,
 } from "./sagemaker-image.js";
@@ -79,6 +80,7 @@ export {
   type SageMakerPayloadFormat,
 } from "./sagemaker-payloads.js";
 export { type SaveImagesOptions, saveImages } from "./save-images.js";
+export { chatModelSchema } from "./schema.js";
 export {
   type ImageToEmbed,
   TitanMultimodalEmbeddingModel,

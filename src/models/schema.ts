@@ -10,10 +10,15 @@ import type { ChatModel } from "./types.js";
 const isFunction = (v: unknown): boolean => typeof v === "function";
 
 /**
- * A {@link ChatModel} option: any object with `generate()` (and `stream()` too when
- * `needsStream`, for callers that stream).
+ * The zod schema of a {@link ChatModel} option: any object with `generate()` (and `stream()` too
+ * when `needsStream`, for callers that stream). Every fmops class that takes a model validates it
+ * with this schema, so a component of your own that takes a `ChatModel` can refuse a wrong value
+ * with the same message.
  *
- * @internal
+ * @example
+ * ```ts
+ * const optionsSchema = z.object({ model: chatModelSchema(), maxTurns: z.int().positive() }).strict();
+ * ```
  */
 export function chatModelSchema(needsStream = false) {
   return z.custom<ChatModel>(

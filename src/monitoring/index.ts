@@ -11,8 +11,6 @@
  *
  * @packageDocumentation
  */
-export type { MonitorClock } from "./clock.js";
-export type { CloudWatchUnit } from "./cloudwatch-metrics.js";
 export {
   CloudWatchSink,
   type CloudWatchSinkOptions,
@@ -27,27 +25,15 @@ export {
   costAllocationTags,
   type InstanceHourUsage,
   instanceHourCost,
-  type TagProblem,
   type TagValidationOptions,
   type TokenPrices,
   tokenCost,
   validateCostAllocationTags,
 } from "./cost.js";
-export { type DriftOptions, type DriftResult, detectDrift, type KsResult } from "./drift.js";
-export {
-  EMF_MAX_METRICS,
-  type EmfDocument,
-  EmfSink,
-  type EmfSinkOptions,
-  type MetricDefinition,
-} from "./emf-sink.js";
+export { type DriftOptions, detectDrift } from "./drift.js";
+export { EmfSink, type EmfSinkOptions } from "./emf-sink.js";
 export { type HtmlReportOptions, renderLoadTestHtml } from "./html-report.js";
-export {
-  type InstrumentedChatModel,
-  type InstrumentOptions,
-  instrument,
-  type MonitoringErrorContext,
-} from "./instrument.js";
+export { type InstrumentedChatModel, type InstrumentOptions, instrument } from "./instrument.js";
 export {
   type InstrumentedImageModel,
   type InstrumentImageOptions,
@@ -61,22 +47,13 @@ export {
   type LoadTestOptions,
   type LoadTestProgress,
   type LoadTestResult,
-  type LoadTestRun,
   loadTestJsonl,
-  type MetricComparison,
   type RunComparison,
   runLoadTest,
 } from "./load-test.js";
 export { OtelSink, type OtelSinkOptions } from "./otel-sink.js";
-export type { InvocationRecord, InvocationStatus } from "./record.js";
-export { type RefusalFamily, type RefusalScoreOptions, refusalScore } from "./refusal.js";
+export type { InvocationRecord } from "./record.js";
+export { type RefusalScoreOptions, refusalScore } from "./refusal.js";
 export { type SemanticSimilarityOptions, semanticSimilarity } from "./similarity.js";
-export {
-  type MetricSummary,
-  percentile,
-  type SummarizeOptions,
-  type Summary,
-  summarize,
-} from "./summarize.js";
-export { MemorySink, type MetricInput, type MetricModule, type MetricSink } from "./types.js";
-export type { TextOutput } from "./writable.js";
+export { percentile, type SummarizeOptions, type Summary, summarize } from "./summarize.js";
+export { MemorySink, type MetricModule, type MetricSink } from "./types.js";

@@ -29,7 +29,7 @@ export {
   type BedrockPromptStoreOptions,
 } from "./bedrock-store.js";
 export { builtinCatalog, type PromptRef, resolvePrompt } from "./builtins/index.js";
-export { JudgeScoreError, parseJudgeScore } from "./builtins/judge.js";
+export { JudgeScoreError, judgeScore, parseJudgeScore } from "./builtins/judge.js";
 export { parseRefusalVerdict, REFUSAL_EXAMPLES } from "./builtins/refusal.js";
 export { summarizeText } from "./builtins/summarize.js";
 export { CachedPromptSource, type CachedPromptSourceOptions, type PromptSource } from "./cache.js";
@@ -40,7 +40,7 @@ export {
   type PromptSelector,
   type RegisterOptions,
 } from "./catalog.js";
-export type { PromptDiff } from "./diff.js";
+export { formatDiff, type PromptDiff } from "./diff.js";
 export {
   PromptFileError,
   PromptImmutableError,
@@ -58,7 +58,7 @@ export {
   questionLine,
   randomNonce,
 } from "./fence.js";
-export { type LegacyTextFormat, renderText } from "./legacy-formats.js";
+export { type LegacyTextFormat, legacyTextFormats, renderText } from "./legacy-formats.js";
 export { type LintIssue, type LintOptions, lintPrompt } from "./lint.js";
 export type { LoadPromptFolderOptions } from "./loader.js";
 export { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";

@@ -5,7 +5,13 @@
  * @packageDocumentation
  */
 
-export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
+export {
+  BedrockModelStreamError,
+  type BedrockUsage,
+  bedrockUsage,
+  converseStreamError,
+  decodeConverseStream,
+} from "./bedrock.js";
 export type { StreamChunk, UnknownEventPolicy, UnknownStreamEvent } from "./chunks.js";
 export type { DecoderOptions } from "./decode-common.js";
 export {
@@ -28,6 +34,7 @@ export {
   registeredStreamFormats,
   registerStreamFormat,
   type StreamFormatDefinition,
+  streamFormatDefinition,
 } from "./formats.js";
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 export { decodeLmi, LmiDecoder } from "./lmi.js";
