@@ -247,8 +247,7 @@ export async function waitFor<T>(probe: Probe<T>, options: WaiterOptions<T> = {}
         options.onPoll?.(event);
         return result.value;
       }
-      event.error = result.state === "pending" ? undefined : result.error;
-      if (event.error === undefined) delete event.error;
+      if (result.state !== "pending") event.error = result.error;
       if (result.state === "failed") {
         options.onPoll?.(event);
         throw result.error;
