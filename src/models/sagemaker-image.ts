@@ -282,7 +282,8 @@ export class SageMakerImageModel implements ImageModel {
           `must be one of ${JUMPSTART_ASPECT_RATIOS.join(", ")}`,
         );
       }
-      return issues.throwIfAny();
+      issues.throwIfAny();
+      return;
     }
     issues.range(request.count, "count", 1, 8);
     issues.unsupported(request.aspectRatio, "aspectRatio", `${why} (set width and height)`);
