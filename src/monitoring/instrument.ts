@@ -8,7 +8,7 @@ import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.j
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import type { ImageModel } from "../models/image-types.js";
-import type { CallOptions, ChatModel } from "../models/types.js";
+import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
 import type { TokenStream } from "../streaming/token-stream.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
@@ -198,6 +198,16 @@ class Instrumented implements InstrumentedChatModel {
 
   get id(): string {
     return this.model.id;
+  }
+
+  /** The wrapped model's, so that `generateObject` and `runTools` ask it the way they ask the model. */
+  get supportsTools(): boolean | undefined {
+    return this.model.supportsTools;
+  }
+
+  /** The wrapped model's `structuredOutput`. */
+  get structuredOutput(): StructuredOutputMode | undefined {
+    return this.model.structuredOutput;
   }
 
   get skipped(): number {
