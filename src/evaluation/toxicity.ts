@@ -5,6 +5,11 @@
  * @module
  */
 import { z } from "zod";
+import {
+  detectToxicContent,
+  type ResolvedComprehendOptions,
+  resolveComprehendOptions,
+} from "../core/comprehend.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import {
@@ -15,12 +20,7 @@ import {
   transformersLoadError,
 } from "../core/transformers.js";
 import { throwIfAborted, withDeadline } from "../core/wait.js";
-import {
-  type ComprehendMetricOptions,
-  detectToxicContent,
-  type ResolvedComprehendOptions,
-  resolveComprehendOptions,
-} from "../monitoring/comprehend.js";
+import type { ComprehendMetricOptions } from "../monitoring/comprehend.js";
 import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { type ScoreRange, UNIT_RANGE } from "./stats.js";
 

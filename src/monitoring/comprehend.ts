@@ -3,94 +3,25 @@
  *
  * @module
  */
-import type * as ComprehendModule from "@aws-sdk/client-comprehend";
-import type {
-  BatchDetectSentimentCommandOutput,
-  ComprehendClient,
-  LanguageCode,
-} from "@aws-sdk/client-comprehend";
-import { z } from "zod";
+import type { BatchDetectSentimentCommandOutput, LanguageCode } from "@aws-sdk/client-comprehend";
+import { awsCall } from "../core/aws.js";
 import {
-  type AwsClientConfig,
-  awsCall,
-  awsClientConfigShape,
-  awsClientSchema,
-  clientConfigFrom,
-} from "../core/aws.js";
-import { comprehendSdk, type LoadedAwsClient, lazyAwsClient } from "../core/aws-sdk.js";
-import { parseOptions } from "../core/options.js";
-import { chunkUtf8, utf8Bytes } from "./text-chunks.js";
+  COMPREHEND_LIMITS,
+  type ComprehendOptions,
+  cutToBytes,
+  detectToxicContent,
+  resolveComprehendOptions,
+} from "../core/comprehend.js";
+import { chunkUtf8 } from "../core/text-chunks.js";
 import type { MetricModule } from "./types.js";
 
-/** Comprehend's documented limits for the calls these modules make. */
-export const COMPREHEND_LIMITS = {
-  /** Bytes per document for (Batch)DetectSentiment. */
-  sentimentBytes: 5000,
-  /** Documents per BatchDetectSentiment call. */
-  sentimentBatch: 25,
-  /** Bytes per DetectToxicContent segment (1 KB). */
-  toxicSegmentBytes: 1000,
-  /** Segments per DetectToxicContent call. */
-  toxicSegments: 10,
-} as const;
-
-/** Options for {@link comprehendSentiment} and {@link comprehendToxicity}. */
-export interface ComprehendMetricOptions extends AwsClientConfig {
-  /** A ready client; preferred. */
-  client?: ComprehendClient;
-  /** Language of the answers. Default `en` (the only language DetectToxicContent supports). */
-  languageCode?: string;
-  /**
-   * Longest answer scored, in UTF-8 bytes; longer answers are scored on their beginning.
-   * Default 50 000 (two BatchDetectSentiment calls or five DetectToxicContent calls at most).
-   */
-  maxBytes?: number;
-}
-
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    client: awsClientSchema<ComprehendClient>("ComprehendClient").optional(),
-    languageCode: z.string().min(2).max(5).optional(),
-    maxBytes: z.int().min(1).max(1_000_000).optional(),
-  })
-  .strict();
-
-/** {@link ComprehendMetricOptions} validated, with the client ready to build and the defaults applied. */
-export interface ResolvedComprehendOptions {
-  /** The given client, or one built from the AWS options on first use, with its package. */
-  comprehend: () => Promise<LoadedAwsClient<typeof ComprehendModule, ComprehendClient>>;
-  /** Language code sent with every call. */
-  language: string;
-  /** Longest text scored, in UTF-8 bytes. */
-  maxBytes: number;
-}
-
 /**
- * Validates {@link ComprehendMetricOptions} (`subject` starts the error message); the client is
- * built (and its package loaded) on the first call. Shared with the evaluation module's
- * `Toxicity`, so both read the options the same way.
+ * Options for {@link comprehendSentiment} and {@link comprehendToxicity}: a ready Comprehend
+ * `client` (preferred) or the AWS options to build one, `languageCode` (default `en`, the only
+ * language DetectToxicContent supports) and `maxBytes`, the longest answer scored (default
+ * 50 000 UTF-8 bytes; longer answers are scored on their beginning).
  */
-export function resolveComprehendOptions(
-  options: ComprehendMetricOptions,
-  subject: string,
-): ResolvedComprehendOptions {
-  const parsed = parseOptions(optionsSchema, options, subject) as ComprehendMetricOptions;
-  const config = clientConfigFrom(parsed);
-  const comprehend = lazyAwsClient(
-    comprehendSdk,
-    subject.replace(/ options$/, ""),
-    parsed.client,
-    (sdk) => new sdk.ComprehendClient(config),
-  );
-  return { comprehend, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };
-}
-
-/** Cuts the answer to `maxBytes` on a character boundary. */
-function head(text: string, maxBytes: number): string {
-  if (utf8Bytes(text) <= maxBytes) return text;
-  return chunkUtf8(text, maxBytes)[0] ?? "";
-}
+export interface ComprehendMetricOptions extends ComprehendOptions {}
 
 /**
  * Scores the answer's sentiment with Comprehend: `sentimentPositive`, `sentimentNegative`,
@@ -111,7 +42,7 @@ export function comprehendSentiment(options: ComprehendMetricOptions = {}): Metr
   return {
     name: "comprehendSentiment",
     async evaluate({ completion }, { signal }): Promise<Record<string, number>> {
-      const text = head(completion, maxBytes);
+      const text = cutToBytes(completion, maxBytes);
       if (text.trim() === "") return {};
       const pieces = chunkUtf8(text, COMPREHEND_LIMITS.sentimentBytes).filter(
         (p) => p.trim() !== "",
@@ -179,66 +110,6 @@ export function comprehendToxicity(options: ComprehendMetricOptions = {}): Metri
       return scores;
     },
   };
-}
-
-/** What {@link detectToxicContent} found in one text: the highest score over its segments. */
-export interface ToxicContentScores {
-  /** Comprehend's overall `Toxicity` of the worst segment, 0 to 1 (absent when none reported it). */
-  toxicity: number | undefined;
-  /** The highest score of each label Comprehend reported, by its name (`INSULT`, `HATE_SPEECH`, ...). */
-  labels: Record<string, number>;
-}
-
-/**
- * Scores `text` with DetectToxicContent within the API's limits: the text is cut to `maxBytes`,
- * split into segments of at most 1 KB at sentence or word boundaries, and sent 10 segments per
- * call. Each score is the maximum over the segments, since one toxic sentence makes a text toxic.
- * Returns undefined for blank text, which Comprehend rejects. Needs `comprehend:DetectToxicContent`.
- */
-export async function detectToxicContent(
-  comprehend: ResolvedComprehendOptions,
-  text: string,
-  options: { signal?: AbortSignal | undefined } = {},
-): Promise<ToxicContentScores | undefined> {
-  const { language, maxBytes } = comprehend;
-  const scored = head(text, maxBytes);
-  if (scored.trim() === "") return undefined;
-  const { sdk, client } = await comprehend.comprehend();
-  const segments = chunkUtf8(scored, COMPREHEND_LIMITS.toxicSegmentBytes).filter(
-    (s) => s.trim() !== "",
-  );
-  const found: ToxicContentScores = { toxicity: undefined, labels: {} };
-  const keep = (value: number | undefined, previous: number | undefined) =>
-    value !== undefined && Number.isFinite(value) ? Math.max(previous ?? 0, value) : previous;
-  for (let i = 0; i < segments.length; i += COMPREHEND_LIMITS.toxicSegments) {
-    const batch = segments.slice(i, i + COMPREHEND_LIMITS.toxicSegments);
-    const out: {
-      ResultList?: { Toxicity?: number; Labels?: { Name?: string; Score?: number }[] }[];
-    } = await awsCall(
-      {
-        service: "Comprehend",
-        operation: "DetectToxicContent",
-        iamAction: "comprehend:DetectToxicContent",
-      },
-      () =>
-        client.send(
-          new sdk.DetectToxicContentCommand({
-            TextSegments: batch.map((Text) => ({ Text })),
-            LanguageCode: language as LanguageCode,
-          }),
-          options.signal ? { abortSignal: options.signal } : {},
-        ),
-    );
-    for (const result of out.ResultList ?? []) {
-      found.toxicity = keep(result.Toxicity, found.toxicity);
-      for (const label of result.Labels ?? []) {
-        if (!label.Name) continue;
-        const score = keep(label.Score, found.labels[label.Name]);
-        if (score !== undefined) found.labels[label.Name] = score;
-      }
-    }
-  }
-  return found;
 }
 
 /** `HATE_SPEECH` -> `HateSpeech`. */

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chunkUtf8, utf8Bytes } from "../../src/core/text-chunks.js";
 import { comprehendSentiment, comprehendToxicity } from "../../src/monitoring/comprehend.js";
 import {
   lexiconSentimentScore,
   lexiconToxicityScore,
   offlineLexiconSentiment,
 } from "../../src/monitoring/lexicon.js";
-import { chunkUtf8, utf8Bytes } from "../../src/monitoring/text-chunks.js";
 import type { MetricInput } from "../../src/monitoring/types.js";
 import { type ComprehendStandIn, startComprehend } from "../emulators/comprehend.js";
 import { standInError } from "../emulators/http.js";

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MissingDependencyError } from "../../../src/core/errors.js";
 import { loadOptional } from "../../../src/core/optional.js";
+import { utf8Bytes } from "../../../src/core/text-chunks.js";
 import { Toxicity } from "../../../src/evaluation/index.js";
-import { utf8Bytes } from "../../../src/monitoring/text-chunks.js";
 import {
   type ComprehendStandIn,
   type StandInToxicity,
