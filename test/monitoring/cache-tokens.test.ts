@@ -124,11 +124,9 @@ describe("instrument() and prompt-cache tokens", () => {
       count: 1,
     });
     // The conventions' token histogram keeps only input and output.
-    const tokenTypes = (
-      metrics.find((m) => m.descriptor.name === "gen_ai.client.token.usage")?.dataPoints as {
-        attributes: Record<string, unknown>;
-      }[]
-    ).map((p) => p.attributes["gen_ai.token.type"]);
+    const tokenPoints = (metrics.find((m) => m.descriptor.name === "gen_ai.client.token.usage")
+      ?.dataPoints ?? []) as { attributes: Record<string, unknown> }[];
+    const tokenTypes = tokenPoints.map((p) => p.attributes["gen_ai.token.type"]);
     expect(new Set(tokenTypes)).toEqual(new Set(["input", "output"]));
   });
 });
