@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
+import { inferenceOptionsSchema } from "../core/inference-options.js";
 import { parseOptions } from "../core/options.js";
-import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";

@@ -5,9 +5,10 @@
  * @module
  */
 import { z } from "zod";
+import { inferenceOptionsSchema } from "../core/inference-options.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
-import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { type TokenPrices, tokenCost } from "../monitoring/index.js";
 import type { PromptCatalog } from "../prompts/index.js";

@@ -8,9 +8,9 @@
 import { z } from "zod";
 import { messageText } from "../core/chat.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { rejectUnknownOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
-import { parseJsonBody } from "../models/json-body.js";
 import { renderTexts, validateValues } from "../prompts/render.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";

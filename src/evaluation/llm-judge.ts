@@ -6,10 +6,11 @@
 import { z } from "zod";
 import type { ChatRequest } from "../core/chat.js";
 import { type FmopsError, isFmopsError, redact, ValidationError } from "../core/errors.js";
+import { inferenceOptionsSchema } from "../core/inference-options.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
 import { generateObject, ObjectGenerationError } from "../models/index.js";
-import { chatModelSchema, inferenceOptionsSchema } from "../models/schema.js";
+import { chatModelSchema } from "../models/schema.js";
 import type { ChatModel } from "../models/types.js";
 import { JudgeScoreError, judgeScore, parseJudgeScore } from "../prompts/builtins/judge.js";
 import { fenceNotice, fenceUntrusted, randomNonce } from "../prompts/index.js";

@@ -16,6 +16,7 @@ import {
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { AwsServiceError, FmopsError, redact, ValidationError } from "../core/errors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import {
@@ -43,7 +44,6 @@ import {
   type ImageTask,
   parseImageRequest,
 } from "./image-types.js";
-import { parseJsonBody } from "./json-body.js";
 import type { CallOptions } from "./types.js";
 
 /**

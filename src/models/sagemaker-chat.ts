@@ -21,6 +21,7 @@ import {
 import { type LoadedAwsClient, lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import type { ChatRequest, ChatResponse, ToolSpec } from "../core/chat.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { checkToolCall } from "../core/tool-calls.js";
 import { withDeadline } from "../core/wait.js";
@@ -35,7 +36,6 @@ import {
   constrainedDecodingFields,
   tgiGrammar,
 } from "./constrained-decoding.js";
-import { parseJsonBody } from "./json-body.js";
 import { validateChatRequest } from "./request.js";
 import {
   payloadCodec,

@@ -13,10 +13,10 @@ import {
   clientConfigFrom,
 } from "../core/aws.js";
 import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
+import { toEmbeddings } from "../core/embedding-vectors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
-import { toEmbeddings } from "./embedding-vectors.js";
-import { parseJsonBody } from "./json-body.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /**

@@ -17,6 +17,7 @@ import {
 } from "../core/aws.js";
 import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { fromBase64, toBase64 } from "./image-bytes.js";
@@ -30,7 +31,6 @@ import {
   type ImageTask,
   parseImageRequest,
 } from "./image-types.js";
-import { parseJsonBody } from "./json-body.js";
 import type { CallOptions } from "./types.js";
 
 /**

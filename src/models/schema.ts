@@ -32,17 +32,3 @@ export function chatModelSchema(needsStream = false) {
       : "must be a ChatModel (an object with generate())",
   );
 }
-
-/**
- * The inference parameters an options object may fix for every request it sends:
- * `{ maxTokens, temperature, topP }`, within the ranges every adapter accepts.
- *
- * @internal
- */
-export const inferenceOptionsSchema = z
-  .object({
-    maxTokens: z.int().positive().optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-  })
-  .strict();

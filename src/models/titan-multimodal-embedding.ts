@@ -14,13 +14,13 @@ import {
   clientConfigFrom,
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
+import { toEmbedding } from "../core/embedding-vectors.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
+import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
-import { toEmbedding } from "./embedding-vectors.js";
 import { toBase64 } from "./image-bytes.js";
 import { ImageRequestIssues } from "./image-types.js";
-import { parseJsonBody } from "./json-body.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /** Options for {@link TitanMultimodalEmbeddingModel}. */

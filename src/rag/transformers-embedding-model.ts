@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { toEmbeddings } from "../core/embedding-vectors.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import {
@@ -17,7 +18,6 @@ import {
   transformersLoadError,
 } from "../core/transformers.js";
 import { throwIfAborted, withDeadline } from "../core/wait.js";
-import { toEmbeddings } from "../models/embedding-vectors.js";
 import type { CallOptions, EmbeddingModel } from "../models/types.js";
 
 export type { TransformersDtype } from "../core/transformers.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError } from "../core/errors.js";
+import { FmopsError } from "./errors.js";
 
 /** What {@link toEmbeddings} expects of the answer. */
 export interface EmbeddingShape {

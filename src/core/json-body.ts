@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FmopsError, redact } from "../core/errors.js";
+import { FmopsError, redact } from "./errors.js";
 
 /**
  * Decodes a response body as UTF-8 and parses it as JSON. A body that is not JSON throws
