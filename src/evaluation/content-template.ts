@@ -11,7 +11,6 @@ import { FmopsError, redact, ValidationError } from "../core/errors.js";
 import { parseJsonBody } from "../core/json-body.js";
 import { rejectUnknownOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
-import { renderTexts, validateValues } from "../prompts/render.js";
 import { type PromptDefinition, PromptTemplate } from "../prompts/template.js";
 import type { DatasetRecord } from "./dataset.js";
 import { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
@@ -288,12 +287,9 @@ export class RecordPrompt {
 
   /** The prompt text for `record`. */
   render(record: DatasetRecord): string {
-    const texts = renderTexts(
-      this.template,
-      validateValues(this.template, { input: record.input }),
-    );
-    const parts = texts.system ? [texts.system] : [];
-    for (const message of texts.messages) parts.push(messageText(message));
+    const request = this.template.render({ input: record.input });
+    const parts = request.system ? [request.system] : [];
+    for (const message of request.messages) parts.push(messageText(message));
     return parts.join("\n\n");
   }
 }
