@@ -14,12 +14,9 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { toUtf8 } from "@smithy/util-utf8";
 import {
-  header,
   type JsonRpcErrorStyle,
-  readBody,
   StandInError,
-  sendJsonRpcError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
 } from "./http.js";
@@ -124,7 +121,7 @@ export interface CloudWatchStandIn {
   close(): Promise<void>;
 }
 
-const TARGET_PREFIX = "GraniteServiceVersion20100801.";
+const TARGET_PREFIX = "GraniteServiceVersion20100801";
 
 function invalid(message: string): StandInError {
   return cloudWatchError("InvalidParameterValueException", message);
@@ -191,52 +188,40 @@ function validate(
 export async function startCloudWatch(): Promise<CloudWatchStandIn> {
   const calls: PutMetricDataCall[] = [];
   let failures: { error: StandInError; left: number } | undefined;
-  const running = await startServer(async (req, res, requestId) => {
-    const raw = await readBody(req);
-    const gzip = header(req.headers, "content-encoding") === "gzip";
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-    const reply = (status: number, body: object) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(text),
-      });
-      res.end(text);
-    };
-    const fail = (error: StandInError) =>
-      sendJsonRpcError(res, error, CLOUDWATCH_ERROR_STYLE, requestId);
-    if (operation !== "PutMetricData") {
-      fail(
-        new StandInError({
+  const running = await startJsonTargetServer(
+    {
+      targetPrefix: TARGET_PREFIX,
+      jsonVersion: "1.0",
+      errors: CLOUDWATCH_ERROR_STYLE,
+      internalType: "InternalServiceFault",
+    },
+    (call) => {
+      if (call.operation !== "PutMetricData") {
+        return new StandInError({
           status: 400,
           type: "UnknownOperationException",
-          message: `Unsupported target ${target}`,
-        }),
-      );
-      return;
-    }
-    if (failures && failures.left > 0) {
-      failures.left--;
-      fail(failures.error);
-      return;
-    }
-    const body = gzip ? new Uint8Array(gunzipSync(raw)) : raw;
-    const input = JSON.parse(toUtf8(body)) as { Namespace?: unknown; MetricData?: unknown };
-    const problem = validate(input, raw.length);
-    if (problem) {
-      fail(invalid(problem));
-      return;
-    }
-    calls.push({
-      Namespace: input.Namespace as string,
-      MetricData: input.MetricData as WireMetricDatum[],
-      gzip,
-      bytes: raw.length,
-    });
-    reply(200, {});
-  });
+          message: `Unsupported target ${call.target}`,
+        });
+      }
+      if (failures && failures.left > 0) {
+        failures.left--;
+        return failures.error;
+      }
+      const raw = call.body;
+      const gzip = call.headers["content-encoding"] === "gzip";
+      const body = gzip ? new Uint8Array(gunzipSync(raw)) : raw;
+      const input = JSON.parse(toUtf8(body)) as { Namespace?: unknown; MetricData?: unknown };
+      const problem = validate(input, raw.length);
+      if (problem) return invalid(problem);
+      calls.push({
+        Namespace: input.Namespace as string,
+        MetricData: input.MetricData as WireMetricDatum[],
+        gzip,
+        bytes: raw.length,
+      });
+      return {};
+    },
+  );
   const client = new CloudWatchClient({
     endpoint: running.endpoint,
     region: testRegion,

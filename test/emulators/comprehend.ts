@@ -9,16 +9,14 @@
  */
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { toUtf8 } from "@smithy/util-utf8";
 import {
-  header,
-  readBody,
+  jsonInput,
   type StandInError,
-  sendError,
   standInError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
+  unknownOperation,
 } from "./http.js";
 
 /** Sentiment scores as Comprehend reports them. */
@@ -120,25 +118,17 @@ export async function startComprehend(scorers: ComprehendScorers = {}): Promise<
   const toxicity = scorers.toxicity ?? wordListToxicity;
   const calls: ComprehendCall[] = [];
   let failures: { error: StandInError; left: number } | undefined;
-  const running = await startServer(async (req, res, requestId) => {
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.replace(/^Comprehend_20171127\./, "");
-    const input = JSON.parse(toUtf8(await readBody(req)) || "{}") as Record<string, unknown>;
+  const serve = (
+    operation: string,
+    input: Record<string, unknown>,
+    target: string,
+  ): Record<string, unknown> | StandInError => {
     calls.push({ operation, input });
-    const reply = (body: object) => {
-      const text = JSON.stringify(body);
-      res.writeHead(200, {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(text),
-      });
-      res.end(text);
-    };
-    const fail = (error: StandInError) => sendError(res, error, "Message", requestId);
+    const reply = (body: object) => body as Record<string, unknown>;
+    const fail = (error: StandInError) => error;
     if (failures && failures.left > 0) {
       failures.left--;
-      fail(failures.error);
-      return;
+      return failures.error;
     }
     switch (operation) {
       case "DetectSentiment": {
@@ -197,15 +187,18 @@ export async function startComprehend(scorers: ComprehendScorers = {}): Promise<
         return reply({ ResultList: segments.map((s) => toxicity(s.Text)) });
       }
       default:
-        return fail(
-          standInError({
-            status: 400,
-            type: "UnknownOperationException",
-            message: `Unsupported ${target}`,
-          }),
-        );
+        return fail(unknownOperation(target));
     }
-  });
+  };
+  const running = await startJsonTargetServer(
+    {
+      targetPrefix: "Comprehend_20171127",
+      jsonVersion: "1.1",
+      errors: "Message",
+      internalType: "InternalServerException",
+    },
+    (call) => serve(call.operation || call.target, jsonInput(call.body), call.target),
+  );
   const client = new ComprehendClient({
     endpoint: running.endpoint,
     region: testRegion,

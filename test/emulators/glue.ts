@@ -9,15 +9,13 @@
  */
 import { GlueClient } from "@aws-sdk/client-glue";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { toUtf8 } from "@smithy/util-utf8";
 import {
-  header,
-  readBody,
-  sendError,
+  jsonInput,
   standInError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
+  unknownOperation,
 } from "./http.js";
 
 /** A Glue table as the stand-in stores it (the GetTables shape). */
@@ -142,34 +140,20 @@ export async function startGlue(
     }
     return table;
   }
-  const server = await startServer(async (req, res, requestId) => {
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.replace(/^AWSGlue\./, "");
-    const input = JSON.parse(toUtf8(await readBody(req)) || "{}") as Record<string, unknown>;
-    requests.push({ operation, input });
-    try {
-      const handler = handlers[operation];
-      if (!handler)
-        throw standInError({
-          status: 400,
-          type: "UnknownOperationException",
-          message: `Unknown operation ${target}`,
-        });
-      const body = JSON.stringify(handler(input));
-      res.writeHead(200, {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(body),
-      });
-      res.end(body);
-    } catch (err) {
-      if (err && typeof err === "object" && "status" in err && "type" in err) {
-        sendError(res, err as Parameters<typeof sendError>[1], "Message", requestId);
-        return;
-      }
-      throw err;
-    }
-  });
+  const server = await startJsonTargetServer(
+    {
+      targetPrefix: "AWSGlue",
+      jsonVersion: "1.1",
+      errors: "Message",
+      internalType: "InternalServiceException",
+    },
+    (call) => {
+      const input = jsonInput(call.body);
+      requests.push({ operation: call.operation || call.target, input });
+      const handler = handlers[call.operation];
+      return handler ? (handler(input) as Record<string, unknown>) : unknownOperation(call.target);
+    },
+  );
   const client = new GlueClient({
     region: testRegion,
     endpoint: server.endpoint,

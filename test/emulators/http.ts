@@ -514,3 +514,129 @@ export function startRoutedServer(
     spec.errorStyle ? { errorStyle: spec.errorStyle } : {},
   );
 }
+
+/** How {@link startJsonTargetServer} addresses a JSON-protocol service and writes its answers. */
+export interface JsonTargetSpec {
+  /** The `X-Amz-Target` prefix before the operation's dot, e.g. `AmazonAthena`, `AWSGlue`. */
+  targetPrefix: string;
+  /** The protocol version; answers carry `content-type: application/x-amz-json-<version>`. */
+  jsonVersion: "1.0" | "1.1";
+  /**
+   * How the service's errors go on the wire: a message key for the `x-amzn-errortype` form of
+   * {@link sendError}, or a JSON-RPC style for {@link sendJsonRpcError} (`namespace#Name`, and
+   * the query error header of query-compatible services).
+   */
+  errors: MessageKey | JsonRpcErrorStyle;
+  /** The error name (HTTP 500) a handler failure that is not a {@link StandInError} becomes. */
+  internalType: string;
+}
+
+/** One request to a JSON-protocol stand-in, as its handler gets it. */
+export interface JsonTargetCall {
+  /** The operation named after `<targetPrefix>.`; `""` when the target has another prefix. */
+  operation: string;
+  /** The whole `X-Amz-Target` header. */
+  target: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string>;
+  /** The raw body, as sent (still compressed when the client compressed it). */
+  body: Uint8Array;
+  /** The id the answer carries in `x-amzn-requestid`. */
+  requestId: string;
+  /** The response, for handlers that wait on the client (long polling). */
+  res: ServerResponse;
+}
+
+/**
+ * What a JSON-protocol handler answers: the operation's output (sent as JSON with status 200),
+ * an error (sent in the service's error form), or `undefined` when there is nothing to send
+ * (the client went away during a long poll).
+ */
+export type JsonTargetReply = Record<string, unknown> | StandInError | undefined;
+
+/** The answer to a target the stand-in does not serve: 400 `UnknownOperationException`. */
+export function unknownOperation(target: string): StandInError {
+  return standInError({
+    status: 400,
+    type: "UnknownOperationException",
+    message: `Unknown operation ${target}`,
+  });
+}
+
+/** Parses a JSON request body; an empty body is `{}`. Throws `SerializationException` otherwise. */
+export function jsonInput(body: Uint8Array): Record<string, unknown> {
+  if (body.byteLength === 0) return {};
+  try {
+    return JSON.parse(toUtf8(body)) as Record<string, unknown>;
+  } catch {
+    throw standInError({
+      status: 400,
+      type: "SerializationException",
+      message: "Body is not JSON",
+    });
+  }
+}
+
+/** Writes a StandInError in the form `errors` gives. */
+function sendTargetError(
+  res: ServerResponse,
+  error: StandInError,
+  errors: MessageKey | JsonRpcErrorStyle,
+  requestId: string,
+): void {
+  if (typeof errors === "string") sendError(res, error, errors, requestId);
+  else sendJsonRpcError(res, error, errors, requestId);
+}
+
+/**
+ * Starts a stand-in for an AWS JSON 1.0 / 1.1 service (Athena, Glue, Kendra, Comprehend, SQS,
+ * CloudWatch, the SageMaker control plane): every operation is a POST whose `X-Amz-Target` is
+ * `<targetPrefix>.<Operation>`. The server reads the body, hands the call to `serve`, and writes
+ * what it answers: the output as `application/x-amz-json-<version>` with the request id, or an
+ * error in the service's form. A thrown {@link StandInError} is sent the same way; any other
+ * failure becomes a 500 of `internalType`, or drops the connection once the answer has begun.
+ *
+ * @example
+ * ```ts
+ * const running = await startJsonTargetServer(
+ *   { targetPrefix: "AWSGlue", jsonVersion: "1.1", errors: "Message", internalType: "InternalServiceException" },
+ *   async (call) => (call.operation === "GetDatabases" ? { DatabaseList: [] } : unknownOperation(call.target)),
+ * );
+ * ```
+ */
+export function startJsonTargetServer(
+  spec: JsonTargetSpec,
+  serve: (call: JsonTargetCall) => Promise<JsonTargetReply> | JsonTargetReply,
+): Promise<RunningServer> {
+  const prefix = `${spec.targetPrefix}.`;
+  return startServer(async (req, res, requestId) => {
+    const body = await readBody(req);
+    const target = header(req.headers, "x-amz-target") ?? "";
+    const call: JsonTargetCall = {
+      operation: target.startsWith(prefix) ? target.slice(prefix.length) : "",
+      target,
+      headers: plainHeaders(req.headers),
+      body,
+      requestId,
+      res,
+    };
+    let reply: JsonTargetReply;
+    try {
+      reply = await serve(call);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      reply = asStandInError(err, spec.internalType);
+    }
+    if (reply === undefined || res.writableEnded || res.destroyed) return;
+    if (reply instanceof StandInError) {
+      sendTargetError(res, reply, spec.errors, requestId);
+      return;
+    }
+    sendBody(res, requestId, JSON.stringify(reply), {
+      "content-type": `application/x-amz-json-${spec.jsonVersion}`,
+    });
+  });
+}

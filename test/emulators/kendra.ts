@@ -9,17 +9,14 @@
  */
 import { KendraClient } from "@aws-sdk/client-kendra";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { toUtf8 } from "@smithy/util-utf8";
 import {
-  asStandInError,
-  header,
-  readBody,
+  jsonInput,
   type StandInErrorSpec,
-  sendError,
   standInError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
+  unknownOperation,
 } from "./http.js";
 
 /** A document passage held by the stand-in. */
@@ -127,31 +124,27 @@ export async function startKendra(): Promise<KendraStandIn> {
   const requests: { operation: string; body: Record<string, unknown> }[] = [];
   const failNext: StandInErrorSpec[] = [];
 
-  const running = await startServer(async (req, res, requestId) => {
-    try {
-      const target = header(req.headers, "x-amz-target") ?? "";
-      const contentType = header(req.headers, "content-type") ?? "";
-      const body = JSON.parse(toUtf8(await readBody(req)) || "{}") as Record<string, unknown>;
-      const [service, operation = ""] = target.split(".");
-      requests.push({ operation, body });
+  const running = await startJsonTargetServer(
+    {
+      targetPrefix: "AWSKendraFrontendService",
+      jsonVersion: "1.1",
+      errors: "Message",
+      internalType: "InternalServerException",
+    },
+    (call) => {
+      const body = jsonInput(call.body);
+      const operation = call.operation;
+      requests.push({ operation: operation || (call.target.split(".")[1] ?? ""), body });
       const fault = failNext.shift();
       if (fault) throw standInError(fault);
-      if (
-        req.method !== "POST" ||
-        service !== "AWSKendraFrontendService" ||
-        !contentType.startsWith("application/x-amz-json-1.1")
-      )
+      const contentType = call.headers["content-type"] ?? "";
+      if (!contentType.startsWith("application/x-amz-json-1.1"))
         throw standInError({
           status: 400,
           type: "UnknownOperationException",
-          message: `Unknown target ${target}`,
+          message: `Unknown target ${call.target}`,
         });
-      if (operation !== "Retrieve" && operation !== "Query")
-        throw standInError({
-          status: 400,
-          type: "UnknownOperationException",
-          message: `Unsupported operation ${operation}`,
-        });
+      if (operation !== "Retrieve" && operation !== "Query") return unknownOperation(call.target);
       const indexId = body.IndexId;
       if (typeof indexId !== "string" || indexId.length !== 36)
         invalid("IndexId must be 36 characters");
@@ -186,7 +179,7 @@ export async function startKendra(): Promise<KendraStandIn> {
       const reply =
         operation === "Retrieve"
           ? {
-              QueryId: requestId,
+              QueryId: call.requestId,
               ResultItems: page.map((p) => ({
                 Id: p.id,
                 DocumentId: p.documentId,
@@ -198,7 +191,7 @@ export async function startKendra(): Promise<KendraStandIn> {
               })),
             }
           : {
-              QueryId: requestId,
+              QueryId: call.requestId,
               TotalNumberOfResults: hits.length,
               ResultItems: page.map((p) => ({
                 Id: p.id,
@@ -212,17 +205,9 @@ export async function startKendra(): Promise<KendraStandIn> {
                 ScoreAttributes: { ScoreConfidence: p.confidence },
               })),
             };
-      const json = JSON.stringify(reply);
-      res.writeHead(200, {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(json),
-      });
-      res.end(json);
-    } catch (err) {
-      sendError(res, asStandInError(err, "InternalServerException"), "Message", requestId);
-    }
-  });
+      return reply;
+    },
+  );
   const client = new KendraClient({
     region: testRegion,
     credentials: testCredentials,

@@ -8,17 +8,14 @@
  */
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { toUtf8 } from "@smithy/util-utf8";
 import {
-  asStandInError,
-  header,
-  readBody,
+  jsonInput,
   StandInError,
-  sendError,
   standInError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
+  unknownOperation,
 } from "./http.js";
 
 /** An endpoint as the stand-in describes it. */
@@ -120,90 +117,35 @@ function describeOutput(name: string, e: StandInEndpoint): Record<string, unknow
  */
 export async function startSageMaker(handlers: SageMakerHandlers = {}): Promise<SageMakerStandIn> {
   const requests: SageMakerStandIn["requests"] = [];
-  const running = await startServer(async (req, res, requestId) => {
-    const body = await readBody(req);
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.startsWith("SageMaker.") ? target.slice("SageMaker.".length) : target;
-    let input: Record<string, unknown> = {};
-    try {
-      input = body.byteLength > 0 ? (JSON.parse(toUtf8(body)) as Record<string, unknown>) : {};
-    } catch {
-      sendError(
-        res,
-        standInError({ status: 400, type: "SerializationException", message: "Body is not JSON" }),
-        "Message",
-        requestId,
-      );
-      return;
-    }
-    requests.push({ operation, input });
-    if (req.method === "POST" && operation !== "DescribeEndpoint" && handlers.operation) {
-      let output: Record<string, unknown> | undefined | StandInError;
-      try {
-        output = await handlers.operation(operation, input);
-      } catch (err) {
-        output = asStandInError(err, "InternalFailure");
+  const running = await startJsonTargetServer(
+    {
+      targetPrefix: "SageMaker",
+      jsonVersion: "1.1",
+      errors: "Message",
+      internalType: "InternalFailure",
+    },
+    async (call) => {
+      const input = jsonInput(call.body);
+      const operation = call.operation || call.target;
+      requests.push({ operation, input });
+      if (operation !== "DescribeEndpoint" && handlers.operation) {
+        const output = await handlers.operation(operation, input);
+        if (output) return output;
       }
-      if (output instanceof StandInError) {
-        sendError(res, output, "Message", requestId);
-        return;
-      }
-      if (output) {
-        const answer = JSON.stringify(output);
-        res.writeHead(200, {
-          "content-type": "application/x-amz-json-1.1",
-          "content-length": Buffer.byteLength(answer),
-          "x-amzn-requestid": requestId,
-        });
-        res.end(answer);
-        return;
-      }
-    }
-    if (req.method !== "POST" || operation !== "DescribeEndpoint") {
-      sendError(
-        res,
-        standInError({
-          status: 400,
-          type: "UnknownOperationException",
-          message: `Unknown operation ${target}`,
-        }),
-        "Message",
-        requestId,
-      );
-      return;
-    }
-    const name = String(input.EndpointName ?? "");
-    let described: StandInEndpoint | undefined | StandInError;
-    try {
-      described = await handlers.describeEndpoint?.(name);
-    } catch (err) {
-      described = asStandInError(err, "InternalFailure");
-    }
-    if (described instanceof StandInError) {
-      sendError(res, described, "Message", requestId);
-      return;
-    }
-    if (!described) {
-      sendError(
-        res,
-        standInError({
+      if (operation !== "DescribeEndpoint") return unknownOperation(call.target);
+      const name = String(input.EndpointName ?? "");
+      const described = await handlers.describeEndpoint?.(name);
+      if (described instanceof StandInError) return described;
+      if (!described) {
+        return standInError({
           status: 400,
           type: "ValidationException",
           message: `Could not find endpoint "${name}".`,
-        }),
-        "Message",
-        requestId,
-      );
-      return;
-    }
-    const answer = JSON.stringify(describeOutput(name, described));
-    res.writeHead(200, {
-      "content-type": "application/x-amz-json-1.1",
-      "content-length": Buffer.byteLength(answer),
-      "x-amzn-requestid": requestId,
-    });
-    res.end(answer);
-  });
+        });
+      }
+      return describeOutput(name, described);
+    },
+  );
   const client = new SageMakerClient({
     region: testRegion,
     endpoint: running.endpoint,

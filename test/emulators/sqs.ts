@@ -10,17 +10,15 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { toUtf8 } from "@smithy/util-utf8";
 import {
-  header,
   type JsonRpcErrorStyle,
+  type JsonTargetCall,
+  type JsonTargetReply,
+  jsonInput,
   pause,
-  readBody,
   StandInError,
-  sendBody,
-  sendJsonRpcError,
   standInClientConfig,
-  startServer,
+  startJsonTargetServer,
 } from "./http.js";
 
 /**
@@ -156,18 +154,12 @@ export async function startSqs(): Promise<SqsStandIn> {
     return id;
   };
 
-  const running = await startServer(async (req, res, requestId) => {
-    const raw = await readBody(req);
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.replace(/^AmazonSQS\./, "");
-    const input = (raw.byteLength > 0 ? JSON.parse(toUtf8(raw)) : {}) as Record<string, unknown>;
+  const serve = async (call: JsonTargetCall): Promise<JsonTargetReply> => {
+    const operation = call.operation || call.target;
+    const input = jsonInput(call.body);
     requests.push({ operation, input });
-    const reply = (value: Record<string, unknown>) =>
-      sendBody(res, requestId, JSON.stringify(value), {
-        "content-type": "application/x-amz-json-1.0",
-      });
-    const failWith = (error: StandInError) =>
-      sendJsonRpcError(res, error, SQS_ERROR_STYLE, requestId);
+    const reply = (value: Record<string, unknown>) => value;
+    const failWith = (error: StandInError) => error;
     const fail = (name: SqsErrorName, message: string) => failWith(sqsError(name, message));
     const fault = takeFault(operation);
     if (fault) return failWith(fault);
@@ -208,7 +200,7 @@ export async function startSqs(): Promise<SqsStandIn> {
             });
           }
           // Long polling: look again shortly; stop when the client goes away.
-          if (!(await pause(res, Math.min(20, until - now)))) return;
+          if (!(await pause(call.res, Math.min(20, until - now)))) return undefined;
         }
       }
       case "DeleteMessage": {
@@ -226,7 +218,16 @@ export async function startSqs(): Promise<SqsStandIn> {
       default:
         return fail("UnsupportedOperation", `The stand-in does not serve ${operation}.`);
     }
-  });
+  };
+  const running = await startJsonTargetServer(
+    {
+      targetPrefix: "AmazonSQS",
+      jsonVersion: "1.0",
+      errors: SQS_ERROR_STYLE,
+      internalType: "InternalFailure",
+    },
+    serve,
+  );
   const client = new SQSClient(standInClientConfig(running.endpoint));
   return {
     endpoint: running.endpoint,
