@@ -7,8 +7,8 @@
 import { parseArgs } from "node:util";
 import { ValidationError } from "../core/errors.js";
 import { Bm25Index } from "../rag/bm25.js";
-import { saveBm25Index, saveVectorStore } from "../rag/file-store.js";
 import { InMemoryVectorStore } from "../rag/in-memory-vector-store.js";
+import { saveBm25Index, saveVectorStore } from "../rag/index.js";
 import { RecursiveTextSplitter } from "../rag/splitter.js";
 import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
 import type { CliCommand, CliIo } from "./io.js";

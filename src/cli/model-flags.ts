@@ -10,8 +10,8 @@ import { type ChatTemplateName, chatTemplateNames } from "../models/chat-templat
 import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
 import { SageMakerChatModel } from "../models/sagemaker-chat.js";
 import {
+  registeredSageMakerPayloadFormats,
   type SageMakerPayloadFormat,
-  sageMakerPayloadFormats,
 } from "../models/sagemaker-payloads.js";
 import type { ChatModel } from "../models/types.js";
 
@@ -28,7 +28,7 @@ export const modelFlagOptions = {
 /** Usage lines for the shared model flags. */
 export const modelFlagsUsage = `Model:
   --model <model>           bedrock:<model-id> | sagemaker:<endpoint> | openai:<base-url>
-  --format <f>              SageMaker payload format: ${sageMakerPayloadFormats.join(" | ")} (default tgi)
+  --format <f>              SageMaker payload format: ${registeredSageMakerPayloadFormats().join(" | ")} (default tgi)
   --template <t>            SageMaker chat template: ${chatTemplateNames.join(" | ")} (default plain)
   --served-model <name>     Model name sent to an OpenAI-compatible server (default "default")
   --region <region>         AWS region (default: the SDK's configuration)

@@ -13,9 +13,9 @@ import { ValidationError } from "../core/errors.js";
 import { BedrockPromptStore } from "../prompts/bedrock-store.js";
 import type { PromptCatalog, PromptSelector } from "../prompts/catalog.js";
 import { formatDiff } from "../prompts/diff.js";
+import { loadPromptFolder } from "../prompts/index.js";
 import { type LegacyTextFormat, legacyTextFormats, renderText } from "../prompts/legacy-formats.js";
 import { lintPrompt } from "../prompts/lint.js";
-import { readPromptFolder } from "../prompts/loader.js";
 import type { PromptTemplate } from "../prompts/template.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
 
@@ -113,7 +113,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (values.dir === undefined) throw usageError("--dir <folder> is required.", "--dir");
   const dir = values.dir;
   if (action === "pull") return pull(target, dir, values, io);
-  const catalog = await readPromptFolder(dir);
+  const catalog = await loadPromptFolder(dir);
   const needId = () => {
     if (target === undefined)
       throw usageError(`"fmops prompts ${action}" needs a prompt id.`, "id");

@@ -10,8 +10,8 @@ import { ValidationError } from "../core/errors.js";
 import { BedrockEmbeddingModel } from "../models/bedrock-embedding.js";
 import type { EmbeddingModel } from "../models/types.js";
 import type { Bm25Index } from "../rag/bm25.js";
-import { loadBm25Index, loadVectorStore } from "../rag/file-store.js";
 import type { InMemoryVectorStore } from "../rag/in-memory-vector-store.js";
+import { loadBm25Index, loadVectorStore } from "../rag/index.js";
 import type { Document } from "../rag/types.js";
 import { FakeEmbeddingModel } from "../testing/fake-embedding-model.js";
 
