@@ -22,6 +22,7 @@ import type * as CloudWatch from "@aws-sdk/client-cloudwatch";
 import type * as Comprehend from "@aws-sdk/client-comprehend";
 import type * as Glue from "@aws-sdk/client-glue";
 import type * as Kendra from "@aws-sdk/client-kendra";
+import type * as OpenSearch from "@aws-sdk/client-opensearch";
 import type * as S3 from "@aws-sdk/client-s3";
 import type * as SageMaker from "@aws-sdk/client-sagemaker";
 import type * as SageMakerRuntime from "@aws-sdk/client-sagemaker-runtime";
@@ -96,6 +97,11 @@ export const glueSdk = awsSdkPackage<typeof Glue>(
 export const kendraSdk = awsSdkPackage<typeof Kendra>(
   "@aws-sdk/client-kendra",
   () => import("@aws-sdk/client-kendra"),
+);
+/** `@aws-sdk/client-opensearch` (control plane): DescribeDomain for `OpenSearchVectorStore.fromDomain`. */
+export const openSearchSdk = awsSdkPackage<typeof OpenSearch>(
+  "@aws-sdk/client-opensearch",
+  () => import("@aws-sdk/client-opensearch"),
 );
 /** `@aws-sdk/client-s3`: asynchronous inference payloads and results, batch job files, artifacts. */
 export const s3Sdk = awsSdkPackage<typeof S3>(

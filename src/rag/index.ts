@@ -44,8 +44,16 @@ export {
   type KnowledgeBaseRetrieverOptions,
 } from "./knowledge-base-retriever.js";
 export {
+  describeOpenSearchDomain,
+  OpenSearchDomainDeletedError,
+  type OpenSearchDomainInfo,
+  OpenSearchDomainNotReadyError,
+  OpenSearchVersionUnsupportedError,
+} from "./opensearch-domain.js";
+export {
   BulkIngestError,
   OpenSearchVectorStore,
+  type OpenSearchVectorStoreFromDomainOptions,
   type OpenSearchVectorStoreOptions,
 } from "./opensearch-vector-store.js";
 export {

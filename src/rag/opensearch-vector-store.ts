@@ -20,6 +20,10 @@ import type { EmbeddingModel } from "../models/types.js";
 import type { MetadataFilter } from "./filter.js";
 import { reciprocalRankFusion } from "./hybrid-retriever.js";
 import {
+  type DescribeOpenSearchDomainOptions,
+  describeOpenSearchDomain,
+} from "./opensearch-domain.js";
+import {
   type HnswParameters,
   indexBody,
   knnQuery,
@@ -126,6 +130,19 @@ export interface OpenSearchVectorStoreOptions {
   hybridPipeline?: string;
   /** Per-request deadline. Default 30 000 ms. */
   timeoutMs?: number;
+}
+
+/**
+ * Options for {@link OpenSearchVectorStore.fromDomain}: the store's options without `node` (the
+ * domain's endpoint is used), plus how to reach the OpenSearch Service control plane.
+ */
+export interface OpenSearchVectorStoreFromDomainOptions
+  extends Omit<OpenSearchVectorStoreOptions, "node" | "serverless">,
+    Pick<DescribeOpenSearchDomainOptions, "domainClient" | "region" | "credentials" | "endpoint"> {
+  /** The Amazon OpenSearch Service domain name. */
+  domainName: string;
+  /** Abort the domain lookup. */
+  signal?: AbortSignal;
 }
 
 /** One document that `_bulk` rejected. */
@@ -275,6 +292,8 @@ export class OpenSearchVectorStore implements VectorStore {
   readonly metric: DistanceMetric;
   /** Whether the target is OpenSearch Serverless. */
   readonly serverless: boolean;
+  /** The endpoint URL requests go to when the store builds its own client; undefined with a ready client. */
+  readonly node: string | undefined;
   readonly #options: OpenSearchVectorStoreOptions;
   readonly #fields: OpenSearchFields;
   #client: Promise<OpenSearchClientLike> | undefined;
@@ -296,7 +315,58 @@ export class OpenSearchVectorStore implements VectorStore {
       metadata: this.#options.fields?.metadata ?? "metadata",
       id: this.#options.fields?.id ?? "chunk_id",
     };
+    this.node = this.#options.client ? undefined : this.#options.node;
     if (this.#options.client) this.#client = Promise.resolve(this.#options.client);
+  }
+
+  /**
+   * A store on an Amazon OpenSearch Service domain found by name. `DescribeDomain` gives the
+   * endpoint (the VPC endpoint for a VPC domain) and the region to sign for, and the domain is
+   * checked before any index call: a deleted or still-creating domain, an Elasticsearch domain,
+   * or an OpenSearch version too old for the chosen k-NN engine (faiss 2.9+, lucene 2.4+) or for
+   * `hybridPipeline` (2.10+) throws a typed error saying what to change. Requests are signed
+   * with SigV4 for `es` with `credentials` unless `aws` says otherwise.
+   *
+   * Needs the optional peer `@aws-sdk/client-opensearch` and the IAM action `es:DescribeDomain`.
+   *
+   * @throws `RAG_OPENSEARCH_DOMAIN_DELETED`, `RAG_OPENSEARCH_DOMAIN_NOT_READY`,
+   *   `RAG_OPENSEARCH_VERSION_UNSUPPORTED`, or the wrapped AWS error of DescribeDomain.
+   *
+   * @example
+   * ```ts
+   * const store = await OpenSearchVectorStore.fromDomain({
+   *   domainName: "docs",
+   *   region: "us-east-1",
+   *   index: "chunks",
+   *   dimensions: 1024,
+   * });
+   * await store.createIndex();
+   * ```
+   */
+  static async fromDomain(
+    options: OpenSearchVectorStoreFromDomainOptions,
+  ): Promise<OpenSearchVectorStore> {
+    const { domainName, domainClient, region, credentials, endpoint, signal, ...storeOptions } =
+      options;
+    const lookup: DescribeOpenSearchDomainOptions = {
+      domainName,
+      requirements: {
+        engine: storeOptions.engine ?? "faiss",
+        hybridPipeline: storeOptions.hybridPipeline !== undefined,
+      },
+    };
+    if (domainClient !== undefined) lookup.domainClient = domainClient;
+    if (region !== undefined) lookup.region = region;
+    if (credentials !== undefined) lookup.credentials = credentials;
+    if (endpoint !== undefined) lookup.endpoint = endpoint;
+    if (signal !== undefined) lookup.signal = signal;
+    if (storeOptions.timeoutMs !== undefined) lookup.timeoutMs = storeOptions.timeoutMs;
+    const domain = await describeOpenSearchDomain(lookup);
+    const aws: NonNullable<OpenSearchVectorStoreOptions["aws"]> = storeOptions.aws
+      ? { ...storeOptions.aws }
+      : { region: domain.region || region || "", service: "es" };
+    if (aws.credentials === undefined && credentials !== undefined) aws.credentials = credentials;
+    return new OpenSearchVectorStore({ ...storeOptions, node: domain.endpoint, aws });
   }
 
   /**
