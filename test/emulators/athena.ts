@@ -20,20 +20,18 @@
 import { randomUUID } from "node:crypto";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { toUtf8 } from "@smithy/util-utf8";
 import { DuckDbEngine, type DuckDbEngineOptions } from "../../src/text2sql/duckdb-engine.js";
 import { SqlExecutionError } from "../../src/text2sql/errors.js";
 import { lexSql } from "../../src/text2sql/sql-lexer.js";
 import type { QueryResult, SqlValue } from "../../src/text2sql/types.js";
 import { athenaErrorForName } from "./athena-errors.js";
 import {
-  header,
-  readBody,
-  sendError,
+  jsonInput,
   standInError,
-  startServer,
+  startJsonTargetServer,
   testCredentials,
   testRegion,
+  unknownOperation,
 } from "./http.js";
 
 /**
@@ -474,36 +472,21 @@ export async function startAthena(options: AthenaStandInOptions): Promise<Athena
     };
   }
 
-  const server = await startServer(async (req, res, requestId) => {
-    const target = header(req.headers, "x-amz-target") ?? "";
-    const operation = target.replace(/^AmazonAthena\./, "");
-    const body = toUtf8(await readBody(req));
-    const input = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
-    requests.push({ operation, input });
-    const handler = handlers[operation];
-    try {
-      if (!target.startsWith("AmazonAthena.") || !handler) {
-        throw standInError({
-          status: 400,
-          type: "UnknownOperationException",
-          message: `Unknown operation ${target}`,
-        });
-      }
-      const output = JSON.stringify(await handler(input));
-      res.writeHead(200, {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amzn-requestid": requestId,
-        "content-length": Buffer.byteLength(output),
-      });
-      res.end(output);
-    } catch (err) {
-      if (err && typeof err === "object" && "status" in err && "type" in err) {
-        sendError(res, err as Parameters<typeof sendError>[1], "Message", requestId);
-        return;
-      }
-      throw err;
-    }
-  });
+  const server = await startJsonTargetServer(
+    {
+      targetPrefix: "AmazonAthena",
+      jsonVersion: "1.1",
+      errors: "Message",
+      internalType: "InternalServerException",
+    },
+    async (call) => {
+      const input = jsonInput(call.body);
+      requests.push({ operation: call.operation || call.target, input });
+      const handler = handlers[call.operation];
+      if (!handler) return unknownOperation(call.target);
+      return (await handler(input)) as Record<string, unknown>;
+    },
+  );
 
   const client = new AthenaClient({
     region: testRegion,
