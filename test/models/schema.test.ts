@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.js";
+import { inferenceOptionsSchema } from "../../src/core/inference-options.js";
 import { parseOptions } from "../../src/core/options.js";
-import { chatModelSchema, inferenceOptionsSchema } from "../../src/models/schema.js";
+import { chatModelSchema } from "../../src/models/schema.js";
 import { FakeChatModel } from "../../src/testing/index.js";
 import { Text2Sql } from "../../src/text2sql/index.js";
 
