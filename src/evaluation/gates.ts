@@ -356,37 +356,38 @@ function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext
     case "drop": {
       const metric = resolved as string;
       const base = baseline as ModelSummary;
-      if (paired) {
-        const d = pairedDifferences(records, baselineRecords, metric);
-        const actual = Number.isFinite(d.meanDifference) ? -d.meanDifference : null;
-        const ci = d.ci95
-          ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}${fewRecords(d.smallSample)}`
-          : "";
-        return {
-          gate,
-          name,
-          metric,
-          passed: actual !== null && actual <= gate.maxDrop,
-          actual,
-          limit: gate.maxDrop,
-          method: "paired-t-95",
-          paired: d,
-          detail: `candidate − baseline ${f(d.meanDifference)} over ${d.count} paired records${ci}; wins/ties/losses ${d.wins}/${d.ties}/${d.losses}${d.unpaired ? `, ${d.unpaired} unpaired` : ""}; drop ${f(actual)}, allowed ${gate.maxDrop}`,
-        };
-      }
-      const now = meanOf(model, metric);
-      const before = meanOf(base, metric);
-      const actual = now === null || before === null ? null : before - now;
-      return {
+      // Both ways of measuring the drop give the same verdict shape; only the method differs.
+      const verdict = (
+        actual: number | null,
+        how: Pick<GateVerdict, "method" | "paired" | "detail">,
+      ) => ({
         gate,
         name,
         metric,
         passed: actual !== null && actual <= gate.maxDrop,
         actual,
         limit: gate.maxDrop,
+        ...how,
+      });
+      if (paired) {
+        const d = pairedDifferences(records, baselineRecords, metric);
+        const actual = Number.isFinite(d.meanDifference) ? -d.meanDifference : null;
+        const ci = d.ci95
+          ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}${fewRecords(d.smallSample)}`
+          : "";
+        return verdict(actual, {
+          method: "paired-t-95",
+          paired: d,
+          detail: `candidate − baseline ${f(d.meanDifference)} over ${d.count} paired records${ci}; wins/ties/losses ${d.wins}/${d.ties}/${d.losses}${d.unpaired ? `, ${d.unpaired} unpaired` : ""}; drop ${f(actual)}, allowed ${gate.maxDrop}`,
+        });
+      }
+      const now = meanOf(model, metric);
+      const before = meanOf(base, metric);
+      const actual = now === null || before === null ? null : before - now;
+      return verdict(actual, {
         method: "difference-of-means",
         detail: `baseline mean ${f(before)} − candidate mean ${f(now)} = ${f(actual)}, allowed ${gate.maxDrop} (means only: give both runs' records for a paired comparison with an interval)`,
-      };
+      });
     }
     case "latency": {
       const actual = model.latency?.[gate.percentile] ?? null;
