@@ -54,7 +54,11 @@ import type {
 
 /** Options for {@link AthenaEngine}. */
 export interface AthenaEngineOptions extends AwsClientConfig {
-  /** A ready Athena client (preferred); otherwise one is built from region/credentials/endpoint. */
+  /**
+   * A ready Athena client (preferred); otherwise one is built from region/credentials/endpoint.
+   * It must be an `AthenaClient` of `@aws-sdk/client-athena`: results are read through the SDK's
+   * paginator, which accepts no other object.
+   */
   athena?: SendsCommands;
   /** Workgroup. Default `primary`. */
   workgroup?: string;
@@ -109,7 +113,8 @@ export interface AthenaEngineOptions extends AwsClientConfig {
   /**
    * A Glue client for the cost guard's fallback when `EXPLAIN` has no statistics (table and
    * partition sizes, partition lists); by default one is built from region/credentials/endpoint
-   * when first needed. `false`: never call Glue. Only used for the `AwsDataCatalog` catalog.
+   * when first needed (a ready one must be a `GlueClient`: partitions are read through the SDK's
+   * paginator). `false`: never call Glue. Only used for the `AwsDataCatalog` catalog.
    */
   glue?: SendsCommands | false;
 }
