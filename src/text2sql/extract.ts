@@ -26,11 +26,16 @@ export type Extraction =
       kind: "none";
     };
 
+// Every pattern here runs on the model's whole answer before any length limit, so none may
+// backtrack quadratically: no two neighbouring quantifiers can match the same characters.
 const SQL_START =
-  /^\s*\(*\s*(SELECT|WITH|VALUES|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT|REVOKE|CALL|UNLOAD|SHOW|DESCRIBE|EXPLAIN|SET|USE|COPY|ATTACH|PRAGMA)\b/i;
+  /^\s*(?:\(\s*)*(SELECT|WITH|VALUES|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT|REVOKE|CALL|UNLOAD|SHOW|DESCRIBE|EXPLAIN|SET|USE|COPY|ATTACH|PRAGMA)\b/i;
 const PREFIX = /^\s*(?:SQL\s*Query|SQL|Query|Answer)\s*:\s*/i;
 const STOP_LINE = /^\s*(?:SQLResult|SQL\s*Result|Result|Answer|Explanation|Note|Question)\s*:/i;
-const FENCE = /```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n([\s\S]*?)(?:```|$(?![\s\S]))/g;
+// The info string after the opening backquotes is captured whole (a backquote cannot occur in it)
+// and its language read separately by FENCE_LANGUAGE.
+const FENCE = /```([^\n`]*)\n([\s\S]*?)(?:```|$(?![\s\S]))/g;
+const FENCE_LANGUAGE = /^[ \t]*([A-Za-z0-9_+-]*)/;
 const UNANSWERABLE = /^\s*(?:\*\*)?UNANSWERABLE\b(?:\*\*)?[\s:.,-]*/i;
 
 /**
@@ -52,7 +57,7 @@ export function extractSql(text: string): Extraction {
     return { kind: "unanswerable", reason: answer.slice(unanswerable[0].length).trim() };
   }
   const blocks = [...answer.matchAll(FENCE)].map((m) => ({
-    lang: (m[1] ?? "").toLowerCase(),
+    lang: (FENCE_LANGUAGE.exec(m[1] ?? "")?.[1] ?? "").toLowerCase(),
     body: stripPrefix(m[2] ?? ""),
   }));
   const candidates = blocks.filter((b) => SQL_START.test(b.body));
