@@ -11,7 +11,11 @@ import type { GeneratedImage, ImageResult } from "./image-types.js";
 export interface SaveImagesOptions {
   /** File name stem: files are `<prefix>-1.png`, `<prefix>-2.png`, ... Default `image`. */
   prefix?: string;
-  /** Replace files that exist. Default false: an existing file is an error and nothing is written over. */
+  /**
+   * Replace files that exist. Default false: an existing file is an error and nothing is written
+   * over. With true, the new image is written beside the old entry and renamed over it, so a
+   * symbolic link at that name is replaced, never written through.
+   */
   overwrite?: boolean;
 }
 
@@ -50,16 +54,34 @@ export async function saveImages(
       { path: "dir", message: "must be a non-empty string" },
     ]);
   }
-  const [{ mkdir, writeFile }, { join }] = await Promise.all([
+  const [{ mkdir, rename, rm, writeFile }, { join }] = await Promise.all([
     import("node:fs/promises"),
     import("node:path"),
   ]);
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
   for (const [i, image] of list.entries()) {
-    const path = join(dir, `${prefix}-${i + 1}.${EXTENSIONS[image.mediaType] ?? "bin"}`);
+    // Own keys only: a media type such as "constructor" must not pick up Object.prototype's.
+    const ext = Object.hasOwn(EXTENSIONS, image.mediaType) ? EXTENSIONS[image.mediaType] : "bin";
+    const path = join(dir, `${prefix}-${i + 1}.${ext}`);
     try {
-      await writeFile(path, image.bytes, { flag: options.overwrite ? "w" : "wx" });
+      if (options.overwrite) {
+        // Never open the final name for writing: a symbolic link planted there would send the
+        // bytes to the file it points at. A fresh file (exclusive create, so never a link) is
+        // renamed over the name instead, which replaces whatever entry is there, links included,
+        // and readers never see a half-written image.
+        const temporary = join(dir, `.${prefix}-${i + 1}.${crypto.randomUUID()}.tmp`);
+        try {
+          await writeFile(temporary, image.bytes, { flag: "wx" });
+          await rename(temporary, path);
+        } catch (err) {
+          await rm(temporary, { force: true }).catch(() => {});
+          throw err;
+        }
+      } else {
+        // Exclusive create fails on any existing entry, a dangling link included.
+        await writeFile(path, image.bytes, { flag: "wx" });
+      }
     } catch (cause) {
       const exists = (cause as { code?: unknown }).code === "EEXIST";
       throw new FmopsError(
