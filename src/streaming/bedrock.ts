@@ -239,7 +239,12 @@ function* decodeEvent(
     if (latencyMs !== undefined) yield { type: "serviceLatency", latencyMs };
     return;
   }
-  const errorName = MODEL_ERRORS[member] ?? SERVICE_FAILURES[member];
+  // Own keys only: a member named "constructor" is an unknown event, not Object's constructor.
+  const errorName = Object.hasOwn(MODEL_ERRORS, member)
+    ? MODEL_ERRORS[member]
+    : Object.hasOwn(SERVICE_FAILURES, member)
+      ? SERVICE_FAILURES[member]
+      : undefined;
   if (errorName !== undefined) {
     const shape = (event as unknown as Record<string, unknown>)[member] as StreamExceptionShape;
     throw exceptionToError(errorName, shape, shape);

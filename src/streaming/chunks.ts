@@ -146,7 +146,7 @@ function modelStreamError(
   code: string | undefined,
   cause?: unknown,
 ): ModelStreamError {
-  const text = `The model's response stream failed${code ? ` with ${code}` : ""}: ${redact(message ?? "no message")}.${(code && HINTS[code]) ?? " See the model container's logs."}`;
+  const text = `The model's response stream failed${code ? ` with ${code}` : ""}: ${redact(message ?? "no message")}.${(code !== undefined && Object.hasOwn(HINTS, code) ? HINTS[code] : undefined) ?? " See the model container's logs."}`;
   return new ModelStreamError(text, code, { cause, retryable: code === "StreamBroken" });
 }
 
