@@ -16,37 +16,27 @@
 export {
   type ChatContractToolCall,
   type ChatContractTurn,
-  type ChatModelContractFactory,
   type ChatModelContractOptions,
   chatModelContract,
 } from "./contracts/chat-model.js";
 export {
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   type ContractSubject,
   ContractViolationError,
 } from "./contracts/contract.js";
 export {
   type EmbeddingContractBackend,
-  type EmbeddingModelContractFactory,
   type EmbeddingModelContractOptions,
   embeddingModelContract,
 } from "./contracts/embedding-model.js";
 export {
-  type EvaluationAlgorithmContractFactory,
   type EvaluationAlgorithmContractOptions,
   evaluationAlgorithmContract,
 } from "./contracts/evaluation-algorithm.js";
+export { type RetrieverContractOptions, retrieverContract } from "./contracts/retriever.js";
 export {
-  RETRIEVER_CONTRACT_CORPUS,
-  type RetrieverContractFactory,
-  type RetrieverContractOptions,
-  retrieverContract,
-} from "./contracts/retriever.js";
-export {
-  SQL_CONTRACT_TABLE,
   type SqlContractTable,
-  type SqlEngineContractFactory,
   type SqlEngineContractOptions,
   sqlEngineContract,
 } from "./contracts/sql-engine.js";

@@ -10,7 +10,7 @@ import type { ChatModel } from "../../models/index.js";
 import {
   abortedSignal,
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   check,
   contractCase,
   describe,
@@ -53,11 +53,6 @@ export interface ChatContractTurn {
    */
   fail?: { message: string };
 }
-
-/** Builds the model under test with a backend that answers `turn`; called once per case. */
-export type ChatModelContractFactory = (
-  turn: ChatContractTurn,
-) => Promise<ContractSetup<ChatModel>> | ContractSetup<ChatModel>;
 
 /** Options of {@link chatModelContract}: what the model can do. */
 export interface ChatModelContractOptions {
@@ -263,7 +258,7 @@ async function readDeltas(name: string, stream: AsyncIterable<string>): Promise<
  * ```
  */
 export function chatModelContract(
-  factory: ChatModelContractFactory,
+  factory: ContractFactory<ChatContractTurn, ChatModel>,
   options: ChatModelContractOptions = {},
 ): ContractCase[] {
   const streaming = options.streaming ?? true;

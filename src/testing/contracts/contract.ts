@@ -36,7 +36,25 @@ export interface ContractSubject<T> {
 }
 
 /** What a contract factory may return: the adapter, or the adapter with its cleanup. */
-export type ContractSetup<T> = T | ContractSubject<T>;
+type ContractSetup<T> = T | ContractSubject<T>;
+
+/**
+ * Builds the adapter under test for one case from what the case says its backend must do (the
+ * turn a chat model answers, the documents a retriever holds, the table an engine queries).
+ * Called once per case; may be async; returns the adapter or `{ subject, close }`.
+ *
+ * @example
+ * ```ts
+ * const factory: ContractFactory<readonly Document[], Retriever> = (corpus) => {
+ *   const index = new Bm25Index();
+ *   index.add([...corpus]);
+ *   return index;
+ * };
+ * ```
+ */
+export type ContractFactory<Input, T> = (
+  input: Input,
+) => Promise<ContractSetup<T>> | ContractSetup<T>;
 
 /**
  * An adapter broke a rule of a contract suite. Code `CONTRACT_VIOLATION`; the message names the

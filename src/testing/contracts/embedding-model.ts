@@ -7,7 +7,7 @@ import type { EmbeddingModel } from "../../models/index.js";
 import {
   abortedSignal,
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   check,
   contractCase,
   describe,
@@ -23,11 +23,6 @@ export interface EmbeddingContractBackend {
    */
   fail?: { message: string };
 }
-
-/** Builds the model under test on a backend that behaves as `backend` says; called once per case. */
-export type EmbeddingModelContractFactory = (
-  backend: EmbeddingContractBackend,
-) => Promise<ContractSetup<EmbeddingModel>> | ContractSetup<EmbeddingModel>;
 
 /** Options of {@link embeddingModelContract}. */
 export interface EmbeddingModelContractOptions {
@@ -120,7 +115,7 @@ function checkVectors(
  * ```
  */
 export function embeddingModelContract(
-  factory: EmbeddingModelContractFactory,
+  factory: ContractFactory<EmbeddingContractBackend, EmbeddingModel>,
   options: EmbeddingModelContractOptions = {},
 ): ContractCase[] {
   const batch = TEXTS.slice(0, Math.max(2, Math.min(options.batchTexts ?? 7, TEXTS.length)));

@@ -7,7 +7,7 @@ import type { EvalAlgorithm, EvalSample, SampleScores } from "../../evaluation/i
 import {
   abortedSignal,
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   check,
   contractCase,
   describe,
@@ -15,11 +15,6 @@ import {
   isFiniteNumber,
   rejection,
 } from "./contract.js";
-
-/** Builds the algorithm under test (with its judge model, engine or retriever); called once per case. */
-export type EvaluationAlgorithmContractFactory = () =>
-  | Promise<ContractSetup<EvalAlgorithm>>
-  | ContractSetup<EvalAlgorithm>;
 
 /** What the algorithm scores, and what it declares, for {@link evaluationAlgorithmContract}. */
 export interface EvaluationAlgorithmContractOptions {
@@ -122,7 +117,7 @@ function checkScores(
  * ```
  */
 export function evaluationAlgorithmContract(
-  factory: EvaluationAlgorithmContractFactory,
+  factory: ContractFactory<void, EvalAlgorithm>,
   options: EvaluationAlgorithmContractOptions,
 ): ContractCase[] {
   const { scores: declared, samples, failingSample } = options;

@@ -7,7 +7,7 @@ import type { Document, MetadataFilter, RetrievedChunk, Retriever } from "../../
 import {
   abortedSignal,
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   check,
   contractCase,
   describe,
@@ -63,11 +63,6 @@ export const RETRIEVER_CONTRACT_CORPUS: readonly Document[] = [
     metadata: { lang: "fr", year: 2022 },
   },
 ];
-
-/** Builds the retriever under test holding `corpus`; called once per case. */
-export type RetrieverContractFactory = (
-  corpus: readonly Document[],
-) => Promise<ContractSetup<Retriever>> | ContractSetup<Retriever>;
 
 /** Options of {@link retrieverContract}: what the retriever can do. */
 export interface RetrieverContractOptions {
@@ -144,7 +139,7 @@ function documentOf(chunk: RetrievedChunk): Document | undefined {
 
 /**
  * The contract every {@link Retriever} meets, as a list of cases to hand to a test framework.
- * `factory` builds the retriever holding {@link RETRIEVER_CONTRACT_CORPUS} (indexed into an
+ * `factory` builds the retriever holding the corpus it is given (indexed into an
  * embedded store, or loaded into a local stand-in of the service).
  *
  * The cases check that at most `k` chunks come back for several `k` (and some for a query that
@@ -169,7 +164,7 @@ function documentOf(chunk: RetrievedChunk): Document | undefined {
  * ```
  */
 export function retrieverContract(
-  factory: RetrieverContractFactory,
+  factory: ContractFactory<readonly Document[], Retriever>,
   options: RetrieverContractOptions = {},
 ): ContractCase[] {
   const make = (name: string, body: (retriever: Retriever, name: string) => Promise<void>) =>

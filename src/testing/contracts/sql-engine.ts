@@ -7,7 +7,7 @@ import type { QueryResult, SqlEngine } from "../../text2sql/index.js";
 import {
   abortedSignal,
   type ContractCase,
-  type ContractSetup,
+  type ContractFactory,
   check,
   contractCase,
   describe,
@@ -52,11 +52,6 @@ export const SQL_CONTRACT_TABLE: SqlContractTable = {
   csv: `id,customer,total\n${ROWS.map((r) => `${r.id},${r.customer},${r.total}`).join("\n")}\n`,
 };
 
-/** Builds the engine under test, able to query `table`; called once per case. */
-export type SqlEngineContractFactory = (
-  table: SqlContractTable,
-) => Promise<ContractSetup<SqlEngine>> | ContractSetup<SqlEngine>;
-
 /** Options of {@link sqlEngineContract}. */
 export interface SqlEngineContractOptions {
   /**
@@ -93,7 +88,7 @@ function isSqlEngine(value: unknown): boolean {
   );
 }
 
-/** Checks the shape of a result of {@link SELECT_ALL} (perhaps cut at `maxRows`). */
+/** Checks the shape of a result of `SELECT_ALL` (perhaps cut at `maxRows`). */
 function checkResult(name: string, what: string, result: QueryResult, expectedRows: number): void {
   check(
     typeof result === "object" && result !== null && Array.isArray(result.rows),
@@ -160,7 +155,7 @@ async function rowCount(engine: SqlEngine): Promise<number> {
 
 /**
  * The contract every {@link SqlEngine} meets, as a list of cases to hand to a test framework.
- * `factory` builds the engine able to query {@link SQL_CONTRACT_TABLE} (from its CSV, or loaded
+ * `factory` builds the engine able to query the table it is given (from its CSV, or loaded
  * into a local stand-in of the service).
  *
  * The cases check that `dialect` names the dialect; that `execute` returns the selected columns
@@ -187,7 +182,7 @@ async function rowCount(engine: SqlEngine): Promise<number> {
  * ```
  */
 export function sqlEngineContract(
-  factory: SqlEngineContractFactory,
+  factory: ContractFactory<SqlContractTable, SqlEngine>,
   options: SqlEngineContractOptions = {},
 ): ContractCase[] {
   const settleMs = options.settleMs ?? 10_000;
