@@ -307,6 +307,15 @@ const flows = {
       "RAG citation maps [1] to the passage",
     );
     same(model.requests.length, 1, "RAG model calls");
+
+    // The contract suites ship in fmops/testing: every retriever case passes for the built BM25.
+    const cases = testing.retrieverContract((corpus) => {
+      const index = new rag.Bm25Index();
+      index.add([...corpus]);
+      return index;
+    });
+    check(cases.length >= 7, "retrieverContract cases");
+    for (const contractCase of cases) await contractCase.run();
   },
 
   /** A folder of YAML and Markdown prompts: list, render by label, and fail on a missing variable. */
