@@ -8,17 +8,17 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { toEmbedding, toEmbeddings } from "../core/embedding-vectors.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
+import { redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
+import { bedrockModelSource, invokeBedrockObject } from "./bedrock-invoke.js";
+import { checkEmbeddingTexts, mapBounded } from "./embedding-input.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /**
@@ -158,7 +158,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
 
   /** Embeds each text; one vector per input, in order. */
   async embed(texts: string[], options: CallOptions = {}): Promise<Float32Array[]> {
-    checkTexts(texts);
+    checkEmbeddingTexts(texts, "Bedrock embedding models reject empty input");
     if (texts.length === 0) return [];
     const batches =
       this.family === "titan-v2"
@@ -212,95 +212,17 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     });
   }
 
-  async #invoke(
-    body: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>> {
-    const { sdk, client } = await this.#bedrock();
-    const output = await awsCall(
-      { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
-      () =>
-        client.send(
-          new sdk.InvokeModelCommand({
-            modelId: this.#options.modelId,
-            contentType: "application/json",
-            accept: "application/json",
-            body: new TextEncoder().encode(JSON.stringify(body)),
-          }),
-          { abortSignal: signal },
-        ),
-    );
-    const json = parseJsonBody(output.body, this.#source());
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new FmopsError(
-        "UNEXPECTED_RESPONSE",
-        `${this.#source()} answered ${redact(new TextDecoder().decode(output.body))}, not a JSON object.`,
-      );
-    }
-    return json as Record<string, unknown>;
+  #invoke(body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return invokeBedrockObject(this.#bedrock, this.#options.modelId, body, signal);
   }
 
   #source(): string {
-    return `Bedrock model "${this.#options.modelId}"`;
+    return bedrockModelSource(this.#options.modelId);
   }
-}
-
-function checkTexts(texts: unknown): asserts texts is string[] {
-  if (!Array.isArray(texts)) {
-    throw new ValidationError("embed() takes an array of strings.", [
-      { path: "", message: "must be an array" },
-    ]);
-  }
-  texts.forEach((text: unknown, i) => {
-    if (typeof text !== "string" || text.trim() === "") {
-      throw new ValidationError(
-        `Invalid embedding input: texts.${i}: must be a non-blank string; Bedrock embedding models reject empty input.`,
-        [{ path: `texts.${i}`, message: "must be a non-blank string" }],
-      );
-    }
-  });
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` calls in flight, keeping the input order. The first
- * failure aborts the calls still running (through the signal passed to `fn`) and is rethrown.
- */
-async function mapBounded<T, R>(
-  items: T[],
-  limit: number,
-  signal: AbortSignal,
-  fn: (item: T, signal: AbortSignal) => Promise<R>,
-): Promise<R[]> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, controller.signal);
-      } catch (error) {
-        if (failure === undefined) {
-          failure = { error };
-          controller.abort(error);
-        }
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-  if (failure !== undefined) throw failure.error;
-  return results;
 }

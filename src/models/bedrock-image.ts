@@ -9,14 +9,12 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { AwsServiceError, FmopsError, redact, ValidationError } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
+import { AwsServiceError, redact, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import {
@@ -34,6 +32,7 @@ import {
   stabilityImageBody,
   stabilityTasks,
 } from "./bedrock-image-stability.js";
+import { invokeBedrockObject } from "./bedrock-invoke.js";
 import {
   type GeneratedImage,
   ImageContentFilteredError,
@@ -190,22 +189,8 @@ export class BedrockImageModel implements ImageModel {
     body: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const { sdk, client } = await this.#bedrock();
-    let output: { body?: Uint8Array };
     try {
-      output = await awsCall(
-        { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
-        () =>
-          client.send(
-            new sdk.InvokeModelCommand({
-              modelId: this.#options.modelId,
-              contentType: "application/json",
-              accept: "application/json",
-              body: new TextEncoder().encode(JSON.stringify(body)),
-            }),
-            { abortSignal: signal },
-          ),
-      );
+      return await invokeBedrockObject(this.#bedrock, this.#options.modelId, body, signal);
     } catch (err) {
       // Titan and Nova refuse filtered prompts and images with a ValidationException.
       if (
@@ -219,14 +204,5 @@ export class BedrockImageModel implements ImageModel {
       }
       throw err;
     }
-    const source = `Bedrock model "${this.#options.modelId}"`;
-    const json = parseJsonBody(output.body, source);
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new FmopsError(
-        "UNEXPECTED_RESPONSE",
-        `${source} answered ${redact(new TextDecoder().decode(output.body))}, not a JSON object.`,
-      );
-    }
-    return json as Record<string, unknown>;
   }
 }

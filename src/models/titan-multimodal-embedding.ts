@@ -8,17 +8,17 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { toEmbedding } from "../core/embedding-vectors.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
+import { FmopsError, redact } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
+import { bedrockModelSource, invokeBedrockJson } from "./bedrock-invoke.js";
+import { checkEmbeddingTexts, mapBounded } from "./embedding-input.js";
 import { toBase64 } from "./image-bytes.js";
 import { ImageRequestIssues } from "./image-types.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
@@ -103,19 +103,7 @@ export class TitanMultimodalEmbeddingModel implements EmbeddingModel {
 
   /** Embeds each text (`inputText`); one vector per input, in order. */
   async embed(texts: string[], options: CallOptions = {}): Promise<Float32Array[]> {
-    if (!Array.isArray(texts)) {
-      throw new ValidationError("embed() takes an array of strings.", [
-        { path: "", message: "must be an array" },
-      ]);
-    }
-    texts.forEach((text: unknown, i) => {
-      if (typeof text !== "string" || text.trim() === "") {
-        throw new ValidationError(
-          `Invalid embedding input: texts.${i}: must be a non-blank string; the model rejects empty input.`,
-          [{ path: `texts.${i}`, message: "must be a non-blank string" }],
-        );
-      }
-    });
+    checkEmbeddingTexts(texts, "the model rejects empty input");
     return this.#embedAll(
       texts.map((inputText) => ({ inputText })),
       options,
@@ -166,41 +154,20 @@ export class TitanMultimodalEmbeddingModel implements EmbeddingModel {
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
       120_000,
       `embedding ${inputs.length} inputs with Bedrock model "${this.#modelId}"`,
-      async (signal) => {
-        const results = new Array<Float32Array>(inputs.length);
-        let next = 0;
-        // Workers share one cursor; the deadline's signal ends them all on the first failure.
-        const worker = async () => {
-          while (next < inputs.length) {
-            const index = next++;
-            results[index] = await this.#invoke(inputs[index] as Record<string, unknown>, signal);
-          }
-        };
-        const workers = Math.min(this.#options.concurrency ?? 4, inputs.length);
-        await Promise.all(Array.from({ length: workers }, worker));
-        return results;
-      },
+      (signal) =>
+        mapBounded(inputs, this.#options.concurrency ?? 4, signal, (input, s) =>
+          this.#invoke(input, s),
+        ),
     );
   }
 
   async #invoke(input: Record<string, unknown>, signal: AbortSignal): Promise<Float32Array> {
-    const { sdk, client } = await this.#bedrock();
     const body = { ...input, embeddingConfig: { outputEmbeddingLength: this.dimensions } };
-    const output = await awsCall(
-      { service: "BedrockRuntime", operation: "InvokeModel", iamAction: "bedrock:InvokeModel" },
-      () =>
-        client.send(
-          new sdk.InvokeModelCommand({
-            modelId: this.#modelId,
-            contentType: "application/json",
-            accept: "application/json",
-            body: new TextEncoder().encode(JSON.stringify(body)),
-          }),
-          { abortSignal: signal },
-        ),
-    );
-    const source = `Bedrock model "${this.#modelId}"`;
-    const json = parseJsonBody(output.body, source) as { embedding?: unknown; message?: unknown };
+    const source = bedrockModelSource(this.#modelId);
+    const json = (await invokeBedrockJson(this.#bedrock, this.#modelId, body, signal)) as {
+      embedding?: unknown;
+      message?: unknown;
+    };
     if (typeof json !== "object" || json === null || json.embedding === undefined) {
       const said = typeof json?.message === "string" ? json.message : JSON.stringify(json);
       throw new FmopsError(
