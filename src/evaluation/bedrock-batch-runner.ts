@@ -22,6 +22,7 @@ import { bedrockSdk, lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
 import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
+import { resourceTags, validateCostAllocationTags } from "../core/tags.js";
 import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../core/wait.js";
 import { resolveDelays } from "../core/waiter.js";
 import {
@@ -107,6 +108,8 @@ export interface BedrockBatchRunnerOptions extends AwsClientConfig, ContentRunne
 const JOB_NAME = /^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+\-.]){0,63}$/;
 const ROLE_ARN = /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/;
 const TOKEN = /^[a-zA-Z0-9]{1,256}(-*[a-zA-Z0-9]){0,256}$/;
+/** Bedrock resources take up to 200 tags (most services: 50). */
+const BEDROCK_TAG_RULES = { maxTags: 200 };
 const TAG_TEXT = /^[a-zA-Z0-9\s._:/=+@-]*$/;
 
 const jobNameSchema = z.string().min(1).max(63).regex(JOB_NAME, "must be a Bedrock job name");
@@ -135,6 +138,11 @@ const optionsSchema = z
         z.string().max(256).regex(TAG_TEXT, "has characters tags cannot hold"),
       )
       .refine((t) => Object.keys(t).length <= 200, "at most 200 tags")
+      .superRefine((t, ctx) => {
+        // The shared cost-allocation rules (no "aws:" prefix, ...), as for every tagged resource.
+        for (const p of validateCostAllocationTags(t, BEDROCK_TAG_RULES))
+          ctx.addIssue(`${p.key}: ${p.message}`);
+      })
       .optional(),
     timeoutDurationInHours: z.int().min(24).max(168).optional(),
     minRecords: z.int().min(1).optional(),
@@ -299,7 +307,7 @@ export class BedrockBatchRunner {
         if (o.timeoutDurationInHours !== undefined)
           input.timeoutDurationInHours = o.timeoutDurationInHours;
         if (o.tags !== undefined) {
-          input.tags = Object.entries(o.tags).map(([key, value]) => ({ key, value }));
+          input.tags = resourceTags(o.tags, BEDROCK_TAG_RULES).bedrock();
         }
         const created = await signalledAwsCall(
           signal,

@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
+import { type ResourceTag, resourceTags, type TagValidationOptions } from "../core/tags.js";
 import type { InvocationRecord } from "./record.js";
 
 /** On-demand token prices, in your currency per 1000 tokens (check your region's price list). */
@@ -66,77 +67,19 @@ function checkPrice(value: number, field: string): void {
   }
 }
 
-/** One problem with a tag set. */
-export interface TagProblem {
-  /** The offending tag key, or `*` for a problem with the whole set (too many tags). */
-  key: string;
-  /** What is wrong, e.g. `required tag is empty`. */
-  message: string;
-}
-
-/** Options for {@link validateCostAllocationTags}. */
-export interface TagValidationOptions {
-  /** Keys that must be present with a non-empty value, e.g. `["CostCenter", "Project"]`. */
-  required?: string[];
-}
-
-// AWS tag rules shared by SageMaker and Bedrock: Unicode letters, digits, spaces and _ . : / = + - @.
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-/** Most tags one SageMaker or Bedrock resource may carry. */
-export const MAX_TAGS = 50;
+export {
+  MAX_TAGS,
+  type ResourceTags,
+  resourceTags,
+  type TagProblem,
+  type TagValidationOptions,
+  validateCostAllocationTags,
+} from "../core/tags.js";
 
 /**
- * Checks tags against the rules SageMaker and Bedrock enforce (keys 1 to 128 characters, values
- * 0 to 256, letters, digits, spaces and `_ . : / = + - @` only, no `aws:` prefix, at most 50 tags)
- * and that every required key is present. Returns the problems; an empty list means valid.
- *
- * @example
- * ```ts
- * validateCostAllocationTags({ CostCenter: "42", Project: "" }, { required: ["CostCenter", "Project"] });
- * // [{ key: "Project", message: "required tag is empty" }]
- * ```
- */
-export function validateCostAllocationTags(
-  tags: Record<string, string>,
-  options: TagValidationOptions = {},
-): TagProblem[] {
-  const problems: TagProblem[] = [];
-  const entries = Object.entries(tags);
-  if (entries.length > MAX_TAGS)
-    problems.push({
-      key: "*",
-      message: `${entries.length} tags; at most ${MAX_TAGS} per resource`,
-    });
-  for (const [key, value] of entries) {
-    if (key.length < 1 || key.length > 128)
-      problems.push({ key, message: "key must be 1 to 128 characters" });
-    if (!TAG_CHARS.test(key))
-      problems.push({
-        key,
-        message: "key may only contain letters, digits, spaces and _ . : / = + - @",
-      });
-    if (key.toLowerCase().startsWith("aws:"))
-      problems.push({ key, message: 'the "aws:" prefix is reserved for AWS' });
-    if (typeof value !== "string" || value.length > 256)
-      problems.push({ key, message: "value must be at most 256 characters" });
-    else if (!TAG_CHARS.test(value))
-      problems.push({
-        key,
-        message: "value may only contain letters, digits, spaces and _ . : / = + - @",
-      });
-  }
-  for (const key of options.required ?? []) {
-    if (!(key in tags)) problems.push({ key, message: "required tag is missing" });
-    else if ((tags[key] ?? "").trim() === "")
-      problems.push({ key, message: "required tag is empty" });
-  }
-  return problems;
-}
-
-/**
- * Builds the `Tags` list SageMaker (CreateEndpoint, CreateModel...) and Bedrock (inference
- * profiles, provisioned throughput) accept, after validating it; throws a
- * {@link ValidationError} listing every problem.
+ * Builds the `Tags` list SageMaker (CreateEndpoint, CreateModel...) accepts, after validating
+ * it; throws a {@link ValidationError} listing every problem. The same builder as
+ * {@link resourceTags} (which also gives Bedrock's `{ key, value }` shape and S3's `Tagging`).
  *
  * @example
  * ```ts
@@ -147,18 +90,6 @@ export function validateCostAllocationTags(
 export function costAllocationTags(
   tags: Record<string, string>,
   options: TagValidationOptions = {},
-): {
-  /** The tag key. */
-  Key: string;
-  /** The tag value. */
-  Value: string;
-}[] {
-  const problems = validateCostAllocationTags(tags, options);
-  if (problems.length > 0) {
-    throw new ValidationError(
-      `Invalid cost-allocation tags: ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}.`,
-      problems.map((p) => ({ path: p.key, message: p.message })),
-    );
-  }
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+): ResourceTag[] {
+  return resourceTags(tags, options).sagemaker();
 }

@@ -11,6 +11,8 @@
  *
  * @packageDocumentation
  */
+
+export { type CallPrices, callCost } from "./call-cost.js";
 export {
   CloudWatchSink,
   type CloudWatchSinkOptions,
@@ -25,6 +27,8 @@ export {
   costAllocationTags,
   type InstanceHourUsage,
   instanceHourCost,
+  type ResourceTags,
+  resourceTags,
   type TagValidationOptions,
   type TokenPrices,
   tokenCost,

@@ -9,6 +9,7 @@ import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import type { ImageModel, ImageRequest, ImageResult } from "../models/image-types.js";
 import type { CallOptions } from "../models/types.js";
+import { type CallPrices, callPricesSchema, pricedCost } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import type { MonitoringErrorContext } from "./instrument.js";
 import {
@@ -32,6 +33,8 @@ export interface InstrumentImageOptions {
   onRecord?: (record: InvocationRecord) => void;
   /** Reports sink failures. Default: one `console.warn` per sink. */
   onError?: (error: unknown, context: MonitoringErrorContext) => void;
+  /** Prices that give every record a `cost`, e.g. `{ perImage: 0.04 }`; see `callCost`. */
+  prices?: CallPrices;
   /** Clock; default the system's monotonic clock. */
   clock?: MonitorClock;
 }
@@ -52,6 +55,7 @@ const optionsSchema = z
     provider: z.string().min(1).optional(),
     onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
     onError: z.custom<InstrumentImageOptions["onError"]>(fn, "must be a function").optional(),
+    prices: callPricesSchema.optional(),
     clock: z
       .custom<MonitorClock>(
         (v) =>
@@ -217,6 +221,7 @@ class InstrumentedImage implements InstrumentedImageModel {
   }
 
   async #emit(record: InvocationRecord): Promise<void> {
+    if (this.#options.prices) record.cost = pricedCost(record, this.#options.prices);
     try {
       this.#options.onRecord?.(record);
     } catch (error) {

@@ -10,6 +10,7 @@ import { parseOptions } from "../core/options.js";
 import type { ImageModel } from "../models/image-types.js";
 import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
 import type { TokenStream } from "../streaming/token-stream.js";
+import { type CallPrices, callPricesSchema, pricedCost } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
   type InstrumentedImageModel,
@@ -60,6 +61,11 @@ export interface InstrumentOptions {
   onRecord?: (record: InvocationRecord) => void;
   /** Reports background failures (metric modules, sinks). Default: one `console.warn` per source. */
   onError?: (error: unknown, context: MonitoringErrorContext) => void;
+  /**
+   * Prices that give every record a `cost` (token prices, instance-hour prices); see
+   * `callCost`. Default: no cost on the records.
+   */
+  prices?: CallPrices;
   /** Clock; default the system's monotonic clock. */
   clock?: MonitorClock;
   /** Random numbers in [0, 1) for sampling; replaceable in tests. Default `Math.random`. */
@@ -97,6 +103,7 @@ const optionsSchema = z
     metricTimeoutMs: z.number().positive().max(3_600_000).optional(),
     onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
     onError: z.custom<InstrumentOptions["onError"]>(fn, "must be a function").optional(),
+    prices: callPricesSchema.optional(),
     clock: z
       .custom<MonitorClock>(
         (v) =>
@@ -314,6 +321,7 @@ class Instrumented implements InstrumentedChatModel {
   }
 
   async #emit(record: InvocationRecord): Promise<void> {
+    if (this.#options.prices) record.cost = pricedCost(record, this.#options.prices);
     try {
       this.#options.onRecord?.(record);
     } catch (error) {

@@ -68,6 +68,11 @@ export interface InvocationRecord {
   images?: number;
   /** Image model calls: end-to-end time divided by the images returned. */
   msPerImage?: number;
+  /**
+   * What the call cost, in the currency of the prices given to `instrument({ prices })`; absent
+   * without prices. See `callCost` for the arithmetic.
+   */
+  cost?: number;
   /** Why generation stopped, in the service's words. */
   stopReason?: string;
   /** The error's stable code (`FmopsError.code`) or name, when the call did not succeed. */

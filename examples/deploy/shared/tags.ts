@@ -1,11 +1,14 @@
 /**
  * Cost-allocation tags: every resource the deploy scripts create carries the same set, so a
  * Cost Explorer filter on `fmops:example` (once activated as a cost-allocation tag in the Billing
- * console) shows what each example costs, and `cleanup` can be checked against it.
+ * console) shows what each example costs, and `cleanup` can be checked against it. The rules
+ * and shapes come from fmops's one tag builder (`resourceTags`), the same that tags Bedrock
+ * batch jobs and application inference profiles.
  *
  * @module
  */
 import { ValidationError } from "../../../src/core/index.js";
+import { resourceTags, validateCostAllocationTags } from "../../../src/core/tags.js";
 
 /** A tag in the `[{ Key, Value }]` shape SageMaker, CloudWatch and most services take. */
 export interface Tag {
@@ -15,10 +18,6 @@ export interface Tag {
 
 /** Tag keys every resource gets, whatever the user adds. */
 export const REQUIRED_TAG_KEYS = ["project", "fmops:example", "fmops:deployment"] as const;
-
-// Limits shared by SageMaker, CloudWatch and Application Auto Scaling tags.
-const KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 /**
  * Parses `key=value` strings (from repeated `--tag` flags) into tags, rejecting keys AWS
@@ -42,15 +41,9 @@ export function parseTagFlags(flags: readonly string[]): Tag[] {
 }
 
 function checkTag(tag: Tag): Tag {
-  if (!KEY_PATTERN.test(tag.Key) || tag.Key.toLowerCase().startsWith("aws:")) {
-    throw new ValidationError(
-      `Tag key "${tag.Key}" is not allowed: use 1-128 letters, digits, spaces or _.:/=+-@, not starting with "aws:".`,
-    );
-  }
-  if (!VALUE_PATTERN.test(tag.Value)) {
-    throw new ValidationError(
-      `Tag value for "${tag.Key}" is not allowed: use up to 256 letters, digits, spaces or _.:/=+-@.`,
-    );
+  const problem = validateCostAllocationTags({ [tag.Key]: tag.Value })[0];
+  if (problem) {
+    throw new ValidationError(`Tag "${tag.Key}" is not allowed: ${problem.message}.`);
   }
   return tag;
 }
@@ -76,15 +69,19 @@ export function costTags(example: string, deployment: string, extra: readonly Ta
     }
     byKey.set(tag.Key, tag.Value);
   }
-  return [...byKey].map(([Key, Value]) => checkTag({ Key, Value }));
+  return resourceTags(Object.fromEntries(byKey)).sagemaker();
 }
 
 /** The same tags as a `{ key: value }` map, the shape Application Auto Scaling takes. */
 export function tagMap(tags: readonly Tag[]): Record<string, string> {
-  return Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+  return { ...resourceTags(toRecord(tags)).map };
 }
 
 /** The same tags as an S3 `Tagging` string (`k1=v1&k2=v2`, URL-encoded). */
 export function s3Tagging(tags: readonly Tag[]): string {
-  return new URLSearchParams(tags.map((t) => [t.Key, t.Value])).toString();
+  return resourceTags(toRecord(tags)).s3Tagging();
+}
+
+function toRecord(tags: readonly Tag[]): Record<string, string> {
+  return Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
 }

@@ -396,6 +396,7 @@ describe("BedrockBatchRunner validation", () => {
     [{ minRecords: 10, maxRecords: 5 }, /minRecords: must be at most maxRecords/],
     [{ contentTemplate: '{"inputText": "$prompt"}' }, /contentTemplate is not valid JSON/],
     [{ tags: { "bad,key": "v" } }, /tags/],
+    [{ tags: { "aws:createdBy": "me" } }, /tags: aws:createdBy: the "aws:" prefix is reserved/],
     [{ minDelayMs: 50, maxDelayMs: 10 }, /maxDelayMs/],
   ])("rejects %j", (options, message) => {
     expect(() => runner(options)).toThrow(
