@@ -16,7 +16,8 @@
  *
  * Which engine's rules apply follows the engine: {@link guardDialectFor} maps an engine's
  * `guardDialect` or `dialect` to the rules, and falls back to `strict` (both rule sets and the
- * Trino parser must agree) for anything it cannot place. A dialect value the guard does not know
+ * Trino parser must agree, and the text must avoid constructs other engine families read
+ * differently: backslashes, comments, `#`, `[`, `]`, `{`, `}`) for anything it cannot place. A dialect value the guard does not know
  * refuses every text: the guard never reads with weaker rules than asked for.
  *
  * @module
@@ -27,7 +28,9 @@ import type { SqlEngine } from "./types.js";
 
 /**
  * Whose rules the guard reads SQL by: `trino` (Athena), `duckdb`, or `strict`, which requires the
- * text to pass under both, for engines whose lexical rules are not known.
+ * text to pass under both and to hold no backslash, comment, `#`, `[`, `]`, `{` or `}` outside
+ * strings, for engines whose lexical rules are not known (MySQL, SQLite, SQL Server, ... read
+ * those differently).
  */
 export type GuardDialect = SqlDialect | "strict";
 
@@ -319,6 +322,12 @@ export function checkReadOnly(sql: string, options: GuardOptions = {}): GuardVer
     );
   }
   if (dialect !== "strict") return checkInDialect(sql, dialect, options.maxRows);
+  const unportable = findUnportable(sql);
+  if (unportable) {
+    return refuse(
+      `it contains ${unportable}, which SQL engines of other families read differently, and this engine's lexical rules are unknown (strict); remove it, or give the engine a guardDialect of trino or duckdb.`,
+    );
+  }
   const trino = checkInDialect(sql, "trino", options.maxRows);
   if (!trino.ok) return trino;
   const duck = checkInDialect(sql, "duckdb", options.maxRows);
@@ -327,6 +336,29 @@ export function checkReadOnly(sql: string, options: GuardOptions = {}): GuardVer
     return refuse("Trino and DuckDB rules read this text differently; simplify it.");
   }
   return trino;
+}
+
+/**
+ * What `strict` refuses beyond both engines' rules, for engines whose lexical rules are unknown:
+ * constructs on which widespread engines disagree with Trino and DuckDB about where a string,
+ * identifier, comment or statement ends. MySQL and BigQuery end a string at a backslash-escaped
+ * quote; MySQL reads `#` as a comment, `--x` as two minus signs and runs `/*! ... *\/` as code;
+ * SQLite and SQL Server read `[...]` as an identifier; ODBC drivers rewrite `{...}`. Returns a
+ * description of the first one found, or undefined.
+ */
+function findUnportable(sql: string): string | undefined {
+  const at = sql.indexOf("\\");
+  if (at >= 0) return `a backslash (at offset ${at})`;
+  const lexed = lexSql(sql, "trino");
+  // A text Trino's rules cannot read is refused by the Trino check that follows.
+  if (!lexed.ok) return undefined;
+  for (const token of lexed.tokens) {
+    if (token.kind === "comment") return `a comment (at offset ${token.start})`;
+    if (token.kind === "punct" && "#[]{}".includes(token.text)) {
+      return `"${token.text}" outside quotes (at offset ${token.start})`;
+    }
+  }
+  return undefined;
 }
 
 function checkInDialect(
