@@ -71,6 +71,17 @@ export function awsClientSchema<T extends SendsCommands>(clientName: string) {
   );
 }
 
+/**
+ * A zod schema for a SageMaker endpoint name as the service accepts it: letters, digits and
+ * single or repeated hyphens between them, at most 63 characters. Checking it in the options
+ * turns a typo into a `ValidationError` at construction instead of a service error on the first
+ * call.
+ */
+export const sageMakerEndpointNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
+  .max(63);
+
 /** Picks the {@link AwsClientConfig} fields out of an options object, dropping undefined ones. */
 export function clientConfigFrom(options: AwsClientConfig): AwsClientConfig {
   const config: AwsClientConfig = {};

@@ -17,6 +17,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  sageMakerEndpointNameSchema,
 } from "../core/aws.js";
 import { type LoadedAwsClient, lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import type { ChatRequest, ChatResponse, ToolSpec } from "../core/chat.js";
@@ -37,6 +38,7 @@ import {
   tgiGrammar,
 } from "./constrained-decoding.js";
 import { validateChatRequest } from "./request.js";
+import { invokeEndpoint } from "./sagemaker-invoke.js";
 import {
   payloadCodec,
   type SageMakerPayloadCodec,
@@ -104,10 +106,7 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
 const optionsSchema = z
   .object({
     ...awsClientConfigShape,
-    endpointName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
-      .max(63),
+    endpointName: sageMakerEndpointNameSchema,
     format: z.union([
       // Any name here: the codec registry refuses unknown ones, listing the registered names.
       z.string().min(1),
@@ -208,16 +207,7 @@ export class SageMakerChatModel implements ChatModel {
       { signal: options.signal, timeoutMs: options.timeoutMs ?? this.#options.timeoutMs },
       DEFAULT_TIMEOUT_MS,
       `waiting for SageMaker endpoint "${this.#options.endpointName}"`,
-      (signal) =>
-        awsCall(
-          { service: SERVICE, operation: "InvokeEndpoint", iamAction: "sagemaker:InvokeEndpoint" },
-          async () => {
-            const { sdk, client } = await this.#runtime();
-            return client.send(new sdk.InvokeEndpointCommand(this.#input(body, true)), {
-              abortSignal: signal,
-            });
-          },
-        ),
+      (signal) => invokeEndpoint(this.#runtime, this.#input(body, true), signal),
     );
     const e2eMs = performance.now() - startedAt;
     const json = parseJsonBody(

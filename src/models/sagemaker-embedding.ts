@@ -7,7 +7,6 @@ import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
@@ -17,6 +16,7 @@ import { toEmbeddings } from "../core/embedding-vectors.js";
 import { parseJsonBody } from "../core/json-body.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
+import { invokeEndpoint } from "./sagemaker-invoke.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 
 /**
@@ -116,24 +116,16 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
     const { format, parameters, endpointName, inferenceComponentName } = this.#options;
     const body =
       format === "tei" ? { inputs: texts, ...parameters } : { text_inputs: texts, ...parameters };
-    const { sdk, client } = await this.#runtime();
-    const output = await awsCall(
+    const output = await invokeEndpoint(
+      this.#runtime,
       {
-        service: "SageMakerRuntime",
-        operation: "InvokeEndpoint",
-        iamAction: "sagemaker:InvokeEndpoint",
+        EndpointName: endpointName,
+        ContentType: "application/json",
+        Accept: "application/json",
+        Body: new TextEncoder().encode(JSON.stringify(body)),
+        ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
       },
-      () =>
-        client.send(
-          new sdk.InvokeEndpointCommand({
-            EndpointName: endpointName,
-            ContentType: "application/json",
-            Accept: "application/json",
-            Body: new TextEncoder().encode(JSON.stringify(body)),
-            ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
-          }),
-          { abortSignal: signal },
-        ),
+      signal,
     );
     const json = parseJsonBody(output.Body, `Embedding endpoint "${endpointName}"`);
     const raw = format === "tei" ? json : (json as { embedding?: unknown } | null)?.embedding;

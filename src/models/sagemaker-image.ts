@@ -10,10 +10,10 @@ import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  sageMakerEndpointNameSchema,
 } from "../core/aws.js";
 import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
 import { FmopsError, redact, ValidationError } from "../core/errors.js";
@@ -31,6 +31,7 @@ import {
   type ImageTask,
   parseImageRequest,
 } from "./image-types.js";
+import { invokeEndpoint } from "./sagemaker-invoke.js";
 import type { CallOptions } from "./types.js";
 
 /**
@@ -120,10 +121,7 @@ const fn = (v: unknown) => typeof v === "function";
 const optionsSchema = z
   .object({
     ...awsClientConfigShape,
-    endpointName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
-      .max(63),
+    endpointName: sageMakerEndpointNameSchema,
     format: z.enum(["jumpstart", "triton"]),
     targetModel: z.string().min(1).max(1024).optional(),
     inferenceComponentName: z.string().min(1).optional(),
@@ -415,25 +413,17 @@ export class SageMakerImageModel implements ImageModel {
         },
       };
     }
-    const { sdk, client } = await this.#runtime();
-    const output = await awsCall(
+    const output = await invokeEndpoint(
+      this.#runtime,
       {
-        service: "SageMakerRuntime",
-        operation: "InvokeEndpoint",
-        iamAction: "sagemaker:InvokeEndpoint",
+        EndpointName: endpointName,
+        ContentType: contentType,
+        Accept: "application/json",
+        Body: payload,
+        ...(targetModel ? { TargetModel: targetModel } : {}),
+        ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
       },
-      () =>
-        client.send(
-          new sdk.InvokeEndpointCommand({
-            EndpointName: endpointName,
-            ContentType: contentType,
-            Accept: "application/json",
-            Body: payload,
-            ...(targetModel ? { TargetModel: targetModel } : {}),
-            ...(inferenceComponentName ? { InferenceComponentName: inferenceComponentName } : {}),
-          }),
-          { abortSignal: signal },
-        ),
+      signal,
     );
     const metadata: Record<string, unknown> = {};
     if (output.InvokedProductionVariant)
