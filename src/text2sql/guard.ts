@@ -56,9 +56,12 @@ function isGuardDialect(value: unknown): value is GuardDialect {
  * ```
  */
 export function guardDialectFor(engine: Pick<SqlEngine, "dialect" | "guardDialect">): GuardDialect {
+  // Each field is read once: a getter could answer a second read differently (a string to the
+  // type check, then an object whose text names another engine to the rule choice).
   const declared: unknown = engine.guardDialect;
   if (declared !== undefined) return isGuardDialect(declared) ? declared : "strict";
-  const name = typeof engine.dialect === "string" ? engine.dialect : "";
+  const dialect: unknown = engine.dialect;
+  const name = typeof dialect === "string" ? dialect : "";
   const duckdb = /duckdb/i.test(name);
   const trino = /trino|athena|presto/i.test(name);
   if (duckdb && !trino) return "duckdb";
