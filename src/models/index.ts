@@ -49,6 +49,11 @@ export {
   type ImageTask,
 } from "./image-types.js";
 export {
+  type ApplicationInferenceProfile,
+  type ApplicationInferenceProfileOptions,
+  createApplicationInferenceProfile,
+} from "./inference-profile.js";
+export {
   type FetchLike,
   HttpError,
   OpenAICompatibleChatModel,
