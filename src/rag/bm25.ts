@@ -64,6 +64,44 @@ export interface Bm25SearchOptions {
   filter?: MetadataFilter;
 }
 
+/** One query term's share of a score, from {@link Bm25Index.explain}. */
+export interface Bm25TermExplanation {
+  /** The analyzed query term (stemmed, lowercased). */
+  term: string;
+  /** How often the term occurs in the document (0: it adds nothing). */
+  tf: number;
+  /** How many indexed documents contain the term. */
+  docFreq: number;
+  /** `ln(1 + (N - docFreq + 0.5) / (docFreq + 0.5))`; 0 when no document contains the term. */
+  idf: number;
+  /** The document's length normalization, `1 - b + b * dl / avgdl`. */
+  lengthNorm: number;
+  /** `idf * tf / (tf + k1 * lengthNorm)`: what this term adds to the score. */
+  contribution: number;
+}
+
+/** Why a document scores what it does for a query, from {@link Bm25Index.explain}. */
+export interface Bm25Explanation {
+  /** The document id. */
+  id: string;
+  /** The sum of the contributions, in query order: the same double `search` returns. */
+  score: number;
+  /** Terms in the document. */
+  documentLength: number;
+  /** The length BM25 uses: Lucene-rounded unless `lengthNorm` is `"exact"`. */
+  scoredLength: number;
+  /** Mean term count over the indexed documents. */
+  avgDocumentLength: number;
+  /** Number of indexed documents. */
+  documents: number;
+  /** The index's term-frequency saturation. */
+  k1: number;
+  /** The index's length-normalization weight. */
+  b: number;
+  /** One entry per analyzed query term, in query order, repeats included. */
+  terms: Bm25TermExplanation[];
+}
+
 /** The serialized form of a {@link Bm25Index} (plain JSON). */
 export interface Bm25IndexJson {
   /** Always `"fmops.bm25"`. */
@@ -187,6 +225,15 @@ export class Bm25Index implements Retriever {
   #denominators = new Float64Array(0);
   /** The avgdl `#denominators` was computed for; NaN once a document is added or removed. */
   #denominatorsAvgdl = Number.NaN;
+  /**
+   * Per term: each posting's BM25 contribution, `idf * tf / (tf + denominator)`, computed on first
+   * use after the collection changed, so a query only adds precomputed doubles.
+   */
+  readonly #impacts: (Float64Array | undefined)[] = [];
+  /** Per term: the {@link #generation} its {@link #impacts} were computed for. */
+  readonly #impactsGeneration: number[] = [];
+  /** Bumped whenever a document is added or removed (N, avgdl and posting lists change). */
+  #generation = 0;
   /** Per-slot score accumulator, all zero between queries (only touched entries are reset). */
   #scores = new Float64Array(0);
   /** Slots given a score by the current query, in first-touched order. */
@@ -261,6 +308,7 @@ export class Bm25Index implements Retriever {
         (this.#postings[pairs[j] as number] as PostingList).remove(slot);
       this.#sumLength -= this.#lengths[slot] as number;
       this.#denominatorsAvgdl = Number.NaN;
+      this.#generation++;
       this.#index.delete(slot);
       this.#slotOf.delete(id);
       this.#ids[slot] = undefined;
@@ -295,6 +343,32 @@ export class Bm25Index implements Retriever {
     return this.#denominators;
   }
 
+  /**
+   * The contributions of one term's postings, position by position, for the current collection:
+   * the formula's term `idf * tf / (tf + denominator)` evaluated as the per-query loop used to, so
+   * a cached contribution is the same double. Recomputed only after documents were added or
+   * removed.
+   */
+  #impactsOf(termId: number, denominators: Float64Array): Float64Array {
+    const posting = this.#postings[termId] as PostingList;
+    let impacts = this.#impacts[termId];
+    if (impacts !== undefined && this.#impactsGeneration[termId] === this.#generation)
+      return impacts;
+    const n = posting.length;
+    if (impacts === undefined || impacts.length < n || impacts.length > 2 * n + 8)
+      impacts = new Float64Array(n);
+    const idf = this.idf(n);
+    const slots = posting.slots;
+    const freqs = posting.freqs;
+    for (let i = 0; i < n; i++) {
+      const freq = freqs[i] as number;
+      impacts[i] = (idf * freq) / (freq + (denominators[slots[i] as number] as number));
+    }
+    this.#impacts[termId] = impacts;
+    this.#impactsGeneration[termId] = this.#generation;
+    return impacts;
+  }
+
   /** Lucene's idf for a term found in `docFreq` of the indexed documents. */
   idf(docFreq: number): number {
     const n = this.size;
@@ -315,14 +389,14 @@ export class Bm25Index implements Retriever {
     if (k === 0 || this.size === 0) return [];
     const avgdl = this.#sumLength / this.size || 1;
     const denominators = this.#denominatorsFor(avgdl);
-    const postings: PostingList[] = [];
+    const termIds: number[] = [];
     let postingCount = 0;
     for (const term of this.#analyze(query)) {
       const termId = this.#termIds.get(term);
       if (termId === undefined) continue;
       const posting = this.#postings[termId] as PostingList;
       if (posting.length === 0) continue;
-      postings.push(posting);
+      termIds.push(termId);
       postingCount += posting.length;
     }
     // The index pays off when reading it costs less than the postings it lets us skip.
@@ -337,29 +411,27 @@ export class Bm25Index implements Retriever {
     let touchedCount = 0;
     // Repeated query terms walk their list again, so additions happen in the same order as the
     // formula's sum (and the result is the same double).
-    for (const posting of postings) {
+    for (const termId of termIds) {
+      const posting = this.#postings[termId] as PostingList;
       const n = posting.length;
-      const idf = this.idf(n);
+      const impacts = this.#impactsOf(termId, denominators);
       const slots = posting.slots;
-      const freqs = posting.freqs;
       if (allowed === undefined) {
         for (let i = 0; i < n; i++) {
           const slot = slots[i] as number;
-          const freq = freqs[i] as number;
           const previous = scores[slot] as number;
           // Every contribution is > 0, so 0 means "not touched yet".
           if (previous === 0) touched[touchedCount++] = slot;
-          scores[slot] = previous + (idf * freq) / (freq + (denominators[slot] as number));
+          scores[slot] = previous + (impacts[i] as number);
         }
         continue;
       }
       for (let i = 0; i < n; i++) {
         const slot = slots[i] as number;
         if (((allowed[slot >>> 5] as number) & (1 << (slot & 31))) === 0) continue;
-        const freq = freqs[i] as number;
         const previous = scores[slot] as number;
         if (previous === 0) touched[touchedCount++] = slot;
-        scores[slot] = previous + (idf * freq) / (freq + (denominators[slot] as number));
+        scores[slot] = previous + (impacts[i] as number);
       }
     }
     const match = node;
@@ -382,6 +454,47 @@ export class Bm25Index implements Retriever {
       for (; i < touchedCount; i++) scores[touched[i] as number] = 0;
     }
     return top.sorted().map(({ slot, score }) => this.#result(slot, score));
+  }
+
+  /**
+   * Breaks down the score `search` gives document `id` for `query`: each analyzed query term's
+   * tf, idf, the document's length normalization and the term's contribution, added in query
+   * order exactly as `search` adds them, so `score` is the same double (0 when no query term is
+   * in the document). Undefined when no document has that id. Costs one pass over the
+   * document's terms; meant for debugging rankings, not for scoring many documents.
+   */
+  explain(query: string, id: string): Bm25Explanation | undefined {
+    const slot = this.#slotOf.get(id);
+    if (slot === undefined) return undefined;
+    const avgdl = this.#sumLength / this.size || 1;
+    const denominator = this.#denominatorsFor(avgdl)[slot] as number;
+    const tfOf = new Map<number, number>();
+    const pairs = this.#docTerms[slot] as Int32Array;
+    for (let j = 0; j < pairs.length; j += 2) tfOf.set(pairs[j] as number, pairs[j + 1] as number);
+    const scoredLength = this.#scoredLengths[slot] as number;
+    const lengthNorm = 1 - this.b + (this.b * scoredLength) / avgdl;
+    let score = 0;
+    const terms = this.#analyze(query).map((term): Bm25TermExplanation => {
+      const termId = this.#termIds.get(term);
+      const docFreq = termId === undefined ? 0 : (this.#postings[termId] as PostingList).length;
+      const idf = docFreq === 0 ? 0 : this.idf(docFreq);
+      const tf = termId === undefined ? 0 : (tfOf.get(termId) ?? 0);
+      // The expression search's cached contributions use, so the sum is the same double.
+      const contribution = tf === 0 ? 0 : (idf * tf) / (tf + denominator);
+      if (tf > 0) score += contribution;
+      return { term, tf, docFreq, idf, lengthNorm, contribution };
+    });
+    return {
+      id,
+      score,
+      documentLength: this.#lengths[slot] as number,
+      scoredLength,
+      avgDocumentLength: avgdl,
+      documents: this.size,
+      k1: this.k1,
+      b: this.b,
+      terms,
+    };
   }
 
   /** {@link Retriever} form of {@link Bm25Index.search}. Default k is 4. */
@@ -532,6 +645,7 @@ export class Bm25Index implements Retriever {
     this.#ensureSlotCapacity(this.#ids.length);
     this.#scoredLengths[slot] = this.lengthNorm === "lucene" ? luceneLength(length) : length;
     this.#denominatorsAvgdl = Number.NaN;
+    this.#generation++;
     for (let j = 0; j < pairs.length; j += 2)
       (this.#postings[pairs[j] as number] as PostingList).push(slot, pairs[j + 1] as number);
   }

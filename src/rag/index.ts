@@ -20,9 +20,11 @@ import type { InMemoryVectorStore } from "./in-memory-vector-store.js";
 
 export { lucenePorterStem, tokenize } from "./analyzer.js";
 export {
+  type Bm25Explanation,
   Bm25Index,
   type Bm25IndexOptions,
   type Bm25SearchOptions,
+  type Bm25TermExplanation,
   type IndexDocument,
 } from "./bm25.js";
 export { estimateTokens } from "./context.js";

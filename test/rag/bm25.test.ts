@@ -394,6 +394,46 @@ describe("Bm25Index", () => {
     );
   });
 
+  it("returns the exhaustive ranking's top k, same ids and doubles, on skewed vocabularies after adds and removes (property)", () => {
+    // Top-k queries skip postings that cannot reach the k best (MaxScore); k = 100,000 scores
+    // every posting. A Zipf-like vocabulary gives long low-idf lists next to short ones, so the
+    // skipping is exercised; removes and replaces leave slots reused out of order.
+    const vocabulary = Array.from({ length: 40 }, (_, i) => `w${i}z`);
+    const word = fc
+      .integer({ min: 0, max: 39 })
+      .map((i) => vocabulary[Math.floor((i * i) / 40)] as string);
+    const docArb = fc.tuple(
+      fc.integer({ min: 0, max: 79 }),
+      fc.array(word, { minLength: 1, maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(docArb, { minLength: 1, maxLength: 120 }),
+        fc.array(fc.integer({ min: 0, max: 79 }), { maxLength: 20 }),
+        fc.array(docArb, { maxLength: 20 }),
+        fc.array(fc.array(word, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 12 }),
+        (docs, removed, readded, queries, k) => {
+          const index = new Bm25Index();
+          const asDocs = (ds: [number, string[]][]) =>
+            ds.map(([n, words]) => ({ id: `d${n}`, text: words.join(" ") }));
+          index.add(asDocs(docs));
+          index.remove(removed.map((n) => `d${n}`));
+          index.add(asDocs(readded));
+          for (const q of queries) {
+            const text = q.join(" ");
+            const all = index.search(text, { k: 100_000 });
+            const top = index.search(text, { k });
+            expect(top.map((h) => [h.id, h.score])).toEqual(
+              all.slice(0, k).map((h) => [h.id, h.score]),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("filters give the unfiltered ranking minus the rows the filter rejects, after removes (property)", () => {
     const word = fc.constantFrom("apple", "pear", "plum", "fig");
     fc.assert(
@@ -430,6 +470,66 @@ describe("Bm25Index", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("explain() breaks a score into per-term tf, idf and length norm that add up to search's score", () => {
+    const index = new Bm25Index();
+    index.add([
+      { id: "a", text: "apple apple pear plum" },
+      { id: "b", text: "apple fig" },
+      { id: "c", text: "kiwi lime date fig fig fig" },
+    ]);
+    const query = "apple pear apples kiwi";
+    const explained = index.explain(query, "a");
+    expect(explained).toBeDefined();
+    const e = explained as NonNullable<typeof explained>;
+    const avgdl = (4 + 2 + 6) / 3;
+    const norm = 1 - 0.4 + (0.4 * 4) / avgdl;
+    const idfApple = Math.log(1 + (3 - 2 + 0.5) / (2 + 0.5));
+    const idfPear = Math.log(1 + (3 - 1 + 0.5) / (1 + 0.5));
+    expect(e).toMatchObject({
+      id: "a",
+      documentLength: 4,
+      avgDocumentLength: avgdl,
+      k1: 0.9,
+      b: 0.4,
+    });
+    // Query terms in query order, repeats included ("apples" stems to "appl" again).
+    expect(e.terms.map((t) => [t.term, t.tf])).toEqual([
+      ["appl", 2],
+      ["pear", 1],
+      ["appl", 2],
+      ["kiwi", 0],
+    ]);
+    expect(e.terms[0]?.idf).toBe(idfApple);
+    expect(e.terms[1]?.idf).toBe(idfPear);
+    expect(e.terms[0]?.lengthNorm).toBe(norm);
+    expect(e.terms[0]?.contribution).toBe((idfApple * 2) / (2 + 0.9 * norm));
+    expect(e.terms[3]?.contribution).toBe(0);
+    const hit = index.search(query, { k: 3 }).find((h) => h.id === "a");
+    // The same double as search, not merely close.
+    expect(e.score).toBe(hit?.score);
+    expect(e.score).toBe(e.terms.reduce((s, t) => s + t.contribution, 0));
+    expect(index.explain(query, "missing")).toBeUndefined();
+    expect(index.explain("unknownword", "b")?.score).toBe(0);
+  });
+
+  it("explain() equals search's score for every hit (property)", () => {
+    const word = fc.constantFrom("apple", "pear", "plum", "fig", "kiwi", "lime", "date");
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(word, { minLength: 0, maxLength: 25 }), { minLength: 1, maxLength: 30 }),
+        fc.array(word, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom("lucene" as const, "exact" as const),
+        (docs, query, lengthNorm) => {
+          const index = new Bm25Index({ lengthNorm });
+          index.add(docs.map((words, i) => ({ id: `d${i}`, text: words.join(" ") })));
+          for (const hit of index.search(query.join(" "), { k: 100 }))
+            expect(index.explain(query.join(" "), hit.id)?.score).toBe(hit.score);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
