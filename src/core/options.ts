@@ -161,13 +161,13 @@ function defOf(schema: unknown): SchemaDef | undefined {
   return (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
 }
 
-/** The object schemas `schema` may stand for, looking through wrappers, pipes, unions and intersections. */
-function objectSchemas(schema: unknown, depth = 0): SchemaDef[] {
-  const def = defOf(schema);
-  if (def === undefined || depth > 20) return [];
+/**
+ * The schemas a wrapper stands for (optional, nullable, default, lazy, pipe, union members,
+ * intersection sides, ...); empty for any other kind of schema. Both walks below look through
+ * wrappers this one way.
+ */
+function wrappedSchemas(def: SchemaDef): unknown[] {
   switch (def.type) {
-    case "object":
-      return [def];
     case "optional":
     case "nullable":
     case "default":
@@ -175,18 +175,26 @@ function objectSchemas(schema: unknown, depth = 0): SchemaDef[] {
     case "catch":
     case "readonly":
     case "nonoptional":
-      return objectSchemas(def.innerType, depth + 1);
+      return [def.innerType];
     case "lazy":
-      return def.getter ? objectSchemas(def.getter(), depth + 1) : [];
+      return def.getter ? [def.getter()] : [];
     case "pipe":
-      return objectSchemas(def.in, depth + 1);
+      return [def.in];
     case "union":
-      return (def.options ?? []).flatMap((option) => objectSchemas(option, depth + 1));
+      return [...(def.options ?? [])];
     case "intersection":
-      return [...objectSchemas(def.left, depth + 1), ...objectSchemas(def.right, depth + 1)];
+      return [def.left, def.right];
     default:
       return [];
   }
+}
+
+/** The object schemas `schema` may stand for, looking through wrappers, pipes, unions and intersections. */
+function objectSchemas(schema: unknown, depth = 0): SchemaDef[] {
+  const def = defOf(schema);
+  if (def === undefined || depth > 20) return [];
+  if (def.type === "object") return [def];
+  return wrappedSchemas(def).flatMap((inner) => objectSchemas(inner, depth + 1));
 }
 
 /** The schemas a path segment leads to from `schema` (any of them may hold the value). */
@@ -202,27 +210,8 @@ function childSchemas(schema: unknown, segment: string, depth = 0): unknown[] {
       return [def.valueType];
     case "tuple":
       return def.items?.[Number(segment)] === undefined ? [] : [def.items[Number(segment)]];
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "catch":
-    case "readonly":
-    case "nonoptional":
-      return childSchemas(def.innerType, segment, depth + 1);
-    case "lazy":
-      return def.getter ? childSchemas(def.getter(), segment, depth + 1) : [];
-    case "pipe":
-      return childSchemas(def.in, segment, depth + 1);
-    case "union":
-      return (def.options ?? []).flatMap((option) => childSchemas(option, segment, depth + 1));
-    case "intersection":
-      return [
-        ...childSchemas(def.left, segment, depth + 1),
-        ...childSchemas(def.right, segment, depth + 1),
-      ];
     default:
-      return [];
+      return wrappedSchemas(def).flatMap((inner) => childSchemas(inner, segment, depth + 1));
   }
 }
 

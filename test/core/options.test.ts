@@ -138,6 +138,25 @@ describe("parseOptions: unknown keys", () => {
     expect(error.message).toContain("unknown option `inner.bta`; did you mean `inner.beta`?");
   });
 
+  it("suggests through tuples, intersections and lazy schemas", () => {
+    const leaf = z.lazy(() => z.object({ gamma: z.number() }).strict());
+    const both = z.intersection(
+      z.object({ left: z.number() }).loose(),
+      z.object({ right: leaf.optional() }).loose(),
+    );
+    const tupled = z.object({ pair: z.tuple([z.string(), both]) }).strict();
+    const error = thrown(() =>
+      parseOptions(
+        tupled,
+        { pair: ["x", { left: 1, right: { gamma: 1, gama: 2 } }] } as unknown,
+        "Tupled",
+      ),
+    );
+    expect(error.message).toContain(
+      "unknown option `pair.1.right.gama`; did you mean `pair.1.right.gamma`?",
+    );
+  });
+
   it("treats a key that differs only in case as a typo", () => {
     const error = thrown(() =>
       parseOptions(schema, { endpointname: "e" } as unknown, "Thing options"),
