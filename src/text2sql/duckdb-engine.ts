@@ -487,8 +487,19 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
   "json_tree",
 ]);
 
-/** Scalar functions with effects beyond their result: a stalled connection, logs, RNG, sequences. */
-const UNSAFE_SCALAR_FUNCTIONS = new Set(["sleep_ms", "write_log", "setseed", "nextval", "currval"]);
+/**
+ * Scalar functions with effects beyond their result (a stalled connection, logs, RNG, sequences)
+ * or that show engine internals, as `duckdb_settings()` would: `current_setting()` reads any
+ * setting, host paths such as the working directory among them.
+ */
+const UNSAFE_SCALAR_FUNCTIONS = new Set([
+  "sleep_ms",
+  "write_log",
+  "setseed",
+  "nextval",
+  "currval",
+  "current_setting",
+]);
 
 /**
  * DuckDB's own syntax tree of the text (`json_serialize_sql`, which serializes SELECT statements
