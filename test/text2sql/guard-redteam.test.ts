@@ -81,7 +81,8 @@ describe("red team: the DuckDB engine", () => {
   );
 
   it("never tries to install or load an extension on its own", async () => {
-    const { rows } = await engine.execute(
+    // Trusted: current_setting() is refused to guarded queries (it shows engine internals).
+    const { rows } = await engine.executeTrusted(
       `SELECT current_setting('autoinstall_known_extensions') AS auto_install,
               current_setting('autoload_known_extensions') AS auto_load`,
     );
