@@ -97,3 +97,14 @@ export class ToolCallAssembler {
     );
   }
 }
+
+/**
+ * A finished tool call's input as the JSON text of a stream's `toolUseDelta`, for wrappers that
+ * replay another stream's calls: input that was not JSON is passed on as the model sent it, so
+ * that the replayed call fails to parse the same way.
+ */
+export function toolInputJson(call: ToolCall): string {
+  return call.inputError !== undefined && typeof call.input === "string"
+    ? call.input
+    : JSON.stringify(call.input ?? null);
+}

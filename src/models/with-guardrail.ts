@@ -6,10 +6,23 @@
 import { z } from "zod";
 import type { ChatMessage, ChatRequest, ChatResponse } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
+import { toolInputJson } from "../core/tool-calls.js";
 import type { StreamEvent } from "../streaming/events.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { Guardrail } from "./guardrail.js";
 import type { CallOptions, ChatModel } from "./types.js";
+
+/**
+ * What {@link withGuardrail} needs of a screen: `enforce` returns the text to pass on (masked if
+ * need be) or throws to refuse it. {@link Guardrail} and `PiiRedactor` both fit.
+ */
+export interface TextScreen {
+  /** Returns the text to pass on, or throws a typed error to refuse it. */
+  enforce(
+    text: string,
+    options: { source: "INPUT" | "OUTPUT"; signal?: AbortSignal },
+  ): Promise<string>;
+}
 
 /** Options for {@link withGuardrail}. */
 export interface WithGuardrailOptions {
@@ -85,12 +98,19 @@ function withText(message: ChatMessage, text: string): ChatMessage {
  */
 export function withGuardrail(
   model: ChatModel,
-  guardrail: Guardrail,
+  guardrail: Guardrail | TextScreen,
   options: WithGuardrailOptions = {},
 ): ChatModel {
   const o = parseOptions(optionsSchema, options, "withGuardrail options");
   if (!(guardrail instanceof Guardrail)) {
-    parseOptions(z.instanceof(Guardrail), guardrail, "withGuardrail guardrail");
+    parseOptions(
+      z.custom<TextScreen>(
+        (v) => typeof (v as TextScreen | null)?.enforce === "function",
+        "must be a Guardrail or PiiRedactor (an object with enforce)",
+      ),
+      guardrail,
+      "withGuardrail guardrail",
+    );
   }
   const checkInput = o.input ?? true;
   const checkOutput = o.output ?? true;
@@ -138,11 +158,17 @@ export function withGuardrail(
             const checked = await answer(whole, signal);
             if (streamMode === "buffer" && checked !== "") yield { type: "text", text: checked };
           }
+          // The inner answer's tool calls, replayed whole so that response() carries them too.
+          for (const [index, call] of (response.toolCalls ?? []).entries()) {
+            yield { type: "toolUseStart", index, id: call.id, name: call.name };
+            yield { type: "toolUseDelta", index, input: toolInputJson(call) };
+            yield { type: "toolUseStop", index };
+          }
           if (response.usage) yield { type: "usage", usage: response.usage };
           if (response.stopReason !== undefined)
             yield { type: "stop", reason: response.stopReason };
         },
-        { signal: callOptions.signal, timeoutMs: callOptions.timeoutMs },
+        { signal: callOptions.signal, timeoutMs: callOptions.timeoutMs, tools: request.tools },
       );
     },
   };

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ChatResponse } from "../core/chat.js";
+import { toolInputJson } from "../core/tool-calls.js";
 import { MAX_TIMER_MS } from "../core/wait.js";
 import type { StreamEvent } from "../streaming/events.js";
 import { TokenStream } from "../streaming/token-stream.js";
@@ -152,6 +153,12 @@ async function* observe(
       yield { type: "text", text: step.value };
     }
     outcome = "ok";
+    // The inner answer's tool calls, replayed whole: the wrapper's response() must carry them too.
+    for (const [index, call] of ((await inner.response()).toolCalls ?? []).entries()) {
+      yield { type: "toolUseStart", index, id: call.id, name: call.name };
+      yield { type: "toolUseDelta", index, input: toolInputJson(call) };
+      yield { type: "toolUseStop", index };
+    }
     if (inner.usage !== undefined) yield { type: "usage", usage: inner.usage };
     if (inner.stopReason !== undefined) yield { type: "stop", reason: inner.stopReason };
     if (inner.latency?.serviceMs !== undefined) {

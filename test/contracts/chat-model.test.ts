@@ -7,8 +7,11 @@
 import type { ServerResponse } from "node:http";
 import { describe, it } from "vitest";
 import { BedrockChatModel } from "../../src/models/bedrock-chat.js";
+import { Guardrail } from "../../src/models/guardrail.js";
 import { OpenAICompatibleChatModel } from "../../src/models/openai-compatible.js";
 import { SageMakerChatModel } from "../../src/models/sagemaker-chat.js";
+import { withGuardrail } from "../../src/models/with-guardrail.js";
+import { instrument } from "../../src/monitoring/index.js";
 import {
   type ChatContractTurn,
   chatModelContract,
@@ -240,6 +243,53 @@ describe("FakeChatModel meets the ChatModel contract", () => {
         ...(turn.fail ? { failOn: () => true } : {}),
         ...(turn.stall ? { delayMs: STALL.delayMs } : {}),
       }),
+    { tools: true },
+  );
+  for (const c of cases) it(c.name, c.run);
+});
+
+describe("instrument(model) meets the ChatModel contract (around FakeChatModel)", () => {
+  const cases = chatModelContract(
+    (turn) =>
+      instrument(
+        new FakeChatModel({
+          responses: () => scriptedTurn(turn),
+          ...(turn.fail ? { failOn: () => true } : {}),
+          ...(turn.stall ? { delayMs: STALL.delayMs } : {}),
+        }),
+      ),
+    { tools: true },
+  );
+  for (const c of cases) it(c.name, c.run);
+});
+
+// "buffer" (the default) holds every delta back until the answer is checked, so a stream has
+// nothing to show before its end by design; "checkAtEnd" streams as the model answers.
+describe("withGuardrail(model, guardrail, { stream: 'checkAtEnd' }) meets the ChatModel contract (ApplyGuardrail on the Bedrock Runtime stand-in)", () => {
+  const cases = chatModelContract(
+    async (turn) => {
+      const br = await startBedrockRuntime({
+        applyGuardrail: {
+          guardrailId: "gr-contract",
+          guardrailVersion: "1",
+          customWords: ["forbidden"],
+        },
+      });
+      const guardrail = new Guardrail({
+        guardrailId: "gr-contract",
+        guardrailVersion: "1",
+        client: br.client,
+      });
+      const model = new FakeChatModel({
+        responses: () => scriptedTurn(turn),
+        ...(turn.fail ? { failOn: () => true } : {}),
+        ...(turn.stall ? { delayMs: STALL.delayMs } : {}),
+      });
+      return {
+        subject: withGuardrail(model, guardrail, { stream: "checkAtEnd" }),
+        close: () => br.close(),
+      };
+    },
     { tools: true },
   );
   for (const c of cases) it(c.name, c.run);
