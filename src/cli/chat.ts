@@ -6,9 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
 import { numberFlag } from "./flags.js";
-import { type CliCommand, type CliIo, readStdin } from "./io.js";
+import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
 const usage = `Usage: fmops chat --model <model> [options] [prompt...]
@@ -40,13 +39,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
   const model = modelFromFlags(values);
-  const prompt =
-    positionals.length > 0 ? positionals.join(" ") : (await readStdin(io.stdin)).trim();
-  if (prompt === "") {
-    throw new ValidationError("Give a prompt as arguments or on stdin.", [
-      { path: "prompt", message: "empty" },
-    ]);
-  }
+  const prompt = await readPrompt(positionals, io);
   const request: ChatRequest = { messages: [{ role: "user", content: prompt }] };
   if (values.system !== undefined) request.system = values.system;
   const maxTokens = numberFlag(values["max-tokens"], "--max-tokens");

@@ -11,7 +11,7 @@ import type { ImageModel, ImageRequest } from "../models/image-types.js";
 import { type SageMakerImageFormat, SageMakerImageModel } from "../models/sagemaker-image.js";
 import { saveImages } from "../models/save-images.js";
 import { numberFlag, positiveIntFlag } from "./flags.js";
-import { type CliCommand, type CliIo, readStdin } from "./io.js";
+import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 
 const usage = `Usage: fmops image --model <model> [options] [prompt...]
 
@@ -110,13 +110,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
   const model = modelFromFlags(values);
-  const prompt =
-    positionals.length > 0 ? positionals.join(" ") : (await readStdin(io.stdin)).trim();
-  if (prompt === "") {
-    throw new ValidationError("Give a prompt as arguments or on stdin.", [
-      { path: "prompt", message: "empty" },
-    ]);
-  }
+  const prompt = await readPrompt(positionals, io);
   const request: ImageRequest = { prompt, ...sizeFlag(values.size) };
   if (values["aspect-ratio"] !== undefined) request.aspectRatio = values["aspect-ratio"];
   if (values.negative !== undefined) request.negativePrompt = values.negative;

@@ -1,3 +1,5 @@
+import { ValidationError } from "../core/errors.js";
+
 /** What a CLI command may touch, injected so that commands are testable in-process. */
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
@@ -25,4 +27,19 @@ export async function readStdin(stdin: CliIo["stdin"]): Promise<string> {
   for await (const chunk of stdin)
     text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
+}
+
+/**
+ * The prompt of a command that takes one: its positional arguments joined by spaces, or else all
+ * of standard input, trimmed. An empty prompt is a usage error (`VALIDATION_ERROR`, exit 2).
+ */
+export async function readPrompt(positionals: string[], io: CliIo): Promise<string> {
+  const prompt =
+    positionals.length > 0 ? positionals.join(" ") : (await readStdin(io.stdin)).trim();
+  if (prompt === "") {
+    throw new ValidationError("Give a prompt as arguments or on stdin.", [
+      { path: "prompt", message: "empty" },
+    ]);
+  }
+  return prompt;
 }
