@@ -4,10 +4,15 @@
  * their real clients on the local stand-ins, and FakeEmbeddingModel. The stand-ins compute each
  * text's vector from the text alone, so a vector in the wrong place is visible.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { BedrockEmbeddingModel } from "../../src/models/bedrock-embedding.js";
 import { SageMakerEmbeddingModel } from "../../src/models/sagemaker-embedding.js";
+import { TitanMultimodalEmbeddingModel } from "../../src/models/titan-multimodal-embedding.js";
+import { TransformersEmbeddingModel } from "../../src/rag/transformers-embedding-model.js";
 import {
   type EmbeddingContractBackend,
   embeddingModelContract,
@@ -16,6 +21,7 @@ import { embedText, FakeEmbeddingModel } from "../../src/testing/fake-embedding-
 import { startBedrockRuntime } from "../emulators/bedrock-runtime.js";
 import { standInError } from "../emulators/http.js";
 import { startSageMakerRuntime } from "../emulators/sagemaker-runtime.js";
+import { TINY_VOCAB, writeTinyBertModel } from "../rag/tiny-bert-model.js";
 
 const DIMENSIONS = 256;
 const vector = (text: string) => Array.from(embedText(text, DIMENSIONS));
@@ -102,6 +108,46 @@ for (const format of ["tei", "jumpstart"] as const) {
     for (const c of cases) it(c.name, c.run);
   });
 }
+
+describe("TitanMultimodalEmbeddingModel (texts) meets the EmbeddingModel contract (Bedrock Runtime stand-in)", () => {
+  const cases = embeddingModelContract(async (backend) => {
+    const br = await startBedrockRuntime({
+      invokeModel: (req) => {
+        if (backend.fail) return failure(backend, 500, "InternalServerException");
+        const { inputText } = req.json<{ inputText: string }>();
+        return { body: { embedding: vector(inputText), inputTextTokenCount: inputText.length } };
+      },
+    });
+    return {
+      subject: new TitanMultimodalEmbeddingModel({ dimensions: DIMENSIONS, client: br.client }),
+      close: () => br.close(),
+    };
+  });
+  for (const c of cases) it(c.name, c.run);
+});
+
+describe("TransformersEmbeddingModel meets the EmbeddingModel contract (a generated ONNX model)", () => {
+  const DIMS = 6;
+  let root: string;
+  let folder: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "fmops-contract-bert-"));
+    folder = join(root, "local", "tiny-bert");
+    const table = Float32Array.from({ length: TINY_VOCAB.length * DIMS }, (_, i) =>
+      Math.fround(Math.sin(i * 1.7 + 0.3) * 3 + (i % DIMS) * 0.25),
+    );
+    await writeTinyBertModel(folder, table, DIMS);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+  const cases = embeddingModelContract(
+    () => {
+      const model = new TransformersEmbeddingModel({ model: folder, dimensions: DIMS });
+      return { subject: model, close: () => model.dispose() };
+    },
+    { backendFailures: false },
+  );
+  for (const c of cases) it(c.name, c.run);
+});
 
 describe("FakeEmbeddingModel meets the EmbeddingModel contract", () => {
   const cases = embeddingModelContract(() => new FakeEmbeddingModel({ dimensions: 64 }), {
