@@ -49,6 +49,14 @@ export {
   type ImageTask,
 } from "./image-types.js";
 export {
+  type PiiCheckOptions,
+  type PiiCheckResult,
+  PiiDetectedError,
+  type PiiFinding,
+  PiiRedactor,
+  type PiiRedactorOptions,
+} from "./pii-redactor.js";
+export {
   type ApplicationInferenceProfile,
   type ApplicationInferenceProfileOptions,
   createApplicationInferenceProfile,
@@ -101,4 +109,4 @@ export {
   ToolStepLimitError,
 } from "./tools.js";
 export type { CallOptions, ChatModel, EmbeddingModel, StructuredOutputMode } from "./types.js";
-export { type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
+export { type TextScreen, type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";

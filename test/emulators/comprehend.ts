@@ -1,8 +1,9 @@
 /**
  * A local Amazon Comprehend on 127.0.0.1 speaking the AWS JSON 1.1 protocol of
  * `@aws-sdk/client-comprehend` (`POST /`, `X-Amz-Target: Comprehend_20171127.<Operation>`):
- * DetectSentiment, BatchDetectSentiment and DetectToxicContent, with the service's size limits
- * (5000 bytes per sentiment text, 25 texts per batch, 10 toxicity segments of at most 1 KB).
+ * DetectSentiment, BatchDetectSentiment, DetectToxicContent and DetectPiiEntities, with the
+ * service's size limits (5000 bytes per sentiment text, 25 texts per batch, 10 toxicity segments
+ * of at most 1 KB, 100 KB per PII text; PII in en and es only).
  * Scores come from a scorer you pass, or a small deterministic word-list scorer.
  *
  * @module
@@ -31,10 +32,19 @@ export interface StandInToxicity {
   Labels: { Name: string; Score: number }[];
 }
 
+/** A PII entity as DetectPiiEntities reports it; offsets count Unicode characters (code points). */
+export interface StandInPiiEntity {
+  Type: string;
+  Score: number;
+  BeginOffset: number;
+  EndOffset: number;
+}
+
 /** How the stand-in scores text. */
 export interface ComprehendScorers {
   sentiment?: (text: string) => StandInSentiment;
   toxicity?: (text: string) => StandInToxicity;
+  pii?: (text: string) => StandInPiiEntity[];
 }
 
 /** A request as received. */
@@ -98,6 +108,30 @@ export function wordListToxicity(text: string): StandInToxicity {
   };
 }
 
+// A few entity types found by pattern, enough to exercise masking; Score is fixed per type.
+const PII_PATTERNS: { Type: string; Score: number; pattern: RegExp }[] = [
+  { Type: "EMAIL", Score: 0.9999, pattern: /[\w.+-]+@[\w-]+(\.[\w-]+)+/gu },
+  { Type: "SSN", Score: 0.9998, pattern: /\b\d{3}-\d{2}-\d{4}\b/gu },
+  { Type: "CREDIT_DEBIT_NUMBER", Score: 0.9997, pattern: /\b(?:\d{4}[ -]){3}\d{4}\b/gu },
+  { Type: "PHONE", Score: 0.98, pattern: /\+?\d{1,2}[ -]\(?\d{3}\)?[ -]\d{3}-\d{4}\b/gu },
+  { Type: "NAME", Score: 0.42, pattern: /(?<=my name is )[A-Z][a-z]+/gu },
+];
+
+/**
+ * The default PII detector: the patterns above, with offsets in Unicode characters (code
+ * points), as Comprehend counts them, not UTF-16 units.
+ */
+export function patternPii(text: string): StandInPiiEntity[] {
+  const found: StandInPiiEntity[] = [];
+  for (const { Type, Score, pattern } of PII_PATTERNS) {
+    for (const m of text.matchAll(pattern)) {
+      const begin = [...text.slice(0, m.index)].length;
+      found.push({ Type, Score, BeginOffset: begin, EndOffset: begin + [...m[0]].length });
+    }
+  }
+  return found.sort((a, b) => a.BeginOffset - b.BeginOffset);
+}
+
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 
 function tooLarge(message: string): StandInError {
@@ -116,6 +150,7 @@ function tooLarge(message: string): StandInError {
 export async function startComprehend(scorers: ComprehendScorers = {}): Promise<ComprehendStandIn> {
   const sentiment = scorers.sentiment ?? wordListSentiment;
   const toxicity = scorers.toxicity ?? wordListToxicity;
+  const pii = scorers.pii ?? patternPii;
   const calls: ComprehendCall[] = [];
   let failures: { error: StandInError; left: number } | undefined;
   const serve = (
@@ -185,6 +220,28 @@ export async function startComprehend(scorers: ComprehendScorers = {}): Promise<
           );
         }
         return reply({ ResultList: segments.map((s) => toxicity(s.Text)) });
+      }
+      case "DetectPiiEntities": {
+        const text = String(input.Text ?? "");
+        if (text.length === 0)
+          return fail(
+            standInError({
+              status: 400,
+              type: "InvalidRequestException",
+              message: "Text is empty.",
+            }),
+          );
+        if (bytes(text) > 100_000) return fail(tooLarge("Text is longer than 100 KB."));
+        if (input.LanguageCode !== "en" && input.LanguageCode !== "es") {
+          return fail(
+            standInError({
+              status: 400,
+              type: "UnsupportedLanguageException",
+              message: "DetectPiiEntities supports en and es.",
+            }),
+          );
+        }
+        return reply({ Entities: pii(text) });
       }
       default:
         return fail(unknownOperation(target));
