@@ -39,10 +39,15 @@ const IGNORED = new Set(["messageStart"]);
 
 /** Token counts as Converse reports them (`usage` of Converse, `metadata.usage` of a stream). */
 export interface BedrockUsage {
+  /** Prompt tokens Bedrock counted as input (prompt-cache reads and writes are reported apart). */
   inputTokens?: number | undefined;
+  /** Tokens the model generated. */
   outputTokens?: number | undefined;
+  /** Bedrock's total for the call. */
   totalTokens?: number | undefined;
+  /** Prompt tokens read from the prompt cache. */
   cacheReadInputTokens?: number | undefined;
+  /** Prompt tokens written to the prompt cache. */
   cacheWriteInputTokens?: number | undefined;
 }
 
