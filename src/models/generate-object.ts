@@ -234,7 +234,9 @@ function fromText(text: string, schema: z.ZodType): Outcome {
  * (or to the end, when it never closes).
  */
 function jsonIn(text: string): string | undefined {
-  const fenced = /```(?:json)?\s*\n([\s\S]*?)```/i.exec(text);
+  // Blanks other than newlines before the line break: `\s*\n` would let blank lines be matched
+  // two ways and backtrack quadratically on an unclosed fence. The body is trimmed anyway.
+  const fenced = /```(?:json)?[^\S\n]*\n([\s\S]*?)```/i.exec(text);
   if (fenced?.[1] !== undefined) return fenced[1].trim();
   const start = text.search(/[{[]/);
   const end = Math.max(text.lastIndexOf("}"), text.lastIndexOf("]"));
