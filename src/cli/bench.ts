@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import type { ChatRequest } from "../core/chat.js";
 import { ValidationError } from "../core/errors.js";
+import { parseJsonLines } from "../core/json-lines.js";
 import { renderLoadTestHtml } from "../monitoring/html-report.js";
 import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
 import { readTextFile, writeTextFile } from "./file-errors.js";
@@ -35,18 +36,7 @@ Options:
 /** Parses a prompts file: one JSON string, `{"prompt"}` object or ChatRequest per line. */
 export function parsePromptsJsonl(text: string, maxTokens?: number): ChatRequest[] {
   const prompts: ChatRequest[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new ValidationError(
-        `Prompts line ${i + 1} is not valid JSON.`,
-        [{ path: `line ${i + 1}`, message: "invalid JSON" }],
-        { cause: error },
-      );
-    }
+  for (const { line, value } of parseJsonLines(text, "Prompts line")) {
     let request: ChatRequest;
     if (typeof value === "string") request = { messages: [{ role: "user", content: value }] };
     else if (typeof (value as { prompt?: unknown })?.prompt === "string") {
@@ -54,13 +44,13 @@ export function parsePromptsJsonl(text: string, maxTokens?: number): ChatRequest
     } else if (Array.isArray((value as ChatRequest)?.messages)) request = value as ChatRequest;
     else {
       throw new ValidationError(
-        `Prompts line ${i + 1} must be a string, {"prompt": ...} or a ChatRequest.`,
-        [{ path: `line ${i + 1}`, message: "not a prompt" }],
+        `Prompts line ${line} must be a string, {"prompt": ...} or a ChatRequest.`,
+        [{ path: `line ${line}`, message: "not a prompt" }],
       );
     }
     if (maxTokens !== undefined) request = { ...request, maxTokens };
     prompts.push(request);
-  });
+  }
   if (prompts.length === 0)
     throw new ValidationError("The prompts file has no prompts.", [
       { path: "--prompts", message: "empty" },

@@ -4,6 +4,7 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
+import { parseJsonLines } from "../core/json-lines.js";
 import { rejectUnknownOptions } from "../core/options.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";
@@ -64,20 +65,7 @@ function nonFiniteField(record: Record<string, unknown>): string | undefined {
  */
 export function parseRecordsJsonl(text: string): InvocationRecord[] {
   const records: InvocationRecord[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new ValidationError(
-        `Line ${i + 1} is not valid JSON.`,
-        [{ path: `line ${i + 1}`, message: "invalid JSON" }],
-        {
-          cause: error,
-        },
-      );
-    }
+  for (const { line, value } of parseJsonLines(text)) {
     const r = value as Partial<InvocationRecord>;
     if (
       typeof r !== "object" ||
@@ -86,18 +74,18 @@ export function parseRecordsJsonl(text: string): InvocationRecord[] {
       typeof r.e2eMs !== "number"
     ) {
       throw new ValidationError(
-        `Line ${i + 1} is not an invocation record (needs modelId and e2eMs).`,
-        [{ path: `line ${i + 1}`, message: "not an invocation record" }],
+        `Line ${line} is not an invocation record (needs modelId and e2eMs).`,
+        [{ path: `line ${line}`, message: "not an invocation record" }],
       );
     }
     const bad = nonFiniteField(r as Record<string, unknown>);
     if (bad !== undefined) {
       throw new ValidationError(
-        `Line ${i + 1} has a number that is not finite in ${bad}: JSON reads a huge number such as 1e309 as Infinity, which no record JsonlSink writes holds. Repair or remove the line.`,
-        [{ path: `line ${i + 1}: ${bad}`, message: "not a finite number" }],
+        `Line ${line} has a number that is not finite in ${bad}: JSON reads a huge number such as 1e309 as Infinity, which no record JsonlSink writes holds. Repair or remove the line.`,
+        [{ path: `line ${line}: ${bad}`, message: "not a finite number" }],
       );
     }
     records.push({ dimensions: {}, metrics: {}, ...r } as InvocationRecord);
-  });
+  }
   return records;
 }
