@@ -7,10 +7,10 @@
  * @module
  */
 import { ValidationError } from "../core/errors.js";
-import type { EvalAlgorithm } from "../evaluation/algorithm.js";
-import { RetrievalAccuracy } from "../evaluation/retrieval-accuracy.js";
-import { SqlAccuracy } from "../evaluation/sql-accuracy.js";
-import { Toxicity } from "../evaluation/toxicity.js";
+import type { EvalAlgorithm } from "../evaluation/algorithms/algorithm.js";
+import { RetrievalAccuracy } from "../evaluation/algorithms/retrieval-accuracy.js";
+import { SqlAccuracy } from "../evaluation/algorithms/sql-accuracy.js";
+import { Toxicity } from "../evaluation/algorithms/toxicity.js";
 import type { Retriever } from "../rag/types.js";
 import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
 import { DuckDbEngine } from "../text2sql/duckdb-engine.js";

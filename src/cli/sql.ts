@@ -10,7 +10,7 @@ import {
   evaluateText2Sql,
   parseText2SqlEvalJsonl,
   type Text2SqlEvalReport,
-} from "../evaluation/text2sql-eval.js";
+} from "../evaluation/evaluator/text2sql-eval.js";
 import type { ChatModel } from "../models/types.js";
 import { FakeChatModel } from "../testing/fake-chat-model.js";
 import { AthenaEngine } from "../text2sql/athena-engine.js";

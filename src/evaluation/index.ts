@@ -12,13 +12,13 @@ export {
   type EvalSample,
   type SampleScores,
   TargetMissingError,
-} from "./algorithm.js";
+} from "./algorithms/algorithm.js";
 export {
   BatchJobFailedError,
   BatchResultsRunner,
   type BatchWaitOptions,
   BedrockBatchJob,
-} from "./bedrock-batch-job.js";
+} from "./runners/bedrock-batch-job.js";
 export {
   type BatchSubmitOptions,
   BedrockBatchRunner,
@@ -26,9 +26,9 @@ export {
   DEFAULT_BATCH_MAX_INPUT_BYTES,
   DEFAULT_BATCH_MAX_RECORDS,
   DEFAULT_BATCH_MIN_RECORDS,
-} from "./bedrock-batch-runner.js";
-export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./bedrock-runner.js";
-export { ChatModelRunner, type ChatModelRunnerOptions } from "./chat-runner.js";
+} from "./runners/bedrock-batch-runner.js";
+export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./runners/bedrock-runner.js";
+export { ChatModelRunner, type ChatModelRunnerOptions } from "./runners/chat-runner.js";
 export {
   type CompareCandidatesOptions,
   type ComparisonCandidate,
@@ -36,15 +36,15 @@ export {
   compareCandidates,
   type PromptCandidateOptions,
   promptCandidate,
-} from "./compare.js";
-export type { JsonValue } from "./content-template.js";
+} from "./compare/compare.js";
+export type { JsonValue } from "./runners/content-template.js";
 export {
   Dataset,
   type DatasetOptions,
   type DatasetRecord,
   DatasetRecordError,
   type JsonlSource,
-} from "./dataset.js";
+} from "./datasets/dataset.js";
 export {
   type EvaluateOptions,
   EvaluationFailedError,
@@ -53,18 +53,18 @@ export {
   type EvaluationResult,
   ModelEvaluator,
   type ModelEvaluatorOptions,
-} from "./evaluator.js";
-export { FactualKnowledge, type FactualKnowledgeAlgorithmOptions } from "./factual-knowledge.js";
-export { FileTracker, type FileTrackerOptions } from "./file-tracker.js";
+} from "./evaluator/evaluator.js";
+export { FactualKnowledge, type FactualKnowledgeAlgorithmOptions } from "./algorithms/factual-knowledge.js";
+export { FileTracker, type FileTrackerOptions } from "./tracking/file-tracker.js";
 export {
   type CheckGatesOptions,
   checkGates,
   type Gate,
   type GateReport,
   parseGate,
-} from "./gates.js";
-export { type GateJunitOptions, gateReportJunit } from "./junit.js";
-export { LlmJudge, type LlmJudgeOptions } from "./llm-judge.js";
+} from "./gates/gates.js";
+export { type GateJunitOptions, gateReportJunit } from "./gates/junit.js";
+export { LlmJudge, type LlmJudgeOptions } from "./algorithms/llm-judge.js";
 export { BertScorer, type BertScorerOptions, FMEVAL_BERTSCORE_MODEL } from "./metrics/bertscore.js";
 export {
   type MeteorOptions,
@@ -81,18 +81,18 @@ export { type RougeScores, rougeScores } from "./metrics/rouge.js";
 export { sqlExecutionMatch } from "./metrics/sql.js";
 export { wordTokenize } from "./metrics/tokenize.js";
 export { loadWordNet, WordNet } from "./metrics/wordnet.js";
-export { MLFLOW_BATCH_LIMITS } from "./mlflow-batch.js";
-export { MlflowClient, type MlflowClientOptions, MlflowError } from "./mlflow-client.js";
-export { MlflowTracker, type MlflowTrackerOptions } from "./mlflow-tracker.js";
+export { MLFLOW_BATCH_LIMITS } from "./tracking/mlflow-batch.js";
+export { MlflowClient, type MlflowClientOptions, MlflowError } from "./tracking/mlflow-client.js";
+export { MlflowTracker, type MlflowTrackerOptions } from "./tracking/mlflow-tracker.js";
 export {
   type PairableRecord,
   type PairedDifference,
   PairingMismatchError,
   pairedDifferences,
-} from "./paired.js";
-export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./precomputed-runner.js";
-export { type PromoteOptions, promoteIfPassed } from "./promote.js";
-export { QaAccuracy, type QaAccuracyOptions } from "./qa-accuracy.js";
+} from "./compare/paired.js";
+export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./runners/precomputed-runner.js";
+export { type PromoteOptions, promoteIfPassed } from "./gates/promote.js";
+export { QaAccuracy, type QaAccuracyOptions } from "./algorithms/qa-accuracy.js";
 export {
   type EvaluationSummary,
   evaluationSummary,
@@ -100,34 +100,34 @@ export {
   isEvaluationSummary,
   type ModelSummary,
   SMALL_SAMPLE_MARK,
-} from "./report.js";
+} from "./report/report.js";
 export {
   type ComparisonHtmlOptions,
   type EvaluationHtmlOptions,
   renderComparisonHtml,
   renderEvaluationHtml,
-} from "./report-html.js";
-export { repairRecordsFile } from "./resume.js";
+} from "./report/report-html.js";
+export { repairRecordsFile } from "./evaluator/resume.js";
 export {
   RetrievalAccuracy,
   type RetrievalAccuracyOptions,
-} from "./retrieval-accuracy.js";
-export type { ModelRunner, RunnerOutput } from "./runner.js";
-export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./sagemaker-runner.js";
-export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./sql-accuracy.js";
-export { MIN_INTERVAL_COUNT, ScoreAccumulator, type ScoreSummary, ScoreTable } from "./stats.js";
+} from "./algorithms/retrieval-accuracy.js";
+export type { ModelRunner, RunnerOutput } from "./runners/runner.js";
+export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./runners/sagemaker-runner.js";
+export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./algorithms/sql-accuracy.js";
+export { MIN_INTERVAL_COUNT, ScoreAccumulator, type ScoreSummary, ScoreTable } from "./algorithms/stats.js";
 export {
   SummarizationAccuracy,
   type SummarizationAccuracyOptions,
-} from "./summarization-accuracy.js";
+} from "./algorithms/summarization-accuracy.js";
 export {
   type EvaluateText2SqlOptions,
   evaluateText2Sql,
   parseText2SqlEvalJsonl,
   type Text2SqlEvalItem,
   type Text2SqlEvalReport,
-} from "./text2sql-eval.js";
-export { Toxicity, type ToxicityOptions } from "./toxicity.js";
+} from "./evaluator/text2sql-eval.js";
+export { Toxicity, type ToxicityOptions } from "./algorithms/toxicity.js";
 export {
   type EvaluationTracker,
   evaluationMetrics,
@@ -135,4 +135,4 @@ export {
   type TrackedRun,
   type TrackingParamValue,
   trackingKey,
-} from "./tracking.js";
+} from "./tracking/tracking.js";

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isEvaluationSummary } from "../../src/evaluation/report.js";
+import { isEvaluationSummary } from "../../src/evaluation/report/report.js";
 import { startMlflow } from "../emulators/mlflow.js";
 
 /**

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FmopsError } from "../../../src/core/errors.js";
 import { LlmJudge, Toxicity } from "../../../src/evaluation/index.js";
-import { loadResume } from "../../../src/evaluation/resume.js";
+import { loadResume } from "../../../src/evaluation/evaluator/resume.js";
 import { parseRecordsJsonl } from "../../../src/monitoring/jsonl-sink.js";
 import { JudgeScoreError } from "../../../src/prompts/builtins/judge.js";
 import { parseJudgeScore } from "../../../src/prompts/index.js";

@@ -8,7 +8,7 @@ import {
   ScoreAccumulator,
   SummarizationAccuracy,
 } from "../../../src/evaluation/index.js";
-import { tCritical95 } from "../../../src/evaluation/stats.js";
+import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 

@@ -1,0 +1,63 @@
+/**
+ * {@link PrecomputedRunner}: outputs already stored in the dataset, so no model is called.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { FmopsError } from "../../core/errors.js";
+import { parseOptions } from "../../core/options.js";
+import type { DatasetRecord } from "../datasets/dataset.js";
+import { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
+import type { ModelRunner, RunnerOutput } from "./runner.js";
+
+/** Options of {@link PrecomputedRunner}. */
+export interface PrecomputedRunnerOptions {
+  /** JMESPath of the output in each JSON line, e.g. `"model_output"`. */
+  output: string;
+  /** Names the source in results. Default `"precomputed"`. */
+  id?: string;
+}
+
+const optionsSchema = z
+  .object({ output: z.string().min(1), id: z.string().min(1).optional() })
+  .strict();
+
+/**
+ * Reads each record's output from the record itself (fmeval's `model_output_location`), for
+ * scoring outputs generated elsewhere. A record whose output location selects no string fails
+ * with `DATASET_RECORD_INVALID` naming the line; it is not retried.
+ *
+ * @example
+ * ```ts
+ * const runner = new PrecomputedRunner({ output: "model_output" });
+ * ```
+ */
+export class PrecomputedRunner implements ModelRunner {
+  /** The source's name. */
+  readonly id: string;
+  readonly #query: JmesPathQuery;
+
+  constructor(options: PrecomputedRunnerOptions) {
+    const o = parseOptions(optionsSchema, options, "PrecomputedRunner options");
+    this.id = o.id ?? "precomputed";
+    this.#query = compileJmesPath(o.output, "output");
+  }
+
+  /** The string at the output location of `record.data`. */
+  async run(record: DatasetRecord): Promise<RunnerOutput> {
+    let output: unknown;
+    try {
+      output = this.#query(record.data);
+    } catch (err) {
+      output = err;
+    }
+    if (typeof output !== "string") {
+      throw new FmopsError(
+        "DATASET_RECORD_INVALID",
+        `Dataset line ${record.line}: the precomputed output location selected no string. Check the output JMESPath given to PrecomputedRunner.`,
+        { retryable: false, cause: output instanceof Error ? output : undefined },
+      );
+    }
+    return { output };
+  }
+}
