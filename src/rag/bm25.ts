@@ -10,6 +10,7 @@ import { FmopsError, ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { throwIfAborted } from "../core/wait.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
+import { type ScoredTerm, topKByMaxScore } from "./bm25-top-k.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
 import { MetadataIndex } from "./metadata-index.js";
@@ -180,9 +181,13 @@ const searchSchema = z.object({
  * Everything that does not depend on the query is computed before it: each document's
  * normalized length is rounded once when it is added, and the per-document part of the
  * denominator, `k1 * (1 - b + b * dl / avgdl)`, is kept in one array that is refreshed only
- * when the collection (and so avgdl) has changed since the last query. A query therefore costs
- * one multiply, one add and one divide per posting, and the scores are bit-for-bit those of the
- * formula above.
+ * when the collection (and so avgdl) has changed since the last query; each term's per-posting
+ * contributions are likewise computed once per collection state, on the term's first query.
+ * Top-k queries without a per-document filter use MaxScore: once the k-th best score exceeds
+ * what the remaining (long, low-idf) terms could add, their posting lists are no longer walked,
+ * only searched for the documents still in the running. The top k is the same documents with
+ * the same doubles as scoring every posting: bit-for-bit the formula above, summed in query
+ * order ({@link Bm25Index.explain} shows the terms of one score).
  *
  * @example
  * ```ts
@@ -230,6 +235,8 @@ export class Bm25Index implements Retriever {
    * use after the collection changed, so a query only adds precomputed doubles.
    */
   readonly #impacts: (Float64Array | undefined)[] = [];
+  /** Per term: the largest of its {@link #impacts} (MaxScore's bound). */
+  readonly #maxImpacts: number[] = [];
   /** Per term: the {@link #generation} its {@link #impacts} were computed for. */
   readonly #impactsGeneration: number[] = [];
   /** Bumped whenever a document is added or removed (N, avgdl and posting lists change). */
@@ -360,11 +367,15 @@ export class Bm25Index implements Retriever {
     const idf = this.idf(n);
     const slots = posting.slots;
     const freqs = posting.freqs;
+    let max = 0;
     for (let i = 0; i < n; i++) {
       const freq = freqs[i] as number;
-      impacts[i] = (idf * freq) / (freq + (denominators[slots[i] as number] as number));
+      const impact = (idf * freq) / (freq + (denominators[slots[i] as number] as number));
+      impacts[i] = impact;
+      if (impact > max) max = impact;
     }
     this.#impacts[termId] = impacts;
+    this.#maxImpacts[termId] = max;
     this.#impactsGeneration[termId] = this.#generation;
     return impacts;
   }
@@ -408,6 +419,28 @@ export class Bm25Index implements Retriever {
     }
     const scores = this.#scores;
     const touched = this.#touched;
+    if (node === undefined && k < this.size) {
+      // No per-document predicate left: MaxScore may skip postings that cannot reach the top k.
+      const terms = new Map<number, ScoredTerm>();
+      const query = termIds.map((termId) => {
+        let term = terms.get(termId);
+        if (term === undefined) {
+          const posting = this.#postings[termId] as PostingList;
+          const impacts = this.#impactsOf(termId, denominators);
+          term = {
+            slots: posting.slots,
+            impacts,
+            length: posting.length,
+            maxImpact: this.#maxImpacts[termId] as number,
+          };
+          terms.set(termId, term);
+        }
+        return term;
+      });
+      return topKByMaxScore(query, k, scores, touched, allowed).map(({ slot, score }) =>
+        this.#result(slot, score),
+      );
+    }
     let touchedCount = 0;
     // Repeated query terms walk their list again, so additions happen in the same order as the
     // formula's sum (and the result is the same double).

@@ -9,34 +9,47 @@
 const MIN_CAPACITY = 4;
 
 /**
- * A growable list of `(slot, frequency)` pairs. Order is insertion order, changed only by
- * {@link PostingList.remove}; scores do not depend on it (ties are broken by slot at selection).
+ * A growable list of `(slot, frequency)` pairs in ascending slot order. Appending a larger slot
+ * (the usual case: new documents take new slots) is O(1); a reused, smaller slot is inserted in
+ * place. The order lets a top-k query look a document up by binary search instead of walking
+ * the whole list (see `bm25-top-k.ts`).
  */
 export class PostingList {
-  /** Document slots; only the first {@link PostingList.length} entries are meaningful. */
+  /** Document slots, ascending; only the first {@link PostingList.length} entries are meaningful. */
   slots: Int32Array = new Int32Array(MIN_CAPACITY);
   /** Term frequency for the slot at the same position. */
   freqs: Int32Array = new Int32Array(MIN_CAPACITY);
   /** Number of pairs in use. */
   length = 0;
 
-  /** Appends one pair. */
+  /** Adds one pair, keeping slots ascending (a slot must not already be in the list). */
   push(slot: number, freq: number): void {
     if (this.length === this.slots.length) this.#grow();
-    this.slots[this.length] = slot;
-    this.freqs[this.length] = freq;
+    let at = this.length;
+    if (at > 0 && (this.slots[at - 1] as number) > slot) {
+      at = lowerBound(this.slots, 0, this.length, slot);
+      this.slots.copyWithin(at + 1, at, this.length);
+      this.freqs.copyWithin(at + 1, at, this.length);
+    }
+    this.slots[at] = slot;
+    this.freqs[at] = freq;
     this.length++;
   }
 
-  /** Removes the pair of `slot` (moving the last pair into its place); false when absent. */
+  /** Removes the pair of `slot`, keeping the order; false when absent. */
   remove(slot: number): boolean {
-    const at = this.slots.subarray(0, this.length).indexOf(slot);
+    const at = this.indexOf(slot);
     if (at < 0) return false;
-    const last = this.length - 1;
-    this.slots[at] = this.slots[last] as number;
-    this.freqs[at] = this.freqs[last] as number;
-    this.length = last;
+    this.slots.copyWithin(at, at + 1, this.length);
+    this.freqs.copyWithin(at, at + 1, this.length);
+    this.length--;
     return true;
+  }
+
+  /** The position of `slot`, or -1 (binary search). */
+  indexOf(slot: number): number {
+    const at = lowerBound(this.slots, 0, this.length, slot);
+    return at < this.length && this.slots[at] === slot ? at : -1;
   }
 
   /** Bytes allocated for this list (capacity included). */
@@ -54,4 +67,16 @@ export class PostingList {
     this.slots = slots;
     this.freqs = freqs;
   }
+}
+
+/** The first position in `sorted[from, to)` whose value is >= `value` (`to` when none). */
+export function lowerBound(sorted: Int32Array, from: number, to: number, value: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -9,6 +9,7 @@ import { Bm25Index } from "../../src/rag/bm25.js";
 import { loadBm25Index, saveBm25Index } from "../../src/rag/file-store.js";
 import { evaluateFilter, parseFilter } from "../../src/rag/filter.js";
 import { byte4ToInt, intToByte4, luceneLength } from "../../src/rag/lucene-norms.js";
+import { PostingList } from "../../src/rag/posting-list.js";
 import { filterArb, metadataArb } from "./filter-arbitraries.js";
 
 const docs = [
@@ -245,6 +246,37 @@ describe("Lucene norms", () => {
         expect(byte4ToInt(b)).toBeLessThanOrEqual(n);
         expect(intToByte4(byte4ToInt(b))).toBe(b);
       }),
+    );
+  });
+});
+
+describe("PostingList", () => {
+  it("keeps slots ascending with their frequencies through pushes of reused slots and removes (property)", () => {
+    const op = fc.oneof(
+      fc.record({ push: fc.integer({ min: 0, max: 200 }), freq: fc.integer({ min: 1, max: 9 }) }),
+      fc.record({ remove: fc.integer({ min: 0, max: 200 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const list = new PostingList();
+        const model = new Map<number, number>();
+        for (const o of ops) {
+          if ("push" in o) {
+            if (model.has(o.push)) continue; // a document is in a term's list once
+            list.push(o.push, o.freq);
+            model.set(o.push, o.freq);
+          } else expect(list.remove(o.remove)).toBe(model.delete(o.remove));
+        }
+        const expected = [...model].sort((a, b) => a[0] - b[0]);
+        const got = Array.from(list.slots.subarray(0, list.length), (slot, i) => [
+          slot,
+          list.freqs[i],
+        ]);
+        expect(got).toEqual(expected);
+        for (const [i, [slot]] of expected.entries()) expect(list.indexOf(slot as number)).toBe(i);
+        expect(list.indexOf(201)).toBe(-1);
+      }),
+      { numRuns: 200 },
     );
   });
 });

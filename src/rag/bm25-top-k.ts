@@ -1,0 +1,218 @@
+/**
+ * Top-k evaluation for {@link Bm25Index} with MaxScore pruning (Turtle and Flood, 1995): the
+ * query's terms are taken in order of the most they can add to any document; once the k-th best
+ * score so far exceeds what all the remaining terms together could add, no document that has not
+ * been seen yet can reach the top k, and the remaining (usually long, low-idf) posting lists are
+ * no longer walked: the few documents still in the running are looked up in them by binary search.
+ *
+ * Sums taken in that order can differ from the formula's (query-order) sum in the last bits, so
+ * every comparison keeps a relative slack, and the documents that make the top k get their score
+ * recomputed in query order: results are the same documents with the same doubles as scoring every
+ * posting.
+ *
+ * @module
+ */
+import { lowerBound } from "./posting-list.js";
+
+/** One query term as the evaluation sees it. */
+export interface ScoredTerm {
+  /** Document slots containing the term, ascending. */
+  slots: Int32Array;
+  /** The term's contribution to the document at the same position. */
+  impacts: Float64Array;
+  /** Number of postings in use. */
+  length: number;
+  /** The largest contribution in {@link ScoredTerm.impacts}. */
+  maxImpact: number;
+}
+
+/**
+ * Relative slack on every pruning comparison: orders of summation differ by far less (a few ulps
+ * per term), so nothing that could tie or beat the k-th score is ever pruned.
+ */
+const SLACK = 1e-9;
+
+/**
+ * The best `k` documents for `query` (terms in query order, repeats included), best first, ties
+ * to the smaller slot. `scores` must be all zero and is left all zero; `touched` must hold one
+ * entry per slot. With `allowed`, only slots whose bit is set are scored.
+ */
+export function topKByMaxScore(
+  query: readonly ScoredTerm[],
+  k: number,
+  scores: Float64Array,
+  touched: Int32Array,
+  allowed: Uint32Array | undefined,
+): { slot: number; score: number }[] {
+  // Distinct terms with their multiplicity, highest possible contribution first.
+  const counts = new Map<ScoredTerm, number>();
+  for (const term of query) counts.set(term, (counts.get(term) ?? 0) + 1);
+  const order = [...counts.keys()];
+  const bound = (t: ScoredTerm) => t.maxImpact * (counts.get(t) as number);
+  order.sort((a, b) => bound(b) - bound(a));
+  const m = order.length;
+  // rest[i]: the most terms i.. can add to one document; restPostings[i]: their list lengths.
+  const rest = new Float64Array(m + 1);
+  const restPostings = new Float64Array(m + 1);
+  for (let i = m - 1; i >= 0; i--) {
+    rest[i] = (rest[i + 1] as number) + bound(order[i] as ScoredTerm);
+    restPostings[i] = (restPostings[i + 1] as number) + (order[i] as ScoredTerm).length;
+  }
+
+  let touchedCount = 0;
+  try {
+    let threshold = Number.NEGATIVE_INFINITY;
+    let i = 0;
+    for (; i < m; i++) {
+      // Checking costs a pass over the touched documents: worth it only if it may skip more.
+      if (touchedCount >= k && (restPostings[i] as number) > touchedCount) {
+        threshold = kthBest(scores, touched, touchedCount, k);
+        if ((rest[i] as number) < threshold * (1 - SLACK)) break;
+      }
+      const term = order[i] as ScoredTerm;
+      touchedCount = accumulate(
+        term,
+        counts.get(term) as number,
+        scores,
+        touched,
+        touchedCount,
+        allowed,
+      );
+    }
+
+    let candidates = touched;
+    let count = touchedCount;
+    if (i < m) {
+      // No unseen document can make the top k: keep the seen ones that still can, ascending.
+      candidates = new Int32Array(touchedCount);
+      count = keep(scores, touched, touchedCount, candidates, rest[i] as number, threshold);
+      candidates.subarray(0, count).sort();
+      for (; i < m; i++) {
+        const term = order[i] as ScoredTerm;
+        lookUp(term, counts.get(term) as number, scores, candidates, count);
+        if (count >= k) threshold = Math.max(threshold, kthBest(scores, candidates, count, k));
+        count = keep(scores, candidates, count, candidates, rest[i + 1] as number, threshold);
+      }
+    }
+
+    // Final selection: anything within the slack of the k-th approximate score is rescored in
+    // query order (the formula's sum), then ranked exactly.
+    const kth = count >= k ? kthBest(scores, candidates, count, k) : Number.NEGATIVE_INFINITY;
+    const floor = kth * (1 - SLACK);
+    const finalists: { slot: number; score: number }[] = [];
+    for (let c = 0; c < count; c++) {
+      const slot = candidates[c] as number;
+      if ((scores[slot] as number) >= floor)
+        finalists.push({ slot, score: queryOrderScore(query, slot) });
+    }
+    finalists.sort((a, b) => b.score - a.score || a.slot - b.slot);
+    return finalists.slice(0, k);
+  } finally {
+    for (let t = 0; t < touchedCount; t++) scores[touched[t] as number] = 0;
+  }
+}
+
+/** Adds one term's contributions (times its multiplicity) to every document in its list. */
+function accumulate(
+  term: ScoredTerm,
+  count: number,
+  scores: Float64Array,
+  touched: Int32Array,
+  touchedCount: number,
+  allowed: Uint32Array | undefined,
+): number {
+  const { slots, impacts, length } = term;
+  let t = touchedCount;
+  for (let p = 0; p < length; p++) {
+    const slot = slots[p] as number;
+    if (allowed !== undefined && ((allowed[slot >>> 5] as number) & (1 << (slot & 31))) === 0)
+      continue;
+    const previous = scores[slot] as number;
+    // Every contribution is > 0, so 0 means "not touched yet".
+    if (previous === 0) touched[t++] = slot;
+    scores[slot] = previous + (impacts[p] as number) * count;
+  }
+  return t;
+}
+
+/** Adds one term's contributions to the (ascending) candidates only. */
+function lookUp(
+  term: ScoredTerm,
+  count: number,
+  scores: Float64Array,
+  candidates: Int32Array,
+  candidateCount: number,
+): void {
+  const { slots, impacts, length } = term;
+  // Binary searches when candidates are few, one merged walk when they are many.
+  const search = candidateCount * 16 < length;
+  let p = 0;
+  for (let c = 0; c < candidateCount && p < length; c++) {
+    const slot = candidates[c] as number;
+    if (search) p = lowerBound(slots, p, length, slot);
+    else while (p < length && (slots[p] as number) < slot) p++;
+    if (p < length && slots[p] === slot)
+      scores[slot] = (scores[slot] as number) + (impacts[p] as number) * count;
+  }
+}
+
+/** Copies into `out` the slots whose score plus `rest` can still reach `threshold`; returns how many. */
+function keep(
+  scores: Float64Array,
+  slots: Int32Array,
+  count: number,
+  out: Int32Array,
+  rest: number,
+  threshold: number,
+): number {
+  const floor = threshold * (1 - SLACK);
+  let kept = 0;
+  for (let c = 0; c < count; c++) {
+    const slot = slots[c] as number;
+    if ((scores[slot] as number) + rest >= floor) out[kept++] = slot;
+  }
+  return kept;
+}
+
+/** The k-th highest score among `slots[0, count)` (count >= k >= 1), with a k-entry min-heap. */
+function kthBest(scores: Float64Array, slots: Int32Array, count: number, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  for (let c = 0; c < count; c++) {
+    const score = scores[slots[c] as number] as number;
+    if (size < k) {
+      let i = size++;
+      heap[i] = score;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((heap[parent] as number) <= score) break;
+        heap[i] = heap[parent] as number;
+        i = parent;
+      }
+      heap[i] = score;
+    } else if (score > (heap[0] as number)) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const child = r < k && (heap[r] as number) < (heap[l] as number) ? r : l;
+        if ((heap[child] as number) >= score) break;
+        heap[i] = heap[child] as number;
+        i = child;
+      }
+      heap[i] = score;
+    }
+  }
+  return heap[0] as number;
+}
+
+/** The document's score summed in query order, as the formula (and an exhaustive scan) adds it. */
+function queryOrderScore(query: readonly ScoredTerm[], slot: number): number {
+  let score = 0;
+  for (const term of query) {
+    const p = lowerBound(term.slots, 0, term.length, slot);
+    if (p < term.length && term.slots[p] === slot) score += term.impacts[p] as number;
+  }
+  return score;
+}
