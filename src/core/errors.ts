@@ -398,9 +398,14 @@ const AUTH_HEADER_NAME = /^(?:proxy-)?authorization$|^(?:set-)?cookie$/i;
 const XML_FIELD = /<([A-Za-z][\w.-]{0,63})>([^<]*)<\/\1>/g;
 
 // name=value, name: value, "name": "value", name: 'value', the same inside escaped JSON, and
-// URL-encoded inside another URL's query (`%26Signature%3D...`).
+// URL-encoded inside another URL's query (`%26Signature%3D...`). NAMED_PREFIX finds a name and
+// its separator; only for a secret name is the value read, by NAMED_VALUE (sticky, the same
+// pattern with the value) at that place. Reading every value would make the scan quadratic: a
+// value can run to the end of the text (`a=a=a=...`), and the scan resumes inside it.
+const NAMED_PREFIX =
+  /(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2}))([A-Za-z][\w.-]{0,63})(\\?["']?(?:[ \t]|%20)*([:=]|%3[ADad])(?:[ \t]|%20)*)/g;
 const NAMED_VALUE =
-  /(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2}))([A-Za-z][\w.-]{0,63})(\\?["']?(?:[ \t]|%20)*([:=]|%3[ADad])(?:[ \t]|%20)*)(\\"[^"\\]*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"'&,;<>(){}[\]\\]+)/g;
+  /(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2}))([A-Za-z][\w.-]{0,63})(\\?["']?(?:[ \t]|%20)*([:=]|%3[ADad])(?:[ \t]|%20)*)(\\"[^"\\]*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"'&,;<>(){}[\]\\]+)/y;
 
 // Values recognisable by their shape alone.
 const SHAPED_SECRETS: readonly [RegExp, string][] = [
@@ -445,8 +450,18 @@ const WRAPPED_CONTINUATION =
 function redactNamedValues(text: string): string {
   let out = "";
   let copied = 0;
-  NAMED_VALUE.lastIndex = 0;
-  for (let m = NAMED_VALUE.exec(text); m !== null; m = NAMED_VALUE.exec(text)) {
+  NAMED_PREFIX.lastIndex = 0;
+  for (let p = NAMED_PREFIX.exec(text); p !== null; p = NAMED_PREFIX.exec(text)) {
+    const prefixName = p[1] as string;
+    // Not a secret name: the value is not needed, and names inside it are found from here on.
+    if (!isSecretName(prefixName)) continue;
+    NAMED_VALUE.lastIndex = p.index;
+    const m = NAMED_VALUE.exec(text);
+    if (m === null) {
+      // No value the pattern reads here (an unclosed quote, say): look for names further on.
+      NAMED_PREFIX.lastIndex = p.index + 1;
+      continue;
+    }
     const [whole, name, separator, operator, value] = m as unknown as [
       string,
       string,
@@ -455,12 +470,13 @@ function redactNamedValues(text: string): string {
       string,
     ];
     if (!isSecretValue(name, separator, operator, value)) {
-      NAMED_VALUE.lastIndex = m.index + name.length + separator.length;
+      NAMED_PREFIX.lastIndex = m.index + name.length + separator.length;
       continue;
     }
     const quote = value.startsWith('\\"') ? '\\"' : /^["']/.test(value) ? (value[0] as string) : "";
     out += `${text.slice(copied, m.index)}${name}${separator}${quote}${REDACTED}${quote}`;
     copied = m.index + whole.length;
+    NAMED_PREFIX.lastIndex = copied;
   }
   return out + text.slice(copied);
 }
