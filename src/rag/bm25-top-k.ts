@@ -144,13 +144,20 @@ function lookUp(
   candidateCount: number,
 ): void {
   const { slots, impacts, length } = term;
-  // Binary searches when candidates are few, one merged walk when they are many.
-  const search = candidateCount * 16 < length;
   let p = 0;
   for (let c = 0; c < candidateCount && p < length; c++) {
     const slot = candidates[c] as number;
-    if (search) p = lowerBound(slots, p, length, slot);
-    else while (p < length && (slots[p] as number) < slot) p++;
+    // Galloping search from the previous position: candidates and slots both ascend, so the
+    // cost is the log of the gap between consecutive candidates, not of the list's length.
+    if ((slots[p] as number) < slot) {
+      let step = 1;
+      let lo = p;
+      while (lo + step < length && (slots[lo + step] as number) < slot) {
+        lo += step;
+        step *= 2;
+      }
+      p = lowerBound(slots, lo + 1, Math.min(length, lo + step + 1), slot);
+    }
     if (p < length && slots[p] === slot)
       scores[slot] = (scores[slot] as number) + (impacts[p] as number) * count;
   }
