@@ -206,21 +206,24 @@ export function registerSageMakerPayloadCodec(
   codec: SageMakerPayloadCodec,
   options: RegisterPayloadCodecOptions = {},
 ): void {
-  checkCodec(codec);
-  if (codecs.has(codec.name) && !options.replace) {
+  // The name is read once: checked, compared and stored as one value, so a getter cannot pass the
+  // checks under one name and then take another's place (a built-in's, say) without `replace`.
+  const name: unknown = typeof codec === "object" && codec !== null ? codec.name : undefined;
+  checkCodec(codec, name);
+  if (codecs.has(name as string) && !options.replace) {
     throw new ValidationError(
-      `A SageMaker payload codec named "${codec.name}" is already registered. Pick another name, or pass { replace: true } to replace it.`,
+      `A SageMaker payload codec named "${name as string}" is already registered. Pick another name, or pass { replace: true } to replace it.`,
       [{ path: "name", message: "already registered" }],
     );
   }
-  codecs.set(codec.name, codec);
+  codecs.set(name as string, codec);
 }
 
-function checkCodec(codec: SageMakerPayloadCodec): void {
+function checkCodec(codec: SageMakerPayloadCodec, name: unknown): void {
   const problem =
     typeof codec !== "object" || codec === null
       ? "must be an object"
-      : typeof codec.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(codec.name)
+      : typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)
         ? "needs a name of letters, digits, '.', '-' or '_' (at most 64 characters)"
         : typeof codec.body !== "function" || typeof codec.parse !== "function"
           ? "needs body() and parse() functions"
