@@ -158,7 +158,13 @@ export function withGuardrail(
             const checked = await answer(whole, signal);
             if (streamMode === "buffer" && checked !== "") yield { type: "text", text: checked };
           }
-          // The inner answer's tool calls, replayed whole so that response() carries them too.
+          // The inner answer's reasoning and tool calls, replayed whole so that response()
+          // carries them too (a tool-use turn with extended thinking is sent back with them).
+          for (const block of response.content ?? []) {
+            if (block.type !== "reasoning") continue;
+            const signature = block.signature === undefined ? {} : { signature: block.signature };
+            yield { type: "reasoning", text: block.text, ...signature };
+          }
           for (const [index, call] of (response.toolCalls ?? []).entries()) {
             yield { type: "toolUseStart", index, id: call.id, name: call.name };
             yield { type: "toolUseDelta", index, input: toolInputJson(call) };

@@ -153,8 +153,15 @@ async function* observe(
       yield { type: "text", text: step.value };
     }
     outcome = "ok";
-    // The inner answer's tool calls, replayed whole: the wrapper's response() must carry them too.
-    for (const [index, call] of ((await inner.response()).toolCalls ?? []).entries()) {
+    const response = await inner.response();
+    // The inner answer's reasoning and tool calls, replayed whole: the wrapper's response() must
+    // carry them too (a tool-use turn with extended thinking is sent back with its reasoning).
+    for (const block of response.content ?? []) {
+      if (block.type !== "reasoning") continue;
+      const signature = block.signature === undefined ? {} : { signature: block.signature };
+      yield { type: "reasoning", text: block.text, ...signature };
+    }
+    for (const [index, call] of (response.toolCalls ?? []).entries()) {
       yield { type: "toolUseStart", index, id: call.id, name: call.name };
       yield { type: "toolUseDelta", index, input: toolInputJson(call) };
       yield { type: "toolUseStop", index };
