@@ -48,6 +48,14 @@ const MEDIA_TYPES_OF_IMAGES = Object.fromEntries(
   Object.entries(IMAGE_FORMATS).map(([type, format]) => [format, type]),
 );
 
+/**
+ * A table's entry for `key`, from its own keys only: a media type of `constructor` or
+ * `toString` must read as unsupported, not as Object.prototype's function.
+ */
+function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function unsupported(path: string, message: string): ValidationError {
   return new ValidationError(`Invalid chat request: ${path}: ${message}`, [{ path, message }]);
 }
@@ -67,7 +75,7 @@ function toBedrockBlock(block: ContentBlock, path: string): BedrockBlock {
     case "text":
       return { text: block.text };
     case "image": {
-      const format = IMAGE_FORMATS[block.mediaType];
+      const format = ownEntry(IMAGE_FORMATS, block.mediaType);
       if (!format) {
         throw unsupported(
           `${path}.mediaType`,
@@ -77,7 +85,7 @@ function toBedrockBlock(block: ContentBlock, path: string): BedrockBlock {
       return { image: { format, source: source(block) } } as BedrockBlock;
     }
     case "document": {
-      const format = DOCUMENT_FORMATS[block.mediaType];
+      const format = ownEntry(DOCUMENT_FORMATS, block.mediaType);
       if (!format) {
         throw unsupported(
           `${path}.mediaType`,
@@ -234,7 +242,8 @@ export function fromBedrockContent(blocks: readonly BedrockBlock[]): ConverseAns
     } else if (block.image?.source?.bytes && block.image.format) {
       answer.content.push({
         type: "image",
-        mediaType: MEDIA_TYPES_OF_IMAGES[block.image.format] ?? `image/${block.image.format}`,
+        mediaType:
+          ownEntry(MEDIA_TYPES_OF_IMAGES, block.image.format) ?? `image/${block.image.format}`,
         bytes: block.image.source.bytes,
       });
     }
