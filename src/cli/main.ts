@@ -54,7 +54,8 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  // Own keys only: `fmops constructor` is an unknown command, not Object.prototype.constructor.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.stderr.write(`fmops: unknown command "${name}".\n\n${help()}`);
     return 2;

@@ -69,7 +69,8 @@ export function parseBedrockModelId(modelId: string): BedrockModelIdInfo {
     };
   }
   const [, type = "", resource = ""] = arn;
-  const kind = ARN_KINDS[type] ?? "unknown-arn";
+  // Own keys only: a resource type of "constructor" is unknown, not Object.prototype.constructor.
+  const kind = (Object.hasOwn(ARN_KINDS, type) ? ARN_KINDS[type] : undefined) ?? "unknown-arn";
   if (kind === "foundation-model" || kind === "inference-profile") {
     return { kind, arn: true, foundationModel: resource.replace(PROFILE_PREFIX, "") };
   }
