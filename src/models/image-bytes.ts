@@ -11,6 +11,11 @@ import { FmopsError } from "../core/errors.js";
 export type ImageMediaType = "image/png" | "image/jpeg" | "image/webp";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const IHDR = [0x49, 0x48, 0x44, 0x52];
+/** The start code of a lossy WebP key frame, after its 3-byte frame tag. */
+const VP8_START_CODE = [0x9d, 0x01, 0x2a];
+/** The first byte of a lossless WebP bitstream. */
+const VP8L_SIGNATURE = 0x2f;
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[], offset = 0): boolean {
   if (bytes.length < offset + prefix.length) return false;
@@ -52,8 +57,9 @@ export function imageSize(bytes: Uint8Array): ImageSize | undefined {
   const type = sniffImageType(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (type === "image/png") {
-    // Signature, then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4).
-    if (bytes.length < 24) return undefined;
+    // Signature, then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4). A PNG whose
+    // first chunk is anything else is not one, whatever sits at those offsets.
+    if (bytes.length < 24 || !startsWith(bytes, IHDR, 12)) return undefined;
     return { width: view.getUint32(16), height: view.getUint32(20) };
   }
   if (type === "image/jpeg") return jpegSize(bytes, view);
@@ -99,9 +105,11 @@ function webpSize(bytes: Uint8Array, view: DataView): ImageSize | undefined {
     return { width, height };
   }
   if (chunk === "VP8 ") {
+    if (!startsWith(bytes, VP8_START_CODE, 23)) return undefined;
     return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
   }
   if (chunk === "VP8L") {
+    if (bytes[20] !== VP8L_SIGNATURE) return undefined;
     const bits = view.getUint32(21, true);
     return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
   }
