@@ -28,6 +28,7 @@ import {
   MODEL_REPOSITORY,
   main as tritonMain,
 } from "../../examples/deploy/triton-multi-model/deploy.js";
+import { main as sdMain } from "../../examples/deploy/triton-stable-diffusion/deploy.js";
 import type { StreamEvent } from "../../src/streaming/index.js";
 import { decodeLmi, decodeResponseStream, LineIterator } from "../../src/streaming/index.js";
 import { type StandInEndpoint, standInError, startSageMaker } from "../emulators/index.js";
@@ -47,6 +48,7 @@ const SCRIPTS: Record<string, { main: DeployMain; commands: string[][] }> = {
   "async-scale-to-zero": { main: asyncMain, commands: [[], ["cleanup"]] },
   "triton-multi-model": { main: tritonMain, commands: [[], ["invoke"], ["cleanup"]] },
   "custom-container": { main: customMain, commands: [[], ["cleanup"]] },
+  "triton-stable-diffusion": { main: sdMain, commands: [[], ["invoke"], ["cleanup"]] },
 };
 
 const CREATES = new Set([
