@@ -9,7 +9,7 @@ import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import type { ImageModel, ImageRequest, ImageResult } from "../models/image-types.js";
 import type { CallOptions } from "../models/types.js";
-import { type CallPrices, callPricesSchema, pricedCost } from "./call-cost.js";
+import { type CallPrices, callPricesSchema } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import type { MonitoringErrorContext } from "./instrument.js";
 import {
@@ -19,6 +19,7 @@ import {
   isAbort,
   providerOf,
 } from "./record.js";
+import { metricSinksSchema, monitorClockSchema, RecordDelivery } from "./record-delivery.js";
 import type { MetricSink } from "./types.js";
 
 /** Options for {@link instrumentImageModel} (and `instrument()` given an image model). */
@@ -43,29 +44,13 @@ const fn = (v: unknown) => typeof v === "function";
 
 const optionsSchema = z
   .object({
-    sinks: z
-      .array(
-        z.custom<MetricSink>(
-          (v) => typeof v === "object" && v !== null && fn((v as MetricSink).write),
-          "must be a MetricSink (an object with a write method)",
-        ),
-      )
-      .optional(),
+    sinks: metricSinksSchema,
     dimensions: z.record(z.string().min(1), z.string()).optional(),
     provider: z.string().min(1).optional(),
     onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
     onError: z.custom<InstrumentImageOptions["onError"]>(fn, "must be a function").optional(),
     prices: callPricesSchema.optional(),
-    clock: z
-      .custom<MonitorClock>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          fn((v as MonitorClock).now) &&
-          fn((v as MonitorClock).epochMs),
-        "must have now() and epochMs()",
-      )
-      .optional(),
+    clock: monitorClockSchema,
   })
   .strict();
 
@@ -130,16 +115,14 @@ export function instrumentImageModel(
 class InstrumentedImage implements InstrumentedImageModel {
   readonly model: ImageModel;
   readonly #options: InstrumentImageOptions;
-  readonly #sinks: MetricSink[];
   readonly #clock: MonitorClock;
-  readonly #pending = new Set<Promise<void>>();
-  readonly #warned = new Set<string>();
+  readonly #delivery: RecordDelivery;
 
   constructor(model: ImageModel, options: InstrumentImageOptions) {
     this.model = model;
     this.#options = options;
-    this.#sinks = options.sinks ?? [];
     this.#clock = options.clock ?? systemClock;
+    this.#delivery = new RecordDelivery(options);
   }
 
   get id(): string {
@@ -169,22 +152,12 @@ class InstrumentedImage implements InstrumentedImageModel {
     }
   }
 
-  async flush(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-    await Promise.all(
-      this.#sinks.map((sink, i) =>
-        sink.flush?.().catch((error: unknown) => this.#report(error, String(i))),
-      ),
-    );
+  flush(): Promise<void> {
+    return this.#delivery.flush();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    await Promise.all(
-      this.#sinks.map((sink, i) =>
-        sink.close?.().catch((error: unknown) => this.#report(error, String(i))),
-      ),
-    );
+  close(): Promise<void> {
+    return this.#delivery.close();
   }
 
   #record(
@@ -214,46 +187,10 @@ class InstrumentedImage implements InstrumentedImageModel {
 
   /** Hands the record to `onRecord` and the sinks on a later task, off the caller's path. */
   #finish(record: InvocationRecord): void {
-    const task = new Promise<void>((resolve) => setTimeout(resolve, 0))
-      .then(() => this.#emit(record))
-      .finally(() => this.#pending.delete(task));
-    this.#pending.add(task);
-  }
-
-  async #emit(record: InvocationRecord): Promise<void> {
-    if (this.#options.prices) record.cost = pricedCost(record, this.#options.prices);
-    try {
-      this.#options.onRecord?.(record);
-    } catch (error) {
-      this.#report(error, "onRecord", record);
-    }
-    await Promise.all(
-      this.#sinks.map(async (sink, i) => {
-        try {
-          await sink.write(record);
-        } catch (error) {
-          this.#report(error, String(i), record);
-        }
-      }),
-    );
-  }
-
-  #report(error: unknown, name: string, record?: InvocationRecord): void {
-    const context: MonitoringErrorContext = { stage: "sink", name };
-    if (record) context.record = record;
-    if (this.#options.onError) {
-      try {
-        this.#options.onError(error, context);
-      } catch {
-        // A failing error handler has nowhere left to report to.
-      }
-      return;
-    }
-    if (this.#warned.has(name)) return;
-    this.#warned.add(name);
-    const message = error instanceof Error ? error.message : String(error);
-    console.warn(
-      `fmops monitoring: sink ${name} failed (further failures of it are not shown): ${message}`,
+    this.#delivery.track(
+      new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() =>
+        this.#delivery.emit(record),
+      ),
     );
   }
 }

@@ -10,7 +10,7 @@ import { parseOptions } from "../core/options.js";
 import type { ImageModel } from "../models/image-types.js";
 import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
 import type { TokenStream } from "../streaming/token-stream.js";
-import { type CallPrices, callPricesSchema, pricedCost } from "./call-cost.js";
+import { type CallPrices, callPricesSchema } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
   type InstrumentedImageModel,
@@ -25,6 +25,7 @@ import {
   measureStream,
 } from "./measure.js";
 import type { InvocationRecord } from "./record.js";
+import { metricSinksSchema, monitorClockSchema, RecordDelivery } from "./record-delivery.js";
 import type { MetricModule, MetricSink } from "./types.js";
 
 /** Where a background failure happened. */
@@ -76,14 +77,7 @@ const fn = (v: unknown) => typeof v === "function";
 
 const optionsSchema = z
   .object({
-    sinks: z
-      .array(
-        z.custom<MetricSink>(
-          (v) => typeof v === "object" && v !== null && fn((v as MetricSink).write),
-          "must be a MetricSink (an object with a write method)",
-        ),
-      )
-      .optional(),
+    sinks: metricSinksSchema,
     metrics: z
       .array(
         z.custom<MetricModule>(
@@ -104,16 +98,7 @@ const optionsSchema = z
     onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
     onError: z.custom<InstrumentOptions["onError"]>(fn, "must be a function").optional(),
     prices: callPricesSchema.optional(),
-    clock: z
-      .custom<MonitorClock>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          fn((v as MonitorClock).now) &&
-          fn((v as MonitorClock).epochMs),
-        "must have now() and epochMs()",
-      )
-      .optional(),
+    clock: monitorClockSchema,
     random: z.custom<() => number>(fn, "must be a function").optional(),
   })
   .strict();
@@ -185,22 +170,20 @@ export function instrument(
 class Instrumented implements InstrumentedChatModel {
   readonly model: ChatModel;
   readonly #options: InstrumentOptions;
-  readonly #sinks: MetricSink[];
   readonly #modules: MetricModule[];
   readonly #clock: MonitorClock;
   readonly #random: () => number;
-  readonly #pending = new Set<Promise<void>>();
-  readonly #warned = new Set<string>();
+  readonly #delivery: RecordDelivery;
   #scoring = 0;
   #skipped = 0;
 
   constructor(model: ChatModel, options: InstrumentOptions) {
     this.model = model;
     this.#options = options;
-    this.#sinks = options.sinks ?? [];
     this.#modules = options.metrics ?? [];
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#delivery = new RecordDelivery(options);
   }
 
   get id(): string {
@@ -238,25 +221,11 @@ class Instrumented implements InstrumentedChatModel {
   async flush(): Promise<void> {
     // A stream closed by a consumer's break reports a task later: let that land first.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-    await Promise.all(
-      this.#sinks.map((sink, i) =>
-        sink
-          .flush?.()
-          .catch((error: unknown) => this.#report(error, { stage: "sink", name: String(i) })),
-      ),
-    );
+    await this.#delivery.flush();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    await Promise.all(
-      this.#sinks.map((sink, i) =>
-        sink
-          .close?.()
-          .catch((error: unknown) => this.#report(error, { stage: "sink", name: String(i) })),
-      ),
-    );
+  close(): Promise<void> {
+    return this.#delivery.close();
   }
 
   #measureOptions(request: ChatRequest, options: CallOptions | undefined): MeasureOptions {
@@ -276,14 +245,14 @@ class Instrumented implements InstrumentedChatModel {
     const score =
       this.#modules.length > 0 && (this.#options.sampleRate ?? 1) > this.#random() && this.#admit();
     // setTimeout(0) rather than a microtask: the caller's own continuation runs first.
-    const task = new Promise<void>((resolve) => setTimeout(resolve, 0))
-      .then(() => (score ? this.#score(request, call) : undefined))
-      .then(() => this.#emit(call.record))
-      .finally(() => {
-        if (score) this.#scoring--;
-        this.#pending.delete(task);
-      });
-    this.#pending.add(task);
+    this.#delivery.track(
+      new Promise<void>((resolve) => setTimeout(resolve, 0))
+        .then(() => (score ? this.#score(request, call) : undefined))
+        .then(() => this.#delivery.emit(call.record))
+        .finally(() => {
+          if (score) this.#scoring--;
+        }),
+    );
   }
 
   #admit(): boolean {
@@ -311,48 +280,16 @@ class Instrumented implements InstrumentedChatModel {
     results.forEach((result, i) => {
       const module = this.#modules[i] as MetricModule;
       if (result.status === "rejected") {
-        this.#report(result.reason, { stage: "metric", name: module.name, record: call.record });
+        this.#delivery.report(result.reason, {
+          stage: "metric",
+          name: module.name,
+          record: call.record,
+        });
         return;
       }
       for (const [key, value] of Object.entries(result.value ?? {})) {
         if (typeof value === "number" && Number.isFinite(value)) call.record.metrics[key] = value;
       }
     });
-  }
-
-  async #emit(record: InvocationRecord): Promise<void> {
-    if (this.#options.prices) record.cost = pricedCost(record, this.#options.prices);
-    try {
-      this.#options.onRecord?.(record);
-    } catch (error) {
-      this.#report(error, { stage: "sink", name: "onRecord", record });
-    }
-    await Promise.all(
-      this.#sinks.map(async (sink, i) => {
-        try {
-          await sink.write(record);
-        } catch (error) {
-          this.#report(error, { stage: "sink", name: String(i), record });
-        }
-      }),
-    );
-  }
-
-  #report(error: unknown, context: MonitoringErrorContext): void {
-    if (this.#options.onError) {
-      try {
-        this.#options.onError(error, context);
-      } catch {
-        // A failing error handler has nowhere left to report to.
-      }
-      return;
-    }
-    const key = `${context.stage}:${context.name}`;
-    if (this.#warned.has(key)) return;
-    this.#warned.add(key);
-    const message = error instanceof Error ? error.message : String(error);
-    console.warn(
-      `fmops monitoring: ${context.stage} ${context.name} failed (further failures of it are not shown): ${message}`,
-    );
   }
 }
