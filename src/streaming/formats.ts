@@ -105,7 +105,9 @@ export function registerStreamFormat(
       [{ path: "name", message: "not a valid stream format name" }],
     );
   }
-  if (!isObject(definition) || typeof definition.createDecoder !== "function") {
+  // Read once: what is checked is what is stored (a getter cannot answer twice).
+  const create: unknown = isObject(definition) ? definition.createDecoder : undefined;
+  if (typeof create !== "function") {
     throw new ValidationError(
       `Stream format "${name}" needs a definition with createDecoder(options), returning an object with push(line, out).`,
       [{ path: "createDecoder", message: "must be a function" }],
@@ -130,7 +132,7 @@ export function registerStreamFormat(
   // Replacing drops the old definition's content types, so detection follows the new one.
   for (const [type, owner] of byContentType) if (owner === name) byContentType.delete(type);
   // Bound, so a definition that is a class instance keeps its `this`.
-  const createDecoder = definition.createDecoder.bind(definition);
+  const createDecoder = (create as StreamFormatDefinition["createDecoder"]).bind(definition);
   formats.set(name, { createDecoder, contentTypes: types });
   for (const type of types) byContentType.set(type, name);
 }
