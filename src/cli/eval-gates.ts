@@ -8,8 +8,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { isFmopsError, ValidationError } from "../core/errors.js";
-import { type Gate, type GateReport, parseGate } from "../evaluation/gates/gates.js";
 import type { PairableRecord } from "../evaluation/compare/paired.js";
+import { type Gate, type GateReport, parseGate } from "../evaluation/gates/gates.js";
 import type { EvaluationSummary, ModelSummary } from "../evaluation/report/report.js";
 import { isEvaluationSummary } from "../evaluation/report/report.js";
 import { numberFlag } from "./flags.js";

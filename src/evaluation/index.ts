@@ -14,21 +14,31 @@ export {
   TargetMissingError,
 } from "./algorithms/algorithm.js";
 export {
-  BatchJobFailedError,
-  BatchResultsRunner,
-  type BatchWaitOptions,
-  BedrockBatchJob,
-} from "./runners/bedrock-batch-job.js";
+  FactualKnowledge,
+  type FactualKnowledgeAlgorithmOptions,
+} from "./algorithms/factual-knowledge.js";
+export { LlmJudge, type LlmJudgeOptions } from "./algorithms/llm-judge.js";
+export { QaAccuracy, type QaAccuracyOptions } from "./algorithms/qa-accuracy.js";
 export {
-  type BatchSubmitOptions,
-  BedrockBatchRunner,
-  type BedrockBatchRunnerOptions,
-  DEFAULT_BATCH_MAX_INPUT_BYTES,
-  DEFAULT_BATCH_MAX_RECORDS,
-  DEFAULT_BATCH_MIN_RECORDS,
-} from "./runners/bedrock-batch-runner.js";
-export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./runners/bedrock-runner.js";
-export { ChatModelRunner, type ChatModelRunnerOptions } from "./runners/chat-runner.js";
+  RetrievalAccuracy,
+  type RetrievalAccuracyOptions,
+} from "./algorithms/retrieval-accuracy.js";
+export {
+  SqlAccuracy,
+  type SqlAccuracyOptions,
+  SqlReferenceError,
+} from "./algorithms/sql-accuracy.js";
+export {
+  MIN_INTERVAL_COUNT,
+  ScoreAccumulator,
+  type ScoreSummary,
+  ScoreTable,
+} from "./algorithms/stats.js";
+export {
+  SummarizationAccuracy,
+  type SummarizationAccuracyOptions,
+} from "./algorithms/summarization-accuracy.js";
+export { Toxicity, type ToxicityOptions } from "./algorithms/toxicity.js";
 export {
   type CompareCandidatesOptions,
   type ComparisonCandidate,
@@ -37,7 +47,12 @@ export {
   type PromptCandidateOptions,
   promptCandidate,
 } from "./compare/compare.js";
-export type { JsonValue } from "./runners/content-template.js";
+export {
+  type PairableRecord,
+  type PairedDifference,
+  PairingMismatchError,
+  pairedDifferences,
+} from "./compare/paired.js";
 export {
   Dataset,
   type DatasetOptions,
@@ -54,8 +69,14 @@ export {
   ModelEvaluator,
   type ModelEvaluatorOptions,
 } from "./evaluator/evaluator.js";
-export { FactualKnowledge, type FactualKnowledgeAlgorithmOptions } from "./algorithms/factual-knowledge.js";
-export { FileTracker, type FileTrackerOptions } from "./tracking/file-tracker.js";
+export { repairRecordsFile } from "./evaluator/resume.js";
+export {
+  type EvaluateText2SqlOptions,
+  evaluateText2Sql,
+  parseText2SqlEvalJsonl,
+  type Text2SqlEvalItem,
+  type Text2SqlEvalReport,
+} from "./evaluator/text2sql-eval.js";
 export {
   type CheckGatesOptions,
   checkGates,
@@ -64,7 +85,7 @@ export {
   parseGate,
 } from "./gates/gates.js";
 export { type GateJunitOptions, gateReportJunit } from "./gates/junit.js";
-export { LlmJudge, type LlmJudgeOptions } from "./algorithms/llm-judge.js";
+export { type PromoteOptions, promoteIfPassed } from "./gates/promote.js";
 export { BertScorer, type BertScorerOptions, FMEVAL_BERTSCORE_MODEL } from "./metrics/bertscore.js";
 export {
   type MeteorOptions,
@@ -81,18 +102,6 @@ export { type RougeScores, rougeScores } from "./metrics/rouge.js";
 export { sqlExecutionMatch } from "./metrics/sql.js";
 export { wordTokenize } from "./metrics/tokenize.js";
 export { loadWordNet, WordNet } from "./metrics/wordnet.js";
-export { MLFLOW_BATCH_LIMITS } from "./tracking/mlflow-batch.js";
-export { MlflowClient, type MlflowClientOptions, MlflowError } from "./tracking/mlflow-client.js";
-export { MlflowTracker, type MlflowTrackerOptions } from "./tracking/mlflow-tracker.js";
-export {
-  type PairableRecord,
-  type PairedDifference,
-  PairingMismatchError,
-  pairedDifferences,
-} from "./compare/paired.js";
-export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./runners/precomputed-runner.js";
-export { type PromoteOptions, promoteIfPassed } from "./gates/promote.js";
-export { QaAccuracy, type QaAccuracyOptions } from "./algorithms/qa-accuracy.js";
 export {
   type EvaluationSummary,
   evaluationSummary,
@@ -107,27 +116,33 @@ export {
   renderComparisonHtml,
   renderEvaluationHtml,
 } from "./report/report-html.js";
-export { repairRecordsFile } from "./evaluator/resume.js";
 export {
-  RetrievalAccuracy,
-  type RetrievalAccuracyOptions,
-} from "./algorithms/retrieval-accuracy.js";
+  BatchJobFailedError,
+  BatchResultsRunner,
+  type BatchWaitOptions,
+  BedrockBatchJob,
+} from "./runners/bedrock-batch-job.js";
+export {
+  type BatchSubmitOptions,
+  BedrockBatchRunner,
+  type BedrockBatchRunnerOptions,
+  DEFAULT_BATCH_MAX_INPUT_BYTES,
+  DEFAULT_BATCH_MAX_RECORDS,
+  DEFAULT_BATCH_MIN_RECORDS,
+} from "./runners/bedrock-batch-runner.js";
+export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./runners/bedrock-runner.js";
+export { ChatModelRunner, type ChatModelRunnerOptions } from "./runners/chat-runner.js";
+export type { JsonValue } from "./runners/content-template.js";
+export { PrecomputedRunner, type PrecomputedRunnerOptions } from "./runners/precomputed-runner.js";
 export type { ModelRunner, RunnerOutput } from "./runners/runner.js";
-export { SageMakerModelRunner, type SageMakerModelRunnerOptions } from "./runners/sagemaker-runner.js";
-export { SqlAccuracy, type SqlAccuracyOptions, SqlReferenceError } from "./algorithms/sql-accuracy.js";
-export { MIN_INTERVAL_COUNT, ScoreAccumulator, type ScoreSummary, ScoreTable } from "./algorithms/stats.js";
 export {
-  SummarizationAccuracy,
-  type SummarizationAccuracyOptions,
-} from "./algorithms/summarization-accuracy.js";
-export {
-  type EvaluateText2SqlOptions,
-  evaluateText2Sql,
-  parseText2SqlEvalJsonl,
-  type Text2SqlEvalItem,
-  type Text2SqlEvalReport,
-} from "./evaluator/text2sql-eval.js";
-export { Toxicity, type ToxicityOptions } from "./algorithms/toxicity.js";
+  SageMakerModelRunner,
+  type SageMakerModelRunnerOptions,
+} from "./runners/sagemaker-runner.js";
+export { FileTracker, type FileTrackerOptions } from "./tracking/file-tracker.js";
+export { MLFLOW_BATCH_LIMITS } from "./tracking/mlflow-batch.js";
+export { MlflowClient, type MlflowClientOptions, MlflowError } from "./tracking/mlflow-client.js";
+export { MlflowTracker, type MlflowTrackerOptions } from "./tracking/mlflow-tracker.js";
 export {
   type EvaluationTracker,
   evaluationMetrics,

@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/options.js";
-import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { factualKnowledgeScores } from "../metrics/qa.js";
+import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link FactualKnowledge}. */

@@ -5,13 +5,13 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/options.js";
+import { OR_DELIMITER, type QaScores, qaScores } from "../metrics/qa.js";
 import {
   bestOverTargets,
   EvalAlgorithmBase,
   type EvalSample,
   type SampleScores,
 } from "./algorithm.js";
-import { OR_DELIMITER, type QaScores, qaScores } from "../metrics/qa.js";
 import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link QaAccuracy}. */

@@ -10,6 +10,7 @@ import { parseOptions } from "../../core/options.js";
 import { throwIfAborted } from "../../core/wait.js";
 import type { MetadataFilter } from "../../rag/filter.js";
 import type { RetrievedChunk, Retriever } from "../../rag/types.js";
+import { retrievalScores } from "../metrics/retrieval.js";
 import {
   EvalAlgorithmBase,
   type EvalSample,
@@ -17,7 +18,6 @@ import {
   type SampleNeeds,
   type SampleScores,
 } from "./algorithm.js";
-import { retrievalScores } from "../metrics/retrieval.js";
 import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link RetrievalAccuracy}. */

@@ -12,8 +12,8 @@ import { SqlExecutionError, SqlNotReadOnlyError } from "../../text2sql/errors.js
 import { extractSql } from "../../text2sql/extract.js";
 import { checkReadOnly } from "../../text2sql/guard.js";
 import type { QueryResult, SqlEngine } from "../../text2sql/types.js";
-import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { sqlExecutionMatch } from "../metrics/sql.js";
+import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link SqlAccuracy}. */

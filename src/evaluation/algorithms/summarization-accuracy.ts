@@ -6,16 +6,16 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/options.js";
+import type { BertScorer } from "../metrics/bertscore.js";
+import { meteorScore } from "../metrics/meteor.js";
+import { type RougeType, rougeScores } from "../metrics/rouge.js";
+import type { WordNet } from "../metrics/wordnet.js";
 import {
   bestOverTargets,
   EvalAlgorithmBase,
   type EvalSample,
   type SampleScores,
 } from "./algorithm.js";
-import type { BertScorer } from "../metrics/bertscore.js";
-import { meteorScore } from "../metrics/meteor.js";
-import { type RougeType, rougeScores } from "../metrics/rouge.js";
-import type { WordNet } from "../metrics/wordnet.js";
 import { UNIT_RANGE } from "./stats.js";
 
 /** Options of {@link SummarizationAccuracy}. */

@@ -13,8 +13,9 @@ import type { ChatModel } from "../../models/types.js";
 import { type TokenPrices, tokenCost } from "../../monitoring/index.js";
 import type { PromptCatalog } from "../../prompts/index.js";
 import type { EvalAlgorithm } from "../algorithms/algorithm.js";
-import { ChatModelRunner, type ChatModelRunnerOptions } from "../runners/chat-runner.js";
+import { ScoreAccumulator, type ScoreSummary } from "../algorithms/stats.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
+import { reservoirSample } from "../datasets/sampling.js";
 import {
   EvaluationFailedError,
   type EvaluationProgress,
@@ -23,12 +24,6 @@ import {
   ModelEvaluator,
   type ModelEvaluatorOptions,
 } from "../evaluator/evaluator.js";
-import {
-  byIndex,
-  type PairableRecord,
-  type PairedDifference,
-  pairedDifferences,
-} from "./paired.js";
 import { type RecordSink, recordSinkSchema, sinkWriter } from "../evaluator/record-sink.js";
 import {
   type ResumableRecord,
@@ -37,9 +32,14 @@ import {
   readRecordLines,
   resumeSourceSchema,
 } from "../evaluator/resume.js";
+import { ChatModelRunner, type ChatModelRunnerOptions } from "../runners/chat-runner.js";
 import type { ModelRunner } from "../runners/runner.js";
-import { reservoirSample } from "../datasets/sampling.js";
-import { ScoreAccumulator, type ScoreSummary } from "../algorithms/stats.js";
+import {
+  byIndex,
+  type PairableRecord,
+  type PairedDifference,
+  pairedDifferences,
+} from "./paired.js";
 
 /** One candidate of a comparison: a name and what produces its outputs. */
 export interface ComparisonCandidate {

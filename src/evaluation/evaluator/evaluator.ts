@@ -10,13 +10,13 @@ import { parseOptions } from "../../core/options.js";
 import { retry } from "../../core/retry.js";
 import { abortError, throwIfAborted } from "../../core/wait.js";
 import type { EvalAlgorithm, SampleScores } from "../algorithms/algorithm.js";
+import { type ScoreSummary, ScoreTable } from "../algorithms/stats.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
+import { reservoirSample } from "../datasets/sampling.js";
+import type { ModelRunner, RunnerOutput } from "../runners/runner.js";
 import { LatencyCollector, type LatencySummary } from "./latency.js";
 import { type RecordSink, recordSinkSchema, sinkWriter } from "./record-sink.js";
 import { loadResume, type ResumeSource, type ResumeState, resumeSourceSchema } from "./resume.js";
-import type { ModelRunner, RunnerOutput } from "../runners/runner.js";
-import { reservoirSample } from "../datasets/sampling.js";
-import { type ScoreSummary, ScoreTable } from "../algorithms/stats.js";
 
 /** Progress reported after each record. */
 export interface EvaluationProgress {

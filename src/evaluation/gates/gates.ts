@@ -8,7 +8,12 @@
 import { z } from "zod";
 import { ValidationError } from "../../core/errors.js";
 import { parseOptions } from "../../core/options.js";
-import { type PairableRecord, type PairedDifference, pairedDifferences } from "../compare/paired.js";
+import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
+import {
+  type PairableRecord,
+  type PairedDifference,
+  pairedDifferences,
+} from "../compare/paired.js";
 import {
   type EvaluationSummary,
   isEvaluationSummary,
@@ -17,7 +22,6 @@ import {
   scoreKeys,
   toModelSummaries,
 } from "../report/report.js";
-import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 
 /**
  * One release gate.

@@ -8,9 +8,10 @@ import { ValidationError } from "../../core/errors.js";
 import { COLORS, esc } from "../../core/html.js";
 import { parseOptions } from "../../core/options.js";
 import { VERSION } from "../../version.js";
+import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 import type { ComparisonResult } from "../compare/compare.js";
-import type { JsonValue } from "../runners/content-template.js";
 import type { PairedDifference } from "../compare/paired.js";
+import type { JsonValue } from "../runners/content-template.js";
 import {
   type EvaluationSummary,
   formatInterval,
@@ -32,7 +33,6 @@ import {
   radarChart,
   truncate,
 } from "./report-svg.js";
-import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 
 /** Options of {@link renderEvaluationHtml}. */
 export interface EvaluationHtmlOptions {

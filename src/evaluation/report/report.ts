@@ -8,10 +8,10 @@ import { z } from "zod";
 import { ValidationError } from "../../core/errors.js";
 import { parseOptions } from "../../core/options.js";
 import { VERSION } from "../../version.js";
-import type { JsonValue } from "../runners/content-template.js";
+import type { ScoreSummary } from "../algorithms/stats.js";
 import type { EvaluationResult, EvaluationStatus } from "../evaluator/evaluator.js";
 import type { LatencySummary } from "../evaluator/latency.js";
-import type { ScoreSummary } from "../algorithms/stats.js";
+import type { JsonValue } from "../runners/content-template.js";
 
 /**
  * One score's mean as stored in an {@link EvaluationSummary}. Like `ScoreSummary`, except that a

@@ -12,7 +12,13 @@ import type { SendsCommands } from "../../core/aws.js";
 import { signalledAwsCall } from "../../core/aws-call.js";
 import type { LoadedAwsClient } from "../../core/aws-sdk.js";
 import { bodyChunks } from "../../core/body.js";
-import { AbortedError, AwsServiceError, FmopsError, redact, TimeoutError } from "../../core/errors.js";
+import {
+  AbortedError,
+  AwsServiceError,
+  FmopsError,
+  redact,
+  TimeoutError,
+} from "../../core/errors.js";
 import { isRetryableError } from "../../core/retry.js";
 import { joinS3Uri, parseS3Uri } from "../../core/s3-uri.js";
 import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../../core/wait.js";
@@ -23,8 +29,8 @@ import {
   waitFor,
 } from "../../core/waiter.js";
 import { LineIterator } from "../../streaming/line-iterator.js";
-import type { ContentCodec } from "./content-template.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
+import type { ContentCodec } from "./content-template.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 
 /** Default deadline of `runner()`: reading the output file. */

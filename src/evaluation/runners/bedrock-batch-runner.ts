@@ -25,6 +25,7 @@ import { joinS3Uri, parseS3Uri } from "../../core/s3-uri.js";
 import { resourceTags, validateCostAllocationTags } from "../../core/tags.js";
 import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../../core/wait.js";
 import { resolveDelays } from "../../core/waiter.js";
+import type { DatasetRecord } from "../datasets/dataset.js";
 import {
   type BatchContext,
   BedrockBatchJob,
@@ -37,7 +38,6 @@ import {
   SERVICE,
 } from "./bedrock-batch-job.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
-import type { DatasetRecord } from "../datasets/dataset.js";
 import type { ModelRunner } from "./runner.js";
 
 /**

@@ -15,8 +15,8 @@ import {
 } from "../../core/aws.js";
 import { bedrockRuntimeSdk, lazyAwsClient } from "../../core/aws-sdk.js";
 import { parseOptions } from "../../core/options.js";
-import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
+import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;

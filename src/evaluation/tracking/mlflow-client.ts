@@ -7,7 +7,12 @@
 import type * as S3Module from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
-import { awsCall, awsClientConfigShape, awsClientSchema, type SendsCommands } from "../../core/aws.js";
+import {
+  awsCall,
+  awsClientConfigShape,
+  awsClientSchema,
+  type SendsCommands,
+} from "../../core/aws.js";
 import { lazyAwsClient, s3Sdk } from "../../core/aws-sdk.js";
 import type { FmopsErrorCode } from "../../core/error-codes.js";
 import {

@@ -8,6 +8,7 @@ import { isFmopsError, ValidationError } from "../../core/errors.js";
 import { parseOptions } from "../../core/options.js";
 import { VERSION } from "../../version.js";
 import type { ComparisonResult } from "../compare/compare.js";
+import type { ModelResult } from "../report/report.js";
 import { checkMlflowBatch } from "./mlflow-batch.js";
 import {
   type MlflowCallOptions,
@@ -15,7 +16,6 @@ import {
   type MlflowClientOptions,
   mlflowClientOptionsSchema,
 } from "./mlflow-client.js";
-import type { ModelResult } from "../report/report.js";
 import {
   type EvaluationTracker,
   type PreparedRun,

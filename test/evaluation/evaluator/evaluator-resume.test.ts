@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
+import { ScoreAccumulator } from "../../../src/evaluation/algorithms/stats.js";
 import {
   ChatModelRunner,
   type DatasetRecord,
@@ -19,7 +20,6 @@ import {
   repairRecordsFile,
 } from "../../../src/evaluation/index.js";
 import { ExactSum } from "../../../src/evaluation/metrics/pymath.js";
-import { ScoreAccumulator } from "../../../src/evaluation/algorithms/stats.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
 const encoder = new TextEncoder();

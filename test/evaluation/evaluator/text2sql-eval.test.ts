@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/core/errors.js";
 import { SqlReferenceError } from "../../../src/evaluation/algorithms/sql-accuracy.js";
-import { evaluateText2Sql, parseText2SqlEvalJsonl } from "../../../src/evaluation/evaluator/text2sql-eval.js";
+import {
+  evaluateText2Sql,
+  parseText2SqlEvalJsonl,
+} from "../../../src/evaluation/evaluator/text2sql-eval.js";
 import { FakeChatModel } from "../../../src/testing/fake-chat-model.js";
 import { DuckDbCatalog } from "../../../src/text2sql/duckdb-catalog.js";
 import { DuckDbEngine } from "../../../src/text2sql/duckdb-engine.js";

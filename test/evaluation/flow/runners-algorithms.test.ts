@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 import {
   ChatModelRunner,
   type DatasetRecord,
@@ -8,7 +9,6 @@ import {
   ScoreAccumulator,
   SummarizationAccuracy,
 } from "../../../src/evaluation/index.js";
-import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 import { formatGate } from "../../../src/evaluation/gates/gates.js";
 import {
   checkGates,
@@ -13,7 +14,6 @@ import {
   parseGate,
   QaAccuracy,
 } from "../../../src/evaluation/index.js";
-import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 
 /** Records q0..q(n-1) whose field `out` is right (equals the target) where `right(i)`. */
 function dataset(n: number, right: (i: number) => boolean) {

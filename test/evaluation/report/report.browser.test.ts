@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLORS } from "../../../src/core/html.js";
+import type { ScoreSummary } from "../../../src/evaluation/algorithms/stats.js";
 import type { EvaluationResult } from "../../../src/evaluation/evaluator/evaluator.js";
 import { renderEvaluationHtml } from "../../../src/evaluation/report/report-html.js";
-import type { ScoreSummary } from "../../../src/evaluation/algorithms/stats.js";
 import {
   decodeEntities,
   expectSelfContained,

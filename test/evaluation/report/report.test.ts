@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/core/errors.js";
 import { COLORS } from "../../../src/core/html.js";
+import type { ScoreSummary } from "../../../src/evaluation/algorithms/stats.js";
 import type { DatasetRecord } from "../../../src/evaluation/datasets/dataset.js";
 import {
   compareCandidates,
@@ -18,7 +19,6 @@ import {
   renderEvaluationHtml,
 } from "../../../src/evaluation/index.js";
 import { isEvaluationSummary } from "../../../src/evaluation/report/report.js";
-import type { ScoreSummary } from "../../../src/evaluation/algorithms/stats.js";
 import { VERSION } from "../../../src/version.js";
 
 /** A score summary with a symmetric interval of half-width `half` (none when `half` is null). */

@@ -1,6 +1,5 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type BatchJobStatus, batchRecordId } from "../../../src/evaluation/runners/bedrock-batch-job.js";
 import {
   BatchJobFailedError,
   BedrockBatchRunner,
@@ -9,6 +8,10 @@ import {
   ModelEvaluator,
   QaAccuracy,
 } from "../../../src/evaluation/index.js";
+import {
+  type BatchJobStatus,
+  batchRecordId,
+} from "../../../src/evaluation/runners/bedrock-batch-job.js";
 import {
   type BedrockStandIn,
   type BedrockStandInOptions,

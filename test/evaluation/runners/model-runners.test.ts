@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ContentTemplate, OutputExtractor } from "../../../src/evaluation/runners/content-template.js";
 import {
   BedrockModelRunner,
   Dataset,
@@ -8,6 +7,10 @@ import {
   QaAccuracy,
   SageMakerModelRunner,
 } from "../../../src/evaluation/index.js";
+import {
+  ContentTemplate,
+  OutputExtractor,
+} from "../../../src/evaluation/runners/content-template.js";
 import { PromptTemplate } from "../../../src/prompts/index.js";
 import {
   type BedrockRuntimeStandIn,
