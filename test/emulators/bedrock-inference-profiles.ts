@@ -2,9 +2,9 @@
  * A local stand-in for Bedrock's `CreateInferenceProfile` (control plane, restJson1): `POST
  * /inference-profiles` with `{ inferenceProfileName, modelSource: { copyFrom }, description?,
  * clientRequestToken?, tags?: [{ key, value }] }`, answering HTTP 201 `{ inferenceProfileArn,
- * status }` like the service. A repeated name is a 409 `ConflictException`, a repeated client
- * token returns the first profile, and tags Bedrock refuses (an `aws:` key, more than 200) are a
- * 400 `ValidationException`.
+ * status }` like the service. A repeated name is `ConflictException`, a repeated client token
+ * returns the first profile, an `aws:` tag key is `ValidationException` and more than 200 tags
+ * `TooManyTagsException` (all HTTP 400, as the service model gives them).
  *
  * @module
  */
@@ -61,21 +61,40 @@ export async function startInferenceProfilesStandIn(): Promise<InferenceProfiles
     }
     const body = JSON.parse(toUtf8(raw)) as Record<string, unknown>;
     requests.push(body);
-    const fail = (status: number, type: string, message: string) =>
-      sendError(res, standInError({ status, type, message }), "message", requestId);
+    const fail = (error: ReturnType<typeof standInError>) =>
+      sendError(res, error, "message", requestId);
     const name = body.inferenceProfileName;
     const copyFrom = (body.modelSource as { copyFrom?: unknown } | undefined)?.copyFrom;
     const tags = (body.tags as { key: string; value: string }[] | undefined) ?? [];
     if (typeof name !== "string" || typeof copyFrom !== "string") {
       fail(
-        400,
-        "ValidationException",
-        "inferenceProfileName and modelSource.copyFrom are required",
+        standInError({
+          status: 400,
+          type: "ValidationException",
+          message: "inferenceProfileName and modelSource.copyFrom are required",
+        }),
       );
       return;
     }
-    if (tags.length > 200 || tags.some((t) => t.key.toLowerCase().startsWith("aws:"))) {
-      fail(400, "ValidationException", "Tags are invalid");
+    if (tags.length > 200) {
+      fail(
+        standInError({
+          status: 400,
+          type: "TooManyTagsException",
+          message:
+            "The request contains more tags than can be associated with a resource (200 tags per resource).",
+        }),
+      );
+      return;
+    }
+    if (tags.some((t) => t.key.toLowerCase().startsWith("aws:"))) {
+      fail(
+        standInError({
+          status: 400,
+          type: "ValidationException",
+          message: "Tag keys may not start with aws:",
+        }),
+      );
       return;
     }
     const token = body.clientRequestToken;
@@ -87,7 +106,13 @@ export async function startInferenceProfilesStandIn(): Promise<InferenceProfiles
       return;
     }
     if (profiles.has(name)) {
-      fail(409, "ConflictException", `An inference profile named ${name} already exists`);
+      fail(
+        standInError({
+          status: 400,
+          type: "ConflictException",
+          message: `An inference profile named ${name} already exists`,
+        }),
+      );
       return;
     }
     const arn = `arn:aws:bedrock:${testRegion}:${ACCOUNT}:application-inference-profile/p${next++}`;

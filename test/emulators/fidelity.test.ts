@@ -65,6 +65,8 @@ const STAND_INS = [
   { file: "comprehend.ts", client: "comprehend", service: "Comprehend" },
   { file: "glue.ts", client: "glue", service: "Glue" },
   { file: "kendra.ts", client: "kendra", service: "Kendra" },
+  { file: "opensearch-domains.ts", client: "opensearch", service: "OpenSearch" },
+  { file: "bedrock-inference-profiles.ts", client: "bedrock", service: "Bedrock" },
   { file: "sagemaker.ts", client: "sagemaker", service: "SageMaker" },
   { file: "sagemaker-runtime.ts", client: "sagemaker-runtime", service: "SageMakerRuntime" },
   // SQS sends its errors from SQS_ERRORS (checked below), not from literals.
