@@ -7,7 +7,6 @@
  */
 import type {
   BedrockAgentRuntimeClient,
-  KnowledgeBaseVectorSearchConfiguration,
   RetrieveAndGenerateCommandOutput,
   RetrieveAndGenerateRequest,
   VectorSearchRerankingConfiguration,
@@ -25,6 +24,11 @@ import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import type { MetadataFilter } from "./filter.js";
+import {
+  knowledgeBaseIdSchema,
+  overrideSearchTypeSchema,
+  vectorSearchConfiguration,
+} from "./knowledge-base-search.js";
 import type { Citation } from "./rag-chain.js";
 import type { RetrievedChunk } from "./types.js";
 
@@ -99,13 +103,11 @@ export interface KnowledgeBaseAnswer {
 const optionsSchema = z
   .object({
     ...awsClientConfigShape,
-    knowledgeBaseId: z
-      .string()
-      .regex(/^[0-9a-zA-Z]{1,10}$/, "must be a knowledge base id like ABCDEFGHIJ"),
+    knowledgeBaseId: knowledgeBaseIdSchema,
     modelArn: z.string().min(1).max(2048),
     client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
     k: z.int().min(1).max(100).optional(),
-    overrideSearchType: z.enum(["HYBRID", "SEMANTIC"]).optional(),
+    overrideSearchType: overrideSearchTypeSchema,
     rerankingConfiguration: z
       .object({ type: z.literal("BEDROCK_RERANKING_MODEL") })
       .loose()
@@ -187,13 +189,13 @@ export class KnowledgeBaseChat {
   ): Promise<KnowledgeBaseAnswer> {
     parseOptions(z.string().trim().min(1), question, "KnowledgeBaseChat.ask question");
     const o = this.#options;
-    const vector: KnowledgeBaseVectorSearchConfiguration = {};
-    if (o.k !== undefined) vector.numberOfResults = o.k;
-    if (o.overrideSearchType) vector.overrideSearchType = o.overrideSearchType;
-    if (o.rerankingConfiguration) vector.rerankingConfiguration = o.rerankingConfiguration;
     const filterSpec = options.filter ?? o.filter;
-    const filter = filterSpec ? toBedrockFilter(filterSpec) : undefined;
-    if (filter) vector.filter = filter;
+    const vector = vectorSearchConfiguration({
+      numberOfResults: o.k,
+      overrideSearchType: o.overrideSearchType,
+      filter: filterSpec ? toBedrockFilter(filterSpec) : undefined,
+      rerankingConfiguration: o.rerankingConfiguration,
+    });
     const generation: NonNullable<
       NonNullable<
         RetrieveAndGenerateRequest["retrieveAndGenerateConfiguration"]

@@ -6,30 +6,39 @@
  */
 import type {
   BedrockAgentRuntimeClient,
-  KnowledgeBaseVectorSearchConfiguration,
   RetrievalFilter,
-  RetrieveCommandOutput,
   VectorSearchRerankingConfiguration,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { awsPages } from "../core/aws-call.js";
 import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
+import { paginatorClient } from "../core/paginator-client.js";
 import { withDeadline } from "../core/wait.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
+import {
+  knowledgeBaseIdSchema,
+  overrideSearchTypeSchema,
+  vectorSearchConfiguration,
+} from "./knowledge-base-search.js";
 import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
 
 /** Options for {@link KnowledgeBaseRetriever}. */
 export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
   /** The knowledge base id (10 characters, e.g. `ABCDEFGHIJ`). */
   knowledgeBaseId: string;
-  /** A ready client; preferred. */
+  /**
+   * A ready client; preferred. It must be a `BedrockAgentRuntimeClient` of
+   * `@aws-sdk/client-bedrock-agent-runtime` (the copy fmops loads): pages are read through the
+   * SDK's `paginateRetrieve`, which accepts no other object, so a wrapper that only has `send`
+   * is refused with `VALIDATION_ERROR` on the first retrieve.
+   */
   client?: BedrockAgentRuntimeClient;
   /** `HYBRID` (semantic + keyword) or `SEMANTIC`. Default: the knowledge base's choice. */
   overrideSearchType?: "HYBRID" | "SEMANTIC";
@@ -57,14 +66,19 @@ export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
+const OWNER = "KnowledgeBaseRetriever (@aws-sdk/client-bedrock-agent-runtime)";
+const RETRIEVE = {
+  service: "BedrockAgentRuntime",
+  operation: "Retrieve",
+  iamAction: "bedrock:Retrieve",
+};
+
 const optionsSchema = z
   .object({
     ...awsClientConfigShape,
-    knowledgeBaseId: z
-      .string()
-      .regex(/^[0-9a-zA-Z]{1,10}$/, "must be a knowledge base id like ABCDEFGHIJ"),
+    knowledgeBaseId: knowledgeBaseIdSchema,
     client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
-    overrideSearchType: z.enum(["HYBRID", "SEMANTIC"]).optional(),
+    overrideSearchType: overrideSearchTypeSchema,
     rerankingConfiguration: z
       .object({
         type: z.literal("BEDROCK_RERANKING_MODEL"),
@@ -86,9 +100,9 @@ const optionsSchema = z
 /**
  * Retrieves from an Amazon Bedrock Knowledge Base. It sends `numberOfResults`,
  * `overrideSearchType`, the filter (translated from {@link MetadataFilter}, ANDed with
- * `nativeFilter`) and the reranking configuration; follows `nextToken` until k results pass
- * `minScore` (bounded by `maxPages`); and normalizes every location type (S3, web, Confluence,
- * SharePoint, Salesforce, ...) into `source`. Result text is returned exactly as the service
+ * `nativeFilter`) and the reranking configuration; reads pages through the SDK's
+ * `paginateRetrieve` until k results pass `minScore` (bounded by `maxPages`); and normalizes
+ * every location type (S3, web, Confluence, SharePoint, Salesforce, ...) into `source`. Result text is returned exactly as the service
  * sent it.
  *
  * Scores are the service's relevance scores (higher is better; rerankers use their own scale).
@@ -129,14 +143,12 @@ export class KnowledgeBaseRetriever implements Retriever {
     const translated = options.filter ? toBedrockFilter(options.filter) : undefined;
     const native = this.#options.nativeFilter;
     const filter = translated && native ? { andAll: [translated, native] } : (translated ?? native);
-    const vector: KnowledgeBaseVectorSearchConfiguration = {
+    const vector = vectorSearchConfiguration({
       numberOfResults: Math.min(100, this.#options.pageSize ?? k),
-    };
-    if (this.#options.overrideSearchType)
-      vector.overrideSearchType = this.#options.overrideSearchType;
-    if (filter) vector.filter = filter as RetrievalFilter;
-    if (this.#options.rerankingConfiguration)
-      vector.rerankingConfiguration = this.#options.rerankingConfiguration;
+      overrideSearchType: this.#options.overrideSearchType,
+      filter: filter as RetrievalFilter | undefined,
+      rerankingConfiguration: this.#options.rerankingConfiguration,
+    });
     const maxPages = this.#options.maxPages ?? 5;
     const minScore = this.#options.minScore;
 
@@ -146,36 +158,26 @@ export class KnowledgeBaseRetriever implements Retriever {
       "retrieving from the knowledge base",
       async (signal) => {
         const { sdk, client } = await this.#agentRuntime();
+        const pages = sdk.paginateRetrieve(
+          { client: paginatorClient(client, sdk.BedrockAgentRuntimeClient, OWNER) },
+          {
+            knowledgeBaseId: this.knowledgeBaseId,
+            retrievalQuery: { text: query },
+            retrievalConfiguration: { vectorSearchConfiguration: vector },
+            ...(this.#options.guardrail ? { guardrailConfiguration: this.#options.guardrail } : {}),
+          },
+          { abortSignal: signal },
+        );
         const out: RetrievedChunk[] = [];
         let ordinal = 0;
-        let nextToken: string | undefined;
-        for (let page = 0; page < maxPages; page++) {
-          const response: RetrieveCommandOutput = await awsCall(
-            {
-              service: "BedrockAgentRuntime",
-              operation: "Retrieve",
-              iamAction: "bedrock:Retrieve",
-            },
-            () =>
-              client.send(
-                new sdk.RetrieveCommand({
-                  knowledgeBaseId: this.knowledgeBaseId,
-                  retrievalQuery: { text: query },
-                  retrievalConfiguration: { vectorSearchConfiguration: vector },
-                  ...(this.#options.guardrail
-                    ? { guardrailConfiguration: this.#options.guardrail }
-                    : {}),
-                  ...(nextToken ? { nextToken } : {}),
-                }),
-                { abortSignal: signal },
-              ),
-          );
+        let page = 0;
+        for await (const response of awsPages(signal, RETRIEVE, pages)) {
           for (const result of response.retrievalResults ?? []) {
             const chunk = fromKnowledgeBaseResult(result, ordinal++);
             if (minScore === undefined || chunk.score >= minScore) out.push(chunk);
           }
-          nextToken = response.nextToken;
-          if (out.length >= k || !nextToken) break;
+          // Leaving the loop releases the paginator before it asks for the next page.
+          if (out.length >= k || ++page >= maxPages) break;
         }
         // Stable sort: equal scores keep the service's order.
         return out.sort((a, b) => b.score - a.score).slice(0, k);
