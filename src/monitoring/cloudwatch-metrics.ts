@@ -69,6 +69,8 @@ export const CLOUDWATCH_METRIC_NAMES = {
   cacheReadTokens: "CacheReadInputTokens",
   /** Prompt tokens written to the prompt cache, when reported (unit Count). */
   cacheWriteTokens: "CacheWriteInputTokens",
+  /** The call's cost from `instrument({ prices })`, in the prices' currency (unit None). */
+  cost: "InvocationCost",
 } as const;
 
 /**
@@ -96,6 +98,7 @@ export function cloudWatchValues(record: InvocationRecord): CloudWatchValue[] {
   push(CLOUDWATCH_METRIC_NAMES.outputTokens, "Count", record.outputTokens);
   push(CLOUDWATCH_METRIC_NAMES.cacheReadTokens, "Count", record.cacheReadTokens);
   push(CLOUDWATCH_METRIC_NAMES.cacheWriteTokens, "Count", record.cacheWriteTokens);
+  push(CLOUDWATCH_METRIC_NAMES.cost, "None", record.cost);
   for (const [name, value] of Object.entries(record.metrics)) {
     push(name.charAt(0).toUpperCase() + name.slice(1), "None", value);
   }

@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.js";
 import type { ImageModel } from "../../src/models/image-types.js";
 import { callCost } from "../../src/monitoring/call-cost.js";
+import { cloudWatchValues } from "../../src/monitoring/cloudwatch-metrics.js";
+import { EmfSink } from "../../src/monitoring/emf-sink.js";
 import { instrument } from "../../src/monitoring/instrument.js";
 import { MemorySink } from "../../src/monitoring/types.js";
 import { FakeChatModel } from "../../src/testing/fake-chat-model.js";
 import { tinyPng } from "../emulators/index.js";
-import { ManualClock, request } from "./helpers.js";
+import { ManualClock, record, request } from "./helpers.js";
 
 describe("callCost", () => {
   it("prices input, cached and output tokens at their own rates", () => {
@@ -112,5 +114,25 @@ describe("instrument({ prices })", () => {
     await wrapped.flush();
     // 2 × 0.01 + 0.01 h × 1.5
     expect(sink.records[0]?.cost).toBeCloseTo(0.02 + 0.015, 12);
+  });
+});
+
+describe("cost in CloudWatch and EMF", () => {
+  it("reports InvocationCost (unit None) when a record has a cost, and nothing when it has none", async () => {
+    const priced = record({ cost: 0.0125 });
+    expect(cloudWatchValues(priced)).toContainEqual({
+      name: "InvocationCost",
+      unit: "None",
+      value: 0.0125,
+    });
+    expect(cloudWatchValues(record()).map((v) => v.name)).not.toContain("InvocationCost");
+    const lines: string[] = [];
+    const emf = new EmfSink({ namespace: "App", output: { write: (s: string) => lines.push(s) } });
+    emf.write(priced);
+    await emf.flush();
+    const doc = JSON.parse(lines.join(""));
+    expect(doc.InvocationCost).toBe(0.0125);
+    const names = doc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name);
+    expect(names).toContain("InvocationCost");
   });
 });
