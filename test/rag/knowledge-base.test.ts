@@ -123,6 +123,34 @@ describe("KnowledgeBaseRetriever (real SDK client against the stand-in)", () => 
     expect(hits.every((h) => h.score >= 0.5)).toBe(true);
   });
 
+  it("pages through the SDK paginator: each page's token goes back, and maxPages caps the calls", async () => {
+    const kb = new KnowledgeBaseRetriever({
+      knowledgeBaseId: KB,
+      client: runtime.client,
+      pageSize: 1,
+      maxPages: 3,
+    });
+    const before = runtime.requests.length;
+    const hits = await kb.retrieve("refunds", { k: 5 });
+    const sent = runtime.requests.slice(before);
+    // Five chunks match, one per page: k is never reached, so maxPages ends the paging.
+    expect(sent.map((r) => r.body.nextToken)).toEqual([undefined, "page-1", "page-2"]);
+    expect(hits).toHaveLength(3);
+    expect(new Set(hits.map((h) => h.id)).size).toBe(3);
+  });
+
+  it("refuses a client that is not the SDK's own BedrockAgentRuntimeClient, naming the class", async () => {
+    // A send-only wrapper: the SDK's paginator accepts only instances of its client class.
+    const wrapper = { send: runtime.client.send.bind(runtime.client) };
+    const kb = new KnowledgeBaseRetriever({ knowledgeBaseId: KB, client: wrapper as never });
+    const before = runtime.requests.length;
+    await expect(kb.retrieve("refunds")).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      message: expect.stringMatching(/BedrockAgentRuntimeClient/),
+    });
+    expect(runtime.requests.length).toBe(before);
+  });
+
   it("ends on abort and on timeout", async () => {
     const kb = new KnowledgeBaseRetriever({ knowledgeBaseId: KB, client: runtime.client });
     await expect(kb.retrieve("refunds", { signal: AbortSignal.abort() })).rejects.toMatchObject({
