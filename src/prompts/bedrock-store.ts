@@ -14,6 +14,7 @@ import type {
   CreatePromptCommandOutput,
   CreatePromptVersionCommandOutput,
   GetPromptCommandOutput,
+  ListPromptsCommandInput,
   ListPromptsCommandOutput,
   PromptVariant,
   UpdatePromptCommandOutput,
@@ -26,10 +27,12 @@ import {
   awsClientSchema,
   clientConfigFrom,
 } from "../core/aws.js";
+import { awsPages } from "../core/aws-call.js";
 import { bedrockAgentSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { messageText } from "../core/chat.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { paginatorClient } from "../core/paginator-client.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
 import type { PromptSource } from "./cache.js";
 import type { PromptCatalog, PromptSelector } from "./catalog.js";
@@ -42,6 +45,12 @@ import {
 } from "./template.js";
 
 const SERVICE = "BedrockAgent";
+const OWNER = "BedrockPromptStore (@aws-sdk/client-bedrock-agent)";
+const LIST_PROMPTS = {
+  service: SERVICE,
+  operation: "ListPrompts",
+  iamAction: "bedrock:ListPrompts",
+};
 const DEFAULT_TIMEOUT_MS = 60_000;
 const VARIANT = "fmops";
 const META_CHUNK = 1000;
@@ -84,7 +93,12 @@ export interface PulledPrompt {
 
 /** Options for {@link BedrockPromptStore}. */
 export interface BedrockPromptStoreOptions extends AwsClientConfig {
-  /** A ready Bedrock Agent client (preferred). */
+  /**
+   * A ready Bedrock Agent client (preferred). It must be a `BedrockAgentClient` of
+   * `@aws-sdk/client-bedrock-agent` (the copy fmops loads): prompts and versions are listed
+   * through the SDK's `paginateListPrompts`, which accepts no other object, so a wrapper that
+   * only has `send` is refused with `VALIDATION_ERROR` on the first push, pull or fetch.
+   */
   client?: BedrockAgentClient;
   /** A mapping saved from an earlier {@link BedrockPromptStore.mappings}, to skip look-ups. */
   mappings?: BedrockPromptRef[];
@@ -522,18 +536,10 @@ export class BedrockPromptStore implements PromptSource {
 
   async #summaries(promptId: string, signal: AbortSignal) {
     const out: { version: string }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#send<ListPromptsCommandOutput>(
-        "ListPrompts",
-        (sdk) =>
-          new sdk.ListPromptsCommand({ promptIdentifier: promptId, maxResults: 100, nextToken }),
-        signal,
-      );
+    for await (const page of this.#listPrompts({ promptIdentifier: promptId }, signal)) {
       for (const s of page.promptSummaries ?? [])
         if (s.version && s.version !== "DRAFT") out.push({ version: s.version });
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return out.sort((a, b) => Number(a.version) - Number(b.version));
   }
 
@@ -569,18 +575,38 @@ export class BedrockPromptStore implements PromptSource {
   }
 
   async #findByName(name: string, signal: AbortSignal): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#send<ListPromptsCommandOutput>(
-        "ListPrompts",
-        (sdk) => new sdk.ListPromptsCommand({ maxResults: 100, nextToken }),
-        signal,
-      );
+    for await (const page of this.#listPrompts({}, signal)) {
       const hit = page.promptSummaries?.find((s) => s.name === name);
+      // Returning from the loop releases the paginator: no page after the hit is requested.
       if (hit) return hit.id;
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return undefined;
+  }
+
+  /**
+   * The pages of ListPrompts (every prompt, or one prompt's versions with `promptIdentifier`),
+   * read through the SDK's `paginateListPrompts`, 100 summaries a page at most.
+   */
+  async *#listPrompts(
+    input: ListPromptsCommandInput,
+    signal: AbortSignal,
+  ): AsyncGenerator<ListPromptsCommandOutput, void, undefined> {
+    const { sdk, client } = await this.#client();
+    const pages = sdk.paginateListPrompts(
+      { client, pageSize: 100 },
+      { ...input },
+      { abortSignal: signal },
+    );
+    yield* awsPages(signal, LIST_PROMPTS, pages);
+  }
+
+  /**
+   * The loaded SDK package and the client, checked on every call to be the SDK's own class, so
+   * a send-only wrapper is refused by every operation alike, not only by those that page.
+   */
+  async #client() {
+    const { sdk, client } = await this.#bedrockAgent();
+    return { sdk, client: paginatorClient(client, sdk.BedrockAgentClient, OWNER) };
   }
 
   /** Sends the command `command` builds from the (lazily loaded) Bedrock Agent package. */
@@ -589,7 +615,7 @@ export class BedrockPromptStore implements PromptSource {
     command: (sdk: typeof BedrockAgentModule) => object,
     signal: AbortSignal,
   ): Promise<O> {
-    const { sdk, client } = await this.#bedrockAgent();
+    const { sdk, client } = await this.#client();
     return (await awsCall({ service: SERVICE, operation, iamAction: `bedrock:${operation}` }, () =>
       client.send(command(sdk) as never, { abortSignal: signal }),
     )) as O;

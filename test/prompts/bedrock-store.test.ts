@@ -179,6 +179,60 @@ describe("BedrockPromptStore", () => {
     expect(listCalls.at(-1)?.query.nextToken).toBeDefined();
   });
 
+  it("pages through a prompt's versions with the SDK paginator, sending each page's token back", async () => {
+    await agent.close();
+    agent = await startBedrockAgent({ pageSize: 2 });
+    const store = new BedrockPromptStore({ client: agent.client });
+    const v3 = new PromptTemplate({
+      ...v1.toDefinition(),
+      version: "3",
+      text: "Third {{question}}",
+    });
+    for (const t of [v1, v2, v3]) await store.push(t);
+    const before = agent.requests.length;
+    const pulled = await new BedrockPromptStore({ client: agent.client }).pull(
+      store.mappings()[0]?.promptId as string,
+    );
+    expect(pulled.templates.map((t) => t.version)).toEqual(["1", "2", "3"]);
+    // DRAFT and three versions, two summaries a page: two ListPrompts calls for this prompt.
+    const versionLists = agent.requests
+      .slice(before)
+      .filter((r) => r.method === "GET" && r.path === "/prompts/" && r.query.promptIdentifier);
+    expect(versionLists.map((r) => [r.query.maxResults, r.query.nextToken])).toEqual([
+      ["100", undefined],
+      ["100", "2"],
+    ]);
+  });
+
+  it("refuses a client that is not the SDK's own BedrockAgentClient, naming the class", async () => {
+    // A send-only wrapper: the SDK's paginator accepts only instances of its client class.
+    const wrapper = { send: agent.client.send.bind(agent.client) };
+    const store = new BedrockPromptStore({ client: wrapper as never });
+    await expect(store.pull("support.reply")).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      message: expect.stringMatching(/BedrockAgentClient/),
+    });
+    // A fetch by a known mapping pages nothing (one GetPrompt), and is refused alike.
+    const mapped = new BedrockPromptStore({
+      client: wrapper as never,
+      mappings: [
+        {
+          id: "support.reply",
+          version: "1",
+          hash: v1.hash,
+          promptId: "ABCDEFGHIJ",
+          promptArn: "arn:aws:bedrock:us-east-1:123456789012:prompt/ABCDEFGHIJ",
+          bedrockVersion: "1",
+          versionArn: "arn:aws:bedrock:us-east-1:123456789012:prompt/ABCDEFGHIJ:1",
+        },
+      ],
+    });
+    await expect(mapped.fetch("support.reply", { version: "1" })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+    });
+    expect(agent.requests).toHaveLength(0);
+  });
+
   it("serves as a remote source behind the TTL cache, falling back when Bedrock fails", async () => {
     const store = new BedrockPromptStore({ client: agent.client });
     await store.push(v1);
