@@ -181,7 +181,10 @@ describe("triton-stable-diffusion: model.py, archive and deploy script", () => {
     };
     expect(endpointConfig.ProductionVariants[0]?.InstanceType).toMatch(/^ml\.(g|p)\d/);
     for (const op of ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"]) {
-      const tags = (lines.find((l) => l.operation === op)?.input as { Tags: unknown[] }).Tags;
+      const input = lines.find((l) => l.operation === op)?.input as
+        | { Tags?: unknown[] }
+        | undefined;
+      const tags = input?.Tags;
       expect(tags, op).toContainEqual({ Key: "fmops:example", Value: "triton-stable-diffusion" });
       expect(tags, op).toContainEqual({ Key: "team", Value: "art" });
     }
