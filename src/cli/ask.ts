@@ -9,7 +9,7 @@ import { ValidationError } from "../core/errors.js";
 import { RagChain } from "../rag/rag-chain.js";
 import type { Retriever } from "../rag/types.js";
 import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
-import { numberFlag } from "./flags.js";
+import { awsFlags, numberFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 import { embeddingsFromFlag, loadIndexFile } from "./rag-files.js";
@@ -51,11 +51,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (loaded.kind === "bm25") {
     retriever = loaded.index;
   } else {
-    const aws = {
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(values["endpoint-url"] !== undefined ? { endpoint: values["endpoint-url"] } : {}),
-    };
-    retriever = new VectorStoreRetriever(loaded.store, embeddingsFromFlag(values.embeddings, aws));
+    retriever = new VectorStoreRetriever(
+      loaded.store,
+      embeddingsFromFlag(values.embeddings, awsFlags(values)),
+    );
   }
   const k = numberFlag(values.k, "--k") ?? 4;
   const minScore = numberFlag(values["min-score"], "--min-score");

@@ -27,3 +27,23 @@ export function positiveIntFlag(value: string | undefined, flag: string): number
   }
   return n;
 }
+
+/** The AWS client settings `--region` and `--endpoint-url` give: `{ region?, endpoint? }`. */
+export interface AwsFlagConfig {
+  region?: string;
+  endpoint?: string;
+}
+
+/**
+ * Reads `--region` and `--endpoint-url` from parsed flags into the `{ region, endpoint }` every
+ * fmops client takes, leaving out what was not given (so the SDK's own defaults apply).
+ */
+export function awsFlags(values: {
+  region?: string | boolean | (string | boolean)[];
+  "endpoint-url"?: string | boolean | (string | boolean)[];
+}): AwsFlagConfig {
+  const config: AwsFlagConfig = {};
+  if (typeof values.region === "string") config.region = values.region;
+  if (typeof values["endpoint-url"] === "string") config.endpoint = values["endpoint-url"];
+  return config;
+}

@@ -10,7 +10,7 @@ import { BedrockImageModel } from "../models/bedrock-image.js";
 import type { ImageModel, ImageRequest } from "../models/image-types.js";
 import { type SageMakerImageFormat, SageMakerImageModel } from "../models/sagemaker-image.js";
 import { saveImages } from "../models/save-images.js";
-import { numberFlag, positiveIntFlag } from "./flags.js";
+import { awsFlags, numberFlag, positiveIntFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 
 const usage = `Usage: fmops image --model <model> [options] [prompt...]
@@ -49,10 +49,7 @@ function modelFromFlags(values: Record<string, string | boolean | undefined>): I
   const at = spec.indexOf(":");
   const kind = at === -1 ? "" : spec.slice(0, at);
   const target = spec.slice(at + 1);
-  const aws = {
-    ...(values.region !== undefined ? { region: values.region as string } : {}),
-    ...(values["endpoint-url"] !== undefined ? { endpoint: values["endpoint-url"] as string } : {}),
-  };
+  const aws = awsFlags(values);
   if (kind === "bedrock" && target) return new BedrockImageModel({ modelId: target, ...aws });
   if (kind === "sagemaker" && target) {
     const format = (values.format ?? "jumpstart") as string;

@@ -11,6 +11,7 @@ import { InMemoryVectorStore } from "../rag/in-memory-vector-store.js";
 import { saveBm25Index, saveVectorStore } from "../rag/index.js";
 import { RecursiveTextSplitter } from "../rag/splitter.js";
 import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
+import { awsFlags } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { embeddingsFromFlag, readFolder } from "./rag-files.js";
 
@@ -80,11 +81,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     index.add(chunks);
     await saveBm25Index(index, out);
   } else {
-    const aws = {
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(values["endpoint-url"] !== undefined ? { endpoint: values["endpoint-url"] } : {}),
-    };
-    const embeddings = embeddingsFromFlag(values.embeddings, aws);
+    const embeddings = embeddingsFromFlag(values.embeddings, awsFlags(values));
     const store = new InMemoryVectorStore({ dimensions: embeddings.dimensions });
     await new VectorStoreRetriever(store, embeddings).addDocuments(chunks, { signal: io.signal });
     await saveVectorStore(store, out);

@@ -14,6 +14,7 @@ import {
   type SageMakerPayloadFormat,
 } from "../models/sagemaker-payloads.js";
 import type { ChatModel } from "../models/types.js";
+import { awsFlags } from "./flags.js";
 
 /** `node:util` parseArgs definitions of the shared model flags. */
 export const modelFlagOptions = {
@@ -49,10 +50,7 @@ export function modelFromFlags(flags: ModelFlags): ChatModel {
   const at = spec.indexOf(":");
   const kind = at === -1 ? "" : spec.slice(0, at);
   const target = spec.slice(at + 1);
-  const aws = {
-    ...(flags.region !== undefined ? { region: flags.region } : {}),
-    ...(flags["endpoint-url"] !== undefined ? { endpoint: flags["endpoint-url"] } : {}),
-  };
+  const aws = awsFlags(flags);
   if (kind === "bedrock" && target) return new BedrockChatModel({ modelId: target, ...aws });
   if (kind === "sagemaker" && target) {
     return new SageMakerChatModel({

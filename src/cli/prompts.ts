@@ -17,6 +17,7 @@ import { loadPromptFolder } from "../prompts/index.js";
 import { type LegacyTextFormat, legacyTextFormats, renderText } from "../prompts/legacy-formats.js";
 import { lintPrompt } from "../prompts/lint.js";
 import type { PromptTemplate } from "../prompts/template.js";
+import { awsFlags } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
 
 const usage = `Usage: fmops prompts <list|show|render|lint|push|pull> --dir <folder> [options]
@@ -78,8 +79,7 @@ function coerce(template: PromptTemplate, raw: Record<string, string>): Record<s
 
 function store(values: Record<string, unknown>): BedrockPromptStore {
   return new BedrockPromptStore({
-    ...(typeof values.region === "string" ? { region: values.region } : {}),
-    ...(typeof values["endpoint-url"] === "string" ? { endpoint: values["endpoint-url"] } : {}),
+    ...awsFlags(values),
     ...(typeof values["model-id"] === "string" ? { defaultModelId: values["model-id"] } : {}),
   });
 }
