@@ -21,8 +21,13 @@ export const GEN_AI = {
   timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
   /** Histogram of the time between consecutive streamed chunks after the first, in seconds. */
   timePerOutputChunk: "gen_ai.client.operation.time_per_output_chunk",
-  /** Attribute: the operation, always `chat`. */
+  /**
+   * Attribute: the operation: `chat` for chat calls, `generate_content` for image generation (the
+   * conventions name no image operation; theirs for multimodal content generation is the closest).
+   */
   operationName: "gen_ai.operation.name",
+  /** Attribute on image generation: `image`, the conventions' value for the content requested. */
+  outputType: "gen_ai.output.type",
   /** Attribute: who serves the model, e.g. `aws.bedrock`. */
   providerName: "gen_ai.provider.name",
   /** Attribute: the model id as sent to the service (without the fmops prefix). */
@@ -71,7 +76,8 @@ const KNOWN_OPTIONS: Record<keyof OtelSinkOptions, true> = { meter: true, extraM
  *   only `input` and `output`), and `fmops.quality.<score>` for quality modules (fmops names: the
  *   conventions define no metrics for these).
  *
- * Attributes: `gen_ai.operation.name` (`chat`), `gen_ai.provider.name` (`aws.bedrock`;
+ * Attributes: `gen_ai.operation.name` (`chat`; `generate_content` with `gen_ai.output.type`
+ * `image` for image generation records), `gen_ai.provider.name` (`aws.bedrock`;
  * `aws.sagemaker` for SageMaker, a custom value since the conventions list no SageMaker
  * provider), `gen_ai.request.model` (the model or endpoint id without the fmops prefix), and the
  * record's custom dimensions. Export goes through your SDK's exporters; the sink never blocks.
@@ -165,10 +171,11 @@ export class OtelSink implements MetricSink {
   write(record: InvocationRecord): void {
     const attributes: Attributes = {
       ...record.dimensions,
-      [GEN_AI.operationName]: "chat",
+      [GEN_AI.operationName]: record.operation === "image" ? "generate_content" : "chat",
       [GEN_AI.providerName]: record.provider,
       [GEN_AI.requestModel]: requestModel(record.modelId),
     };
+    if (record.operation === "image") attributes[GEN_AI.outputType] = "image";
     if (record.errorType !== undefined) attributes[GEN_AI.errorType] = record.errorType;
     else if (record.status !== "ok") attributes[GEN_AI.errorType] = record.status;
     this.#duration.record(record.e2eMs / 1000, attributes);

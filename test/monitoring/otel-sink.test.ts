@@ -108,6 +108,34 @@ describe("OtelSink", () => {
     expect(byName.get("fmops.quality.refusal_score")).toBeDefined();
   });
 
+  it("labels an image record with the conventions' generate_content operation and output type image", async () => {
+    const metrics = await collect((sink) => {
+      sink.write(
+        record({
+          modelId: "bedrock:amazon.nova-canvas-v1:0",
+          operation: "image",
+          streaming: false,
+          ttftMs: undefined,
+          outputTokens: undefined,
+          otps: undefined,
+        }),
+      );
+      sink.write(record({ operation: "chat", streaming: false, modelId: "bedrock:other" }));
+    });
+    const duration = metrics.find((m) => m.descriptor.name === "gen_ai.client.operation.duration")!;
+    const points = duration.dataPoints as HistogramPoint[];
+    const image = points.find(
+      (p) => p.attributes["gen_ai.request.model"] === "amazon.nova-canvas-v1:0",
+    )!;
+    expect(image.attributes).toMatchObject({
+      "gen_ai.operation.name": "generate_content",
+      "gen_ai.output.type": "image",
+    });
+    const chat = points.find((p) => p.attributes["gen_ai.request.model"] === "other")!;
+    expect(chat.attributes["gen_ai.operation.name"]).toBe("chat");
+    expect(chat.attributes).not.toHaveProperty("gen_ai.output.type");
+  });
+
   it("reports no token usage for a call that failed before any usage was known", async () => {
     const failedStream = {
       status: "error" as const,
