@@ -333,10 +333,10 @@ export class Guardrail {
   /**
    * Applies the guardrail to `text` once.
    *
-   * @throws {@link ValidationError} for empty text or inconsistent grounding options (before any
-   *   call); {@link AwsServiceError} / {@link PermissionDeniedError} (`bedrock:ApplyGuardrail`)
-   *   from the service; {@link TimeoutError} / {@link AbortedError} when the deadline passes or
-   *   the signal fires.
+   * @throws {@link core!ValidationError} for empty text or inconsistent grounding options (before
+   *   any call); {@link core!AwsServiceError} / {@link core!PermissionDeniedError}
+   *   (`bedrock:ApplyGuardrail`) from the service; {@link core!TimeoutError} /
+   *   {@link core!AbortedError} when the deadline passes or the signal fires.
    */
   async check(text: string, options: GuardrailCheckOptions): Promise<GuardrailResult> {
     parseOptions(z.string().min(1, "must not be empty"), text, "Guardrail.check text");

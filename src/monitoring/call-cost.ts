@@ -81,7 +81,7 @@ const MS_PER_HOUR = 3_600_000;
  * images times `perImage`, plus the instance time the call held. A part the record has no
  * count for (no token usage reported, no images) adds 0, so a failed call costs what it used.
  *
- * @throws {@link ValidationError} when a price is negative or not a number.
+ * @throws {@link core!ValidationError} when a price is negative or not a number.
  *
  * @example
  * ```ts
