@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { ChatMessage, ChatRequest, ChatResponse } from "../core/chat.js";
 import { parseOptions } from "../core/options.js";
-import { toolInputJson } from "../core/tool-calls.js";
 import type { StreamEvent } from "../streaming/events.js";
+import { replayAnswerEvents } from "../streaming/replay.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { Guardrail } from "./guardrail.js";
 import type { CallOptions, ChatModel } from "./types.js";
@@ -160,16 +160,7 @@ export function withGuardrail(
           }
           // The inner answer's reasoning and tool calls, replayed whole so that response()
           // carries them too (a tool-use turn with extended thinking is sent back with them).
-          for (const block of response.content ?? []) {
-            if (block.type !== "reasoning") continue;
-            const signature = block.signature === undefined ? {} : { signature: block.signature };
-            yield { type: "reasoning", text: block.text, ...signature };
-          }
-          for (const [index, call] of (response.toolCalls ?? []).entries()) {
-            yield { type: "toolUseStart", index, id: call.id, name: call.name };
-            yield { type: "toolUseDelta", index, input: toolInputJson(call) };
-            yield { type: "toolUseStop", index };
-          }
+          yield* replayAnswerEvents(response);
           if (response.usage) yield { type: "usage", usage: response.usage };
           if (response.stopReason !== undefined)
             yield { type: "stop", reason: response.stopReason };

@@ -6,9 +6,9 @@
  * @module
  */
 import type { ChatResponse } from "../core/chat.js";
-import { toolInputJson } from "../core/tool-calls.js";
 import { MAX_TIMER_MS } from "../core/wait.js";
 import type { StreamEvent } from "../streaming/events.js";
+import { replayAnswerEvents } from "../streaming/replay.js";
 import { TokenStream } from "../streaming/token-stream.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
@@ -156,16 +156,7 @@ async function* observe(
     const response = await inner.response();
     // The inner answer's reasoning and tool calls, replayed whole: the wrapper's response() must
     // carry them too (a tool-use turn with extended thinking is sent back with its reasoning).
-    for (const block of response.content ?? []) {
-      if (block.type !== "reasoning") continue;
-      const signature = block.signature === undefined ? {} : { signature: block.signature };
-      yield { type: "reasoning", text: block.text, ...signature };
-    }
-    for (const [index, call] of (response.toolCalls ?? []).entries()) {
-      yield { type: "toolUseStart", index, id: call.id, name: call.name };
-      yield { type: "toolUseDelta", index, input: toolInputJson(call) };
-      yield { type: "toolUseStop", index };
-    }
+    yield* replayAnswerEvents(response);
     if (inner.usage !== undefined) yield { type: "usage", usage: inner.usage };
     if (inner.stopReason !== undefined) yield { type: "stop", reason: inner.stopReason };
     if (inner.latency?.serviceMs !== undefined) {

@@ -39,6 +39,7 @@ export {
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 export { decodeLmi, LmiDecoder } from "./lmi.js";
 export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
+export { replayAnswerEvents } from "./replay.js";
 export { parseSse, type SseEvent, SseParser } from "./sse.js";
 export { decodeTgi, TgiDecoder } from "./tgi.js";
 export { TokenStream, type TokenStreamOptions } from "./token-stream.js";
