@@ -47,3 +47,21 @@ export function awsFlags(values: {
   if (typeof values["endpoint-url"] === "string") config.endpoint = values["endpoint-url"];
   return config;
 }
+
+/**
+ * Splits `--model kind:target` at its first colon (a Bedrock model id has colons of its own). A
+ * missing flag is a usage error whose message shows `example`; a spec without a colon has kind
+ * `""`, which no command accepts, so it gets the command's own "how to spell it" error.
+ */
+export function modelSpecParts(
+  spec: string | undefined,
+  example: string,
+): { kind: string; target: string } {
+  if (spec === undefined) {
+    throw new ValidationError(`--model is required, e.g. --model ${example}.`, [
+      { path: "--model", message: "missing" },
+    ]);
+  }
+  const at = spec.indexOf(":");
+  return { kind: at === -1 ? "" : spec.slice(0, at), target: spec.slice(at + 1) };
+}

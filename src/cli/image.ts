@@ -10,7 +10,7 @@ import { BedrockImageModel } from "../models/bedrock-image.js";
 import type { ImageModel, ImageRequest } from "../models/image-types.js";
 import { type SageMakerImageFormat, SageMakerImageModel } from "../models/sagemaker-image.js";
 import { saveImages } from "../models/save-images.js";
-import { awsFlags, numberFlag, positiveIntFlag } from "./flags.js";
+import { awsFlags, modelSpecParts, numberFlag, positiveIntFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 
 const usage = `Usage: fmops image --model <model> [options] [prompt...]
@@ -40,15 +40,7 @@ Options:
 
 function modelFromFlags(values: Record<string, string | boolean | undefined>): ImageModel {
   const spec = values.model as string | undefined;
-  if (spec === undefined) {
-    throw new ValidationError(
-      "--model is required, e.g. --model bedrock:amazon.nova-canvas-v1:0.",
-      [{ path: "--model", message: "missing" }],
-    );
-  }
-  const at = spec.indexOf(":");
-  const kind = at === -1 ? "" : spec.slice(0, at);
-  const target = spec.slice(at + 1);
+  const { kind, target } = modelSpecParts(spec, "bedrock:amazon.nova-canvas-v1:0");
   const aws = awsFlags(values);
   if (kind === "bedrock" && target) return new BedrockImageModel({ modelId: target, ...aws });
   if (kind === "sagemaker" && target) {

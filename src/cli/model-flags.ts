@@ -14,7 +14,7 @@ import {
   type SageMakerPayloadFormat,
 } from "../models/sagemaker-payloads.js";
 import type { ChatModel } from "../models/types.js";
-import { awsFlags } from "./flags.js";
+import { awsFlags, modelSpecParts } from "./flags.js";
 
 /** `node:util` parseArgs definitions of the shared model flags. */
 export const modelFlagOptions = {
@@ -42,14 +42,7 @@ export type ModelFlags = Partial<Record<keyof typeof modelFlagOptions, string>>;
 /** Builds the ChatModel that `--model` names, or throws a ValidationError saying how to spell it. */
 export function modelFromFlags(flags: ModelFlags): ChatModel {
   const spec = flags.model;
-  if (spec === undefined) {
-    throw new ValidationError("--model is required, e.g. --model bedrock:amazon.nova-lite-v1:0.", [
-      { path: "--model", message: "missing" },
-    ]);
-  }
-  const at = spec.indexOf(":");
-  const kind = at === -1 ? "" : spec.slice(0, at);
-  const target = spec.slice(at + 1);
+  const { kind, target } = modelSpecParts(spec, "bedrock:amazon.nova-lite-v1:0");
   const aws = awsFlags(flags);
   if (kind === "bedrock" && target) return new BedrockChatModel({ modelId: target, ...aws });
   if (kind === "sagemaker" && target) {
