@@ -11,7 +11,7 @@ import type {
   DuckDBResultReader,
 } from "@duckdb/node-api";
 import { z } from "zod";
-import { ValidationError } from "../core/errors.js";
+import { redact, ValidationError } from "../core/errors.js";
 import { loadOptional } from "../core/optional.js";
 import { parseOptions } from "../core/options.js";
 import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
@@ -23,6 +23,7 @@ import type {
   ExecuteOptions,
   QueryResult,
   SqlEngine,
+  SqlError,
   SqlValue,
   ValidationOutcome,
 } from "./types.js";
@@ -59,9 +60,32 @@ export interface DuckDbEngineOptions {
   maxSqlLength?: number;
   /** Default time limit for one statement, in ms. Default 60 000. */
   timeoutMs?: number;
+  /**
+   * The most memory DuckDB may use, loaded tables included: bytes, or DuckDB's size text such as
+   * `"512MB"` or `"4GiB"`. Default `"1GiB"`. SQL written by a model can ask for far more than the
+   * host has (a sorted cross join, a `string_agg` over millions of rows); under the cap such a
+   * query fails in moments with `SQL_RESOURCE_LIMIT` instead of running until the timeout while
+   * the process grows. One GiB holds the local files this in-memory engine is meant for with room
+   * for joins and sorts over them; raise it for larger files, lower it on small hosts (a Lambda
+   * function with less memory). Spilling to disk is off, so the cap is not traded for an
+   * unbounded temporary directory. The setting is fixed when the database opens and locked.
+   */
+  memoryLimit?: number | string;
+  /** DuckDB worker threads. Default: DuckDB's own (one per core). Fixed when the database opens. */
+  threads?: number;
+  /**
+   * Let queries read DuckDB's own catalog: its views (`duckdb_tables`, `information_schema.*`,
+   * `pg_catalog.*`, `sqlite_master`, ...) and the table functions listing catalog objects
+   * (`duckdb_tables()`, `duckdb_databases()`, ...). Default false: these show database names and
+   * the `file` option's path, and the model learns the schema from the catalog it is given. Settings
+   * (`duckdb_settings()`, `current_setting()`) and files stay refused either way.
+   */
+  allowCatalogIntrospection?: boolean;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A size in DuckDB's notation (`memory_limit`): a number and a decimal or binary unit. */
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 const identifier = z
   .string()
   .regex(IDENT, "must be a plain identifier (letters, digits, underscore)");
@@ -80,6 +104,14 @@ const optionsSchema = z
     readOnly: z.boolean().optional(),
     maxSqlLength: z.int().min(1).max(10_000_000).optional(),
     timeoutMs: z.int().min(1).max(86_400_000).optional(),
+    memoryLimit: z
+      .union([
+        z.int().min(1),
+        z.string().regex(MEMORY_SIZE, 'must be a size such as "512MB" or "4GiB"'),
+      ])
+      .optional(),
+    threads: z.int().min(1).max(1024).optional(),
+    allowCatalogIntrospection: z.boolean().optional(),
   })
   .strict()
   .refine((o) => !(o.file && o.tables), {
@@ -138,6 +170,31 @@ export const TRINO_SHIMS: readonly string[] = [
 ];
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MEMORY_LIMIT = "1GiB";
+
+/**
+ * The longest value `repeat()`, `lpad()` and `rpad()` may build, in characters. DuckDB builds
+ * one scalar value outside its memory limit, so `repeat('x', 2e9)` would take gigabytes of the
+ * process's memory before any cap applies; these three make a value of any length from a short
+ * query, so they are checked before building one.
+ */
+const MAX_BUILT_VALUE_CHARS = 16 * 1024 * 1024;
+
+/** The Athena error code (Trino's) for a query over the engine's memory. */
+const MEMORY_LIMIT_CODE = "EXCEEDED_LOCAL_MEMORY_LIMIT";
+
+/**
+ * Temporary macros shadowing the built-in value builders: each refuses a result longer than
+ * {@link MAX_BUILT_VALUE_CHARS} and otherwise calls the built-in by its qualified name (which a
+ * query may not do; see {@link refuseUnsafeFunctions}).
+ */
+const VALUE_SIZE_CAPS: readonly string[] = [
+  `CREATE OR REPLACE TEMP MACRO repeat(s, n) AS CASE WHEN CAST(n AS DOUBLE) * length(s) > ${MAX_BUILT_VALUE_CHARS} THEN error('${MEMORY_LIMIT_CODE}: repeat() would build a value over ${MAX_BUILT_VALUE_CHARS} characters') ELSE system.main.repeat(s, n) END`,
+  ...["lpad", "rpad"].map(
+    (fn) =>
+      `CREATE OR REPLACE TEMP MACRO ${fn}(s, n, p) AS CASE WHEN n > ${MAX_BUILT_VALUE_CHARS} THEN error('${MEMORY_LIMIT_CODE}: ${fn}() would build a value over ${MAX_BUILT_VALUE_CHARS} characters') ELSE system.main.${fn}(s, n, p) END`,
+  ),
+];
 
 /** DuckDB's statement type for queries (duckdb_statement_type DUCKDB_STATEMENT_TYPE_SELECT). */
 const SELECT_STATEMENT = 1;
@@ -188,6 +245,8 @@ export class DuckDbEngine implements SqlEngine {
   #ready: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Names a query may not read as tables, known once the database is open. */
+  #catalogNames: CatalogNames | undefined;
 
   constructor(options: DuckDbEngineOptions = {}) {
     this.#options = parseOptions(
@@ -248,7 +307,7 @@ export class DuckDbEngine implements SqlEngine {
           ? prepared.streamAndReadAll()
           : prepared.streamAndReadUntil(options.maxRows + 1)
         ).catch((err: unknown) => {
-          throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+          throw executionError(duckDbError(err, sql), err);
         });
         return this.#read(sql, reader, options.maxRows);
       } finally {
@@ -299,19 +358,24 @@ export class DuckDbEngine implements SqlEngine {
   async #prepareAll(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement[]> {
     const readOnly = this.#options.readOnly !== false;
     const extracted = await connection.extractStatements(sql).catch((err: unknown) => {
-      throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+      throw executionError(duckDbError(err, sql), err);
     });
     if (readOnly && extracted.count !== 1) {
       throw new SqlNotReadOnlyError(
         `DuckDB reads the text as ${extracted.count} statements; send one query.`,
       );
     }
-    if (readOnly) await refuseUnsafeFunctions(connection, sql);
+    if (readOnly) {
+      await refuseUnsafeFunctions(connection, sql, {
+        introspection: this.#options.allowCatalogIntrospection === true,
+        names: this.#catalogNames,
+      });
+    }
     const prepared: DuckDBPreparedStatement[] = [];
     try {
       for (let i = 0; i < extracted.count; i++) {
         const statement = await extracted.prepare(i).catch((err: unknown) => {
-          throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+          throw executionError(duckDbError(err, sql), err);
         });
         prepared.push(statement);
         if (readOnly && statement.statementType !== SELECT_STATEMENT) {
@@ -343,9 +407,24 @@ export class DuckDbEngine implements SqlEngine {
     return this.#ready;
   }
 
+  /**
+   * Settings fixed when the database opens: the memory cap, no spilling to a temporary
+   * directory (an in-memory engine would otherwise write to the working directory, bounded only
+   * by the disk), and the thread count when given. `lock_configuration` keeps them.
+   */
+  #limits(): Record<string, string> {
+    const limit = this.#options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    const limits: Record<string, string> = {
+      memory_limit: typeof limit === "number" ? `${limit}B` : limit,
+      temp_directory: "",
+    };
+    if (this.#options.threads !== undefined) limits.threads = String(this.#options.threads);
+    return limits;
+  }
+
   async #setUp(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
     const duckdb = await loadOptional<DuckDbModule>("@duckdb/node-api", "DuckDbEngine");
-    const instance = await duckdb.DuckDBInstance.create(":memory:");
+    const instance = await duckdb.DuckDBInstance.create(":memory:", this.#limits());
     const connection = await instance.connect();
     const o = this.#options;
     const cat = quoteIdent(this.catalog);
@@ -386,6 +465,10 @@ export class DuckDbEngine implements SqlEngine {
         }
       }
       if (o.trinoShims !== false) for (const shim of TRINO_SHIMS) await connection.run(shim);
+      if (o.readOnly !== false) {
+        for (const cap of VALUE_SIZE_CAPS) await connection.run(cap);
+        this.#catalogNames = await catalogNames(connection, this.catalog);
+      }
       // From here on, statements can read only the loaded tables: no files, no extensions. A
       // table function from an extension that is not loaded (sqlite_scan, iceberg_scan, ...)
       // would otherwise make DuckDB try to download and load it.
@@ -398,9 +481,9 @@ export class DuckDbEngine implements SqlEngine {
       instance.closeSync();
       if (err instanceof ValidationError) throw err;
       const error = duckDbError(err, "");
-      throw new SqlExecutionError(
+      throw executionError(
         { ...error, message: `${error.message} (while loading the DuckDbEngine tables)` },
-        { cause: err },
+        err,
       );
     }
     return { instance, connection };
@@ -433,7 +516,7 @@ export class DuckDbEngine implements SqlEngine {
             ) {
               throw err;
             }
-            throw new SqlExecutionError(duckDbError(err, ""), { cause: err });
+            throw executionError(duckDbError(err, ""), err);
           } finally {
             signal.removeEventListener("abort", onAbort);
           }
@@ -469,7 +552,7 @@ export class DuckDbEngine implements SqlEngine {
         stats: { elapsedMs: performance.now() - started, rowCount: rows.length, truncated },
       };
     } catch (err) {
-      throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+      throw executionError(duckDbError(err, sql), err);
     }
   }
 }
@@ -486,6 +569,74 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
   "json_each",
   "json_tree",
 ]);
+
+/**
+ * Table functions listing catalog objects, allowed only with `allowCatalogIntrospection`. The
+ * catalog views (`duckdb_tables`, `information_schema.tables`, ...) read through these.
+ */
+const CATALOG_TABLE_FUNCTIONS = new Set([
+  "duckdb_databases",
+  "duckdb_schemas",
+  "duckdb_tables",
+  "duckdb_views",
+  "duckdb_columns",
+  "duckdb_constraints",
+  "duckdb_indexes",
+  "duckdb_sequences",
+  "duckdb_types",
+  "duckdb_functions",
+  "pragma_database_list",
+  "pragma_table_info",
+  "pragma_show",
+]);
+
+/** Schemas that hold only DuckDB's catalog views. */
+const CATALOG_SCHEMAS = new Set(["information_schema", "pg_catalog"]);
+/** Databases that hold only DuckDB's built-ins and the engine's own temporary macros. */
+const INTERNAL_DATABASES = new Set(["system", "temp"]);
+
+/** What a query may not read as a table, read from the open database. */
+interface CatalogNames {
+  /** DuckDB's catalog views a bare name reaches (`duckdb_tables`, `pg_tables`, ...), lowercase. */
+  views: Set<string>;
+  /** The user's tables and views as `schema.name`, lowercase: they win over a catalog view. */
+  userRelations: Set<string>;
+  /** The user's catalog and default schema, lowercase. */
+  catalog: string;
+  schema: string;
+}
+
+/** Reads the catalog view names and the user's relations (once, before the configuration locks). */
+async function catalogNames(connection: DuckDBConnection, catalog: string): Promise<CatalogNames> {
+  const views = await connection.runAndReadAll(
+    "SELECT DISTINCT lower(view_name) FROM duckdb_views() WHERE internal AND schema_name IN ('main', 'pg_catalog')",
+  );
+  const statement = await connection.prepare(
+    `SELECT lower(schema_name) || '.' || lower(table_name) FROM duckdb_tables() WHERE database_name = $1
+     UNION SELECT lower(schema_name) || '.' || lower(view_name) FROM duckdb_views() WHERE database_name = $1 AND NOT internal`,
+  );
+  try {
+    statement.bindVarchar(1, catalog);
+    const relations = await statement.runAndReadAll();
+    const schema = await connection.runAndReadAll("SELECT lower(current_schema())");
+    return {
+      views: new Set(views.getRowsJson().map((row) => String(row[0]))),
+      userRelations: new Set(relations.getRowsJson().map((row) => String(row[0]))),
+      catalog: catalog.toLowerCase(),
+      schema: String(schema.getRowsJson()[0]?.[0]),
+    };
+  } finally {
+    statement.destroySync();
+  }
+}
+
+/** What the syntax-tree check refuses beyond its fixed lists. */
+interface TreePolicy {
+  /** `allowCatalogIntrospection`: catalog views and listing functions may be read. */
+  introspection: boolean;
+  /** The names to refuse as tables; undefined before the database has opened. */
+  names: CatalogNames | undefined;
+}
 
 /**
  * Scalar functions with effects beyond their result (a stalled connection, logs, RNG, sequences)
@@ -508,7 +659,11 @@ const UNSAFE_SCALAR_FUNCTIONS = new Set([
  * serialize. This reads names as DuckDB resolved them, whatever quoting or qualification the text
  * used, so it does not depend on the guard's tokenizer.
  */
-async function refuseUnsafeFunctions(connection: DuckDBConnection, sql: string): Promise<void> {
+async function refuseUnsafeFunctions(
+  connection: DuckDBConnection,
+  sql: string,
+  policy: TreePolicy,
+): Promise<void> {
   let tree: unknown;
   try {
     const statement = await connection.prepare("SELECT json_serialize_sql($1::VARCHAR) AS tree");
@@ -529,22 +684,30 @@ async function refuseUnsafeFunctions(connection: DuckDBConnection, sql: string):
       "DuckDB cannot show this text as a single SELECT, so it is not run; write a plain SELECT query.",
     );
   }
-  const found = findUnsafeCall(statements, 0);
+  const found = findUnsafeCall(statements, 0, policy);
+  if (found?.kind === "table") {
+    throw new SqlNotReadOnlyError(
+      `it reads ${found.name}, DuckDB's own catalog rather than a loaded table; the tables and columns to query are in the schema you were given.`,
+    );
+  }
   if (found) {
     throw new SqlNotReadOnlyError(
-      `it calls ${found}(), which reads outside the loaded tables or changes the session; query the tables directly.`,
+      `it calls ${found.name}(), which reads outside the loaded tables or changes the session; query the tables directly.`,
     );
   }
 }
 
-/** Depth-first search of a serialized tree for the first unsafe function call. */
-function findUnsafeCall(node: unknown, depth: number): string | undefined {
+/** An unsafe call or catalog read found in a syntax tree. */
+type Unsafe = { kind: "function" | "table"; name: string };
+
+/** Depth-first search of a serialized tree for the first unsafe function call or table read. */
+function findUnsafeCall(node: unknown, depth: number, policy: TreePolicy): Unsafe | undefined {
   // The serializer nests one level per expression; a tree this deep is refused, not walked.
-  if (depth > 500) return "a deeply nested expression";
+  if (depth > 500) return { kind: "function", name: "a deeply nested expression" };
   if (node === null || typeof node !== "object") return undefined;
   if (Array.isArray(node)) {
     for (const item of node) {
-      const hit = findUnsafeCall(item, depth + 1);
+      const hit = findUnsafeCall(item, depth + 1, policy);
       if (hit) return hit;
     }
     return undefined;
@@ -553,17 +716,66 @@ function findUnsafeCall(node: unknown, depth: number): string | undefined {
   if (record.type === "TABLE_FUNCTION") {
     const fn = record.function as { function_name?: unknown } | undefined;
     const name = String(fn?.function_name ?? "").toLowerCase();
-    if (!ALLOWED_TABLE_FUNCTIONS.has(name)) return name || "an unnamed table function";
+    const allowed =
+      ALLOWED_TABLE_FUNCTIONS.has(name) ||
+      (policy.introspection && CATALOG_TABLE_FUNCTIONS.has(name));
+    if (!allowed) return { kind: "function", name: name || "an unnamed table function" };
+  }
+  if (record.type === "BASE_TABLE" && !policy.introspection) {
+    const name = catalogTableName(record, policy.names);
+    if (name) return { kind: "table", name };
   }
   if (record.class === "FUNCTION" && typeof record.function_name === "string") {
     const name = record.function_name.toLowerCase();
-    if (UNSAFE_SCALAR_FUNCTIONS.has(name)) return name;
+    if (UNSAFE_SCALAR_FUNCTIONS.has(name)) return { kind: "function", name };
+    // A call qualified with DuckDB's own database (system.main.repeat) would reach past the
+    // engine's value-size caps. (The parser itself qualifies some, e.g. main.list_value.)
+    const catalog = String(record.catalog ?? "").toLowerCase();
+    const schema = String(record.schema ?? "").toLowerCase();
+    if (
+      INTERNAL_DATABASES.has(catalog) ||
+      INTERNAL_DATABASES.has(schema) ||
+      CATALOG_SCHEMAS.has(schema)
+    ) {
+      return { kind: "function", name: [catalog, schema, name].filter(Boolean).join(".") };
+    }
   }
   for (const value of Object.values(record)) {
-    const hit = findUnsafeCall(value, depth + 1);
+    const hit = findUnsafeCall(value, depth + 1, policy);
     if (hit) return hit;
   }
   return undefined;
+}
+
+/**
+ * The name of a table reference that reaches DuckDB's own catalog, or undefined for one that may
+ * be a loaded table. A reference into the `system` or `temp` database or a catalog schema is
+ * refused outright; a name of a catalog view is refused unless the user's catalog holds a table
+ * or view of that name where the reference points (the user's tables are searched first).
+ */
+function catalogTableName(
+  ref: Record<string, unknown>,
+  names: CatalogNames | undefined,
+): string | undefined {
+  const catalog = String(ref.catalog_name ?? "").toLowerCase();
+  const schema = String(ref.schema_name ?? "").toLowerCase();
+  const table = String(ref.table_name ?? "").toLowerCase();
+  const written = [catalog, schema, table].filter(Boolean).join(".");
+  if (INTERNAL_DATABASES.has(catalog) || CATALOG_SCHEMAS.has(schema)) return written;
+  if (!names?.views.has(table)) return undefined;
+  const inUserCatalog = catalog === "" || catalog === names.catalog;
+  const userTable = names.userRelations.has(`${schema || names.schema}.${table}`);
+  return inUserCatalog && userTable ? undefined : written;
+}
+
+/** DuckDB's error as a typed error: running out of memory gets its own code and advice. */
+function executionError(sqlError: SqlError, cause: unknown): SqlExecutionError {
+  if (sqlError.code !== MEMORY_LIMIT_CODE) return new SqlExecutionError(sqlError, { cause });
+  return new SqlExecutionError(sqlError, {
+    cause,
+    code: "SQL_RESOURCE_LIMIT",
+    message: `The query needs more memory than the DuckDbEngine may use: ${redact(sqlError.message, 400)}. Rewrite it to hold less at once (filter or aggregate before joining, select fewer columns, avoid building very long values), or raise the engine's memoryLimit option.`,
+  });
 }
 
 /** Runs trusted text as given (every statement in it), reading at most `maxRows + 1` rows. */
@@ -577,7 +789,7 @@ async function runText(
       ? await connection.runAndReadAll(sql)
       : await connection.runAndReadUntil(sql, maxRows + 1);
   } catch (err) {
-    throw new SqlExecutionError(duckDbError(err, sql), { cause: err });
+    throw executionError(duckDbError(err, sql), err);
   }
 }
 

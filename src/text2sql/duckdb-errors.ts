@@ -79,8 +79,9 @@ export function duckDbError(err: unknown, sql: string, prefixLength = 0): SqlErr
   const error: SqlError = {
     code,
     message: `${code}: ${where}${detail}`,
-    // Only resource trouble may pass on a second try; every other error is in the statement.
-    retryable: type === "IO" || type === "Out of Memory",
+    // Only I/O trouble may pass on a second try. Running out of memory is not retryable: the
+    // engine's memory limit is fixed, so the same statement fails the same way again.
+    retryable: type === "IO",
   };
   if (position) {
     error.line = position.line;
@@ -95,6 +96,13 @@ function classify(
   text: string,
 ): { code: string; detail: string } {
   const subtype = json.error_subtype;
+  // DuckDB's own out-of-memory error, or the engine's value-size caps (raised with error()).
+  const memory = /^EXCEEDED_LOCAL_MEMORY_LIMIT: (.*)$/.exec(text);
+  if (type === "Out of Memory" || memory)
+    return {
+      code: "EXCEEDED_LOCAL_MEMORY_LIMIT",
+      detail: memory?.[1] ?? `Query exceeded the engine's memory limit (${text})`,
+    };
   if (subtype === "COLUMN_NOT_FOUND")
     return {
       code: "COLUMN_NOT_FOUND",
