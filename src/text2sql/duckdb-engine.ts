@@ -484,6 +484,7 @@ export class DuckDbEngine implements SqlEngine {
       throw executionError(
         { ...error, message: `${error.message} (while loading the DuckDbEngine tables)` },
         err,
+        "loading",
       );
     }
     return { instance, connection };
@@ -769,12 +770,20 @@ function catalogTableName(
 }
 
 /** DuckDB's error as a typed error: running out of memory gets its own code and advice. */
-function executionError(sqlError: SqlError, cause: unknown): SqlExecutionError {
+function executionError(
+  sqlError: SqlError,
+  cause: unknown,
+  during: "query" | "loading" = "query",
+): SqlExecutionError {
   if (sqlError.code !== MEMORY_LIMIT_CODE) return new SqlExecutionError(sqlError, { cause });
+  const detail = redact(sqlError.message, 400);
   return new SqlExecutionError(sqlError, {
     cause,
     code: "SQL_RESOURCE_LIMIT",
-    message: `The query needs more memory than the DuckDbEngine may use: ${redact(sqlError.message, 400)}. Rewrite it to hold less at once (filter or aggregate before joining, select fewer columns, avoid building very long values), or raise the engine's memoryLimit option.`,
+    message:
+      during === "loading"
+        ? `The DuckDbEngine tables do not fit in its memory limit: ${detail}. Raise the engine's memoryLimit option, or load fewer or smaller files.`
+        : `The query needs more memory than the DuckDbEngine may use: ${detail}. Rewrite it to hold less at once (filter or aggregate before joining, select fewer columns, avoid building very long values), or raise the engine's memoryLimit option.`,
   });
 }
 

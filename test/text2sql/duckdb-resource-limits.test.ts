@@ -86,6 +86,27 @@ describe("DuckDbEngine memory limit", () => {
     }
   });
 
+  it("takes memoryLimit in bytes", async () => {
+    const bytes = new DuckDbEngine({ memoryLimit: 200 * 1024 * 1024 });
+    try {
+      const { rows } = await bytes.executeTrusted("SELECT current_setting('memory_limit') AS m");
+      expect(rows).toEqual([{ m: "200.0 MiB" }]);
+    } finally {
+      await bytes.close();
+    }
+  });
+
+  it("says so when the tables themselves do not fit", async () => {
+    const tiny = new DuckDbEngine({ tables: sampleTables, memoryLimit: "16MB" });
+    try {
+      const err = await tiny.execute("SELECT 1 AS x").catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "SQL_RESOURCE_LIMIT" });
+      expect((err as Error).message).toMatch(/tables do not fit.*memoryLimit/);
+    } finally {
+      await tiny.close();
+    }
+  });
+
   it("names a bad memoryLimit", () => {
     expect(() => new DuckDbEngine({ memoryLimit: "lots" })).toThrow(ValidationError);
     expect(() => new DuckDbEngine({ memoryLimit: 0 })).toThrow(/memoryLimit/);
