@@ -27,6 +27,7 @@ import type { MetadataFilter } from "./filter.js";
 import {
   knowledgeBaseIdSchema,
   overrideSearchTypeSchema,
+  rerankingConfigurationSchema,
   vectorSearchConfiguration,
 } from "./knowledge-base-search.js";
 import type { Citation } from "./rag-chain.js";
@@ -108,10 +109,7 @@ const optionsSchema = z
     client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
     k: z.int().min(1).max(100).optional(),
     overrideSearchType: overrideSearchTypeSchema,
-    rerankingConfiguration: z
-      .object({ type: z.literal("BEDROCK_RERANKING_MODEL") })
-      .loose()
-      .optional(),
+    rerankingConfiguration: rerankingConfigurationSchema,
     filter: z.record(z.string(), z.unknown()).optional(),
     promptTemplate: z
       .string()

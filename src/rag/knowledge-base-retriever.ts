@@ -25,6 +25,7 @@ import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import {
   knowledgeBaseIdSchema,
   overrideSearchTypeSchema,
+  rerankingConfigurationSchema,
   vectorSearchConfiguration,
 } from "./knowledge-base-search.js";
 import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
@@ -79,13 +80,7 @@ const optionsSchema = z
     knowledgeBaseId: knowledgeBaseIdSchema,
     client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
     overrideSearchType: overrideSearchTypeSchema,
-    rerankingConfiguration: z
-      .object({
-        type: z.literal("BEDROCK_RERANKING_MODEL"),
-        bedrockRerankingConfiguration: z.unknown(),
-      })
-      .loose()
-      .optional(),
+    rerankingConfiguration: rerankingConfigurationSchema,
     minScore: z.number().optional(),
     pageSize: z.int().min(1).max(100).optional(),
     maxPages: z.int().min(1).max(100).optional(),

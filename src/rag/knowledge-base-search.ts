@@ -19,6 +19,30 @@ export const knowledgeBaseIdSchema = z
 /** Option schema for `overrideSearchType`. */
 export const overrideSearchTypeSchema = z.enum(["HYBRID", "SEMANTIC"]).optional();
 
+/**
+ * Option schema for `rerankingConfiguration`, the same for `Retrieve` and `RetrieveAndGenerate`.
+ *
+ * The API model marks `bedrockRerankingConfiguration` optional only because the structure leaves
+ * room for other reranker types; `BEDROCK_RERANKING_MODEL` is the only one, Bedrock documents the
+ * field as required for it, and inside it `modelConfiguration.modelArn` is required. Without a
+ * model there is nothing to rerank with, so the first call would fail with the service's
+ * ValidationException; checking here fails at construction instead, before any call. Other
+ * fields (`metadataConfiguration`, `additionalModelRequestFields`) pass through for the service
+ * to judge.
+ */
+export const rerankingConfigurationSchema = z
+  .object({
+    type: z.literal("BEDROCK_RERANKING_MODEL"),
+    bedrockRerankingConfiguration: z
+      .object({
+        modelConfiguration: z.object({ modelArn: z.string().min(1).max(2048) }).loose(),
+        numberOfRerankedResults: z.int().min(1).max(100).optional(),
+      })
+      .loose(),
+  })
+  .loose()
+  .optional();
+
 /** The vector search settings of one request; those left undefined are not sent. */
 export interface VectorSearchSettings {
   numberOfResults?: number;

@@ -8,6 +8,7 @@ import {
 } from "../emulators/bedrock-agent-runtime.js";
 
 const KB = "KB12345678";
+const RERANKER = "arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0";
 let runtime: BedrockAgentRuntimeStandIn;
 
 beforeAll(async () => {
@@ -139,6 +140,34 @@ describe("KnowledgeBaseRetriever (real SDK client against the stand-in)", () => 
     expect(new Set(hits.map((h) => h.id)).size).toBe(3);
   });
 
+  it("refuses a reranking configuration without a reranker model before any call", async () => {
+    // The service needs bedrockRerankingConfiguration.modelConfiguration.modelArn: without it the
+    // first Retrieve would fail with the service's ValidationException instead.
+    for (const rerankingConfiguration of [
+      { type: "BEDROCK_RERANKING_MODEL" },
+      {
+        type: "BEDROCK_RERANKING_MODEL",
+        bedrockRerankingConfiguration: { modelConfiguration: {} },
+      },
+      {
+        type: "BEDROCK_RERANKING_MODEL",
+        bedrockRerankingConfiguration: {
+          modelConfiguration: { modelArn: RERANKER },
+          numberOfRerankedResults: 0,
+        },
+      },
+    ]) {
+      expect(
+        () =>
+          new KnowledgeBaseRetriever({
+            knowledgeBaseId: KB,
+            client: runtime.client,
+            rerankingConfiguration: rerankingConfiguration as never,
+          }),
+      ).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
+    }
+  });
+
   it("refuses a client that is not the SDK's own BedrockAgentRuntimeClient, naming the class", async () => {
     // A send-only wrapper: the SDK's paginator accepts only instances of its client class.
     const wrapper = { send: runtime.client.send.bind(runtime.client) };
@@ -238,5 +267,42 @@ describe("KnowledgeBaseChat", () => {
     });
     chat.reset();
     expect((await chat.ask("refunds")).sessionId).not.toBe(first.sessionId);
+  });
+  it("refuses a reranking configuration without a reranker model before any call, as the retriever does", async () => {
+    const options = {
+      knowledgeBaseId: KB,
+      modelArn:
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+      client: runtime.client,
+    };
+    expect(
+      () =>
+        new KnowledgeBaseChat({
+          ...options,
+          rerankingConfiguration: { type: "BEDROCK_RERANKING_MODEL" },
+        }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "VALIDATION_ERROR",
+        message: expect.stringContaining("bedrockRerankingConfiguration"),
+      }),
+    );
+    // A complete one is sent as given, and the stand-in (which checks the reranker model) accepts it.
+    const rerankingConfiguration = {
+      type: "BEDROCK_RERANKING_MODEL",
+      bedrockRerankingConfiguration: {
+        modelConfiguration: { modelArn: RERANKER },
+        numberOfRerankedResults: 2,
+      },
+    };
+    const before = runtime.requests.length;
+    await new KnowledgeBaseChat({ ...options, rerankingConfiguration }).ask("refunds");
+    expect(runtime.requests.slice(before)[0]?.body).toMatchObject({
+      retrieveAndGenerateConfiguration: {
+        knowledgeBaseConfiguration: {
+          retrievalConfiguration: { vectorSearchConfiguration: { rerankingConfiguration } },
+        },
+      },
+    });
   });
 });
