@@ -19,6 +19,7 @@ import {
 import { awsPages } from "../core/aws-call.js";
 import { athenaSdk, glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
+import { paginatorClient } from "../core/paginator-client.js";
 import { retry } from "../core/retry.js";
 import { type Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
 import { waitFor } from "../core/waiter.js";
@@ -57,7 +58,8 @@ export interface AthenaEngineOptions extends AwsClientConfig {
   /**
    * A ready Athena client (preferred); otherwise one is built from region/credentials/endpoint.
    * It must be an `AthenaClient` of `@aws-sdk/client-athena`: results are read through the SDK's
-   * paginator, which accepts no other object.
+   * paginator, which accepts no other object, so anything else is refused with `VALIDATION_ERROR`
+   * before the first request (before any query starts).
    */
   athena?: SendsCommands;
   /** Workgroup. Default `primary`. */
@@ -114,12 +116,13 @@ export interface AthenaEngineOptions extends AwsClientConfig {
    * A Glue client for the cost guard's fallback when `EXPLAIN` has no statistics (table and
    * partition sizes, partition lists); by default one is built from region/credentials/endpoint
    * when first needed (a ready one must be a `GlueClient`: partitions are read through the SDK's
-   * paginator). `false`: never call Glue. Only used for the `AwsDataCatalog` catalog.
+   * paginator; anything else is refused with `VALIDATION_ERROR` before the first Glue request).
+   * `false`: never call Glue. Only used for the `AwsDataCatalog` catalog.
    */
   glue?: SendsCommands | false;
 }
 
-type LoadGlue = () => Promise<{ sdk: typeof GlueModule; client: SendsCommands }>;
+type LoadGlue = () => Promise<{ sdk: typeof GlueModule; client: GlueModule.GlueClient }>;
 
 /**
  * The cost guard's question for the caller: `true` runs the query, `false` refuses it, nothing
@@ -169,6 +172,8 @@ const optionsSchema = z
   .strict();
 
 const SERVICE = "Athena";
+const ATHENA_OWNER = "AthenaEngine (@aws-sdk/client-athena)";
+const GLUE_OWNER = "AthenaEngine cost guard (@aws-sdk/client-glue)";
 const EXPLAIN = "EXPLAIN ";
 const EXPLAIN_IO = "EXPLAIN (TYPE IO, FORMAT JSON) ";
 // Approved estimates kept so that execute() after validate() neither estimates nor asks twice.
@@ -216,29 +221,40 @@ export class AthenaEngine implements SqlEngine {
   readonly guardDialect = "trino" as const;
   readonly #o: AthenaEngineOptions;
   readonly #athena;
-  readonly #glue;
+  /** Undefined when `glue: false`: the cost guard never calls Glue. */
+  readonly #glue: LoadGlue | undefined;
   #cutoff: Promise<number | undefined> | undefined;
   readonly #approved = new Map<string, ScanEstimate>();
 
   constructor(options: AthenaEngineOptions = {}) {
     this.#o = parseOptions(optionsSchema, options, "AthenaEngine options") as AthenaEngineOptions;
     const config = clientConfigFrom(this.#o);
-    this.#athena = lazyAwsClient<typeof AthenaModule, SendsCommands>(
+    const loadAthena = lazyAwsClient<typeof AthenaModule, SendsCommands>(
       athenaSdk,
       "AthenaEngine",
       this.#o.athena,
       (sdk) => new sdk.AthenaClient(config),
     );
+    // Results and partitions are read through the SDK's paginators, which accept only the SDK's
+    // own client classes. Checking on every load (an instanceof test) refuses any other client
+    // before its first request, so no query is started (and billed) only to fail on its results.
+    this.#athena = async () => {
+      const { sdk, client } = await loadAthena();
+      return { sdk, client: paginatorClient(client, sdk.AthenaClient, ATHENA_OWNER) };
+    };
     const glue = this.#o.glue;
-    this.#glue =
-      glue === false
-        ? undefined
-        : lazyAwsClient<typeof GlueModule, SendsCommands>(
-            glueSdk,
-            "AthenaEngine cost guard",
-            glue,
-            (sdk) => new sdk.GlueClient(config),
-          );
+    if (glue !== false) {
+      const loadGlue = lazyAwsClient<typeof GlueModule, SendsCommands>(
+        glueSdk,
+        "AthenaEngine cost guard",
+        glue,
+        (sdk) => new sdk.GlueClient(config),
+      );
+      this.#glue = async () => {
+        const { sdk, client } = await loadGlue();
+        return { sdk, client: paginatorClient(client, sdk.GlueClient, GLUE_OWNER) };
+      };
+    }
   }
 
   /** Whether queries are estimated before they run (`maxBytesScanned` or `onCostEstimate` is set). */
@@ -459,7 +475,7 @@ export class AthenaEngine implements SqlEngine {
     const { sdk, client } = await (this.#glue as LoadGlue)();
     const partitions: GlueModule.Partition[] = [];
     const pages = sdk.paginateGetPartitions(
-      { client: client as GlueModule.GlueClient, pageSize: 1000 },
+      { client, pageSize: 1000 },
       { DatabaseName: database, TableName: name, ExcludeColumnSchema: true },
       signal ? { abortSignal: signal } : {},
     );
@@ -718,7 +734,7 @@ export class AthenaEngine implements SqlEngine {
     const isQuery = execution.StatementType === "DML";
     const { sdk, client } = await this.#athena();
     const pages = sdk.paginateGetQueryResults(
-      { client: client as AthenaModule.AthenaClient, pageSize: this.#o.pageSize ?? 1000 },
+      { client, pageSize: this.#o.pageSize ?? 1000 },
       { QueryExecutionId: id },
       { abortSignal: signal },
     );

@@ -17,6 +17,7 @@ import { awsPages } from "../core/aws-call.js";
 import { glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { FmopsError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
+import { paginatorClient } from "../core/paginator-client.js";
 import { type WaitOptions, withDeadline } from "../core/wait.js";
 import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 
@@ -24,7 +25,8 @@ import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 export interface GlueCatalogOptions extends AwsClientConfig {
   /**
    * A ready Glue client (preferred); otherwise one is built from region/credentials/endpoint.
-   * It must be a `GlueClient` of `@aws-sdk/client-glue`: the SDK's paginators accept no other.
+   * It must be a `GlueClient` of `@aws-sdk/client-glue`: the SDK's paginators accept no other,
+   * so anything else is refused with `VALIDATION_ERROR` before the first request.
    */
   client?: SendsCommands;
   /** Databases to read. Default: every database (GetDatabases). */
@@ -60,6 +62,7 @@ const optionsSchema = z
   .strict();
 
 const SERVICE = "Glue";
+const OWNER = "GlueCatalog (@aws-sdk/client-glue)";
 const GET_TABLES = { service: SERVICE, operation: "GetTables", iamAction: "glue:GetTables" };
 const GET_DATABASES = {
   service: SERVICE,
@@ -96,12 +99,18 @@ export class GlueCatalog implements SchemaCatalog {
   constructor(options: GlueCatalogOptions = {}) {
     this.#o = parseOptions(optionsSchema, options, "GlueCatalog options") as GlueCatalogOptions;
     const config = clientConfigFrom(this.#o);
-    this.#glue = lazyAwsClient<typeof GlueModule, SendsCommands>(
+    const load = lazyAwsClient<typeof GlueModule, SendsCommands>(
       glueSdk,
       "GlueCatalog",
       this.#o.client,
       (sdk) => new sdk.GlueClient(config),
     );
+    // Every Glue call here goes through a paginator, which accepts only the SDK's own client
+    // class: check that before the first request, with an error that names the class.
+    this.#glue = async () => {
+      const { sdk, client } = await load();
+      return { sdk, client: paginatorClient(client, sdk.GlueClient, OWNER) };
+    };
   }
 
   /** Every table of the configured databases. */
@@ -117,7 +126,7 @@ export class GlueCatalog implements SchemaCatalog {
         const max = this.#o.maxTables ?? 20_000;
         for (const database of databases) {
           const pages = sdk.paginateGetTables(
-            { client: client as GlueModule.GlueClient },
+            { client },
             {
               DatabaseName: database,
               ...(this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {}),
@@ -145,7 +154,7 @@ export class GlueCatalog implements SchemaCatalog {
   async #databases(signal: AbortSignal): Promise<string[]> {
     const { sdk, client } = await this.#glue();
     const pages = sdk.paginateGetDatabases(
-      { client: client as GlueModule.GlueClient },
+      { client },
       this.#o.catalogId ? { CatalogId: this.#o.catalogId } : {},
       { abortSignal: signal },
     );
