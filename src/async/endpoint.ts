@@ -17,6 +17,7 @@ import {
   awsClientSchema,
   clientConfigFrom,
   type SendsCommands,
+  sageMakerEndpointNameSchema,
 } from "../core/aws.js";
 import { signalledAwsCall } from "../core/aws-call.js";
 import { lazyAwsClient, s3Sdk, sageMakerRuntimeSdk, sageMakerSdk } from "../core/aws-sdk.js";
@@ -95,10 +96,7 @@ const s3PrefixSchema = z
 
 const endpointSchema = z
   .object({
-    endpointName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
-      .max(63),
+    endpointName: sageMakerEndpointNameSchema,
     inputLocation: s3PrefixSchema,
     sagemakerRuntime: awsClientSchema<SendsCommands>("SageMakerRuntimeClient").optional(),
     s3: awsClientSchema<SendsCommands>("S3Client").optional(),

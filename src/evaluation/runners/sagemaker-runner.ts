@@ -15,6 +15,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  sageMakerEndpointNameSchema,
 } from "../../core/aws.js";
 import { lazyAwsClient, sageMakerRuntimeSdk } from "../../core/aws-sdk.js";
 import { parseOptions } from "../../core/options.js";
@@ -57,10 +58,7 @@ const optionsSchema = z
   .object({
     ...awsClientConfigShape,
     ...contentRunnerShape,
-    endpointName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, "must be a SageMaker endpoint name")
-      .max(63),
+    endpointName: sageMakerEndpointNameSchema,
     contentType: mimeType.optional(),
     accept: mimeType.optional(),
     customAttributes: z.string().max(1024).optional(),
