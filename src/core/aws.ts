@@ -29,7 +29,14 @@ export interface AwsClientConfig {
   maxAttempts?: number;
 }
 
-/** A ready AWS SDK v3 client: anything with `send(command)`. */
+/**
+ * A ready AWS SDK v3 client: anything with `send(command)`.
+ *
+ * Public options type a caller's client with this, never with the SDK's class (`KendraClient`):
+ * the service packages are optional peers, and a declaration naming their class would make
+ * every TypeScript user without that package fail to compile (TS2307) under
+ * `skipLibCheck: false`. Any real client is assignable to it.
+ */
 export interface SendsCommands {
   /** Sends one command object, as every AWS SDK v3 client does. */
   // biome-ignore lint/suspicious/noExplicitAny: matches every AWS SDK v3 client's send signature

@@ -14,6 +14,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "./aws.js";
 import { comprehendSdk, type LoadedAwsClient, lazyAwsClient } from "./aws-sdk.js";
 import { parseOptions } from "./options.js";
@@ -36,8 +37,8 @@ export const COMPREHEND_LIMITS = {
  * and the longest text scored. `fmops/monitoring` exports it as `ComprehendMetricOptions`.
  */
 export interface ComprehendOptions extends AwsClientConfig {
-  /** A ready client; preferred. */
-  client?: ComprehendClient;
+  /** A ready `ComprehendClient`; preferred. */
+  client?: SendsCommands;
   /** Language of the answers. Default `en` (the only language DetectToxicContent supports). */
   languageCode?: string;
   /**
@@ -80,7 +81,8 @@ export function resolveComprehendOptions(
   const comprehend = lazyAwsClient(
     comprehendSdk,
     subject.replace(/ options$/, ""),
-    parsed.client,
+    // Typed structurally in the options (SendsCommands: no optional peer in fmops's declarations).
+    parsed.client as ComprehendClient | undefined,
     (sdk) => new sdk.ComprehendClient(config),
   );
   return { comprehend, language: parsed.languageCode ?? "en", maxBytes: parsed.maxBytes ?? 50_000 };

@@ -13,6 +13,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { signalledAwsCall } from "../core/aws-call.js";
 import { bedrockSdk, lazyAwsClient } from "../core/aws-sdk.js";
@@ -40,7 +41,7 @@ export interface ApplicationInferenceProfileOptions extends AwsClientConfig, Wai
   /** Idempotency token: calling again with the same token does not create a second profile. */
   clientRequestToken?: string;
   /** A ready Bedrock (control plane) client; preferred. */
-  client?: BedrockClient;
+  client?: SendsCommands;
 }
 
 /** What {@link createApplicationInferenceProfile} created. */
@@ -123,7 +124,8 @@ export async function createApplicationInferenceProfile(
   const load = lazyAwsClient(
     bedrockSdk,
     "createApplicationInferenceProfile",
-    o.client,
+    // Typed structurally in the options (SendsCommands: no optional peer in fmops's declarations).
+    o.client as BedrockClient | undefined,
     (sdk) => new sdk.BedrockClient(config),
   );
   const { sdk, client } = await load();

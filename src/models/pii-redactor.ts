@@ -12,6 +12,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { signalledAwsCall } from "../core/aws-call.js";
 import { comprehendSdk, lazyAwsClient } from "../core/aws-sdk.js";
@@ -26,7 +27,7 @@ export const PII_TEXT_MAX_BYTES = 100_000;
 /** Options for {@link PiiRedactor}. */
 export interface PiiRedactorOptions extends AwsClientConfig {
   /** A ready Comprehend client; preferred. */
-  client?: ComprehendClient;
+  client?: SendsCommands;
   /** Language of the texts: `en` (default) or `es`, the two DetectPiiEntities supports. */
   languageCode?: "en" | "es";
   /**
@@ -179,7 +180,8 @@ export class PiiRedactor {
     this.#comprehend = lazyAwsClient(
       comprehendSdk,
       "PiiRedactor",
-      this.#options.client,
+      // Typed structurally in the options (SendsCommands: no optional peer in fmops's declarations).
+      this.#options.client as ComprehendClient | undefined,
       (sdk) => new sdk.ComprehendClient(config),
     );
   }

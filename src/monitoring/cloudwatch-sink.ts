@@ -3,7 +3,11 @@
  *
  * @module
  */
-import type { CloudWatchClient, MetricDatum } from "@aws-sdk/client-cloudwatch";
+import type {
+  CloudWatchClient,
+  MetricDatum,
+  PutMetricDataCommandInput,
+} from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -11,6 +15,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { cloudWatchSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
@@ -19,12 +24,34 @@ import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";
 import { unrefTimer } from "./writable.js";
 
+/**
+ * One CloudWatch `MetricDatum` as {@link CloudWatchSink.requests} shows it: the fields the sink
+ * sets, named and typed as `@aws-sdk/client-cloudwatch` has them, spelled out so that fmops's
+ * declarations import no optional peer.
+ */
+export interface CloudWatchDatum {
+  /** The metric's name, e.g. `E2ELatency`. */
+  MetricName: string | undefined;
+  /** The unit, e.g. `Milliseconds`. */
+  Unit?: string | undefined;
+  /** The start of the period the values fall in. */
+  Timestamp?: Date | undefined;
+  /** The dimension values the metric is published under. */
+  Dimensions?: { Name: string | undefined; Value: string | undefined }[] | undefined;
+  /** `1` for high-resolution (one-second) storage. */
+  StorageResolution?: number | undefined;
+  /** The distinct values. */
+  Values?: number[] | undefined;
+  /** How many times each of `Values` occurred. */
+  Counts?: number[] | undefined;
+}
+
 /** Options for {@link CloudWatchSink}. */
 export interface CloudWatchSinkOptions extends AwsClientConfig {
   /** CloudWatch namespace, e.g. `MyApp/GenAI`. Must not start with `AWS/`. */
   namespace: string;
-  /** A ready client; preferred, so connections and credentials are shared. */
-  client?: CloudWatchClient;
+  /** A ready `CloudWatchClient`; preferred, so connections and credentials are shared. */
+  client?: SendsCommands;
   /**
    * Dimension sets, as for the EMF sink: each is published as its own metric. Default
    * `[["ModelId"]]`. At most 30 names per set.
@@ -111,7 +138,8 @@ export class CloudWatchSink implements MetricSink {
     this.#cloudWatch = lazyAwsClient(
       cloudWatchSdk,
       "CloudWatchSink",
-      this.#options.client,
+      // Typed structurally in the options (SendsCommands: no optional peer in fmops's declarations).
+      this.#options.client as CloudWatchClient | undefined,
       (sdk) => {
         this.#ownClient = new sdk.CloudWatchClient(config);
         return this.#ownClient;
@@ -148,7 +176,7 @@ export class CloudWatchSink implements MetricSink {
     /** The sink's CloudWatch namespace. */
     Namespace: string;
     /** The aggregated datums of this request, within {@link PUT_METRIC_DATA_LIMITS}. */
-    MetricData: MetricDatum[];
+    MetricData: CloudWatchDatum[];
   }[] {
     return batch(this.#datums(records)).map((MetricData) => ({
       Namespace: this.#options.namespace,
@@ -187,7 +215,8 @@ export class CloudWatchSink implements MetricSink {
               operation: "PutMetricData",
               iamAction: "cloudwatch:PutMetricData",
             },
-            () => client.send(new sdk.PutMetricDataCommand(input)),
+            // requests() shows its datums as CloudWatchDatum; #datums built them as MetricDatum.
+            () => client.send(new sdk.PutMetricDataCommand(input as PutMetricDataCommandInput)),
           );
         }
       });

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Attributes, Histogram, Meter } from "@opentelemetry/api";
 import { ValidationError } from "../core/errors.js";
 import { loadOptional } from "../core/optional.js";
 import { rejectUnknownOptions } from "../core/options.js";
@@ -46,10 +45,39 @@ const TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];
 
+/** The attributes of one measurement: string, number or boolean values by name. */
+export type OtelAttributes = Record<string, string | number | boolean | undefined>;
+
+/** The part of an OpenTelemetry `Histogram` the sink uses. */
+export interface OtelHistogram {
+  /** Records one value with its attributes. */
+  record(value: number, attributes?: OtelAttributes): void;
+}
+
+/**
+ * The part of an OpenTelemetry `Meter` the sink uses. A `Meter` from `@opentelemetry/api` is
+ * one; it is spelled out here so that fmops's declarations import no optional peer (a TypeScript
+ * user without `@opentelemetry/api` would otherwise get error TS2307 from `fmops/monitoring`).
+ */
+export interface OtelMeter {
+  /** Creates a histogram instrument. */
+  createHistogram(
+    name: string,
+    options?: {
+      /** What the histogram measures. */
+      description?: string;
+      /** The unit, e.g. `s` or `{token}`. */
+      unit?: string;
+      /** Advice to the SDK, e.g. explicit bucket boundaries. */
+      advice?: { explicitBucketBoundaries?: number[] };
+    },
+  ): OtelHistogram;
+}
+
 /** Options for {@link OtelSink}. */
 export interface OtelSinkOptions {
   /** The meter to record with, e.g. `metrics.getMeter("my-app")` from `@opentelemetry/api`. */
-  meter: Meter;
+  meter: OtelMeter;
   /**
    * Also record `fmops.client.output_tokens_per_second`, the prompt-cache token histograms and
    * quality scores as `fmops.quality.<name>`. Default true.
@@ -93,15 +121,15 @@ const KNOWN_OPTIONS: Record<keyof OtelSinkOptions, true> = { meter: true, extraM
  * ```
  */
 export class OtelSink implements MetricSink {
-  readonly #duration: Histogram;
-  readonly #tokens: Histogram;
-  readonly #ttfc: Histogram;
-  readonly #tpoc: Histogram;
-  readonly #otps: Histogram | undefined;
-  readonly #cacheRead: Histogram | undefined;
-  readonly #cacheWrite: Histogram | undefined;
-  readonly #meter: Meter;
-  readonly #quality = new Map<string, Histogram>();
+  readonly #duration: OtelHistogram;
+  readonly #tokens: OtelHistogram;
+  readonly #ttfc: OtelHistogram;
+  readonly #tpoc: OtelHistogram;
+  readonly #otps: OtelHistogram | undefined;
+  readonly #cacheRead: OtelHistogram | undefined;
+  readonly #cacheWrite: OtelHistogram | undefined;
+  readonly #meter: OtelMeter;
+  readonly #quality = new Map<string, OtelHistogram>();
   readonly #extra: boolean;
 
   constructor(options: OtelSinkOptions) {
@@ -169,7 +197,7 @@ export class OtelSink implements MetricSink {
   }
 
   write(record: InvocationRecord): void {
-    const attributes: Attributes = {
+    const attributes: OtelAttributes = {
       ...record.dimensions,
       [GEN_AI.operationName]: record.operation === "image" ? "generate_content" : "chat",
       [GEN_AI.providerName]: record.provider,

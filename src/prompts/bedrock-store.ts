@@ -26,6 +26,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { awsPages } from "../core/aws-call.js";
 import { bedrockAgentSdk, lazyAwsClient } from "../core/aws-sdk.js";
@@ -99,7 +100,7 @@ export interface BedrockPromptStoreOptions extends AwsClientConfig {
    * through the SDK's `paginateListPrompts`, which accepts no other object, so a wrapper that
    * only has `send` is refused with `VALIDATION_ERROR` on the first push, pull or fetch.
    */
-  client?: BedrockAgentClient;
+  client?: SendsCommands;
   /** A mapping saved from an earlier {@link BedrockPromptStore.mappings}, to skip look-ups. */
   mappings?: BedrockPromptRef[];
   /** Model id written into pushed variants when a template has no `modelHints.modelId`. */
@@ -313,7 +314,8 @@ export class BedrockPromptStore implements PromptSource {
     this.#bedrockAgent = lazyAwsClient(
       bedrockAgentSdk,
       "BedrockPromptStore",
-      this.#options.client,
+      // Typed structurally in the options (SendsCommands: no optional peer in fmops's declarations).
+      this.#options.client as BedrockAgentClient | undefined,
       (sdk) => new sdk.BedrockAgentClient(config),
     );
     for (const ref of this.#options.mappings ?? [])

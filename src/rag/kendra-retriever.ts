@@ -19,12 +19,14 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { kendraSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { ValidationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { withDeadline } from "../core/wait.js";
 import { type FilterNode, type FilterScalar, type MetadataFilter, parseFilter } from "./filter.js";
+import type { KendraAttributeFilter } from "./native-shapes.js";
 import {
   DEFAULT_K,
   type Metadata,
@@ -50,13 +52,13 @@ export interface KendraRetrieverOptions extends AwsClientConfig {
   /** The Kendra index id (36-character UUID). */
   indexId: string;
   /** A ready client; preferred. */
-  client?: KendraClient;
+  client?: SendsCommands;
   /** Drop results below this confidence bucket (`NOT_AVAILABLE` then counts as lowest). Default: keep all. */
   minConfidence?: Exclude<KendraConfidence, "NOT_AVAILABLE">;
   /** Results requested per call, 1..100. Default: k. */
   pageSize?: number;
   /** A native `AttributeFilter` ANDed with the call's filter. */
-  nativeFilter?: AttributeFilter;
+  nativeFilter?: KendraAttributeFilter;
   /** Call `Query` when `Retrieve` returns no passage. Default true. */
   fallbackToQuery?: boolean;
   /** The user's identity for document-level access control. */
@@ -252,7 +254,8 @@ export class KendraRetriever implements Retriever {
     this.#kendra = lazyAwsClient(
       kendraSdk,
       "KendraRetriever",
-      this.#options.client,
+      // Typed structurally in the options (see native-shapes.ts); it is a KendraClient.
+      this.#options.client as KendraClient | undefined,
       (sdk) => new sdk.KendraClient(config),
     );
   }
@@ -262,7 +265,7 @@ export class KendraRetriever implements Retriever {
     const k = options.k ?? DEFAULT_K;
     if (k <= 0) return [];
     const translated = options.filter ? toKendraFilter(options.filter) : undefined;
-    const native = this.#options.nativeFilter;
+    const native = this.#options.nativeFilter as AttributeFilter | undefined;
     const filter =
       translated && native ? { AndAllFilters: [translated, native] } : (translated ?? native);
     const common = {

@@ -18,6 +18,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
 import { parseOptions } from "../core/options.js";
@@ -30,6 +31,7 @@ import {
   rerankingConfigurationSchema,
   vectorSearchConfiguration,
 } from "./knowledge-base-search.js";
+import type { KnowledgeBaseRerankingConfiguration } from "./native-shapes.js";
 import type { Citation } from "./rag-chain.js";
 import type { RetrievedChunk } from "./types.js";
 
@@ -39,8 +41,8 @@ export interface KnowledgeBaseChatOptions extends AwsClientConfig {
   knowledgeBaseId: string;
   /** The generating model's ARN or inference profile ARN. */
   modelArn: string;
-  /** A ready client; preferred. */
-  client?: BedrockAgentRuntimeClient;
+  /** A ready `BedrockAgentRuntimeClient`; preferred. */
+  client?: SendsCommands;
   /**
    * Passages retrieved per turn, 1..100 (sent as the service's `numberOfResults`). Default: the
    * service's (5).
@@ -49,7 +51,7 @@ export interface KnowledgeBaseChatOptions extends AwsClientConfig {
   /** `HYBRID` or `SEMANTIC`. */
   overrideSearchType?: "HYBRID" | "SEMANTIC";
   /** Reranking configuration, as for {@link KnowledgeBaseRetriever}. */
-  rerankingConfiguration?: VectorSearchRerankingConfiguration;
+  rerankingConfiguration?: KnowledgeBaseRerankingConfiguration;
   /** A filter for every turn. */
   filter?: MetadataFilter;
   /** Custom generation prompt (must contain `$search_results$`). */
@@ -160,7 +162,8 @@ export class KnowledgeBaseChat {
     this.#agentRuntime = lazyAwsClient(
       bedrockAgentRuntimeSdk,
       "KnowledgeBaseChat",
-      this.#options.client,
+      // Typed structurally in the options (see native-shapes.ts); it is a BedrockAgentRuntimeClient.
+      this.#options.client as BedrockAgentRuntimeClient | undefined,
       (sdk) => new sdk.BedrockAgentRuntimeClient(config),
     );
   }
@@ -192,7 +195,9 @@ export class KnowledgeBaseChat {
       numberOfResults: o.k,
       overrideSearchType: o.overrideSearchType,
       filter: filterSpec ? toBedrockFilter(filterSpec) : undefined,
-      rerankingConfiguration: o.rerankingConfiguration,
+      rerankingConfiguration: o.rerankingConfiguration as
+        | VectorSearchRerankingConfiguration
+        | undefined,
     });
     const generation: NonNullable<
       NonNullable<

@@ -15,6 +15,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { awsPages } from "../core/aws-call.js";
 import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
@@ -28,6 +29,10 @@ import {
   rerankingConfigurationSchema,
   vectorSearchConfiguration,
 } from "./knowledge-base-search.js";
+import type {
+  KnowledgeBaseRerankingConfiguration,
+  KnowledgeBaseRetrievalFilter,
+} from "./native-shapes.js";
 import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
 
 /** Options for {@link KnowledgeBaseRetriever}. */
@@ -40,14 +45,14 @@ export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
    * SDK's `paginateRetrieve`, which accepts no other object, so a wrapper that only has `send`
    * is refused with `VALIDATION_ERROR` on the first retrieve.
    */
-  client?: BedrockAgentRuntimeClient;
+  client?: SendsCommands;
   /** `HYBRID` (semantic + keyword) or `SEMANTIC`. Default: the knowledge base's choice. */
   overrideSearchType?: "HYBRID" | "SEMANTIC";
   /**
    * Reranking with a Bedrock reranker model, e.g.
    * `{ type: "BEDROCK_RERANKING_MODEL", bedrockRerankingConfiguration: { modelConfiguration: { modelArn }, numberOfRerankedResults: 5 } }`.
    */
-  rerankingConfiguration?: VectorSearchRerankingConfiguration;
+  rerankingConfiguration?: KnowledgeBaseRerankingConfiguration;
   /** Results scoring below this are dropped (after reranking, on the score the service returns). */
   minScore?: number;
   /** Results per `Retrieve` call, 1..100. Default: k, capped at 100. */
@@ -55,7 +60,7 @@ export interface KnowledgeBaseRetrieverOptions extends AwsClientConfig {
   /** At most this many `Retrieve` calls (nextToken pages) per retrieve. Default 5. */
   maxPages?: number;
   /** A native filter ANDed with the call's filter (for operators like `startsWith`, `listContains`). */
-  nativeFilter?: RetrievalFilter;
+  nativeFilter?: KnowledgeBaseRetrievalFilter;
   /** Guardrail applied to the retrieval. */
   guardrail?: {
     /** The guardrail's id or ARN. */
@@ -126,7 +131,8 @@ export class KnowledgeBaseRetriever implements Retriever {
     this.#agentRuntime = lazyAwsClient(
       bedrockAgentRuntimeSdk,
       "KnowledgeBaseRetriever",
-      this.#options.client,
+      // Typed structurally in the options (see native-shapes.ts); it is a BedrockAgentRuntimeClient.
+      this.#options.client as BedrockAgentRuntimeClient | undefined,
       (sdk) => new sdk.BedrockAgentRuntimeClient(config),
     );
   }
@@ -142,7 +148,9 @@ export class KnowledgeBaseRetriever implements Retriever {
       numberOfResults: Math.min(100, this.#options.pageSize ?? k),
       overrideSearchType: this.#options.overrideSearchType,
       filter: filter as RetrievalFilter | undefined,
-      rerankingConfiguration: this.#options.rerankingConfiguration,
+      rerankingConfiguration: this.#options.rerankingConfiguration as
+        | VectorSearchRerankingConfiguration
+        | undefined,
     });
     const maxPages = this.#options.maxPages ?? 5;
     const minScore = this.#options.minScore;

@@ -14,6 +14,7 @@ import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type SendsCommands,
 } from "../core/aws.js";
 import { signalledAwsCall } from "../core/aws-call.js";
 import { lazyAwsClient, openSearchSdk } from "../core/aws-sdk.js";
@@ -63,7 +64,7 @@ export interface DescribeOpenSearchDomainOptions extends AwsClientConfig {
   /** The domain name (3 to 28 characters: lowercase letters, digits and hyphens). */
   domainName: string;
   /** A ready `OpenSearchClient` from `@aws-sdk/client-opensearch` (control plane); preferred. */
-  domainClient?: OpenSearchClient;
+  domainClient?: SendsCommands;
   /** Requirements checked against the domain's engine version. */
   requirements?: OpenSearchDomainRequirements;
   /** Abort the lookup. */
@@ -210,7 +211,8 @@ export async function describeOpenSearchDomain(
   const load = lazyAwsClient(
     openSearchSdk,
     "OpenSearchVectorStore.fromDomain",
-    o.domainClient,
+    // Typed structurally in the options (see rag/native-shapes.ts); it is an OpenSearchClient.
+    o.domainClient as OpenSearchClient | undefined,
     (sdk) => new sdk.OpenSearchClient(config),
   );
   const { sdk, client } = await load();

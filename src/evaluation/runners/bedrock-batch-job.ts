@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type * as BedrockModule from "@aws-sdk/client-bedrock";
 import type { GetModelInvocationJobCommandOutput } from "@aws-sdk/client-bedrock";
-import type * as S3Module from "@aws-sdk/client-s3";
 import type { SendsCommands } from "../../core/aws.js";
 import { signalledAwsCall } from "../../core/aws-call.js";
 import type { LoadedAwsClient } from "../../core/aws-sdk.js";
@@ -174,15 +172,40 @@ export function batchRecordId(index: number): string {
 }
 
 /**
+ * The command classes a batch job sends, typed by the input it gives them. The packages'
+ * (`@aws-sdk/client-bedrock`, `@aws-sdk/client-s3`) are assignable to these; naming them here
+ * keeps the optional peers out of fmops's declarations (the job's constructor takes a context).
+ */
+interface BatchBedrockCommands {
+  /** GetModelInvocationJob. */
+  GetModelInvocationJobCommand: new (input: {
+    jobIdentifier: string;
+  }) => object;
+  /** StopModelInvocationJob. */
+  StopModelInvocationJobCommand: new (input: {
+    jobIdentifier: string;
+  }) => object;
+}
+
+/** The S3 command class a batch job sends (see {@link BatchBedrockCommands}). */
+interface BatchS3Commands {
+  /** GetObject. */
+  GetObjectCommand: new (input: {
+    Bucket: string;
+    Key: string;
+  }) => object;
+}
+
+/**
  * Everything a {@link BedrockBatchJob} needs from the runner that made it.
  *
  * @internal
  */
 export interface BatchContext {
   /** The Bedrock client and its package, loaded on first use. */
-  bedrock: () => Promise<LoadedAwsClient<typeof BedrockModule, SendsCommands>>;
+  bedrock: () => Promise<LoadedAwsClient<BatchBedrockCommands, SendsCommands>>;
   /** The S3 client and its package, loaded on first use. */
-  s3: () => Promise<LoadedAwsClient<typeof S3Module, SendsCommands>>;
+  s3: () => Promise<LoadedAwsClient<BatchS3Commands, SendsCommands>>;
   codec: ContentCodec;
   modelId: string;
   delays: { minDelayMs: number; maxDelayMs: number };

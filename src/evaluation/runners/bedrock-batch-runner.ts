@@ -8,7 +8,6 @@
 import type * as BedrockModule from "@aws-sdk/client-bedrock";
 import type { BedrockClient, CreateModelInvocationJobCommandInput } from "@aws-sdk/client-bedrock";
 import type * as S3Module from "@aws-sdk/client-s3";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import {
   type AwsClientConfig,
@@ -18,7 +17,7 @@ import {
   type SendsCommands,
 } from "../../core/aws.js";
 import { signalledAwsCall } from "../../core/aws-call.js";
-import { bedrockSdk, lazyAwsClient, s3Sdk } from "../../core/aws-sdk.js";
+import { bedrockSdk, type LoadedAwsClient, lazyAwsClient, s3Sdk } from "../../core/aws-sdk.js";
 import { FmopsError, ValidationError } from "../../core/errors.js";
 import { parseOptions } from "../../core/options.js";
 import { joinS3Uri, parseS3Uri } from "../../core/s3-uri.js";
@@ -73,10 +72,10 @@ export interface BedrockBatchRunnerOptions extends AwsClientConfig, ContentRunne
   inputLocation: string;
   /** S3 prefix Bedrock writes the output under, e.g. `s3://bucket/batch-out/`. */
   outputLocation: string;
-  /** A ready Bedrock (control plane) client; preferred. */
-  bedrock?: BedrockClient;
-  /** A ready S3 client; preferred. */
-  s3?: S3Client | SendsCommands;
+  /** A ready Bedrock (control plane) `BedrockClient`; preferred. */
+  bedrock?: SendsCommands;
+  /** A ready `S3Client`; preferred. */
+  s3?: SendsCommands;
   /** The job's name; one per job. Default `fmops-eval-<time>-<random>` for each `submit()`. */
   jobName?: string;
   /** Tags put on the job. */
@@ -227,7 +226,11 @@ export class BedrockBatchRunner {
   /** Where Bedrock writes outputs. */
   readonly outputLocation: string;
   readonly #o: z.output<typeof optionsSchema>;
-  readonly #context: BatchContext;
+  // The jobs get the narrower BatchContext; the runner also writes inputs and creates jobs.
+  readonly #context: Omit<BatchContext, "bedrock" | "s3"> & {
+    bedrock: () => Promise<LoadedAwsClient<typeof BedrockModule, SendsCommands>>;
+    s3: () => Promise<LoadedAwsClient<typeof S3Module, SendsCommands>>;
+  };
 
   constructor(options: BedrockBatchRunnerOptions) {
     const o = parseOptions(optionsSchema, options, "BedrockBatchRunner options");
