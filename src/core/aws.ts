@@ -38,9 +38,11 @@ export interface AwsClientConfig {
  * `skipLibCheck: false`. Any real client is assignable to it.
  */
 export interface SendsCommands {
-  /** Sends one command object, as every AWS SDK v3 client does. */
-  // biome-ignore lint/suspicious/noExplicitAny: matches every AWS SDK v3 client's send signature
-  send(command: any, options?: any): Promise<unknown>;
+  /**
+   * Sends one command object, as every AWS SDK v3 client does. Declared as a method, so a
+   * client's generic `send(command: Command<...>, options?: HandlerOptions)` is assignable.
+   */
+  send(command: object, options?: object): Promise<unknown>;
 }
 
 /** zod fields for {@link AwsClientConfig}, merged into each class's option schema. */
