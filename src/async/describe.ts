@@ -5,10 +5,9 @@
  * @module
  */
 import type { DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
-import type { SendsCommands } from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { sageMakerSdk } from "../core/aws-sdk.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+import { type WaitOptions, withDeadline } from "../core/index.js";
+import type { SendsCommands } from "../core/internal.js";
+import { sageMakerSdk, signalledAwsCall } from "../core/internal.js";
 
 /** Default deadline of `describe()`. */
 export const DEFAULT_DESCRIBE_TIMEOUT_MS = 30_000;

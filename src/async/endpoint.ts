@@ -13,19 +13,27 @@ import type {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
 import {
+  AwsServiceError,
+  parseOptions,
+  parseS3Uri,
+  ValidationError,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  joinS3Uri,
+  lazyAwsClient,
+  resolveDelays,
   type SendsCommands,
+  s3Sdk,
   sageMakerEndpointNameSchema,
-} from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { lazyAwsClient, s3Sdk, sageMakerRuntimeSdk, sageMakerSdk } from "../core/aws-sdk.js";
-import { AwsServiceError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { joinS3Uri, parseS3Uri } from "../core/s3-uri.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
-import { resolveDelays } from "../core/waiter.js";
+  sageMakerRuntimeSdk,
+  sageMakerSdk,
+  signalledAwsCall,
+} from "../core/internal.js";
 import { type AsyncEndpointDescription, describeEndpoint } from "./describe.js";
 import { AsyncInvocation } from "./invocation.js";
 import { type InvokeManyOptions, type InvokeManyOutcome, invokeMany } from "./invoke-many.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import { FmopsError, type FmopsErrorOptions, redact } from "../core/index.js";
 
 /** Most failure text kept on {@link AsyncInferenceFailedError.failureText}, in characters. */
 export const MAX_FAILURE_TEXT_CHARS = 16_384;

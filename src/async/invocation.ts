@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { SendsCommands } from "../core/aws.js";
-import { rejectUnknownOptions } from "../core/options.js";
-import type { WaitOptions } from "../core/wait.js";
+
+import type { WaitOptions } from "../core/index.js";
+import type { SendsCommands } from "../core/internal.js";
+import { rejectUnknownOptions } from "../core/internal.js";
 import {
   type AsyncCheckResult,
   AsyncResultPoller,

@@ -4,9 +4,14 @@
  * @module
  */
 import { z } from "zod";
-import { AbortedError, FmopsError, redact } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+import {
+  AbortedError,
+  FmopsError,
+  parseOptions,
+  redact,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
 import type { AsyncInvokeOptions, AsyncPayload } from "./endpoint.js";
 import type { AsyncInvocation, AsyncInvocationWaitOptions } from "./invocation.js";
 import type { AsyncResult } from "./result.js";

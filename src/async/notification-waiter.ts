@@ -14,18 +14,28 @@ import type {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
 import {
+  AwsServiceError,
+  type FmopsError,
+  isRetryableError,
+  parseOptions,
+  type WaitOptions,
+  waitFor,
+  withDeadline,
+  wrapAwsError,
+} from "../core/index.js";
+import {
+  abortError,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  type LoadedAwsClient,
+  lazyAwsClient,
+  MAX_TIMER_MS,
+  pollDelay,
   type SendsCommands,
-  wrapAwsError,
-} from "../core/aws.js";
-import { type LoadedAwsClient, lazyAwsClient, s3Sdk, sqsSdk } from "../core/aws-sdk.js";
-import { AwsServiceError, type FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { isRetryableError } from "../core/retry.js";
-import { abortError, MAX_TIMER_MS, type WaitOptions, withDeadline } from "../core/wait.js";
-import { pollDelay, waitFor } from "../core/waiter.js";
+  s3Sdk,
+  sqsSdk,
+} from "../core/internal.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type AsyncNotification, parseAsyncNotification } from "./notification.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "./poller.js";

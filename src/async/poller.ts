@@ -9,24 +9,29 @@ import type * as S3Module from "@aws-sdk/client-s3";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  isRetryableError,
+  parseOptions,
+  parseS3Uri,
+  redact,
+  TimeoutError,
+  type WaitOptions,
+  waitFor,
+  withDeadline,
+} from "../core/index.js";
+import {
+  abortError,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-  type SendsCommands,
-} from "../core/aws.js";
-import { lazyAwsClient, s3Sdk } from "../core/aws-sdk.js";
-import { FmopsError, redact, TimeoutError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { isRetryableError } from "../core/retry.js";
-import { parseS3Uri } from "../core/s3-uri.js";
-import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
-import {
+  lazyAwsClient,
   type PollDelayOptions,
   pollDelayShape,
   resolveDelays,
+  type SendsCommands,
+  s3Sdk,
   type WaiterPollEvent,
-  waitFor,
-} from "../core/waiter.js";
+} from "../core/internal.js";
 import { AsyncInferenceFailedError } from "./errors.js";
 import { type ObjectProbe, probeObject, readFailureText } from "./probe.js";
 import { AsyncResult } from "./result.js";

@@ -3,12 +3,15 @@
  *
  * @module
  */
-import { type SendsCommands, wrapAwsError } from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { s3Sdk } from "../core/aws-sdk.js";
-import { type AwsErrorDetails, PermissionDeniedError } from "../core/errors.js";
-import { parseS3Uri } from "../core/s3-uri.js";
-import { abortError } from "../core/wait.js";
+
+import { PermissionDeniedError, parseS3Uri, wrapAwsError } from "../core/index.js";
+import {
+  type AwsErrorDetails,
+  abortError,
+  type SendsCommands,
+  s3Sdk,
+  signalledAwsCall,
+} from "../core/internal.js";
 import { MAX_FAILURE_TEXT_CHARS } from "./errors.js";
 
 /** What a HeadObject said about an object. */

@@ -4,14 +4,23 @@
  * @module
  */
 import type { z } from "zod";
-import type { SendsCommands } from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { s3Sdk } from "../core/aws-sdk.js";
-import { bodyChunks, collectChunks } from "../core/body.js";
-import { FmopsError, redact } from "../core/errors.js";
-import { parseOptions, rejectUnknownOptions } from "../core/options.js";
-import { parseS3Uri } from "../core/s3-uri.js";
-import { Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
+import {
+  Deadline,
+  FmopsError,
+  parseOptions,
+  parseS3Uri,
+  redact,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import type { SendsCommands } from "../core/internal.js";
+import {
+  bodyChunks,
+  collectChunks,
+  rejectUnknownOptions,
+  s3Sdk,
+  signalledAwsCall,
+} from "../core/internal.js";
 
 /** Default deadline for reading a result object: 10 minutes (results may be gigabytes). */
 export const DEFAULT_READ_TIMEOUT_MS = 600_000;

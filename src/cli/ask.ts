@@ -5,10 +5,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ValidationError } from "../core/errors.js";
-import { RagChain } from "../rag/rag-chain.js";
-import type { Retriever } from "../rag/types.js";
-import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
+import { ValidationError } from "../core/index.js";
+import type { Retriever } from "../rag/index.js";
+import { RagChain, VectorStoreRetriever } from "../rag/index.js";
 import { awsFlags, numberFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";

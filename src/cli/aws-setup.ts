@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FmopsError, isFmopsError } from "../core/errors.js";
+import { FmopsError, isFmopsError } from "../core/index.js";
 
 /** The codes an {@link AwsSetupError} carries. */
 export type AwsSetupErrorCode = "AWS_REGION_MISSING" | "AWS_CREDENTIALS_MISSING";

@@ -5,11 +5,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { ChatRequest } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import { parseJsonLines } from "../core/json-lines.js";
-import { renderLoadTestHtml } from "../monitoring/html-report.js";
-import { type LoadTestProgress, loadTestJsonl, runLoadTest } from "../monitoring/load-test.js";
+import type { ChatRequest } from "../core/index.js";
+import { ValidationError } from "../core/index.js";
+import { parseJsonLines } from "../core/internal.js";
+import {
+  type LoadTestProgress,
+  loadTestJsonl,
+  renderLoadTestHtml,
+  runLoadTest,
+} from "../monitoring/index.js";
 import { readTextFile, writeTextFile } from "./file-errors.js";
 import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";

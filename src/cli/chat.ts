@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
+import type { ChatRequest, ChatResponse } from "../core/index.js";
 import { numberFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";

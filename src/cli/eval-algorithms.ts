@@ -6,15 +6,12 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import type { EvalAlgorithm } from "../evaluation/algorithms/algorithm.js";
-import { RetrievalAccuracy } from "../evaluation/algorithms/retrieval-accuracy.js";
-import { SqlAccuracy } from "../evaluation/algorithms/sql-accuracy.js";
-import { Toxicity } from "../evaluation/algorithms/toxicity.js";
-import type { Retriever } from "../rag/types.js";
-import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
-import { DuckDbEngine } from "../text2sql/duckdb-engine.js";
-import { tablesFromPaths } from "../text2sql/files.js";
+import { ValidationError } from "../core/index.js";
+import type { EvalAlgorithm } from "../evaluation/index.js";
+import { RetrievalAccuracy, SqlAccuracy, Toxicity } from "../evaluation/index.js";
+import type { Retriever } from "../rag/index.js";
+import { VectorStoreRetriever } from "../rag/index.js";
+import { DuckDbEngine, tablesFromPaths } from "../text2sql/index.js";
 import { positiveIntFlag } from "./flags.js";
 import { embeddingsFromFlag, loadIndexFile } from "./rag-files.js";
 

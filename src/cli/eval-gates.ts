@@ -7,11 +7,9 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { isFmopsError, ValidationError } from "../core/errors.js";
-import type { PairableRecord } from "../evaluation/compare/paired.js";
-import { type Gate, type GateReport, parseGate } from "../evaluation/gates/gates.js";
-import type { EvaluationSummary, ModelSummary } from "../evaluation/report/report.js";
-import { isEvaluationSummary } from "../evaluation/report/report.js";
+import { isFmopsError, ValidationError } from "../core/index.js";
+import type { EvaluationSummary, ModelSummary, PairableRecord } from "../evaluation/index.js";
+import { type Gate, type GateReport, isEvaluationSummary, parseGate } from "../evaluation/index.js";
 import { numberFlag } from "./flags.js";
 
 /** The gate flags, for `parseArgs`. */

@@ -7,32 +7,37 @@
  */
 import { open, readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { isFmopsError, ValidationError } from "../core/errors.js";
-import type { EvalAlgorithm } from "../evaluation/algorithms/algorithm.js";
-import { FactualKnowledge } from "../evaluation/algorithms/factual-knowledge.js";
-import { LlmJudge } from "../evaluation/algorithms/llm-judge.js";
-import { QaAccuracy } from "../evaluation/algorithms/qa-accuracy.js";
-import { MIN_INTERVAL_COUNT, type ScoreSummary } from "../evaluation/algorithms/stats.js";
-import { SummarizationAccuracy } from "../evaluation/algorithms/summarization-accuracy.js";
-import type { PairableRecord } from "../evaluation/compare/paired.js";
-import { Dataset } from "../evaluation/datasets/dataset.js";
-import { type EvaluationResult, ModelEvaluator } from "../evaluation/evaluator/evaluator.js";
-import { repairRecordsFile } from "../evaluation/evaluator/resume.js";
-import { checkGates } from "../evaluation/gates/gates.js";
-import { gateReportJunit } from "../evaluation/gates/junit.js";
+import { isFmopsError, ValidationError } from "../core/index.js";
+import type {
+  EvalAlgorithm,
+  EvaluationTracker,
+  JsonValue,
+  ModelRunner,
+  PairableRecord,
+  TrackingParamValue,
+} from "../evaluation/index.js";
 import {
+  ChatModelRunner,
+  checkGates,
+  Dataset,
+  type EvaluationResult,
   evaluationSummary,
+  FactualKnowledge,
+  FileTracker,
   formatInterval,
+  gateReportJunit,
+  LlmJudge,
+  MIN_INTERVAL_COUNT,
+  MlflowTracker,
+  ModelEvaluator,
+  PrecomputedRunner,
+  QaAccuracy,
+  renderEvaluationHtml,
+  repairRecordsFile,
+  type ScoreSummary,
   SMALL_SAMPLE_MARK,
-} from "../evaluation/report/report.js";
-import { renderEvaluationHtml } from "../evaluation/report/report-html.js";
-import { ChatModelRunner } from "../evaluation/runners/chat-runner.js";
-import type { JsonValue } from "../evaluation/runners/content-template.js";
-import { PrecomputedRunner } from "../evaluation/runners/precomputed-runner.js";
-import type { ModelRunner } from "../evaluation/runners/runner.js";
-import { FileTracker } from "../evaluation/tracking/file-tracker.js";
-import { MlflowTracker } from "../evaluation/tracking/mlflow-tracker.js";
-import type { EvaluationTracker, TrackingParamValue } from "../evaluation/tracking/tracking.js";
+  SummarizationAccuracy,
+} from "../evaluation/index.js";
 import {
   algorithmBackendOptions,
   algorithmBackendUsage,

@@ -6,7 +6,7 @@
  * @module
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { FmopsError, type FmopsErrorOptions, isFmopsError } from "../core/errors.js";
+import { FmopsError, type FmopsErrorOptions, isFmopsError } from "../core/index.js";
 
 /** The codes a {@link CliFileError} carries. */
 export type CliFileErrorCode =

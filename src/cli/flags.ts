@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 /** Parses a number flag; `undefined` when the flag was not given. */
 export function numberFlag(value: string | undefined, flag: string): number | undefined {

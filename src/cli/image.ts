@@ -5,11 +5,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ValidationError } from "../core/errors.js";
-import { BedrockImageModel } from "../models/bedrock-image.js";
-import type { ImageModel, ImageRequest } from "../models/image-types.js";
-import { type SageMakerImageFormat, SageMakerImageModel } from "../models/sagemaker-image.js";
-import { saveImages } from "../models/save-images.js";
+import { ValidationError } from "../core/index.js";
+import type { ImageModel, ImageRequest } from "../models/index.js";
+import {
+  BedrockImageModel,
+  type SageMakerImageFormat,
+  SageMakerImageModel,
+  saveImages,
+} from "../models/index.js";
 import { awsFlags, modelSpecParts, numberFlag, positiveIntFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 

@@ -5,12 +5,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ValidationError } from "../core/errors.js";
-import { Bm25Index } from "../rag/bm25.js";
-import { InMemoryVectorStore } from "../rag/in-memory-vector-store.js";
-import { saveBm25Index, saveVectorStore } from "../rag/index.js";
-import { RecursiveTextSplitter } from "../rag/splitter.js";
-import { VectorStoreRetriever } from "../rag/vector-store-retriever.js";
+import { ValidationError } from "../core/index.js";
+import {
+  Bm25Index,
+  InMemoryVectorStore,
+  RecursiveTextSplitter,
+  saveBm25Index,
+  saveVectorStore,
+  VectorStoreRetriever,
+} from "../rag/index.js";
 import { awsFlags } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { embeddingsFromFlag, readFolder } from "./rag-files.js";

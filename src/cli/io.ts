@@ -1,4 +1,4 @@
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 /** What a CLI command may touch, injected so that commands are testable in-process. */
 export interface CliIo {

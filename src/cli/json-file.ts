@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import { readTextFile } from "./file-errors.js";
 
 /**

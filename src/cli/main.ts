@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { isFmopsError } from "../core/errors.js";
+import { isFmopsError } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { askCommand } from "./ask.js";
 import { awsSetupErrorFrom } from "./aws-setup.js";

@@ -4,16 +4,17 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { BedrockChatModel } from "../models/bedrock-chat.js";
-import { type ChatTemplateName, chatTemplateNames } from "../models/chat-templates.js";
-import { OpenAICompatibleChatModel } from "../models/openai-compatible.js";
-import { SageMakerChatModel } from "../models/sagemaker-chat.js";
+import { ValidationError } from "../core/index.js";
+import type { ChatModel } from "../models/index.js";
 import {
+  BedrockChatModel,
+  type ChatTemplateName,
+  chatTemplateNames,
+  OpenAICompatibleChatModel,
   registeredSageMakerPayloadFormats,
+  SageMakerChatModel,
   type SageMakerPayloadFormat,
-} from "../models/sagemaker-payloads.js";
-import type { ChatModel } from "../models/types.js";
+} from "../models/index.js";
 import { awsFlags, modelSpecParts } from "./flags.js";
 
 /** `node:util` parseArgs definitions of the shared model flags. */

@@ -6,7 +6,7 @@
  * @module
  */
 import cliProgress from "cli-progress";
-import type { EvaluationProgress } from "../evaluation/evaluator/evaluator.js";
+import type { EvaluationProgress } from "../evaluation/index.js";
 import type { CliIo } from "./io.js";
 
 /** Shows progress; `stop()` must be called once the run ends, however it ends. */

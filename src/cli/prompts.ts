@@ -9,14 +9,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { ValidationError } from "../core/errors.js";
-import { BedrockPromptStore } from "../prompts/bedrock-store.js";
-import type { PromptCatalog, PromptSelector } from "../prompts/catalog.js";
-import { formatDiff } from "../prompts/diff.js";
-import { loadPromptFolder } from "../prompts/index.js";
-import { type LegacyTextFormat, legacyTextFormats, renderText } from "../prompts/legacy-formats.js";
-import { lintPrompt } from "../prompts/lint.js";
-import type { PromptTemplate } from "../prompts/template.js";
+import { ValidationError } from "../core/index.js";
+import type { PromptCatalog, PromptSelector, PromptTemplate } from "../prompts/index.js";
+import {
+  BedrockPromptStore,
+  formatDiff,
+  type LegacyTextFormat,
+  legacyTextFormats,
+  lintPrompt,
+  loadPromptFolder,
+  renderText,
+} from "../prompts/index.js";
 import { awsFlags } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
 

@@ -6,14 +6,12 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
-import { ValidationError } from "../core/errors.js";
-import { BedrockEmbeddingModel } from "../models/bedrock-embedding.js";
-import type { EmbeddingModel } from "../models/types.js";
-import type { Bm25Index } from "../rag/bm25.js";
-import type { InMemoryVectorStore } from "../rag/in-memory-vector-store.js";
+import { ValidationError } from "../core/index.js";
+import type { EmbeddingModel } from "../models/index.js";
+import { BedrockEmbeddingModel } from "../models/index.js";
+import type { Bm25Index, Document, InMemoryVectorStore } from "../rag/index.js";
 import { loadBm25Index, loadVectorStore } from "../rag/index.js";
-import type { Document } from "../rag/types.js";
-import { FakeEmbeddingModel } from "../testing/fake-embedding-model.js";
+import { FakeEmbeddingModel } from "../testing/index.js";
 
 /** Reads every file under `dir` whose extension is in `extensions`, skipping dot folders and node_modules. */
 export async function readFolder(dir: string, extensions: readonly string[]): Promise<Document[]> {

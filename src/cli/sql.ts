@@ -5,21 +5,24 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import {
   evaluateText2Sql,
   parseText2SqlEvalJsonl,
   type Text2SqlEvalReport,
-} from "../evaluation/evaluator/text2sql-eval.js";
-import type { ChatModel } from "../models/types.js";
-import { FakeChatModel } from "../testing/fake-chat-model.js";
-import { AthenaEngine } from "../text2sql/athena-engine.js";
-import { DuckDbCatalog } from "../text2sql/duckdb-catalog.js";
-import { DuckDbEngine } from "../text2sql/duckdb-engine.js";
-import { tablesFromPaths } from "../text2sql/files.js";
-import { GlueCatalog } from "../text2sql/glue-catalog.js";
-import { Text2Sql, type Text2SqlResult } from "../text2sql/text2sql.js";
-import type { SqlEngine, SqlValue } from "../text2sql/types.js";
+} from "../evaluation/index.js";
+import type { ChatModel } from "../models/index.js";
+import { FakeChatModel } from "../testing/index.js";
+import type { SqlEngine, SqlValue } from "../text2sql/index.js";
+import {
+  AthenaEngine,
+  DuckDbCatalog,
+  DuckDbEngine,
+  GlueCatalog,
+  Text2Sql,
+  type Text2SqlResult,
+  tablesFromPaths,
+} from "../text2sql/index.js";
 import { readTextFile } from "./file-errors.js";
 import { positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";

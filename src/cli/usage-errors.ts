@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 /** The parseArgs error codes this module rewrites. */
 const PARSE_ARGS_CODES = new Set([

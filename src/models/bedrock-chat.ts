@@ -14,27 +14,32 @@ import type {
   InferenceConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
+import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage } from "../core/index.js";
 import {
   type AwsClientConfig,
   awsCall,
+  FmopsError,
+  parseOptions,
+  ValidationError,
+  withDeadline,
+  wrapAwsError,
+} from "../core/index.js";
+import type { ToolSpec } from "../core/internal.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
+  checkToolCall,
   clientConfigFrom,
-  wrapAwsError,
-} from "../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import type { ChatLatency, ChatRequest, ChatResponse, TokenUsage, ToolSpec } from "../core/chat.js";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { checkToolCall } from "../core/tool-calls.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+} from "../core/internal.js";
 import {
   type BedrockUsage,
   bedrockUsage,
   converseStreamError,
   decodeConverseStream,
-} from "../streaming/bedrock.js";
-import { TokenStream } from "../streaming/token-stream.js";
+  TokenStream,
+} from "../streaming/index.js";
 import { fromBedrockContent, toBedrockMessages, toBedrockToolConfig } from "./bedrock-content.js";
 import { bedrockSupportsTools, parseBedrockModelId } from "./bedrock-model-id.js";
 import { validateChatRequest } from "./request.js";

@@ -14,15 +14,15 @@ import type {
   ToolResultContentBlock,
 } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
+import type { ChatMessage } from "../core/index.js";
+import { ValidationError } from "../core/index.js";
 import type {
-  ChatMessage,
   ContentBlock,
   ToolCall,
   ToolChoice,
   ToolResultBlock,
   ToolSpec,
-} from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
+} from "../core/internal.js";
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {
   "image/png": "png",

@@ -8,15 +8,20 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  parseOptions,
+  redact,
+  ValidationError,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
   clientConfigFrom,
-} from "../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { toEmbedding, toEmbeddings } from "../core/embedding-vectors.js";
-import { redact, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+  toEmbedding,
+  toEmbeddings,
+} from "../core/internal.js";
 import { bedrockModelSource, invokeBedrockObject } from "./bedrock-invoke.js";
 import { checkEmbeddingTexts, mapBounded } from "./embedding-input.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";

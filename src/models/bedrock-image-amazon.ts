@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FmopsError } from "../core/errors.js";
+import { FmopsError } from "../core/index.js";
 import { fromBase64, type ImageMediaType, toBase64 } from "./image-bytes.js";
 import {
   type GeneratedImage,

@@ -9,14 +9,19 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  AwsServiceError,
+  parseOptions,
+  redact,
+  ValidationError,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
   clientConfigFrom,
-} from "../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { AwsServiceError, redact, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+} from "../core/internal.js";
 import {
   AMAZON_IMAGE_TASKS,
   type AmazonImageFamily,

@@ -6,10 +6,9 @@
  * @module
  */
 import type * as BedrockRuntime from "@aws-sdk/client-bedrock-runtime";
-import { awsCall } from "../core/aws.js";
-import type { LoadedAwsClient } from "../core/aws-sdk.js";
-import { FmopsError, redact } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
+import { awsCall, FmopsError, redact } from "../core/index.js";
+import type { LoadedAwsClient } from "../core/internal.js";
+import { parseJsonBody } from "../core/internal.js";
 
 /** The lazily loaded Bedrock runtime package and client, as `lazyAwsClient` returns them. */
 export type LazyBedrockRuntime = () => Promise<

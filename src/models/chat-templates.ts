@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type ChatRequest, messageText } from "../core/chat.js";
+import type { ChatRequest } from "../core/index.js";
+import { messageText } from "../core/internal.js";
 
 /** A function that renders a request as one prompt string. */
 export type ChatTemplateFn = (request: ChatRequest) => string;

@@ -6,8 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import type { ResponseFormat } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
+import type { ResponseFormat } from "../core/internal.js";
 
 /**
  * The request field a chat-completions server reads a JSON Schema from:

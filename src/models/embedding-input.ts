@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 /**
  * Throws `VALIDATION_ERROR` unless `texts` is an array of non-blank strings, naming the first bad

@@ -9,14 +9,16 @@
  */
 import { z } from "zod";
 import {
-  addUsage,
   type ChatMessage,
   type ChatRequest,
   type ChatResponse,
+  Deadline,
+  FmopsError,
+  redact,
   type TokenUsage,
-} from "../core/chat.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { Deadline } from "../core/wait.js";
+  ValidationError,
+} from "../core/index.js";
+import { addUsage } from "../core/internal.js";
 import { validateChatRequest } from "./request.js";
 import type { ChatModel, StructuredOutputMode } from "./types.js";
 

@@ -16,14 +16,18 @@ import { z } from "zod";
 import {
   type AwsClientConfig,
   awsCall,
+  FmopsError,
+  parseOptions,
+  redact,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
   clientConfigFrom,
-} from "../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { FmopsError, redact } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+} from "../core/internal.js";
 
 const SERVICE = "BedrockRuntime";
 const DEFAULT_TIMEOUT_MS = 30_000;

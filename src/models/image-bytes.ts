@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FmopsError } from "../core/errors.js";
+import { FmopsError } from "../core/index.js";
 
 /** The image formats the adapters send and receive. */
 export type ImageMediaType = "image/png" | "image/jpeg" | "image/webp";

@@ -5,8 +5,12 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, type FmopsErrorOptions, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import {
+  FmopsError,
+  type FmopsErrorOptions,
+  parseOptions,
+  ValidationError,
+} from "../core/index.js";
 import { type ImageMediaType, imageSize, sniffImageType } from "./image-bytes.js";
 import type { CallOptions } from "./types.js";
 

@@ -9,15 +9,17 @@ export type {
   ChatMessage,
   ChatRequest,
   ChatResponse,
+  TokenUsage,
+} from "../core/index.js";
+export type {
   ContentBlock,
   ResponseFormat,
-  TokenUsage,
   ToolCall,
   ToolResultBlock,
   ToolSpec,
   ToolUseBlock,
-} from "../core/chat.js";
-export { messageText } from "../core/chat.js";
+} from "../core/internal.js";
+export { messageText } from "../core/internal.js";
 export { BedrockChatModel, type BedrockChatModelOptions } from "./bedrock-chat.js";
 export { BedrockEmbeddingModel, type BedrockEmbeddingModelOptions } from "./bedrock-embedding.js";
 export {
@@ -49,14 +51,6 @@ export {
   type ImageTask,
 } from "./image-types.js";
 export {
-  type PiiCheckOptions,
-  type PiiCheckResult,
-  PiiDetectedError,
-  type PiiFinding,
-  PiiRedactor,
-  type PiiRedactorOptions,
-} from "./pii-redactor.js";
-export {
   type ApplicationInferenceProfile,
   type ApplicationInferenceProfileOptions,
   createApplicationInferenceProfile,
@@ -67,6 +61,14 @@ export {
   OpenAICompatibleChatModel,
   type OpenAICompatibleChatModelOptions,
 } from "./openai-compatible.js";
+export {
+  type PiiCheckOptions,
+  type PiiCheckResult,
+  PiiDetectedError,
+  type PiiFinding,
+  PiiRedactor,
+  type PiiRedactorOptions,
+} from "./pii-redactor.js";
 export { validateChatRequest } from "./request.js";
 export {
   SageMakerChatModel,

@@ -10,17 +10,22 @@ import type { BedrockClient } from "@aws-sdk/client-bedrock";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  parseOptions,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockSdk,
   clientConfigFrom,
+  lazyAwsClient,
+  resourceTags,
   type SendsCommands,
-} from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { bedrockSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { resourceTags, validateCostAllocationTags } from "../core/tags.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+  signalledAwsCall,
+  validateCostAllocationTags,
+} from "../core/internal.js";
 
 /** Options for {@link createApplicationInferenceProfile}. */
 export interface ApplicationInferenceProfileOptions extends AwsClientConfig, WaitOptions {

@@ -5,22 +5,19 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResponse, TokenUsage, ToolSpec } from "../core/chat.js";
+import type { ChatRequest, ChatResponse, TokenUsage } from "../core/index.js";
 import {
-  describeNetworkError,
   FmopsError,
   PermissionDeniedError,
+  parseOptions,
   redact,
   ValidationError,
-} from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { checkToolCall } from "../core/tool-calls.js";
-import { abortError, withDeadline } from "../core/wait.js";
-import type { StreamEvent } from "../streaming/events.js";
-import { LineIterator } from "../streaming/line-iterator.js";
-import { decodeOpenAI } from "../streaming/openai.js";
-import { parseSse } from "../streaming/sse.js";
-import { TokenStream } from "../streaming/token-stream.js";
+  withDeadline,
+} from "../core/index.js";
+import type { ToolSpec } from "../core/internal.js";
+import { abortError, checkToolCall, describeNetworkError } from "../core/internal.js";
+import type { StreamEvent } from "../streaming/index.js";
+import { decodeOpenAI, LineIterator, parseSse, TokenStream } from "../streaming/index.js";
 import {
   type ConstrainedDecodingField,
   chatCompletionsConstraint,

@@ -6,16 +6,16 @@
  *
  * @module
  */
+import type { ChatRequest } from "../core/index.js";
+import { ValidationError } from "../core/index.js";
 import type {
-  ChatRequest,
   ContentBlock,
   ToolCall,
   ToolChoice,
   ToolResultBlock,
   ToolSpec,
-} from "../core/chat.js";
-import { contentText } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
+} from "../core/internal.js";
+import { contentText } from "../core/internal.js";
 import { toolInputJsonSchema } from "./bedrock-content.js";
 
 type Json = Record<string, unknown>;

@@ -7,19 +7,18 @@
  */
 import type { ComprehendClient, LanguageCode } from "@aws-sdk/client-comprehend";
 import { z } from "zod";
+import { type AwsClientConfig, FmopsError, parseOptions, withDeadline } from "../core/index.js";
 import {
-  type AwsClientConfig,
   awsClientConfigShape,
   awsClientSchema,
+  chunkUtf8,
   clientConfigFrom,
+  comprehendSdk,
+  lazyAwsClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { comprehendSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { chunkUtf8, utf8Bytes } from "../core/text-chunks.js";
-import { withDeadline } from "../core/wait.js";
+  signalledAwsCall,
+  utf8Bytes,
+} from "../core/internal.js";
 
 /** DetectPiiEntities takes at most 100 KB of UTF-8 per call; longer texts are sent in pieces. */
 export const PII_TEXT_MAX_BYTES = 100_000;

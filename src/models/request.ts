@@ -5,8 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest, ContentBlock, ToolSpec } from "../core/chat.js";
-import { parseOptions } from "../core/options.js";
+import type { ChatRequest } from "../core/index.js";
+import { parseOptions } from "../core/index.js";
+import type { ContentBlock, ToolSpec } from "../core/internal.js";
 
 const bytesSchema = z.instanceof(Uint8Array);
 const S3_URI = /^s3:\/\/[^/\s]+\/\S+$/;

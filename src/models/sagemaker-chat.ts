@@ -11,25 +11,34 @@ import type {
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
+import type { ChatRequest, ChatResponse } from "../core/index.js";
 import {
   type AwsClientConfig,
   awsCall,
+  FmopsError,
+  parseOptions,
+  ValidationError,
+  withDeadline,
+} from "../core/index.js";
+import type { ToolSpec } from "../core/internal.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  checkToolCall,
   clientConfigFrom,
+  type LoadedAwsClient,
+  lazyAwsClient,
+  parseJsonBody,
   sageMakerEndpointNameSchema,
-} from "../core/aws.js";
-import { type LoadedAwsClient, lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
-import type { ChatRequest, ChatResponse, ToolSpec } from "../core/chat.js";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
-import { parseOptions } from "../core/options.js";
-import { checkToolCall } from "../core/tool-calls.js";
-import { withDeadline } from "../core/wait.js";
-import type { UnknownEventPolicy } from "../streaming/chunks.js";
-import { decodeResponseStream, type StreamFormat } from "../streaming/decoders.js";
-import { streamFormatDefinition } from "../streaming/formats.js";
-import { TokenStream } from "../streaming/token-stream.js";
+  sageMakerRuntimeSdk,
+} from "../core/internal.js";
+import type { UnknownEventPolicy } from "../streaming/index.js";
+import {
+  decodeResponseStream,
+  type StreamFormat,
+  streamFormatDefinition,
+  TokenStream,
+} from "../streaming/index.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
 import {
   type ConstrainedDecodingField,

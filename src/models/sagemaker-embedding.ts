@@ -5,17 +5,16 @@
  */
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
+import { type AwsClientConfig, parseOptions, withDeadline } from "../core/index.js";
 import {
-  type AwsClientConfig,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
-} from "../core/aws.js";
-import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
-import { toEmbeddings } from "../core/embedding-vectors.js";
-import { parseJsonBody } from "../core/json-body.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+  parseJsonBody,
+  sageMakerRuntimeSdk,
+  toEmbeddings,
+} from "../core/internal.js";
 import { invokeEndpoint } from "./sagemaker-invoke.js";
 import type { CallOptions, EmbeddingModel } from "./types.js";
 

@@ -10,16 +10,21 @@ import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  parseOptions,
+  redact,
+  ValidationError,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  lazyAwsClient,
+  parseJsonBody,
   sageMakerEndpointNameSchema,
-} from "../core/aws.js";
-import { lazyAwsClient, sageMakerRuntimeSdk } from "../core/aws-sdk.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { parseJsonBody } from "../core/json-body.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  sageMakerRuntimeSdk,
+} from "../core/internal.js";
 import { fromBase64, toBase64 } from "./image-bytes.js";
 import {
   type GeneratedImage,

@@ -6,8 +6,8 @@
  * @module
  */
 import type * as SageMakerRuntime from "@aws-sdk/client-sagemaker-runtime";
-import { awsCall } from "../core/aws.js";
-import type { LoadedAwsClient } from "../core/aws-sdk.js";
+import { awsCall } from "../core/index.js";
+import type { LoadedAwsClient } from "../core/internal.js";
 
 /** The lazily loaded SageMaker runtime package and client, as `lazyAwsClient` returns them. */
 export type LazySageMakerRuntime = () => Promise<

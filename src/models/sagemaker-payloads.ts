@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import type { StreamFormat } from "../streaming/decoders.js";
-import { UnknownFormatError } from "../streaming/errors.js";
+import type { ChatRequest, ChatResponse } from "../core/index.js";
+import { FmopsError, redact, ValidationError } from "../core/index.js";
+import type { StreamFormat } from "../streaming/index.js";
+import { UnknownFormatError } from "../streaming/index.js";
 import type { ChatTemplateFn } from "./chat-templates.js";
 import { fromOpenAIMessage, toOpenAIMessages, toOpenAITools } from "./openai-messages.js";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError, ValidationError } from "../core/errors.js";
+import { FmopsError, ValidationError } from "../core/index.js";
 import type { GeneratedImage, ImageResult } from "./image-types.js";
 
 /** Options of {@link saveImages}. */

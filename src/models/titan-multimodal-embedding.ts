@@ -8,15 +8,19 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  parseOptions,
+  redact,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
   clientConfigFrom,
-} from "../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { toEmbedding } from "../core/embedding-vectors.js";
-import { FmopsError, redact } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  lazyAwsClient,
+  toEmbedding,
+} from "../core/internal.js";
 import { bedrockModelSource, invokeBedrockJson } from "./bedrock-invoke.js";
 import { checkEmbeddingTexts, mapBounded } from "./embedding-input.js";
 import { toBase64 } from "./image-bytes.js";

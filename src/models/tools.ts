@@ -7,18 +7,23 @@
  */
 import type { z } from "zod";
 import {
-  addUsage,
   type ChatMessage,
   type ChatRequest,
   type ChatResponse,
-  type ContentBlock,
+  Deadline,
+  FmopsError,
+  redact,
   type TokenUsage,
+  ValidationError,
+} from "../core/index.js";
+import {
+  abortError,
+  addUsage,
+  type ContentBlock,
   type ToolCall,
   type ToolResultBlock,
   type ToolSpec,
-} from "../core/chat.js";
-import { FmopsError, redact, ValidationError } from "../core/errors.js";
-import { abortError, Deadline } from "../core/wait.js";
+} from "../core/internal.js";
 import { validateChatRequest } from "./request.js";
 import type { ChatModel } from "./types.js";
 

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { ChatRequest, ChatResponse } from "../core/chat.js";
-import type { TokenStream } from "../streaming/token-stream.js";
+import type { ChatRequest, ChatResponse } from "../core/index.js";
+import type { TokenStream } from "../streaming/index.js";
 
 /** Per-call options accepted by every model method. */
 export interface CallOptions {

@@ -4,11 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, ChatRequest, ChatResponse } from "../core/chat.js";
-import { parseOptions } from "../core/options.js";
-import type { StreamEvent } from "../streaming/events.js";
-import { replayAnswerEvents } from "../streaming/replay.js";
-import { TokenStream } from "../streaming/token-stream.js";
+import type { ChatMessage, ChatRequest, ChatResponse } from "../core/index.js";
+import { parseOptions } from "../core/index.js";
+import type { StreamEvent } from "../streaming/index.js";
+import { replayAnswerEvents, TokenStream } from "../streaming/index.js";
 import { Guardrail } from "./guardrail.js";
 import type { CallOptions, ChatModel } from "./types.js";
 

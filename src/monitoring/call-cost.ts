@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
+import { parseOptions } from "../core/index.js";
 import type { InvocationRecord } from "./record.js";
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 /** Where monitoring reads the time. */
 export interface MonitorClock {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import type { InvocationRecord } from "./record.js";
 
 /** CloudWatch's metric units (the `StandardUnit` values both EMF and PutMetricData accept). */

@@ -9,16 +9,15 @@ import type {
   PutMetricDataCommandInput,
 } from "@aws-sdk/client-cloudwatch";
 import { z } from "zod";
+import { type AwsClientConfig, awsCall, parseOptions } from "../core/index.js";
 import {
-  type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  cloudWatchSdk,
+  lazyAwsClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { cloudWatchSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { parseOptions } from "../core/options.js";
+} from "../core/internal.js";
 import { checkDimensionSets, cloudWatchValues, dimensionValues } from "./cloudwatch-metrics.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";

@@ -4,15 +4,15 @@
  * @module
  */
 import type { BatchDetectSentimentCommandOutput, LanguageCode } from "@aws-sdk/client-comprehend";
-import { awsCall } from "../core/aws.js";
+import { awsCall } from "../core/index.js";
 import {
   COMPREHEND_LIMITS,
   type ComprehendOptions,
+  chunkUtf8,
   cutToBytes,
   detectToxicContent,
   resolveComprehendOptions,
-} from "../core/comprehend.js";
-import { chunkUtf8 } from "../core/text-chunks.js";
+} from "../core/internal.js";
 import type { MetricModule } from "./types.js";
 
 /**

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { type ResourceTag, resourceTags, type TagValidationOptions } from "../core/tags.js";
+import { ValidationError } from "../core/index.js";
+import { type ResourceTag, resourceTags, type TagValidationOptions } from "../core/internal.js";
 import type { InvocationRecord } from "./record.js";
 
 /** On-demand token prices, in your currency per 1000 tokens (check your region's price list). */
@@ -74,7 +74,7 @@ export {
   type TagProblem,
   type TagValidationOptions,
   validateCostAllocationTags,
-} from "../core/tags.js";
+} from "../core/internal.js";
 
 /**
  * Builds the `Tags` list SageMaker (CreateEndpoint, CreateModel...) accepts, after validating

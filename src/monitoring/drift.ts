@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 
 function finite(values: readonly number[], field: string): number[] {
   const out = values.filter((v) => Number.isFinite(v));

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
+import { parseOptions } from "../core/index.js";
 import {
   type CloudWatchUnit,
   type CloudWatchValue,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { COLORS, esc } from "../core/html.js";
+import { COLORS, esc } from "../core/internal.js";
 import type { LoadTestResult, RunComparison } from "./load-test.js";
 
 /** Options for {@link renderLoadTestHtml}. */

@@ -5,10 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import type { ImageModel, ImageRequest, ImageResult } from "../models/image-types.js";
-import type { CallOptions } from "../models/types.js";
+import { parseOptions, ValidationError } from "../core/index.js";
+import type { CallOptions, ImageModel, ImageRequest, ImageResult } from "../models/index.js";
 import { type CallPrices, callPricesSchema } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import type { MonitoringErrorContext } from "./instrument.js";

@@ -4,12 +4,15 @@
  * @module
  */
 import { z } from "zod";
-import { type ChatRequest, type ChatResponse, messageText } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import type { ImageModel } from "../models/image-types.js";
-import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
-import type { TokenStream } from "../streaming/token-stream.js";
+import {
+  type ChatRequest,
+  type ChatResponse,
+  parseOptions,
+  ValidationError,
+} from "../core/index.js";
+import { messageText } from "../core/internal.js";
+import type { CallOptions, ChatModel, ImageModel, StructuredOutputMode } from "../models/index.js";
+import type { TokenStream } from "../streaming/index.js";
 import { type CallPrices, callPricesSchema } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {

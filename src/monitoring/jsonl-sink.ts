@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { parseJsonLines } from "../core/json-lines.js";
-import { rejectUnknownOptions } from "../core/options.js";
+import { ValidationError } from "../core/index.js";
+import { parseJsonLines, rejectUnknownOptions } from "../core/internal.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";
 import { defaultOutput, type TextOutput } from "./writable.js";

@@ -5,11 +5,11 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest } from "../core/chat.js";
-import { parseOptions } from "../core/options.js";
-import { abortError } from "../core/wait.js";
-import { chatModelSchema } from "../models/schema.js";
-import type { ChatModel } from "../models/types.js";
+import type { ChatRequest } from "../core/index.js";
+import { parseOptions } from "../core/index.js";
+import { abortError } from "../core/internal.js";
+import type { ChatModel } from "../models/index.js";
+import { chatModelSchema } from "../models/index.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import { measureGenerate, measureStream } from "./measure.js";
 import type { InvocationRecord } from "./record.js";

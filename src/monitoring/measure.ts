@@ -5,11 +5,10 @@
  *
  * @module
  */
-import type { ChatResponse } from "../core/chat.js";
-import { MAX_TIMER_MS } from "../core/wait.js";
-import type { StreamEvent } from "../streaming/events.js";
-import { replayAnswerEvents } from "../streaming/replay.js";
-import { TokenStream } from "../streaming/token-stream.js";
+import type { ChatResponse } from "../core/index.js";
+import { MAX_TIMER_MS } from "../core/internal.js";
+import type { StreamEvent } from "../streaming/index.js";
+import { replayAnswerEvents, TokenStream } from "../streaming/index.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
   type CallTimings,

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { loadOptional } from "../core/optional.js";
-import { rejectUnknownOptions } from "../core/options.js";
+import { ValidationError } from "../core/index.js";
+import { loadOptional, rejectUnknownOptions } from "../core/internal.js";
 import { VERSION } from "../version.js";
 import type { InvocationRecord } from "./record.js";
 import type { MetricSink } from "./types.js";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ChatResponse } from "../core/chat.js";
-import { isFmopsError } from "../core/errors.js";
+import type { ChatResponse } from "../core/index.js";
+import { isFmopsError } from "../core/index.js";
 
 /** How a call ended. */
 export type InvocationStatus =

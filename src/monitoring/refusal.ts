@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import type { EmbeddingModel } from "../models/types.js";
+import { ValidationError } from "../core/index.js";
+import type { EmbeddingModel } from "../models/index.js";
 import { cosineSimilarity } from "./similarity.js";
 import type { MetricModule } from "./types.js";
 

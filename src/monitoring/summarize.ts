@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { rejectUnknownOptions } from "../core/options.js";
+import { ValidationError } from "../core/index.js";
+import { rejectUnknownOptions } from "../core/internal.js";
 import { type InvocationRecord, LATENCY_FIELDS } from "./record.js";
 import { TDigest } from "./tdigest.js";
 

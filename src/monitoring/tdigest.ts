@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
-import { rejectUnknownOptions } from "../core/options.js";
+import { ValidationError } from "../core/index.js";
+import { rejectUnknownOptions } from "../core/internal.js";
 
 /** Options for `TDigest`. */
 export interface TDigestOptions {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatRequest } from "../core/chat.js";
+import type { ChatRequest } from "../core/index.js";
 import type { InvocationRecord } from "./record.js";
 
 /** What a {@link MetricModule} scores: the request, the answer and the call's record. */

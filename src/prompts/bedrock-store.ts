@@ -23,18 +23,22 @@ import { z } from "zod";
 import {
   type AwsClientConfig,
   awsCall,
+  FmopsError,
+  parseOptions,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  awsPages,
+  bedrockAgentSdk,
   clientConfigFrom,
+  lazyAwsClient,
+  messageText,
+  paginatorClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { awsPages } from "../core/aws-call.js";
-import { bedrockAgentSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { messageText } from "../core/chat.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { paginatorClient } from "../core/paginator-client.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+} from "../core/internal.js";
 import type { PromptSource } from "./cache.js";
 import type { PromptCatalog, PromptSelector } from "./catalog.js";
 import { PromptImmutableError, PromptNotFoundError } from "./errors.js";

@@ -5,9 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+import { FmopsError, parseOptions, type WaitOptions, withDeadline } from "../core/index.js";
 import type { PromptCatalog, PromptSelector } from "./catalog.js";
 import type { PromptTemplate } from "./template.js";
 

@@ -5,9 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest } from "../core/chat.js";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import type { ChatRequest } from "../core/index.js";
+import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
 import { diffDefinitions, type PromptDiff } from "./diff.js";
 import { PromptFileError, PromptImmutableError, PromptNotFoundError } from "./errors.js";
 import type { RenderOptions } from "./render.js";

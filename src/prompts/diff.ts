@@ -5,7 +5,7 @@
  * @module
  */
 
-import { messageText } from "../core/chat.js";
+import { messageText } from "../core/internal.js";
 import { canonicalJson } from "./hash.js";
 import type { SerializedPromptDefinition } from "./template.js";
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { FmopsErrorCode } from "../core/error-codes.js";
-import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { FmopsErrorCode } from "../core/index.js";
+import { FmopsError, type FmopsErrorOptions, redact } from "../core/index.js";
 
 /**
  * A variable given to a render is missing, undeclared, or breaks its declaration (type, length,

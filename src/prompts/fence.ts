@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { type ChatMessage, messageText } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
+import { type ChatMessage, ValidationError } from "../core/index.js";
+import { messageText } from "../core/internal.js";
 
 /**
  * A random 16-digit hex nonce from the Web Crypto API. Use a fresh one per prompt, so that text

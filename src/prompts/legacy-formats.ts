@@ -5,13 +5,9 @@
  *
  * @module
  */
-import { type ChatRequest, messageText } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import {
-  type ChatTemplateName,
-  chatTemplate,
-  chatTemplateNames,
-} from "../models/chat-templates.js";
+import { type ChatRequest, ValidationError } from "../core/index.js";
+import { messageText } from "../core/internal.js";
+import { type ChatTemplateName, chatTemplate, chatTemplateNames } from "../models/index.js";
 import type { RenderOptions } from "./render.js";
 import type { PromptTemplate } from "./template.js";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { messageText } from "../core/chat.js";
+import { messageText } from "../core/internal.js";
 import { PromptTemplateError } from "./errors.js";
 import { type ParsedText, parseTemplateText } from "./syntax.js";
 import {

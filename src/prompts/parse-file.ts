@@ -11,7 +11,7 @@
  */
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import type { PromptCatalog } from "./catalog.js";
 import { PromptFileError, PromptTemplateError, PromptVariableError } from "./errors.js";
 import { lineColumn, parseTemplateText } from "./syntax.js";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChatMessage, ChatRequest } from "../core/chat.js";
+import type { ChatMessage, ChatRequest } from "../core/index.js";
 import { PromptVariableError } from "./errors.js";
 import type { ParsedText } from "./syntax.js";
 import type { PromptTemplate } from "./template.js";

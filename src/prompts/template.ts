@@ -6,9 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, ChatRequest } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import type { ChatMessage, ChatRequest } from "../core/index.js";
+import { parseOptions, ValidationError } from "../core/index.js";
 import { PromptVariableError } from "./errors.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { type RenderOptions, renderPrompt, renderTexts, validateValues } from "./render.js";

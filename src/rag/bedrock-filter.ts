@@ -9,7 +9,7 @@ import type {
   RetrievalFilter,
   RetrievalResultLocation,
 } from "@aws-sdk/client-bedrock-agent-runtime";
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import { type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import type { Metadata, MetadataValue, RetrievedChunk } from "./types.js";
 

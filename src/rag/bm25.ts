@@ -6,9 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { throwIfAborted } from "../core/wait.js";
+import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
+import { throwIfAborted } from "../core/internal.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
 import { type ScoredTerm, topKByMaxScore } from "./bm25-top-k.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";

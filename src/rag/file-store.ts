@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { FmopsError } from "../core/errors.js";
+import { FmopsError } from "../core/index.js";
 import { Bm25Index, type Bm25IndexOptions } from "./bm25.js";
 import { InMemoryVectorStore } from "./in-memory-vector-store.js";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import type { Metadata, MetadataValue } from "./types.js";
 
 /** A scalar a filter compares against. */

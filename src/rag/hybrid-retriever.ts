@@ -5,9 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+import { parseOptions, ValidationError, withDeadline } from "../core/index.js";
 import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
 
 /** Options for {@link HybridRetriever}. */

@@ -5,9 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { throwIfAborted } from "../core/wait.js";
+import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
+import { throwIfAborted } from "../core/internal.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { MetadataIndex, type RowSelection } from "./metadata-index.js";
 import { sourceOf } from "./source.js";

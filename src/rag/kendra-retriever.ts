@@ -16,15 +16,18 @@ import { z } from "zod";
 import {
   type AwsClientConfig,
   awsCall,
+  parseOptions,
+  ValidationError,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  kendraSdk,
+  lazyAwsClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { kendraSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+} from "../core/internal.js";
 import { type FilterNode, type FilterScalar, type MetadataFilter, parseFilter } from "./filter.js";
 import type { KendraAttributeFilter } from "./native-shapes.js";
 import {

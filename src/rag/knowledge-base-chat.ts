@@ -12,17 +12,15 @@ import type {
   VectorSearchRerankingConfiguration,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
+import { type AwsClientConfig, awsCall, parseOptions, withDeadline } from "../core/index.js";
 import {
-  type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
+  bedrockAgentRuntimeSdk,
   clientConfigFrom,
+  lazyAwsClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+} from "../core/internal.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import type { MetadataFilter } from "./filter.js";
 import {

@@ -10,18 +10,17 @@ import type {
   VectorSearchRerankingConfiguration,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
+import { type AwsClientConfig, parseOptions, withDeadline } from "../core/index.js";
 import {
-  type AwsClientConfig,
   awsClientConfigShape,
   awsClientSchema,
+  awsPages,
+  bedrockAgentRuntimeSdk,
   clientConfigFrom,
+  lazyAwsClient,
+  paginatorClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { awsPages } from "../core/aws-call.js";
-import { bedrockAgentRuntimeSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { parseOptions } from "../core/options.js";
-import { paginatorClient } from "../core/paginator-client.js";
-import { withDeadline } from "../core/wait.js";
+} from "../core/internal.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import {
   knowledgeBaseIdSchema,

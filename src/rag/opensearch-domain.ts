@@ -9,18 +9,16 @@
  */
 import type { OpenSearchClient } from "@aws-sdk/client-opensearch";
 import { z } from "zod";
+import { type AwsClientConfig, FmopsError, parseOptions, withDeadline } from "../core/index.js";
 import {
-  type AwsClientConfig,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  lazyAwsClient,
+  openSearchSdk,
   type SendsCommands,
-} from "../core/aws.js";
-import { signalledAwsCall } from "../core/aws-call.js";
-import { lazyAwsClient, openSearchSdk } from "../core/aws-sdk.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
+  signalledAwsCall,
+} from "../core/internal.js";
 import type { OpenSearchEngine } from "./opensearch-query.js";
 
 /** A version as `major.minor`, compared numerically. */

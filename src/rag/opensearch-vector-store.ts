@@ -10,13 +10,13 @@ import {
   AbortedError,
   FmopsError,
   PermissionDeniedError,
+  parseOptions,
   redact,
   ValidationError,
-} from "../core/errors.js";
-import { loadOptional } from "../core/optional.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
-import type { EmbeddingModel } from "../models/types.js";
+  withDeadline,
+} from "../core/index.js";
+import { loadOptional } from "../core/internal.js";
+import type { EmbeddingModel } from "../models/index.js";
 import type { MetadataFilter } from "./filter.js";
 import { reciprocalRankFusion } from "./hybrid-retriever.js";
 import {

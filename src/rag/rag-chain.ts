@@ -6,12 +6,17 @@
  * @module
  */
 import { z } from "zod";
-import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
-import type { Guardrail } from "../models/index.js";
-import { chatModelSchema } from "../models/schema.js";
-import type { ChatModel } from "../models/types.js";
+import {
+  type ChatMessage,
+  type ChatRequest,
+  parseOptions,
+  type TokenUsage,
+  withDeadline,
+} from "../core/index.js";
+import { addUsage } from "../core/internal.js";
+import type { ChatModel, Guardrail } from "../models/index.js";
+import { chatModelSchema } from "../models/index.js";
+import type { PromptTemplate } from "../prompts/index.js";
 import {
   formatHistory,
   type PromptCatalog,
@@ -20,7 +25,6 @@ import {
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
-import type { PromptTemplate } from "../prompts/template.js";
 import {
   citedNumbers,
   conversationNotice,

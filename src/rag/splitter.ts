@@ -6,8 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import { parseOptions, ValidationError } from "../core/index.js";
 import type { Chunk, Document } from "./types.js";
 
 /** Counts the size of a text in the unit chunks are measured in (tokens of your tokenizer). */

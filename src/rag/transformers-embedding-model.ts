@@ -6,21 +6,20 @@
  * @module
  */
 import { z } from "zod";
-import { toEmbeddings } from "../core/embedding-vectors.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import { parseOptions, ValidationError, withDeadline } from "../core/index.js";
 import {
   isModelFolderPath,
   loadTransformers,
   modelLocation,
   type TransformersDtype,
+  throwIfAborted,
+  toEmbeddings,
   transformersDtypeSchema,
   transformersLoadError,
-} from "../core/transformers.js";
-import { throwIfAborted, withDeadline } from "../core/wait.js";
-import type { CallOptions, EmbeddingModel } from "../models/types.js";
+} from "../core/internal.js";
+import type { CallOptions, EmbeddingModel } from "../models/index.js";
 
-export type { TransformersDtype } from "../core/transformers.js";
+export type { TransformersDtype } from "../core/internal.js";
 
 /** Options for {@link TransformersEmbeddingModel}. */
 export interface TransformersEmbeddingModelOptions {

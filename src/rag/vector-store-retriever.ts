@@ -5,10 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { withDeadline } from "../core/wait.js";
-import type { EmbeddingModel } from "../models/types.js";
+import { FmopsError, parseOptions, withDeadline } from "../core/index.js";
+import type { EmbeddingModel } from "../models/index.js";
 import type { IndexDocument } from "./bm25.js";
 import type { RetrievedChunk, RetrieveOptions, Retriever } from "./types.js";
 import type { VectorStore, VectorWriteOptions } from "./vector-store.js";

@@ -5,9 +5,8 @@
  * @module
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import { wrapAwsError } from "../core/aws.js";
-import type { TokenUsage } from "../core/chat.js";
-import { type FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { TokenUsage } from "../core/index.js";
+import { type FmopsError, type FmopsErrorOptions, redact, wrapAwsError } from "../core/index.js";
 import { InternalStreamFailure, ModelStreamError, StreamDecodeError } from "./errors.js";
 import type { StreamEvent } from "./events.js";
 

@@ -4,8 +4,8 @@
  * @module
  */
 import type { ResponseStream } from "@aws-sdk/client-sagemaker-runtime";
-import { isRetryableAwsError } from "../core/aws.js";
-import { FmopsError, redact } from "../core/errors.js";
+import { FmopsError, redact } from "../core/index.js";
+import { isRetryableAwsError } from "../core/internal.js";
 import { InternalStreamFailure, ModelStreamError } from "./errors.js";
 
 /**

@@ -5,9 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import type { TokenUsage } from "../core/chat.js";
-import { redact } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
+import type { TokenUsage } from "../core/index.js";
+import { parseOptions, redact } from "../core/index.js";
 import { ModelStreamError, StreamDecodeError } from "./errors.js";
 import type { StreamEvent } from "./events.js";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
+import { parseOptions } from "../core/index.js";
 import type { StreamChunk } from "./chunks.js";
 import { type DecoderOptions, decoderOptionsShape } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { FmopsError, type FmopsErrorOptions, ValidationError } from "../core/errors.js";
-import { closestMatch } from "../core/suggest.js";
+import { FmopsError, type FmopsErrorOptions, ValidationError } from "../core/index.js";
+import { closestMatch } from "../core/internal.js";
 
 /**
  * The model reported an error in the middle of its stream: SageMaker's `ModelStreamError` event

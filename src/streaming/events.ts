@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TokenUsage } from "../core/chat.js";
+import type { TokenUsage } from "../core/index.js";
 
 /** A piece of generated text. */
 export interface TextEvent {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/index.js";
 import type { DecoderOptions, ItemDecoder } from "./decode-common.js";
 import { isObject } from "./decode-common.js";
 import { UnknownFormatError } from "./errors.js";

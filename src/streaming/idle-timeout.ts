@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { TimeoutError } from "../core/errors.js";
-import { abortError } from "../core/wait.js";
+import { TimeoutError } from "../core/index.js";
+import { abortError } from "../core/internal.js";
 
 /** Options for {@link boundedIterable}. */
 export interface BoundedIterableOptions {

@@ -4,9 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { abortError, MAX_TIMER_MS } from "../core/wait.js";
+import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
+import { abortError, MAX_TIMER_MS } from "../core/internal.js";
 import {
   bytesOf,
   type StreamChunk,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError } from "../core/errors.js";
+import { FmopsError } from "../core/index.js";
 
 const NEWLINE = 10;
 const CR = 13;

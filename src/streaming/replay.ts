@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ChatResponse } from "../core/chat.js";
-import { toolInputJson } from "../core/tool-calls.js";
+import type { ChatResponse } from "../core/index.js";
+import { toolInputJson } from "../core/internal.js";
 import type { StreamEvent } from "./events.js";
 
 /**

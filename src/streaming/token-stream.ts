@@ -5,18 +5,16 @@
  */
 
 import { z } from "zod";
-import type {
-  ChatLatency,
-  ChatResponse,
-  ContentBlock,
-  TokenUsage,
-  ToolCall,
-  ToolSpec,
-} from "../core/chat.js";
-import { FmopsError, ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { checkToolCall, ToolCallAssembler } from "../core/tool-calls.js";
-import { Deadline, MAX_TIMER_MS, type WaitOptions } from "../core/wait.js";
+import type { ChatLatency, ChatResponse, TokenUsage } from "../core/index.js";
+import {
+  Deadline,
+  FmopsError,
+  parseOptions,
+  ValidationError,
+  type WaitOptions,
+} from "../core/index.js";
+import type { ContentBlock, ToolCall, ToolSpec } from "../core/internal.js";
+import { checkToolCall, MAX_TIMER_MS, ToolCallAssembler } from "../core/internal.js";
 import type { StreamEvent } from "./events.js";
 import { boundedIterable, idleTimeoutError, settleWithin } from "./idle-timeout.js";
 

@@ -7,19 +7,24 @@ import { z } from "zod";
 import {
   type ChatRequest,
   type ChatResponse,
-  type ContentBlock,
-  messageText,
+  FmopsError,
+  parseOptions,
+  sleep,
   type TokenUsage,
+  withDeadline,
+} from "../core/index.js";
+import {
+  abortError,
+  type ContentBlock,
+  checkToolCall,
+  messageText,
   type ToolCall,
-} from "../core/chat.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { checkToolCall } from "../core/tool-calls.js";
-import { abortError, sleep, throwIfAborted, withDeadline } from "../core/wait.js";
-import { validateChatRequest } from "../models/request.js";
-import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/types.js";
-import type { StreamEvent } from "../streaming/events.js";
-import { TokenStream } from "../streaming/token-stream.js";
+  throwIfAborted,
+} from "../core/internal.js";
+import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/index.js";
+import { validateChatRequest } from "../models/index.js";
+import type { StreamEvent } from "../streaming/index.js";
+import { TokenStream } from "../streaming/index.js";
 import { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";
 
 /** A scripted tool call; `id` defaults to `call_<call>_<index>`. */

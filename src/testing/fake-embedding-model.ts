@@ -4,9 +4,9 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
-import { throwIfAborted } from "../core/wait.js";
-import type { CallOptions, EmbeddingModel } from "../models/types.js";
+import { parseOptions } from "../core/index.js";
+import { throwIfAborted } from "../core/internal.js";
+import type { CallOptions, EmbeddingModel } from "../models/index.js";
 
 /** Options for {@link FakeEmbeddingModel}. */
 export interface FakeEmbeddingModelOptions {

@@ -10,19 +10,25 @@ import { z } from "zod";
 import {
   type AwsClientConfig,
   awsCall,
+  type Deadline,
+  parseOptions,
+  retry,
+  type WaitOptions,
+  waitFor,
+  withDeadline,
+  wrapAwsError,
+} from "../core/index.js";
+import {
+  athenaSdk,
   awsClientConfigShape,
   awsClientSchema,
+  awsPages,
   clientConfigFrom,
+  glueSdk,
+  lazyAwsClient,
+  paginatorClient,
   type SendsCommands,
-  wrapAwsError,
-} from "../core/aws.js";
-import { awsPages } from "../core/aws-call.js";
-import { athenaSdk, glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { parseOptions } from "../core/options.js";
-import { paginatorClient } from "../core/paginator-client.js";
-import { retry } from "../core/retry.js";
-import { type Deadline, type WaitOptions, withDeadline } from "../core/wait.js";
-import { waitFor } from "../core/waiter.js";
+} from "../core/internal.js";
 import { athenaTypeName, fromAthenaValue } from "./athena-values.js";
 import {
   athenaScanCostUsd,

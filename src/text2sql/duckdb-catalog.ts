@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
-import type { WaitOptions } from "../core/wait.js";
+import type { WaitOptions } from "../core/index.js";
+import { parseOptions } from "../core/index.js";
 import type { DuckDbEngine } from "./duckdb-engine.js";
 import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 

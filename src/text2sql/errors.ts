@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { FmopsErrorCode } from "../core/error-codes.js";
-import { FmopsError, type FmopsErrorOptions, redact } from "../core/errors.js";
+import type { FmopsErrorCode } from "../core/index.js";
+import { FmopsError, type FmopsErrorOptions, redact } from "../core/index.js";
 import type { ScanEstimate } from "./cost-guard.js";
 import type { GuardRefusalCode } from "./guard.js";
 import type { SqlError } from "./types.js";

@@ -8,17 +8,21 @@ import type { GetTablesCommandOutput } from "@aws-sdk/client-glue";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  parseOptions,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  awsPages,
   clientConfigFrom,
+  glueSdk,
+  lazyAwsClient,
+  paginatorClient,
   type SendsCommands,
-} from "../core/aws.js";
-import { awsPages } from "../core/aws-call.js";
-import { glueSdk, lazyAwsClient } from "../core/aws-sdk.js";
-import { FmopsError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { paginatorClient } from "../core/paginator-client.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
+} from "../core/internal.js";
 import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 
 /** Options for {@link GlueCatalog}. */

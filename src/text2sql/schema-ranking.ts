@@ -11,11 +11,10 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { chatModelSchema } from "../models/schema.js";
-import type { ChatModel, EmbeddingModel } from "../models/types.js";
+import type { ChatMessage } from "../core/index.js";
+import { parseOptions, ValidationError } from "../core/index.js";
+import type { ChatModel, EmbeddingModel } from "../models/index.js";
+import { chatModelSchema } from "../models/index.js";
 import {
   Bm25Index,
   type RetrievedChunk,

@@ -12,14 +12,24 @@
  * @module
  */
 import { z } from "zod";
-import { addUsage, type ChatMessage, type ChatRequest, type TokenUsage } from "../core/chat.js";
-import { ValidationError } from "../core/errors.js";
-import { parseOptions } from "../core/options.js";
-import { type WaitOptions, withDeadline } from "../core/wait.js";
-import { type Guardrail, generateObject, ObjectGenerationError } from "../models/index.js";
-import { chatModelSchema } from "../models/schema.js";
-import type { ChatModel } from "../models/types.js";
-import type { PromptCatalog } from "../prompts/catalog.js";
+import {
+  type ChatMessage,
+  type ChatRequest,
+  parseOptions,
+  type TokenUsage,
+  ValidationError,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import { addUsage } from "../core/internal.js";
+import type { ChatModel } from "../models/index.js";
+import {
+  chatModelSchema,
+  type Guardrail,
+  generateObject,
+  ObjectGenerationError,
+} from "../models/index.js";
+import type { PromptCatalog, PromptTemplate } from "../prompts/index.js";
 import {
   type FencedKind,
   fenceNotice,
@@ -31,7 +41,6 @@ import {
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
-import type { PromptTemplate } from "../prompts/template.js";
 import { SqlCostError, SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
 import { checkReadOnly, type GuardRefusalCode, guardDialectFor } from "./guard.js";

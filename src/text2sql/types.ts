@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WaitOptions } from "../core/wait.js";
+import type { WaitOptions } from "../core/index.js";
 import type { IndexDocument, Retriever } from "../rag/index.js";
 
 /**

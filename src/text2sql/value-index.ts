@@ -6,8 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../core/options.js";
-import type { WaitOptions } from "../core/wait.js";
+import type { WaitOptions } from "../core/index.js";
+import { parseOptions } from "../core/index.js";
 import type { SqlEngine, TableSchema } from "./types.js";
 
 /** The sampled values of one column. */

@@ -189,3 +189,20 @@ describe("check-layering on fixture trees", () => {
     expect(r.stderr).toMatch(/\[internal\] \S*models\/typed\.ts:1: type import/);
   });
 });
+
+describe("check-layering on the real src/", () => {
+  it("finds no problem: every import between modules goes downward, through an entry file", () => {
+    const result = check(join(root, "src"));
+    expect(result.problems.map((p) => `[${p.rule}] ${p.file}:${p.line} ${p.message}`)).toEqual([]);
+    // Guard against a walk that reads nothing: the tree has hundreds of cross-module imports.
+    expect(result.files).toBeGreaterThan(200);
+    expect(result.crossImports).toBeGreaterThan(300);
+  });
+
+  it("has the graph docs/architecture.md describes: models uses streaming, nothing uses cli", () => {
+    const { graph } = check(join(root, "src"));
+    expect(graph.models).toContain("streaming");
+    expect(Object.values(graph).some((uses) => uses.includes("cli"))).toBe(false);
+    expect(graph.core ?? []).toEqual([]);
+  });
+});

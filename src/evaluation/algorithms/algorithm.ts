@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { FmopsError } from "../../core/errors.js";
-import { throwIfAborted } from "../../core/wait.js";
+import { FmopsError } from "../../core/index.js";
+import { throwIfAborted } from "../../core/internal.js";
 import { type ScoreRange, type ScoreSummary, ScoreTable } from "./stats.js";
 
 /** One model output to score. */

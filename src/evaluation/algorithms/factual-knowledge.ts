@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions } from "../../core/index.js";
 import { factualKnowledgeScores } from "../metrics/qa.js";
 import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { UNIT_RANGE } from "./stats.js";

@@ -4,17 +4,27 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatRequest } from "../../core/chat.js";
-import { type FmopsError, isFmopsError, redact, ValidationError } from "../../core/errors.js";
-import { inferenceOptionsSchema } from "../../core/inference-options.js";
-import { parseOptions } from "../../core/options.js";
-import { throwIfAborted } from "../../core/wait.js";
-import { generateObject, ObjectGenerationError } from "../../models/index.js";
-import { chatModelSchema } from "../../models/schema.js";
-import type { ChatModel } from "../../models/types.js";
-import { JudgeScoreError, judgeScore, parseJudgeScore } from "../../prompts/builtins/judge.js";
-import { fenceNotice, fenceUntrusted, randomNonce } from "../../prompts/index.js";
-import { type PromptDefinition, PromptTemplate } from "../../prompts/template.js";
+import type { ChatRequest } from "../../core/index.js";
+import {
+  type FmopsError,
+  isFmopsError,
+  parseOptions,
+  redact,
+  ValidationError,
+} from "../../core/index.js";
+import { inferenceOptionsSchema, throwIfAborted } from "../../core/internal.js";
+import type { ChatModel } from "../../models/index.js";
+import { chatModelSchema, generateObject, ObjectGenerationError } from "../../models/index.js";
+import {
+  fenceNotice,
+  fenceUntrusted,
+  JudgeScoreError,
+  judgeScore,
+  type PromptDefinition,
+  PromptTemplate,
+  parseJudgeScore,
+  randomNonce,
+} from "../../prompts/index.js";
 import {
   EvalAlgorithmBase,
   type EvalSample,

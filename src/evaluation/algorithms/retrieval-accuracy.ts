@@ -5,11 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { throwIfAborted } from "../../core/wait.js";
-import type { MetadataFilter } from "../../rag/filter.js";
-import type { RetrievedChunk, Retriever } from "../../rag/types.js";
+import { FmopsError, parseOptions, redact } from "../../core/index.js";
+import { throwIfAborted } from "../../core/internal.js";
+import type { MetadataFilter, RetrievedChunk, Retriever } from "../../rag/index.js";
 import { retrievalScores } from "../metrics/retrieval.js";
 import {
   EvalAlgorithmBase,

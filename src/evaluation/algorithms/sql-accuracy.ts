@@ -5,13 +5,15 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact, TimeoutError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { abortError, throwIfAborted, withDeadline } from "../../core/wait.js";
-import { SqlExecutionError, SqlNotReadOnlyError } from "../../text2sql/errors.js";
-import { extractSql } from "../../text2sql/extract.js";
-import { checkReadOnly } from "../../text2sql/guard.js";
-import type { QueryResult, SqlEngine } from "../../text2sql/types.js";
+import { FmopsError, parseOptions, redact, TimeoutError, withDeadline } from "../../core/index.js";
+import { abortError, throwIfAborted } from "../../core/internal.js";
+import type { QueryResult, SqlEngine } from "../../text2sql/index.js";
+import {
+  checkReadOnly,
+  extractSql,
+  SqlExecutionError,
+  SqlNotReadOnlyError,
+} from "../../text2sql/index.js";
 import { sqlExecutionMatch } from "../metrics/sql.js";
 import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { UNIT_RANGE } from "./stats.js";

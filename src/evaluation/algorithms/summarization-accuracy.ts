@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions } from "../../core/index.js";
 import type { BertScorer } from "../metrics/bertscore.js";
 import { meteorScore } from "../metrics/meteor.js";
 import { type RougeType, rougeScores } from "../metrics/rouge.js";

@@ -6,21 +6,24 @@
  */
 import { z } from "zod";
 import {
-  detectToxicContent,
-  type ResolvedComprehendOptions,
-  resolveComprehendOptions,
-} from "../../core/comprehend.js";
-import { FmopsError, redact, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+  FmopsError,
+  parseOptions,
+  redact,
+  ValidationError,
+  withDeadline,
+} from "../../core/index.js";
 import {
+  detectToxicContent,
   isModelFolderPath,
   loadTransformers,
+  type ResolvedComprehendOptions,
+  resolveComprehendOptions,
   type TransformersDtype,
+  throwIfAborted,
   transformersDtypeSchema,
   transformersLoadError,
-} from "../../core/transformers.js";
-import { throwIfAborted, withDeadline } from "../../core/wait.js";
-import type { ComprehendMetricOptions } from "../../monitoring/comprehend.js";
+} from "../../core/internal.js";
+import type { ComprehendMetricOptions } from "../../monitoring/index.js";
 import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { type ScoreRange, UNIT_RANGE } from "./stats.js";
 

@@ -5,11 +5,10 @@
  * @module
  */
 import { z } from "zod";
-import { inferenceOptionsSchema } from "../../core/inference-options.js";
-import { parseOptions } from "../../core/options.js";
-import { throwIfAborted } from "../../core/wait.js";
-import { chatModelSchema } from "../../models/schema.js";
-import type { ChatModel } from "../../models/types.js";
+import { parseOptions } from "../../core/index.js";
+import { inferenceOptionsSchema, throwIfAborted } from "../../core/internal.js";
+import type { ChatModel } from "../../models/index.js";
+import { chatModelSchema } from "../../models/index.js";
 import { type TokenPrices, tokenCost } from "../../monitoring/index.js";
 import type { PromptCatalog } from "../../prompts/index.js";
 import type { EvalAlgorithm } from "../algorithms/algorithm.js";

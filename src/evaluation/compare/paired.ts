@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError } from "../../core/errors.js";
+import { FmopsError } from "../../core/index.js";
 import { ScoreAccumulator } from "../algorithms/stats.js";
 
 /**

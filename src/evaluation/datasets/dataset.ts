@@ -4,10 +4,9 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { throwIfAborted } from "../../core/wait.js";
-import { LineIterator } from "../../streaming/line-iterator.js";
+import { FmopsError, parseOptions, redact, ValidationError } from "../../core/index.js";
+import { throwIfAborted } from "../../core/internal.js";
+import { LineIterator } from "../../streaming/index.js";
 import { compileJmesPath, type JmesPathQuery } from "../runners/jmespath.js";
 
 /** One record of a {@link Dataset}. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { createReadStream } from "node:fs";
-import { FmopsError } from "../../core/errors.js";
+import { FmopsError } from "../../core/index.js";
 
 /**
  * Opens `path` as an async iterable of byte chunks (64 KiB reads), failing with

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { throwIfAborted } from "../../core/wait.js";
+import { throwIfAborted } from "../../core/internal.js";
 
 /** mulberry32: a small, fast, seedable PRNG giving uniform values in [0, 1). */
 export function seededRandom(seed: number): () => number {

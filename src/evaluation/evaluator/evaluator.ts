@@ -4,11 +4,9 @@
  * @module
  */
 import { z } from "zod";
-import type { TokenUsage } from "../../core/chat.js";
-import { FmopsError, isFmopsError, redact } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { retry } from "../../core/retry.js";
-import { abortError, throwIfAborted } from "../../core/wait.js";
+import type { TokenUsage } from "../../core/index.js";
+import { FmopsError, isFmopsError, parseOptions, redact, retry } from "../../core/index.js";
+import { abortError, throwIfAborted } from "../../core/internal.js";
 import type { EvalAlgorithm, SampleScores } from "../algorithms/algorithm.js";
 import { type ScoreSummary, ScoreTable } from "../algorithms/stats.js";
 import type { DatasetRecord } from "../datasets/dataset.js";

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, isFmopsError, redact } from "../../core/errors.js";
-import { throwIfAborted } from "../../core/wait.js";
+import { FmopsError, isFmopsError, redact } from "../../core/index.js";
+import { throwIfAborted } from "../../core/internal.js";
 import { linesOf } from "../datasets/dataset.js";
 
 /**

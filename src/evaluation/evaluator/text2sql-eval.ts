@@ -5,9 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage } from "../../core/chat.js";
-import { ValidationError } from "../../core/errors.js";
-import { throwIfAborted } from "../../core/wait.js";
+import type { ChatMessage } from "../../core/index.js";
+import { ValidationError } from "../../core/index.js";
+import { throwIfAborted } from "../../core/internal.js";
 import type { SqlEngine, Text2SqlAskOptions, Text2SqlResult } from "../../text2sql/index.js";
 import { SqlAccuracy } from "../algorithms/sql-accuracy.js";
 

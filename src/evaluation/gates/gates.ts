@@ -6,8 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions, ValidationError } from "../../core/index.js";
 import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 import {
   type PairableRecord,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
 import type { PromptCatalog } from "../../prompts/index.js";
 import type { GateReport } from "./gates.js";
 

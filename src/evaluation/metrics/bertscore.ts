@@ -5,16 +5,23 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import {
+  FmopsError,
+  parseOptions,
+  redact,
+  ValidationError,
+  type WaitOptions,
+  withDeadline,
+} from "../../core/index.js";
 import {
   loadTransformers,
+  MAX_TIMER_MS,
   modelLocation,
   type TransformersDtype,
+  throwIfAborted,
   transformersDtypeSchema,
   transformersLoadError,
-} from "../../core/transformers.js";
-import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../../core/wait.js";
+} from "../../core/internal.js";
 import { pyStrip } from "./pytext.js";
 
 /** BERTScore of one candidate against one reference. */

@@ -21,8 +21,7 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { z } from "zod";
-import { FmopsError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { FmopsError, parseOptions } from "../../core/index.js";
 import { PunktSentenceTokenizer, type PunktTabFiles, parsePunktTab } from "./punkt.js";
 
 /** Options of {@link loadPunkt} and `findPunktData`. */

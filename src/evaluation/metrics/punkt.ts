@@ -20,8 +20,8 @@
  *
  * @module
  */
-import { FmopsError, ValidationError } from "../../core/errors.js";
-import { rejectUnknownOptions } from "../../core/options.js";
+import { FmopsError, ValidationError } from "../../core/index.js";
+import { rejectUnknownOptions } from "../../core/internal.js";
 import { isPyWhitespace, PY_WHITESPACE } from "./pytext.js";
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ValidationError } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
 import { pySplit, pyStrip } from "./pytext.js";
 
 /** fmeval's default separator of several acceptable answers in one target string. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
 
 /** Scores of {@link retrievalScores}, each in [0, 1]. */
 export interface RetrievalScores {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ValidationError } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
 import { NltkPorterStemmer } from "./porter.js";
 
 /** One ROUGE score triple, as `rouge_score.scoring.Score`. */

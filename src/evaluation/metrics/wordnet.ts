@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { FmopsError, MissingDependencyError } from "../../core/errors.js";
+import { FmopsError, MissingDependencyError } from "../../core/index.js";
 import { pySplit } from "./pytext.js";
 import { ADJ_EXC, ADV_EXC, NOUN_EXC, VERB_EXC } from "./wordnet-exceptions.js";
 

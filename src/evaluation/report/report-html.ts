@@ -4,9 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
-import { COLORS, esc } from "../../core/html.js";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions, ValidationError } from "../../core/index.js";
+import { COLORS, esc } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 import type { ComparisonResult } from "../compare/compare.js";

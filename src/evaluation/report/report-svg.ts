@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { esc } from "../../core/html.js";
+import { esc } from "../../core/internal.js";
 import { formatInterval, type SummaryScore } from "./report.js";
 
 /** A model as drawn: its (possibly shortened) display name and colour. */

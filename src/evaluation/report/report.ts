@@ -5,8 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions, ValidationError } from "../../core/index.js";
 import { VERSION } from "../../version.js";
 import type { ScoreSummary } from "../algorithms/stats.js";
 import type { EvaluationResult, EvaluationStatus } from "../evaluator/evaluator.js";

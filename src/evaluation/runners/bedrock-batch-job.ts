@@ -6,27 +6,30 @@
  * @module
  */
 import type { GetModelInvocationJobCommandOutput } from "@aws-sdk/client-bedrock";
-import type { SendsCommands } from "../../core/aws.js";
-import { signalledAwsCall } from "../../core/aws-call.js";
-import type { LoadedAwsClient } from "../../core/aws-sdk.js";
-import { bodyChunks } from "../../core/body.js";
 import {
   AbortedError,
   AwsServiceError,
   FmopsError,
+  isRetryableError,
+  parseS3Uri,
   redact,
   TimeoutError,
-} from "../../core/errors.js";
-import { isRetryableError } from "../../core/retry.js";
-import { joinS3Uri, parseS3Uri } from "../../core/s3-uri.js";
-import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../../core/wait.js";
+  type WaitOptions,
+  waitFor,
+  withDeadline,
+} from "../../core/index.js";
+import type { LoadedAwsClient, SendsCommands } from "../../core/internal.js";
 import {
+  bodyChunks,
+  joinS3Uri,
+  MAX_TIMER_MS,
   type PollDelayOptions,
   resolveDelays,
+  signalledAwsCall,
+  throwIfAborted,
   type WaiterPollEvent,
-  waitFor,
-} from "../../core/waiter.js";
-import { LineIterator } from "../../streaming/line-iterator.js";
+} from "../../core/internal.js";
+import { LineIterator } from "../../streaming/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import type { ContentCodec } from "./content-template.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";

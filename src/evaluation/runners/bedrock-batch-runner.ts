@@ -11,19 +11,30 @@ import type * as S3Module from "@aws-sdk/client-s3";
 import { z } from "zod";
 import {
   type AwsClientConfig,
+  FmopsError,
+  parseOptions,
+  parseS3Uri,
+  ValidationError,
+  type WaitOptions,
+  withDeadline,
+} from "../../core/index.js";
+import {
   awsClientConfigShape,
   awsClientSchema,
+  bedrockSdk,
   clientConfigFrom,
+  joinS3Uri,
+  type LoadedAwsClient,
+  lazyAwsClient,
+  MAX_TIMER_MS,
+  resolveDelays,
+  resourceTags,
   type SendsCommands,
-} from "../../core/aws.js";
-import { signalledAwsCall } from "../../core/aws-call.js";
-import { bedrockSdk, type LoadedAwsClient, lazyAwsClient, s3Sdk } from "../../core/aws-sdk.js";
-import { FmopsError, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { joinS3Uri, parseS3Uri } from "../../core/s3-uri.js";
-import { resourceTags, validateCostAllocationTags } from "../../core/tags.js";
-import { MAX_TIMER_MS, throwIfAborted, type WaitOptions, withDeadline } from "../../core/wait.js";
-import { resolveDelays } from "../../core/waiter.js";
+  s3Sdk,
+  signalledAwsCall,
+  throwIfAborted,
+  validateCostAllocationTags,
+} from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import {
   type BatchContext,

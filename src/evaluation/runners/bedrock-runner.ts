@@ -6,15 +6,14 @@
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
+import { type AwsClientConfig, awsCall, parseOptions } from "../../core/index.js";
 import {
-  type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
+  bedrockRuntimeSdk,
   clientConfigFrom,
-} from "../../core/aws.js";
-import { bedrockRuntimeSdk, lazyAwsClient } from "../../core/aws-sdk.js";
-import { parseOptions } from "../../core/options.js";
+  lazyAwsClient,
+} from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";

@@ -4,12 +4,11 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
-import { inferenceOptionsSchema } from "../../core/inference-options.js";
-import { parseOptions } from "../../core/options.js";
-import { chatModelSchema } from "../../models/schema.js";
-import type { ChatModel } from "../../models/types.js";
-import { type PromptDefinition, PromptTemplate } from "../../prompts/template.js";
+import { parseOptions, ValidationError } from "../../core/index.js";
+import { inferenceOptionsSchema } from "../../core/internal.js";
+import type { ChatModel } from "../../models/index.js";
+import { chatModelSchema } from "../../models/index.js";
+import { type PromptDefinition, PromptTemplate } from "../../prompts/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
 

@@ -6,12 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import { messageText } from "../../core/chat.js";
-import { FmopsError, redact, ValidationError } from "../../core/errors.js";
-import { parseJsonBody } from "../../core/json-body.js";
-import { rejectUnknownOptions } from "../../core/options.js";
-import { withDeadline } from "../../core/wait.js";
-import { type PromptDefinition, PromptTemplate } from "../../prompts/template.js";
+import { FmopsError, redact, ValidationError, withDeadline } from "../../core/index.js";
+import { messageText, parseJsonBody, rejectUnknownOptions } from "../../core/internal.js";
+import { type PromptDefinition, PromptTemplate } from "../../prompts/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 import type { RunnerOutput } from "./runner.js";

@@ -4,7 +4,7 @@
  * @module
  */
 import { compile, type JSONValue, TreeInterpreter } from "@jmespath-community/jmespath";
-import { ValidationError } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
 
 /** A compiled JMESPath expression: returns what it selects (`null` when nothing). */
 export type JmesPathQuery = (value: unknown) => unknown;

@@ -4,8 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { FmopsError, parseOptions } from "../../core/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";

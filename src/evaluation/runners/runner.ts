@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { TokenUsage } from "../../core/chat.js";
+import type { TokenUsage } from "../../core/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 
 /** A model output for one record. */

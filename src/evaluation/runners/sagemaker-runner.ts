@@ -9,16 +9,15 @@ import type {
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
 import { z } from "zod";
+import { type AwsClientConfig, awsCall, parseOptions } from "../../core/index.js";
 import {
-  type AwsClientConfig,
-  awsCall,
   awsClientConfigShape,
   awsClientSchema,
   clientConfigFrom,
+  lazyAwsClient,
   sageMakerEndpointNameSchema,
-} from "../../core/aws.js";
-import { lazyAwsClient, sageMakerRuntimeSdk } from "../../core/aws-sdk.js";
-import { parseOptions } from "../../core/options.js";
+  sageMakerRuntimeSdk,
+} from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";

@@ -5,9 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, redact, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { abortError, throwIfAborted } from "../../core/wait.js";
+import { FmopsError, parseOptions, redact, ValidationError } from "../../core/index.js";
+import { abortError, throwIfAborted } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import type { ModelResult, ModelSummary } from "../report/report.js";
 import {

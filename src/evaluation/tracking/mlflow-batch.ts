@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { ValidationError, type ValidationIssue } from "../../core/errors.js";
+import { ValidationError } from "../../core/index.js";
+import type { ValidationIssue } from "../../core/internal.js";
 import type { MlflowClient } from "./mlflow-client.js";
 
 const encoder = new TextEncoder();

@@ -7,27 +7,30 @@
 import type * as S3Module from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
+import type { FmopsErrorCode } from "../../core/index.js";
 import {
   awsCall,
-  awsClientConfigShape,
-  awsClientSchema,
-  type SendsCommands,
-} from "../../core/aws.js";
-import { lazyAwsClient, s3Sdk } from "../../core/aws-sdk.js";
-import type { FmopsErrorCode } from "../../core/error-codes.js";
-import {
-  describeNetworkError,
   FmopsError,
   type FmopsErrorOptions,
   PermissionDeniedError,
+  parseOptions,
   redact,
+  retry,
   ValidationError,
-} from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
-import { retry } from "../../core/retry.js";
-import { escapeUriComponent, SigV4Signer } from "../../core/sigv4.js";
-import { abortError, withDeadline } from "../../core/wait.js";
-import type { FetchLike } from "../../models/openai-compatible.js";
+  withDeadline,
+} from "../../core/index.js";
+import {
+  abortError,
+  awsClientConfigShape,
+  awsClientSchema,
+  describeNetworkError,
+  escapeUriComponent,
+  lazyAwsClient,
+  type SendsCommands,
+  SigV4Signer,
+  s3Sdk,
+} from "../../core/internal.js";
+import type { FetchLike } from "../../models/index.js";
 import { checkMlflowBatch, chunkMlflowBatch, type MlflowBatch } from "./mlflow-batch.js";
 import { checkArtifactPath } from "./tracking.js";
 

@@ -4,8 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { isFmopsError, ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { isFmopsError, parseOptions, ValidationError } from "../../core/index.js";
 import { VERSION } from "../../version.js";
 import type { ComparisonResult } from "../compare/compare.js";
 import type { ModelResult } from "../report/report.js";

@@ -7,8 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
-import { parseOptions } from "../../core/options.js";
+import { parseOptions, ValidationError } from "../../core/index.js";
 import {
   type ModelResult,
   type ModelSummary,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError, redact } from "../../core/errors.js";
+import { FmopsError, redact } from "../../core/index.js";
 import type { PromptDefinition } from "../template.js";
 
 /** `fmops.judge.score`: question + answer (+ reference) -> reasoning and `{"score": n}`. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FmopsError, redact } from "../../core/errors.js";
+import { FmopsError, redact } from "../../core/index.js";
 import type { PromptDefinition } from "../template.js";
 
 /**
