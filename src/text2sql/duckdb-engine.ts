@@ -11,14 +11,10 @@ import type {
   DuckDBResultReader,
 } from "@duckdb/node-api";
 import { z } from "zod";
-import {
-  parseOptions,
-  redact,
-  ValidationError,
-  type WaitOptions,
-  withDeadline,
-} from "../core/index.js";
-import { abortError, loadOptional } from "../core/internal.js";
+import { redact, ValidationError } from "../core/errors.js";
+import { loadOptional } from "../core/optional.js";
+import { parseOptions } from "../core/options.js";
+import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
 import { duckDbError } from "./duckdb-errors.js";
 import { type DuckJson, type DuckTypeLike, fromDuckJson, trinoTypeName } from "./duckdb-values.js";
 import { SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
@@ -595,6 +591,38 @@ const CATALOG_TABLE_FUNCTIONS = new Set([
   "pragma_show",
 ]);
 
+/**
+ * Scalar functions building one list of any length from a short query. DuckDB builds a single
+ * value outside its memory limit and cannot interrupt it (`range(0, 2e9)` wants 16 GB and ignores
+ * the deadline), so they are refused; the `range` and `generate_series` table functions in FROM
+ * produce the same rows in chunks, under the limit and the deadline.
+ */
+const UNBOUNDED_LIST_BUILDERS = new Set([
+  "range",
+  "generate_series",
+  "list_resize",
+  "array_resize",
+]);
+
+/** Formatting functions whose format string can ask for a field of any width. */
+const WIDTH_FORMATTERS = new Set(["printf", "format"]);
+
+/**
+ * A format string that may build a huge value: a width of a million or more, or one taken from
+ * an argument (`%*d`, `{:>{}}`).
+ */
+const HUGE_OR_DYNAMIC_WIDTH = /\d{7,}|\*|\{[^}]*\{/;
+
+/** Why a call to a formatter is refused, or undefined: its format must be a harmless constant. */
+function unsafeFormat(call: Record<string, unknown>): string | undefined {
+  const [format] = Array.isArray(call.children) ? call.children : [];
+  const constant = format as { class?: unknown; value?: { value?: unknown } } | undefined;
+  if (constant?.class !== "CONSTANT" || typeof constant.value?.value !== "string") {
+    return "a format that is not a constant string";
+  }
+  return HUGE_OR_DYNAMIC_WIDTH.test(constant.value.value) ? "a field width that large" : undefined;
+}
+
 /** Schemas that hold only DuckDB's catalog views. */
 const CATALOG_SCHEMAS = new Set(["information_schema", "pg_catalog"]);
 /** Databases that hold only DuckDB's built-ins and the engine's own temporary macros. */
@@ -695,6 +723,13 @@ async function refuseUnsafeFunctions(
       `it reads ${found.name}, DuckDB's own catalog rather than a loaded table; the tables and columns to query are in the schema you were given.`,
     );
   }
+  if (found?.kind === "builder") {
+    throw new SqlNotReadOnlyError(
+      found.why
+        ? `it calls ${found.name}() with ${found.why}, which could build one value of any size; use a constant format with a small width.`
+        : `it calls ${found.name}() as a scalar, which builds one list of any size; generate rows with FROM range(...) or FROM generate_series(...) instead.`,
+    );
+  }
   if (found) {
     throw new SqlNotReadOnlyError(
       `it calls ${found.name}(), which reads outside the loaded tables or changes the session; query the tables directly.`,
@@ -703,7 +738,7 @@ async function refuseUnsafeFunctions(
 }
 
 /** An unsafe call or catalog read found in a syntax tree. */
-type Unsafe = { kind: "function" | "table"; name: string };
+type Unsafe = { kind: "function" | "table" | "builder"; name: string; why?: string };
 
 /** Depth-first search of a serialized tree for the first unsafe function call or table read. */
 function findUnsafeCall(node: unknown, depth: number, policy: TreePolicy): Unsafe | undefined {
@@ -719,12 +754,16 @@ function findUnsafeCall(node: unknown, depth: number, policy: TreePolicy): Unsaf
   }
   const record = node as Record<string, unknown>;
   if (record.type === "TABLE_FUNCTION") {
-    const fn = record.function as { function_name?: unknown } | undefined;
+    const fn = record.function as { function_name?: unknown; children?: unknown } | undefined;
     const name = String(fn?.function_name ?? "").toLowerCase();
     const allowed =
       ALLOWED_TABLE_FUNCTIONS.has(name) ||
       (policy.introspection && CATALOG_TABLE_FUNCTIONS.has(name));
     if (!allowed) return { kind: "function", name: name || "an unnamed table function" };
+    // The call itself is a table function, streamed in chunks: only its arguments and the
+    // rest of the reference (alias, sample) are searched, not the call as a scalar.
+    const { function: _call, type: _type, ...rest } = record;
+    return findUnsafeCall([fn?.children, rest], depth + 1, policy);
   }
   if (record.type === "BASE_TABLE" && !policy.introspection) {
     const name = catalogTableName(record, policy.names);
@@ -733,6 +772,11 @@ function findUnsafeCall(node: unknown, depth: number, policy: TreePolicy): Unsaf
   if (record.class === "FUNCTION" && typeof record.function_name === "string") {
     const name = record.function_name.toLowerCase();
     if (UNSAFE_SCALAR_FUNCTIONS.has(name)) return { kind: "function", name };
+    if (UNBOUNDED_LIST_BUILDERS.has(name)) return { kind: "builder", name };
+    if (WIDTH_FORMATTERS.has(name)) {
+      const why = unsafeFormat(record);
+      if (why) return { kind: "builder", name, why };
+    }
     // A call qualified with DuckDB's own database (system.main.repeat) would reach past the
     // engine's value-size caps. (The parser itself qualifies some, e.g. main.list_value.)
     const catalog = String(record.catalog ?? "").toLowerCase();

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.js";
 import { DuckDbEngine } from "../../src/text2sql/duckdb-engine.js";
-import { SqlExecutionError } from "../../src/text2sql/errors.js";
+import { SqlExecutionError, SqlNotReadOnlyError } from "../../src/text2sql/errors.js";
 import { sampleTables } from "./sample.js";
 
 const engine = new DuckDbEngine({ tables: sampleTables, database: "shop", memoryLimit: "128MB" });
@@ -41,6 +41,27 @@ describe("DuckDbEngine memory limit", () => {
       code: "SQL_RESOURCE_LIMIT",
       sqlError: { code: "EXCEEDED_LOCAL_MEMORY_LIMIT" },
     });
+  });
+
+  it.each([
+    "SELECT len(range(0, 2000000000)) AS n",
+    "SELECT len(generate_series(1, 2000000000)) AS n",
+    "SELECT len(list_resize([1], 2000000000)) AS n",
+    "SELECT len(array_resize([1], 2000000000)) AS n",
+    "SELECT length(printf('%2000000000d', 1)) AS n",
+    "SELECT length(format('{:>2000000000}', 1)) AS n",
+    "SELECT length(printf('%*d', 2000000000, 1)) AS n",
+    "SELECT length(format('{:>{}}', 1, 2000000000)) AS n",
+    "SELECT length(printf(status, 1)) AS n FROM shop.orders",
+  ])("refuses a value builder DuckDB cannot interrupt or cap: %s", async (sql) => {
+    await expect(engine.execute(sql)).rejects.toBeInstanceOf(SqlNotReadOnlyError);
+  });
+
+  it("still runs the row generators in FROM and ordinary formatting", async () => {
+    const { rows } = await engine.execute(
+      "SELECT count(*) AS n, printf('%05d', 7) AS p, format('{:>3}', 'a') AS f FROM range(0, 1000) t(i)",
+    );
+    expect(rows).toEqual([{ n: 1000n, p: "00007", f: "  a" }]);
   });
 
   it("still builds ordinary padded and repeated values", async () => {
