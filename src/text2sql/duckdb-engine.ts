@@ -11,10 +11,14 @@ import type {
   DuckDBResultReader,
 } from "@duckdb/node-api";
 import { z } from "zod";
-import { redact, ValidationError } from "../core/errors.js";
-import { loadOptional } from "../core/optional.js";
-import { parseOptions } from "../core/options.js";
-import { abortError, type WaitOptions, withDeadline } from "../core/wait.js";
+import {
+  parseOptions,
+  redact,
+  ValidationError,
+  type WaitOptions,
+  withDeadline,
+} from "../core/index.js";
+import { abortError, loadOptional } from "../core/internal.js";
 import { duckDbError } from "./duckdb-errors.js";
 import { type DuckJson, type DuckTypeLike, fromDuckJson, trinoTypeName } from "./duckdb-values.js";
 import { SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
