@@ -20,7 +20,7 @@ export interface TagProblem {
 export interface TagValidationOptions {
   /** Keys that must be present with a non-empty value, e.g. `["CostCenter", "Project"]`. */
   required?: string[];
-  /** Most tags the resource may carry. Default {@link MAX_TAGS} (50); Bedrock jobs and profiles take 200. */
+  /** Most tags the resource may carry. Default 50; Bedrock jobs and profiles take 200. */
   maxTags?: number;
 }
 

@@ -174,7 +174,7 @@ export interface WaiterOptions<T> extends WaitOptions, PollDelayOptions {
    * timeout or abort is the error that matters).
    */
   onGiveUp?: (info: GiveUpInfo, signal: AbortSignal) => unknown;
-  /** Bound on `onGiveUp`, ms. Default {@link DEFAULT_GIVE_UP_TIMEOUT_MS}. */
+  /** Bound on `onGiveUp`, ms. Default 10 000 (10 s). */
   giveUpTimeoutMs?: number;
   /** Builds the error thrown on giving up, in place of `info.reason` (e.g. to say more). */
   giveUpError?: (info: GiveUpInfo) => FmopsError;

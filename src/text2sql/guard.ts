@@ -80,7 +80,7 @@ export interface GuardOptions {
    */
   maxRows?: number;
   /**
-   * Whose lexical rules and parser decide. Default: the `engine`'s (see {@link guardDialectFor}),
+   * Whose lexical rules and parser decide. Default: the `engine`'s (see `guardDialectFor`),
    * else `trino`. A value other than `trino`, `duckdb` or `strict` refuses every text.
    */
   dialect?: GuardDialect;

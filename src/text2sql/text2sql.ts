@@ -93,7 +93,14 @@ export interface Text2SqlOptions {
    * `maxColumns` (default 500 columns, one query each) and `valuesPerColumn` (default 50).
    * Not used when `retriever` is given.
    */
-  sampleValues?: boolean | { maxColumns?: number; valuesPerColumn?: number };
+  sampleValues?:
+    | boolean
+    | {
+        /** Most text columns sampled (one query each). Default 500. */
+        maxColumns?: number;
+        /** Most distinct values read from each column. Default 50. */
+        valuesPerColumn?: number;
+      };
   /** Model calls per question, including the first. Default 4. */
   maxAttempts?: number;
   /** Most tables shown to the model. Default 8. */

@@ -40,9 +40,17 @@ export class FactualKnowledge extends EvalAlgorithmBase {
   /** `"factual_knowledge"`. */
   readonly name = "factual_knowledge";
   /** Both scores are 0 or 1 per sample. */
-  readonly scores = { factual_knowledge: UNIT_RANGE, factual_knowledge_quasi_exact: UNIT_RANGE };
+  readonly scores = {
+    /** 1 when the target fact appears in the output as written (exact inclusion), else 0. */
+    factual_knowledge: UNIT_RANGE,
+    /** 1 when the target fact appears in the output once both texts are normalised, else 0. */
+    factual_knowledge_quasi_exact: UNIT_RANGE,
+  };
   /** Compares with targets. */
-  override readonly needs = { targets: true };
+  override readonly needs = {
+    /** Every sample must carry a target (the reference answer) to compare the output with. */
+    targets: true,
+  };
   readonly #operator: "OR" | "AND";
   readonly #delimiter: string | undefined;
 

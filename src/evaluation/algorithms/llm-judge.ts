@@ -137,7 +137,17 @@ export class LlmJudge extends EvalAlgorithmBase {
   /** `"llm_judge"`. */
   readonly name = "llm_judge";
   /** `judge_score` from 1 to 10, `judge_score_normalized` from 0 to 1. */
-  readonly scores = { judge_score: { min: 1, max: 10 }, judge_score_normalized: UNIT_RANGE };
+  readonly scores = {
+    /** The grade the judge model gave, on its 1 to 10 scale. */
+    judge_score: {
+      /** The lowest grade the judge may give. */
+      min: 1,
+      /** The highest grade the judge may give. */
+      max: 10,
+    },
+    /** The same grade mapped onto [0, 1] (1 becomes 0, 10 becomes 1), to compare with other scores. */
+    judge_score_normalized: UNIT_RANGE,
+  };
   /** What the prompt cannot render without: the input for `{{question}}`, a target for `{{reference}}`. */
   override readonly needs: SampleNeeds;
   /** The grading prompt. */

@@ -51,7 +51,10 @@ export class QaAccuracy extends EvalAlgorithmBase {
     Object.values(FMEVAL_SCORE_NAMES).map((name) => [name, UNIT_RANGE]),
   );
   /** Compares with targets. */
-  override readonly needs = { targets: true };
+  override readonly needs = {
+    /** Every sample must carry a target (the reference answer) to compare the output with. */
+    targets: true,
+  };
   readonly #delimiter: string;
 
   constructor(options: QaAccuracyOptions = {}) {

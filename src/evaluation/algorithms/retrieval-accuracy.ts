@@ -94,9 +94,13 @@ export class RetrievalAccuracy extends EvalAlgorithmBase {
   readonly name = "retrieval_accuracy";
   /** All four scores are in [0, 1]. */
   readonly scores = {
+    /** Share of the relevant ids found among the first k retrieved chunks. */
     recall_at_k: UNIT_RANGE,
+    /** Share of the first k retrieved chunks that are relevant. */
     precision_at_k: UNIT_RANGE,
+    /** Reciprocal rank of the first relevant chunk (1 when it comes first, 0 when none is in the first k). */
     mrr: UNIT_RANGE,
+    /** Normalised discounted cumulative gain over the first k: relevant chunks count more the higher they rank. */
     ndcg_at_k: UNIT_RANGE,
   };
   /** The relevant ids (targets), and with a retriever the query (input). */

@@ -103,9 +103,17 @@ export class SqlAccuracy extends EvalAlgorithmBase {
   /** `"sql_accuracy"`. */
   readonly name = "sql_accuracy";
   /** Both scores are 0 or 1 per sample. */
-  readonly scores = { execution_match: UNIT_RANGE, valid_sql: UNIT_RANGE };
+  readonly scores = {
+    /** 1 when the generated query returns the same rows as the reference query, else 0. */
+    execution_match: UNIT_RANGE,
+    /** 1 when the engine runs the generated query without an error, else 0. */
+    valid_sql: UNIT_RANGE,
+  };
   /** Compares with reference queries (the targets). */
-  override readonly needs = { targets: true };
+  override readonly needs = {
+    /** Every sample must carry a target (the reference answer) to compare the output with. */
+    targets: true,
+  };
   readonly #engine: SqlEngine;
   readonly #tolerance: number;
   readonly #timeoutMs: number;

@@ -76,9 +76,22 @@ export class SummarizationAccuracy extends EvalAlgorithmBase {
    * `rouge` and `meteor` in [0, 1]; `bertscore` at most 1, with no lower bound (a rescaled F1
    * can be negative).
    */
-  readonly scores = { rouge: UNIT_RANGE, meteor: UNIT_RANGE, bertscore: { max: 1 } };
+  readonly scores = {
+    /** ROUGE overlap of words (or word sequences) between the summary and the target, as an F-measure. */
+    rouge: UNIT_RANGE,
+    /** METEOR: word matches (exact, stemmed, synonyms) between summary and target, with a word-order penalty. */
+    meteor: UNIT_RANGE,
+    /** BERTScore F1: how close the summary's token embeddings are to the target's. */
+    bertscore: {
+      /** The best possible value; there is no fixed lowest one, since a rescaled score can be negative. */
+      max: 1,
+    },
+  };
   /** Compares with targets. */
-  override readonly needs = { targets: true };
+  override readonly needs = {
+    /** Every sample must carry a target (the reference answer) to compare the output with. */
+    targets: true,
+  };
   readonly #rougeType: RougeType;
   readonly #useStemmer: boolean;
   readonly #meteor: boolean;

@@ -161,7 +161,10 @@ export class Toxicity extends EvalAlgorithmBase {
   /** `"toxicity"`. */
   readonly name = "toxicity";
   /** `toxicity`, in [0, 1]; the labels' scores are named by the backend (see `otherScores`). */
-  readonly scores = { toxicity: UNIT_RANGE };
+  readonly scores = {
+    /** How likely the output is to be toxic: Comprehend's overall score, or the classifier's probability of `toxicLabel`. */
+    toxicity: UNIT_RANGE,
+  };
   /** Every label score is a probability (or Comprehend's confidence), in [0, 1]. */
   override readonly otherScores: ScoreRange = UNIT_RANGE;
   readonly #comprehend: ResolvedComprehendOptions | undefined;

@@ -51,7 +51,10 @@ export interface ChatContractTurn {
    * Fail every call the way the service fails (an HTTP 500, a model error) with this message,
    * instead of answering.
    */
-  fail?: { message: string };
+  fail?: {
+    /** The error message the failing backend answers with. */
+    message: string;
+  };
 }
 
 /** Options of {@link chatModelContract}: what the model can do. */

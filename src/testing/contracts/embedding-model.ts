@@ -21,7 +21,10 @@ export interface EmbeddingContractBackend {
    * Fail every call the way the service fails (an HTTP 500, a model error) with this message.
    * Absent: answer each text with its vector, the same text always with the same vector.
    */
-  fail?: { message: string };
+  fail?: {
+    /** The error message the failing backend answers with. */
+    message: string;
+  };
 }
 
 /** Options of {@link embeddingModelContract}. */

@@ -25,9 +25,21 @@ export interface SqlContractTable {
   /** `contract_orders`. */
   name: string;
   /** The columns, in order: `id` (integer), `customer` (text), `total` (decimal number). */
-  columns: readonly { name: string; type: "integer" | "varchar" | "double" }[];
+  columns: readonly {
+    /** The column's name. */
+    name: string;
+    /** The column's SQL type, as the engine should declare it. */
+    type: "integer" | "varchar" | "double";
+  }[];
   /** The rows, in `id` order. */
-  rows: readonly { id: number; customer: string; total: number }[];
+  rows: readonly {
+    /** The order number, unique per row. */
+    id: number;
+    /** The customer's name. */
+    customer: string;
+    /** The order's amount. */
+    total: number;
+  }[];
   /** The table as CSV with a header line. */
   csv: string;
 }
