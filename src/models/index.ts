@@ -5,11 +5,9 @@
  * @packageDocumentation
  */
 export type {
-  ChatLatency,
   ChatMessage,
   ChatRequest,
   ChatResponse,
-  TokenUsage,
 } from "../core/index.js";
 export type {
   ContentBlock,
@@ -43,12 +41,10 @@ export {
   type GuardrailResult,
 } from "./guardrail.js";
 export {
-  type GeneratedImage,
   ImageContentFilteredError,
   type ImageModel,
   type ImageRequest,
   type ImageResult,
-  type ImageTask,
 } from "./image-types.js";
 export {
   type ApplicationInferenceProfile,
@@ -65,7 +61,6 @@ export {
   type PiiCheckOptions,
   type PiiCheckResult,
   PiiDetectedError,
-  type PiiFinding,
   PiiRedactor,
   type PiiRedactorOptions,
 } from "./pii-redactor.js";
@@ -86,7 +81,6 @@ export {
   type SageMakerImageModelOptions,
 } from "./sagemaker-image.js";
 export {
-  type BuiltinSageMakerPayloadFormat,
   type PayloadContext,
   type RegisterPayloadCodecOptions,
   registeredSageMakerPayloadFormats,

@@ -24,7 +24,6 @@ export {
   Bm25Index,
   type Bm25IndexOptions,
   type Bm25SearchOptions,
-  type Bm25TermExplanation,
   type IndexDocument,
 } from "./bm25.js";
 export { estimateTokens } from "./context.js";

@@ -12,7 +12,7 @@ export {
   converseStreamError,
   decodeConverseStream,
 } from "./bedrock.js";
-export type { StreamChunk, UnknownEventPolicy, UnknownStreamEvent } from "./chunks.js";
+export type { StreamChunk, UnknownEventPolicy } from "./chunks.js";
 export type { DecoderOptions } from "./decode-common.js";
 export {
   type DecodeResponseStreamOptions,
@@ -28,7 +28,6 @@ export {
 } from "./errors.js";
 export type { StreamEvent } from "./events.js";
 export {
-  type BuiltinStreamFormat,
   type LineDecoder,
   type RegisterStreamFormatOptions,
   registeredStreamFormats,

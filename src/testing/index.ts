@@ -14,19 +14,12 @@
  */
 
 export {
-  type ChatContractToolCall,
   type ChatContractTurn,
   type ChatModelContractOptions,
   chatModelContract,
 } from "./contracts/chat-model.js";
+export { ContractViolationError } from "./contracts/contract.js";
 export {
-  type ContractCase,
-  type ContractFactory,
-  type ContractSubject,
-  ContractViolationError,
-} from "./contracts/contract.js";
-export {
-  type EmbeddingContractBackend,
   type EmbeddingModelContractOptions,
   embeddingModelContract,
 } from "./contracts/embedding-model.js";
@@ -36,7 +29,6 @@ export {
 } from "./contracts/evaluation-algorithm.js";
 export { type RetrieverContractOptions, retrieverContract } from "./contracts/retriever.js";
 export {
-  type SqlContractTable,
   type SqlEngineContractOptions,
   sqlEngineContract,
 } from "./contracts/sql-engine.js";

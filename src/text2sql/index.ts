@@ -50,7 +50,6 @@ export type { SqlDialect } from "./sql-lexer.js";
 export {
   Text2Sql,
   type Text2SqlAskOptions,
-  type Text2SqlAttempt,
   type Text2SqlOptions,
   type Text2SqlResult,
 } from "./text2sql.js";
@@ -70,6 +69,5 @@ export {
   ColumnValueIndex,
   type ColumnValueIndexOptions,
   type SampleColumnValuesOptions,
-  type SampledColumn,
   sampleColumnValues,
 } from "./value-index.js";
