@@ -58,7 +58,6 @@ export {
   type OpenSearchVectorStoreOptions,
 } from "./opensearch-vector-store.js";
 export {
-  type Citation,
   type RagAnswer,
   type RagAskOptions,
   RagChain,
