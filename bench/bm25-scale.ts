@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { Bm25Index } from "../src/rag/bm25.js";
+import { zipfRanks } from "./zipf.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2)
@@ -30,23 +31,8 @@ const rand = () => {
   return seed / 2 ** 32;
 };
 const VOCABULARY = 50_000;
-const cumulative = new Float64Array(VOCABULARY);
-let total = 0;
-for (let i = 0; i < VOCABULARY; i++) {
-  total += 1 / (i + 1);
-  cumulative[i] = total;
-}
-const word = () => {
-  const x = rand() * total;
-  let lo = 0;
-  let hi = VOCABULARY - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((cumulative[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return `w${lo.toString(36)}x`;
-};
+const rank = zipfRanks(VOCABULARY, rand);
+const word = () => `w${rank().toString(36)}x`;
 const text = (min: number, max: number) =>
   Array.from({ length: min + Math.floor(rand() * (max - min + 1)) }, word).join(" ");
 const docs = Array.from({ length: DOCS }, (_, i) => ({ id: `d${i}`, text: text(8, 30) }));

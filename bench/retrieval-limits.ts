@@ -39,6 +39,7 @@ import {
 import { InMemoryVectorStore } from "../src/rag/in-memory-vector-store.js";
 import { luceneLength } from "../src/rag/lucene-norms.js";
 import { RecursiveTextSplitter } from "../src/rag/splitter.js";
+import { zipfRanks } from "./zipf.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2)
@@ -364,23 +365,8 @@ function markdownCorpus() {
 function generatedCorpus(count: number) {
   // Zipf-distributed made-up words: a long-tailed vocabulary like real text.
   const vocabulary = Array.from({ length: 50_000 }, (_, i) => `w${i.toString(36)}x`);
-  const cumulative = new Float64Array(vocabulary.length);
-  let total = 0;
-  for (let i = 0; i < vocabulary.length; i++) {
-    total += 1 / (i + 1);
-    cumulative[i] = total;
-  }
-  const word = () => {
-    const x = rand() * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cumulative[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return vocabulary[lo] as string;
-  };
+  const rank = zipfRanks(vocabulary.length, rand);
+  const word = () => vocabulary[rank()] as string;
   const text = (min: number, max: number) =>
     Array.from({ length: min + Math.floor(rand() * (max - min + 1)) }, word).join(" ");
   return {

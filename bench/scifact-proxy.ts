@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { zipfRanks } from "./zipf.js";
 
 /** One generated document. */
 export interface ProxyDocument {
@@ -184,23 +185,8 @@ export function scifactProxy(options: ScifactProxyOptions = {}): ScifactProxy {
       vocabulary.push(w);
     }
   }
-  const cumulative = new Float64Array(vocabulary.length);
-  let total = 0;
-  for (let i = 0; i < vocabulary.length; i++) {
-    total += 1 / (i + 1);
-    cumulative[i] = total;
-  }
-  const zipf = () => {
-    const x = rand() * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cumulative[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return vocabulary[lo] as string;
-  };
+  const rank = zipfRanks(vocabulary.length, rand);
+  const zipf = () => vocabulary[rank()] as string;
   // Topic words from ranks 300-12,000; claim words from the tail (12,000-30,000).
   const topics = Array.from({ length: 400 }, () =>
     Array.from({ length: 25 }, () => vocabulary[int(300, 11_999)] as string),
