@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { WaitOptions } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
+import { lucenePorterStem } from "../rag/index.js";
 import type { SqlEngine, TableSchema } from "./types.js";
 
 /** The sampled values of one column. */
@@ -53,14 +54,28 @@ const WEAK = new Set(
   ),
 );
 
-/** Question and value text as lower-case words. */
-function words(text: string): string[] {
+/** Text as words, accents removed, case kept (the question's capitals tell names apart). */
+function rawWords(text: string): string[] {
   return text
-    .toLowerCase()
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
+}
+
+/**
+ * One word as it is compared: lower case and stemmed the way schema terms are, so that a value
+ * matches whatever its number or ending ("Electric Bikes" and "electric bike", "Desserts" and
+ * "dessert").
+ */
+function key(word: string): string {
+  const lower = word.toLowerCase();
+  return /^\p{N}+$/u.test(lower) ? lower : lucenePorterStem(lower);
+}
+
+/** Question and value text as lower-case words. */
+function words(text: string): string[] {
+  return rawWords(text).map((w) => w.toLowerCase());
 }
 
 /** Values longer than this many words are descriptions, not names; they are not indexed. */
@@ -68,7 +83,11 @@ const MAX_VALUE_WORDS = 4;
 
 /**
  * Looks values up in a question: every run of one to four consecutive words is compared with
- * the sampled values (case and accents ignored). A value held by many tables weighs less.
+ * the sampled values, case, accents and word endings ignored ("electric bike" finds "Electric
+ * Bikes"). A value held by many tables weighs less. A distinctive part of a multi-word value
+ * (a word of four letters or more) finds it too, weighed by the share of the value it covers,
+ * but only where the question writes it as a name ("JetBlue" finds "JetBlue Airways"; lower-case
+ * "jetblue" does not).
  *
  * @example
  * ```ts
@@ -77,9 +96,10 @@ const MAX_VALUE_WORDS = 4;
  * ```
  */
 export class ColumnValueIndex {
-  readonly #byPhrase = new Map<string, { table: string; column: string; value: string }[]>();
+  readonly #byPhrase = new Map<string, Entry[]>();
   readonly #tablesByPhrase = new Map<string, Set<string>>();
   #tableCount = 0;
+  #size = 0;
 
   constructor(options: ColumnValueIndexOptions) {
     const { columns } = parseOptions(columnsSchema, options, "ColumnValueIndex options");
@@ -92,28 +112,51 @@ export class ColumnValueIndex {
         // A lone short word or number ("1", "ok", "yes") would match nearly any question.
         if (w.length === 1 && ((w[0] as string).length < 3 || WEAK.has(w[0] as string))) continue;
         if (w.every((x) => /^\d+$/.test(x))) continue;
-        const phrase = w.join(" ");
-        const list = this.#byPhrase.get(phrase) ?? [];
-        if (!list.some((e) => e.table === c.table && e.column === c.column)) {
-          list.push({ table: c.table, column: c.column, value });
+        const keys = w.map(key);
+        if (this.#add(keys.join(" "), { table: c.table, column: c.column, value, share: 1 }))
+          this.#size++;
+        // Its distinctive parts too ("JetBlue" of "JetBlue Airways"), weighed by how much of
+        // the value they are: people often name a value by part of it.
+        for (let n = 1; n < w.length; n++) {
+          for (let i = 0; i + n <= w.length; i++) {
+            if (!w.slice(i, i + n).some(distinctive)) continue;
+            this.#add(keys.slice(i, i + n).join(" "), {
+              table: c.table,
+              column: c.column,
+              value,
+              share: n / w.length,
+            });
+          }
         }
-        this.#byPhrase.set(phrase, list);
-        const set = this.#tablesByPhrase.get(phrase) ?? new Set<string>();
-        set.add(c.table);
-        this.#tablesByPhrase.set(phrase, set);
       }
     }
     this.#tableCount = tables.size;
   }
 
-  /** How many distinct values are indexed. */
-  get size(): number {
-    return this.#byPhrase.size;
+  /** Adds one phrase of a column; false when the column already has it (as well or better). */
+  #add(phrase: string, entry: Entry): boolean {
+    const list = this.#byPhrase.get(phrase) ?? [];
+    const at = list.findIndex((e) => e.table === entry.table && e.column === entry.column);
+    if (at >= 0 && (list[at] as Entry).share >= entry.share) return false;
+    if (at >= 0) list[at] = entry;
+    else list.push(entry);
+    this.#byPhrase.set(phrase, list);
+    const set = this.#tablesByPhrase.get(phrase) ?? new Set<string>();
+    set.add(entry.table);
+    this.#tablesByPhrase.set(phrase, set);
+    return at < 0 && entry.share === 1;
   }
 
-  /** The columns whose sampled values occur in `question`, strongest first. */
+  /** How many distinct values are indexed. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The columns whose sampled values occur in `question` (whole or in part), strongest first. */
   match(question: string): ValueMatch[] {
-    const w = words(question);
+    const raw = rawWords(question);
+    const w = raw.map(key);
+    const proper = raw.map((x, i) => i > 0 && /^\p{Lu}/u.test(x));
     const out: ValueMatch[] = [];
     for (let i = 0; i < w.length; i++) {
       for (let n = 1; n <= MAX_VALUE_WORDS && i + n <= w.length; n++) {
@@ -122,11 +165,32 @@ export class ColumnValueIndex {
         if (!hits) continue;
         const holders = this.#tablesByPhrase.get(phrase)?.size ?? 1;
         const idf = Math.log(1 + this.#tableCount / holders);
-        for (const h of hits) out.push({ ...h, score: idf * (1 + 0.5 * (n - 1)) });
+        const named = proper.slice(i, i + n).every(Boolean);
+        for (const { share, ...h } of hits) {
+          if (share < 1 && !named) continue;
+          const part = share === 1 ? 1 : PART_WEIGHT * share;
+          out.push({ ...h, score: idf * (1 + 0.5 * (n - 1)) * part });
+        }
       }
     }
     return out.sort((a, b) => b.score - a.score);
   }
+}
+
+/** One indexed phrase of a column: a whole value (`share` 1) or the part of one it covers. */
+interface Entry {
+  table: string;
+  column: string;
+  value: string;
+  share: number;
+}
+
+/** What a part of a value counts for, times the share of the value it is. */
+const PART_WEIGHT = 0.8;
+
+/** Whether a word can identify a value on its own: not a number, a filler or a short word. */
+function distinctive(word: string): boolean {
+  return word.length >= 4 && !WEAK.has(word) && !/^\d+$/.test(word);
 }
 
 /** Options of {@link sampleColumnValues}. */
