@@ -63,7 +63,7 @@ export { inferenceOptionsSchema } from "./inference-options.js";
 export { parseJsonBody } from "./json-body.js";
 export { parseJsonLines } from "./json-lines.js";
 export { loadOptional } from "./optional.js";
-export { rejectUnknownOptions } from "./options.js";
+export { rejectUnknownOptions, schemaFor } from "./options.js";
 export { paginatorClient } from "./paginator-client.js";
 export { joinS3Uri } from "./s3-uri.js";
 export { escapeUriComponent, SigV4Signer } from "./sigv4.js";

@@ -10,41 +10,153 @@ import { ValidationError, type ValidationIssue } from "./errors.js";
 import { closestMatch } from "./suggest.js";
 
 /**
- * The keys that one object type has and the other lacks; `never` when both have the same keys.
- * Used to keep a documented options interface and its zod schema from drifting apart.
+ * A zod schema whose parsed value has the options type `T`, as {@link schemaFor} returns it:
+ * {@link parseOptions} then returns `T` itself, so no call site casts its result.
+ */
+export type SchemaFor<T> = z.ZodType<T>;
+
+/** True when `A` and `B` are the same type, not merely assignable to each other. */
+type Same<A, B> =
+  (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+
+/** Every key of every member of a union (`keyof` alone keeps only the shared ones). */
+type KeysOf<X> = X extends unknown ? keyof X : never;
+
+/** `X[K]` across the members of a union that have `K`. */
+type PropOf<X, K extends PropertyKey> = X extends unknown
+  ? K extends keyof X
+    ? X[K]
+    : never
+  : never;
+
+/** The plain-object members of `X`: arrays, functions and primitives left out. */
+type ObjectPart<X> = X extends readonly unknown[]
+  ? never
+  : X extends (...args: never[]) => unknown
+    ? never
+    : X extends object
+      ? X
+      : never;
+
+/** The element type of the array members of `X`. */
+type ElementPart<X> = X extends readonly (infer E)[] ? E : never;
+
+type JoinPath<P extends string, K extends string> = P extends "" ? K : `${P}.${K}`;
+
+/**
+ * "out": the schema's parsed value must be assignable to the options type (what the class reads
+ * is what its type promises). "in": the options type must be assignable to the schema's input
+ * (every value the type allows has a shape the schema accepts; refinements aside).
+ */
+type Direction = "out" | "in";
+
+type Fits<T, S, D extends Direction> = D extends "out"
+  ? [S] extends [T]
+    ? true
+    : false
+  : [T] extends [S]
+    ? true
+    : false;
+
+type Mismatch<P extends string, D extends Direction> = D extends "out"
+  ? `${P}: the parsed value does not fit the options type`
+  : `${P}: the schema refuses what the options type allows`;
+
+/**
+ * Where options type `T` and schema type `S` (the schema's output or input) disagree, as a union
+ * of messages naming each dotted path: a key only one side has, or a field whose types do not fit
+ * in direction `D`. Walks into nested objects and array elements up to a fixed depth; stops where
+ * both sides are the same type (an injected client typed by `z.custom<T>()`).
+ */
+type Disagreements<
+  T,
+  S,
+  D extends Direction,
+  P extends string,
+  Depth extends unknown[],
+> = Depth["length"] extends 6
+  ? never
+  : Same<T, S> extends true
+    ? never
+    : ObjectDisagreements<ObjectPart<T>, ObjectPart<S>, D, P, Depth> extends infer Inner
+      ? [Inner] extends [never]
+        ? Fits<T, S, D> extends true
+          ? ElementDisagreements<ElementPart<T>, ElementPart<S>, D, P, Depth>
+          : Mismatch<P extends "" ? "(whole value)" : P, D>
+        : Inner
+      : never;
+
+type ElementDisagreements<T, S, D extends Direction, P extends string, Depth extends unknown[]> = [
+  T,
+] extends [never]
+  ? never
+  : [S] extends [never]
+    ? never
+    : Disagreements<T, S, D, `${P}[]`, [...Depth, 0]>;
+
+type ObjectDisagreements<T, S, D extends Direction, P extends string, Depth extends unknown[]> = [
+  T,
+] extends [never]
+  ? never
+  : [S] extends [never]
+    ? never
+    : string extends KeysOf<T> | KeysOf<S>
+      ? never
+      :
+          | `${JoinPath<P, Exclude<KeysOf<T>, KeysOf<S>> & string>}: in the options type, not in the schema`
+          | `${JoinPath<P, Exclude<KeysOf<S>, KeysOf<T>> & string>}: in the schema, not in the options type`
+          | {
+              [K in KeysOf<T> & KeysOf<S> & string]: Disagreements<
+                PropOf<T, K>,
+                PropOf<S, K>,
+                D,
+                JoinPath<P, K>,
+                [...Depth, 0]
+              >;
+            }[KeysOf<T> & KeysOf<S> & string];
+
+/** Every disagreement between options type `T` and schema `S`, in both directions. */
+type SchemaDisagreements<T, S extends z.ZodType> =
+  | Disagreements<T, z.output<S>, "out", "", []>
+  | Disagreements<T, z.input<S>, "in", "", []>;
+
+/**
+ * {@link schemaFor}'s check: `unknown` (no constraint) when schema `S` and options type `T`
+ * agree, otherwise an object type whose one property lists every disagreement, so that the
+ * compile error at the schema names them.
+ */
+export type SchemaCheck<T, S extends z.ZodType> = [SchemaDisagreements<T, S>] extends [never]
+  ? unknown
+  : {
+      /** Never set: its type lists where the schema and the options type disagree. */
+      "schema and options type disagree": SchemaDisagreements<T, S>;
+    };
+
+/**
+ * Binds a zod schema to the options type it validates, checked at compile time in both
+ * directions: the two must have the same keys (nested objects and array elements included), the
+ * schema's parsed value must be assignable to the type, and the type must be assignable to what
+ * the schema accepts. {@link parseOptions} then returns `T`, so call sites need no cast. The
+ * schema itself is returned unchanged; a disagreement is a compile error naming each path.
+ *
+ * Curried so that `T` is given and the schema's type inferred: `schemaFor<T>()(schema)`.
  *
  * @example
  * ```ts
- * type Drift = OptionKeyDrift<{ a?: number; b: string }, { a?: number }>; // "b"
+ * interface ThingOptions { endpointName: string; timeoutMs?: number }
+ * const optionsSchema = schemaFor<ThingOptions>()(
+ *   z.object({ endpointName: z.string().min(1), timeoutMs: z.int().positive().optional() }).strict(),
+ * );
+ * const options = parseOptions(optionsSchema, input, "Thing options"); // ThingOptions
  * ```
  */
-export type OptionKeyDrift<A, B> = Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>;
-
-/**
- * `parseOptions`'s `subject` parameter: a plain string when the value's declared type has the
- * same keys as the object schema's input, otherwise an object type whose only property names the
- * keys that differ, so that a compile error at the call site says what drifted. Nothing is
- * compared when the schema is not an object schema (a custom check, an array, a union) or when
- * either side has no fixed keys (a value typed `unknown`, a record, a loose object).
- */
-export type CheckedSubject<V, S extends z.ZodType> = unknown extends V
-  ? string
-  : S extends z.ZodObject
-    ? string extends keyof NonNullable<V> | keyof NonNullable<z.input<S>>
-      ? string
-      : [OptionKeyDrift<NonNullable<V>, NonNullable<z.input<S>>>] extends [never]
-        ? string
-        : {
-            /**
-             * Never set: its type names the keys found in only one of the options type and
-             * the schema, so the compile error at the call site lists them.
-             */
-            "options type and schema have different keys": OptionKeyDrift<
-              NonNullable<V>,
-              NonNullable<z.input<S>>
-            >;
-          }
-    : string;
+export function schemaFor<T>(): <S extends z.ZodType>(
+  schema: S & SchemaCheck<T, S>,
+) => SchemaFor<T> {
+  // The check above is the proof this assertion rests on: a zod schema's type is covariant in
+  // its output, and the output was just shown to be assignable to T.
+  return (schema) => schema as unknown as SchemaFor<T>;
+}
 
 /**
  * Parses `value` with `schema`, or throws a {@link ValidationError} naming every offending field.
@@ -54,18 +166,18 @@ export type CheckedSubject<V, S extends z.ZodType> = unknown extends V
  * ignored; the error names the key and the closest known key, e.g.
  * "unknown option `idleTimeout`; did you mean `idleTimeoutMs`?".
  *
- * At compile time, when `value` has a declared options type, its keys must be the schema's keys:
- * an option documented but not validated (or validated but not documented) fails to type-check.
+ * With a schema bound to its options type by {@link schemaFor}, the result has that type; with
+ * any other schema, the schema's output type.
  *
  * @example
  * ```ts
  * const options = parseOptions(optionsSchema, input, "AsyncEndpoint options");
  * ```
  */
-export function parseOptions<S extends z.ZodType, V>(
+export function parseOptions<S extends z.ZodType>(
   schema: S,
-  value: V,
-  subject: CheckedSubject<V, S>,
+  value: unknown,
+  subject: string,
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -86,7 +198,7 @@ export function parseOptions<S extends z.ZodType, V>(
     issues.push({ path: joined, message: issue.message });
     listed.push(joined ? `${joined}: ${issue.message}` : issue.message);
   }
-  throw new ValidationError(`Invalid ${subject as string}: ${sentence(listed)}`, issues, {
+  throw new ValidationError(`Invalid ${subject}: ${sentence(listed)}`, issues, {
     cause: result.error,
   });
 }
