@@ -54,6 +54,8 @@ import {
   readBaseline,
   readRecords,
 } from "./eval-gates.js";
+import { FailedRecords } from "./failure-summary.js";
+import { requireFile } from "./file-errors.js";
 import { numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -342,6 +344,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
       },
     });
   }
+  // After the usage errors (--model's spelling included), before any algorithm loads: the
+  // dataset opens its file only when read, so a folder or a missing path is named here.
+  await requireFile(flags.data);
   const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),
@@ -381,6 +386,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const file =
       flags.output === undefined ? undefined : await open(flags.output, flags.resume ? "a" : "w");
     const reporter = progressReporter(io.stderr, { total, quiet: flags.quiet });
+    const failed = new FailedRecords();
+    const output = async (line: string): Promise<void> => {
+      failed.observe(line);
+      // One write per record, awaited: a crash loses only the records in flight.
+      if (file) await file.write(`${line}\n`);
+      else if (pairing) kept.push(JSON.parse(line) as PairableRecord);
+    };
     let result: EvaluationResult;
     try {
       const evaluator = new ModelEvaluator({
@@ -393,12 +405,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       result = await evaluator.evaluate(data, {
         ...(numRecords !== undefined ? { numRecords } : {}),
         ...(seed !== undefined ? { seed } : {}),
-        // One write per record, awaited: a crash loses only the records in flight.
-        ...(file
-          ? { output: async (line: string) => void (await file.write(`${line}\n`)) }
-          : pairing
-            ? { output: (line: string) => void kept.push(JSON.parse(line) as PairableRecord) }
-            : {}),
+        output,
         ...(resume !== undefined ? { resume } : {}),
       });
     } catch (err) {
@@ -430,6 +437,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     if (flags.report !== undefined) await writeFile(flags.report, report);
     // The scores first: a tracking server that refuses the run must not hide them.
     io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatScoreTable(result));
+    // The reasons on the terminal, not only in the records file (with --json too: on stderr).
+    io.stderr.write(failed.format(result, flags.output));
     if (tracker !== undefined) {
       const tracked = await tracker.trackEvaluation(result, {
         ...(flags["run-name"] !== undefined ? { runName: flags["run-name"] } : {}),
@@ -468,7 +477,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     return failedRecords || !verdicts.passed ? 1 : 0;
   } catch (err) {
-    if (isFmopsError(err) && err.code === "DATASET_RECORD_INVALID") {
+    // A field-name hint, unless the line was refused for its length (it names the limit).
+    if (
+      isFmopsError(err) &&
+      err.code === "DATASET_RECORD_INVALID" &&
+      !(isFmopsError(err.cause) && err.cause.code === "STREAM_LINE_TOO_LONG")
+    ) {
       const target = where.target === undefined ? "" : ` --target ${where.target}`;
       io.stderr.write(
         `(fields read: --input ${where.input}${target}${where.category === undefined ? "" : ` --category ${where.category}`}; set them to the dataset's field names)\n`,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { FmopsError, type FmopsErrorOptions, isFmopsError } from "../core/index.js";
 
 /** The codes a {@link CliFileError} carries. */
@@ -110,5 +110,27 @@ export async function writeTextFile(path: string, text: string): Promise<void> {
     await writeFile(path, text);
   } catch (err) {
     throw fileErrorFrom(err, path) ?? err;
+  }
+}
+
+/**
+ * Checks that `path` names an existing file (not a folder) before a library reads it lazily: a
+ * folder or a missing path is a {@link CliFileError} naming it. Readers that open the file only
+ * when iteration starts (`Dataset.fromJsonl`) would otherwise fail with an `EISDIR` that
+ * carries no path.
+ */
+export async function requireFile(path: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (err) {
+    throw fileErrorFrom(err, path) ?? err;
+  }
+  if (isDirectory) {
+    throw new CliFileError(
+      "FILE_IS_DIRECTORY",
+      path,
+      `"${path}" is a folder; give the path of a file.`,
+    );
   }
 }

@@ -711,6 +711,123 @@ describe("fmops eval --model", () => {
     );
   });
 });
+describe("fmops eval: failed records on the terminal (issue #17)", () => {
+  it("counts the failures by reason and shows the first ones with their line numbers", async () => {
+    // Eight questions; the server refuses six of them, one with a different status.
+    const refused: Record<string, number> = { Q2: 400, Q3: 422, Q5: 400, Q6: 400, Q7: 400 };
+    refused.Q8 = 400;
+    const standIn = await openAiStandIn(({ content }) => {
+      const status = refused[content];
+      return status === undefined ? "yes" : { status, message: `no answer for ${content}` };
+    });
+    const data = await dataset(
+      ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8"].map((q) => ({ question: q, answer: "yes" })),
+    );
+    const output = join(dir, "records.jsonl");
+    const args = [
+      "eval",
+      "--data",
+      data,
+      "--algorithm",
+      "qa",
+      "--model",
+      `openai:${standIn.base}/v1`,
+    ];
+    const t = memoryIo();
+    expect(await main([...args, "--output", output, "--concurrency", "3"], t.io)).toBe(1);
+    expect(t.stdout()).toContain("8 records, 6 failed");
+    const err = t.stderr();
+    expect(err).toContain("6 of 8 records failed. By reason:");
+    expect(err).toMatch(/^ {2}HTTP_400 +5$/m);
+    expect(err).toMatch(/^ {2}HTTP_422 +1$/m);
+    // The first five by line number, whatever order the concurrent calls finished in.
+    const shown = [
+      ...err.matchAll(/^ {2}line (\d+): (HTTP_\d+) \(model\): .*no answer for (Q\d)/gm),
+    ];
+    expect(shown.map((m) => [m[1], m[2], m[3]])).toEqual([
+      ["2", "HTTP_400", "Q2"],
+      ["3", "HTTP_422", "Q3"],
+      ["5", "HTTP_400", "Q5"],
+      ["6", "HTTP_400", "Q6"],
+      ["7", "HTTP_400", "Q7"],
+    ]);
+    expect(err).toContain(`and 1 more: every failed record, with its error, is in ${output}`);
+
+    // Without --output the reasons are still on the terminal, and it says how to keep them all.
+    const bare = memoryIo();
+    expect(await main(args, bare.io)).toBe(1);
+    expect(bare.stderr()).toContain("6 of 8 records failed. By reason:");
+    expect(bare.stderr()).toContain("--output <records.jsonl>");
+  });
+
+  it("prints the summary with --json and --quiet too, and nothing when every record scored", async () => {
+    const data = await dataset([
+      { question: "a", answer: "x", out: "x" },
+      { question: "b", answer: "y" },
+    ]);
+    const args = ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out"];
+    const quiet = memoryIo();
+    expect(await main([...args, "--json", "--quiet"], quiet.io)).toBe(1);
+    expect(quiet.stderr()).toContain("1 of 2 records failed. By reason:");
+    expect(quiet.stderr()).toMatch(
+      /^ {2}line 2: DATASET_RECORD_INVALID \(model\): Dataset line 2/m,
+    );
+    expect(() => JSON.parse(quiet.stdout())).not.toThrow();
+
+    const clean = memoryIo();
+    const ok = await dataset([{ question: "a", answer: "x", out: "x" }]);
+    expect(
+      await main(["eval", "--data", ok, "--algorithm", "qa", "--precomputed", "out"], clean.io),
+    ).toBe(0);
+    expect(clean.stderr()).not.toContain("failed. By reason");
+  });
+});
+
+describe("fmops eval: dataset files (issue #17)", () => {
+  it("names the folder given as --data", async () => {
+    const t = memoryIo();
+    const code = await main(
+      ["eval", "--data", dir, "--algorithm", "qa", "--precomputed", "out"],
+      t.io,
+    );
+    expect(code).toBe(1);
+    expect(t.stderr()).toContain(`"${dir}" is a folder`);
+    expect(t.stderr()).toContain("[FILE_IS_DIRECTORY]");
+  });
+
+  it("names the missing --data file", async () => {
+    const missing = join(dir, "nope.jsonl");
+    const t = memoryIo();
+    const code = await main(
+      ["eval", "--data", missing, "--algorithm", "qa", "--precomputed", "out"],
+      t.io,
+    );
+    expect(code).toBe(1);
+    expect(t.stderr()).toContain(`"${missing}" does not exist`);
+    expect(t.stderr()).toContain("[FILE_NOT_FOUND]");
+  });
+
+  it("reports a line over the length limit by its line number, not as a response stream", async () => {
+    // One record of 17 MiB after a normal one: over the 16 MiB line limit.
+    const path = join(dir, "big.jsonl");
+    await writeFile(
+      path,
+      `${JSON.stringify({ question: "a", answer: "x", out: "x" })}\n${JSON.stringify({ question: "q".repeat(17 * 1024 * 1024), answer: "x", out: "x" })}\n`,
+    );
+    const t = memoryIo();
+    const code = await main(
+      ["eval", "--data", path, "--algorithm", "qa", "--precomputed", "out"],
+      t.io,
+    );
+    expect(code).toBe(1);
+    const err = t.stderr();
+    expect(err).toContain("Dataset line 2:");
+    expect(err).toContain("16777216 bytes");
+    expect(err).not.toContain("response stream");
+    // Not a field-name problem: the hint about --input/--target would mislead.
+    expect(err).not.toContain("fields read");
+  });
+});
 
 describe("fmops eval usage errors", () => {
   const cases: [string, string[], RegExp][] = [

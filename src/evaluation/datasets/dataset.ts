@@ -4,10 +4,19 @@
  * @module
  */
 import { z } from "zod";
-import { FmopsError, parseOptions, redact, ValidationError } from "../../core/index.js";
+import {
+  FmopsError,
+  isFmopsError,
+  parseOptions,
+  redact,
+  ValidationError,
+} from "../../core/index.js";
 import { throwIfAborted } from "../../core/internal.js";
 import { LineIterator } from "../../streaming/index.js";
 import { compileJmesPath, type JmesPathQuery } from "../runners/jmespath.js";
+
+/** The longest line read when `maxLineBytes` is not given (LineIterator's default too): 16 MiB. */
+const DEFAULT_LINE_LIMIT = 16 * 1024 * 1024;
 
 /** One record of a {@link Dataset}. */
 export interface DatasetRecord {
@@ -199,7 +208,7 @@ export async function* linesOf(
 export class Dataset implements AsyncIterable<DatasetRecord> {
   readonly #open: () => Promise<AsyncIterable<Uint8Array | string>>;
   readonly #queries: Compiled;
-  readonly #maxLineBytes: number | undefined;
+  readonly #maxLineBytes: number;
   readonly #signal: AbortSignal | undefined;
 
   private constructor(
@@ -210,7 +219,8 @@ export class Dataset implements AsyncIterable<DatasetRecord> {
     this.#queries = { input: compileJmesPath(options.input, "input") };
     if (options.target) this.#queries.target = compileJmesPath(options.target, "target");
     if (options.category) this.#queries.category = compileJmesPath(options.category, "category");
-    this.#maxLineBytes = options.maxLineBytes;
+    // Given explicitly, so that the limit a too-long line is refused at is the one its error names.
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_LINE_LIMIT;
     this.#signal = options.signal;
   }
 
@@ -258,12 +268,24 @@ export class Dataset implements AsyncIterable<DatasetRecord> {
     const source = await this.#open();
     let line = 0;
     let index = 0;
-    for await (const text of linesOf(source, this.#maxLineBytes, this.#signal)) {
-      line += 1;
-      throwIfAborted(this.#signal);
-      if (text.trim() === "") continue;
-      yield toRecord(text, line, index, this.#queries);
-      index += 1;
+    try {
+      for await (const text of linesOf(source, this.#maxLineBytes, this.#signal)) {
+        line += 1;
+        throwIfAborted(this.#signal);
+        if (text.trim() === "") continue;
+        yield toRecord(text, line, index, this.#queries);
+        index += 1;
+      }
+    } catch (err) {
+      // The line splitter knows bytes, not lines: say which line of the file is too long.
+      if (isFmopsError(err) && err.code === "STREAM_LINE_TOO_LONG") {
+        throw new DatasetRecordError(
+          line + 1,
+          `longer than ${this.#maxLineBytes} bytes, the maxLineBytes limit (check that the file holds one JSON record per line, or raise the limit)`,
+          { cause: err },
+        );
+      }
+      throw err;
     }
   }
 }
