@@ -55,7 +55,7 @@ import {
   readRecords,
 } from "./eval-gates.js";
 import { FailedRecords } from "./failure-summary.js";
-import { requireFile } from "./file-errors.js";
+import { requireFile, requireWritableFile } from "./file-errors.js";
 import { numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -345,8 +345,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     });
   }
   // After the usage errors (--model's spelling included), before any algorithm loads: the
-  // dataset opens its file only when read, so a folder or a missing path is named here.
+  // dataset opens its file only when read, so a folder or a missing path is named here; the
+  // files written at the end are checked now, not after every record ran.
   await requireFile(flags.data);
+  for (const written of [flags.summary, flags.report, flags.junit]) {
+    if (written !== undefined) await requireWritableFile(written);
+  }
   const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),

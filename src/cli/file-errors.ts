@@ -5,7 +5,9 @@
  *
  * @module
  */
+import type { Stats } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { FmopsError, type FmopsErrorOptions, isFmopsError } from "../core/index.js";
 
 /** The codes a {@link CliFileError} carries. */
@@ -127,6 +129,36 @@ export async function requireFile(path: string): Promise<void> {
     throw fileErrorFrom(err, path) ?? err;
   }
   if (isDirectory) {
+    throw new CliFileError(
+      "FILE_IS_DIRECTORY",
+      path,
+      `"${path}" is a folder; give the path of a file.`,
+    );
+  }
+}
+
+/**
+ * Checks, before a long run, that a file can be written at `path` at its end: its folder exists
+ * and `path` is not a folder. Otherwise a {@link CliFileError} naming the folder or the path, so
+ * that an evaluation does not call a model for every record only to fail writing its report.
+ */
+export async function requireWritableFile(path: string): Promise<void> {
+  const folder = dirname(path);
+  let folderStat: Stats;
+  try {
+    folderStat = await stat(folder);
+  } catch (err) {
+    throw fileErrorFrom(err, folder) ?? err;
+  }
+  if (!folderStat.isDirectory()) {
+    throw new CliFileError(
+      "FILE_NOT_DIRECTORY",
+      folder,
+      `"${folder}" is a file, not a folder; check the path "${path}".`,
+    );
+  }
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) {
     throw new CliFileError(
       "FILE_IS_DIRECTORY",
       path,

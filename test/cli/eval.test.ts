@@ -784,6 +784,30 @@ describe("fmops eval: failed records on the terminal (issue #17)", () => {
 });
 
 describe("fmops eval: dataset files (issue #17)", () => {
+  it("refuses an output file it could not write before scoring any record", async () => {
+    const data = await dataset();
+    for (const flag of ["--summary", "--report", "--junit"]) {
+      const path = join(dir, "missing-folder", "file.out");
+      const t = memoryIo();
+      const extra = flag === "--junit" ? ["--min", "qa_accuracy.f1_score >= 0"] : [];
+      const code = await main(
+        ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out", flag, path, ...extra],
+        t.io,
+      );
+      expect(code, flag).toBe(1);
+      expect(t.stderr(), flag).toContain(`"${join(dir, "missing-folder")}" does not exist`);
+      expect(t.stderr(), flag).toContain("[FILE_NOT_FOUND]");
+      expect(t.stderr(), flag).not.toContain("records, 0 failed");
+      const folder = memoryIo();
+      await main(
+        ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out", flag, dir, ...extra],
+        folder.io,
+      );
+      expect(folder.stderr(), flag).toContain(`"${dir}" is a folder`);
+      expect(folder.stderr(), flag).not.toContain("records, 0 failed");
+    }
+  });
+
   it("names the folder given as --data", async () => {
     const t = memoryIo();
     const code = await main(
