@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isEvaluationSummary } from "../../src/evaluation/report/report.js";
 import { startMlflow } from "../emulators/mlflow.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
  * Runs an example program the way a user does (`node --import tsx examples/<name>.ts`) against the
@@ -15,13 +18,18 @@ function runExample(
   extraEnv: Record<string, string> = {},
   timeoutMs = 60_000,
   args: readonly string[] = [],
+  cwd?: string,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     // Examples use local stand-ins only when no real target is configured: drop any FMOPS_* setting.
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith("FMOPS_")),
     );
-    const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`, ...args], {
+    // From another folder, tsx and the example are named by their full location.
+    const loader = cwd === undefined ? "tsx" : import.meta.resolve("tsx");
+    const script = cwd === undefined ? `examples/${name}.ts` : join(root, "examples", `${name}.ts`);
+    const child = spawn(process.execPath, ["--import", loader, script, ...args], {
+      ...(cwd !== undefined ? { cwd } : {}),
       env: {
         ...env,
         AWS_EC2_METADATA_DISABLED: "true",
@@ -144,22 +152,37 @@ describe("examples run end to end against the local stand-ins", { timeout: 90_00
     expect(output).toContain("Lint poster");
   });
 
-  it("monitor-latency compares two configurations and writes JSONL and HTML reports", async () => {
-    const outDir = await mkdtemp(join(tmpdir(), "fmops-monitor-"));
+  it("monitor-latency compares two configurations and writes JSONL and HTML reports into a git-ignored folder", async () => {
+    // Run from an empty folder standing for the repository root, without FMOPS_OUT_DIR: what
+    // it writes by default must land in a folder that .gitignore lists, never at the top level
+    // (issue #17: the reports used to appear in the root of a clone, untracked).
+    const cwd = await mkdtemp(join(tmpdir(), "fmops-monitor-"));
     try {
-      const { code, output } = await runExample("monitor-latency", { FMOPS_OUT_DIR: outDir });
+      const { code, output } = await runExample("monitor-latency", {}, 60_000, [], cwd);
       expect(code, output).toBe(0);
-      const files = await readdir(outDir);
+      const written = (await readdir(cwd, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => relative(cwd, join(e.parentPath, e.name)).split(sep).join("/"));
       expect(
-        files.some((f) => f.endsWith(".jsonl")),
-        files.join(", "),
+        written.some((f) => f.endsWith(".jsonl")),
+        written.join(", "),
       ).toBe(true);
       expect(
-        files.some((f) => f.endsWith(".html")),
-        files.join(", "),
+        written.some((f) => f.endsWith(".html")),
+        written.join(", "),
       ).toBe(true);
+      const ignoredFolders = (await readFile(join(root, ".gitignore"), "utf8"))
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^[^#!*]+\/$/.test(l));
+      for (const file of written) {
+        expect(
+          ignoredFolders.some((folder) => file.startsWith(folder)),
+          `${file} is not under a folder .gitignore lists (${ignoredFolders.join(", ")})`,
+        ).toBe(true);
+      }
     } finally {
-      await rm(outDir, { recursive: true, force: true });
+      await rm(cwd, { recursive: true, force: true });
     }
   });
 
