@@ -5,9 +5,11 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
+import { FmopsError } from "../../src/core/errors.js";
 import type { ChatModel } from "../../src/models/types.js";
 import { instrument } from "../../src/monitoring/instrument.js";
 import { OtelSink } from "../../src/monitoring/otel-sink.js";
+import type { InvocationRecord } from "../../src/monitoring/record.js";
 import { ManualClock, record, request, scriptedStream } from "./helpers.js";
 
 type HistogramPoint = {
@@ -224,6 +226,44 @@ describe("OtelSink", () => {
     const points = (metric?.dataPoints ?? []) as HistogramPoint[];
     expect(points[0]?.value.count).toBe(2);
     expect(points[0]?.value.sum).toBeCloseTo(0.4, 10);
+  });
+
+  it("through instrument: a stream that fails before its first chunk reports no token usage, as a failed generate", async () => {
+    // Issue #17: the failed stream used to export output = 0 with error.type, the failed
+    // generate nothing; the GenAI conventions say usage that could not be obtained is not reported.
+    const clock = new ManualClock();
+    const model: ChatModel = {
+      id: "bedrock:anthropic.claude-3-haiku",
+      generate: () => Promise.reject(new FmopsError("MODEL_ERROR", "scripted failure")),
+      stream: () => scriptedStream(clock, [{ after: 50, fail: "STREAM_MODEL_ERROR" }]),
+    };
+    const records: InvocationRecord[] = [];
+    const exported = await collectAsync(async (sink) => {
+      const monitored = instrument(model, {
+        sinks: [sink],
+        clock,
+        onRecord: (r) => records.push(r),
+      });
+      await expect(monitored.stream(request).text()).rejects.toThrow("scripted failure");
+      await expect(monitored.generate(request)).rejects.toThrow("scripted failure");
+      await monitored.flush();
+    });
+    expect(records.map((r) => [r.operation, r.status, r.errorType])).toEqual([
+      ["chat.stream", "error", "STREAM_MODEL_ERROR"],
+      ["chat", "error", "MODEL_ERROR"],
+    ]);
+    const duration = exported.find((m) => m.descriptor.name === "gen_ai.client.operation.duration");
+    const failed = (duration?.dataPoints ?? []) as HistogramPoint[];
+    expect(failed.map((p) => p.attributes["error.type"]).sort()).toEqual([
+      "MODEL_ERROR",
+      "STREAM_MODEL_ERROR",
+    ]);
+    const tokens = exported.find((m) => m.descriptor.name === "gen_ai.client.token.usage");
+    expect(tokens?.dataPoints ?? []).toEqual([]);
+    const chunks = exported.find(
+      (m) => m.descriptor.name === "gen_ai.client.operation.time_per_output_chunk",
+    );
+    expect(chunks?.dataPoints ?? []).toEqual([]);
   });
 
   it("needs a meter", () => {
