@@ -10,6 +10,13 @@
  * recomputed in query order: results are the same documents with the same doubles as scoring every
  * posting.
  *
+ * A per-document filter (`accept`) takes part without giving up the pruning: the k-th best score
+ * that prunes is the k-th best among accepted documents, and a document is tested only when its
+ * score could raise that bound or when it is a finalist, so the filter runs on a few documents
+ * per query rather than on every match. Partial scores only grow, so the bound computed from
+ * partial scores of accepted documents never exceeds the final k-th accepted score, and pruning
+ * with it is as safe as without a filter.
+ *
  * @module
  */
 import { lowerBound } from "./posting-list.js";
@@ -27,6 +34,27 @@ export interface ScoredTerm {
 }
 
 /**
+ * Per-slot buffers a query borrows from its index, sized to the slot count, so that a query
+ * allocates nothing proportional to the collection. `scores` must be all zero and `verdicts` all
+ * {@link UNTESTED} when a query starts; both are left so.
+ */
+export interface TopKScratch {
+  /** Score accumulator. */
+  scores: Float64Array;
+  /** Slots given a score by the current query, in first-touched order. */
+  touched: Int32Array;
+  /** The documents still in the running once unseen ones cannot reach the top k. */
+  candidates: Int32Array;
+  /** Per slot: whether `accept` was asked and what it said ({@link UNTESTED}, ACCEPTED, REJECTED). */
+  verdicts: Uint8Array;
+}
+
+/** A slot the filter has not been asked about in this query. */
+const UNTESTED = 0;
+const ACCEPTED = 1;
+const REJECTED = 2;
+
+/**
  * Relative slack on every pruning comparison: orders of summation differ by far less (a few ulps
  * per term), so nothing that could tie or beat the k-th score is ever pruned.
  */
@@ -34,16 +62,28 @@ const SLACK = 1e-9;
 
 /**
  * The best `k` documents for `query` (terms in query order, repeats included), best first, ties
- * to the smaller slot. `scores` must be all zero and is left all zero; `touched` must hold one
- * entry per slot. With `allowed`, only slots whose bit is set are scored.
+ * to the smaller slot. With `allowed`, only slots whose bit is set are scored; with `accept`, only
+ * documents it accepts are returned (it is called at most once per slot, on few slots).
  */
 export function topKByMaxScore(
   query: readonly ScoredTerm[],
   k: number,
-  scores: Float64Array,
-  touched: Int32Array,
+  scratch: TopKScratch,
   allowed: Uint32Array | undefined,
+  accept?: (slot: number) => boolean,
 ): { slot: number; score: number }[] {
+  const { scores, touched, verdicts } = scratch;
+  /** The filter's answer for `slot`, asked once per query. */
+  const accepted =
+    accept === undefined
+      ? undefined
+      : (slot: number): boolean => {
+          const verdict = verdicts[slot] as number;
+          if (verdict !== UNTESTED) return verdict === ACCEPTED;
+          const ok = accept(slot);
+          verdicts[slot] = ok ? ACCEPTED : REJECTED;
+          return ok;
+        };
   // Distinct terms with their multiplicity, highest possible contribution first.
   const counts = new Map<ScoredTerm, number>();
   for (const term of query) counts.set(term, (counts.get(term) ?? 0) + 1);
@@ -66,7 +106,7 @@ export function topKByMaxScore(
     for (; i < m; i++) {
       // Checking costs a pass over the touched documents: worth it only if it may skip more.
       if (touchedCount >= k && (restPostings[i] as number) > touchedCount) {
-        threshold = kthBest(scores, touched, touchedCount, k);
+        threshold = kthBest(scores, touched, touchedCount, k, accepted);
         if ((rest[i] as number) < threshold * (1 - SLACK)) break;
       }
       const term = order[i] as ScoredTerm;
@@ -84,31 +124,52 @@ export function topKByMaxScore(
     let count = touchedCount;
     if (i < m) {
       // No unseen document can make the top k: keep the seen ones that still can, ascending.
-      candidates = new Int32Array(touchedCount);
-      count = keep(scores, touched, touchedCount, candidates, rest[i] as number, threshold);
+      candidates = scratch.candidates;
+      count = keep(
+        scores,
+        touched,
+        touchedCount,
+        candidates,
+        rest[i] as number,
+        threshold,
+        verdicts,
+      );
       candidates.subarray(0, count).sort();
       for (; i < m; i++) {
         const term = order[i] as ScoredTerm;
         lookUp(term, counts.get(term) as number, scores, candidates, count);
-        if (count >= k) threshold = Math.max(threshold, kthBest(scores, candidates, count, k));
-        count = keep(scores, candidates, count, candidates, rest[i + 1] as number, threshold);
+        if (count >= k)
+          threshold = Math.max(threshold, kthBest(scores, candidates, count, k, accepted));
+        count = keep(
+          scores,
+          candidates,
+          count,
+          candidates,
+          rest[i + 1] as number,
+          threshold,
+          verdicts,
+        );
       }
     }
 
-    // Final selection: anything within the slack of the k-th approximate score is rescored in
-    // query order (the formula's sum), then ranked exactly.
-    const kth = count >= k ? kthBest(scores, candidates, count, k) : Number.NEGATIVE_INFINITY;
+    // Final selection: anything within the slack of the k-th approximate score (among accepted
+    // documents) is rescored in query order (the formula's sum), then ranked exactly.
+    const kth =
+      count >= k ? kthBest(scores, candidates, count, k, accepted) : Number.NEGATIVE_INFINITY;
     const floor = kth * (1 - SLACK);
-    const finalists: { slot: number; score: number }[] = [];
+    const finalists: number[] = [];
     for (let c = 0; c < count; c++) {
       const slot = candidates[c] as number;
-      if ((scores[slot] as number) >= floor)
-        finalists.push({ slot, score: queryOrderScore(query, slot) });
+      if ((scores[slot] as number) >= floor && (accepted === undefined || accepted(slot)))
+        finalists.push(slot);
     }
-    finalists.sort((a, b) => b.score - a.score || a.slot - b.slot);
-    return finalists.slice(0, k);
+    return rankInQueryOrder(query, finalists, k);
   } finally {
-    for (let t = 0; t < touchedCount; t++) scores[touched[t] as number] = 0;
+    for (let t = 0; t < touchedCount; t++) {
+      const slot = touched[t] as number;
+      scores[slot] = 0;
+      verdicts[slot] = UNTESTED;
+    }
   }
 }
 
@@ -163,7 +224,10 @@ function lookUp(
   }
 }
 
-/** Copies into `out` the slots whose score plus `rest` can still reach `threshold`; returns how many. */
+/**
+ * Copies into `out` the slots whose score plus `rest` can still reach `threshold` and that the
+ * filter has not rejected; returns how many.
+ */
 function keep(
   scores: Float64Array,
   slots: Int32Array,
@@ -171,22 +235,36 @@ function keep(
   out: Int32Array,
   rest: number,
   threshold: number,
+  verdicts: Uint8Array,
 ): number {
   const floor = threshold * (1 - SLACK);
   let kept = 0;
   for (let c = 0; c < count; c++) {
     const slot = slots[c] as number;
-    if ((scores[slot] as number) + rest >= floor) out[kept++] = slot;
+    if ((scores[slot] as number) + rest >= floor && verdicts[slot] !== REJECTED) out[kept++] = slot;
   }
   return kept;
 }
 
-/** The k-th highest score among `slots[0, count)` (count >= k >= 1), with a k-entry min-heap. */
-function kthBest(scores: Float64Array, slots: Int32Array, count: number, k: number): number {
+/**
+ * The k-th highest score among `slots[0, count)` (count >= k >= 1), with a k-entry min-heap; with
+ * `accepted`, among accepted slots only (asked only of slots that would enter the heap), and
+ * `-Infinity` when fewer than k are accepted.
+ */
+function kthBest(
+  scores: Float64Array,
+  slots: Int32Array,
+  count: number,
+  k: number,
+  accepted: ((slot: number) => boolean) | undefined,
+): number {
   const heap = new Float64Array(k);
   let size = 0;
   for (let c = 0; c < count; c++) {
-    const score = scores[slots[c] as number] as number;
+    const slot = slots[c] as number;
+    const score = scores[slot] as number;
+    if (size === k && score <= (heap[0] as number)) continue;
+    if (accepted !== undefined && !accepted(slot)) continue;
     if (size < k) {
       let i = size++;
       heap[i] = score;
@@ -197,7 +275,7 @@ function kthBest(scores: Float64Array, slots: Int32Array, count: number, k: numb
         i = parent;
       }
       heap[i] = score;
-    } else if (score > (heap[0] as number)) {
+    } else {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
@@ -211,15 +289,31 @@ function kthBest(scores: Float64Array, slots: Int32Array, count: number, k: numb
       heap[i] = score;
     }
   }
-  return heap[0] as number;
+  return size < k ? Number.NEGATIVE_INFINITY : (heap[0] as number);
 }
 
-/** The document's score summed in query order, as the formula (and an exhaustive scan) adds it. */
-function queryOrderScore(query: readonly ScoredTerm[], slot: number): number {
-  let score = 0;
+/**
+ * The finalists' scores summed in query order, as the formula (and an exhaustive scan) adds them,
+ * ranked best first with ties to the smaller slot; the best `k`. Finalists are taken in slot order
+ * so each term's list is searched forward from the previous finalist's position.
+ */
+function rankInQueryOrder(
+  query: readonly ScoredTerm[],
+  finalists: number[],
+  k: number,
+): { slot: number; score: number }[] {
+  finalists.sort((a, b) => a - b);
+  const exact = new Float64Array(finalists.length);
   for (const term of query) {
-    const p = lowerBound(term.slots, 0, term.length, slot);
-    if (p < term.length && term.slots[p] === slot) score += term.impacts[p] as number;
+    const { slots, impacts, length } = term;
+    let p = 0;
+    for (let f = 0; f < finalists.length && p < length; f++) {
+      const slot = finalists[f] as number;
+      p = lowerBound(slots, p, length, slot);
+      if (p < length && slots[p] === slot) exact[f] = (exact[f] as number) + (impacts[p] as number);
+    }
   }
-  return score;
+  const ranked = finalists.map((slot, f) => ({ slot, score: exact[f] as number }));
+  ranked.sort((a, b) => b.score - a.score || a.slot - b.slot);
+  return ranked.slice(0, k);
 }

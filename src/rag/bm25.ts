@@ -9,7 +9,7 @@ import { z } from "zod";
 import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
 import { throwIfAborted } from "../core/internal.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
-import { type ScoredTerm, topKByMaxScore } from "./bm25-top-k.js";
+import { type ScoredTerm, type TopKScratch, topKByMaxScore } from "./bm25-top-k.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
 import { MetadataIndex } from "./metadata-index.js";
@@ -182,9 +182,11 @@ const searchSchema = z.object({
  * denominator, `k1 * (1 - b + b * dl / avgdl)`, is kept in one array that is refreshed only
  * when the collection (and so avgdl) has changed since the last query; each term's per-posting
  * contributions are likewise computed once per collection state, on the term's first query.
- * Top-k queries without a per-document filter use MaxScore: once the k-th best score exceeds
- * what the remaining (long, low-idf) terms could add, their posting lists are no longer walked,
- * only searched for the documents still in the running. The top k is the same documents with
+ * Top-k queries use MaxScore: once the k-th best score exceeds what the remaining (long,
+ * low-idf) terms could add, their posting lists are no longer walked, only searched for the
+ * documents still in the running. A filter the metadata index did not answer takes part: the
+ * k-th best score is then that of accepted documents, and the filter is tested only on documents
+ * whose score could enter the top k, not on every match. The top k is the same documents with
  * the same doubles as scoring every posting: bit-for-bit the formula above, summed in query
  * order ({@link Bm25Index.explain} shows the terms of one score).
  *
@@ -244,6 +246,13 @@ export class Bm25Index implements Retriever {
   #scores = new Float64Array(0);
   /** Slots given a score by the current query, in first-touched order. */
   #touched = new Int32Array(0);
+  /** Per-slot buffers of the MaxScore evaluation (see {@link TopKScratch}), grown with the slots. */
+  #scratch: TopKScratch = {
+    scores: this.#scores,
+    touched: this.#touched,
+    candidates: new Int32Array(0),
+    verdicts: new Uint8Array(0),
+  };
 
   constructor(options: Bm25IndexOptions = {}) {
     const o = parseOptions(optionsSchema, options, "Bm25Index options");
@@ -418,8 +427,9 @@ export class Bm25Index implements Retriever {
     }
     const scores = this.#scores;
     const touched = this.#touched;
-    if (node === undefined && k < this.size) {
-      // No per-document predicate left: MaxScore may skip postings that cannot reach the top k.
+    if (k < this.size) {
+      // MaxScore may skip postings that cannot reach the top k; a filter the metadata index did
+      // not answer is tested only on documents that could enter it.
       const terms = new Map<number, ScoredTerm>();
       const query = termIds.map((termId) => {
         let term = terms.get(termId);
@@ -436,7 +446,13 @@ export class Bm25Index implements Retriever {
         }
         return term;
       });
-      return topKByMaxScore(query, k, scores, touched, allowed).map(({ slot, score }) =>
+      const match = node;
+      const metadata = this.#metadata;
+      const accept =
+        match === undefined
+          ? undefined
+          : (slot: number) => evaluateFilter(match, metadata[slot] as Metadata);
+      return topKByMaxScore(query, k, this.#scratch, allowed, accept).map(({ slot, score }) =>
         this.#result(slot, score),
       );
     }
@@ -694,8 +710,14 @@ export class Bm25Index implements Retriever {
     this.#scoredLengths = grow(this.#scoredLengths);
     this.#denominators = grow(this.#denominators);
     this.#scores = grow(this.#scores);
-    const touched = new Int32Array(capacity);
-    this.#touched = touched;
+    // Touched, candidates and verdicts hold nothing between queries: fresh arrays will do.
+    this.#touched = new Int32Array(capacity);
+    this.#scratch = {
+      scores: this.#scores,
+      touched: this.#touched,
+      candidates: new Int32Array(capacity),
+      verdicts: new Uint8Array(capacity),
+    };
   }
 
   #result(slot: number, score: number): RetrievedChunk {
