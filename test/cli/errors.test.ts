@@ -248,4 +248,20 @@ describe("running the CLI from a clone", () => {
     });
     expect(stdout).toBe(`${VERSION}\n`);
   });
+
+  it("runs the README's example of a command from a clone, offline", async () => {
+    // Every complete `npm run fmops -- ...` line the README shows (placeholders aside) works as
+    // written, from the repository root, with no AWS configuration (issue #17).
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const commands = [...readme.matchAll(/`npm run fmops -- ([^`<]+)`/g)].map((m) =>
+      (m[1] as string).trim().split(/\s+/),
+    );
+    expect(commands.length).toBeGreaterThan(0);
+    for (const args of commands) {
+      // Paths in the README are relative to the repository root.
+      const r = await fmops(...args.map((a) => (a.startsWith("examples/") ? join(root, a) : a)));
+      expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
+  });
 });
