@@ -139,7 +139,7 @@ export function scanSelected(
 }
 
 /** Dot product of `q` with the row at `base`, summed like {@link scanRows} (same doubles). */
-function dot(q: Float32Array, data: Float32Array, base: number, d: number): number {
+export function dot(q: Float32Array, data: Float32Array, base: number, d: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -156,7 +156,7 @@ function dot(q: Float32Array, data: Float32Array, base: number, d: number): numb
 }
 
 /** {@link dot} for `d` a multiple of 4 (no tail loop; same additions in the same order). */
-function dot4(q: Float32Array, data: Float32Array, base: number, d: number): number {
+export function dot4(q: Float32Array, data: Float32Array, base: number, d: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -170,7 +170,13 @@ function dot4(q: Float32Array, data: Float32Array, base: number, d: number): num
   return s0 + s1 + s2 + s3;
 }
 
-function squaredDistance(q: Float32Array, data: Float32Array, base: number, d: number): number {
+/** Squared distance of `q` to the row at `base`, as the scans compute it (minus the `l2` score). */
+export function squaredDistance(
+  q: Float32Array,
+  data: Float32Array,
+  base: number,
+  d: number,
+): number {
   let sum = 0;
   let i = 0;
   for (; i + 3 < d; i += 4) {
@@ -187,7 +193,8 @@ function squaredDistance(q: Float32Array, data: Float32Array, base: number, d: n
   return sum;
 }
 
-function isZeroRow(data: Float32Array, base: number, d: number): boolean {
+/** Whether the row at `base` is all zeros (a cosine row with no direction). */
+export function isZeroRow(data: Float32Array, base: number, d: number): boolean {
   for (let i = 0; i < d; i++) if (data[base + i] !== 0) return false;
   return true;
 }
