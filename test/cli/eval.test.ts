@@ -783,6 +783,25 @@ describe("fmops eval: failed records on the terminal (issue #17)", () => {
   });
 });
 
+describe("fmops eval: small samples (issue #17)", () => {
+  it("a two-record run prints its interval within the score's range, marked as rough", async () => {
+    // Exact match 1 and 0: mean 0.5, s = 0.7071, t(0.975, 1) = 12.706, half-width 6.353, which
+    // the table used to print as "0.5000 ± 6.3530" on a score that lives in [0, 1].
+    const data = await dataset(rows.slice(0, 2));
+    const t = memoryIo();
+    const code = await main(
+      ["eval", "--data", data, "--algorithm", "qa", "--precomputed", "out"],
+      t.io,
+    );
+    expect(code).toBe(0);
+    expect(t.stdout()).toMatch(
+      /qa_accuracy\.exact_match_score\s+0\.5000\s+\[0\.0000, 1\.0000\]\*\s+2/,
+    );
+    expect(t.stdout()).not.toContain("±");
+    expect(t.stdout()).toContain("* fewer than 30 records");
+  });
+});
+
 describe("fmops eval: dataset files (issue #17)", () => {
   it("refuses an output file it could not write before scoring any record", async () => {
     const data = await dataset();
