@@ -161,6 +161,16 @@ describe("vector SIMD kernel: exactly the JavaScript scan's results", () => {
   });
 
   it("declines queries whose float32 sums could overflow, and answers them in JavaScript", () => {
+    // In float32 both rows score -Infinity; exactly, "a" (-2^200) beats "b" (-2^201).
+    const huge = new InMemoryVectorStore({ dimensions: 4, metric: "dot", kernel: "wasm" });
+    huge.add([
+      { id: "b", vector: [-(2 ** 101), 0, 0, 0], text: "" },
+      { id: "a", vector: [-(2 ** 100), 0, 0, 0], text: "" },
+    ]);
+    expect(huge.query([2 ** 100, 0, 0, 0], { k: 1 }).map((h) => [h.id, h.score])).toEqual([
+      ["a", -(2 ** 200)],
+    ]);
+
     for (const metric of ["dot", "l2"] as const) {
       const { wasm, js } = pair(4, metric);
       const big = 2 ** 100;
