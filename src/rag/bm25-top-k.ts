@@ -47,6 +47,8 @@ export interface TopKScratch {
   candidates: Int32Array;
   /** Per slot: whether `accept` was asked and what it said ({@link UNTESTED}, ACCEPTED, REJECTED). */
   verdicts: Uint8Array;
+  /** One bit per slot, to put candidates in slot order. */
+  marks: Uint32Array;
 }
 
 /** A slot the filter has not been asked about in this query. */
@@ -73,6 +75,7 @@ export function topKByMaxScore(
   accept?: (slot: number) => boolean,
 ): { slot: number; score: number }[] {
   const { scores, touched, verdicts } = scratch;
+  const heap = new Float64Array(k);
   /** The filter's answer for `slot`, asked once per query. */
   const accepted =
     accept === undefined
@@ -106,7 +109,7 @@ export function topKByMaxScore(
     for (; i < m; i++) {
       // Checking costs a pass over the touched documents: worth it only if it may skip more.
       if (touchedCount >= k && (restPostings[i] as number) > touchedCount) {
-        threshold = kthBest(scores, touched, touchedCount, k, accepted);
+        threshold = kthBest(scores, touched, touchedCount, k, accepted, heap);
         if ((rest[i] as number) < threshold * (1 - SLACK)) break;
       }
       const term = order[i] as ScoredTerm;
@@ -134,12 +137,12 @@ export function topKByMaxScore(
         threshold,
         verdicts,
       );
-      candidates.subarray(0, count).sort();
+      ascending(candidates, count, scratch.marks);
       for (; i < m; i++) {
         const term = order[i] as ScoredTerm;
         lookUp(term, counts.get(term) as number, scores, candidates, count);
         if (count >= k)
-          threshold = Math.max(threshold, kthBest(scores, candidates, count, k, accepted));
+          threshold = Math.max(threshold, kthBest(scores, candidates, count, k, accepted, heap));
         count = keep(
           scores,
           candidates,
@@ -155,7 +158,7 @@ export function topKByMaxScore(
     // Final selection: anything within the slack of the k-th approximate score (among accepted
     // documents) is rescored in query order (the formula's sum), then ranked exactly.
     const kth =
-      count >= k ? kthBest(scores, candidates, count, k, accepted) : Number.NEGATIVE_INFINITY;
+      count >= k ? kthBest(scores, candidates, count, k, accepted, heap) : Number.NEGATIVE_INFINITY;
     const floor = kth * (1 - SLACK);
     const finalists: number[] = [];
     for (let c = 0; c < count; c++) {
@@ -208,19 +211,60 @@ function lookUp(
   let p = 0;
   for (let c = 0; c < candidateCount && p < length; c++) {
     const slot = candidates[c] as number;
-    // Galloping search from the previous position: candidates and slots both ascend, so the
-    // cost is the log of the gap between consecutive candidates, not of the list's length.
-    if ((slots[p] as number) < slot) {
-      let step = 1;
-      let lo = p;
-      while (lo + step < length && (slots[lo + step] as number) < slot) {
-        lo += step;
-        step *= 2;
-      }
-      p = lowerBound(slots, lo + 1, Math.min(length, lo + step + 1), slot);
-    }
+    p = seek(slots, p, length, slot);
     if (p < length && slots[p] === slot)
       scores[slot] = (scores[slot] as number) + (impacts[p] as number) * count;
+  }
+}
+
+/**
+ * The first position in `slots[from, length)` holding a slot >= `slot`, by galloping from `from`:
+ * callers look up ascending slots, so the cost is the log of the gap between consecutive
+ * look-ups, not of the list's length.
+ */
+function seek(slots: Int32Array, from: number, length: number, slot: number): number {
+  if (from >= length || (slots[from] as number) >= slot) return from;
+  let step = 1;
+  let lo = from;
+  while (lo + step < length && (slots[lo + step] as number) < slot) {
+    lo += step;
+    step *= 2;
+  }
+  return lowerBound(slots, lo + 1, Math.min(length, lo + step + 1), slot);
+}
+
+/**
+ * Puts `slots[0, count)` (distinct) in ascending order: by one pass over a bitmap when they span
+ * few 32-slot words, else by sorting. `marks` must be all zero and is left so.
+ */
+function ascending(slots: Int32Array, count: number, marks: Uint32Array): void {
+  let min = 0x7fffffff;
+  let max = 0;
+  for (let c = 0; c < count; c++) {
+    const slot = slots[c] as number;
+    if (slot < min) min = slot;
+    if (slot > max) max = slot;
+  }
+  const first = min >>> 5;
+  const last = max >>> 5;
+  if (last - first + 1 > 8 * count) {
+    slots.subarray(0, count).sort();
+    return;
+  }
+  for (let c = 0; c < count; c++) {
+    const slot = slots[c] as number;
+    marks[slot >>> 5] = (marks[slot >>> 5] as number) | (1 << (slot & 31));
+  }
+  let out = 0;
+  for (let w = first; w <= last; w++) {
+    let bits = marks[w] as number;
+    if (bits === 0) continue;
+    marks[w] = 0;
+    while (bits !== 0) {
+      const lowest = bits & -bits;
+      slots[out++] = (w << 5) | (31 - Math.clz32(lowest));
+      bits ^= lowest;
+    }
   }
 }
 
@@ -249,7 +293,7 @@ function keep(
 /**
  * The k-th highest score among `slots[0, count)` (count >= k >= 1), with a k-entry min-heap; with
  * `accepted`, among accepted slots only (asked only of slots that would enter the heap), and
- * `-Infinity` when fewer than k are accepted.
+ * `-Infinity` when fewer than k are accepted. `heap` is k entries of workspace.
  */
 function kthBest(
   scores: Float64Array,
@@ -257,8 +301,8 @@ function kthBest(
   count: number,
   k: number,
   accepted: ((slot: number) => boolean) | undefined,
+  heap: Float64Array,
 ): number {
-  const heap = new Float64Array(k);
   let size = 0;
   for (let c = 0; c < count; c++) {
     const slot = slots[c] as number;
@@ -309,7 +353,7 @@ function rankInQueryOrder(
     let p = 0;
     for (let f = 0; f < finalists.length && p < length; f++) {
       const slot = finalists[f] as number;
-      p = lowerBound(slots, p, length, slot);
+      p = seek(slots, p, length, slot);
       if (p < length && slots[p] === slot) exact[f] = (exact[f] as number) + (impacts[p] as number);
     }
   }

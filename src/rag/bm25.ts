@@ -252,6 +252,7 @@ export class Bm25Index implements Retriever {
     touched: this.#touched,
     candidates: new Int32Array(0),
     verdicts: new Uint8Array(0),
+    marks: new Uint32Array(0),
   };
 
   constructor(options: Bm25IndexOptions = {}) {
@@ -717,6 +718,7 @@ export class Bm25Index implements Retriever {
       touched: this.#touched,
       candidates: new Int32Array(capacity),
       verdicts: new Uint8Array(capacity),
+      marks: new Uint32Array((capacity >>> 5) + 1),
     };
   }
 
