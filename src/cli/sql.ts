@@ -22,6 +22,7 @@ import {
   Text2Sql,
   type Text2SqlResult,
   tablesFromPaths,
+  toJsonRows,
 } from "../text2sql/index.js";
 import { readTextFile } from "./file-errors.js";
 import { positiveIntFlag } from "./flags.js";
@@ -266,8 +267,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ...(timeoutMs ? { timeoutMs } : {}),
     });
     if (values.json) {
+      // Rows as the text-to-SQL guide's toJsonRows writes them (a count is a JSON number).
+      const json = result.result
+        ? { ...result, result: { ...result.result, rows: toJsonRows(result.result.rows) } }
+        : result;
       io.stdout.write(
-        `${JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+        `${JSON.stringify(json, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
       );
     } else {
       io.stdout.write(report(result, maxAttempts));

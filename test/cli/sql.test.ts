@@ -65,6 +65,22 @@ describe("fmops sql --data", () => {
     });
   });
 
+  it("--json writes the rows as toJsonRows does: counts as numbers, timestamps in ISO form", async () => {
+    // Issue #17: DuckDB counts are bigint; --json wrote them as strings ("60"), unlike the
+    // text-to-SQL guide's toJsonRows.
+    const { io, stdout } = memoryIo();
+    const file = script([
+      "```sql\nSELECT count(*) AS n, TIMESTAMP '2024-01-02 03:04:05' AS at FROM main.customers\n```",
+    ]);
+    const code = await sqlCommand.run(
+      ["How many customers?", "--data", data, "--script", file, "--json"],
+      io,
+    );
+    expect(code, stdout()).toBe(0);
+    const result = JSON.parse(stdout());
+    expect(result.result.rows).toEqual([{ n: 60, at: "2024-01-02T03:04:05.000Z" }]);
+  });
+
   it("rejects bad usage", async () => {
     const { io } = memoryIo();
     await expect(sqlCommand.run(["q"], io)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
