@@ -2,11 +2,15 @@
  * Benchmark: the embedded retrieval stores at their limits, side by side in one run (issue #22).
  *
  *  - Exact vector top-10 (cosine) over `--vectors` generated unit vectors of `--dims` floats, each
- *    with `{ bucket: i % 10 }`: fmops InMemoryVectorStore, a plain hand-written JS loop over one
- *    Float32Array (the floor: 4 accumulators, insertion top-k), and @orama/orama (vector mode),
- *    unfiltered and with a filter selecting 10% (`bucket = 3`; the plain loop then walks a
- *    precomputed list of the matching rows). Reports p50/p99, recall@10 against a float64 brute
- *    force, build time, memory per vector, and the persisted file's size and save/load times.
+ *    with `{ bucket: i % 10 }`: fmops InMemoryVectorStore with its WebAssembly SIMD kernel
+ *    (`fmopsWasm`) and with its JavaScript scan (`fmopsJs`), a plain hand-written JS loop over one
+ *    Float32Array (4 accumulators, insertion top-k), the memory scan limit (`memoryScan`: one
+ *    32-bit read per 64-byte cache line of the same floats, so every line is fetched from memory
+ *    and nothing is computed), and @orama/orama (vector mode), unfiltered and with a filter
+ *    selecting 10% (`bucket = 3`; the plain loop then walks a precomputed list of the matching
+ *    rows). Reports p50/p99, recall@10 against a float64 brute force, whether the two fmops
+ *    kernels return identical results (ids, order, scores), build time, memory per vector, and
+ *    the persisted file's size and save/load times.
  *  - BM25: fmops Bm25Index vs Orama full-text (BM25 k1/b matched, d = 0) and MiniSearch when it
  *    is installed (same). The corpus is every Markdown file under node_modules split at 600
  *    characters (real English text; queries are the first sentence of 10+ words of a chunk,
@@ -69,7 +73,9 @@ const memory = () => {
   gc();
   gc();
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  // `external` includes array buffers and WebAssembly memories (`arrayBuffers` alone does not
+  // count the latter).
+  return m.heapUsed + m.external;
 };
 
 let seed = 42;
@@ -197,25 +203,45 @@ async function vectors() {
     got.reduce((s, ids, i) => s + ids.filter((id) => expected[i]?.has(id)).length, 0) /
     (got.length * K);
 
+  // The memory scan limit: every cache line of the floats read once, no arithmetic.
+  const words = new Uint32Array(flat.buffer, flat.byteOffset, flat.length);
+  const memoryScan = () => {
+    let x = 0;
+    for (let i = 0; i < words.length; i += 16) x ^= words[i] as number;
+    return x;
+  };
+
   const records = Array.from({ length: n }, (_, i) => ({
     id: `v${i}`,
     vector: flat.subarray(i * DIM, (i + 1) * DIM),
     text: "",
     metadata: { bucket: i % 10 },
   }));
-  const before = memory();
-  const t0 = performance.now();
-  const store = new InMemoryVectorStore({ dimensions: DIM });
-  store.add(records);
-  const buildMs = performance.now() - t0;
-  const bytesPerVector = (memory() - before) / n;
+  const build = (kernel: "wasm" | "js") => {
+    const before = memory();
+    const t0 = performance.now();
+    const built = new InMemoryVectorStore({ dimensions: DIM, kernel });
+    built.add(records);
+    const ms = performance.now() - t0;
+    return { built, buildMs: ms, bytesPerVector: (memory() - before) / n };
+  };
+  const wasmBuild = build("wasm");
+  const jsBuild = build("js");
+  const store = wasmBuild.built;
+  const jsStore = jsBuild.built;
+  const buildMs = wasmBuild.buildMs;
+  const bytesPerVector = wasmBuild.bytesPerVector;
 
   const systems: Record<string, (qi: number) => unknown> = {
+    memoryScan: () => memoryScan(),
     plainLoop: (qi) => plainLoop(queries[qi] as Float32Array),
     plainLoopFiltered10: (qi) => plainLoop(queries[qi] as Float32Array, bucketRows),
-    fmops: (qi) => store.query(queries[qi] as Float32Array, { k: K }),
-    fmopsFiltered10: (qi) =>
+    fmopsWasm: (qi) => store.query(queries[qi] as Float32Array, { k: K }),
+    fmopsWasmFiltered10: (qi) =>
       store.query(queries[qi] as Float32Array, { k: K, filter: { bucket: 3 } }),
+    fmopsJs: (qi) => jsStore.query(queries[qi] as Float32Array, { k: K }),
+    fmopsJsFiltered10: (qi) =>
+      jsStore.query(queries[qi] as Float32Array, { k: K, filter: { bucket: 3 } }),
   };
   let orama: Record<string, unknown> | undefined;
   if (ORAMA) {
@@ -260,6 +286,20 @@ async function vectors() {
   const fmopsFilteredIds = truthQueries.map((q) =>
     store.query(q, { k: K, filter: { bucket: 3 } }).map((h) => h.id),
   );
+  const jsIds = truthQueries.map((q) => jsStore.query(q, { k: K }).map((h) => h.id));
+  const jsFilteredIds = truthQueries.map((q) =>
+    jsStore.query(q, { k: K, filter: { bucket: 3 } }).map((h) => h.id),
+  );
+  // Every query, both kernels: the same ids, order and scores.
+  const answers = (s: InMemoryVectorStore, filter?: { bucket: number }) =>
+    JSON.stringify(
+      queries.map((q) =>
+        s.query(q, filter ? { k: K, filter } : { k: K }).map((h) => [h.id, h.score]),
+      ),
+    );
+  const kernelsIdentical =
+    answers(store) === answers(jsStore) &&
+    answers(store, { bucket: 3 }) === answers(jsStore, { bucket: 3 });
   const loopIds = truthQueries.map((q) => plainLoop(q).map((r) => `v${r}`));
 
   // Persistence: bytes in memory, then through a file.
@@ -285,18 +325,23 @@ async function vectors() {
   }
 
   const p50 = (name: string) => (times[name] as { p50Ms: number }).p50Ms;
+  const floatBytes = n * DIM * 4;
   return {
     vectors: n,
     dims: DIM,
     queries: QUERIES,
     times,
+    memoryScanGBps: round(floatBytes / (p50("memoryScan") / 1000) / 1e9, 2),
+    fmopsWasmGBps: round(floatBytes / (p50("fmopsWasm") / 1000) / 1e9, 2),
     fmops: {
+      kernel: store.kernel,
       buildMs: round(buildMs, 1),
       bytesPerVector: Math.round(bytesPerVector),
       floatBytesPerVector: DIM * 4,
       allocatedVectorBytesPerVector: round(store.vectorBytes / n, 1),
       recallAt10: recall(fmopsIds, truthAll),
       recallAt10Filtered10: recall(fmopsFilteredIds, truthFiltered),
+      kernelsIdentical,
       explainFiltered10: store.explain({ bucket: 3 }),
       fileBytes: bytes.byteLength,
       toBytesMs: round(toBytesMs, 1),
@@ -304,19 +349,31 @@ async function vectors() {
       saveFileMs: round(saveMs, 1),
       loadFileMs: round(loadMs, 1),
     },
+    fmopsJs: {
+      kernel: jsStore.kernel,
+      buildMs: round(jsBuild.buildMs, 1),
+      bytesPerVector: Math.round(jsBuild.bytesPerVector),
+      allocatedVectorBytesPerVector: round(jsStore.vectorBytes / n, 1),
+      recallAt10: recall(jsIds, truthAll),
+      recallAt10Filtered10: recall(jsFilteredIds, truthFiltered),
+    },
     plainLoop: { recallAt10: recall(loopIds, truthAll) },
     ...(orama ? { orama } : {}),
     ratios: {
-      fmopsOverPlainLoop: round(p50("fmops") / p50("plainLoop")),
-      fmopsFiltered10OverUnfiltered: round(p50("fmopsFiltered10") / p50("fmops")),
-      fmopsFiltered10OverPlainLoopFiltered10: round(
-        p50("fmopsFiltered10") / p50("plainLoopFiltered10"),
+      fmopsWasmOverPlainLoop: round(p50("fmopsWasm") / p50("plainLoop")),
+      fmopsWasmOverMemoryScan: round(p50("fmopsWasm") / p50("memoryScan")),
+      fmopsWasmOverFmopsJs: round(p50("fmopsWasm") / p50("fmopsJs")),
+      fmopsJsOverPlainLoop: round(p50("fmopsJs") / p50("plainLoop")),
+      fmopsWasmFiltered10OverUnfiltered: round(p50("fmopsWasmFiltered10") / p50("fmopsWasm")),
+      fmopsWasmFiltered10OverPlainLoopFiltered10: round(
+        p50("fmopsWasmFiltered10") / p50("plainLoopFiltered10"),
       ),
+      fmopsJsFiltered10OverUnfiltered: round(p50("fmopsJsFiltered10") / p50("fmopsJs")),
       ...(orama
         ? {
-            fmopsOverOrama: round(p50("fmops") / p50("orama")),
-            fmopsFiltered10OverOramaFiltered10: round(
-              p50("fmopsFiltered10") / p50("oramaFiltered10"),
+            fmopsWasmOverOrama: round(p50("fmopsWasm") / p50("orama")),
+            fmopsWasmFiltered10OverOramaFiltered10: round(
+              p50("fmopsWasmFiltered10") / p50("oramaFiltered10"),
             ),
           }
         : {}),

@@ -5,8 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without type declarations.
 import { assembleVectorSimd, GENERATED_PATH, generatedSource } from "../../scripts/build-wasm.mjs";
+import type { MetadataFilter } from "../../src/rag/filter.js";
 import { InMemoryVectorStore } from "../../src/rag/in-memory-vector-store.js";
-import type { Metadata, RetrievedChunk } from "../../src/rag/types.js";
+import type { RetrievedChunk } from "../../src/rag/types.js";
 import { simdKernelAvailable } from "../../src/rag/vector-simd.js";
 import type { DistanceMetric } from "../../src/rag/vector-store.js";
 
@@ -123,7 +124,7 @@ const caseArb: fc.Arbitrary<Case> = fc
       }),
   );
 
-const filters: (Metadata | undefined)[] = [
+const filters: (MetadataFilter | undefined)[] = [
   undefined,
   { bucket: 3 }, // the index answers it exactly
   { bucket: { $in: [0, 1, 2, 3, 4, 5, 6] } }, // selects most rows: tested in the scan
