@@ -6,6 +6,7 @@
  * @module
  */
 import { FmopsError, isFmopsError } from "../core/index.js";
+import type { ChatModel } from "../models/index.js";
 
 /** The codes an {@link AwsSetupError} carries. */
 export type AwsSetupErrorCode = "AWS_REGION_MISSING" | "AWS_CREDENTIALS_MISSING";
@@ -58,4 +59,34 @@ function credentialsMissing(err: unknown): AwsSetupError {
     'No AWS credentials were found by the AWS SDK\'s default credential chain. Provide them one of these ways: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys); AWS_PROFILE naming a profile in ~/.aws/credentials or ~/.aws/config (run "aws sso login" for an SSO profile); or a role of the instance, container or Lambda function the command runs in.',
     err,
   );
+}
+
+/**
+ * `model` with one difference: a call that fails for missing AWS configuration (no region, no
+ * credentials) also hands the {@link AwsSetupError} to `onSetupError`. Commands that isolate
+ * each call's failure (`fmops eval` records) use it to stop at the first such call, since every
+ * later one would fail the same way. Everything else, `this` included, is the model's own.
+ */
+export function reportingAwsSetup(
+  model: ChatModel,
+  onSetupError: (err: AwsSetupError) => void,
+  regionFlag?: string,
+): ChatModel {
+  const generate: ChatModel["generate"] = async (request, options) => {
+    try {
+      return await model.generate(request, options);
+    } catch (err) {
+      const setup = awsSetupErrorFrom(err, regionFlag);
+      if (setup !== undefined) onSetupError(setup);
+      throw err;
+    }
+  };
+  return new Proxy(model, {
+    get(target, property) {
+      if (property === "generate") return generate;
+      // Methods run on the model itself: its private fields are not on the proxy.
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -38,6 +38,8 @@ import {
   SMALL_SAMPLE_MARK,
   SummarizationAccuracy,
 } from "../evaluation/index.js";
+import type { ChatModel } from "../models/index.js";
+import { type AwsSetupError, reportingAwsSetup } from "./aws-setup.js";
 import {
   algorithmBackendOptions,
   algorithmBackendUsage,
@@ -330,13 +332,26 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
   const where = locations(flags, names);
   const data = Dataset.fromJsonl(flags.data, where);
+  // A missing AWS region or credentials fails every record alike: the run stops at the first
+  // such failure and reports it as the setting to provide, not as N failed records.
+  const stop = new AbortController();
+  let setupError: AwsSetupError | undefined;
+  const awsCheckedModel = (modelFlags: Flags): ChatModel =>
+    reportingAwsSetup(
+      modelFromFlags(modelFlags),
+      (err) => {
+        setupError ??= err;
+        stop.abort(err);
+      },
+      "--region",
+    );
   let runner: ModelRunner;
   if (precomputed !== undefined) {
     runner = new PrecomputedRunner({ output: precomputed, id: `precomputed:${precomputed}` });
   } else {
     const prompt = await promptOf(flags);
     runner = new ChatModelRunner({
-      model: modelFromFlags(flags),
+      model: awsCheckedModel(flags),
       ...(prompt !== undefined ? { prompt } : {}),
       inference: {
         ...(maxTokens !== undefined ? { maxTokens } : {}),
@@ -355,7 +370,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),
     factual: () => new FactualKnowledge(),
-    judge: () => new LlmJudge({ model: modelFromFlags({ ...flags, model: judgeSpec }) }),
+    judge: () => new LlmJudge({ model: awsCheckedModel({ ...flags, model: judgeSpec }) }),
     toxicity: () => toxicityFromFlags(flags),
     sql: () => sqlAccuracyFromFlags(flags),
     retrieval: () => retrievalAccuracyFromFlags(flags),
@@ -404,7 +419,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
         algorithms,
         concurrency,
         onProgress: (p) => reporter.update(p),
-        signal: io.signal,
+        signal: AbortSignal.any([io.signal, stop.signal]),
       });
       result = await evaluator.evaluate(data, {
         ...(numRecords !== undefined ? { numRecords } : {}),
@@ -414,6 +429,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       });
     } catch (err) {
       reporter.stop();
+      if (setupError !== undefined) throw setupError;
       if (isFmopsError(err) && err.code === "ABORTED" && flags.output !== undefined) {
         io.stderr.write(
           `Interrupted. The finished records are in ${flags.output}: run the same command with --resume to continue.\n`,
@@ -425,6 +441,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
       await file?.close();
     }
 
+    // Records that finished before the stop took effect do not hide the cause.
+    if (setupError !== undefined) throw setupError;
     const title = flags.title ?? `fmops eval: ${result.modelId}`;
     const params = runParams(flags, names, where, { concurrency, numRecords, seed });
     const summary = evaluationSummary(result, {

@@ -142,6 +142,53 @@ describe("AWS configuration errors", () => {
   });
 });
 
+describe("AWS configuration errors in fmops eval (issue #17)", () => {
+  // The evaluator isolates each record's failure; a missing region or missing credentials would
+  // fail every record alike, so the run stops at the first and says which setting to provide.
+  function qaData(): string {
+    const path = join(dir, "qa.jsonl");
+    writeFileSync(
+      path,
+      ["a", "b", "c"].map((q) => JSON.stringify({ question: q, answer: q, out: q })).join("\n"),
+    );
+    return path;
+  }
+
+  it("names AWS_REGION and --region when the model has no region", async () => {
+    const args = ["eval", "--data", qaData(), "--algorithm", "qa", "--model", "bedrock:m"];
+    const r = await fmops(...args, "--endpoint-url", deadEndpoint, "--quiet");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("[AWS_REGION_MISSING]");
+    expect(r.stderr).toContain("--region");
+    expect(r.stderr).toContain("AWS_REGION");
+    expect(r.stderr).not.toContain("records failed");
+    expect(r.stderr).not.toContain("--resume");
+  });
+
+  it("names the credential chain's settings when the judge has no credentials", async () => {
+    const r = await fmops(
+      "eval",
+      "--data",
+      qaData(),
+      "--algorithm",
+      "judge",
+      "--precomputed",
+      "out",
+      "--judge-model",
+      "bedrock:m",
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      deadEndpoint,
+      "--quiet",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("[AWS_CREDENTIALS_MISSING]");
+    expect(r.stderr).toContain("AWS_ACCESS_KEY_ID");
+    expect(r.stderr).not.toContain("records failed");
+  });
+});
+
 describe("CLI file errors", () => {
   it("types a missing input file", async () => {
     const r = await fmops(
