@@ -8,19 +8,26 @@
  *  - fmops `Bm25Index` (k1 0.9, b 0.4, top 10);
  *  - MiniSearch with matched BM25 settings (k 0.9, b 0.4, d 0) and the same English analyzer as
  *    its tokenizer, so both rank the same terms;
- *  - with `--baseline <dir>`, the `Bm25Index` of another checkout (e.g. `git archive` of an older
- *    commit with `node_modules` linked in), to measure before/after in the same run.
+ *  - with `--baseline <dir>[,<dir>...]`, the `Bm25Index` of other checkouts (e.g. `git archive`
+ *    of an older commit with `node_modules` linked in), to measure before/after in the same run;
+ *  - with `--filters true`, every Bm25Index again under four filters (10% and 90% of the
+ *    documents, answered by the metadata index or tested document by document; see FILTER_CASES).
  *
- * Also checks that fmops and the baseline return the same top 10 (ids and scores) on every query.
+ * Also checks that fmops and each baseline return the same top 10 (ids and scores) on every
+ * query, filtered or not. `--common-query-words N --common-ranks R` pass the generator's stress
+ * options (bench/scifact-proxy.ts explains the calibration); `--minisearch false` skips
+ * MiniSearch, which takes about 10 s per run.
  *
- * Usage: `npm run bench -- bm25-scifact-proxy [--runs 9] [--passes 5] [--baseline /tmp/fmops-before]`.
+ * Usage: `npm run bench -- bm25-scifact-proxy [--runs 9] [--passes 5] [--baseline /tmp/fmops-before]
+ * [--filters true] [--common-query-words 8 --common-ranks 60] [--minisearch false]`.
  * Prints one JSON line.
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { englishAnalyzer } from "../src/rag/analyzer.js";
 import { Bm25Index } from "../src/rag/bm25.js";
-import { ndcgAt, scifactProxy } from "./scifact-proxy.js";
+import type { MetadataFilter } from "../src/rag/filter.js";
+import { ndcgAt, type ScifactProxyOptions, scifactProxy } from "./scifact-proxy.js";
 
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2)
@@ -28,7 +35,10 @@ for (let i = 2; i + 1 < process.argv.length; i += 2)
 const RUNS = Number(args.get("runs") ?? 9);
 /** Passes over the query set per run and system (MiniSearch, 100x slower, does one). */
 const PASSES = Number(args.get("passes") ?? 5);
-const BASELINE = args.get("baseline");
+/** Other checkouts to measure in the same run, comma-separated (each named `baseline`, `baseline2`, ...). */
+const BASELINES = (args.get("baseline") ?? "").split(",").filter((d) => d !== "");
+/** `--minisearch false` skips MiniSearch (about 10 s per run), e.g. while calibrating. */
+const MINISEARCH = args.get("minisearch") !== "false";
 const K = 10;
 const K1 = 0.9;
 const B = 0.4;
@@ -37,54 +47,91 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 const t0 = performance.now();
-const { documents, queries, qrels } = scifactProxy();
+/** Generator options (bench/scifact-proxy.ts), e.g. `--common-query-words 4 --common-ranks 60`. */
+const proxyOptions: ScifactProxyOptions = {};
+if (args.has("common-query-words"))
+  proxyOptions.commonQueryWords = Number(args.get("common-query-words"));
+if (args.has("common-ranks")) proxyOptions.commonRanks = Number(args.get("common-ranks"));
+const { documents, queries, qrels } = scifactProxy(proxyOptions);
 const generateMs = performance.now() - t0;
 const analyze = englishAnalyzer();
 
 type Search = (q: string) => { id: string; score: number }[];
+/** `":index10%"` for `"baseline:index10%"`, `""` for an unfiltered system. */
+const filterSuffix = (name: string) => (name.includes(":") ? name.slice(name.indexOf(":")) : "");
 const systems: Record<string, Search> = {};
 const buildMs: Record<string, number> = {};
 
-let t = performance.now();
-const index = new Bm25Index({ k1: K1, b: B });
-index.add(documents);
-buildMs.fmops = performance.now() - t;
-systems.fmops = (q) => index.search(q, { k: K });
+// Postings an exhaustive scan walks per query: the proxy's difficulty (repeated terms count again).
+const df = new Map<string, number>();
+for (const d of documents)
+  for (const term of new Set(analyze(d.text))) df.set(term, (df.get(term) ?? 0) + 1);
+let postingsWalked = 0;
+for (const q of queries) for (const term of analyze(q)) postingsWalked += df.get(term) ?? 0;
 
-if (BASELINE) {
-  const { Bm25Index: Before } = (await import(join(BASELINE, "src/rag/bm25.ts"))) as {
+/**
+ * With `--filters true`, each Bm25Index also answers the queries under four filters over metadata
+ * every document gets (`group`: d mod 10; `pmid`: d, distinct per document). `group` filters are
+ * answered by the metadata index (a set read per value); a range over `pmid` costs the metadata
+ * index more than most queries' postings, so it is tested document by document (the path issue
+ * #22 says used to score every posting).
+ */
+const FILTERS = args.get("filters") === "true";
+const FILTER_CASES: Record<string, MetadataFilter> = {
+  "index10%": { group: 3 },
+  "index90%": { group: { $ne: 3 } },
+  "perDocument10%": { pmid: { $lt: Math.round(documents.length / 10) } },
+  "perDocument90%": { pmid: { $gte: Math.round(documents.length / 10) } },
+};
+const withMetadata = documents.map((d, i) => ({ ...d, metadata: { group: i % 10, pmid: i } }));
+
+let t = performance.now();
+/** Builds one Bm25Index implementation and registers it (and its filtered variants) as systems. */
+function register(name: string, Impl: typeof Bm25Index): void {
+  t = performance.now();
+  const index = new Impl({ k1: K1, b: B });
+  index.add(withMetadata);
+  buildMs[name] = performance.now() - t;
+  systems[name] = (q) => index.search(q, { k: K });
+  if (FILTERS)
+    for (const [filterName, filter] of Object.entries(FILTER_CASES))
+      systems[`${name}:${filterName}`] = (q) => index.search(q, { k: K, filter });
+}
+register("fmops", Bm25Index);
+for (const [i, dir] of BASELINES.entries()) {
+  const { Bm25Index: Before } = (await import(join(dir, "src/rag/bm25.ts"))) as {
     Bm25Index: typeof Bm25Index;
   };
-  t = performance.now();
-  const before = new Before({ k1: K1, b: B });
-  before.add(documents);
-  buildMs.baseline = performance.now() - t;
-  systems.baseline = (q) => before.search(q, { k: K });
+  register(i === 0 ? "baseline" : `baseline${i + 1}`, Before);
 }
 
-const specifier = "minisearch";
-const { default: MiniSearch } = (await import(specifier)) as {
-  default: new (
-    o: unknown,
-  ) => {
-    addAll(d: unknown[]): void;
-    search(q: string, o?: unknown): { id: string; score: number }[];
+if (MINISEARCH) {
+  const specifier = "minisearch";
+  const { default: MiniSearch } = (await import(specifier)) as {
+    default: new (
+      o: unknown,
+    ) => {
+      addAll(d: unknown[]): void;
+      search(q: string, o?: unknown): { id: string; score: number }[];
+    };
   };
-};
-t = performance.now();
-const mini = new MiniSearch({
-  fields: ["text"],
-  tokenize: (text: string) => analyze(text),
-  processTerm: (term: string) => term,
-  searchOptions: { bm25: { k: K1, b: B, d: 0 } },
-});
-mini.addAll(documents);
-buildMs.minisearch = performance.now() - t;
-systems.minisearch = (q) => mini.search(q).slice(0, K);
+  t = performance.now();
+  const mini = new MiniSearch({
+    fields: ["text"],
+    tokenize: (text: string) => analyze(text),
+    processTerm: (term: string) => term,
+    searchOptions: { bm25: { k: K1, b: B, d: 0 } },
+  });
+  mini.addAll(documents);
+  buildMs.minisearch = performance.now() - t;
+  systems.minisearch = (q) => mini.search(q).slice(0, K);
+}
 
 // Quality and agreement, outside the timed loops.
 const ndcg: Record<string, number> = {};
 for (const [name, search] of Object.entries(systems)) {
+  // Judgements ignore filters: nDCG only for the unfiltered systems.
+  if (filterSuffix(name) !== "") continue;
   let sum = 0;
   queries.forEach((q, qi) => {
     sum += ndcgAt(
@@ -95,11 +142,13 @@ for (const [name, search] of Object.entries(systems)) {
   });
   ndcg[name] = round(sum / queries.length, 4);
 }
-let sameTop10AsBaseline: boolean | undefined;
-if (systems.baseline) {
-  sameTop10AsBaseline = queries.every((q) => {
-    const a = (systems.fmops as Search)(q);
-    const b = (systems.baseline as Search)(q);
+// Per baseline (and filter): did every query get the same top 10 (ids and scores) as fmops?
+const sameTop10: Record<string, boolean> = {};
+for (const name of Object.keys(systems).filter((n) => n.startsWith("baseline"))) {
+  const ours = `fmops${filterSuffix(name)}`;
+  sameTop10[name] = queries.every((q) => {
+    const a = (systems[ours] as Search)(q);
+    const b = (systems[name] as Search)(q);
     return a.length === b.length && a.every((h, i) => h.id === b[i]?.id && h.score === b[i]?.score);
   });
 }
@@ -132,6 +181,8 @@ console.log(
       "generated SciFact-shaped proxy (bench/scifact-proxy.ts), not SciFact: 5,200 abstracts, 300 claim queries, graded qrels",
     node: process.version,
     cpu: cpus()[0]?.model,
+    proxyOptions,
+    postingsPerQuery: Math.round(postingsWalked / queries.length),
     runs: RUNS,
     documents: documents.length,
     queries: queries.length,
@@ -144,17 +195,21 @@ console.log(
     perRunQueriesPerSecond: Object.fromEntries(
       Object.entries(qps).map(([n, xs]) => [n, xs.map((x) => Math.round(x))]),
     ),
+    // fmops over each other system, filtered variants against the same filter.
     ratios: Object.fromEntries(
       Object.keys(medianQps)
-        .filter((n) => n !== "fmops")
-        .flatMap((n) => [
-          [`fmopsQpsOver_${n}`, round((medianQps.fmops as number) / (medianQps[n] as number), 2)],
-          [
-            `fmopsCpuQpsOver_${n}`,
-            round((medianQpsCpu.fmops as number) / (medianQpsCpu[n] as number), 2),
-          ],
-        ]),
+        .filter((n) => !n.startsWith("fmops"))
+        .flatMap((n) => {
+          const ours = `fmops${filterSuffix(n)}`;
+          return [
+            [`fmopsQpsOver_${n}`, round((medianQps[ours] as number) / (medianQps[n] as number), 2)],
+            [
+              `fmopsCpuQpsOver_${n}`,
+              round((medianQpsCpu[ours] as number) / (medianQpsCpu[n] as number), 2),
+            ],
+          ];
+        }),
     ),
-    ...(sameTop10AsBaseline === undefined ? {} : { sameTop10AsBaseline }),
+    ...(BASELINES.length === 0 ? {} : { baselines: BASELINES, sameTop10 }),
   }),
 );
