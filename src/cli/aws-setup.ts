@@ -6,7 +6,6 @@
  * @module
  */
 import { FmopsError, isFmopsError } from "../core/index.js";
-import type { ChatModel } from "../models/index.js";
 
 /** The codes an {@link AwsSetupError} carries. */
 export type AwsSetupErrorCode = "AWS_REGION_MISSING" | "AWS_CREDENTIALS_MISSING";
@@ -62,31 +61,32 @@ function credentialsMissing(err: unknown): AwsSetupError {
 }
 
 /**
- * `model` with one difference: a call that fails for missing AWS configuration (no region, no
- * credentials) also hands the {@link AwsSetupError} to `onSetupError`. Commands that isolate
- * each call's failure (`fmops eval` records) use it to stop at the first such call, since every
- * later one would fail the same way. Everything else, `this` included, is the model's own.
+ * Resolves, before any work, the AWS region and credentials that the SDK's clients will use
+ * with `config` (`--region`, `--endpoint-url`), and throws the {@link AwsSetupError} when
+ * either is missing. For commands that isolate each call's failure (the records of
+ * `fmops eval`, the questions of `fmops sql --eval`, the calls of `fmops bench`): without this
+ * check, a missing region fails every call alike and shows only as N failures.
+ *
+ * The resolution is the AWS SDK's own default chain (what the first call would do), on a
+ * client that sends nothing.
  */
-export function reportingAwsSetup(
-  model: ChatModel,
-  onSetupError: (err: AwsSetupError) => void,
+export async function checkAwsSetup(
+  config: { region?: string; endpoint?: string },
   regionFlag?: string,
-): ChatModel {
-  const generate: ChatModel["generate"] = async (request, options) => {
-    try {
-      return await model.generate(request, options);
-    } catch (err) {
-      const setup = awsSetupErrorFrom(err, regionFlag);
-      if (setup !== undefined) onSetupError(setup);
-      throw err;
-    }
-  };
-  return new Proxy(model, {
-    get(target, property) {
-      if (property === "generate") return generate;
-      // Methods run on the model itself: its private fields are not on the proxy.
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+): Promise<void> {
+  const { BedrockRuntimeClient } = await import("@aws-sdk/client-bedrock-runtime");
+  const client = new BedrockRuntimeClient(config);
+  try {
+    await client.config.region();
+    await client.config.credentials();
+  } catch (err) {
+    throw awsSetupErrorFrom(err, regionFlag) ?? err;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Whether a `--model` spec (`bedrock:...`, `sagemaker:...`) calls an AWS service. */
+export function isAwsModelSpec(spec: string | undefined): boolean {
+  return spec !== undefined && /^(bedrock|sagemaker):./.test(spec);
 }

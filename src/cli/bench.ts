@@ -14,8 +14,9 @@ import {
   renderLoadTestHtml,
   runLoadTest,
 } from "../monitoring/index.js";
+import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
 import { readTextFile, writeTextFile } from "./file-errors.js";
-import { positiveIntFlag } from "./flags.js";
+import { awsFlags, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
@@ -99,6 +100,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ? undefined
       : positiveIntFlag(values["max-tokens"], "--max-tokens");
   const prompts = parsePromptsJsonl(await readTextFile(values.prompts), maxTokens);
+  // A load test records each failed call and goes on: a missing AWS region or missing
+  // credentials would fail every call alike, so they are resolved once, before the first.
+  if (isAwsModelSpec(values.model)) await checkAwsSetup(awsFlags(values), "--region");
   const result = await runLoadTest({
     model,
     prompts,

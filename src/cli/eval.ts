@@ -38,8 +38,7 @@ import {
   SMALL_SAMPLE_MARK,
   SummarizationAccuracy,
 } from "../evaluation/index.js";
-import type { ChatModel } from "../models/index.js";
-import { type AwsSetupError, reportingAwsSetup } from "./aws-setup.js";
+import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
 import {
   algorithmBackendOptions,
   algorithmBackendUsage,
@@ -58,7 +57,7 @@ import {
 } from "./eval-gates.js";
 import { FailedRecords } from "./failure-summary.js";
 import { requireFile, requireWritableFile } from "./file-errors.js";
-import { numberFlag, positiveIntFlag } from "./flags.js";
+import { awsFlags, numberFlag, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 import { progressReporter } from "./progress.js";
@@ -332,26 +331,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
   const where = locations(flags, names);
   const data = Dataset.fromJsonl(flags.data, where);
-  // A missing AWS region or credentials fails every record alike: the run stops at the first
-  // such failure and reports it as the setting to provide, not as N failed records.
-  const stop = new AbortController();
-  let setupError: AwsSetupError | undefined;
-  const awsCheckedModel = (modelFlags: Flags): ChatModel =>
-    reportingAwsSetup(
-      modelFromFlags(modelFlags),
-      (err) => {
-        setupError ??= err;
-        stop.abort(err);
-      },
-      "--region",
-    );
   let runner: ModelRunner;
   if (precomputed !== undefined) {
     runner = new PrecomputedRunner({ output: precomputed, id: `precomputed:${precomputed}` });
   } else {
     const prompt = await promptOf(flags);
     runner = new ChatModelRunner({
-      model: awsCheckedModel(flags),
+      model: modelFromFlags(flags),
       ...(prompt !== undefined ? { prompt } : {}),
       inference: {
         ...(maxTokens !== undefined ? { maxTokens } : {}),
@@ -366,11 +352,17 @@ async function run(args: string[], io: CliIo): Promise<number> {
   for (const written of [flags.summary, flags.report, flags.junit]) {
     if (written !== undefined) await requireWritableFile(written);
   }
+  // Each record's failure is isolated: a missing AWS region or missing credentials would fail
+  // every record alike, so they are resolved once now and reported as the setting to provide.
+  const modelNames = names.includes("judge") ? [flags.model, judgeSpec] : [flags.model];
+  if (modelNames.some(isAwsModelSpec) || flags.toxicity === "comprehend") {
+    await checkAwsSetup(awsFlags(flags), "--region");
+  }
   const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),
     factual: () => new FactualKnowledge(),
-    judge: () => new LlmJudge({ model: awsCheckedModel({ ...flags, model: judgeSpec }) }),
+    judge: () => new LlmJudge({ model: modelFromFlags({ ...flags, model: judgeSpec }) }),
     toxicity: () => toxicityFromFlags(flags),
     sql: () => sqlAccuracyFromFlags(flags),
     retrieval: () => retrievalAccuracyFromFlags(flags),
@@ -419,7 +411,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
         algorithms,
         concurrency,
         onProgress: (p) => reporter.update(p),
-        signal: AbortSignal.any([io.signal, stop.signal]),
+        signal: io.signal,
       });
       result = await evaluator.evaluate(data, {
         ...(numRecords !== undefined ? { numRecords } : {}),
@@ -429,7 +421,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
       });
     } catch (err) {
       reporter.stop();
-      if (setupError !== undefined) throw setupError;
       if (isFmopsError(err) && err.code === "ABORTED" && flags.output !== undefined) {
         io.stderr.write(
           `Interrupted. The finished records are in ${flags.output}: run the same command with --resume to continue.\n`,
@@ -441,8 +432,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
       await file?.close();
     }
 
-    // Records that finished before the stop took effect do not hide the cause.
-    if (setupError !== undefined) throw setupError;
     const title = flags.title ?? `fmops eval: ${result.modelId}`;
     const params = runParams(flags, names, where, { concurrency, numRecords, seed });
     const summary = evaluationSummary(result, {

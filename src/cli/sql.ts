@@ -24,8 +24,9 @@ import {
   tablesFromPaths,
   toJsonRows,
 } from "../text2sql/index.js";
+import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
 import { readTextFile } from "./file-errors.js";
-import { positiveIntFlag } from "./flags.js";
+import { awsFlags, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { readJsonFile } from "./json-file.js";
 import {
@@ -251,6 +252,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     if (values.eval !== undefined) {
       const items = parseText2SqlEvalJsonl(await readTextFile(values.eval), values.eval);
+      // Each question's failure is isolated: a missing AWS region or missing credentials for
+      // the model would fail every one alike, so they are resolved once, before the first.
+      if (values.script === undefined && isAwsModelSpec(values.model)) {
+        await checkAwsSetup(awsFlags(values), "--region");
+      }
       const report = await evaluateText2Sql({
         text2sql: t2s,
         engine: (duck ?? athena) as SqlEngine,

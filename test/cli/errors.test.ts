@@ -189,6 +189,49 @@ describe("AWS configuration errors in fmops eval (issue #17)", () => {
   });
 });
 
+describe("AWS configuration errors where each call's failure is isolated (issue #17)", () => {
+  it("fmops bench names --region instead of counting failed calls", async () => {
+    const prompts = join(dir, "prompts.jsonl");
+    writeFileSync(prompts, '"hi"\n');
+    const r = await fmops(
+      "bench",
+      "--model",
+      "bedrock:m",
+      "--prompts",
+      prompts,
+      "--concurrency",
+      "1",
+      "--requests",
+      "2",
+      "--endpoint-url",
+      deadEndpoint,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("[AWS_REGION_MISSING]");
+    expect(r.stderr).toContain("--region");
+    expect(r.stdout).not.toContain("concurrency  calls  errors");
+  });
+
+  it("fmops sql --eval names the credential settings instead of failing every question", async () => {
+    const r = await fmops(
+      "sql",
+      "--eval",
+      join(root, "examples/sql-eval/questions.jsonl"),
+      "--data",
+      data,
+      "--model",
+      "bedrock:m",
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      deadEndpoint,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("[AWS_CREDENTIALS_MISSING]");
+    expect(r.stdout).not.toContain("Execution accuracy");
+  });
+});
+
 describe("CLI file errors", () => {
   it("types a missing input file", async () => {
     const r = await fmops(
