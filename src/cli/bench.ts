@@ -15,6 +15,7 @@ import {
   runLoadTest,
 } from "../monitoring/index.js";
 import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
+import { reasonLines } from "./failure-summary.js";
 import { readTextFile, writeTextFile } from "./file-errors.js";
 import { awsFlags, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
@@ -134,6 +135,20 @@ async function run(args: string[], io: CliIo): Promise<number> {
         `${String(r.concurrency).padStart(11)}  ${String(r.summary.count).padStart(5)}  ${String(r.summary.errors).padStart(6)}  ${r.requestsPerSecond.toFixed(2).padStart(5)}  ${f(m.ttftMs?.p50).padStart(8)}  ${f(m.ttftMs?.p90).padStart(8)}  ${f(m.e2eMs?.p50).padStart(7)}  ${f(m.e2eMs?.p90).padStart(7)}  ${f(m.e2eMs?.p99).padStart(7)}  ${f(m.otps?.p50).padStart(8)}\n`,
       );
     }
+  }
+  // The table counts errors; the reasons go to the terminal too, not only to --jsonl.
+  const calls = result.runs.flatMap((r) => r.records);
+  const failures: Record<string, number> = {};
+  for (const call of calls) {
+    if (call.status !== "error") continue;
+    const reason = call.errorType ?? "UNKNOWN";
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  }
+  const failed = Object.values(failures).reduce((a, b) => a + b, 0);
+  if (failed > 0) {
+    io.stderr.write(
+      `${[`${failed} of ${calls.length} calls failed. By reason:`, ...reasonLines(failures)].join("\n")}\n`,
+    );
   }
   return result.runs.some((r) => r.summary.errors > 0) ? 1 : 0;
 }

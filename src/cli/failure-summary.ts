@@ -1,6 +1,6 @@
 /**
  * The terminal summary of an evaluation's failed records: how many failed for each reason, and
- * the first few with their dataset line numbers. Without it a run whose records all fail prints
+ * the first few with their dataset line numbers (and the per-reason count other commands share). Without it a run whose records all fail prints
  * an empty score table, and the reasons are only in the records file (or nowhere, without one).
  *
  * @module
@@ -58,13 +58,9 @@ export class FailedRecords {
    */
   format(result: EvaluationResult, output: string | undefined): string {
     if (result.numFailed === 0) return "";
-    const reasons = Object.entries(result.failures).sort(
-      ([a, x], [b, y]) => y - x || a.localeCompare(b),
-    );
-    const width = Math.max(...reasons.map(([code]) => code.length));
     const lines = [
       `${result.numFailed} of ${result.numRecords} records failed. By reason:`,
-      ...reasons.map(([code, count]) => `  ${code.padEnd(width)}  ${count}`),
+      ...reasonLines(result.failures),
     ];
     if (this.#first.length > 0) {
       lines.push(`First failed record${this.#first.length === 1 ? "" : "s"}:`);
@@ -79,6 +75,16 @@ export class FailedRecords {
     lines.push(more > 0 ? `... and ${more} more: ${where}.` : `${capitalized(where)}.`);
     return `${lines.join("\n")}\n`;
   }
+}
+
+/**
+ * One line per reason (an error code) with its count, most frequent first, codes aligned:
+ * `  HTTP_400  5`. Shared by the commands that summarise failures they kept going through.
+ */
+export function reasonLines(counts: Readonly<Record<string, number>>): string[] {
+  const reasons = Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const width = Math.max(0, ...reasons.map(([code]) => code.length));
+  return reasons.map(([code, count]) => `  ${code.padEnd(width)}  ${count}`);
 }
 
 function oneLine(text: string): string {

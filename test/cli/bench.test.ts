@@ -79,6 +79,35 @@ describe("fmops bench", () => {
     expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("<svg");
   });
 
+  it("exits 1 and says why the failed calls failed, by reason (issue #17)", async () => {
+    // A stand-in with no streaming handler answers every call with a service error.
+    standIn = await startSageMakerRuntime({});
+    const prompts = join(dir, "prompts.jsonl");
+    writeFileSync(prompts, '"What is a lake?"\n');
+    const t = memoryIo();
+    const code = await benchCommand.run(
+      [
+        "--model",
+        "sagemaker:lmi-ep",
+        "--format",
+        "lmi",
+        "--endpoint-url",
+        standIn.endpoint,
+        "--prompts",
+        prompts,
+        "--concurrency",
+        "1",
+        "--requests",
+        "3",
+      ],
+      t.io,
+    );
+    expect(code).toBe(1);
+    expect(t.stdout()).toMatch(/\n\s+1\s+3\s+3\s/);
+    expect(t.stderr()).toContain("3 of 3 calls failed. By reason:");
+    expect(t.stderr()).toMatch(/^ {2}AWS_[A-Z_]+ {2}3$/m);
+  });
+
   it("parses prompt files and rejects bad lines", () => {
     expect(parsePromptsJsonl('"a"\n\n{"messages":[{"role":"user","content":"b"}]}', 8)).toEqual([
       { messages: [{ role: "user", content: "a" }], maxTokens: 8 },
