@@ -166,3 +166,23 @@ export async function requireWritableFile(path: string): Promise<void> {
     );
   }
 }
+
+/**
+ * Checks that `path` names an existing folder; otherwise a {@link CliFileError} naming it
+ * (`FILE_NOT_FOUND`, or `FILE_NOT_DIRECTORY` for a file), instead of the reader's `ENOTDIR`.
+ */
+export async function requireFolder(path: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (err) {
+    throw fileErrorFrom(err, path) ?? err;
+  }
+  if (!isDirectory) {
+    throw new CliFileError(
+      "FILE_NOT_DIRECTORY",
+      path,
+      `"${path}" is a file, not a folder; give the path of a folder.`,
+    );
+  }
+}

@@ -20,6 +20,7 @@ import {
   loadPromptFolder,
   renderText,
 } from "../prompts/index.js";
+import { requireFolder } from "./file-errors.js";
 import { awsFlags } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
 
@@ -116,6 +117,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (values.dir === undefined) throw usageError("--dir <folder> is required.", "--dir");
   const dir = values.dir;
   if (action === "pull") return pull(target, dir, values, io);
+  await requireFolder(dir);
   const catalog = await loadPromptFolder(dir);
   const needId = () => {
     if (target === undefined)

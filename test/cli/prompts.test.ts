@@ -96,6 +96,19 @@ describe("fmops prompts", () => {
     });
   });
 
+  it("types a --dir that is missing or is a file, naming it (issue #17)", async () => {
+    const missing = join(dir, "nope");
+    await expect(run(["list", "--dir", missing])).rejects.toMatchObject({
+      code: "FILE_NOT_FOUND",
+      message: expect.stringContaining(`"${missing}" does not exist`),
+    });
+    const file = join(dir, "qa.yaml");
+    const err = await run(["list", "--dir", file]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "FILE_NOT_DIRECTORY" });
+    expect((err as Error).message).toContain(`"${file}" is a file, not a folder`);
+    expect((err as Error).message).not.toContain("ENOTDIR");
+  });
+
   describe("with Bedrock", () => {
     let agent: BedrockAgentStandIn;
     beforeEach(async () => {
