@@ -7,7 +7,7 @@
  */
 import { open, readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { isFmopsError, ValidationError } from "../core/index.js";
+import { FmopsError, isFmopsError, ValidationError } from "../core/index.js";
 import type {
   EvalAlgorithm,
   EvaluationTracker,
@@ -488,15 +488,28 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     return failedRecords || !verdicts.passed ? 1 : 0;
   } catch (err) {
-    // A field-name hint, unless the line was refused for its length (it names the limit).
+    // A record the dataset refused: say it with the flags that chose its fields, unless the
+    // line was refused for its length (its message names the limit).
+    const cause = isFmopsError(err) ? err.unsafeCause() : undefined;
     if (
       isFmopsError(err) &&
       err.code === "DATASET_RECORD_INVALID" &&
-      !(isFmopsError(err.cause) && err.cause.code === "STREAM_LINE_TOO_LONG")
+      !(isFmopsError(cause) && cause.code === "STREAM_LINE_TOO_LONG")
     ) {
-      const target = where.target === undefined ? "" : ` --target ${where.target}`;
-      io.stderr.write(
-        `(fields read: --input ${where.input}${target}${where.category === undefined ? "" : ` --category ${where.category}`}; set them to the dataset's field names)\n`,
+      const fields = [
+        `--input ${where.input}`,
+        ...(where.target === undefined ? [] : [`--target ${where.target}`]),
+        ...(where.category === undefined ? [] : [`--category ${where.category}`]),
+      ].join(" ");
+      // The library's advice names its own API; on the command line the fix is a flag.
+      const problem = err.message.replace(
+        / Fix the line or the JMESPath locations given to Dataset\.fromJsonl\.$/,
+        "",
+      );
+      throw new FmopsError(
+        "DATASET_RECORD_INVALID",
+        `${problem} Fix the line, or name the dataset's fields (this run read ${fields}).`,
+        { cause: err },
       );
     }
     throw err;
