@@ -23,6 +23,7 @@ import {
 import { requireFolder } from "./file-errors.js";
 import { awsFlags } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";
+import { closestFlag } from "./usage-errors.js";
 
 const usage = `Usage: fmops prompts <list|show|render|lint|push|pull> --dir <folder> [options]
 
@@ -112,7 +113,14 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const [action, target] = positionals;
   const actions = ["list", "show", "render", "lint", "push", "pull"];
   if (action === undefined || !actions.includes(action)) {
-    throw usageError(`Give an action: ${actions.join(", ")}.`, "action");
+    // A misspelt action gets the closest one, as a misspelt flag does.
+    const meant = action === undefined ? undefined : closestFlag(action, actions);
+    throw usageError(
+      action === undefined
+        ? `Give an action: ${actions.join(", ")}.`
+        : `unknown action "${action}".${meant ? ` Did you mean "${meant}"?` : ""} Give one of: ${actions.join(", ")}.`,
+      "action",
+    );
   }
   if (values.dir === undefined) throw usageError("--dir <folder> is required.", "--dir");
   const dir = values.dir;

@@ -94,6 +94,9 @@ describe("fmops prompts", () => {
     await expect(run(["frobnicate", "--dir", dir])).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
+    await expect(run(["lst", "--dir", dir])).rejects.toThrow(
+      'unknown action "lst". Did you mean "list"? Give one of: list, show, render, lint, push, pull.',
+    );
   });
 
   it("types a --dir that is missing or is a file, naming it (issue #17)", async () => {
