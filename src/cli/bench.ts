@@ -16,7 +16,7 @@ import {
 } from "../monitoring/index.js";
 import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
 import { reasonLines } from "./failure-summary.js";
-import { readTextFile, writeTextFile } from "./file-errors.js";
+import { readTextFile, requireWritableFile, writeTextFile } from "./file-errors.js";
 import { awsFlags, positiveIntFlag } from "./flags.js";
 import type { CliCommand, CliIo } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
@@ -101,6 +101,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ? undefined
       : positiveIntFlag(values["max-tokens"], "--max-tokens");
   const prompts = parsePromptsJsonl(await readTextFile(values.prompts), maxTokens);
+  // The reports are written after the test: a path they cannot take is refused before it.
+  for (const written of [values.jsonl, values.html]) {
+    if (written !== undefined) await requireWritableFile(written);
+  }
   // A load test records each failed call and goes on: a missing AWS region or missing
   // credentials would fail every call alike, so they are resolved once, before the first.
   if (isAwsModelSpec(values.model)) await checkAwsSetup(awsFlags(values), "--region");

@@ -148,6 +148,14 @@ export async function requireWritableFile(path: string): Promise<void> {
   try {
     folderStat = await stat(folder);
   } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") {
+      throw new CliFileError(
+        "FILE_NOT_FOUND",
+        folder,
+        `"${path}" cannot be written: its folder "${folder}" does not exist. Create the folder or choose another path.`,
+        { cause: err },
+      );
+    }
     throw fileErrorFrom(err, folder) ?? err;
   }
   if (!folderStat.isDirectory()) {

@@ -276,6 +276,8 @@ describe("CLI file errors", () => {
     expect(r.stderr).toContain("[FILE_NOT_FOUND]");
     expect(r.stderr).toContain(out);
     expect(r.stderr).not.toContain("ENOENT");
+    // Refused before the load test: no call was made, so no progress was drawn.
+    expect(r.stderr).not.toContain("1/1");
   });
 
   it("names the --script file and the position of a JSON error", async () => {

@@ -818,7 +818,9 @@ describe("fmops eval: dataset files (issue #17)", () => {
         t.io,
       );
       expect(code, flag).toBe(1);
-      expect(t.stderr(), flag).toContain(`"${join(dir, "missing-folder")}" does not exist`);
+      expect(t.stderr(), flag).toContain(
+        `"${path}" cannot be written: its folder "${join(dir, "missing-folder")}" does not exist`,
+      );
       expect(t.stderr(), flag).toContain("[FILE_NOT_FOUND]");
       expect(t.stderr(), flag).not.toContain("records, 0 failed");
       const folder = memoryIo();
