@@ -358,6 +358,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (modelNames.some(isAwsModelSpec) || flags.toxicity === "comprehend") {
     await checkAwsSetup(awsFlags(flags), "--region");
   }
+  // A managed MLflow ARN is tracked after scoring: its credentials (and region, from --region
+  // or the ARN) are checked now, not after every record ran.
+  if (flags.mlflow?.startsWith("arn:")) {
+    await checkAwsSetup({ region: flags.region ?? flags.mlflow.split(":")[3] ?? "" }, "--region");
+  }
   const make: Record<EvalAlgorithmFlag, () => EvalAlgorithm | Promise<EvalAlgorithm>> = {
     summarization: () => new SummarizationAccuracy(flags["no-meteor"] ? { meteor: false } : {}),
     qa: () => new QaAccuracy(),

@@ -190,6 +190,27 @@ describe("AWS configuration errors in fmops eval (issue #17)", () => {
 });
 
 describe("AWS configuration errors where each call's failure is isolated (issue #17)", () => {
+  it("fmops eval --mlflow <managed MLflow ARN> checks the credentials before scoring", async () => {
+    const records = join(dir, "qa.jsonl");
+    writeFileSync(records, `${JSON.stringify({ question: "a", answer: "a", out: "a" })}\n`);
+    const r = await fmops(
+      "eval",
+      "--data",
+      records,
+      "--algorithm",
+      "qa",
+      "--precomputed",
+      "out",
+      "--mlflow",
+      "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("[AWS_CREDENTIALS_MISSING]");
+    // Stopped before scoring: no table, no progress.
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toContain("1/1 records");
+  });
+
   it("fmops bench names --region instead of counting failed calls", async () => {
     const prompts = join(dir, "prompts.jsonl");
     writeFileSync(prompts, '"hi"\n');
