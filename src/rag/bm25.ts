@@ -421,7 +421,10 @@ export class Bm25Index implements Retriever {
     }
     // The index pays off when reading it costs less than the postings it lets us skip.
     let allowed: Uint32Array | undefined;
-    if (node !== undefined && this.#index.estimate(node, this.#ids.length) < postingCount) {
+    if (
+      node !== undefined &&
+      this.#index.estimate(node, this.#ids.length, postingCount) < postingCount
+    ) {
       const selection = this.#index.select(node, this.#ids.length);
       if (selection?.bits) allowed = selection.bits;
       if (selection?.exact) node = undefined;

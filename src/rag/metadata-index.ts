@@ -230,9 +230,11 @@ export class MetadataIndex {
   /**
    * An upper bound of the entries {@link MetadataIndex.select} would read for `node` over rows
    * `0..rowLimit-1`, or `Infinity` when the index cannot help; callers compare it with the cost
-   * of testing rows one by one.
+   * of testing rows one by one. With `limit` (that cost), counting stops once the estimate
+   * reaches it and some value >= `limit` is returned: a range over a field with a distinct value
+   * per row then costs the comparison O(1), not a pass over every value.
    */
-  estimate(node: FilterNode, rowLimit: number): number {
+  estimate(node: FilterNode, rowLimit: number, limit = Number.POSITIVE_INFINITY): number {
     if (this.#opaqueRows > 0) return Number.POSITIVE_INFINITY;
     const words = (rowLimit >>> 5) + 1;
     const leaf = (field: string, values: readonly FilterScalar[] | null) => {
@@ -242,7 +244,11 @@ export class MetadataIndex {
       if (values === null) {
         // Range: every distinct value is compared, the matching sets are read.
         let cost = index.values.size + words;
-        for (const set of index.values.values()) cost += set.readCost;
+        if (cost >= limit) return cost;
+        for (const set of index.values.values()) {
+          cost += set.readCost;
+          if (cost >= limit) return cost;
+        }
         return cost;
       }
       let cost = words;
@@ -251,10 +257,16 @@ export class MetadataIndex {
     };
     switch (node.op) {
       case "and":
-      case "or":
-        return node.children.reduce((s, c) => s + this.estimate(c, rowLimit), words);
+      case "or": {
+        let cost = words;
+        for (const child of node.children) {
+          if (cost >= limit) break;
+          cost += this.estimate(child, rowLimit, limit - cost);
+        }
+        return cost;
+      }
       case "not":
-        return this.estimate(node.child, rowLimit) + words;
+        return this.estimate(node.child, rowLimit, limit - words) + words;
       case "in":
       case "nin":
         return leaf(node.field, node.values);

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { evaluateFilter, type MetadataFilter, parseFilter } from "../../src/rag/filter.js";
+import { MetadataIndex } from "../../src/rag/metadata-index.js";
 import { filterArb, metadataArb } from "./filter-arbitraries.js";
 
 // The real filter, wrapped so a test can count how many documents a query tested.
@@ -109,6 +110,69 @@ describe("Bm25Index filtered top-k", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("chooses between the metadata index and a per-document test without reading every distinct value of a range field", () => {
+    // 20,000 distinct values: reading them all would cost 100 times the query's 200 postings.
+    const index = new Bm25Index();
+    index.add(
+      Array.from({ length: 20_000 }, (_, i) => ({
+        id: `d${i}`,
+        text: i % 100 === 0 ? "needle hay" : "hay",
+        metadata: { pmid: i },
+      })),
+    );
+    const filter = { pmid: { $gte: 1_000 } };
+    const expected = exhaustiveFiltered(index, "needle", filter, 5);
+    // Count the steps of every Map iteration while the query runs (V8 drops its fast path for
+    // Map iterators once `next` is replaced, so each step goes through the wrapper).
+    const iteratorPrototype = Object.getPrototypeOf(new Map().values()) as {
+      next: (...args: unknown[]) => unknown;
+    };
+    const next = iteratorPrototype.next;
+    let steps = 0;
+    iteratorPrototype.next = function (this: unknown, ...args: unknown[]) {
+      steps++;
+      return next.apply(this, args);
+    };
+    let got: [string, number][];
+    try {
+      got = index.search("needle", { k: 5, filter }).map((h) => [h.id, h.score]);
+    } finally {
+      iteratorPrototype.next = next;
+    }
+    expect(got).toEqual(expected);
+    expect(steps).toBeLessThan(1_000);
+  });
+
+  it("MetadataIndex.estimate with a limit decides like the full estimate (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            metadataArb,
+            fc.integer({ min: 0, max: 300 }).map((n) => ({ f0: n })),
+          ),
+          {
+            maxLength: 80,
+          },
+        ),
+        filterArb,
+        fc.integer({ min: 0, max: 400 }),
+        (rows, filter, limit) => {
+          const index = new MetadataIndex();
+          rows.forEach((metadata, row) => {
+            index.add(row, metadata);
+          });
+          const node = parseFilter(filter);
+          const full = index.estimate(node, rows.length);
+          const bounded = index.estimate(node, rows.length, limit);
+          expect(bounded < limit).toBe(full < limit);
+          if (full < limit) expect(bounded).toBe(full);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
