@@ -4,7 +4,9 @@
  * interface) built on rag's `Bm25Index`; without any model call it combines a BM25 per table
  * field (name, columns, descriptions and table parameters, column comments), the same over each
  * database (so that a question's terms spread over one database's tables favour that database),
- * synonyms, an optional column-value index, and join paths over declared or inferred keys. An
+ * synonyms, an optional column-value index (a value counts for its table and, less, for its
+ * whole database), join paths over declared or inferred keys, and a lead for the first table's
+ * database in the places after the first (a question is about one database). An
  * `EmbeddingModel` can be added for a hybrid ranking, and a chat model can pick from a shortlist
  * (one extra call, off by default).
  *
@@ -93,7 +95,8 @@ export interface SchemaRankerOptions {
   databaseWeight?: number;
   /**
    * Weight of the database-grouping bonus (the sum of a database's two best table scores, after
-   * join evidence). Default 0.3; 0 turns it off.
+   * join evidence), and of the lead the first table's database gets for the places after the
+   * first. Default 0.3; 0 turns both off.
    */
   groupWeight?: number;
   /** Weight of the value index. Default 0.8. */
@@ -197,6 +200,17 @@ const TABLE_FIELDS = { name: 1.2, columns: 1, text: 0.6, comments: 0.4, document
 const DATABASE_FIELDS = { name: 0.3, content: 0.6 };
 /** A synonym counts this much of the word it stands for. */
 const SYNONYM_WEIGHT = 0.6;
+/**
+ * Weight of a database's strongest value match, given to each of its tables: a value names the
+ * database as well as its column, so the tables it joins gain too (see `#baseScores`).
+ */
+const DATABASE_VALUE_WEIGHT = 0.2;
+/**
+ * Share of the first table's score that the other tables of its database gain when the places
+ * after the first are ordered, per unit of `groupWeight` (0.15 at the default 0.3; see
+ * `#leadDatabase`).
+ */
+const LEAD_DATABASE_SHARE = 0.5;
 /** How many leading tables compete for the first place on their own evidence (see `#lead`). */
 const LEAD_WINDOW = 5;
 /** Most bridge tables {@link SchemaRanker} inserts to connect the leading tables. */
@@ -366,7 +380,20 @@ export class SchemaRanker implements Retriever {
         seen.add(key);
         byTable[i] = Math.max(byTable[i] as number, m.score);
       }
-      add(normalized(byTable), this.#o.valueWeight ?? 0.8);
+      const values = normalized(byTable);
+      add(values, this.#o.valueWeight ?? 0.8);
+      // A value also says which database is meant: "refunded" held by one shop's `orders`
+      // points at that shop's `customers` too, over a same-named table elsewhere.
+      const byDatabase = new Float64Array(this.#dbCount);
+      for (let i = 0; i < n; i++) {
+        const d = this.#dbOf[i] as number;
+        byDatabase[d] = Math.max(byDatabase[d] as number, values[i] as number);
+      }
+      for (let i = 0; i < n; i++) {
+        scores[i] =
+          (scores[i] as number) +
+          DATABASE_VALUE_WEIGHT * (byDatabase[this.#dbOf[i] as number] as number);
+      }
     }
     if (embedding) add(embedding, this.#o.embeddingWeight ?? 0.6);
     return { scores, lead };
@@ -499,10 +526,11 @@ export class SchemaRanker implements Retriever {
         scores[i] =
           (scores[i] as number) + groupWeight * (evidence[this.#dbOf[i] as number] as number);
     }
-    const order = [...scores.keys()]
+    const ranked = [...scores.keys()]
       .filter((i) => (scores[i] as number) > 0)
       .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
-    this.#lead(order, lead);
+    this.#lead(ranked, lead);
+    const order = this.#leadDatabase(ranked, scores);
     return {
       order: this.#o.joinExpansion === false ? order : this.#completePaths(order, scores),
       scores,
@@ -522,6 +550,23 @@ export class SchemaRanker implements Retriever {
         best = at;
     }
     if (best > 0) order.unshift(...order.splice(best, 1));
+  }
+
+  /**
+   * Orders the places after the first with a lead for the first table's database: its other
+   * tables gain {@link LEAD_DATABASE_SHARE} × `groupWeight` of the first table's score. A question is about one
+   * database, and the first table is the best-evidenced guess of which; a same-named table of
+   * another database (`station` in a weather catalog when the question counts bike trips) then
+   * needs clearly more evidence of its own to come before the first table's neighbours.
+   */
+  #leadDatabase(order: number[], scores: Float64Array): number[] {
+    if (order.length < 3) return order;
+    const first = order[0] as number;
+    const database = this.#dbOf[first];
+    const bonus = LEAD_DATABASE_SHARE * (this.#o.groupWeight ?? 0.3) * (scores[first] as number);
+    if (bonus === 0) return order;
+    const led = (i: number) => (scores[i] as number) + (this.#dbOf[i] === database ? bonus : 0);
+    return [first, ...order.slice(1).sort((a, b) => led(b) - led(a) || a - b)];
   }
 
   #hits(order: number[], scores: Float64Array, k: number): RetrievedChunk[] {
