@@ -34,7 +34,7 @@ export interface AsyncFailureDetails {
 export class AsyncInferenceFailedError extends FmopsError {
   /**
    * What the failure object (or notification) said, with secrets removed and cut to
-   * {@link MAX_FAILURE_TEXT_CHARS} characters. The `message` quotes at most 200 characters of it.
+   * 16 384 characters. The `message` quotes at most 200 characters of it.
    */
   readonly failureText: string;
   /** The failure object's location, when it came from S3. */

@@ -18,16 +18,11 @@ export type { AsyncEndpointDescription } from "./describe.js";
 export {
   AsyncEndpoint,
   type AsyncEndpointOptions,
-  type AsyncInvokeOptions,
   type AsyncPayload,
 } from "./endpoint.js";
-export { AsyncInferenceFailedError, MAX_FAILURE_TEXT_CHARS } from "./errors.js";
-export {
-  AsyncInvocation,
-  type AsyncInvocationInfo,
-  type AsyncInvocationWaitOptions,
-} from "./invocation.js";
-export { type InvokeManyOptions, type InvokeManyOutcome, invokeMany } from "./invoke-many.js";
+export { AsyncInferenceFailedError } from "./errors.js";
+export { AsyncInvocation, type AsyncInvocationInfo } from "./invocation.js";
+export { type InvokeManyOutcome, invokeMany } from "./invoke-many.js";
 export { type AsyncNotification, parseAsyncNotification } from "./notification.js";
 export { NotificationWaiter, type NotificationWaiterOptions } from "./notification-waiter.js";
 export {

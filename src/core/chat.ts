@@ -139,7 +139,7 @@ export type ToolChoice =
 
 /** A tool call the model made, assembled whole (from stream deltas too). */
 export interface ToolCall {
-  /** The model's id for the call; answer it with a {@link ToolResultBlock} of the same id. */
+  /** The model's id for the call; answer it with a `toolResult` content block of the same id. */
   id: string;
   /** The tool's name. */
   name: string;

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export { type AwsCallContext, type AwsClientConfig, awsCall, wrapAwsError } from "./aws.js";
+export { type AwsClientConfig, awsCall, wrapAwsError } from "./aws.js";
 export type { ChatLatency, ChatMessage, ChatRequest, ChatResponse, TokenUsage } from "./chat.js";
 export { FMOPS_ERROR_CODES, type FmopsErrorCode } from "./error-codes.js";
 export {
@@ -22,6 +22,6 @@ export {
 } from "./errors.js";
 export { parseOptions } from "./options.js";
 export { isRetryableError, type RetryOptions, retry } from "./retry.js";
-export { parseS3Uri, type S3Location } from "./s3-uri.js";
+export { parseS3Uri } from "./s3-uri.js";
 export { Deadline, sleep, type WaitOptions, withDeadline } from "./wait.js";
 export { type WaiterOptions, waitFor } from "./waiter.js";

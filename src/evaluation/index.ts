@@ -40,11 +40,9 @@ export {
 } from "./algorithms/summarization-accuracy.js";
 export { Toxicity, type ToxicityOptions } from "./algorithms/toxicity.js";
 export {
-  type CompareCandidatesOptions,
   type ComparisonCandidate,
   type ComparisonResult,
   compareCandidates,
-  type PromptCandidateOptions,
   promptCandidate,
 } from "./compare/compare.js";
 export {
@@ -58,10 +56,8 @@ export {
   type DatasetOptions,
   type DatasetRecord,
   DatasetRecordError,
-  type JsonlSource,
 } from "./datasets/dataset.js";
 export {
-  type EvaluateOptions,
   EvaluationFailedError,
   type EvaluationProgress,
   type EvaluationRecord,
@@ -71,37 +67,23 @@ export {
 } from "./evaluator/evaluator.js";
 export { repairRecordsFile } from "./evaluator/resume.js";
 export {
-  type EvaluateText2SqlOptions,
   evaluateText2Sql,
   parseText2SqlEvalJsonl,
   type Text2SqlEvalItem,
   type Text2SqlEvalReport,
 } from "./evaluator/text2sql-eval.js";
-export {
-  type CheckGatesOptions,
-  checkGates,
-  type Gate,
-  type GateReport,
-  parseGate,
-} from "./gates/gates.js";
-export { type GateJunitOptions, gateReportJunit } from "./gates/junit.js";
-export { type PromoteOptions, promoteIfPassed } from "./gates/promote.js";
-export { BertScorer, type BertScorerOptions, FMEVAL_BERTSCORE_MODEL } from "./metrics/bertscore.js";
-export {
-  type MeteorOptions,
-  meteorScore,
-  meteorScoreDetails,
-  meteorScoreTokens,
-} from "./metrics/meteor.js";
-export { NltkPorterStemmer, nltkPorterStem } from "./metrics/porter.js";
-export { type PunktParameters, PunktSentenceTokenizer } from "./metrics/punkt.js";
-export { getDefaultPunkt, loadPunkt, nltkDataPath } from "./metrics/punkt-data.js";
-export { factualKnowledgeScores, normalizeAnswer, type QaScores, qaScores } from "./metrics/qa.js";
+export { checkGates, type Gate, type GateReport, parseGate } from "./gates/gates.js";
+export { gateReportJunit } from "./gates/junit.js";
+export { promoteIfPassed } from "./gates/promote.js";
+export { BertScorer, type BertScorerOptions } from "./metrics/bertscore.js";
+export { meteorScore, meteorScoreDetails } from "./metrics/meteor.js";
+export { PunktSentenceTokenizer } from "./metrics/punkt.js";
+export { getDefaultPunkt, loadPunkt } from "./metrics/punkt-data.js";
+export { factualKnowledgeScores, type QaScores, qaScores } from "./metrics/qa.js";
 export { retrievalScores } from "./metrics/retrieval.js";
 export { type RougeScores, rougeScores } from "./metrics/rouge.js";
 export { sqlExecutionMatch } from "./metrics/sql.js";
-export { wordTokenize } from "./metrics/tokenize.js";
-export { loadWordNet, WordNet } from "./metrics/wordnet.js";
+export { loadWordNet } from "./metrics/wordnet.js";
 export {
   type EvaluationSummary,
   evaluationSummary,
@@ -110,25 +92,15 @@ export {
   type ModelSummary,
   SMALL_SAMPLE_MARK,
 } from "./report/report.js";
-export {
-  type ComparisonHtmlOptions,
-  type EvaluationHtmlOptions,
-  renderComparisonHtml,
-  renderEvaluationHtml,
-} from "./report/report-html.js";
+export { renderComparisonHtml, renderEvaluationHtml } from "./report/report-html.js";
 export {
   BatchJobFailedError,
   BatchResultsRunner,
-  type BatchWaitOptions,
   BedrockBatchJob,
 } from "./runners/bedrock-batch-job.js";
 export {
-  type BatchSubmitOptions,
   BedrockBatchRunner,
   type BedrockBatchRunnerOptions,
-  DEFAULT_BATCH_MAX_INPUT_BYTES,
-  DEFAULT_BATCH_MAX_RECORDS,
-  DEFAULT_BATCH_MIN_RECORDS,
 } from "./runners/bedrock-batch-runner.js";
 export { BedrockModelRunner, type BedrockModelRunnerOptions } from "./runners/bedrock-runner.js";
 export { ChatModelRunner, type ChatModelRunnerOptions } from "./runners/chat-runner.js";
@@ -140,7 +112,6 @@ export {
   type SageMakerModelRunnerOptions,
 } from "./runners/sagemaker-runner.js";
 export { FileTracker, type FileTrackerOptions } from "./tracking/file-tracker.js";
-export { MLFLOW_BATCH_LIMITS } from "./tracking/mlflow-batch.js";
 export { MlflowClient, type MlflowClientOptions, MlflowError } from "./tracking/mlflow-client.js";
 export { MlflowTracker, type MlflowTrackerOptions } from "./tracking/mlflow-tracker.js";
 export {
@@ -149,5 +120,4 @@ export {
   type TrackEvaluationOptions,
   type TrackedRun,
   type TrackingParamValue,
-  trackingKey,
 } from "./tracking/tracking.js";

@@ -4,19 +4,9 @@
  *
  * @packageDocumentation
  */
-export type {
-  ChatMessage,
-  ChatRequest,
-  ChatResponse,
-} from "../core/index.js";
-export type {
-  ContentBlock,
-  ResponseFormat,
-  ToolCall,
-  ToolResultBlock,
-  ToolSpec,
-  ToolUseBlock,
-} from "../core/internal.js";
+// ChatMessage, ChatRequest and ChatResponse live in fmops/core (and the root fmops), not here:
+// every module's signatures name them, and a name has one subpath.
+export type { ContentBlock, ResponseFormat, ToolCall, ToolSpec } from "../core/internal.js";
 export { messageText } from "../core/internal.js";
 export { BedrockChatModel, type BedrockChatModelOptions } from "./bedrock-chat.js";
 export { BedrockEmbeddingModel, type BedrockEmbeddingModelOptions } from "./bedrock-embedding.js";
@@ -34,8 +24,6 @@ export {
 } from "./generate-object.js";
 export {
   Guardrail,
-  type GuardrailCheckOptions,
-  type GuardrailFinding,
   GuardrailInterventionError,
   type GuardrailOptions,
   type GuardrailResult,
@@ -48,7 +36,6 @@ export {
 } from "./image-types.js";
 export {
   type ApplicationInferenceProfile,
-  type ApplicationInferenceProfileOptions,
   createApplicationInferenceProfile,
 } from "./inference-profile.js";
 export {
@@ -58,7 +45,6 @@ export {
   type OpenAICompatibleChatModelOptions,
 } from "./openai-compatible.js";
 export {
-  type PiiCheckOptions,
   type PiiCheckResult,
   PiiDetectedError,
   PiiRedactor,
@@ -68,7 +54,6 @@ export { validateChatRequest } from "./request.js";
 export {
   SageMakerChatModel,
   type SageMakerChatModelOptions,
-  type StreamEndpointOptions,
   streamEndpoint,
 } from "./sagemaker-chat.js";
 export {
@@ -82,13 +67,12 @@ export {
 } from "./sagemaker-image.js";
 export {
   type PayloadContext,
-  type RegisterPayloadCodecOptions,
   registeredSageMakerPayloadFormats,
   registerSageMakerPayloadCodec,
   type SageMakerPayloadCodec,
   type SageMakerPayloadFormat,
 } from "./sagemaker-payloads.js";
-export { type SaveImagesOptions, saveImages } from "./save-images.js";
+export { saveImages } from "./save-images.js";
 export { chatModelSchema } from "./schema.js";
 export {
   type ImageToEmbed,
@@ -105,4 +89,4 @@ export {
   ToolStepLimitError,
 } from "./tools.js";
 export type { CallOptions, ChatModel, EmbeddingModel, StructuredOutputMode } from "./types.js";
-export { type TextScreen, type WithGuardrailOptions, withGuardrail } from "./with-guardrail.js";
+export { type TextScreen, withGuardrail } from "./with-guardrail.js";

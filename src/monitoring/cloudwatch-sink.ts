@@ -174,7 +174,7 @@ export class CloudWatchSink implements MetricSink {
   requests(records: readonly InvocationRecord[]): {
     /** The sink's CloudWatch namespace. */
     Namespace: string;
-    /** The aggregated datums of this request, within {@link PUT_METRIC_DATA_LIMITS}. */
+    /** The aggregated datums of this request, within PutMetricData's request limits. */
     MetricData: CloudWatchDatum[];
   }[] {
     return batch(this.#datums(records)).map((MetricData) => ({

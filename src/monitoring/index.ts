@@ -13,11 +13,7 @@
  */
 
 export { type CallPrices, callCost } from "./call-cost.js";
-export {
-  CloudWatchSink,
-  type CloudWatchSinkOptions,
-  PUT_METRIC_DATA_LIMITS,
-} from "./cloudwatch-sink.js";
+export { CloudWatchSink, type CloudWatchSinkOptions } from "./cloudwatch-sink.js";
 export {
   type ComprehendMetricOptions,
   comprehendSentiment,
@@ -29,26 +25,20 @@ export {
   instanceHourCost,
   type ResourceTags,
   resourceTags,
-  type TagValidationOptions,
   type TokenPrices,
   tokenCost,
   validateCostAllocationTags,
 } from "./cost.js";
-export { type DriftOptions, detectDrift } from "./drift.js";
+export { detectDrift } from "./drift.js";
 export { EmfSink, type EmfSinkOptions } from "./emf-sink.js";
-export { type HtmlReportOptions, renderLoadTestHtml } from "./html-report.js";
-export { type InstrumentedChatModel, type InstrumentOptions, instrument } from "./instrument.js";
-export {
-  type InstrumentedImageModel,
-  type InstrumentImageOptions,
-  instrumentImageModel,
-} from "./instrument-image.js";
+export { renderLoadTestHtml } from "./html-report.js";
+export { type InstrumentedChatModel, instrument } from "./instrument.js";
+export type { InstrumentedImageModel } from "./instrument-image.js";
 export { JsonlSink, type JsonlSinkOptions, parseRecordsJsonl } from "./jsonl-sink.js";
 export { offlineLexiconSentiment, offlineLexiconToxicity } from "./lexicon.js";
 export {
   compareRuns,
   type LoadTestConfig,
-  type LoadTestOptions,
   type LoadTestProgress,
   type LoadTestResult,
   loadTestJsonl,
@@ -57,7 +47,7 @@ export {
 } from "./load-test.js";
 export { OtelSink, type OtelSinkOptions } from "./otel-sink.js";
 export type { InvocationRecord } from "./record.js";
-export { type RefusalScoreOptions, refusalScore } from "./refusal.js";
-export { type SemanticSimilarityOptions, semanticSimilarity } from "./similarity.js";
-export { percentile, type SummarizeOptions, type Summary, summarize } from "./summarize.js";
+export { refusalScore } from "./refusal.js";
+export { semanticSimilarity } from "./similarity.js";
+export { percentile, type Summary, summarize } from "./summarize.js";
 export { MemorySink, type MetricModule, type MetricSink } from "./types.js";

@@ -52,7 +52,7 @@ const optionsSchema = z
   })
   .strict();
 
-/** An {@link ImageModel} returned by {@link instrumentImageModel}, with ways to wait for its records. */
+/** The {@link ImageModel} `instrument(imageModel)` returns, with ways to wait for its records. */
 export interface InstrumentedImageModel extends ImageModel {
   /** The wrapped model. */
   readonly model: ImageModel;

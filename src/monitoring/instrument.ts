@@ -146,7 +146,7 @@ function lastUserMessage(request: ChatRequest): string {
  * ```
  */
 export function instrument(model: ChatModel, options?: InstrumentOptions): InstrumentedChatModel;
-/** An image model is wrapped by {@link instrumentImageModel}: one record per `generate` call. */
+/** An image model is wrapped too: one record per `generate` call. */
 export function instrument(
   model: ImageModel,
   options?: InstrumentImageOptions,

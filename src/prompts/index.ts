@@ -30,7 +30,7 @@ export {
 } from "./bedrock-store.js";
 export { builtinCatalog, type PromptRef, resolvePrompt } from "./builtins/index.js";
 export { JudgeScoreError, judgeScore, parseJudgeScore } from "./builtins/judge.js";
-export { parseRefusalVerdict, REFUSAL_EXAMPLES } from "./builtins/refusal.js";
+export { parseRefusalVerdict } from "./builtins/refusal.js";
 export { summarizeText } from "./builtins/summarize.js";
 export { CachedPromptSource, type CachedPromptSourceOptions, type PromptSource } from "./cache.js";
 export {
@@ -38,7 +38,6 @@ export {
   type PromptCatalogExport,
   type PromptCatalogOptions,
   type PromptSelector,
-  type RegisterOptions,
 } from "./catalog.js";
 export { formatDiff, type PromptDiff } from "./diff.js";
 export {
@@ -59,11 +58,9 @@ export {
   randomNonce,
 } from "./fence.js";
 export { type LegacyTextFormat, legacyTextFormats, renderText } from "./legacy-formats.js";
-export { type LintIssue, type LintOptions, lintPrompt } from "./lint.js";
-export type { LoadPromptFolderOptions } from "./loader.js";
+export { lintPrompt } from "./lint.js";
 export { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";
-export type { RenderOptions } from "./render.js";
-export { type PromptDefinition, PromptTemplate, type PromptVariable } from "./template.js";
+export { type PromptDefinition, PromptTemplate } from "./template.js";
 
 /**
  * Reads a folder of `.yaml`, `.yml` and `.md` prompt files (sorted by path) into a catalog.

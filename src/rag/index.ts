@@ -23,18 +23,13 @@ export {
   type Bm25Explanation,
   Bm25Index,
   type Bm25IndexOptions,
-  type Bm25SearchOptions,
   type IndexDocument,
 } from "./bm25.js";
 export { estimateTokens } from "./context.js";
 export type { FieldCondition, MetadataFilter } from "./filter.js";
 export { HybridRetriever, type HybridRetrieverOptions } from "./hybrid-retriever.js";
 export { InMemoryVectorStore, type InMemoryVectorStoreOptions } from "./in-memory-vector-store.js";
-export {
-  KENDRA_CONFIDENCE_SCORES,
-  KendraRetriever,
-  type KendraRetrieverOptions,
-} from "./kendra-retriever.js";
+export { KendraRetriever, type KendraRetrieverOptions } from "./kendra-retriever.js";
 export {
   type KnowledgeBaseAnswer,
   KnowledgeBaseChat,
@@ -57,12 +52,7 @@ export {
   type OpenSearchVectorStoreFromDomainOptions,
   type OpenSearchVectorStoreOptions,
 } from "./opensearch-vector-store.js";
-export {
-  type RagAnswer,
-  type RagAskOptions,
-  RagChain,
-  type RagChainOptions,
-} from "./rag-chain.js";
+export { type RagAnswer, RagChain, type RagChainOptions } from "./rag-chain.js";
 export { RecursiveTextSplitter, type RecursiveTextSplitterOptions } from "./splitter.js";
 export {
   TransformersEmbeddingModel,

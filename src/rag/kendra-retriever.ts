@@ -231,7 +231,8 @@ function fromQuery(item: QueryResultItem, i: number): RetrievedChunk {
  * Retrieves passages from an Amazon Kendra index with `Retrieve` (attribute filter, page size,
  * user context). If Retrieve returns no passage, it asks `Query` for document excerpts instead
  * (Kendra's documented fallback). Kendra reports confidence buckets rather than scores; each
- * bucket becomes a score per {@link KENDRA_CONFIDENCE_SCORES} and `minConfidence` drops weaker
+ * bucket becomes a score (`VERY_HIGH` 1, `HIGH` 0.75, `MEDIUM` 0.5, `LOW` 0.25, `NOT_AVAILABLE` 0)
+ * and `minConfidence` drops weaker
  * results. IAM: `kendra:Retrieve`, `kendra:Query`.
  *
  * @example

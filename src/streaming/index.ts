@@ -12,10 +12,8 @@ export {
   converseStreamError,
   decodeConverseStream,
 } from "./bedrock.js";
-export type { StreamChunk, UnknownEventPolicy } from "./chunks.js";
-export type { DecoderOptions } from "./decode-common.js";
+export type { UnknownEventPolicy } from "./chunks.js";
 export {
-  type DecodeResponseStreamOptions,
   decodeResponseStream,
   detectStreamFormat,
   type StreamFormat,
@@ -29,16 +27,15 @@ export {
 export type { StreamEvent } from "./events.js";
 export {
   type LineDecoder,
-  type RegisterStreamFormatOptions,
   registeredStreamFormats,
   registerStreamFormat,
   type StreamFormatDefinition,
   streamFormatDefinition,
 } from "./formats.js";
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
-export { decodeLmi, LmiDecoder } from "./lmi.js";
-export { decodeOpenAI, OpenAIDecoder } from "./openai.js";
+export { decodeLmi } from "./lmi.js";
+export { decodeOpenAI } from "./openai.js";
 export { replayAnswerEvents } from "./replay.js";
-export { parseSse, type SseEvent, SseParser } from "./sse.js";
-export { decodeTgi, TgiDecoder } from "./tgi.js";
+export { parseSse, type SseEvent } from "./sse.js";
+export { decodeTgi } from "./tgi.js";
 export { TokenStream, type TokenStreamOptions } from "./token-stream.js";

@@ -13,25 +13,12 @@
  * @packageDocumentation
  */
 
-export {
-  type ChatContractTurn,
-  type ChatModelContractOptions,
-  chatModelContract,
-} from "./contracts/chat-model.js";
+export { type ChatContractTurn, chatModelContract } from "./contracts/chat-model.js";
 export { ContractViolationError } from "./contracts/contract.js";
-export {
-  type EmbeddingModelContractOptions,
-  embeddingModelContract,
-} from "./contracts/embedding-model.js";
-export {
-  type EvaluationAlgorithmContractOptions,
-  evaluationAlgorithmContract,
-} from "./contracts/evaluation-algorithm.js";
-export { type RetrieverContractOptions, retrieverContract } from "./contracts/retriever.js";
-export {
-  type SqlEngineContractOptions,
-  sqlEngineContract,
-} from "./contracts/sql-engine.js";
+export { embeddingModelContract } from "./contracts/embedding-model.js";
+export { evaluationAlgorithmContract } from "./contracts/evaluation-algorithm.js";
+export { retrieverContract } from "./contracts/retriever.js";
+export { sqlEngineContract } from "./contracts/sql-engine.js";
 export type { FakeReply } from "./fake-chat-model.js";
 export { FakeChatModel, type FakeChatModelOptions } from "./fake-chat-model.js";
 export { FakeEmbeddingModel, type FakeEmbeddingModelOptions } from "./fake-embedding-model.js";

@@ -20,26 +20,16 @@
  *
  * @packageDocumentation
  */
-export {
-  AthenaEngine,
-  type AthenaEngineOptions,
-  type AthenaExecuteOptions,
-} from "./athena-engine.js";
-export { GB, MB, type ScanEstimate, TB } from "./cost-guard.js";
+export { AthenaEngine, type AthenaEngineOptions } from "./athena-engine.js";
+export type { ScanEstimate } from "./cost-guard.js";
 export { DuckDbCatalog, type DuckDbCatalogOptions } from "./duckdb-catalog.js";
-export { DuckDbEngine, type DuckDbEngineOptions, TRINO_SHIMS } from "./duckdb-engine.js";
+export { DuckDbEngine, type DuckDbEngineOptions } from "./duckdb-engine.js";
 export { SqlCostError, SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
 export { extractSql } from "./extract.js";
 export { tablesFromPaths } from "./files.js";
 export { GlueCatalog, type GlueCatalogOptions } from "./glue-catalog.js";
-export {
-  applyRowLimit,
-  checkReadOnly,
-  DEFAULT_MAX_SQL_LENGTH,
-  type GuardOptions,
-  type GuardVerdict,
-} from "./guard.js";
-export { type JsonRowsOptions, toJsonRows, toJsonValue } from "./json-rows.js";
+export { applyRowLimit, checkReadOnly, type GuardVerdict } from "./guard.js";
+export { toJsonRows, toJsonValue } from "./json-rows.js";
 export { tableDocument } from "./schema.js";
 export {
   DEFAULT_SCHEMA_SYNONYMS,
@@ -65,9 +55,4 @@ export type {
   TableSchema,
   ValidationOutcome,
 } from "./types.js";
-export {
-  ColumnValueIndex,
-  type ColumnValueIndexOptions,
-  type SampleColumnValuesOptions,
-  sampleColumnValues,
-} from "./value-index.js";
+export { sampleColumnValues } from "./value-index.js";

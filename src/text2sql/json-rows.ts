@@ -26,7 +26,8 @@ export interface JsonRowsOptions {
 }
 
 /**
- * Rows with every value made JSON-ready (see {@link JsonRowsOptions}); other values, including
+ * Rows with every value made JSON-ready (`options.bigint`, `options.dates` and `options.bytes`
+ * choose how those are written); other values, including
  * exact decimal strings and `YYYY-MM-DD` dates, stay as they are. Non-finite doubles (`NaN`,
  * `Infinity`), which JSON cannot hold, become the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
  *

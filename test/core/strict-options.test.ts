@@ -35,18 +35,15 @@ const NO_OPTIONS_OBJECT: Record<string, string> = {
   Deadline:
     "private; made by Deadline.start(options, defaultTimeoutMs, what), which checks timeoutMs",
   Dataset: "private; made by Dataset.fromJsonl(source, options), which checks the options",
-  WordNet: "private; made by WordNet.fromSource(source)",
   // Constructors that take plain values, not an options object.
   BatchResultsRunner: "takes a runner id, a job id and the job's parsed results",
   BedrockBatchJob:
     "takes the submitting runner's context and the job's identity; made by BedrockBatchRunner",
-  NltkPorterStemmer: "takes one number: the cache size",
   // Constructors without parameters.
   EvalAlgorithmBase: "no parameters: an abstract base; each subclass checks its own options",
   MemorySink: "no parameters",
   ScoreAccumulator: "no parameters",
   ScoreTable: "no parameters",
-  SseParser: "no parameters",
 };
 
 /**

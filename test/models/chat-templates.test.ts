@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { ChatRequest } from "../../src/core/index.js";
 import { chatTemplate, chatTemplateNames } from "../../src/models/chat-templates.js";
-import type { ChatRequest } from "../../src/models/index.js";
 
 const conversation: ChatRequest = {
   system: "Answer briefly.",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { ChatRequest } from "../../src/core/index.js";
 import { chatTemplate } from "../../src/models/chat-templates.js";
-import type { ChatRequest } from "../../src/models/index.js";
 import { payloadCodec } from "../../src/models/sagemaker-payloads.js";
 
 const request: ChatRequest = {

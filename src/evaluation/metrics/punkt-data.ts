@@ -203,7 +203,8 @@ let defaultPunkt: DefaultPunkt | undefined;
 
 /**
  * The Punkt model METEOR splits sentences with by default: NLTK's English parameters from the
- * first folder of {@link nltkDataPath} that has them, read on first use and kept for the
+ * first folder of NLTK's data path (`NLTK_DATA`, `~/nltk_data`, then the system folders NLTK
+ * searches) that has them, read on first use and kept for the
  * process. When none has them, the tokenizer has no parameters, `path` is undefined, and one
  * warning (the first time only) says what to install. A folder that is found but cannot be read
  * or parsed throws `PUNKT_PARAMETERS_INVALID` rather than scoring with part of the model.
@@ -229,7 +230,7 @@ export function getDefaultPunkt(): DefaultPunkt {
 
 /**
  * Reads Punkt parameters into a tokenizer: from `options.path`, or from the first folder of
- * {@link nltkDataPath} that has them. Throws `PUNKT_NOT_FOUND` when there are none and
+ * NLTK's data path that has them (see {@link getDefaultPunkt}). Throws `PUNKT_NOT_FOUND` when there are none and
  * `PUNKT_PARAMETERS_INVALID` when the files cannot be read or parsed. Called without a path
  * or language, it also becomes the default model of METEOR (unless one was already loaded).
  *

@@ -95,17 +95,17 @@ export interface BedrockBatchRunnerOptions extends AwsClientConfig, ContentRunne
   timeoutDurationInHours?: number;
   /**
    * The fewest records a job may have: your account's "Minimum number of records per batch
-   * inference job" quota. Default {@link DEFAULT_BATCH_MIN_RECORDS} (100).
+   * inference job" quota. Default 100.
    */
   minRecords?: number;
   /**
    * The most records a job may have: your "Records per batch inference job" quota. Default
-   * {@link DEFAULT_BATCH_MAX_RECORDS} (50 000).
+   * 50 000.
    */
   maxRecords?: number;
   /**
    * The largest input file in bytes: your "Batch inference input file size" quota. Default
-   * {@link DEFAULT_BATCH_MAX_INPUT_BYTES} (1 GB). The file is built in memory before its upload.
+   * 1 000 000 000 (1 GB). The file is built in memory before its upload.
    */
   maxInputBytes?: number;
   /** Default shortest delay between polls of `wait()`, in ms. Default 10 000. */

@@ -38,7 +38,7 @@ export interface TrackEvaluationOptions {
   runName?: string;
   /**
    * Run parameters: prompt version, dataset, sample size, seed, ... `model_id` (the result's
-   * model id) is added unless given. Keys are sanitized like metric keys (see {@link trackingKey}).
+   * model id) is added unless given. Keys are sanitized like metric keys.
    */
   params?: Record<string, TrackingParamValue>;
   /**
@@ -172,7 +172,7 @@ function metricsOf(summary: ModelSummary): Record<string, number> {
  * - `category/<category>/<algorithm>.<score>` (and its `.ci95_lower` / `.ci95_upper`) per category.
  *
  * Means that are not finite numbers are left out (MLflow's JSON API cannot carry `NaN`). Names are
- * sanitized as {@link trackingKey} says, each part on its own (a `/` in a category name becomes
+ * sanitized for MLflow (characters it refuses become `_`), each part on its own (a `/` in a category name becomes
  * `_`); two names that become the same key throw a `ValidationError`.
  *
  * @example

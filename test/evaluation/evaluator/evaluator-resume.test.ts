@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { messageText } from "../../../src/core/chat.js";
 import { FmopsError } from "../../../src/core/errors.js";
 import { ScoreAccumulator } from "../../../src/evaluation/algorithms/stats.js";
+import type { EvaluateOptions } from "../../../src/evaluation/evaluator/evaluator.js";
 import {
   ChatModelRunner,
   type DatasetRecord,
-  type EvaluateOptions,
   type EvaluationProgress,
   type EvaluationRecord,
   type EvaluationResult,

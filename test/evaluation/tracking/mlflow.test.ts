@@ -13,8 +13,8 @@ import {
   PrecomputedRunner,
   QaAccuracy,
   type TrackEvaluationOptions,
-  trackingKey,
 } from "../../../src/evaluation/index.js";
+import { trackingKey } from "../../../src/evaluation/tracking/tracking.js";
 import { VERSION } from "../../../src/version.js";
 import {
   type MlflowStandIn,
