@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import type { ChatRequest, ChatResponse } from "../core/index.js";
-import { numberFlag } from "./flags.js";
+import { numberFlag, positiveIntFlag } from "./flags.js";
 import { type CliCommand, type CliIo, readPrompt } from "./io.js";
 import { modelFlagOptions, modelFlagsUsage, modelFromFlags } from "./model-flags.js";
 
@@ -42,11 +42,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const prompt = await readPrompt(positionals, io);
   const request: ChatRequest = { messages: [{ role: "user", content: prompt }] };
   if (values.system !== undefined) request.system = values.system;
-  const maxTokens = numberFlag(values["max-tokens"], "--max-tokens");
+  const maxTokens = positiveIntFlag(values["max-tokens"], "--max-tokens");
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   const temperature = numberFlag(values.temperature, "--temperature");
   if (temperature !== undefined) request.temperature = temperature;
-  const timeoutMs = numberFlag(values.timeout, "--timeout");
+  const timeoutMs = positiveIntFlag(values.timeout, "--timeout");
   const callOptions = { signal: io.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 
   let response: ChatResponse;

@@ -120,7 +120,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const cfgScale = numberFlag(values["cfg-scale"], "--cfg-scale");
   if (cfgScale !== undefined) request.cfgScale = cfgScale;
-  const timeoutMs = numberFlag(values.timeout, "--timeout");
+  const timeoutMs = positiveIntFlag(values.timeout, "--timeout");
   const result = await model.generate(request, {
     signal: io.signal,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),

@@ -60,9 +60,13 @@ export function usageErrorFrom(
       : undefined;
     message = `unknown option "${option}".${suggestion ? ` Did you mean "${suggestion}"?` : ""} ${seeHelp}`;
   } else if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
+    const needs = `option "${option}" needs a value: ${option} ${placeholderFor(option, usage)}`;
+    // "ambiguous": the next argument starts with a dash, so parseArgs did not take it as the value.
     message = /argument missing/.test(err.message)
-      ? `option "${option}" needs a value: ${option} ${placeholderFor(option, usage)}. ${seeHelp}`
-      : `option "${option}" takes no value: write ${option} alone. ${seeHelp}`;
+      ? `${needs}. ${seeHelp}`
+      : /ambiguous/.test(err.message)
+        ? `${needs}; a value that starts with "-" is written ${option}=<value>. ${seeHelp}`
+        : `option "${option}" takes no value: write ${option} alone. ${seeHelp}`;
   } else if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const argument = /'([^']*)'/.exec(err.message)?.[1];
     message = `unexpected argument${argument !== undefined ? ` "${argument}"` : ""}: this command takes only options. ${seeHelp}`;

@@ -88,6 +88,26 @@ describe("CLI usage errors", () => {
     expectBalanced(r.stderr);
   });
 
+  it("exits 2 when a value starts with a dash, saying how to write it", async () => {
+    // Node calls "--timeout -5" ambiguous; it used to come out as "takes no value".
+    const r = await fmops("chat", "--model", `openai:${deadEndpoint}`, "--timeout", "-5", "hi");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'option "--timeout" needs a value: --timeout <ms>; a value that starts with "-" is written --timeout=<value>.',
+    );
+    expect(r.stderr).not.toContain("takes no value");
+    expectBalanced(r.stderr);
+  });
+
+  it("exits 2 naming --timeout when it is not a whole number of milliseconds", async () => {
+    const models = { chat: "bedrock:m", image: "bedrock:amazon.nova-canvas-v1:0" };
+    for (const [command, model] of Object.entries(models)) {
+      const r = await fmops(command, "--model", model, "--timeout", "0", "hi");
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain('--timeout takes a whole number of at least 1; got "0"');
+    }
+  });
+
   it("exits 2 on a bad value", async () => {
     const script = join(dir, "answers.json");
     writeFileSync(script, "[]");
