@@ -99,7 +99,7 @@ export class ColumnValueIndex {
   readonly #byPhrase = new Map<string, Entry[]>();
   readonly #tablesByPhrase = new Map<string, Set<string>>();
   #tableCount = 0;
-  #size = 0;
+  readonly #values = new Set<string>();
 
   constructor(options: ColumnValueIndexOptions) {
     const { columns } = parseOptions(columnsSchema, options, "ColumnValueIndex options");
@@ -113,8 +113,8 @@ export class ColumnValueIndex {
         if (w.length === 1 && ((w[0] as string).length < 3 || WEAK.has(w[0] as string))) continue;
         if (w.every((x) => /^\d+$/.test(x))) continue;
         const keys = w.map(key);
-        if (this.#add(keys.join(" "), { table: c.table, column: c.column, value, share: 1 }))
-          this.#size++;
+        this.#values.add(keys.join(" "));
+        this.#add(keys.join(" "), { table: c.table, column: c.column, value, share: 1 });
         // Its distinctive parts too ("JetBlue" of "JetBlue Airways"), weighed by how much of
         // the value they are: people often name a value by part of it.
         for (let n = 1; n < w.length; n++) {
@@ -133,23 +133,22 @@ export class ColumnValueIndex {
     this.#tableCount = tables.size;
   }
 
-  /** Adds one phrase of a column; false when the column already has it (as well or better). */
-  #add(phrase: string, entry: Entry): boolean {
+  /** Adds one phrase of a column, unless the column already has it (as well or better). */
+  #add(phrase: string, entry: Entry): void {
     const list = this.#byPhrase.get(phrase) ?? [];
     const at = list.findIndex((e) => e.table === entry.table && e.column === entry.column);
-    if (at >= 0 && (list[at] as Entry).share >= entry.share) return false;
+    if (at >= 0 && (list[at] as Entry).share >= entry.share) return;
     if (at >= 0) list[at] = entry;
     else list.push(entry);
     this.#byPhrase.set(phrase, list);
     const set = this.#tablesByPhrase.get(phrase) ?? new Set<string>();
     set.add(entry.table);
     this.#tablesByPhrase.set(phrase, set);
-    return at < 0 && entry.share === 1;
   }
 
-  /** How many distinct values are indexed. */
+  /** How many distinct values are indexed (compared as they are matched: case and endings aside). */
   get size(): number {
-    return this.#size;
+    return this.#values.size;
   }
 
   /** The columns whose sampled values occur in `question` (whole or in part), strongest first. */

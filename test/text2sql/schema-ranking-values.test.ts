@@ -18,6 +18,8 @@ describe("ColumnValueIndex matching", () => {
       column: "category_name",
       value: "Electric Bikes",
     });
+    // Parts of values are looked up too, but only whole values count as indexed values.
+    expect(values.size).toBe(4);
     expect(values.match("Which dessert sells best?")[0]).toMatchObject({
       table: "menu.items",
       value: "Desserts",
