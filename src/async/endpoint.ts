@@ -32,6 +32,7 @@ import {
   sageMakerEndpointNameSchema,
   sageMakerRuntimeSdk,
   sageMakerSdk,
+  schemaFor,
   signalledAwsCall,
 } from "../core/internal.js";
 import { type AsyncEndpointDescription, describeEndpoint } from "./describe.js";
@@ -102,40 +103,44 @@ const s3PrefixSchema = z
   .string()
   .regex(/^s3:\/\/[^/]+(\/.*)?$/s, "must be an s3://bucket/prefix URI");
 
-const endpointSchema = z
-  .object({
-    endpointName: sageMakerEndpointNameSchema,
-    inputLocation: s3PrefixSchema,
-    sagemakerRuntime: awsClientSchema<SendsCommands>("SageMakerRuntimeClient").optional(),
-    s3: awsClientSchema<SendsCommands>("S3Client").optional(),
-    sagemaker: awsClientSchema<SendsCommands>("SageMakerClient").optional(),
-    region: awsClientConfigShape.region,
-    credentials: awsClientConfigShape.credentials,
-    contentType: z.string().min(1).max(1024).optional(),
-    accept: z.string().min(1).max(1024).optional(),
-    minDelayMs: z.int().min(1).optional(),
-    maxDelayMs: z.int().min(1).optional(),
-    waitTimeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-    coldStartTimeoutMs: z.int().min(0).max(86_400_000).optional(),
-  })
-  .strict();
+const endpointSchema = schemaFor<AsyncEndpointOptions>()(
+  z
+    .object({
+      endpointName: sageMakerEndpointNameSchema,
+      inputLocation: s3PrefixSchema,
+      sagemakerRuntime: awsClientSchema<SendsCommands>("SageMakerRuntimeClient").optional(),
+      s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+      sagemaker: awsClientSchema<SendsCommands>("SageMakerClient").optional(),
+      region: awsClientConfigShape.region,
+      credentials: awsClientConfigShape.credentials,
+      contentType: z.string().min(1).max(1024).optional(),
+      accept: z.string().min(1).max(1024).optional(),
+      minDelayMs: z.int().min(1).optional(),
+      maxDelayMs: z.int().min(1).optional(),
+      waitTimeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+      coldStartTimeoutMs: z.int().min(0).max(86_400_000).optional(),
+    })
+    .strict(),
+);
 
-const invokeSchema = z
-  .object({
-    contentType: z.string().min(1).max(1024).optional(),
-    accept: z.string().min(1).max(1024).optional(),
-    inferenceId: z.string().min(1).max(64).regex(/^\S+$/, "must not contain spaces").optional(),
-    inputLocation: z
-      .string()
-      .regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://bucket/key URI")
-      .optional(),
-    requestTtlSeconds: z.int().min(60).max(21_600).optional(),
-    invocationTimeoutSeconds: z.int().min(1).max(3_600).optional(),
-    customAttributes: z.string().max(1024).optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.number().optional(),
-  })
-  .strict();
+const invokeSchema = schemaFor<AsyncInvokeOptions>()(
+  z
+    .object({
+      contentType: z.string().min(1).max(1024).optional(),
+      accept: z.string().min(1).max(1024).optional(),
+      inferenceId: z.string().min(1).max(64).regex(/^\S+$/, "must not contain spaces").optional(),
+      inputLocation: z
+        .string()
+        .regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://bucket/key URI")
+        .optional(),
+      requestTtlSeconds: z.int().min(60).max(21_600).optional(),
+      invocationTimeoutSeconds: z.int().min(1).max(3_600).optional(),
+      customAttributes: z.string().max(1024).optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.number().optional(),
+    })
+    .strict(),
+);
 
 function encodePayload(
   payload: AsyncPayload,

@@ -34,6 +34,7 @@ import {
   pollDelay,
   type SendsCommands,
   s3Sdk,
+  schemaFor,
   sqsSdk,
 } from "../core/internal.js";
 import { AsyncInferenceFailedError } from "./errors.js";
@@ -61,18 +62,20 @@ export interface NotificationWaiterOptions {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    queueUrl: z.url(),
-    sqs: awsClientSchema<SendsCommands>("SQSClient").optional(),
-    s3: awsClientSchema<SendsCommands>("S3Client").optional(),
-    region: awsClientConfigShape.region,
-    credentials: awsClientConfigShape.credentials,
-    waitTimeSeconds: z.int().min(1).max(20).optional(),
-    visibilityTimeoutSeconds: z.int().min(0).max(43_200).optional(),
-    timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<NotificationWaiterOptions>()(
+  z
+    .object({
+      queueUrl: z.url(),
+      sqs: awsClientSchema<SendsCommands>("SQSClient").optional(),
+      s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+      region: awsClientConfigShape.region,
+      credentials: awsClientConfigShape.credentials,
+      waitTimeSeconds: z.int().min(1).max(20).optional(),
+      visibilityTimeoutSeconds: z.int().min(0).max(43_200).optional(),
+      timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 interface Waiter {
   resolve(result: AsyncResult): void;

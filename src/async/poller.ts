@@ -30,6 +30,7 @@ import {
   resolveDelays,
   type SendsCommands,
   s3Sdk,
+  schemaFor,
   type WaiterPollEvent,
 } from "../core/internal.js";
 import { AsyncInferenceFailedError } from "./errors.js";
@@ -107,18 +108,22 @@ export interface AsyncResultPollerOptions extends AwsClientConfig, PollDelayOpti
 
 const s3UriSchema = z.string().regex(/^s3:\/\/[^/]+\/.+/s, "must be an s3://bucket/key URI");
 
-const pollerSchema = z
-  .object({
-    ...awsClientConfigShape,
-    ...pollDelayShape,
-    outputLocation: s3UriSchema,
-    failureLocation: s3UriSchema.optional(),
-    inferenceId: z.string().min(1).optional(),
-    client: awsClientSchema<SendsCommands>("S3Client").optional(),
-    timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-    random: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-  })
-  .strict();
+const pollerSchema = schemaFor<AsyncResultPollerOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      ...pollDelayShape,
+      outputLocation: s3UriSchema,
+      failureLocation: s3UriSchema.optional(),
+      inferenceId: z.string().min(1).optional(),
+      client: awsClientSchema<SendsCommands>("S3Client").optional(),
+      timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+      random: z
+        .custom<() => number>((v) => typeof v === "function", "must be a function")
+        .optional(),
+    })
+    .strict(),
+);
 
 /**
  * Waits for the result of an asynchronous inference given its output and failure locations,

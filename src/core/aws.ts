@@ -45,6 +45,22 @@ export interface SendsCommands {
   send(command: object, options?: object): Promise<unknown>;
 }
 
+/**
+ * Static credentials: the two keys every signer needs are checked, the SDK's other fields
+ * (session token, expiration, ...) pass through untouched. Typed with the SDK's interface because
+ * a loose object's inferred input type has an index signature, which an interface such as
+ * `AwsCredentialIdentity` does not satisfy: every options type holding credentials would then
+ * disagree with its schema.
+ */
+const staticCredentialsSchema: z.ZodType<AwsCredentialIdentity, AwsCredentialIdentity> = z
+  .object({
+    /** The access key id. */
+    accessKeyId: z.string().min(1),
+    /** The secret access key; never shown in messages. */
+    secretAccessKey: z.string().min(1),
+  })
+  .loose();
+
 /** zod fields for {@link AwsClientConfig}, merged into each class's option schema. */
 export const awsClientConfigShape = {
   /** See {@link AwsClientConfig.region}. */
@@ -52,14 +68,7 @@ export const awsClientConfigShape = {
   /** See {@link AwsClientConfig.credentials}. */
   credentials: z
     .union([
-      z
-        .object({
-          /** The access key id. */
-          accessKeyId: z.string().min(1),
-          /** The secret access key; never shown in messages. */
-          secretAccessKey: z.string().min(1),
-        })
-        .loose(),
+      staticCredentialsSchema,
       z.custom<AwsCredentialIdentityProvider>(
         (v) => typeof v === "function",
         "must be a credential provider function",
@@ -73,7 +82,7 @@ export const awsClientConfigShape = {
 };
 
 /** A zod schema accepting a ready AWS SDK client (an object with a `send` method). */
-export function awsClientSchema<T extends SendsCommands>(clientName: string) {
+export function awsClientSchema<T extends SendsCommands = SendsCommands>(clientName: string) {
   return z.custom<T>(
     (v) => typeof v === "object" && v !== null && typeof (v as SendsCommands).send === "function",
     `must be an AWS SDK ${clientName} instance`,

@@ -17,7 +17,7 @@ import {
   type SendsCommands,
 } from "./aws.js";
 import { comprehendSdk, type LoadedAwsClient, lazyAwsClient } from "./aws-sdk.js";
-import { parseOptions } from "./options.js";
+import { parseOptions, schemaFor } from "./options.js";
 import { chunkUtf8, utf8Bytes } from "./text-chunks.js";
 
 /** Comprehend's documented limits for the calls these modules make. */
@@ -48,14 +48,16 @@ export interface ComprehendOptions extends AwsClientConfig {
   maxBytes?: number;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    client: awsClientSchema<ComprehendClient>("ComprehendClient").optional(),
-    languageCode: z.string().min(2).max(5).optional(),
-    maxBytes: z.int().min(1).max(1_000_000).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<ComprehendOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      client: awsClientSchema("ComprehendClient").optional(),
+      languageCode: z.string().min(2).max(5).optional(),
+      maxBytes: z.int().min(1).max(1_000_000).optional(),
+    })
+    .strict(),
+);
 
 /** {@link ComprehendOptions} validated, with the client ready to build and the defaults applied. */
 export interface ResolvedComprehendOptions {
@@ -76,7 +78,7 @@ export function resolveComprehendOptions(
   options: ComprehendOptions,
   subject: string,
 ): ResolvedComprehendOptions {
-  const parsed = parseOptions(optionsSchema, options, subject) as ComprehendOptions;
+  const parsed = parseOptions(optionsSchema, options, subject);
   const config = clientConfigFrom(parsed);
   const comprehend = lazyAwsClient(
     comprehendSdk,

@@ -29,14 +29,38 @@ type PropOf<X, K extends PropertyKey> = X extends unknown
     : never
   : never;
 
-/** The plain-object members of `X`: arrays, functions and primitives left out. */
-type ObjectPart<X> = X extends readonly unknown[]
+/**
+ * The plain-object members of `X`: arrays, functions and primitives left out, branded primitives
+ * too (`string & {}`, the idiom that keeps editor suggestions for a union of literals open).
+ */
+type ObjectPart<X> = X extends string | number | bigint | boolean | symbol
   ? never
-  : X extends (...args: never[]) => unknown
+  : X extends readonly unknown[]
     ? never
-    : X extends object
-      ? X
+    : X extends (...args: never[]) => unknown
+      ? never
+      : X extends object
+        ? X
+        : never;
+
+/**
+ * The keys of `X` whose values are functions that must be present: an injected object (an AWS
+ * client, a model, a retriever, a `Uint8Array`) has some, a plain options object has none (its
+ * callbacks are optional).
+ */
+type RequiredMethods<X> = {
+  [K in keyof X]-?: Partial<Pick<X, K>> extends Pick<X, K>
+    ? never
+    : X[K] extends (...args: never[]) => unknown
+      ? K
       : never;
+}[keyof X];
+
+/**
+ * True for an injected object rather than nested options: its keys are the implementation's
+ * business, so only assignability is checked there.
+ */
+type IsInjected<X> = [RequiredMethods<X>] extends [never] ? false : true;
 
 /** The element type of the array members of `X`. */
 type ElementPart<X> = X extends readonly (infer E)[] ? E : never;
@@ -102,18 +126,30 @@ type ObjectDisagreements<T, S, D extends Direction, P extends string, Depth exte
     ? never
     : string extends KeysOf<T> | KeysOf<S>
       ? never
-      :
-          | `${JoinPath<P, Exclude<KeysOf<T>, KeysOf<S>> & string>}: in the options type, not in the schema`
-          | `${JoinPath<P, Exclude<KeysOf<S>, KeysOf<T>> & string>}: in the schema, not in the options type`
-          | {
-              [K in KeysOf<T> & KeysOf<S> & string]: Disagreements<
-                PropOf<T, K>,
-                PropOf<S, K>,
-                D,
-                JoinPath<P, K>,
-                [...Depth, 0]
-              >;
-            }[KeysOf<T> & KeysOf<S> & string];
+      : Depth extends [unknown, ...unknown[]]
+        ? IsInjected<T> | IsInjected<S> extends false
+          ? PlainObjectDisagreements<T, S, D, P, Depth>
+          : never
+        : PlainObjectDisagreements<T, S, D, P, Depth>;
+
+type PlainObjectDisagreements<
+  T,
+  S,
+  D extends Direction,
+  P extends string,
+  Depth extends unknown[],
+> =
+  | `${JoinPath<P, Exclude<KeysOf<T>, KeysOf<S>> & string>}: in the options type, not in the schema`
+  | `${JoinPath<P, Exclude<KeysOf<S>, KeysOf<T>> & string>}: in the schema, not in the options type`
+  | {
+      [K in KeysOf<T> & KeysOf<S> & string]: Disagreements<
+        PropOf<T, K>,
+        PropOf<S, K>,
+        D,
+        JoinPath<P, K>,
+        [...Depth, 0]
+      >;
+    }[KeysOf<T> & KeysOf<S> & string];
 
 /** Every disagreement between options type `T` and schema `S`, in both directions. */
 type SchemaDisagreements<T, S extends z.ZodType> =
@@ -125,12 +161,17 @@ type SchemaDisagreements<T, S extends z.ZodType> =
  * agree, otherwise an object type whose one property lists every disagreement, so that the
  * compile error at the schema names them.
  */
-export type SchemaCheck<T, S extends z.ZodType> = [SchemaDisagreements<T, S>] extends [never]
-  ? unknown
-  : {
-      /** Never set: its type lists where the schema and the options type disagree. */
-      "schema and options type disagree": SchemaDisagreements<T, S>;
-    };
+export type SchemaCheck<T, S extends z.ZodType> =
+  // Rebuilding the union as a template literal makes the compiler print the messages rather
+  // than the alias's name.
+  [`${SchemaDisagreements<T, S> & string}`] extends [infer Found]
+    ? [Found] extends [never]
+      ? unknown
+      : {
+          /** Never set: its type lists where the schema and the options type disagree. */
+          "schema and options type disagree": Found;
+        }
+    : never;
 
 /**
  * Binds a zod schema to the options type it validates, checked at compile time in both

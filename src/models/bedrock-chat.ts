@@ -32,6 +32,7 @@ import {
   checkToolCall,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
 } from "../core/internal.js";
 import {
   type BedrockUsage,
@@ -143,57 +144,59 @@ const modelIdSchema = z
   .max(2048)
   .regex(/^\S+$/, "must not contain whitespace");
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    modelId: modelIdSchema,
-    foundationModel: z
-      .string()
-      .regex(
-        /^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/,
-        "must be a foundation model id such as anthropic.claude-3-5-haiku-20241022-v1:0",
-      )
-      .optional(),
-    supportsTools: z.boolean().optional(),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    system: z.string().min(1).optional(),
-    inferenceConfig: z
-      .object({
-        maxTokens: z.int().positive().optional(),
-        temperature: z.number().min(0).max(2).optional(),
-        topP: z.number().gt(0).max(1).optional(),
-        stopSequences: z.array(z.string().min(1)).max(2500).optional(),
-      })
-      .strict()
-      .optional(),
-    performanceConfig: z
-      .object({ latency: z.enum(["standard", "optimized"]) })
-      .strict()
-      .optional(),
-    guardrailConfig: z
-      .object({
-        guardrailIdentifier: z.string().min(1).max(2048),
-        guardrailVersion: z
-          .string()
-          .regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
-        trace: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
-        streamProcessingMode: z.enum(["sync", "async"]).optional(),
-      })
-      .strict()
-      .optional(),
-    cachePoints: z
-      .object({
-        system: z.boolean().optional(),
-        tools: z.boolean().optional(),
-        messages: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-    additionalModelRequestFields: z.record(z.string(), z.unknown()).optional(),
-    timeoutMs: z.int().positive().optional(),
-    idleTimeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BedrockChatModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      modelId: modelIdSchema,
+      foundationModel: z
+        .string()
+        .regex(
+          /^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/,
+          "must be a foundation model id such as anthropic.claude-3-5-haiku-20241022-v1:0",
+        )
+        .optional(),
+      supportsTools: z.boolean().optional(),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      system: z.string().min(1).optional(),
+      inferenceConfig: z
+        .object({
+          maxTokens: z.int().positive().optional(),
+          temperature: z.number().min(0).max(2).optional(),
+          topP: z.number().gt(0).max(1).optional(),
+          stopSequences: z.array(z.string().min(1)).max(2500).optional(),
+        })
+        .strict()
+        .optional(),
+      performanceConfig: z
+        .object({ latency: z.enum(["standard", "optimized"]) })
+        .strict()
+        .optional(),
+      guardrailConfig: z
+        .object({
+          guardrailIdentifier: z.string().min(1).max(2048),
+          guardrailVersion: z
+            .string()
+            .regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
+          trace: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
+          streamProcessingMode: z.enum(["sync", "async"]).optional(),
+        })
+        .strict()
+        .optional(),
+      cachePoints: z
+        .object({
+          system: z.boolean().optional(),
+          tools: z.boolean().optional(),
+          messages: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+      additionalModelRequestFields: z.record(z.string(), z.unknown()).optional(),
+      timeoutMs: z.int().positive().optional(),
+      idleTimeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * A {@link ChatModel} on Amazon Bedrock: `generate` calls Converse, `stream` calls ConverseStream.
@@ -226,11 +229,7 @@ export class BedrockChatModel implements ChatModel {
   readonly #bedrock;
 
   constructor(options: BedrockChatModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "BedrockChatModel options",
-    ) as BedrockChatModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "BedrockChatModel options");
     const config = clientConfigFrom(this.#options);
     this.#bedrock = lazyAwsClient(
       bedrockRuntimeSdk,

@@ -19,6 +19,7 @@ import {
   bedrockRuntimeSdk,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
   toEmbedding,
   toEmbeddings,
 } from "../core/internal.js";
@@ -68,23 +69,25 @@ export interface BedrockEmbeddingModelOptions extends AwsClientConfig {
 const COHERE_MAX_TEXTS = 96;
 const DEFAULT_TIMEOUT_MS = 120_000;
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace"),
-    family: z.enum(["titan-v2", "cohere"]).optional(),
-    dimensions: z.int().positive().max(16_384).optional(),
-    normalize: z.boolean().optional(),
-    inputType: z
-      .enum(["search_document", "search_query", "classification", "clustering"])
-      .optional(),
-    truncate: z.enum(["NONE", "START", "END"]).optional(),
-    batchSize: z.int().min(1).max(COHERE_MAX_TEXTS).optional(),
-    concurrency: z.int().min(1).max(64).optional(),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BedrockEmbeddingModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace"),
+      family: z.enum(["titan-v2", "cohere"]).optional(),
+      dimensions: z.int().positive().max(16_384).optional(),
+      normalize: z.boolean().optional(),
+      inputType: z
+        .enum(["search_document", "search_query", "classification", "clustering"])
+        .optional(),
+      truncate: z.enum(["NONE", "START", "END"]).optional(),
+      batchSize: z.int().min(1).max(COHERE_MAX_TEXTS).optional(),
+      concurrency: z.int().min(1).max(64).optional(),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /** Picks the family from a model id or ARN, or `undefined` when it cannot tell. */
 export function embeddingFamilyOf(modelId: string): BedrockEmbeddingFamily | undefined {
@@ -118,11 +121,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
   readonly #bedrock;
 
   constructor(options: BedrockEmbeddingModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "BedrockEmbeddingModel options",
-    ) as BedrockEmbeddingModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "BedrockEmbeddingModel options");
     const family = this.#options.family ?? embeddingFamilyOf(this.#options.modelId);
     if (family === undefined) {
       throw new ValidationError(

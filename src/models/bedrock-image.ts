@@ -21,6 +21,7 @@ import {
   bedrockRuntimeSdk,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
 } from "../core/internal.js";
 import {
   AMAZON_IMAGE_TASKS,
@@ -79,15 +80,17 @@ const FAMILIES = [
   "stability-core",
 ] as const;
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace"),
-    family: z.enum(FAMILIES).optional(),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BedrockImageModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace"),
+      family: z.enum(FAMILIES).optional(),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /** Picks the family from a model id, inference profile or ARN, or `undefined` when it cannot tell. */
 export function imageFamilyOf(modelId: string): BedrockImageFamily | undefined {
@@ -133,11 +136,7 @@ export class BedrockImageModel implements ImageModel {
   readonly #bedrock;
 
   constructor(options: BedrockImageModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "BedrockImageModel options",
-    ) as BedrockImageModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "BedrockImageModel options");
     const family = this.#options.family ?? imageFamilyOf(this.#options.modelId);
     if (family === undefined) {
       throw new ValidationError(

@@ -27,6 +27,7 @@ import {
   bedrockRuntimeSdk,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
 } from "../core/internal.js";
 
 const SERVICE = "BedrockRuntime";
@@ -270,32 +271,38 @@ function describeFinding(f: GuardrailFinding): string {
   }
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    guardrailId: z.string().min(1).max(2048),
-    guardrailVersion: z
-      .string()
-      .regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    outputScope: z.enum(["INTERVENTIONS", "FULL"]).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<GuardrailOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      guardrailId: z.string().min(1).max(2048),
+      guardrailVersion: z
+        .string()
+        .regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/, 'must be a version number or "DRAFT"'),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      outputScope: z.enum(["INTERVENTIONS", "FULL"]).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
-const checkSchema = z
-  .object({
-    source: z.enum(["INPUT", "OUTPUT"]),
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.int().positive().optional(),
-    groundingSource: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
-    query: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((o) => (o.groundingSource === undefined) === (o.query === undefined), {
-    message: "contextual grounding needs both groundingSource and query",
-    path: ["query"],
-  });
+const checkSchema = schemaFor<GuardrailCheckOptions>()(
+  z
+    .object({
+      source: z.enum(["INPUT", "OUTPUT"]),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().positive().optional(),
+      groundingSource: z
+        .union([z.string().min(1), z.array(z.string()).min(1).readonly()])
+        .optional(),
+      query: z.string().min(1).optional(),
+    })
+    .strict()
+    .refine((o) => (o.groundingSource === undefined) === (o.query === undefined), {
+      message: "contextual grounding needs both groundingSource and query",
+      path: ["query"],
+    }),
+);
 
 /**
  * An Amazon Bedrock guardrail applied to any text, independently of a model call (the
@@ -323,7 +330,7 @@ export class Guardrail {
   readonly #bedrock;
 
   constructor(options: GuardrailOptions) {
-    this.#options = parseOptions(optionsSchema, options, "Guardrail options") as GuardrailOptions;
+    this.#options = parseOptions(optionsSchema, options, "Guardrail options");
     const config = clientConfigFrom(this.#options);
     this.#bedrock = lazyAwsClient(
       bedrockRuntimeSdk,

@@ -11,6 +11,7 @@ import {
   parseOptions,
   ValidationError,
 } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import { type ImageMediaType, imageSize, sniffImageType } from "./image-bytes.js";
 import type { CallOptions } from "./types.js";
 
@@ -154,38 +155,42 @@ export class ImageContentFilteredError extends FmopsError {
   }
 }
 
-const bytesSchema = z.instanceof(Uint8Array);
+// Any Uint8Array, whatever its buffer: `z.instanceof` would type it `Uint8Array<ArrayBuffer>`,
+// narrower than the `Uint8Array` the request type takes.
+const bytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be a Uint8Array");
 
 /** The zod schema of an {@link ImageRequest}: types and model-independent bounds only. */
-export const imageRequestSchema = z
-  .object({
-    task: z.enum(IMAGE_TASKS as [ImageTask, ...ImageTask[]]).optional(),
-    prompt: z.string().optional(),
-    negativePrompt: z.string().optional(),
-    count: z.int().min(1).optional(),
-    width: z.int().positive().optional(),
-    height: z.int().positive().optional(),
-    aspectRatio: z
-      .string()
-      .regex(/^\d+:\d+$/, "must look like 16:9")
-      .optional(),
-    seed: z.int().min(0).optional(),
-    cfgScale: z.number().positive().optional(),
-    quality: z.enum(["standard", "premium"]).optional(),
-    images: z.array(bytesSchema).optional(),
-    maskImage: bytesSchema.optional(),
-    maskPrompt: z.string().min(1).optional(),
-    outpaintingMode: z.enum(["DEFAULT", "PRECISE"]).optional(),
-    colors: z.array(z.string()).optional(),
-    similarityStrength: z.number().optional(),
-    strength: z.number().optional(),
-    outputFormat: z.enum(["png", "jpeg"]).optional(),
-  })
-  .strict();
+export const imageRequestSchema = schemaFor<ImageRequest>()(
+  z
+    .object({
+      task: z.enum(IMAGE_TASKS as [ImageTask, ...ImageTask[]]).optional(),
+      prompt: z.string().optional(),
+      negativePrompt: z.string().optional(),
+      count: z.int().min(1).optional(),
+      width: z.int().positive().optional(),
+      height: z.int().positive().optional(),
+      aspectRatio: z
+        .string()
+        .regex(/^\d+:\d+$/, "must look like 16:9")
+        .optional(),
+      seed: z.int().min(0).optional(),
+      cfgScale: z.number().positive().optional(),
+      quality: z.enum(["standard", "premium"]).optional(),
+      images: z.array(bytesSchema).optional(),
+      maskImage: bytesSchema.optional(),
+      maskPrompt: z.string().min(1).optional(),
+      outpaintingMode: z.enum(["DEFAULT", "PRECISE"]).optional(),
+      colors: z.array(z.string()).optional(),
+      similarityStrength: z.number().optional(),
+      strength: z.number().optional(),
+      outputFormat: z.enum(["png", "jpeg"]).optional(),
+    })
+    .strict(),
+);
 
 /** Parses the request's shape; per-model limits are each adapter's. */
 export function parseImageRequest(request: ImageRequest): ImageRequest & { task: ImageTask } {
-  const parsed = parseOptions(imageRequestSchema, request, "image request") as ImageRequest;
+  const parsed = parseOptions(imageRequestSchema, request, "image request");
   return { ...parsed, task: parsed.task ?? "textToImage" };
 }
 

@@ -23,6 +23,7 @@ import {
   lazyAwsClient,
   resourceTags,
   type SendsCommands,
+  schemaFor,
   signalledAwsCall,
   validateCostAllocationTags,
 } from "../core/internal.js";
@@ -60,40 +61,42 @@ export interface ApplicationInferenceProfile {
 const SOURCE_ARN =
   /^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:[0-9a-z-]{0,20}:(|[0-9]{12}):(inference-profile|foundation-model)\/[a-zA-Z0-9-:.]+$/;
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    name: z
-      .string()
-      .max(64)
-      .regex(
-        /^([0-9a-zA-Z:.][ _-]?)+$/,
-        "must be letters, digits, ':' and '.', with single ' ', '_' or '-' between them",
-      ),
-    modelSource: z
-      .string()
-      .regex(SOURCE_ARN, "must be a foundation-model or inference-profile ARN"),
-    tags: z
-      .record(z.string(), z.string())
-      .refine((t) => Object.keys(t).length > 0, "give at least one cost-allocation tag"),
-    requiredTags: z.array(z.string().min(1)).optional(),
-    description: z.string().min(1).max(200).optional(),
-    clientRequestToken: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
-      .max(256)
-      .optional(),
-    client: awsClientSchema<BedrockClient>("BedrockClient").optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    const rules = { maxTags: 200, required: o.requiredTags ?? [] };
-    for (const p of validateCostAllocationTags(o.tags, rules)) {
-      ctx.addIssue({ code: "custom", path: ["tags"], message: `${p.key}: ${p.message}` });
-    }
-  });
+const optionsSchema = schemaFor<ApplicationInferenceProfileOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      name: z
+        .string()
+        .max(64)
+        .regex(
+          /^([0-9a-zA-Z:.][ _-]?)+$/,
+          "must be letters, digits, ':' and '.', with single ' ', '_' or '-' between them",
+        ),
+      modelSource: z
+        .string()
+        .regex(SOURCE_ARN, "must be a foundation-model or inference-profile ARN"),
+      tags: z
+        .record(z.string(), z.string())
+        .refine((t) => Object.keys(t).length > 0, "give at least one cost-allocation tag"),
+      requiredTags: z.array(z.string().min(1)).optional(),
+      description: z.string().min(1).max(200).optional(),
+      clientRequestToken: z
+        .string()
+        .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/)
+        .max(256)
+        .optional(),
+      client: awsClientSchema("BedrockClient").optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict()
+    .superRefine((o, ctx) => {
+      const rules = { maxTags: 200, required: o.requiredTags ?? [] };
+      for (const p of validateCostAllocationTags(o.tags, rules)) {
+        ctx.addIssue({ code: "custom", path: ["tags"], message: `${p.key}: ${p.message}` });
+      }
+    }),
+);
 
 /**
  * Creates an application inference profile for `modelSource`, tagged with `tags` (checked by the
@@ -119,11 +122,7 @@ const optionsSchema = z
 export async function createApplicationInferenceProfile(
   options: ApplicationInferenceProfileOptions,
 ): Promise<ApplicationInferenceProfile> {
-  const o = parseOptions(
-    optionsSchema,
-    options,
-    "createApplicationInferenceProfile options",
-  ) as ApplicationInferenceProfileOptions;
+  const o = parseOptions(optionsSchema, options, "createApplicationInferenceProfile options");
   const tags = resourceTags(o.tags, { maxTags: 200, required: o.requiredTags ?? [] });
   const config = clientConfigFrom(o);
   const load = lazyAwsClient(

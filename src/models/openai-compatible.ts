@@ -15,7 +15,7 @@ import {
   withDeadline,
 } from "../core/index.js";
 import type { ToolSpec } from "../core/internal.js";
-import { abortError, checkToolCall, describeNetworkError } from "../core/internal.js";
+import { abortError, checkToolCall, describeNetworkError, schemaFor } from "../core/internal.js";
 import type { StreamEvent } from "../streaming/index.js";
 import { decodeOpenAI, LineIterator, parseSse, TokenStream } from "../streaming/index.js";
 import {
@@ -73,31 +73,31 @@ export interface OpenAICompatibleChatModelOptions {
   structuredOutput?: StructuredOutputMode;
 }
 
-const optionsSchema = z
-  .object({
-    baseUrl: z.url({
-      protocol: /^https?$/,
-      error: "must be an http(s) URL such as http://127.0.0.1:8000/v1",
+const optionsSchema = schemaFor<OpenAICompatibleChatModelOptions>()(
+  z
+    .object({
+      baseUrl: z.url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL such as http://127.0.0.1:8000/v1",
+      }),
+      model: z.string().min(1),
+      apiKey: z.string().min(1).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      fetch: z
+        .custom<FetchLike>((v) => typeof v === "function", "must be a fetch function")
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+      idleTimeoutMs: z.int().positive().optional(),
+      extraBody: z.record(z.string(), z.unknown()).optional(),
+      constrainedDecoding: z.enum(["none", ...constrainedDecodingFields]).optional(),
+      structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
+    })
+    .strict()
+    .refine((o) => !(o.structuredOutput === "constrained" && o.constrainedDecoding === "none"), {
+      path: ["structuredOutput"],
+      message: 'cannot be "constrained" when constrainedDecoding is "none"',
     }),
-    model: z.string().min(1),
-    apiKey: z.string().min(1).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    fetch: z
-      .custom<FetchLike>((v) => typeof v === "function", "must be a fetch function")
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-    idleTimeoutMs: z.int().positive().optional(),
-    extraBody: z.record(z.string(), z.unknown()).optional(),
-    constrainedDecoding: z
-      .enum(["none", ...constrainedDecodingFields] as [string, ...string[]])
-      .optional(),
-    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
-  })
-  .strict()
-  .refine((o) => !(o.structuredOutput === "constrained" && o.constrainedDecoding === "none"), {
-    path: ["structuredOutput"],
-    message: 'cannot be "constrained" when constrainedDecoding is "none"',
-  });
+);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -156,11 +156,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   readonly structuredOutput: StructuredOutputMode;
 
   constructor(options: OpenAICompatibleChatModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "OpenAICompatibleChatModel options",
-    ) as OpenAICompatibleChatModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "OpenAICompatibleChatModel options");
     this.#url = `${this.#options.baseUrl.replace(/\/+$/, "")}/chat/completions`;
     this.#fetch = this.#options.fetch ?? ((url, init) => fetch(url, init));
     this.id = `openai-compatible:${this.#options.model}`;

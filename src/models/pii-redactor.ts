@@ -16,6 +16,7 @@ import {
   comprehendSdk,
   lazyAwsClient,
   type SendsCommands,
+  schemaFor,
   signalledAwsCall,
   utf8Bytes,
 } from "../core/internal.js";
@@ -111,30 +112,32 @@ export class PiiDetectedError extends FmopsError {
   }
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    client: awsClientSchema<ComprehendClient>("ComprehendClient").optional(),
-    languageCode: z.enum(["en", "es"]).optional(),
-    entityTypes: z
-      .array(z.string().regex(/^[A-Z_]+$/, "must be a Comprehend entity type"))
-      .min(1)
-      .optional(),
-    minScore: z.number().min(0).max(1).optional(),
-    mask: z.enum(["entityType", "character"]).optional(),
-    maskCharacter: z
-      .string()
-      .refine((c) => [...c].length === 1, "must be one character")
-      .optional(),
-    block: z
-      .union([
-        z.literal(true),
-        z.array(z.string().regex(/^[A-Z_]+$/, "must be a Comprehend entity type")),
-      ])
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<PiiRedactorOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      client: awsClientSchema("ComprehendClient").optional(),
+      languageCode: z.enum(["en", "es"]).optional(),
+      entityTypes: z
+        .array(z.string().regex(/^[A-Z_]+$/, "must be a Comprehend entity type"))
+        .min(1)
+        .optional(),
+      minScore: z.number().min(0).max(1).optional(),
+      mask: z.enum(["entityType", "character"]).optional(),
+      maskCharacter: z
+        .string()
+        .refine((c) => [...c].length === 1, "must be one character")
+        .optional(),
+      block: z
+        .union([
+          z.literal(true),
+          z.array(z.string().regex(/^[A-Z_]+$/, "must be a Comprehend entity type")),
+        ])
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /** UTF-16 index of each code point of `text`, plus `text.length` at the end. */
 function codePointIndex(text: string): number[] {
@@ -170,11 +173,7 @@ export class PiiRedactor {
   readonly #comprehend;
 
   constructor(options: PiiRedactorOptions = {}) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "PiiRedactor options",
-    ) as PiiRedactorOptions;
+    this.#options = parseOptions(optionsSchema, options, "PiiRedactor options");
     const config = clientConfigFrom(this.#options);
     this.#comprehend = lazyAwsClient(
       comprehendSdk,

@@ -31,6 +31,7 @@ import {
   parseJsonBody,
   sageMakerEndpointNameSchema,
   sageMakerRuntimeSdk,
+  schemaFor,
 } from "../core/internal.js";
 import type { UnknownEventPolicy } from "../streaming/index.js";
 import {
@@ -112,42 +113,44 @@ export interface SageMakerChatModelOptions extends AwsClientConfig {
   structuredOutput?: StructuredOutputMode;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    endpointName: sageMakerEndpointNameSchema,
-    format: z.union([
-      // Any name here: the codec registry refuses unknown ones, listing the registered names.
-      z.string().min(1),
-      z.custom<SageMakerPayloadCodec>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as SageMakerPayloadCodec).body === "function" &&
-          typeof (v as SageMakerPayloadCodec).parse === "function",
-        `must be a registered payload format (${sageMakerPayloadFormats.join(", ")}, ...) or a codec with body() and parse()`,
-      ),
-    ]),
-    chatTemplate: z
-      .union([
-        z.enum(chatTemplateNames as [string, ...string[]]),
-        z.custom<(r: ChatRequest) => string>((v) => typeof v === "function"),
-      ])
-      .optional(),
-    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    targetModel: z.string().min(1).optional(),
-    targetVariant: z.string().min(1).optional(),
-    inferenceComponentName: z.string().min(1).optional(),
-    customAttributes: z.string().max(1024).optional(),
-    timeoutMs: z.int().positive().optional(),
-    idleTimeoutMs: z.int().positive().optional(),
-    // Checked by LineIterator, which knows the choices.
-    onUnknownEvent: z.unknown().optional(),
-    constrainedDecoding: z.enum(constrainedDecodingFields as [string, ...string[]]).optional(),
-    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SageMakerChatModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      endpointName: sageMakerEndpointNameSchema,
+      format: z.union([
+        // Any name here: the codec registry refuses unknown ones, listing the registered names.
+        z.string().min(1),
+        z.custom<SageMakerPayloadCodec>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as SageMakerPayloadCodec).body === "function" &&
+            typeof (v as SageMakerPayloadCodec).parse === "function",
+          `must be a registered payload format (${sageMakerPayloadFormats.join(", ")}, ...) or a codec with body() and parse()`,
+        ),
+      ]),
+      chatTemplate: z
+        .union([
+          z.enum(chatTemplateNames),
+          z.custom<(r: ChatRequest) => string>((v) => typeof v === "function"),
+        ])
+        .optional(),
+      client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      targetModel: z.string().min(1).optional(),
+      targetVariant: z.string().min(1).optional(),
+      inferenceComponentName: z.string().min(1).optional(),
+      customAttributes: z.string().max(1024).optional(),
+      timeoutMs: z.int().positive().optional(),
+      idleTimeoutMs: z.int().positive().optional(),
+      // Checked by LineIterator, which knows the choices.
+      onUnknownEvent: z.custom<UnknownEventPolicy>().optional(),
+      constrainedDecoding: z.enum(constrainedDecodingFields).optional(),
+      structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
+    })
+    .strict(),
+);
 
 /**
  * A {@link ChatModel} on a SageMaker real-time endpoint: `generate` calls InvokeEndpoint,
@@ -178,11 +181,7 @@ export class SageMakerChatModel implements ChatModel {
   readonly structuredOutput: StructuredOutputMode;
 
   constructor(options: SageMakerChatModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "SageMakerChatModel options",
-    ) as SageMakerChatModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "SageMakerChatModel options");
     this.#codec = payloadCodec(this.#options.format);
     this.supportsTools = this.#codec.supportsTools === true;
     const { format } = this.#options;

@@ -13,6 +13,7 @@ import {
   lazyAwsClient,
   parseJsonBody,
   sageMakerRuntimeSdk,
+  schemaFor,
   toEmbeddings,
 } from "../core/internal.js";
 import { invokeEndpoint } from "./sagemaker-invoke.js";
@@ -45,19 +46,21 @@ export interface SageMakerEmbeddingModelOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    endpointName: z.string().min(1).max(63),
-    format: z.enum(["tei", "jumpstart"]),
-    dimensions: z.int().positive(),
-    batchSize: z.int().min(1).max(1024).optional(),
-    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-    inferenceComponentName: z.string().min(1).optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SageMakerEmbeddingModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      endpointName: z.string().min(1).max(63),
+      format: z.enum(["tei", "jumpstart"]),
+      dimensions: z.int().positive(),
+      batchSize: z.int().min(1).max(1024).optional(),
+      client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+      inferenceComponentName: z.string().min(1).optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * An {@link EmbeddingModel} on a SageMaker endpoint hosting a text-embedding container.
@@ -77,11 +80,7 @@ export class SageMakerEmbeddingModel implements EmbeddingModel {
   readonly #runtime;
 
   constructor(options: SageMakerEmbeddingModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "SageMakerEmbeddingModel options",
-    ) as SageMakerEmbeddingModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "SageMakerEmbeddingModel options");
     const config = clientConfigFrom(this.#options);
     this.#runtime = lazyAwsClient(
       sageMakerRuntimeSdk,

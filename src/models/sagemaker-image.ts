@@ -24,6 +24,7 @@ import {
   parseJsonBody,
   sageMakerEndpointNameSchema,
   sageMakerRuntimeSdk,
+  schemaFor,
 } from "../core/internal.js";
 import { fromBase64, toBase64 } from "./image-bytes.js";
 import {
@@ -123,24 +124,26 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_ASYNC_TIMEOUT_MS = 900_000;
 const fn = (v: unknown) => typeof v === "function";
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    endpointName: sageMakerEndpointNameSchema,
-    format: z.enum(["jumpstart", "triton"]),
-    targetModel: z.string().min(1).max(1024).optional(),
-    inferenceComponentName: z.string().min(1).optional(),
-    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-    asyncEndpoint: z
-      .custom<AsyncImageEndpoint>(
-        (v) => typeof v === "object" && v !== null && fn((v as AsyncImageEndpoint).invoke),
-        "must be an async endpoint (an AsyncEndpoint from fmops/async)",
-      )
-      .optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SageMakerImageModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      endpointName: sageMakerEndpointNameSchema,
+      format: z.enum(["jumpstart", "triton"]),
+      targetModel: z.string().min(1).max(1024).optional(),
+      inferenceComponentName: z.string().min(1).optional(),
+      client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+      asyncEndpoint: z
+        .custom<AsyncImageEndpoint>(
+          (v) => typeof v === "object" && v !== null && fn((v as AsyncImageEndpoint).invoke),
+          "must be an async endpoint (an AsyncEndpoint from fmops/async)",
+        )
+        .optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 const TASKS: Record<SageMakerImageFormat, readonly ImageTask[]> = {
   jumpstart: ["textToImage"],
@@ -181,11 +184,7 @@ export class SageMakerImageModel implements ImageModel {
   readonly #runtime;
 
   constructor(options: SageMakerImageModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "SageMakerImageModel options",
-    ) as SageMakerImageModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "SageMakerImageModel options");
     const { asyncEndpoint, endpointName, targetModel, format } = this.#options;
     if (asyncEndpoint !== undefined) {
       const problems: { path: string; message: string }[] = [];

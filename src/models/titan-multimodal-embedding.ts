@@ -19,6 +19,7 @@ import {
   bedrockRuntimeSdk,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
   toEmbedding,
 } from "../core/internal.js";
 import { bedrockModelSource, invokeBedrockJson } from "./bedrock-invoke.js";
@@ -52,16 +53,18 @@ export interface ImageToEmbed {
 const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
 const DEFAULT_MODEL = "amazon.titan-embed-image-v1";
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace").optional(),
-    dimensions: z.union([z.literal(256), z.literal(384), z.literal(1024)]).optional(),
-    concurrency: z.int().min(1).max(64).optional(),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<TitanMultimodalEmbeddingModelOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      modelId: z.string().min(1).max(2048).regex(/^\S+$/, "must not contain whitespace").optional(),
+      dimensions: z.union([z.literal(256), z.literal(384), z.literal(1024)]).optional(),
+      concurrency: z.int().min(1).max(64).optional(),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * An {@link EmbeddingModel} over Titan Multimodal Embeddings: `embed(texts)` embeds texts and
@@ -88,11 +91,7 @@ export class TitanMultimodalEmbeddingModel implements EmbeddingModel {
   readonly #bedrock;
 
   constructor(options: TitanMultimodalEmbeddingModelOptions = {}) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "TitanMultimodalEmbeddingModel options",
-    ) as TitanMultimodalEmbeddingModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "TitanMultimodalEmbeddingModel options");
     this.#modelId = this.#options.modelId ?? DEFAULT_MODEL;
     this.dimensions = this.#options.dimensions ?? 1024;
     const config = clientConfigFrom(this.#options);

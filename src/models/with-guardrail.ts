@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ChatMessage, ChatRequest, ChatResponse } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { StreamEvent } from "../streaming/index.js";
 import { replayAnswerEvents, TokenStream } from "../streaming/index.js";
 import { Guardrail } from "./guardrail.js";
@@ -44,13 +45,15 @@ export interface WithGuardrailOptions {
   stream?: "buffer" | "checkAtEnd";
 }
 
-const optionsSchema = z
-  .object({
-    input: z.boolean().optional(),
-    output: z.boolean().optional(),
-    stream: z.enum(["buffer", "checkAtEnd"]).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<WithGuardrailOptions>()(
+  z
+    .object({
+      input: z.boolean().optional(),
+      output: z.boolean().optional(),
+      stream: z.enum(["buffer", "checkAtEnd"]).optional(),
+    })
+    .strict(),
+);
 
 /** The text of a message whose content is a string or (in newer requests) an array of blocks. */
 function textOf(message: ChatMessage): string {

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { InvocationRecord } from "./record.js";
 
 /**
@@ -46,32 +47,34 @@ export interface CallPrices {
 const price = z.number().finite().min(0);
 
 /** zod schema of {@link CallPrices}, shared by `instrument()`'s options. */
-export const callPricesSchema = z
-  .object({
-    tokens: z
-      .object({
-        inputPer1k: price,
-        outputPer1k: price,
-        cacheReadPer1k: price.optional(),
-        cacheWritePer1k: price.optional(),
-      })
-      .strict()
-      .optional(),
-    perImage: price.optional(),
-    instanceHour: z
-      .object({
-        pricePerInstanceHour: price,
-        instances: z.int().min(1).optional(),
-        concurrency: z.int().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .refine(
-    (p) => p.tokens !== undefined || p.perImage !== undefined || p.instanceHour !== undefined,
-    "set at least one of tokens, perImage, instanceHour",
-  );
+export const callPricesSchema = schemaFor<CallPrices>()(
+  z
+    .object({
+      tokens: z
+        .object({
+          inputPer1k: price,
+          outputPer1k: price,
+          cacheReadPer1k: price.optional(),
+          cacheWritePer1k: price.optional(),
+        })
+        .strict()
+        .optional(),
+      perImage: price.optional(),
+      instanceHour: z
+        .object({
+          pricePerInstanceHour: price,
+          instances: z.int().min(1).optional(),
+          concurrency: z.int().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .refine(
+      (p) => p.tokens !== undefined || p.perImage !== undefined || p.instanceHour !== undefined,
+      "set at least one of tokens, perImage, instanceHour",
+    ),
+);
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -96,7 +99,7 @@ export function callCost(
   >,
   prices: CallPrices,
 ): number {
-  return pricedCost(record, parseOptions(callPricesSchema, prices, "prices") as CallPrices);
+  return pricedCost(record, parseOptions(callPricesSchema, prices, "prices"));
 }
 
 /** {@link callCost} for prices already validated (by `instrument()` at construction). */

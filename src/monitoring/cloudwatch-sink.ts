@@ -17,6 +17,7 @@ import {
   cloudWatchSdk,
   lazyAwsClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import { checkDimensionSets, cloudWatchValues, dimensionValues } from "./cloudwatch-metrics.js";
 import type { InvocationRecord } from "./record.js";
@@ -66,25 +67,30 @@ export interface CloudWatchSinkOptions extends AwsClientConfig {
   onError?: (error: unknown) => void;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    namespace: z
-      .string()
-      .min(1)
-      .max(255)
-      .refine((v) => !v.startsWith("AWS/"), "must not start with AWS/ (reserved for AWS services)")
-      .refine((v) => !v.startsWith(":"), "must not start with a colon"),
-    client: awsClientSchema<CloudWatchClient>("CloudWatchClient").optional(),
-    dimensions: z.array(z.array(z.string())).optional(),
-    highResolution: z.boolean().optional(),
-    maxBufferedRecords: z.int().min(1).max(1_000_000).optional(),
-    flushIntervalMs: z.number().positive().max(3_600_000).optional(),
-    onError: z
-      .custom<(e: unknown) => void>((v) => typeof v === "function", "must be a function")
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<CloudWatchSinkOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      namespace: z
+        .string()
+        .min(1)
+        .max(255)
+        .refine(
+          (v) => !v.startsWith("AWS/"),
+          "must not start with AWS/ (reserved for AWS services)",
+        )
+        .refine((v) => !v.startsWith(":"), "must not start with a colon"),
+      client: awsClientSchema("CloudWatchClient").optional(),
+      dimensions: z.array(z.array(z.string())).optional(),
+      highResolution: z.boolean().optional(),
+      maxBufferedRecords: z.int().min(1).max(1_000_000).optional(),
+      flushIntervalMs: z.number().positive().max(3_600_000).optional(),
+      onError: z
+        .custom<(e: unknown) => void>((v) => typeof v === "function", "must be a function")
+        .optional(),
+    })
+    .strict(),
+);
 
 /** PutMetricData limits: metrics per request, distinct values per datum, request bytes (we stay under 1 MB). */
 export const PUT_METRIC_DATA_LIMITS = {
@@ -125,11 +131,7 @@ export class CloudWatchSink implements MetricSink {
   #sending: Promise<void> = Promise.resolve();
 
   constructor(options: CloudWatchSinkOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "CloudWatchSink options",
-    ) as CloudWatchSinkOptions;
+    this.#options = parseOptions(optionsSchema, options, "CloudWatchSink options");
     this.#sets = this.#options.dimensions ?? [["ModelId"]];
     checkDimensionSets(this.#sets, "dimensions");
     this.#names = [...new Set(this.#sets.flat())];

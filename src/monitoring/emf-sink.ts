@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import {
   type CloudWatchUnit,
   type CloudWatchValue,
@@ -44,22 +45,27 @@ export interface EmfSinkOptions {
 
 const NAMESPACE = /^[A-Za-z0-9._#:/\- ]{1,255}$/;
 
-const optionsSchema = z
-  .object({
-    namespace: z.string().regex(NAMESPACE, "must be 1 to 255 of A-Z a-z 0-9 . _ # : / - and space"),
-    dimensions: z.array(z.array(z.string())).optional(),
-    output: z
-      .custom<TextOutput>(
-        (v) => typeof v === "object" && v !== null && typeof (v as TextOutput).write === "function",
-        "must have a write(chunk) method",
-      )
-      .optional(),
-    storageResolution: z.union([z.literal(1), z.literal(60)]).optional(),
-    aggregate: z.boolean().optional(),
-    maxBufferedRecords: z.int().min(1).max(100_000).optional(),
-    flushIntervalMs: z.number().min(0).max(3_600_000).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<EmfSinkOptions>()(
+  z
+    .object({
+      namespace: z
+        .string()
+        .regex(NAMESPACE, "must be 1 to 255 of A-Z a-z 0-9 . _ # : / - and space"),
+      dimensions: z.array(z.array(z.string())).optional(),
+      output: z
+        .custom<TextOutput>(
+          (v) =>
+            typeof v === "object" && v !== null && typeof (v as TextOutput).write === "function",
+          "must have a write(chunk) method",
+        )
+        .optional(),
+      storageResolution: z.union([z.literal(1), z.literal(60)]).optional(),
+      aggregate: z.boolean().optional(),
+      maxBufferedRecords: z.int().min(1).max(100_000).optional(),
+      flushIntervalMs: z.number().min(0).max(3_600_000).optional(),
+    })
+    .strict(),
+);
 
 /** EMF's limits: metric definitions per directive and values per metric. */
 export const EMF_MAX_METRICS = 100;
@@ -123,7 +129,7 @@ export class EmfSink implements MetricSink {
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: EmfSinkOptions) {
-    this.#options = parseOptions(optionsSchema, options, "EmfSink options") as EmfSinkOptions;
+    this.#options = parseOptions(optionsSchema, options, "EmfSink options");
     this.#dimensionSets = this.#options.dimensions ?? [["ModelId"]];
     checkDimensionSets(this.#dimensionSets, "dimensions");
     this.#dimensionNames = [...new Set(this.#dimensionSets.flat())];

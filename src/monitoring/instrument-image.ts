@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { CallOptions, ImageModel, ImageRequest, ImageResult } from "../models/index.js";
 import { type CallPrices, callPricesSchema } from "./call-cost.js";
 import { type MonitorClock, systemClock } from "./clock.js";
@@ -40,17 +41,19 @@ export interface InstrumentImageOptions {
 
 const fn = (v: unknown) => typeof v === "function";
 
-const optionsSchema = z
-  .object({
-    sinks: metricSinksSchema,
-    dimensions: z.record(z.string().min(1), z.string()).optional(),
-    provider: z.string().min(1).optional(),
-    onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
-    onError: z.custom<InstrumentImageOptions["onError"]>(fn, "must be a function").optional(),
-    prices: callPricesSchema.optional(),
-    clock: monitorClockSchema,
-  })
-  .strict();
+const optionsSchema = schemaFor<InstrumentImageOptions>()(
+  z
+    .object({
+      sinks: metricSinksSchema,
+      dimensions: z.record(z.string().min(1), z.string()).optional(),
+      provider: z.string().min(1).optional(),
+      onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
+      onError: z.custom<InstrumentImageOptions["onError"]>(fn, "must be a function").optional(),
+      prices: callPricesSchema.optional(),
+      clock: monitorClockSchema,
+    })
+    .strict(),
+);
 
 /** The {@link ImageModel} `instrument(imageModel)` returns, with ways to wait for its records. */
 export interface InstrumentedImageModel extends ImageModel {
@@ -96,11 +99,7 @@ export function instrumentImageModel(
   options: InstrumentImageOptions = {},
 ): InstrumentedImageModel {
   // Metric modules score text answers, so `metrics` (and sampling) are not options here.
-  const parsed = parseOptions(
-    optionsSchema,
-    options,
-    "image instrument options",
-  ) as InstrumentImageOptions;
+  const parsed = parseOptions(optionsSchema, options, "image instrument options");
   if (!isImageModel(model)) {
     throw new ValidationError(
       "instrumentImageModel needs an ImageModel (an object with generate and tasks).",

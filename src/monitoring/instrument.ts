@@ -10,7 +10,7 @@ import {
   parseOptions,
   ValidationError,
 } from "../core/index.js";
-import { messageText } from "../core/internal.js";
+import { messageText, schemaFor } from "../core/internal.js";
 import type { CallOptions, ChatModel, ImageModel, StructuredOutputMode } from "../models/index.js";
 import type { TokenStream } from "../streaming/index.js";
 import { type CallPrices, callPricesSchema } from "./call-cost.js";
@@ -78,33 +78,35 @@ export interface InstrumentOptions {
 
 const fn = (v: unknown) => typeof v === "function";
 
-const optionsSchema = z
-  .object({
-    sinks: metricSinksSchema,
-    metrics: z
-      .array(
-        z.custom<MetricModule>(
-          (v) =>
-            typeof v === "object" &&
-            v !== null &&
-            typeof (v as MetricModule).name === "string" &&
-            fn((v as MetricModule).evaluate),
-          "must be a MetricModule (name and evaluate)",
-        ),
-      )
-      .optional(),
-    dimensions: z.record(z.string().min(1), z.string()).optional(),
-    sampleRate: z.number().min(0).max(1).optional(),
-    provider: z.string().min(1).optional(),
-    maxPending: z.int().min(1).max(1_000_000).optional(),
-    metricTimeoutMs: z.number().positive().max(3_600_000).optional(),
-    onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
-    onError: z.custom<InstrumentOptions["onError"]>(fn, "must be a function").optional(),
-    prices: callPricesSchema.optional(),
-    clock: monitorClockSchema,
-    random: z.custom<() => number>(fn, "must be a function").optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<InstrumentOptions>()(
+  z
+    .object({
+      sinks: metricSinksSchema,
+      metrics: z
+        .array(
+          z.custom<MetricModule>(
+            (v) =>
+              typeof v === "object" &&
+              v !== null &&
+              typeof (v as MetricModule).name === "string" &&
+              fn((v as MetricModule).evaluate),
+            "must be a MetricModule (name and evaluate)",
+          ),
+        )
+        .optional(),
+      dimensions: z.record(z.string().min(1), z.string()).optional(),
+      sampleRate: z.number().min(0).max(1).optional(),
+      provider: z.string().min(1).optional(),
+      maxPending: z.int().min(1).max(1_000_000).optional(),
+      metricTimeoutMs: z.number().positive().max(3_600_000).optional(),
+      onRecord: z.custom<(r: InvocationRecord) => void>(fn, "must be a function").optional(),
+      onError: z.custom<InstrumentOptions["onError"]>(fn, "must be a function").optional(),
+      prices: callPricesSchema.optional(),
+      clock: monitorClockSchema,
+      random: z.custom<() => number>(fn, "must be a function").optional(),
+    })
+    .strict(),
+);
 
 /** A {@link ChatModel} returned by {@link instrument}, with ways to wait for its records. */
 export interface InstrumentedChatModel extends ChatModel {
@@ -156,11 +158,7 @@ export function instrument(
   options: InstrumentOptions | InstrumentImageOptions = {},
 ): InstrumentedChatModel | InstrumentedImageModel {
   if (isImageModel(model)) return instrumentImageModel(model, options as InstrumentImageOptions);
-  const parsed = parseOptions(
-    optionsSchema,
-    options as InstrumentOptions,
-    "instrument options",
-  ) as InstrumentOptions;
+  const parsed = parseOptions(optionsSchema, options, "instrument options");
   if (typeof model !== "object" || model === null || !fn(model.generate) || !fn(model.stream)) {
     throw new ValidationError(
       "instrument needs a ChatModel (an object with generate and stream methods).",

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { ChatRequest } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
-import { abortError } from "../core/internal.js";
+import { abortError, schemaFor } from "../core/internal.js";
 import type { ChatModel } from "../models/index.js";
 import { chatModelSchema } from "../models/index.js";
 import { type MonitorClock, systemClock } from "./clock.js";
@@ -95,40 +95,42 @@ export interface LoadTestResult {
 
 const fn = (v: unknown) => typeof v === "function";
 const modelSchema = chatModelSchema(true);
-const optionsSchema = z
-  .object({
-    model: modelSchema.optional(),
-    configs: z
-      .array(z.object({ name: z.string().min(1), model: modelSchema }))
-      .min(1)
-      .optional(),
-    prompts: z
-      .array(
-        z.union([
-          z.string().min(1),
-          z.custom<ChatRequest>(
-            (v) =>
-              typeof v === "object" && v !== null && Array.isArray((v as ChatRequest).messages),
-            "must be a ChatRequest",
-          ),
-        ]),
-      )
-      .min(1, "needs at least one prompt"),
-    concurrency: z.array(z.int().min(1).max(1024)).min(1).optional(),
-    requestsPerLevel: z.int().min(1).max(1_000_000).optional(),
-    stream: z.boolean().optional(),
-    timeoutMs: z.number().positive().max(3_600_000).optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    onProgress: z.custom<LoadTestOptions["onProgress"]>(fn).optional(),
-    onRecord: z.custom<LoadTestOptions["onRecord"]>(fn).optional(),
-    dimensions: z.record(z.string(), z.string()).optional(),
-    clock: z.custom<MonitorClock>((v) => typeof v === "object" && v !== null).optional(),
-  })
-  .strict()
-  .refine((o) => (o.model === undefined) !== (o.configs === undefined), {
-    message: "pass exactly one of model or configs",
-    path: ["model"],
-  });
+const optionsSchema = schemaFor<LoadTestOptions>()(
+  z
+    .object({
+      model: modelSchema.optional(),
+      configs: z
+        .array(z.object({ name: z.string().min(1), model: modelSchema }))
+        .min(1)
+        .optional(),
+      prompts: z
+        .array(
+          z.union([
+            z.string().min(1),
+            z.custom<ChatRequest>(
+              (v) =>
+                typeof v === "object" && v !== null && Array.isArray((v as ChatRequest).messages),
+              "must be a ChatRequest",
+            ),
+          ]),
+        )
+        .min(1, "needs at least one prompt"),
+      concurrency: z.array(z.int().min(1).max(1024)).min(1).optional(),
+      requestsPerLevel: z.int().min(1).max(1_000_000).optional(),
+      stream: z.boolean().optional(),
+      timeoutMs: z.number().positive().max(3_600_000).optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      onProgress: z.custom<LoadTestOptions["onProgress"]>(fn).optional(),
+      onRecord: z.custom<LoadTestOptions["onRecord"]>(fn).optional(),
+      dimensions: z.record(z.string(), z.string()).optional(),
+      clock: z.custom<MonitorClock>((v) => typeof v === "object" && v !== null).optional(),
+    })
+    .strict()
+    .refine((o) => (o.model === undefined) !== (o.configs === undefined), {
+      message: "pass exactly one of model or configs",
+      path: ["model"],
+    }),
+);
 
 const asRequest = (p: ChatRequest | string): ChatRequest =>
   typeof p === "string" ? { messages: [{ role: "user", content: p }] } : p;
@@ -154,7 +156,7 @@ const asRequest = (p: ChatRequest | string): ChatRequest =>
  * ```
  */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
-  const parsed = parseOptions(optionsSchema, options, "runLoadTest options") as LoadTestOptions;
+  const parsed = parseOptions(optionsSchema, options, "runLoadTest options");
   const clock = parsed.clock ?? systemClock;
   const configs = parsed.configs ?? [
     { name: (parsed.model as ChatModel).id, model: parsed.model as ChatModel },

@@ -38,6 +38,7 @@ import {
   messageText,
   paginatorClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import type { PromptSource } from "./cache.js";
 import type { PromptCatalog, PromptSelector } from "./catalog.js";
@@ -123,15 +124,17 @@ const refSchema = z.object({
   versionArn: z.string(),
 });
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    client: awsClientSchema<BedrockAgentClient>("BedrockAgentClient").optional(),
-    mappings: z.array(refSchema).optional(),
-    defaultModelId: z.string().min(1).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BedrockPromptStoreOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      client: awsClientSchema("BedrockAgentClient").optional(),
+      mappings: z.array(refSchema).optional(),
+      defaultModelId: z.string().min(1).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * A Bedrock prompt name for a catalog id: Bedrock allows letters and digits with single `_` or
@@ -309,11 +312,7 @@ export class BedrockPromptStore implements PromptSource {
   readonly #refs = new Map<string, BedrockPromptRef>();
 
   constructor(options: BedrockPromptStoreOptions = {}) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "BedrockPromptStore options",
-    ) as BedrockPromptStoreOptions;
+    this.#options = parseOptions(optionsSchema, options, "BedrockPromptStore options");
     const config = clientConfigFrom(this.#options);
     this.#bedrockAgent = lazyAwsClient(
       bedrockAgentSdk,

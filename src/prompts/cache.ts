@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, type WaitOptions, withDeadline } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { PromptCatalog, PromptSelector } from "./catalog.js";
 import type { PromptTemplate } from "./template.js";
 
@@ -42,30 +43,33 @@ export interface CachedPromptSourceOptions {
   now?: () => number;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>(
-  (v) => typeof v === "function",
-  "must be a function",
-);
+/** A callback option: checked to be a function; its signature is the options type's. */
+function callback<F extends (...args: never[]) => unknown>() {
+  return z.custom<F>((v) => typeof v === "function", "must be a function");
+}
 
-const optionsSchema = z
-  .object({
-    source: z.custom<PromptSource>(
-      (v) => typeof v === "object" && v !== null && typeof (v as PromptSource).fetch === "function",
-      "must have a fetch(id, selector) method",
-    ),
-    ttlMs: z.int().min(0).optional(),
-    fallback: z
-      .custom<PromptCatalog>(
+const optionsSchema = schemaFor<CachedPromptSourceOptions>()(
+  z
+    .object({
+      source: z.custom<PromptSource>(
         (v) =>
-          typeof v === "object" && v !== null && typeof (v as PromptCatalog).get === "function",
-        "must be a PromptCatalog",
-      )
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-    onFallback: fn.optional(),
-    now: fn.optional(),
-  })
-  .strict();
+          typeof v === "object" && v !== null && typeof (v as PromptSource).fetch === "function",
+        "must have a fetch(id, selector) method",
+      ),
+      ttlMs: z.int().min(0).optional(),
+      fallback: z
+        .custom<PromptCatalog>(
+          (v) =>
+            typeof v === "object" && v !== null && typeof (v as PromptCatalog).get === "function",
+          "must be a PromptCatalog",
+        )
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+      onFallback: callback<NonNullable<CachedPromptSourceOptions["onFallback"]>>().optional(),
+      now: callback<() => number>().optional(),
+    })
+    .strict(),
+);
 
 interface CacheEntry {
   template: PromptTemplate;
@@ -92,11 +96,7 @@ export class CachedPromptSource implements PromptSource {
   #lastOrigin: PromptOrigin | undefined;
 
   constructor(options: CachedPromptSourceOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "CachedPromptSource options",
-    ) as CachedPromptSourceOptions;
+    this.#options = parseOptions(optionsSchema, options, "CachedPromptSource options");
     this.#now = this.#options.now ?? Date.now;
   }
 

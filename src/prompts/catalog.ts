@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ChatRequest } from "../core/index.js";
 import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import { diffDefinitions, type PromptDiff } from "./diff.js";
 import { PromptFileError, PromptImmutableError, PromptNotFoundError } from "./errors.js";
 import type { RenderOptions } from "./render.js";
@@ -150,11 +151,13 @@ interface PromptRecord {
   history: PromptHistoryEvent[];
 }
 
-const optionsSchema = z
-  .object({
-    now: z.custom<() => Date>((v) => typeof v === "function", "must be a function").optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<PromptCatalogOptions>()(
+  z
+    .object({
+      now: z.custom<() => Date>((v) => typeof v === "function", "must be a function").optional(),
+    })
+    .strict(),
+);
 
 const historySchema = z.union([
   z.object({ type: z.literal("register"), version: z.string(), hash: z.string(), at: z.string() }),

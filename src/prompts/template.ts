@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { ChatMessage, ChatRequest } from "../core/index.js";
 import { parseOptions, ValidationError } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import { PromptVariableError } from "./errors.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { type RenderOptions, renderPrompt, renderTexts, validateValues } from "./render.js";
@@ -81,8 +82,8 @@ export interface PromptDefinition {
   description?: string;
   /** System prompt template. */
   system?: string;
-  /** Conversation template, ending with a user turn. Give this or `text`. */
-  messages?: ChatMessage[];
+  /** Conversation template, ending with a user turn; text turns only. Give this or `text`. */
+  messages?: (ChatMessage & { content: string })[];
   /** A single user-turn template (the positive prompt for image/video prompts). */
   text?: string;
   /** Image/video prompts: what to keep out of the picture (Nova Canvas `negativeText`). */
@@ -175,31 +176,36 @@ const definitionObjectSchema = z
  */
 export const promptDefinitionSchema: z.ZodType<SerializedPromptDefinition> = definitionObjectSchema;
 
-const definitionInputSchema = definitionObjectSchema
-  .extend({
-    variables: z
-      .union([
-        zodObject,
-        z.record(z.string().regex(VARIABLE_NAME, "must be a valid variable name"), variableSchema),
-      ])
-      .optional(),
-  })
-  .superRefine((d, ctx) => {
-    if ((d.messages === undefined) === (d.text === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["messages"],
-        message: "give exactly one of messages or text",
-      });
-    }
-    if (d.messages && d.messages[d.messages.length - 1]?.role !== "user") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["messages", d.messages.length - 1, "role"],
-        message: 'the last message must be a "user" turn',
-      });
-    }
-  });
+const definitionInputSchema = schemaFor<PromptDefinition>()(
+  definitionObjectSchema
+    .extend({
+      variables: z
+        .union([
+          zodObject,
+          z.record(
+            z.string().regex(VARIABLE_NAME, "must be a valid variable name"),
+            variableSchema,
+          ),
+        ])
+        .optional(),
+    })
+    .superRefine((d, ctx) => {
+      if ((d.messages === undefined) === (d.text === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["messages"],
+          message: "give exactly one of messages or text",
+        });
+      }
+      if (d.messages && d.messages[d.messages.length - 1]?.role !== "user") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["messages", d.messages.length - 1, "role"],
+          message: 'the last message must be a "user" turn',
+        });
+      }
+    }),
+);
 
 const SAFE_INT = Number.MAX_SAFE_INTEGER;
 
@@ -282,7 +288,7 @@ export class PromptTemplate {
   /** System prompt template. */
   readonly system: string | undefined;
   /** Conversation template (when defined with `messages`). */
-  readonly messages: readonly ChatMessage[] | undefined;
+  readonly messages: readonly (ChatMessage & { content: string })[] | undefined;
   /** Single user-turn template (when defined with `text`). */
   readonly text: string | undefined;
   /** Negative prompt template (image/video prompts). */

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError, withDeadline } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import { DEFAULT_K, type RetrievedChunk, type RetrieveOptions, type Retriever } from "./types.js";
 
 /** Options for {@link HybridRetriever}. */
@@ -20,14 +21,16 @@ export interface HybridRetrieverOptions {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    weights: z.array(z.number().min(0).max(1e6)).optional(),
-    rrfK: z.number().min(0).max(1e6).optional(),
-    fetchMultiplier: z.number().min(1).max(100).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<HybridRetrieverOptions>()(
+  z
+    .object({
+      weights: z.array(z.number().min(0).max(1e6)).readonly().optional(),
+      rrfK: z.number().min(0).max(1e6).optional(),
+      fetchMultiplier: z.number().min(1).max(100).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * Fuses ranked lists: each item scores `sum(weight_i / (rrfK + rank_i))` over the lists it

@@ -27,6 +27,7 @@ import {
   kendraSdk,
   lazyAwsClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import { type FilterNode, type FilterScalar, type MetadataFilter, parseFilter } from "./filter.js";
 import type { KendraAttributeFilter } from "./native-shapes.js";
@@ -77,28 +78,36 @@ export interface KendraRetrieverOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    indexId: z
-      .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/, "must be a 36-character Kendra index id"),
-    client: awsClientSchema<KendraClient>("KendraClient").optional(),
-    minConfidence: z.enum(["LOW", "MEDIUM", "HIGH", "VERY_HIGH"]).optional(),
-    pageSize: z.int().min(1).max(100).optional(),
-    nativeFilter: z.record(z.string(), z.unknown()).optional(),
-    fallbackToQuery: z.boolean().optional(),
-    userContext: z
-      .object({
-        Token: z.string().optional(),
-        UserId: z.string().optional(),
-        Groups: z.array(z.string()).optional(),
-      })
-      .strict()
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<KendraRetrieverOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      indexId: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/, "must be a 36-character Kendra index id"),
+      client: awsClientSchema("KendraClient").optional(),
+      minConfidence: z.enum(["LOW", "MEDIUM", "HIGH", "VERY_HIGH"]).optional(),
+      pageSize: z.int().min(1).max(100).optional(),
+      // Kendra judges the filter itself; it only has to be an object here.
+      nativeFilter: z
+        .custom<KendraAttributeFilter>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "must be a Kendra AttributeFilter object",
+        )
+        .optional(),
+      fallbackToQuery: z.boolean().optional(),
+      userContext: z
+        .object({
+          Token: z.string().optional(),
+          UserId: z.string().optional(),
+          Groups: z.array(z.string()).optional(),
+        })
+        .strict()
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -248,11 +257,7 @@ export class KendraRetriever implements Retriever {
   readonly #options: KendraRetrieverOptions;
 
   constructor(options: KendraRetrieverOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "KendraRetriever options",
-    ) as KendraRetrieverOptions;
+    this.#options = parseOptions(optionsSchema, options, "KendraRetriever options");
     this.indexId = this.#options.indexId;
     const config = clientConfigFrom(this.#options);
     this.#kendra = lazyAwsClient(

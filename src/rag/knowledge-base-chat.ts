@@ -20,6 +20,7 @@ import {
   clientConfigFrom,
   lazyAwsClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import type { MetadataFilter } from "./filter.js";
@@ -101,35 +102,43 @@ export interface KnowledgeBaseAnswer {
   guardrailIntervened: boolean;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    knowledgeBaseId: knowledgeBaseIdSchema,
-    modelArn: z.string().min(1).max(2048),
-    client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
-    k: z.int().min(1).max(100).optional(),
-    overrideSearchType: overrideSearchTypeSchema,
-    rerankingConfiguration: rerankingConfigurationSchema,
-    filter: z.record(z.string(), z.unknown()).optional(),
-    promptTemplate: z
-      .string()
-      .includes("$search_results$", { message: "must contain $search_results$" })
-      .optional(),
-    inference: z
-      .object({
-        temperature: z.number().min(0).max(1).optional(),
-        topP: z.number().min(0).max(1).optional(),
-        maxTokens: z.int().positive().optional(),
-        stopSequences: z.array(z.string()).max(4).optional(),
-      })
-      .strict()
-      .optional(),
-    guardrail: z
-      .object({ guardrailId: z.string().min(1), guardrailVersion: z.string().min(1) })
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<KnowledgeBaseChatOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      knowledgeBaseId: knowledgeBaseIdSchema,
+      modelArn: z.string().min(1).max(2048),
+      client: awsClientSchema("BedrockAgentRuntimeClient").optional(),
+      k: z.int().min(1).max(100).optional(),
+      overrideSearchType: overrideSearchTypeSchema,
+      rerankingConfiguration: rerankingConfigurationSchema,
+      // Checked for shape here; toBedrockFilter checks the operators and names the offending one.
+      filter: z
+        .custom<MetadataFilter>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "must be a metadata filter object",
+        )
+        .optional(),
+      promptTemplate: z
+        .string()
+        .includes("$search_results$", { message: "must contain $search_results$" })
+        .optional(),
+      inference: z
+        .object({
+          temperature: z.number().min(0).max(1).optional(),
+          topP: z.number().min(0).max(1).optional(),
+          maxTokens: z.int().positive().optional(),
+          stopSequences: z.array(z.string()).max(4).optional(),
+        })
+        .strict()
+        .optional(),
+      guardrail: z
+        .object({ guardrailId: z.string().min(1), guardrailVersion: z.string().min(1) })
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * A conversation over a Bedrock Knowledge Base through `RetrieveAndGenerate`: the first turn
@@ -151,11 +160,7 @@ export class KnowledgeBaseChat {
   #sessionId: string | undefined;
 
   constructor(options: KnowledgeBaseChatOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "KnowledgeBaseChat options",
-    ) as KnowledgeBaseChatOptions;
+    this.#options = parseOptions(optionsSchema, options, "KnowledgeBaseChat options");
     const config = clientConfigFrom(this.#options);
     this.#agentRuntime = lazyAwsClient(
       bedrockAgentRuntimeSdk,

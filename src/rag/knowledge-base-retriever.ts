@@ -20,6 +20,7 @@ import {
   lazyAwsClient,
   paginatorClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import { fromKnowledgeBaseResult, toBedrockFilter } from "./bedrock-filter.js";
 import {
@@ -78,23 +79,31 @@ const RETRIEVE = {
   iamAction: "bedrock:Retrieve",
 };
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    knowledgeBaseId: knowledgeBaseIdSchema,
-    client: awsClientSchema<BedrockAgentRuntimeClient>("BedrockAgentRuntimeClient").optional(),
-    overrideSearchType: overrideSearchTypeSchema,
-    rerankingConfiguration: rerankingConfigurationSchema,
-    minScore: z.number().optional(),
-    pageSize: z.int().min(1).max(100).optional(),
-    maxPages: z.int().min(1).max(100).optional(),
-    nativeFilter: z.record(z.string(), z.unknown()).optional(),
-    guardrail: z
-      .object({ guardrailId: z.string().min(1), guardrailVersion: z.string().min(1) })
-      .optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<KnowledgeBaseRetrieverOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      knowledgeBaseId: knowledgeBaseIdSchema,
+      client: awsClientSchema("BedrockAgentRuntimeClient").optional(),
+      overrideSearchType: overrideSearchTypeSchema,
+      rerankingConfiguration: rerankingConfigurationSchema,
+      minScore: z.number().optional(),
+      pageSize: z.int().min(1).max(100).optional(),
+      maxPages: z.int().min(1).max(100).optional(),
+      // Bedrock judges the filter itself; it only has to be an object here.
+      nativeFilter: z
+        .custom<KnowledgeBaseRetrievalFilter>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "must be a Knowledge Bases RetrievalFilter object",
+        )
+        .optional(),
+      guardrail: z
+        .object({ guardrailId: z.string().min(1), guardrailVersion: z.string().min(1) })
+        .optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /**
  * Retrieves from an Amazon Bedrock Knowledge Base. It sends `numberOfResults`,
@@ -120,11 +129,7 @@ export class KnowledgeBaseRetriever implements Retriever {
   readonly #options: KnowledgeBaseRetrieverOptions;
 
   constructor(options: KnowledgeBaseRetrieverOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "KnowledgeBaseRetriever options",
-    ) as KnowledgeBaseRetrieverOptions;
+    this.#options = parseOptions(optionsSchema, options, "KnowledgeBaseRetriever options");
     this.knowledgeBaseId = this.#options.knowledgeBaseId;
     const config = clientConfigFrom(this.#options);
     this.#agentRuntime = lazyAwsClient(

@@ -10,6 +10,7 @@ import type {
   RetrievalFilter,
 } from "@aws-sdk/client-bedrock-agent-runtime";
 import { z } from "zod";
+import type { KnowledgeBaseRerankingConfiguration } from "./native-shapes.js";
 
 /** Option schema for a knowledge base id: up to 10 letters and digits, e.g. `ABCDEFGHIJ`. */
 export const knowledgeBaseIdSchema = z
@@ -29,8 +30,14 @@ export const overrideSearchTypeSchema = z.enum(["HYBRID", "SEMANTIC"]).optional(
  * ValidationException; checking here fails at construction instead, before any call. Other
  * fields (`metadataConfiguration`, `additionalModelRequestFields`) pass through for the service
  * to judge.
+ *
+ * Typed as the options type's {@link KnowledgeBaseRerankingConfiguration} (the SDK's shape): a
+ * loose object's inferred input type has an index signature, which that interface lacks.
  */
-export const rerankingConfigurationSchema = z
+const rerankingConfigurationObject: z.ZodType<
+  KnowledgeBaseRerankingConfiguration,
+  KnowledgeBaseRerankingConfiguration
+> = z
   .object({
     type: z.literal("BEDROCK_RERANKING_MODEL"),
     bedrockRerankingConfiguration: z
@@ -40,8 +47,10 @@ export const rerankingConfigurationSchema = z
       })
       .loose(),
   })
-  .loose()
-  .optional();
+  .loose();
+
+/** {@link rerankingConfigurationObject}, optional, for the options schemas. */
+export const rerankingConfigurationSchema = rerankingConfigurationObject.optional();
 
 /** The vector search settings of one request; those left undefined are not sent. */
 export interface VectorSearchSettings {

@@ -17,6 +17,7 @@ import {
   lazyAwsClient,
   openSearchSdk,
   type SendsCommands,
+  schemaFor,
   signalledAwsCall,
 } from "../core/internal.js";
 import type { OpenSearchEngine } from "./opensearch-query.js";
@@ -136,27 +137,29 @@ export const OPENSEARCH_MIN_VERSIONS: Readonly<{
 
 const DOMAIN_NAME = /^[a-z][a-z0-9-]{2,27}$/;
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    domainName: z
-      .string()
-      .regex(
-        DOMAIN_NAME,
-        "must be 3-28 lowercase letters, digits or hyphens, starting with a letter",
-      ),
-    domainClient: awsClientSchema<OpenSearchClient>("OpenSearchClient").optional(),
-    requirements: z
-      .object({
-        engine: z.enum(["faiss", "lucene"]).optional(),
-        hybridPipeline: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<DescribeOpenSearchDomainOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      domainName: z
+        .string()
+        .regex(
+          DOMAIN_NAME,
+          "must be 3-28 lowercase letters, digits or hyphens, starting with a letter",
+        ),
+      domainClient: awsClientSchema("OpenSearchClient").optional(),
+      requirements: z
+        .object({
+          engine: z.enum(["faiss", "lucene"]).optional(),
+          hybridPipeline: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 /** Parses `OpenSearch_2.11` (or `Elasticsearch_7.10`) into engine name and version. */
 export function parseEngineVersion(
@@ -200,11 +203,7 @@ function show(version: EngineVersion): string {
 export async function describeOpenSearchDomain(
   options: DescribeOpenSearchDomainOptions,
 ): Promise<OpenSearchDomainInfo> {
-  const o = parseOptions(
-    optionsSchema,
-    options,
-    "describeOpenSearchDomain options",
-  ) as DescribeOpenSearchDomainOptions;
+  const o = parseOptions(optionsSchema, options, "describeOpenSearchDomain options");
   const config = clientConfigFrom(o);
   const load = lazyAwsClient(
     openSearchSdk,

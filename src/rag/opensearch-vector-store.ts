@@ -15,7 +15,7 @@ import {
   ValidationError,
   withDeadline,
 } from "../core/index.js";
-import { loadOptional } from "../core/internal.js";
+import { awsClientConfigShape, loadOptional, schemaFor } from "../core/internal.js";
 import type { EmbeddingModel } from "../models/index.js";
 import type { MetadataFilter } from "./filter.js";
 import { reciprocalRankFusion } from "./hybrid-retriever.js";
@@ -189,67 +189,69 @@ const SPACE: Record<DistanceMetric, OpenSearchSpaceType> = {
   l2: "l2",
 };
 
-const optionsSchema = z
-  .object({
-    index: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, "must be a lowercase OpenSearch index name"),
-    dimensions: z.int().min(1).max(16_000),
-    client: z
-      .custom<OpenSearchClientLike>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as OpenSearchClientLike).transport?.request === "function",
-        "must be an OpenSearch Client (with transport.request)",
-      )
-      .optional(),
-    node: z.url().optional(),
-    aws: z
-      .object({
-        region: z.string().min(1),
-        service: z.enum(["es", "aoss"]).optional(),
-        credentials: z.unknown().optional(),
-      })
-      .strict()
-      .optional(),
-    serverless: z.boolean().optional(),
-    engine: z
-      .string()
-      .refine(
-        (e) => e !== "nmslib",
-        "nmslib is deprecated and OpenSearch 3 rejects new nmslib indexes; use faiss or lucene",
-      )
-      .pipe(z.enum(["faiss", "lucene"]))
-      .optional(),
-    metric: z.enum(["cosine", "dot", "l2"]).optional(),
-    hnsw: z
-      .object({
-        m: z.int().min(2).max(512).optional(),
-        efConstruction: z.int().min(2).max(10_000).optional(),
-        efSearch: z.int().min(2).max(10_000).optional(),
-      })
-      .strict()
-      .optional(),
-    fields: z
-      .object({
-        vector: z.string().min(1).optional(),
-        text: z.string().min(1).optional(),
-        metadata: z.string().min(1).optional(),
-        id: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-    batchSize: z.int().min(1).max(10_000).optional(),
-    refresh: z.boolean().optional(),
-    hybridPipeline: z.string().min(1).optional(),
-    timeoutMs: z.int().positive().optional(),
-  })
-  .strict()
-  .refine((o) => o.client !== undefined || o.node !== undefined, {
-    message: "pass a ready client or a node URL",
-    path: ["client"],
-  });
+const optionsSchema = schemaFor<OpenSearchVectorStoreOptions>()(
+  z
+    .object({
+      index: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, "must be a lowercase OpenSearch index name"),
+      dimensions: z.int().min(1).max(16_000),
+      client: z
+        .custom<OpenSearchClientLike>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as OpenSearchClientLike).transport?.request === "function",
+          "must be an OpenSearch Client (with transport.request)",
+        )
+        .optional(),
+      node: z.url().optional(),
+      aws: z
+        .object({
+          region: z.string().min(1),
+          service: z.enum(["es", "aoss"]).optional(),
+          credentials: awsClientConfigShape.credentials,
+        })
+        .strict()
+        .optional(),
+      serverless: z.boolean().optional(),
+      engine: z
+        .string()
+        .refine(
+          (e) => e !== "nmslib",
+          "nmslib is deprecated and OpenSearch 3 rejects new nmslib indexes; use faiss or lucene",
+        )
+        .pipe(z.enum(["faiss", "lucene"]))
+        .optional(),
+      metric: z.enum(["cosine", "dot", "l2"]).optional(),
+      hnsw: z
+        .object({
+          m: z.int().min(2).max(512).optional(),
+          efConstruction: z.int().min(2).max(10_000).optional(),
+          efSearch: z.int().min(2).max(10_000).optional(),
+        })
+        .strict()
+        .optional(),
+      fields: z
+        .object({
+          vector: z.string().min(1).optional(),
+          text: z.string().min(1).optional(),
+          metadata: z.string().min(1).optional(),
+          id: z.string().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+      batchSize: z.int().min(1).max(10_000).optional(),
+      refresh: z.boolean().optional(),
+      hybridPipeline: z.string().min(1).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict()
+    .refine((o) => o.client !== undefined || o.node !== undefined, {
+      message: "pass a ready client or a node URL",
+      path: ["client"],
+    }),
+);
 
 interface Hit {
   _id: string;
@@ -299,11 +301,7 @@ export class OpenSearchVectorStore implements VectorStore {
   #client: Promise<OpenSearchClientLike> | undefined;
 
   constructor(options: OpenSearchVectorStoreOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "OpenSearchVectorStore options",
-    ) as OpenSearchVectorStoreOptions;
+    this.#options = parseOptions(optionsSchema, options, "OpenSearchVectorStore options");
     this.index = this.#options.index;
     this.dimensions = this.#options.dimensions;
     this.engine = this.#options.engine ?? "faiss";

@@ -13,7 +13,7 @@ import {
   type TokenUsage,
   withDeadline,
 } from "../core/index.js";
-import { addUsage } from "../core/internal.js";
+import { addUsage, schemaFor } from "../core/internal.js";
 import type { ChatModel, Guardrail } from "../models/index.js";
 import { chatModelSchema } from "../models/index.js";
 import type { PromptTemplate } from "../prompts/index.js";
@@ -79,8 +79,10 @@ export interface RagChainOptions {
 
 /** Per-call options of {@link RagChain.ask}. */
 export interface RagAskOptions {
-  /** Earlier turns; when present the question is first condensed into a standalone one. */
-  history?: readonly ChatMessage[];
+  /**
+   * Earlier turns, as text; when present the question is first condensed into a standalone one.
+   */
+  history?: readonly (ChatMessage & { content: string })[];
   /** Overrides the chain's filter for this call. */
   filter?: MetadataFilter;
   /** Overrides the chain's k for this call. */
@@ -136,43 +138,63 @@ const DEFAULT_NO_ANSWER =
 
 const isObject = (v: unknown) => typeof v === "object" && v !== null;
 
-const optionsSchema = z
-  .object({
-    retriever: z.custom<Retriever>(
-      (v) => isObject(v) && typeof (v as Retriever).retrieve === "function",
-      "must be a Retriever (an object with retrieve())",
-    ),
-    model: chatModelSchema(),
-    prompt: z.unknown().optional(),
-    condensePrompt: z.unknown().optional(),
-    catalog: z.unknown().optional(),
-    k: z.int().min(1).max(1000).optional(),
-    minScore: z.number().optional(),
-    maxContextTokens: z.int().positive().optional(),
-    countTokens: z
-      .custom<TokenCounter>((v) => typeof v === "function", "must be a function")
-      .optional(),
-    filter: z.record(z.string(), z.unknown()).optional(),
-    noAnswer: z.string().min(1).optional(),
-    timeoutMs: z.int().positive().optional(),
-    guardrail: z
-      .custom<Guardrail>(
-        (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
-        "must be a Guardrail",
-      )
-      .optional(),
-  })
-  .strict();
+// A prompt id, template or definition: resolvePrompt builds and checks a definition, and looks an
+// id up in the catalog.
+const promptRef = z.custom<PromptRef>(
+  (v) => typeof v === "string" || isObject(v),
+  "must be a prompt id, template or definition",
+);
 
-const askSchema = z.object({
-  history: z
-    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
-    .optional(),
-  filter: z.record(z.string(), z.unknown()).optional(),
-  k: z.int().min(1).max(1000).optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-  timeoutMs: z.int().positive().optional(),
-});
+// Checked for shape here; the retriever checks the operators and names the offending one.
+const filterSchema = z.custom<MetadataFilter>(isObject, "must be a metadata filter object");
+
+const optionsSchema = schemaFor<RagChainOptions>()(
+  z
+    .object({
+      retriever: z.custom<Retriever>(
+        (v) => isObject(v) && typeof (v as Retriever).retrieve === "function",
+        "must be a Retriever (an object with retrieve())",
+      ),
+      model: chatModelSchema(),
+      prompt: promptRef.optional(),
+      condensePrompt: promptRef.optional(),
+      catalog: z
+        .custom<PromptCatalog>(
+          (v) => isObject(v) && typeof (v as PromptCatalog).get === "function",
+          "must be a PromptCatalog",
+        )
+        .optional(),
+      k: z.int().min(1).max(1000).optional(),
+      minScore: z.number().optional(),
+      maxContextTokens: z.int().positive().optional(),
+      countTokens: z
+        .custom<TokenCounter>((v) => typeof v === "function", "must be a function")
+        .optional(),
+      filter: filterSchema.optional(),
+      noAnswer: z.string().min(1).optional(),
+      timeoutMs: z.int().positive().optional(),
+      guardrail: z
+        .custom<Guardrail>(
+          (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
+          "must be a Guardrail",
+        )
+        .optional(),
+    })
+    .strict(),
+);
+
+const askSchema = schemaFor<RagAskOptions>()(
+  z.object({
+    history: z
+      .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+      .readonly()
+      .optional(),
+    filter: filterSchema.optional(),
+    k: z.int().min(1).max(1000).optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+    timeoutMs: z.int().positive().optional(),
+  }),
+);
 
 /** The system prompt with a security notice appended. */
 function withNotice(system: string | undefined, notice: string): string {
@@ -207,7 +229,7 @@ export class RagChain {
   readonly #condensePrompt: PromptTemplate;
 
   constructor(options: RagChainOptions) {
-    this.#options = parseOptions(optionsSchema, options, "RagChain options") as RagChainOptions;
+    this.#options = parseOptions(optionsSchema, options, "RagChain options");
     const catalog = this.#options.catalog;
     this.#answerPrompt = resolvePrompt(this.#options.prompt ?? "fmops.rag.answer", catalog);
     this.#condensePrompt = resolvePrompt(

@@ -7,6 +7,8 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
+import { metadataSchema } from "./metadata-schema.js";
 import type { Chunk, Document } from "./types.js";
 
 /** Counts the size of a text in the unit chunks are measured in (tokens of your tokenizer). */
@@ -39,22 +41,26 @@ export const DEFAULT_SEPARATORS: readonly RegExp[] = Object.freeze([
   /\s+/g,
 ]);
 
-const optionsSchema = z
-  .object({
-    chunkSize: z.int().positive().max(10_000_000).optional(),
-    chunkOverlap: z.int().min(0).optional(),
-    lengthFunction: z
-      .custom<LengthFunction>((v) => typeof v === "function", "must be a function")
-      .optional(),
-    separators: z.array(z.instanceof(RegExp)).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<RecursiveTextSplitterOptions>()(
+  z
+    .object({
+      chunkSize: z.int().positive().max(10_000_000).optional(),
+      chunkOverlap: z.int().min(0).optional(),
+      lengthFunction: z
+        .custom<LengthFunction>((v) => typeof v === "function", "must be a function")
+        .optional(),
+      separators: z.array(z.instanceof(RegExp)).readonly().optional(),
+    })
+    .strict(),
+);
 
-const documentSchema = z.object({
-  id: z.string().min(1),
-  text: z.string(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
+const documentSchema = schemaFor<Document>()(
+  z.object({
+    id: z.string().min(1),
+    text: z.string(),
+    metadata: metadataSchema.optional(),
+  }),
+);
 
 /** A half-open range `[start, end)` of UTF-16 code-unit offsets into a document's text. */
 export interface Span {
@@ -107,7 +113,7 @@ export class RecursiveTextSplitter {
 
   /** Splits one document into chunks. */
   split(document: Document): Chunk[] {
-    const doc = parseOptions(documentSchema, document, "document") as Document;
+    const doc = parseOptions(documentSchema, document, "document");
     const text = doc.text;
     const spans = this.splitText(text);
     return spans.map((span, chunkIndex) => ({

@@ -11,6 +11,7 @@ import {
   isModelFolderPath,
   loadTransformers,
   modelLocation,
+  schemaFor,
   type TransformersDtype,
   throwIfAborted,
   toEmbeddings,
@@ -92,26 +93,28 @@ export interface TransformersLibrary {
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 
-const optionsSchema = z
-  .object({
-    model: z.string().min(1).max(4096),
-    dimensions: z.int().positive().max(65_536),
-    localModelPath: z.string().min(1).optional(),
-    allowRemoteModels: z.boolean().optional(),
-    pooling: z.enum(["mean", "cls"]).optional(),
-    normalize: z.boolean().optional(),
-    batchSize: z.int().min(1).max(4096).optional(),
-    dtype: transformersDtypeSchema.optional(),
-    cacheDir: z.string().min(1).optional(),
-    device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
-    timeoutMs: z.int().positive().optional(),
-    loadLibrary: z
-      .custom<() => Promise<TransformersLibrary>>((v) => typeof v === "function", {
-        message: "must be a function",
-      })
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<TransformersEmbeddingModelOptions>()(
+  z
+    .object({
+      model: z.string().min(1).max(4096),
+      dimensions: z.int().positive().max(65_536),
+      localModelPath: z.string().min(1).optional(),
+      allowRemoteModels: z.boolean().optional(),
+      pooling: z.enum(["mean", "cls"]).optional(),
+      normalize: z.boolean().optional(),
+      batchSize: z.int().min(1).max(4096).optional(),
+      dtype: transformersDtypeSchema.optional(),
+      cacheDir: z.string().min(1).optional(),
+      device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
+      timeoutMs: z.int().positive().optional(),
+      loadLibrary: z
+        .custom<() => Promise<TransformersLibrary>>((v) => typeof v === "function", {
+          message: "must be a function",
+        })
+        .optional(),
+    })
+    .strict(),
+);
 
 /**
  * An {@link EmbeddingModel} that runs a sentence-transformer (MiniLM, bge, e5, gte exported to
@@ -140,11 +143,7 @@ export class TransformersEmbeddingModel implements EmbeddingModel {
   #extractor: Promise<FeatureExtractor> | undefined;
 
   constructor(options: TransformersEmbeddingModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "TransformersEmbeddingModel options",
-    ) as TransformersEmbeddingModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "TransformersEmbeddingModel options");
     const { model, localModelPath, allowRemoteModels, cacheDir } = this.#options;
     if (cacheDir !== undefined && allowRemoteModels !== true) {
       throw new ValidationError(

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { TokenUsage } from "../core/index.js";
 import { parseOptions, redact } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import { ModelStreamError, StreamDecodeError } from "./errors.js";
 import type { StreamEvent } from "./events.js";
 
@@ -24,7 +25,7 @@ export const decoderOptionsShape = {
   onMalformed: z.enum(["throw", "skip"]).optional(),
 };
 
-const decoderOptionsSchema = z.object(decoderOptionsShape).strict();
+const decoderOptionsSchema = schemaFor<DecoderOptions>()(z.object(decoderOptionsShape).strict());
 
 /** Validates {@link DecoderOptions}; `subject` names the decoder in the error. */
 export function parseDecoderOptions(options: DecoderOptions, subject: string): DecoderOptions {

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { StreamChunk } from "./chunks.js";
 import { type DecoderOptions, decoderOptionsShape } from "./decode-common.js";
 import type { StreamEvent } from "./events.js";
@@ -62,19 +63,27 @@ export interface DecodeResponseStreamOptions extends LineIteratorOptions, Decode
   contentType?: string | undefined;
 }
 
-const optionsSchema = z
-  .object({
-    // Any string here; the registry refuses unknown names with the list of known ones.
-    format: z.string().optional(),
-    contentType: z.string().optional(),
-    ...decoderOptionsShape,
-    // LineIterator validates its own options; these only need to be allowed here.
-    maxLineBytes: z.unknown().optional(),
-    idleTimeoutMs: z.unknown().optional(),
-    signal: z.unknown().optional(),
-    onUnknownEvent: z.unknown().optional(),
-  })
-  .strict();
+/** An option handed on to LineIterator, which checks it. */
+function passedToLineIterator<K extends keyof LineIteratorOptions>() {
+  return z.custom<NonNullable<LineIteratorOptions[K]>>().optional();
+}
+
+const optionsSchema = schemaFor<DecodeResponseStreamOptions>()(
+  z
+    .object({
+      // Any string here; the registry refuses unknown names with the list of known ones.
+      format: z.string().optional(),
+      contentType: z.string().optional(),
+      ...decoderOptionsShape,
+      // LineIterator validates its own options, naming them in its messages; here they are only
+      // allowed, with the types LineIterator's schema checks.
+      maxLineBytes: passedToLineIterator<"maxLineBytes">(),
+      idleTimeoutMs: passedToLineIterator<"idleTimeoutMs">(),
+      signal: passedToLineIterator<"signal">(),
+      onUnknownEvent: passedToLineIterator<"onUnknownEvent">(),
+    })
+    .strict(),
+);
 
 /**
  * Decodes a model's response stream into {@link StreamEvent}s, ready for a {@link TokenStream}.

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
-import { abortError, MAX_TIMER_MS } from "../core/internal.js";
+import { abortError, MAX_TIMER_MS, schemaFor } from "../core/internal.js";
 import {
   bytesOf,
   type StreamChunk,
@@ -42,27 +42,29 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Default {@link LineIteratorOptions.idleTimeoutMs}: 60 s. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
-const optionsSchema = z
-  .object({
-    // V8 strings stop near 2^29 characters; a larger limit could never be honoured.
-    maxLineBytes: z
-      .int()
-      .min(1)
-      .max(2 ** 29)
-      .optional(),
-    idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    onUnknownEvent: z
-      .union([
-        z.enum(["skip", "error"]),
-        z.custom<(event: UnknownStreamEvent) => void>(
-          (v) => typeof v === "function",
-          'must be "skip", "error" or a function',
-        ),
-      ])
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<LineIteratorOptions>()(
+  z
+    .object({
+      // V8 strings stop near 2^29 characters; a larger limit could never be honoured.
+      maxLineBytes: z
+        .int()
+        .min(1)
+        .max(2 ** 29)
+        .optional(),
+      idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      onUnknownEvent: z
+        .union([
+          z.enum(["skip", "error"]),
+          z.custom<(event: UnknownStreamEvent) => void>(
+            (v) => typeof v === "function",
+            'must be "skip", "error" or a function',
+          ),
+        ])
+        .optional(),
+    })
+    .strict(),
+);
 
 /**
  * Splits a response stream into lines. `source` is the `Body` of SageMaker's

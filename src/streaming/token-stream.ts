@@ -14,7 +14,7 @@ import {
   type WaitOptions,
 } from "../core/index.js";
 import type { ContentBlock, ToolCall, ToolSpec } from "../core/internal.js";
-import { checkToolCall, MAX_TIMER_MS, ToolCallAssembler } from "../core/internal.js";
+import { checkToolCall, MAX_TIMER_MS, schemaFor, ToolCallAssembler } from "../core/internal.js";
 import type { StreamEvent } from "./events.js";
 import { boundedIterable, idleTimeoutError, settleWithin } from "./idle-timeout.js";
 
@@ -42,15 +42,20 @@ export interface TokenStreamOptions extends WaitOptions {
   tools?: readonly ToolSpec[] | undefined;
 }
 
-const optionsSchema = z
-  .object({
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
-    idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
-    now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-    tools: z.array(z.custom<ToolSpec>((v) => typeof v === "object" && v !== null)).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<TokenStreamOptions>()(
+  z
+    .object({
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+      idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+      now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+      tools: z
+        .array(z.custom<ToolSpec>((v) => typeof v === "object" && v !== null))
+        .readonly()
+        .optional(),
+    })
+    .strict(),
+);
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;

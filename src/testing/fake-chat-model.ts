@@ -18,6 +18,7 @@ import {
   type ContentBlock,
   checkToolCall,
   messageText,
+  schemaFor,
   type ToolCall,
   throwIfAborted,
 } from "../core/internal.js";
@@ -113,37 +114,44 @@ function isReply(v: unknown): boolean {
   );
 }
 
-const optionsSchema = z
-  .object({
-    responses: z.union([
-      z.array(
-        z.union([
-          z.string(),
-          z.custom<FakeReply>(isReply, "must be a string or { text?, toolCalls? }"),
-        ]),
-      ),
-      z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
-    ]),
-    id: z.string().min(1).optional(),
-    supportsTools: z.boolean().optional(),
-    structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
-    chunkSize: z.int().positive().optional(),
-    delayMs: z.number().min(0).max(600_000).optional(),
-    firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
-    failOn: z
-      .union([
-        z.array(z.int().min(0)),
-        z.custom<(request: ChatRequest, call: number) => boolean>(
+const optionsSchema = schemaFor<FakeChatModelOptions>()(
+  z
+    .object({
+      responses: z.union([
+        z
+          .array(
+            z.union([
+              z.string(),
+              z.custom<FakeReply>(isReply, "must be a string or { text?, toolCalls? }"),
+            ]),
+          )
+          .readonly(),
+        z.custom<FakeResponder>(isFunction, "must be an array of strings or a function"),
+      ]),
+      id: z.string().min(1).optional(),
+      supportsTools: z.boolean().optional(),
+      structuredOutput: z.enum(["tool", "constrained", "json"]).optional(),
+      chunkSize: z.int().positive().optional(),
+      delayMs: z.number().min(0).max(600_000).optional(),
+      firstTokenDelayMs: z.number().min(0).max(600_000).optional(),
+      failOn: z
+        .union([
+          z.array(z.int().min(0)).readonly(),
+          z.custom<(request: ChatRequest, call: number) => boolean>(
+            isFunction,
+            "must be an array of call indices or a predicate",
+          ),
+        ])
+        .optional(),
+      error: z
+        .custom<(request: ChatRequest, call: number) => FmopsError>(
           isFunction,
-          "must be an array of call indices or a predicate",
-        ),
-      ])
-      .optional(),
-    error: z
-      .custom<(request: ChatRequest, call: number) => FmopsError>(isFunction, "must be a function")
-      .optional(),
-  })
-  .strict();
+          "must be a function",
+        )
+        .optional(),
+    })
+    .strict(),
+);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -193,11 +201,7 @@ export class FakeChatModel implements ChatModel {
   #scripted = 0;
 
   constructor(options: FakeChatModelOptions) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "FakeChatModel options",
-    ) as FakeChatModelOptions;
+    this.#options = parseOptions(optionsSchema, options, "FakeChatModel options");
     this.id = this.#options.id ?? "fake:chat";
     this.supportsTools = this.#options.supportsTools ?? true;
     if (this.#options.structuredOutput !== undefined)

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../core/index.js";
-import { throwIfAborted } from "../core/internal.js";
+import { schemaFor, throwIfAborted } from "../core/internal.js";
 import type { CallOptions, EmbeddingModel } from "../models/index.js";
 
 /** Options for {@link FakeEmbeddingModel}. */
@@ -16,14 +16,16 @@ export interface FakeEmbeddingModelOptions {
   id?: string;
 }
 
-const optionsSchema = z
-  .object({
-    dimensions: z.int().min(1).max(65_536).optional(),
-    id: z.string().min(1).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<FakeEmbeddingModelOptions>()(
+  z
+    .object({
+      dimensions: z.int().min(1).max(65_536).optional(),
+      id: z.string().min(1).optional(),
+    })
+    .strict(),
+);
 
-const textsSchema = z.array(z.string());
+const textsSchema = schemaFor<string[]>()(z.array(z.string()));
 
 // A word counts twice as much as one of its trigrams, so whole-word overlap dominates while
 // trigrams still relate inflections ("model" / "models").

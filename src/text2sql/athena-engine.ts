@@ -28,6 +28,7 @@ import {
   lazyAwsClient,
   paginatorClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import { athenaTypeName, fromAthenaValue } from "./athena-values.js";
 import {
@@ -148,34 +149,36 @@ export interface AthenaExecuteOptions extends ExecuteOptions {
   parameters?: string[];
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    athena: awsClientSchema<SendsCommands>("AthenaClient").optional(),
-    workgroup: z.string().min(1).max(128).optional(),
-    outputLocation: z
-      .string()
-      .regex(/^s3:\/\/[^/]+/, "must be an s3://bucket/prefix/ URI")
-      .optional(),
-    catalog: z.string().min(1).optional(),
-    database: z.string().min(1).optional(),
-    pollMinDelayMs: z.number().min(0).max(60_000).optional(),
-    pollMaxDelayMs: z.number().min(1).max(300_000).optional(),
-    pageSize: z.int().min(1).max(1000).optional(),
-    timeoutMs: z.int().min(1).max(86_400_000).optional(),
-    startAttempts: z.int().min(1).max(20).optional(),
-    readOnly: z.boolean().optional(),
-    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
-    maxBytesScanned: z.number().min(0).optional(),
-    onCostEstimate: z
-      .custom<CostEstimateCallback>((v) => typeof v === "function", "must be a function")
-      .optional(),
-    unknownScan: z.enum(["refuse", "run"]).optional(),
-    pricePerTbUsd: z.number().min(0).max(1_000_000).optional(),
-    resultReuseMaxAgeMinutes: z.int().min(1).max(10_080).optional(),
-    glue: z.union([awsClientSchema<SendsCommands>("GlueClient"), z.literal(false)]).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<AthenaEngineOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      athena: awsClientSchema<SendsCommands>("AthenaClient").optional(),
+      workgroup: z.string().min(1).max(128).optional(),
+      outputLocation: z
+        .string()
+        .regex(/^s3:\/\/[^/]+/, "must be an s3://bucket/prefix/ URI")
+        .optional(),
+      catalog: z.string().min(1).optional(),
+      database: z.string().min(1).optional(),
+      pollMinDelayMs: z.number().min(0).max(60_000).optional(),
+      pollMaxDelayMs: z.number().min(1).max(300_000).optional(),
+      pageSize: z.int().min(1).max(1000).optional(),
+      timeoutMs: z.int().min(1).max(86_400_000).optional(),
+      startAttempts: z.int().min(1).max(20).optional(),
+      readOnly: z.boolean().optional(),
+      maxSqlLength: z.int().min(1).max(10_000_000).optional(),
+      maxBytesScanned: z.number().min(0).optional(),
+      onCostEstimate: z
+        .custom<CostEstimateCallback>((v) => typeof v === "function", "must be a function")
+        .optional(),
+      unknownScan: z.enum(["refuse", "run"]).optional(),
+      pricePerTbUsd: z.number().min(0).max(1_000_000).optional(),
+      resultReuseMaxAgeMinutes: z.int().min(1).max(10_080).optional(),
+      glue: z.union([awsClientSchema<SendsCommands>("GlueClient"), z.literal(false)]).optional(),
+    })
+    .strict(),
+);
 
 const SERVICE = "Athena";
 const ATHENA_OWNER = "AthenaEngine (@aws-sdk/client-athena)";
@@ -233,7 +236,7 @@ export class AthenaEngine implements SqlEngine {
   readonly #approved = new Map<string, ScanEstimate>();
 
   constructor(options: AthenaEngineOptions = {}) {
-    this.#o = parseOptions(optionsSchema, options, "AthenaEngine options") as AthenaEngineOptions;
+    this.#o = parseOptions(optionsSchema, options, "AthenaEngine options");
     const config = clientConfigFrom(this.#o);
     const loadAthena = lazyAwsClient<typeof AthenaModule, SendsCommands>(
       athenaSdk,

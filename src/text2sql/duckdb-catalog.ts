@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { WaitOptions } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { DuckDbEngine } from "./duckdb-engine.js";
 import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 
@@ -15,17 +16,19 @@ export interface DuckDbCatalogOptions {
   engine: DuckDbEngine;
 }
 
-const optionsSchema = z
-  .object({
-    engine: z.custom<DuckDbEngine>(
-      (v) =>
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as DuckDbEngine).executeTrusted === "function",
-      "must be a DuckDbEngine",
-    ),
-  })
-  .strict();
+const optionsSchema = schemaFor<DuckDbCatalogOptions>()(
+  z
+    .object({
+      engine: z.custom<DuckDbEngine>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          typeof (v as DuckDbEngine).executeTrusted === "function",
+        "must be a DuckDbEngine",
+      ),
+    })
+    .strict(),
+);
 
 /**
  * Lists the tables and views of a {@link DuckDbEngine}'s catalog, with column types in Trino

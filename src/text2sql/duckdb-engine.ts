@@ -18,7 +18,7 @@ import {
   type WaitOptions,
   withDeadline,
 } from "../core/index.js";
-import { abortError, loadOptional } from "../core/internal.js";
+import { abortError, loadOptional, schemaFor } from "../core/internal.js";
 import { duckDbError } from "./duckdb-errors.js";
 import { type DuckJson, type DuckTypeLike, fromDuckJson, trinoTypeName } from "./duckdb-values.js";
 import { SqlExecutionError, SqlNotReadOnlyError } from "./errors.js";
@@ -94,34 +94,36 @@ const identifier = z
   .string()
   .regex(IDENT, "must be a plain identifier (letters, digits, underscore)");
 
-const optionsSchema = z
-  .object({
-    tables: z
-      .record(identifier, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
-      .optional(),
-    database: identifier.optional(),
-    catalog: identifier.optional(),
-    file: z.string().min(1).optional(),
-    tableComments: z.record(z.string(), z.string()).optional(),
-    columnComments: z.record(z.string(), z.record(z.string(), z.string())).optional(),
-    trinoShims: z.boolean().optional(),
-    readOnly: z.boolean().optional(),
-    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
-    timeoutMs: z.int().min(1).max(86_400_000).optional(),
-    memoryLimit: z
-      .union([
-        z.int().min(1),
-        z.string().regex(MEMORY_SIZE, 'must be a size such as "512MB" or "4GiB"'),
-      ])
-      .optional(),
-    threads: z.int().min(1).max(1024).optional(),
-    allowCatalogIntrospection: z.boolean().optional(),
-  })
-  .strict()
-  .refine((o) => !(o.file && o.tables), {
-    message: "give either file or tables, not both",
-    path: ["file"],
-  });
+const optionsSchema = schemaFor<DuckDbEngineOptions>()(
+  z
+    .object({
+      tables: z
+        .record(identifier, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
+        .optional(),
+      database: identifier.optional(),
+      catalog: identifier.optional(),
+      file: z.string().min(1).optional(),
+      tableComments: z.record(z.string(), z.string()).optional(),
+      columnComments: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+      trinoShims: z.boolean().optional(),
+      readOnly: z.boolean().optional(),
+      maxSqlLength: z.int().min(1).max(10_000_000).optional(),
+      timeoutMs: z.int().min(1).max(86_400_000).optional(),
+      memoryLimit: z
+        .union([
+          z.int().min(1),
+          z.string().regex(MEMORY_SIZE, 'must be a size such as "512MB" or "4GiB"'),
+        ])
+        .optional(),
+      threads: z.int().min(1).max(1024).optional(),
+      allowCatalogIntrospection: z.boolean().optional(),
+    })
+    .strict()
+    .refine((o) => !(o.file && o.tables), {
+      message: "give either file or tables, not both",
+      path: ["file"],
+    }),
+);
 
 /** MySQL-style specifiers of Trino's date_format/date_parse that DuckDB spells differently. */
 const MYSQL_SPECIFIERS: readonly [mysql: string, duckdb: string][] = [
@@ -253,11 +255,7 @@ export class DuckDbEngine implements SqlEngine {
   #catalogNames: CatalogNames | undefined;
 
   constructor(options: DuckDbEngineOptions = {}) {
-    this.#options = parseOptions(
-      optionsSchema,
-      options,
-      "DuckDbEngine options",
-    ) as DuckDbEngineOptions;
+    this.#options = parseOptions(optionsSchema, options, "DuckDbEngine options");
     this.catalog = this.#options.catalog ?? "awsdatacatalog";
     this.database = this.#options.database ?? "main";
   }

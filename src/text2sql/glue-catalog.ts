@@ -22,6 +22,7 @@ import {
   lazyAwsClient,
   paginatorClient,
   type SendsCommands,
+  schemaFor,
 } from "../core/internal.js";
 import type { ColumnSchema, SchemaCatalog, TableSchema } from "./types.js";
 
@@ -47,23 +48,25 @@ export interface GlueCatalogOptions extends AwsClientConfig {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    client: awsClientSchema<SendsCommands>("GlueClient").optional(),
-    databases: z.array(z.string().min(1)).min(1).optional(),
-    catalogId: z
-      .string()
-      .regex(/^\d{12}$/, "must be a 12-digit account id")
-      .optional(),
-    expression: z.string().min(1).optional(),
-    maxTables: z.int().min(1).max(1_000_000).optional(),
-    keepParameter: z
-      .custom<(name: string) => boolean>((v) => typeof v === "function", "must be a function")
-      .optional(),
-    timeoutMs: z.int().min(1).max(86_400_000).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<GlueCatalogOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      client: awsClientSchema<SendsCommands>("GlueClient").optional(),
+      databases: z.array(z.string().min(1)).min(1).optional(),
+      catalogId: z
+        .string()
+        .regex(/^\d{12}$/, "must be a 12-digit account id")
+        .optional(),
+      expression: z.string().min(1).optional(),
+      maxTables: z.int().min(1).max(1_000_000).optional(),
+      keepParameter: z
+        .custom<(name: string) => boolean>((v) => typeof v === "function", "must be a function")
+        .optional(),
+      timeoutMs: z.int().min(1).max(86_400_000).optional(),
+    })
+    .strict(),
+);
 
 const SERVICE = "Glue";
 const OWNER = "GlueCatalog (@aws-sdk/client-glue)";
@@ -101,7 +104,7 @@ export class GlueCatalog implements SchemaCatalog {
   readonly #glue;
 
   constructor(options: GlueCatalogOptions = {}) {
-    this.#o = parseOptions(optionsSchema, options, "GlueCatalog options") as GlueCatalogOptions;
+    this.#o = parseOptions(optionsSchema, options, "GlueCatalog options");
     const config = clientConfigFrom(this.#o);
     const load = lazyAwsClient<typeof GlueModule, SendsCommands>(
       glueSdk,

@@ -21,7 +21,7 @@ import {
   type WaitOptions,
   withDeadline,
 } from "../core/index.js";
-import { addUsage } from "../core/internal.js";
+import { addUsage, schemaFor } from "../core/internal.js";
 import type { ChatModel } from "../models/index.js";
 import {
   chatModelSchema,
@@ -152,8 +152,9 @@ export interface Text2SqlAskOptions extends WaitOptions {
   /**
    * Earlier turns, for follow-up questions ("and in 2023?"). They reach the prompts fenced as
    * untrusted data under their speaker's name (the newest that fit, each cut to 1000 characters).
+   * Text turns only.
    */
-  history?: ChatMessage[];
+  history?: readonly (ChatMessage & { content: string })[];
 }
 
 /** What a model that can give objects answers: the query, and optionally why. */
@@ -260,95 +261,100 @@ const promptRef = z.custom<PromptRef>(
   "must be a prompt id, template or definition",
 );
 
-const optionsSchema = z
-  .object({
-    model: chatModelSchema(),
-    engine: z.custom<SqlEngine>(
-      (v) =>
-        isObject(v) &&
-        typeof (v as SqlEngine).validate === "function" &&
-        typeof (v as SqlEngine).execute === "function",
-      "must be a SqlEngine (validate and execute)",
-    ),
-    catalog: z
-      .custom<SchemaCatalog>(
-        (v) => isObject(v) && typeof (v as SchemaCatalog).listTables === "function",
-        "must be a SchemaCatalog",
-      )
-      .optional(),
-    tables: z
-      .array(
-        z.custom<TableSchema>(
-          (v) =>
-            isObject(v) &&
-            typeof (v as TableSchema).name === "string" &&
-            Array.isArray((v as TableSchema).columns),
-          "must be a TableSchema",
-        ),
-      )
-      .optional(),
-    retriever: z
-      .custom<SchemaRetriever>(
-        (v) => isObject(v) && typeof (v as SchemaRetriever).retrieve === "function",
-        "must have retrieve(query, { k })",
-      )
-      .optional(),
-    sampleValues: z
-      .union([
-        z.boolean(),
-        z
-          .object({
-            maxColumns: z.int().min(0).max(100_000).optional(),
-            valuesPerColumn: z.int().min(1).max(10_000).optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-    maxAttempts: z.int().min(1).max(20).optional(),
-    maxTables: z.int().min(1).max(200).optional(),
-    schemaTokenBudget: z.int().min(50).max(1_000_000).optional(),
-    rowLimit: z.int().min(1).max(10_000_000).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    temperatureStep: z.number().min(0).max(2).optional(),
-    maxTemperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.int().min(16).max(100_000).optional(),
-    prompts: z
-      .object({
-        generate: promptRef.optional(),
-        correct: promptRef.optional(),
-        catalog: z.custom<PromptCatalog>(isObject).optional(),
-      })
-      .strict()
-      .optional(),
-    examples: z.string().optional(),
-    dialect: z.string().min(1).max(40).optional(),
-    guard: z.custom<ExtraGuard>((v) => typeof v === "function", "must be a function").optional(),
-    maxSqlLength: z.int().min(1).max(10_000_000).optional(),
-    timeoutMs: z.int().min(1).max(86_400_000).optional(),
-    guardrail: z
-      .custom<Guardrail>(
-        (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
-        "must be a Guardrail",
-      )
-      .optional(),
-  })
-  .strict()
-  .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
-    message: "give a catalog or tables",
-    path: ["catalog"],
-  });
+const optionsSchema = schemaFor<Text2SqlOptions>()(
+  z
+    .object({
+      model: chatModelSchema(),
+      engine: z.custom<SqlEngine>(
+        (v) =>
+          isObject(v) &&
+          typeof (v as SqlEngine).validate === "function" &&
+          typeof (v as SqlEngine).execute === "function",
+        "must be a SqlEngine (validate and execute)",
+      ),
+      catalog: z
+        .custom<SchemaCatalog>(
+          (v) => isObject(v) && typeof (v as SchemaCatalog).listTables === "function",
+          "must be a SchemaCatalog",
+        )
+        .optional(),
+      tables: z
+        .array(
+          z.custom<TableSchema>(
+            (v) =>
+              isObject(v) &&
+              typeof (v as TableSchema).name === "string" &&
+              Array.isArray((v as TableSchema).columns),
+            "must be a TableSchema",
+          ),
+        )
+        .optional(),
+      retriever: z
+        .custom<SchemaRetriever>(
+          (v) => isObject(v) && typeof (v as SchemaRetriever).retrieve === "function",
+          "must have retrieve(query, { k })",
+        )
+        .optional(),
+      sampleValues: z
+        .union([
+          z.boolean(),
+          z
+            .object({
+              maxColumns: z.int().min(0).max(100_000).optional(),
+              valuesPerColumn: z.int().min(1).max(10_000).optional(),
+            })
+            .strict(),
+        ])
+        .optional(),
+      maxAttempts: z.int().min(1).max(20).optional(),
+      maxTables: z.int().min(1).max(200).optional(),
+      schemaTokenBudget: z.int().min(50).max(1_000_000).optional(),
+      rowLimit: z.int().min(1).max(10_000_000).optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      temperatureStep: z.number().min(0).max(2).optional(),
+      maxTemperature: z.number().min(0).max(2).optional(),
+      maxTokens: z.int().min(16).max(100_000).optional(),
+      prompts: z
+        .object({
+          generate: promptRef.optional(),
+          correct: promptRef.optional(),
+          catalog: z.custom<PromptCatalog>(isObject).optional(),
+        })
+        .strict()
+        .optional(),
+      examples: z.string().optional(),
+      dialect: z.string().min(1).max(40).optional(),
+      guard: z.custom<ExtraGuard>((v) => typeof v === "function", "must be a function").optional(),
+      maxSqlLength: z.int().min(1).max(10_000_000).optional(),
+      timeoutMs: z.int().min(1).max(86_400_000).optional(),
+      guardrail: z
+        .custom<Guardrail>(
+          (v) => isObject(v) && typeof (v as Guardrail).enforce === "function",
+          "must be a Guardrail",
+        )
+        .optional(),
+    })
+    .strict()
+    .refine((o) => o.catalog !== undefined || o.tables !== undefined, {
+      message: "give a catalog or tables",
+      path: ["catalog"],
+    }),
+);
 
-const askSchema = z
-  .object({
-    history: z
-      .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
-      .optional(),
-    signal: z
-      .custom<AbortSignal>((v) => v instanceof AbortSignal, "must be an AbortSignal")
-      .optional(),
-    timeoutMs: z.int().min(1).max(86_400_000).optional(),
-  })
-  .strict();
+const askSchema = schemaFor<Text2SqlAskOptions>()(
+  z
+    .object({
+      history: z
+        .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
+        .readonly()
+        .optional(),
+      signal: z
+        .custom<AbortSignal>((v) => v instanceof AbortSignal, "must be an AbortSignal")
+        .optional(),
+      timeoutMs: z.int().min(1).max(86_400_000).optional(),
+    })
+    .strict(),
+);
 
 // Limits in characters. The history block counts its markers; the error is cut before it is
 // fenced so that, markers included, it stays within the correction prompt's 8000-character limit.
@@ -415,7 +421,7 @@ export class Text2Sql {
   #index: { tables: TableSchema[]; retriever: SchemaRetriever } | undefined;
 
   constructor(options: Text2SqlOptions) {
-    this.#o = parseOptions(optionsSchema, options, "Text2Sql options") as Text2SqlOptions;
+    this.#o = parseOptions(optionsSchema, options, "Text2Sql options");
     const catalog = this.#o.prompts?.catalog;
     this.#generate = resolvePrompt(this.#o.prompts?.generate ?? "fmops.text2sql.generate", catalog);
     this.#correct = resolvePrompt(this.#o.prompts?.correct ?? "fmops.text2sql.correct", catalog);
@@ -468,7 +474,7 @@ export class Text2Sql {
 
   async #attempts(
     question: string,
-    history: ChatMessage[],
+    history: readonly (ChatMessage & { content: string })[],
     signal: AbortSignal,
     run: boolean,
   ): Promise<Text2SqlResult> {
@@ -713,7 +719,7 @@ export class Text2Sql {
 
   async #schemaFor(
     question: string,
-    history: ChatMessage[],
+    history: readonly (ChatMessage & { content: string })[],
     signal: AbortSignal,
   ): Promise<RenderedSchema> {
     const tables = await this.#loadTables(signal);

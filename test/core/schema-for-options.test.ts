@@ -6,6 +6,7 @@
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import { type AwsClientConfig, awsClientConfigShape } from "../../src/core/aws.js";
 import { ValidationError } from "../../src/core/errors.js";
 import { parseOptions, type SchemaFor, schemaFor } from "../../src/core/options.js";
 
@@ -178,5 +179,13 @@ describe("schemaFor", () => {
       // @ts-expect-error: the `url` member is missing, so the schema refuses what the type allows.
       z.discriminatedUnion("kind", [fileSchema]),
     );
+  });
+
+  it("binds the shared AWS client fields to AwsClientConfig, static credentials included", () => {
+    // The SDK's AwsCredentialIdentity is an interface without an index signature: a schema
+    // typed as a loose object would refuse it at compile time.
+    const schema = schemaFor<AwsClientConfig>()(z.object(awsClientConfigShape).strict());
+    const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x", sessionToken: "t" };
+    expect(parseOptions(schema, { credentials }, "client options")).toEqual({ credentials });
   });
 });

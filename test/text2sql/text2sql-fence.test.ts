@@ -357,13 +357,10 @@ describe("text-to-SQL untrusted-data fence (examples)", () => {
       engine: rejectingEngine("x"),
       tables: [{ name: "t", columns: [{ name: "a", type: "int" }] }],
     });
-    const history = Array.from(
-      { length: 12 },
-      (_, i): ChatMessage => ({
-        role: i % 2 === 0 ? "user" : "assistant",
-        content: `turn ${i} ${"x".repeat(900)}`,
-      }),
-    );
+    const history = Array.from({ length: 12 }, (_, i): ChatMessage & { content: string } => ({
+      role: i % 2 === 0 ? "user" : "assistant",
+      content: `turn ${i} ${"x".repeat(900)}`,
+    }));
     await t2s.ask("And now?", { history });
     const prompt = messageText(model.requests[0]?.messages[0] ?? { content: "" });
     const opens = prompt.match(/<<<UNTRUSTED DATA [0-9a-f]{16} TURN \d+>>>/g) ?? [];

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { factualKnowledgeScores } from "../metrics/qa.js";
 import { EvalAlgorithmBase, type EvalSample, type SampleScores } from "./algorithm.js";
 import { UNIT_RANGE } from "./stats.js";
@@ -17,12 +18,14 @@ export interface FactualKnowledgeAlgorithmOptions {
   delimiter?: string;
 }
 
-const optionsSchema = z
-  .object({
-    logicalOperator: z.enum(["OR", "AND"]).optional(),
-    delimiter: z.string().min(1).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<FactualKnowledgeAlgorithmOptions>()(
+  z
+    .object({
+      logicalOperator: z.enum(["OR", "AND"]).optional(),
+      delimiter: z.string().min(1).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Factual knowledge as fmeval, under fmeval's score names: `factual_knowledge` (exact

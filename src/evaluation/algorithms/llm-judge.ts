@@ -12,7 +12,7 @@ import {
   redact,
   ValidationError,
 } from "../../core/index.js";
-import { inferenceOptionsSchema, throwIfAborted } from "../../core/internal.js";
+import { inferenceOptionsSchema, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
 import { chatModelSchema, generateObject, ObjectGenerationError } from "../../models/index.js";
 import {
@@ -58,22 +58,24 @@ export interface LlmJudgeOptions {
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    model: chatModelSchema(),
-    prompt: z
-      .union([
-        z.instanceof(PromptTemplate),
-        z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null, {
-          message: "must be a PromptTemplate or a prompt definition",
-        }),
-      ])
-      .optional(),
-    criteria: z.string().min(1).optional(),
-    inference: inferenceOptionsSchema.optional(),
-    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<LlmJudgeOptions>()(
+  z
+    .object({
+      model: chatModelSchema(),
+      prompt: z
+        .union([
+          z.instanceof(PromptTemplate),
+          z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null, {
+            message: "must be a PromptTemplate or a prompt definition",
+          }),
+        ])
+        .optional(),
+      criteria: z.string().min(1).optional(),
+      inference: inferenceOptionsSchema.optional(),
+      timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 /**
  * The verdict a judge that can give objects returns: reasoning first, so that the score follows

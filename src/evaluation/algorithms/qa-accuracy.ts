@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { OR_DELIMITER, type QaScores, qaScores } from "../metrics/qa.js";
 import {
   bestOverTargets,
@@ -20,7 +21,9 @@ export interface QaAccuracyOptions {
   delimiter?: string;
 }
 
-const optionsSchema = z.object({ delimiter: z.string().min(1).optional() }).strict();
+const optionsSchema = schemaFor<QaAccuracyOptions>()(
+  z.object({ delimiter: z.string().min(1).optional() }).strict(),
+);
 
 /** `qaScores()` fields -> the score names fmeval's QaAccuracy reports. */
 const FMEVAL_SCORE_NAMES: Record<keyof QaScores, string> = {

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, redact } from "../../core/index.js";
-import { throwIfAborted } from "../../core/internal.js";
+import { schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { MetadataFilter, RetrievedChunk, Retriever } from "../../rag/index.js";
 import { retrievalScores } from "../metrics/retrieval.js";
 import {
@@ -44,23 +44,27 @@ const isFunction = (v: unknown) => typeof v === "function";
 const NO_QUERY =
   "pass the query (what to retrieve for) as the sample's input, or leave out the retriever to score ids given as the output.";
 
-const optionsSchema = z
-  .object({
-    retriever: z
-      .custom<Retriever>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as Partial<Retriever>).retrieve === "function",
-        "must be a Retriever",
-      )
-      .optional(),
-    k: z.int().min(1).max(10_000).optional(),
-    filter: z.custom<MetadataFilter>((v) => typeof v === "object" && v !== null).optional(),
-    idOf: z.custom<(chunk: RetrievedChunk) => string>(isFunction, "must be a function").optional(),
-    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<RetrievalAccuracyOptions>()(
+  z
+    .object({
+      retriever: z
+        .custom<Retriever>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as Partial<Retriever>).retrieve === "function",
+          "must be a Retriever",
+        )
+        .optional(),
+      k: z.int().min(1).max(10_000).optional(),
+      filter: z.custom<MetadataFilter>((v) => typeof v === "object" && v !== null).optional(),
+      idOf: z
+        .custom<(chunk: RetrievedChunk) => string>(isFunction, "must be a function")
+        .optional(),
+      timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Retrieval accuracy with the common (TREC / ranx) definitions of `retrievalScores`: the

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, redact, TimeoutError, withDeadline } from "../../core/index.js";
-import { abortError, throwIfAborted } from "../../core/internal.js";
+import { abortError, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { QueryResult, SqlEngine } from "../../text2sql/index.js";
 import {
   checkReadOnly,
@@ -32,21 +32,23 @@ export interface SqlAccuracyOptions {
   cacheSize?: number;
 }
 
-const optionsSchema = z
-  .object({
-    engine: z.custom<SqlEngine>(
-      (v) =>
-        typeof v === "object" &&
-        v !== null &&
-        typeof (v as Partial<SqlEngine>).execute === "function",
-      "must be a SqlEngine",
-    ),
-    tolerance: z.number().min(0).max(1).optional(),
-    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-    maxRows: z.int().positive().max(10_000_000).optional(),
-    cacheSize: z.int().min(0).max(1_000_000).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SqlAccuracyOptions>()(
+  z
+    .object({
+      engine: z.custom<SqlEngine>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          typeof (v as Partial<SqlEngine>).execute === "function",
+        "must be a SqlEngine",
+      ),
+      tolerance: z.number().min(0).max(1).optional(),
+      timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+      maxRows: z.int().positive().max(10_000_000).optional(),
+      cacheSize: z.int().min(0).max(1_000_000).optional(),
+    })
+    .strict(),
+);
 
 /**
  * A reference query of the dataset failed (refused by the read-only guard, rejected by the

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import type { BertScorer } from "../metrics/bertscore.js";
 import { meteorScore } from "../metrics/meteor.js";
 import { type RougeType, rougeScores } from "../metrics/rouge.js";
@@ -36,26 +37,30 @@ export interface SummarizationAccuracyOptions {
   bertScore?: Pick<BertScorer, "scoreBatch">;
 }
 
-const optionsSchema = z
-  .object({
-    rougeType: z
-      .string()
-      .regex(/^rouge([1-9]|L|Lsum)$/, "must be rouge1..rouge9, rougeL or rougeLsum")
-      .optional(),
-    useStemmer: z.boolean().optional(),
-    meteor: z.boolean().optional(),
-    wordnet: z.custom<WordNet>((v) => typeof v === "object" && v !== null).optional(),
-    bertScore: z
-      .custom<Pick<BertScorer, "scoreBatch">>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as { scoreBatch?: unknown }).scoreBatch === "function",
-        { message: "must be a BertScorer (an object with scoreBatch)" },
-      )
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SummarizationAccuracyOptions>()(
+  z
+    .object({
+      rougeType: z
+        .custom<RougeType>(
+          (v) => typeof v === "string" && /^rouge([1-9]|L|Lsum)$/.test(v),
+          "must be rouge1..rouge9, rougeL or rougeLsum",
+        )
+        .optional(),
+      useStemmer: z.boolean().optional(),
+      meteor: z.boolean().optional(),
+      wordnet: z.custom<WordNet>((v) => typeof v === "object" && v !== null).optional(),
+      bertScore: z
+        .custom<Pick<BertScorer, "scoreBatch">>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as { scoreBatch?: unknown }).scoreBatch === "function",
+          { message: "must be a BertScorer (an object with scoreBatch)" },
+        )
+        .optional(),
+    })
+    .strict(),
+);
 
 /**
  * Summarization accuracy as fmeval computes it: `rouge`, the F-measure of ROUGE-2 with stemming
@@ -101,7 +106,7 @@ export class SummarizationAccuracy extends EvalAlgorithmBase {
   constructor(options: SummarizationAccuracyOptions = {}) {
     super();
     const o = parseOptions(optionsSchema, options, "SummarizationAccuracy options");
-    this.#rougeType = (o.rougeType ?? "rouge2") as RougeType;
+    this.#rougeType = o.rougeType ?? "rouge2";
     this.#useStemmer = o.useStemmer ?? true;
     this.#meteor = o.meteor ?? true;
     this.#wordnet = o.wordnet;

@@ -18,6 +18,7 @@ import {
   loadTransformers,
   type ResolvedComprehendOptions,
   resolveComprehendOptions,
+  schemaFor,
   type TransformersDtype,
   throwIfAborted,
   transformersDtypeSchema,
@@ -103,17 +104,19 @@ const classifierSchema = z
   })
   .strict();
 
-const optionsSchema = z
-  .object({
-    comprehend: z
-      .custom<ComprehendMetricOptions>((v) => typeof v === "object" && v !== null, {
-        message: "must be an options object (or {} for the default client)",
-      })
-      .optional(),
-    classifier: classifierSchema.optional(),
-    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<ToxicityOptions>()(
+  z
+    .object({
+      comprehend: z
+        .custom<ComprehendMetricOptions>((v) => typeof v === "object" && v !== null, {
+          message: "must be an options object (or {} for the default client)",
+        })
+        .optional(),
+      classifier: classifierSchema.optional(),
+      timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 /** `HATE_SPEECH` -> `hate_speech`, `non-toxic` -> `non_toxic`, `LABEL_1` -> `label_1`. */
 function scoreName(label: string): string {
@@ -174,7 +177,7 @@ export class Toxicity extends EvalAlgorithmBase {
 
   constructor(options: ToxicityOptions = {}) {
     super();
-    const o = parseOptions(optionsSchema, options, "Toxicity options") as ToxicityOptions;
+    const o = parseOptions(optionsSchema, options, "Toxicity options");
     if ((o.comprehend === undefined) === (o.classifier === undefined)) {
       const both = o.comprehend !== undefined;
       throw new ValidationError(

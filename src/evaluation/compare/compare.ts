@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../core/index.js";
-import { inferenceOptionsSchema, throwIfAborted } from "../../core/internal.js";
+import { inferenceOptionsSchema, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
 import { chatModelSchema } from "../../models/index.js";
 import { type TokenPrices, tokenCost } from "../../monitoring/index.js";
@@ -197,41 +197,49 @@ const candidateSchema = z
   })
   .strict();
 
-const optionsSchema = z
-  .object({
-    dataset: z.custom<AsyncIterable<DatasetRecord> | Iterable<DatasetRecord>>(
-      (v) =>
-        typeof v === "object" && v !== null && (Symbol.asyncIterator in v || Symbol.iterator in v),
-      "must be a Dataset or an iterable of records",
-    ),
-    candidates: z
-      .array(candidateSchema)
-      .min(2, "give two or more candidates to compare")
-      .refine(
-        (c) => new Set(c.map((x) => x.name)).size === c.length,
-        "candidates' names must differ",
+const optionsSchema = schemaFor<CompareCandidatesOptions>()(
+  z
+    .object({
+      dataset: z.custom<AsyncIterable<DatasetRecord> | Iterable<DatasetRecord>>(
+        (v) =>
+          typeof v === "object" &&
+          v !== null &&
+          (Symbol.asyncIterator in v || Symbol.iterator in v),
+        "must be a Dataset or an iterable of records",
       ),
-    algorithms: z.array(z.custom<EvalAlgorithm>((v) => typeof v === "object" && v !== null)).min(1),
-    baseline: z.string().min(1).optional(),
-    concurrency: z.int().min(1).max(1024).optional(),
-    retry: z
-      .custom<ModelEvaluatorOptions["retry"]>((v) => typeof v === "object" && v !== null)
-      .optional(),
-    maxFailureRate: z.number().min(0).max(1).optional(),
-    numRecords: z.int().positive().optional(),
-    seed: z.int().optional(),
-    output: recordSinkSchema.optional(),
-    resume: resumeSourceSchema<ComparisonResumeSource>("comparison records").optional(),
-    onProgress: z
-      .custom<(p: ComparisonProgress) => void>((v) => typeof v === "function")
-      .optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict()
-  .refine((o) => o.baseline === undefined || o.candidates.some((c) => c.name === o.baseline), {
-    message: "baseline must be the name of one of the candidates",
-    path: ["baseline"],
-  });
+      candidates: z
+        .array(candidateSchema)
+        .min(2, "give two or more candidates to compare")
+        .refine(
+          (c) => new Set(c.map((x) => x.name)).size === c.length,
+          "candidates' names must differ",
+        )
+        .readonly(),
+      algorithms: z
+        .array(z.custom<EvalAlgorithm>((v) => typeof v === "object" && v !== null))
+        .min(1)
+        .readonly(),
+      baseline: z.string().min(1).optional(),
+      concurrency: z.int().min(1).max(1024).optional(),
+      retry: z
+        .custom<ModelEvaluatorOptions["retry"]>((v) => typeof v === "object" && v !== null)
+        .optional(),
+      maxFailureRate: z.number().min(0).max(1).optional(),
+      numRecords: z.int().positive().optional(),
+      seed: z.int().optional(),
+      output: recordSinkSchema.optional(),
+      resume: resumeSourceSchema<ComparisonResumeSource>("comparison records").optional(),
+      onProgress: z
+        .custom<(p: ComparisonProgress) => void>((v) => typeof v === "function")
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .strict()
+    .refine((o) => o.baseline === undefined || o.candidates.some((c) => c.name === o.baseline), {
+      message: "baseline must be the name of one of the candidates",
+      path: ["baseline"],
+    }),
+);
 
 /** What the comparison keeps of each record for pairing and cost: no outputs, shared strings. */
 interface KeptRecord extends PairableRecord {
@@ -395,21 +403,24 @@ export interface PromptCandidateOptions {
   prices?: TokenPrices;
 }
 
-const promptCandidateSchema = z
-  .object({
-    catalog: z.custom<PromptCatalog>(
-      (v) => typeof v === "object" && v !== null && typeof (v as PromptCatalog).get === "function",
-      "must be a PromptCatalog",
-    ),
-    id: z.string().min(1),
-    label: z.string().min(1).optional(),
-    version: z.string().min(1).optional(),
-    model: chatModelSchema(),
-    inference: inferenceOptionsSchema.optional(),
-    name: z.string().min(1).max(200).optional(),
-    prices: candidateSchema.shape.prices,
-  })
-  .strict();
+const promptCandidateSchema = schemaFor<PromptCandidateOptions>()(
+  z
+    .object({
+      catalog: z.custom<PromptCatalog>(
+        (v) =>
+          typeof v === "object" && v !== null && typeof (v as PromptCatalog).get === "function",
+        "must be a PromptCatalog",
+      ),
+      id: z.string().min(1),
+      label: z.string().min(1).optional(),
+      version: z.string().min(1).optional(),
+      model: chatModelSchema(),
+      inference: inferenceOptionsSchema.optional(),
+      name: z.string().min(1).max(200).optional(),
+      prices: candidateSchema.shape.prices,
+    })
+    .strict(),
+);
 
 /**
  * A comparison candidate for one version of a catalog prompt (by `label` or `version`; neither

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { TokenUsage } from "../../core/index.js";
 import { FmopsError, isFmopsError, parseOptions, redact, retry } from "../../core/index.js";
-import { abortError, throwIfAborted } from "../../core/internal.js";
+import { abortError, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { EvalAlgorithm, SampleScores } from "../algorithms/algorithm.js";
 import { type ScoreSummary, ScoreTable } from "../algorithms/stats.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
@@ -160,41 +160,44 @@ export interface EvaluationResult {
   confidenceInterval: "student-t-95";
 }
 
-const optionsSchema = z
-  .object({
-    runner: z.custom<ModelRunner>(
-      (v) => typeof v === "object" && v !== null && typeof (v as ModelRunner).run === "function",
-      "must be a ModelRunner",
-    ),
-    algorithms: z
-      .array(
-        z.custom<EvalAlgorithm>(
-          (v) =>
-            typeof v === "object" &&
-            v !== null &&
-            typeof (v as EvalAlgorithm).evaluateSample === "function" &&
-            typeof (v as EvalAlgorithm).name === "string",
-          "must be an evaluation algorithm",
-        ),
-      )
-      .min(1)
-      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, "names must differ"),
-    concurrency: z.int().min(1).max(1024).optional(),
-    retry: z
-      .object({
-        maxAttempts: z.int().min(1).max(20).optional(),
-        baseDelayMs: z.number().min(0).optional(),
-        maxDelayMs: z.number().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    maxFailureRate: z.number().min(0).max(1).optional(),
-    onProgress: z
-      .custom<(p: EvaluationProgress) => void>((v) => typeof v === "function")
-      .optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<ModelEvaluatorOptions>()(
+  z
+    .object({
+      runner: z.custom<ModelRunner>(
+        (v) => typeof v === "object" && v !== null && typeof (v as ModelRunner).run === "function",
+        "must be a ModelRunner",
+      ),
+      algorithms: z
+        .array(
+          z.custom<EvalAlgorithm>(
+            (v) =>
+              typeof v === "object" &&
+              v !== null &&
+              typeof (v as EvalAlgorithm).evaluateSample === "function" &&
+              typeof (v as EvalAlgorithm).name === "string",
+            "must be an evaluation algorithm",
+          ),
+        )
+        .min(1)
+        .refine((a) => new Set(a.map((x) => x.name)).size === a.length, "names must differ")
+        .readonly(),
+      concurrency: z.int().min(1).max(1024).optional(),
+      retry: z
+        .object({
+          maxAttempts: z.int().min(1).max(20).optional(),
+          baseDelayMs: z.number().min(0).optional(),
+          maxDelayMs: z.number().min(0).optional(),
+        })
+        .strict()
+        .optional(),
+      maxFailureRate: z.number().min(0).max(1).optional(),
+      onProgress: z
+        .custom<(p: EvaluationProgress) => void>((v) => typeof v === "function")
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .strict(),
+);
 
 // Errors that say the setup is wrong rather than the record: every record would fail alike, so
 // they stop the run at once instead of being written 10,000 times.
@@ -222,15 +225,17 @@ export class EvaluationFailedError extends FmopsError {
   }
 }
 
-const runSchema = z
-  .object({
-    numRecords: z.int().positive().optional(),
-    seed: z.int().optional(),
-    output: recordSinkSchema.optional(),
-    resume: resumeSourceSchema<ResumeSource>("evaluation records").optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict();
+const runSchema = schemaFor<EvaluateOptions>()(
+  z
+    .object({
+      numRecords: z.int().positive().optional(),
+      seed: z.int().optional(),
+      output: recordSinkSchema.optional(),
+      resume: resumeSourceSchema<ResumeSource>("evaluation records").optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .strict(),
+);
 
 /** The iterator's next record, or `ABORTED` as soon as `signal` aborts (a slow source may stall). */
 function nextOrAbort<T>(

@@ -19,8 +19,8 @@ export interface Text2SqlEvalItem {
   question: string;
   /** Gold SQL; with several, matching any one counts. */
   sql: string | string[];
-  /** Earlier turns, for follow-up questions. */
-  history?: ChatMessage[];
+  /** Earlier turns, as text, for follow-up questions. */
+  history?: (ChatMessage & { content: string })[];
 }
 
 /** What became of one question. */

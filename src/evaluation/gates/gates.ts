@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 import {
   type PairableRecord,
@@ -152,7 +153,7 @@ const gateSchema = z.discriminatedUnion("kind", [
     .strict(),
   z.object({ kind: z.literal("failureRate"), max: z.number().min(0).max(1) }).strict(),
 ]);
-const gatesSchema = z.array(gateSchema);
+const gatesSchema = schemaFor<readonly Gate[]>()(z.array(gateSchema).readonly());
 
 const NUMBER = String.raw`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`;
 const METRIC = String.raw`[A-Za-z_][\w.\-]*`;
@@ -283,7 +284,7 @@ export function checkGates(
   gates: readonly Gate[],
   options: CheckGatesOptions = {},
 ): GateReport {
-  const parsed = parseOptions(gatesSchema, gates, "gates") as Gate[];
+  const parsed = parseOptions(gatesSchema, gates, "gates");
   const model = pickModel(current, options.modelId, "run");
   const baseline =
     options.baseline === undefined

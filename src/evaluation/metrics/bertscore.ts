@@ -17,6 +17,7 @@ import {
   loadTransformers,
   MAX_TIMER_MS,
   modelLocation,
+  schemaFor,
   type TransformersDtype,
   throwIfAborted,
   transformersDtypeSchema,
@@ -163,38 +164,41 @@ const DEFAULT_BATCH_SIZE = 64;
 
 const baselineValue = z.number().finite().lt(1, "must be below 1 (the rescale divides by 1 - b)");
 
-const optionsSchema = z
-  .object({
-    model: z.string().min(1).max(4096),
-    localModelPath: z.string().min(1).optional(),
-    dtype: transformersDtypeSchema.optional(),
-    device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
-    idf: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            references: z
-              .array(z.string())
-              .min(1, "needs at least one reference text to count document frequencies"),
-          })
-          .strict(),
-      ])
-      .optional(),
-    baseline: z
-      .object({ precision: baselineValue, recall: baselineValue, f1: baselineValue })
-      .strict()
-      .optional(),
-    maxLength: z.int().min(2).max(1_000_000).optional(),
-    batchSize: z.int().min(1).max(4096).optional(),
-    timeoutMs: z.int().positive().max(MAX_TIMER_MS).optional(),
-    loadLibrary: z
-      .custom<() => Promise<BertScoreLibrary>>((v) => typeof v === "function", {
-        message: "must be a function",
-      })
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BertScorerOptions>()(
+  z
+    .object({
+      model: z.string().min(1).max(4096),
+      localModelPath: z.string().min(1).optional(),
+      dtype: transformersDtypeSchema.optional(),
+      device: z.enum(["cpu", "cuda", "webgpu"]).optional(),
+      idf: z
+        .union([
+          z.literal(false),
+          z
+            .object({
+              references: z
+                .array(z.string())
+                .min(1, "needs at least one reference text to count document frequencies")
+                .readonly(),
+            })
+            .strict(),
+        ])
+        .optional(),
+      baseline: z
+        .object({ precision: baselineValue, recall: baselineValue, f1: baselineValue })
+        .strict()
+        .optional(),
+      maxLength: z.int().min(2).max(1_000_000).optional(),
+      batchSize: z.int().min(1).max(4096).optional(),
+      timeoutMs: z.int().positive().max(MAX_TIMER_MS).optional(),
+      loadLibrary: z
+        .custom<() => Promise<BertScoreLibrary>>((v) => typeof v === "function", {
+          message: "must be a function",
+        })
+        .optional(),
+    })
+    .strict(),
+);
 
 /** The loaded model with what scoring needs from its tokenizer. */
 interface Loaded {
@@ -266,7 +270,7 @@ export class BertScorer {
   #loaded: Promise<Loaded> | undefined;
 
   constructor(options: BertScorerOptions) {
-    this.#options = parseOptions(optionsSchema, options, "BertScorer options") as BertScorerOptions;
+    this.#options = parseOptions(optionsSchema, options, "BertScorer options");
     this.model = this.#options.model;
     this.#location = modelLocation(this.#options.model, this.#options.localModelPath);
   }

@@ -22,6 +22,7 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { z } from "zod";
 import { FmopsError, parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { PunktSentenceTokenizer, type PunktTabFiles, parsePunktTab } from "./punkt.js";
 
 /** Options of {@link loadPunkt} and `findPunktData`. */
@@ -126,15 +127,17 @@ function isDirectory(path: string): boolean {
   }
 }
 
-const optionsSchema = z
-  .object({
-    path: z.string().min(1).optional(),
-    language: z
-      .string()
-      .regex(LANGUAGE_RE, 'must be a punkt_tab folder name such as "english"')
-      .optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<PunktDataOptions>()(
+  z
+    .object({
+      path: z.string().min(1).optional(),
+      language: z
+        .string()
+        .regex(LANGUAGE_RE, 'must be a punkt_tab folder name such as "english"')
+        .optional(),
+    })
+    .strict(),
+);
 
 function checked(options: PunktDataOptions): PunktDataOptions {
   return parseOptions(optionsSchema, options, "Punkt data options");

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
-import { COLORS, esc } from "../../core/internal.js";
+import { COLORS, esc, schemaFor } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
 import type { ComparisonResult } from "../compare/compare.js";
@@ -55,15 +55,17 @@ export interface EvaluationHtmlOptions {
   lowerIsBetter?: string[];
 }
 
-const optionsSchema = z
-  .object({
-    title: z.string().optional(),
-    dataset: z.string().optional(),
-    createdAt: z.date().optional(),
-    scores: z.array(z.string().min(1)).min(1).optional(),
-    lowerIsBetter: z.array(z.string().min(1)).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<EvaluationHtmlOptions>()(
+  z
+    .object({
+      title: z.string().optional(),
+      dataset: z.string().optional(),
+      createdAt: z.date().optional(),
+      scores: z.array(z.string().min(1)).min(1).optional(),
+      lowerIsBetter: z.array(z.string().min(1)).optional(),
+    })
+    .strict(),
+);
 
 /** What {@link renderEvaluationHtml} accepts: results, model summaries, or a whole summary. */
 export type EvaluationReportInput = ModelResult | readonly ModelResult[] | EvaluationSummary;

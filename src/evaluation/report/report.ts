@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import type { ScoreSummary } from "../algorithms/stats.js";
 import type { EvaluationResult, EvaluationStatus } from "../evaluator/evaluator.js";
@@ -153,14 +154,16 @@ const modelSchema = z.looseObject({
 });
 const resultsSchema = z.array(modelSchema);
 
-const metaSchema = z
-  .object({
-    title: z.string().optional(),
-    dataset: z.string().optional(),
-    createdAt: z.date().optional(),
-    params: z.record(z.string(), z.json()).optional(),
-  })
-  .strict();
+const metaSchema = schemaFor<EvaluationSummaryMeta>()(
+  z
+    .object({
+      title: z.string().optional(),
+      dataset: z.string().optional(),
+      createdAt: z.date().optional(),
+      params: z.record(z.string(), z.json()).optional(),
+    })
+    .strict(),
+);
 
 const finite = (v: number | null | undefined): number | null =>
   typeof v === "number" && Number.isFinite(v) ? v : null;

@@ -6,7 +6,7 @@
  * @module
  */
 import type * as BedrockModule from "@aws-sdk/client-bedrock";
-import type { BedrockClient, CreateModelInvocationJobCommandInput } from "@aws-sdk/client-bedrock";
+import type { CreateModelInvocationJobCommandInput } from "@aws-sdk/client-bedrock";
 import type * as S3Module from "@aws-sdk/client-s3";
 import { z } from "zod";
 import {
@@ -31,6 +31,7 @@ import {
   resourceTags,
   type SendsCommands,
   s3Sdk,
+  schemaFor,
   signalledAwsCall,
   throwIfAborted,
   validateCostAllocationTags,
@@ -127,63 +128,67 @@ const s3PrefixSchema = z
   .string()
   .regex(/^s3:\/\/[^/]+(\/.*)?$/s, "must be an s3://bucket/prefix URI");
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    ...contentRunnerShape,
-    modelId: z
-      .string()
-      .min(1, "must name a model or inference profile")
-      .max(2048)
-      .regex(/^\S+$/, "must not contain whitespace"),
-    roleArn: z.string().max(2048).regex(ROLE_ARN, "must be an IAM role ARN"),
-    inputLocation: s3PrefixSchema,
-    outputLocation: s3PrefixSchema,
-    bedrock: awsClientSchema<BedrockClient>("BedrockClient").optional(),
-    s3: awsClientSchema<SendsCommands>("S3Client").optional(),
-    jobName: jobNameSchema.optional(),
-    tags: z
-      .record(
-        z.string().min(1).max(128).regex(TAG_TEXT, "has characters tags cannot hold"),
-        z.string().max(256).regex(TAG_TEXT, "has characters tags cannot hold"),
-      )
-      .refine((t) => Object.keys(t).length <= 200, "at most 200 tags")
-      .superRefine((t, ctx) => {
-        // The shared cost-allocation rules (no "aws:" prefix, ...), as for every tagged resource.
-        for (const p of validateCostAllocationTags(t, BEDROCK_TAG_RULES))
-          ctx.addIssue(`${p.key}: ${p.message}`);
-      })
-      .optional(),
-    timeoutDurationInHours: z.int().min(24).max(168).optional(),
-    minRecords: z.int().min(1).optional(),
-    maxRecords: z.int().min(1).optional(),
-    maxInputBytes: z.int().min(1).optional(),
-    minDelayMs: z.int().min(1).max(3_600_000).optional(),
-    maxDelayMs: z.int().min(1).max(3_600_000).optional(),
-  })
-  .strict()
-  .refine(
-    (o) =>
-      (o.minRecords ?? DEFAULT_BATCH_MIN_RECORDS) <= (o.maxRecords ?? DEFAULT_BATCH_MAX_RECORDS),
-    {
-      message: "must be at most maxRecords",
-      path: ["minRecords"],
-    },
-  );
+const optionsSchema = schemaFor<BedrockBatchRunnerOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      ...contentRunnerShape,
+      modelId: z
+        .string()
+        .min(1, "must name a model or inference profile")
+        .max(2048)
+        .regex(/^\S+$/, "must not contain whitespace"),
+      roleArn: z.string().max(2048).regex(ROLE_ARN, "must be an IAM role ARN"),
+      inputLocation: s3PrefixSchema,
+      outputLocation: s3PrefixSchema,
+      bedrock: awsClientSchema("BedrockClient").optional(),
+      s3: awsClientSchema<SendsCommands>("S3Client").optional(),
+      jobName: jobNameSchema.optional(),
+      tags: z
+        .record(
+          z.string().min(1).max(128).regex(TAG_TEXT, "has characters tags cannot hold"),
+          z.string().max(256).regex(TAG_TEXT, "has characters tags cannot hold"),
+        )
+        .refine((t) => Object.keys(t).length <= 200, "at most 200 tags")
+        .superRefine((t, ctx) => {
+          // The shared cost-allocation rules (no "aws:" prefix, ...), as for every tagged resource.
+          for (const p of validateCostAllocationTags(t, BEDROCK_TAG_RULES))
+            ctx.addIssue(`${p.key}: ${p.message}`);
+        })
+        .optional(),
+      timeoutDurationInHours: z.int().min(24).max(168).optional(),
+      minRecords: z.int().min(1).optional(),
+      maxRecords: z.int().min(1).optional(),
+      maxInputBytes: z.int().min(1).optional(),
+      minDelayMs: z.int().min(1).max(3_600_000).optional(),
+      maxDelayMs: z.int().min(1).max(3_600_000).optional(),
+    })
+    .strict()
+    .refine(
+      (o) =>
+        (o.minRecords ?? DEFAULT_BATCH_MIN_RECORDS) <= (o.maxRecords ?? DEFAULT_BATCH_MAX_RECORDS),
+      {
+        message: "must be at most maxRecords",
+        path: ["minRecords"],
+      },
+    ),
+);
 
-const submitSchema = z
-  .object({
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.int().min(1).max(MAX_TIMER_MS).optional(),
-    jobName: jobNameSchema.optional(),
-    clientRequestToken: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(TOKEN, "must be letters, digits and hyphens")
-      .optional(),
-  })
-  .strict();
+const submitSchema = schemaFor<BatchSubmitOptions>()(
+  z
+    .object({
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().min(1).max(MAX_TIMER_MS).optional(),
+      jobName: jobNameSchema.optional(),
+      clientRequestToken: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(TOKEN, "must be letters, digits and hyphens")
+        .optional(),
+    })
+    .strict(),
+);
 
 /** A file name S3 and Bedrock's `s3Uri` pattern both accept, from a job name. */
 function fileNameOf(jobName: string): string {

@@ -13,6 +13,7 @@ import {
   bedrockRuntimeSdk,
   clientConfigFrom,
   lazyAwsClient,
+  schemaFor,
 } from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
@@ -34,19 +35,21 @@ export interface BedrockModelRunnerOptions extends AwsClientConfig, ContentRunne
   timeoutMs?: number;
 }
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    ...contentRunnerShape,
-    modelId: z
-      .string()
-      .min(1, "must name a model, inference profile or ARN")
-      .max(2048)
-      .regex(/^\S+$/, "must not contain whitespace"),
-    client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
-    timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<BedrockModelRunnerOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      ...contentRunnerShape,
+      modelId: z
+        .string()
+        .min(1, "must name a model, inference profile or ARN")
+        .max(2048)
+        .regex(/^\S+$/, "must not contain whitespace"),
+      client: awsClientSchema<BedrockRuntimeClient>("BedrockRuntimeClient").optional(),
+      timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Runs each record through a Bedrock model with InvokeModel, the way fmeval's

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
-import { inferenceOptionsSchema } from "../../core/internal.js";
+import { inferenceOptionsSchema, schemaFor } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
 import { chatModelSchema } from "../../models/index.js";
 import { type PromptDefinition, PromptTemplate } from "../../prompts/index.js";
@@ -32,19 +32,21 @@ export interface ChatModelRunnerOptions {
   };
 }
 
-const optionsSchema = z
-  .object({
-    model: chatModelSchema(),
-    prompt: z
-      .union([
-        z.string().min(1),
-        z.instanceof(PromptTemplate),
-        z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null),
-      ])
-      .optional(),
-    inference: inferenceOptionsSchema.optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<ChatModelRunnerOptions>()(
+  z
+    .object({
+      model: chatModelSchema(),
+      prompt: z
+        .union([
+          z.string().min(1),
+          z.instanceof(PromptTemplate),
+          z.custom<PromptDefinition>((v) => typeof v === "object" && v !== null),
+        ])
+        .optional(),
+      inference: inferenceOptionsSchema.optional(),
+    })
+    .strict(),
+);
 
 /**
  * Runs each record through a `ChatModel`: the record's input fills `{{input}}` of the prompt

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { compileJmesPath, type JmesPathQuery } from "./jmespath.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";
@@ -17,9 +18,9 @@ export interface PrecomputedRunnerOptions {
   id?: string;
 }
 
-const optionsSchema = z
-  .object({ output: z.string().min(1), id: z.string().min(1).optional() })
-  .strict();
+const optionsSchema = schemaFor<PrecomputedRunnerOptions>()(
+  z.object({ output: z.string().min(1), id: z.string().min(1).optional() }).strict(),
+);
 
 /**
  * Reads each record's output from the record itself (fmeval's `model_output_location`), for

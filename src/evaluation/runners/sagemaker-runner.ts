@@ -17,6 +17,7 @@ import {
   lazyAwsClient,
   sageMakerEndpointNameSchema,
   sageMakerRuntimeSdk,
+  schemaFor,
 } from "../../core/internal.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { ContentCodec, type ContentRunnerOptions, contentRunnerShape } from "./content-template.js";
@@ -53,21 +54,23 @@ const mimeType = z
   .regex(/^[\x21-\x7e][\x20-\x7e]*$/, "must be a MIME type")
   .max(1024);
 
-const optionsSchema = z
-  .object({
-    ...awsClientConfigShape,
-    ...contentRunnerShape,
-    endpointName: sageMakerEndpointNameSchema,
-    contentType: mimeType.optional(),
-    accept: mimeType.optional(),
-    customAttributes: z.string().max(1024).optional(),
-    targetModel: z.string().min(1).max(1024).optional(),
-    targetVariant: z.string().min(1).max(63).optional(),
-    inferenceComponentName: z.string().min(1).max(63).optional(),
-    client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
-    timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<SageMakerModelRunnerOptions>()(
+  z
+    .object({
+      ...awsClientConfigShape,
+      ...contentRunnerShape,
+      endpointName: sageMakerEndpointNameSchema,
+      contentType: mimeType.optional(),
+      accept: mimeType.optional(),
+      customAttributes: z.string().max(1024).optional(),
+      targetModel: z.string().min(1).max(1024).optional(),
+      targetVariant: z.string().min(1).max(63).optional(),
+      inferenceComponentName: z.string().min(1).max(63).optional(),
+      client: awsClientSchema<SageMakerRuntimeClient>("SageMakerRuntimeClient").optional(),
+      timeoutMs: z.int().min(1).max(2_147_483_647).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Runs each record through a SageMaker real-time endpoint with InvokeEndpoint, as fmeval's

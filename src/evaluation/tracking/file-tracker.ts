@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, redact, ValidationError } from "../../core/index.js";
-import { abortError, throwIfAborted } from "../../core/internal.js";
+import { abortError, schemaFor, throwIfAborted } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import type { ModelResult, ModelSummary } from "../report/report.js";
 import {
@@ -66,21 +66,23 @@ export interface StoredFileRun extends FileRun {
 
 const BAD_NAME = /[/\\:*?"<>|]/;
 
-const optionsSchema = z
-  .object({
-    directory: z.string().min(1),
-    experimentName: z
-      .string()
-      .min(1)
-      .max(200)
-      .refine((v) => v !== "." && v !== "..", 'must not be "." or ".."')
-      .refine(
-        (v) => !BAD_NAME.test(v) && !hasControlCharacter(v),
-        'must not contain / \\ : * ? " < > | or control characters (it is a folder name)',
-      )
-      .refine((v) => !/[. ]$/.test(v), "must not end in a dot or a space"),
-  })
-  .strict();
+const optionsSchema = schemaFor<FileTrackerOptions>()(
+  z
+    .object({
+      directory: z.string().min(1),
+      experimentName: z
+        .string()
+        .min(1)
+        .max(200)
+        .refine((v) => v !== "." && v !== "..", 'must not be "." or ".."')
+        .refine(
+          (v) => !BAD_NAME.test(v) && !hasControlCharacter(v),
+          'must not contain / \\ : * ? " < > | or control characters (it is a folder name)',
+        )
+        .refine((v) => !/[. ]$/.test(v), "must not end in a dot or a space"),
+    })
+    .strict(),
+);
 
 const runFileSchema = z.looseObject({
   schemaVersion: z.literal(1),

@@ -29,6 +29,7 @@ import {
   type SendsCommands,
   SigV4Signer,
   s3Sdk,
+  schemaFor,
 } from "../../core/internal.js";
 import type { FetchLike } from "../../models/index.js";
 import { checkMlflowBatch, chunkMlflowBatch, type MlflowBatch } from "./mlflow-batch.js";
@@ -175,8 +176,8 @@ const OPS = {
 const ARN_PATTERN =
   /^arn:(aws|aws-us-gov):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):(mlflow-tracking-server|mlflow-app)\/([A-Za-z0-9](?:-*[A-Za-z0-9]){0,255})$/;
 
-/** The schema of {@link MlflowClientOptions}; the tracker extends it, so both refuse the same typos. */
-export const mlflowClientOptionsSchema = z
+/** The fields of {@link MlflowClientOptions}; the tracker extends them, so both refuse the same typos. */
+export const mlflowClientOptionsObject = z
   .object({
     trackingUri: z
       .string()
@@ -199,6 +200,8 @@ export const mlflowClientOptionsSchema = z
   })
   .strict();
 
+const mlflowClientOptionsSchema = schemaFor<MlflowClientOptions>()(mlflowClientOptionsObject);
+
 type Target =
   | { kind: "url"; base: string }
   | { kind: "arn"; base: string; arn: string; region: string };
@@ -216,7 +219,7 @@ function invalid(field: string, message: string): ValidationError {
   ]);
 }
 
-function resolveTarget(o: z.output<typeof mlflowClientOptionsSchema>): Target {
+function resolveTarget(o: MlflowClientOptions): Target {
   const arn = ARN_PATTERN.exec(o.trackingUri);
   if (arn) {
     const region = o.region ?? (arn[2] as string);

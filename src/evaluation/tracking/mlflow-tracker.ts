@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isFmopsError, parseOptions, ValidationError } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import { VERSION } from "../../version.js";
 import type { ComparisonResult } from "../compare/compare.js";
 import type { ModelResult } from "../report/report.js";
@@ -13,7 +14,7 @@ import {
   type MlflowCallOptions,
   MlflowClient,
   type MlflowClientOptions,
-  mlflowClientOptionsSchema,
+  mlflowClientOptionsObject,
 } from "./mlflow-client.js";
 import {
   type EvaluationTracker,
@@ -81,19 +82,22 @@ export interface MlflowTrackerOptions extends Partial<MlflowClientOptions> {
   client?: MlflowClient;
 }
 
-const optionsSchema = mlflowClientOptionsSchema
-  .partial()
-  .extend({
-    experimentName: z.string().min(1).max(500),
-    client: z
-      .custom<MlflowClient>((v) => v instanceof MlflowClient, "must be an MlflowClient")
-      .optional(),
-  })
-  .strict()
-  .refine((o) => o.client !== undefined || o.trackingUri !== undefined, {
-    message: "give trackingUri (an MLflow server URL or a SageMaker managed MLflow ARN) or client",
-    path: ["trackingUri"],
-  });
+const optionsSchema = schemaFor<MlflowTrackerOptions>()(
+  mlflowClientOptionsObject
+    .partial()
+    .extend({
+      experimentName: z.string().min(1).max(500),
+      client: z
+        .custom<MlflowClient>((v) => v instanceof MlflowClient, "must be an MlflowClient")
+        .optional(),
+    })
+    .strict()
+    .refine((o) => o.client !== undefined || o.trackingUri !== undefined, {
+      message:
+        "give trackingUri (an MLflow server URL or a SageMaker managed MLflow ARN) or client",
+      path: ["trackingUri"],
+    }),
+);
 
 /**
  * Logs evaluation results to MLflow, one run per result, in the experiment `experimentName`

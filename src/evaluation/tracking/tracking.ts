@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
 import {
   type ModelResult,
   type ModelSummary,
@@ -268,25 +269,34 @@ export interface PreparedRun {
   signal: AbortSignal | undefined;
 }
 
-const optionsSchema = z
-  .object({
-    runName: z.string().min(1).max(250).optional(),
-    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    tags: z.record(z.string(), z.string()).optional(),
-    artifacts: z
-      .array(
-        z
-          .object({
-            path: z.string(),
-            content: z.union([z.string(), z.instanceof(Uint8Array)]),
-            contentType: z.string().min(1).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<TrackEvaluationOptions>()(
+  z
+    .object({
+      runName: z.string().min(1).max(250).optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      tags: z.record(z.string(), z.string()).optional(),
+      artifacts: z
+        .array(
+          z
+            .object({
+              path: z.string(),
+              content: z.union([
+                z.string(),
+                z.custom<Uint8Array>(
+                  (v) => v instanceof Uint8Array,
+                  "must be a string or a Uint8Array",
+                ),
+              ]),
+              contentType: z.string().min(1).optional(),
+            })
+            .strict(),
+        )
+        .readonly()
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Validates one `trackEvaluation` call and turns it into what the trackers log. Throws a
