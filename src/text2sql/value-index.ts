@@ -8,7 +8,6 @@
 import { z } from "zod";
 import type { WaitOptions } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
-import { lucenePorterStem } from "../rag/index.js";
 import type { SqlEngine, TableSchema } from "./types.js";
 
 /** The sampled values of one column. */
@@ -64,13 +63,17 @@ function rawWords(text: string): string[] {
 }
 
 /**
- * One word as it is compared: lower case and stemmed the way schema terms are, so that a value
- * matches whatever its number or ending ("Electric Bikes" and "electric bike", "Desserts" and
- * "dessert").
+ * One word as it is compared: lower case, plural endings removed, so that a value matches
+ * whatever its number ("Electric Bikes" and "electric bike", "Desserts" and "dessert", "Cities"
+ * and "city"). Only plurals: a full stemmer would also merge "electricity" with "electric", and a
+ * value is a name, where such near misses cost more than they find.
  */
 function key(word: string): string {
-  const lower = word.toLowerCase();
-  return /^\p{N}+$/u.test(lower) ? lower : lucenePorterStem(lower);
+  const w = word.toLowerCase();
+  if (w.length > 3 && w.endsWith("ies") && !/[ae]ies$/.test(w)) return `${w.slice(0, -3)}y`;
+  if (w.length > 3 && w.endsWith("es") && !/[aeo]es$/.test(w)) return w.slice(0, -1);
+  if (w.length > 2 && w.endsWith("s") && !/(us|ss)$/.test(w)) return w.slice(0, -1);
+  return w;
 }
 
 /** Question and value text as lower-case words. */
@@ -83,8 +86,8 @@ const MAX_VALUE_WORDS = 4;
 
 /**
  * Looks values up in a question: every run of one to four consecutive words is compared with
- * the sampled values, case, accents and word endings ignored ("electric bike" finds "Electric
- * Bikes"). A value held by many tables weighs less. A distinctive part of a multi-word value
+ * the sampled values, case, accents and plural endings ignored ("electric bike" finds
+ * "Electric Bikes"). A value held by many tables weighs less. A distinctive part of a multi-word value
  * (a word of four letters or more) finds it too, weighed by the share of the value it covers,
  * but only where the question writes it as a name ("JetBlue" finds "JetBlue Airways"; lower-case
  * "jetblue" does not).
@@ -146,7 +149,7 @@ export class ColumnValueIndex {
     this.#tablesByPhrase.set(phrase, set);
   }
 
-  /** How many distinct values are indexed (compared as they are matched: case and endings aside). */
+  /** How many distinct values are indexed (compared as they are matched: case and plurals aside). */
   get size(): number {
     return this.#values.size;
   }

@@ -8,7 +8,7 @@ describe("ColumnValueIndex matching", () => {
         {
           table: "bikes.categories",
           column: "category_name",
-          values: ["Electric Bikes", "Road Bikes"],
+          values: ["Electric Bikes", "Road Bikes", "electric"],
         },
         { table: "menu.items", column: "course", values: ["Desserts", "Starters"] },
       ],
@@ -19,11 +19,13 @@ describe("ColumnValueIndex matching", () => {
       value: "Electric Bikes",
     });
     // Parts of values are looked up too, but only whole values count as indexed values.
-    expect(values.size).toBe(4);
+    expect(values.size).toBe(5);
     expect(values.match("Which dessert sells best?")[0]).toMatchObject({
       table: "menu.items",
       value: "Desserts",
     });
+    // Only plurals: "electricity" is not "electric".
+    expect(values.match("Which meters use the most electricity?")).toEqual([]);
   });
 
   it("finds a multi-word value from a distinctive part of it, weighed below the whole value", () => {
