@@ -184,16 +184,18 @@ const optionsSchema = schemaFor<RagChainOptions>()(
 );
 
 const askSchema = schemaFor<RagAskOptions>()(
-  z.object({
-    history: z
-      .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }))
-      .readonly()
-      .optional(),
-    filter: filterSchema.optional(),
-    k: z.int().min(1).max(1000).optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-    timeoutMs: z.int().positive().optional(),
-  }),
+  z
+    .object({
+      history: z
+        .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }).strict())
+        .readonly()
+        .optional(),
+      filter: filterSchema.optional(),
+      k: z.int().min(1).max(1000).optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
 );
 
 /** The system prompt with a security notice appended. */

@@ -89,4 +89,16 @@ describe("options fields checked as their types say", () => {
     });
     expect(chunk?.metadata).toMatchObject({ source: "a.md", year: 2024, tags: ["x", 1] });
   });
+
+  it("RagChain.ask refuses an unknown option, like every other options object", async () => {
+    const chain = new RagChain({
+      retriever: new Bm25Index(),
+      model: new FakeChatModel({ responses: ["x"] }),
+    });
+    // @ts-expect-error: `kk` is a typo of `k`.
+    const asked = chain.ask("What is fmops?", { kk: 2 });
+    await expect(asked).rejects.toThrow(
+      "Invalid RagChain.ask options: unknown option `kk`; did you mean `k`?",
+    );
+  });
 });
