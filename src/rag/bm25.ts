@@ -419,11 +419,13 @@ export class Bm25Index implements Retriever {
       termIds.push(termId);
       postingCount += posting.length;
     }
-    // The index pays off when reading it costs less than the postings it lets us skip. A top-k
-    // query walks only part of its postings (MaxScore) and a filter tested per document runs on
-    // few of them, while an index entry costs more to read than a posting to add: the index must
-    // read under half the postings (measured at 5,200 and 300,000 documents, bench/bm25-*.ts).
-    const budget = k < this.size ? postingCount / 2 : postingCount;
+    // The index pays off when reading it costs less than the postings it lets us skip. A range
+    // makes the index compare every distinct value of its field, each dearer than adding one
+    // posting, while a top-k query tests a per-document filter on few documents: a top-k range
+    // filter must cost the index under half the postings (measured at 5,200 and 300,000
+    // documents, bench/bm25-*.ts). Value filters keep the plain comparison.
+    const budget =
+      k < this.size && node !== undefined && hasRange(node) ? postingCount / 2 : postingCount;
     let allowed: Uint32Array | undefined;
     if (node !== undefined && this.#index.estimate(node, this.#ids.length, budget) < budget) {
       const selection = this.#index.select(node, this.#ids.length);
@@ -737,6 +739,24 @@ export class Bm25Index implements Retriever {
     const source = sourceOf(metadata);
     if (source !== undefined) chunk.source = source;
     return chunk;
+  }
+}
+
+/** Whether a filter compares any field with a range (`$gt`, `$gte`, `$lt`, `$lte`). */
+function hasRange(node: FilterNode): boolean {
+  switch (node.op) {
+    case "and":
+    case "or":
+      return node.children.some(hasRange);
+    case "not":
+      return hasRange(node.child);
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte":
+      return true;
+    default:
+      return false;
   }
 }
 
