@@ -11,7 +11,7 @@ import {
   redact,
   ValidationError,
 } from "../../core/index.js";
-import { throwIfAborted } from "../../core/internal.js";
+import { schemaFor, throwIfAborted } from "../../core/internal.js";
 import { LineIterator } from "../../streaming/index.js";
 import { compileJmesPath, type JmesPathQuery } from "../runners/jmespath.js";
 
@@ -66,15 +66,17 @@ export type JsonlSource =
   | AsyncIterable<Uint8Array | string>
   | (() => AsyncIterable<Uint8Array | string>);
 
-const optionsSchema = z
-  .object({
-    input: z.string().min(1),
-    target: z.string().min(1).optional(),
-    category: z.string().min(1).optional(),
-    maxLineBytes: z.int().positive().optional(),
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<DatasetOptions>()(
+  z
+    .object({
+      input: z.string().min(1),
+      target: z.string().min(1).optional(),
+      category: z.string().min(1).optional(),
+      maxLineBytes: z.int().positive().optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+    })
+    .strict(),
+);
 
 /** A JSON line that is not a valid record. Code `DATASET_RECORD_INVALID`; `line` is one-based. */
 export class DatasetRecordError extends FmopsError {
