@@ -284,10 +284,10 @@ const flows = {
     check(lexical.length <= 2 && lexical[0].score > 0, "BM25 scores and k");
 
     const embeddings = new testing.FakeEmbeddingModel({ dimensions: 64 });
-    const vectors = new rag.VectorStoreRetriever(
-      new rag.InMemoryVectorStore({ dimensions: 64 }),
-      embeddings,
-    );
+    const vectorStore = new rag.InMemoryVectorStore({ dimensions: 64 });
+    // The WebAssembly SIMD kernel is bundled as base64: no file read, no top-level await.
+    same(vectorStore.kernel, "wasm", "vector scan kernel");
+    const vectors = new rag.VectorStoreRetriever(vectorStore, embeddings);
     await vectors.addDocuments(documents);
     const semantic = await vectors.retrieve("result object in S3", { k: 1 });
     same(
