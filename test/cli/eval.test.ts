@@ -164,6 +164,45 @@ describe("fmops eval gates", () => {
     expect(t.stdout()).toContain("all 1 gates passed");
   });
 
+  it("prints a paired interval of a 0-1 score clipped to -1 .. 1 and says so (issue #17)", async () => {
+    // Exact match, baseline `out` 1, 0, 1 and candidate `alt` 0, 1, 1: differences -1, 1, 0,
+    // whose paired t interval used to print as "-2.4843 to 2.4843".
+    const alts = ["Lyon", "Rome", "four"];
+    const data = await dataset(rows.slice(0, 3).map((r, i) => ({ ...r, alt: alts[i] })));
+    const summary = join(dir, "baseline.json");
+    const records = join(dir, "baseline.jsonl");
+    const args = ["eval", "--algorithm", "qa", "--quiet", "--data", data];
+    const first = memoryIo();
+    expect(
+      await main(
+        [...args, "--precomputed", "out", "--summary", summary, "--output", records],
+        first.io,
+      ),
+    ).toBe(0);
+    const t = memoryIo();
+    const code = await main(
+      [
+        ...args,
+        "--precomputed",
+        "alt",
+        "--baseline",
+        summary,
+        "--baseline-records",
+        records,
+        "--fail-on",
+        "exact_match_score drop > 0.5",
+      ],
+      t.io,
+    );
+    expect(code, t.stderr()).toBe(0);
+    const out = t.stdout();
+    expect(out).toContain(
+      "paired t 95% CI -1 to 1 (clipped to the range of a difference, -1 to 1; from fewer than 30 records: a rough indication)",
+    );
+    expect(out).toContain("wins/ties/losses 1/1/1");
+    expect(out).not.toContain("2.4843");
+  });
+
   it("lets a failure rate within --max-failure-rate pass, and fails above it", async () => {
     const standIn = await openAiStandIn(({ content }) =>
       content.includes("Italy") ? { status: 400, message: "refused" } : outputFor(content),
@@ -776,6 +815,9 @@ describe("fmops eval: failed records on the terminal (issue #17)", () => {
     expect(quiet.stderr()).toMatch(
       /^ {2}line 2: DATASET_RECORD_INVALID \(model\): Dataset line 2/m,
     );
+    // The advice names what the user wrote (here the --precomputed field), not a library class.
+    expect(quiet.stderr()).toContain('the output location "out" selected no string');
+    expect(quiet.stderr()).not.toContain("PrecomputedRunner");
     expect(() => JSON.parse(quiet.stdout())).not.toThrow();
 
     const clean = memoryIo();

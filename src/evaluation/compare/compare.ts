@@ -12,7 +12,7 @@ import { chatModelSchema } from "../../models/index.js";
 import { type TokenPrices, tokenCost } from "../../monitoring/index.js";
 import type { PromptCatalog } from "../../prompts/index.js";
 import type { EvalAlgorithm } from "../algorithms/algorithm.js";
-import { ScoreAccumulator, type ScoreSummary } from "../algorithms/stats.js";
+import { ScoreAccumulator, type ScoreRange, type ScoreSummary } from "../algorithms/stats.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import { reservoirSample } from "../datasets/sampling.js";
 import {
@@ -258,7 +258,9 @@ interface KeptRecord extends PairableRecord {
  * latency per record and, with `prices`, its cost per record; and, for each other candidate,
  * the paired difference `candidate − baseline` of every score with its paired Student's t 95%
  * interval and win/tie/loss counts, overall and per category ({@link pairedDifferences}). Pairs
- * are formed only from records both candidates scored.
+ * are formed only from records both candidates scored. Each difference's interval is cut to the
+ * values a difference can take when the score's algorithm declares its range (`scoreRange`),
+ * and marked `clipped`.
  *
  * A record that fails for one candidate stays that candidate's failure. Records are written to
  * `output` as they complete, each with its candidate's name; `resume` continues from that
@@ -372,7 +374,7 @@ export async function compareCandidates(
   const base = final.get(baseline) ?? [];
   const differences = o.candidates
     .filter((c) => c.name !== baseline)
-    .map((c) => compareWith(c.name, baseline, final.get(c.name) ?? [], base));
+    .map((c) => compareWith(c.name, baseline, final.get(c.name) ?? [], base, o.algorithms));
   return {
     baseline,
     numRecords: records.length,
@@ -526,13 +528,23 @@ function metricsOf(...lists: (readonly KeptRecord[])[]): string[] {
   return [...out];
 }
 
+/** The range `metric`'s algorithm declares for it, to which its differences' intervals are cut. */
+function rangeOf(metric: string, algorithms: readonly EvalAlgorithm[]): ScoreRange | undefined {
+  const dot = metric.indexOf(".");
+  const algorithm = algorithms.find((a) => a.name === metric.slice(0, dot));
+  return algorithm?.scoreRange?.(metric.slice(dot + 1));
+}
+
 function compareWith(
   candidate: string,
   baseline: string,
   mine: readonly KeptRecord[],
   theirs: readonly KeptRecord[],
+  algorithms: readonly EvalAlgorithm[],
 ): CandidateDifferences {
   const metrics = metricsOf(theirs, mine);
+  const differences = (a: readonly KeptRecord[], b: readonly KeptRecord[]) =>
+    metrics.map((m) => pairedDifferences(a, b, m, { range: rangeOf(m, algorithms) }));
   const categories: Record<string, PairedDifference[]> = {};
   const cats = new Set(
     [...theirs, ...mine].flatMap((r) => (r.category === undefined ? [] : [r.category])),
@@ -540,12 +552,12 @@ function compareWith(
   for (const category of [...cats].sort()) {
     const a = mine.filter((r) => r.category === category);
     const b = theirs.filter((r) => r.category === category);
-    categories[category] = metrics.map((m) => pairedDifferences(a, b, m));
+    categories[category] = differences(a, b);
   }
   return {
     candidate,
     baseline,
-    metrics: metrics.map((m) => pairedDifferences(mine, theirs, m)),
+    metrics: differences(mine, theirs),
     categories,
   };
 }

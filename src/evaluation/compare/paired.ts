@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { FmopsError } from "../../core/index.js";
-import { ScoreAccumulator } from "../algorithms/stats.js";
+import { z } from "zod";
+import { FmopsError, parseOptions } from "../../core/index.js";
+import { schemaFor } from "../../core/internal.js";
+import { ScoreAccumulator, type ScoreRange } from "../algorithms/stats.js";
 
 /**
  * The fields of a per-record output line that pairing reads: an `EvaluationRecord` as the
@@ -39,13 +41,22 @@ export interface PairedDifference {
   meanDifference: number;
   /** Sample standard deviation of the differences. */
   stdDev: number;
-  /** 95% paired t interval of the mean difference; `null` for fewer than two pairs. */
+  /**
+   * 95% paired t interval of the mean difference, cut to the values a difference can take when
+   * the score's range is known (see `clipped`); `null` for fewer than two pairs.
+   */
   ci95: {
     /** Lower bound. */
     lower: number;
     /** Upper bound. */
     upper: number;
   } | null;
+  /**
+   * `true` when the interval was cut to `[min − max, max − min]`, the values a difference of two
+   * scores in `[min, max]` can take, so it is no longer `meanDifference ± half-width`. Absent
+   * otherwise, and always absent for a score without both bounds.
+   */
+  clipped?: boolean;
   /**
    * `true` when the interval rests on fewer than `MIN_INTERVAL_COUNT` (30) pairs: a rough
    * indication, not a 95% guarantee (see `ScoreSummary.smallSample`). Absent otherwise.
@@ -64,6 +75,41 @@ export interface PairedDifference {
   unpaired: number;
   /** How `ci95` was computed. */
   method: "paired-t-95";
+}
+
+/** Options of {@link pairedDifferences}. */
+export interface PairedDifferencesOptions {
+  /**
+   * The values the compared score can take (an algorithm's `scoreRange(score)`). With both
+   * bounds, the interval is cut to `[min − max, max − min]` and marked `clipped`; without (or
+   * with one bound only, which leaves a difference unbounded) it is left as computed.
+   */
+  range?: ScoreRange | undefined;
+}
+
+const optionsSchema = schemaFor<PairedDifferencesOptions>()(
+  z
+    .object({
+      range: z
+        .object({ min: z.number().optional(), max: z.number().optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
+
+/**
+ * The values `a − b` can take when `a` and `b` are both in `range`; `undefined` unless both bounds
+ * are finite, since a difference of two scores open on either side is open on both.
+ *
+ * @internal
+ */
+export function differenceRange(range: ScoreRange | undefined): ScoreRange | undefined {
+  const { min, max } = range ?? {};
+  if (min === undefined || max === undefined || !Number.isFinite(min) || !Number.isFinite(max)) {
+    return undefined;
+  }
+  return { min: min - max, max: max - min };
 }
 
 /**
@@ -123,9 +169,15 @@ function scoreOf(record: PairableRecord | undefined, metric: string): number | u
  * out and counted in `unpaired`. Throws {@link PairingMismatchError} when an index holds
  * different records in the two runs.
  *
+ * With `options.range`, the score's range, the interval never claims a difference the score
+ * cannot make: few records of a 0–1 score can give a t interval wider than ±1, which is cut to
+ * `[-1, 1]` and marked `clipped`.
+ *
  * @example
  * ```ts
- * const d = pairedDifferences(candidateRecords, baselineRecords, "qa_accuracy.f1_score");
+ * const d = pairedDifferences(candidateRecords, baselineRecords, "qa_accuracy.f1_score", {
+ *   range: { min: 0, max: 1 },
+ * });
  * console.log(d.meanDifference, d.ci95, `${d.wins}/${d.ties}/${d.losses}`);
  * ```
  */
@@ -133,7 +185,9 @@ export function pairedDifferences(
   candidate: Iterable<PairableRecord>,
   baseline: Iterable<PairableRecord>,
   metric: string,
+  options: PairedDifferencesOptions = {},
 ): PairedDifference {
+  const o = parseOptions(optionsSchema, options, "pairedDifferences options");
   const cand = byIndex(candidate);
   const base = byIndex(baseline);
   const acc = new ScoreAccumulator();
@@ -156,13 +210,14 @@ export function pairedDifferences(
     else ties += 1;
   }
   for (const index of base.keys()) if (!cand.has(index)) unpaired += 1;
-  const s = acc.summary();
+  const s = acc.summary(differenceRange(o.range));
   return {
     metric,
     count: s?.count ?? 0,
     meanDifference: s?.mean ?? Number.NaN,
     stdDev: s?.stdDev ?? Number.NaN,
     ci95: s?.ci95 ?? null,
+    ...(s?.clipped === true ? { clipped: true } : {}),
     ...(s?.smallSample === true ? { smallSample: true } : {}),
     wins,
     ties,

@@ -8,12 +8,15 @@
 import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
 import { schemaFor } from "../../core/internal.js";
-import { MIN_INTERVAL_COUNT } from "../algorithms/stats.js";
+import type { EvalAlgorithm } from "../algorithms/algorithm.js";
+import { MIN_INTERVAL_COUNT, type ScoreRange } from "../algorithms/stats.js";
 import {
+  differenceRange,
   type PairableRecord,
   type PairedDifference,
   pairedDifferences,
 } from "../compare/paired.js";
+import { builtInScoreRange } from "../compare/score-ranges.js";
 import {
   type EvaluationSummary,
   isEvaluationSummary,
@@ -129,6 +132,14 @@ export interface CheckGatesOptions {
   modelId?: string;
   /** Which model of a baseline summary with several to compare with (default: the first). */
   baselineModelId?: string;
+  /**
+   * The algorithms that scored the runs (or any objects with their `name` and `scoreRange`).
+   * A paired drop's interval is cut to the values a difference of two scores can take, which
+   * needs the score's range: records and summaries do not store it, so it comes from here,
+   * else from the built-in algorithms' declarations by name. A score neither knows is left
+   * unclipped (and still marked when it rests on few records).
+   */
+  algorithms?: readonly Pick<EvalAlgorithm, "name" | "scoreRange">[];
 }
 
 const finiteNumber = z.number().refine(Number.isFinite, "must be a finite number");
@@ -154,6 +165,19 @@ const gateSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("failureRate"), max: z.number().min(0).max(1) }).strict(),
 ]);
 const gatesSchema = schemaFor<readonly Gate[]>()(z.array(gateSchema).readonly());
+const algorithmsSchema = z
+  .array(
+    z.custom<Pick<EvalAlgorithm, "name" | "scoreRange">>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as EvalAlgorithm).name === "string" &&
+        ((v as EvalAlgorithm).scoreRange === undefined ||
+          typeof (v as EvalAlgorithm).scoreRange === "function"),
+      "must be an algorithm (a name and, optionally, a scoreRange method)",
+    ),
+  )
+  .readonly();
 
 const NUMBER = String.raw`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`;
 const METRIC = String.raw`[A-Za-z_][\w.\-]*`;
@@ -263,7 +287,8 @@ function compare(actual: number, op: ">=" | ">" | "<=" | "<", limit: number): bo
  * verdict. Drop gates need `baseline`; given both runs' per-record output (`records` and
  * `baselineRecords`), they compare record by record: the drop is the mean of
  * `baseline − candidate` over the records both runs scored, reported with its paired Student's t
- * 95% interval and win/tie/loss counts. With summaries only, the drop is the difference of the
+ * 95% interval (cut to the values a difference can take when the score's range is known: see
+ * `options.algorithms`) and win/tie/loss counts. With summaries only, the drop is the difference of the
  * two means, without an interval (`method: "difference-of-means"`).
  *
  * A verdict compares the point estimate with the bound; the interval is there to tell a real
@@ -285,6 +310,10 @@ export function checkGates(
   options: CheckGatesOptions = {},
 ): GateReport {
   const parsed = parseOptions(gatesSchema, gates, "gates");
+  const algorithms =
+    options.algorithms === undefined
+      ? []
+      : parseOptions(algorithmsSchema, options.algorithms, "checkGates options.algorithms");
   const model = pickModel(current, options.modelId, "run");
   const baseline =
     options.baseline === undefined
@@ -306,7 +335,14 @@ export function checkGates(
     return resolveMetric(model, gate.metric, `gates.${i}`);
   });
 
-  const context: VerdictContext = { model, baseline, paired, records, baselineRecords };
+  const rangeOf = (metric: string): ScoreRange | undefined => {
+    const dot = metric.indexOf(".");
+    const algorithm = algorithms.find((a) => a.name === metric.slice(0, dot));
+    return algorithm !== undefined
+      ? algorithm.scoreRange?.(metric.slice(dot + 1))
+      : builtInScoreRange(metric);
+  };
+  const context: VerdictContext = { model, baseline, paired, records, baselineRecords, rangeOf };
   const verdicts = parsed.map((gate, i) => verdictOf(gate, metrics[i], context));
 
   return {
@@ -325,18 +361,28 @@ interface VerdictContext {
   paired: boolean;
   records: PairableRecord[];
   baselineRecords: PairableRecord[];
+  /** The declared range of a score, `"algorithm.score"`, when known. */
+  rangeOf: (metric: string) => ScoreRange | undefined;
 }
 
-/** The note after an interval from fewer than `MIN_INTERVAL_COUNT` records. */
-function fewRecords(smallSample: boolean | undefined): string {
-  return smallSample === true
-    ? ` (from fewer than ${MIN_INTERVAL_COUNT} records: a rough indication)`
-    : "";
+/**
+ * The notes after an interval, in parentheses: `clipped` says what cut it (so that bounds which
+ * are not `mean ± half-width` are not read as such), and one from fewer than
+ * `MIN_INTERVAL_COUNT` records is a rough indication.
+ */
+function intervalNotes(clipped: string | undefined, smallSample: boolean | undefined): string {
+  const notes = [
+    ...(clipped === undefined ? [] : [clipped]),
+    ...(smallSample === true
+      ? [`from fewer than ${MIN_INTERVAL_COUNT} records: a rough indication`]
+      : []),
+  ];
+  return notes.length === 0 ? "" : ` (${notes.join("; ")})`;
 }
 
 /** One gate's verdict; `resolved` is its metric as `"algorithm.score"`. */
 function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext): GateVerdict {
-  const { model, baseline, paired, records, baselineRecords } = ctx;
+  const { model, baseline, paired, records, baselineRecords, rangeOf } = ctx;
   const name = formatGate(gate);
   switch (gate.kind) {
     case "threshold": {
@@ -345,7 +391,7 @@ function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext
       const s =
         model.scores[metric.split(".")[0] as string]?.[metric.slice(metric.indexOf(".") + 1)];
       const ci = s?.ci95
-        ? `, 95% CI ${f(s.ci95.lower)} to ${f(s.ci95.upper)}${fewRecords(s.smallSample)}`
+        ? `, 95% CI ${f(s.ci95.lower)} to ${f(s.ci95.upper)}${intervalNotes(s.clipped ? "clipped to the score's range" : undefined, s.smallSample)}`
         : "";
       return {
         gate,
@@ -374,10 +420,16 @@ function verdictOf(gate: Gate, resolved: string | undefined, ctx: VerdictContext
         ...how,
       });
       if (paired) {
-        const d = pairedDifferences(records, baselineRecords, metric);
+        const range = rangeOf(metric);
+        const d = pairedDifferences(records, baselineRecords, metric, { range });
         const actual = Number.isFinite(d.meanDifference) ? -d.meanDifference : null;
+        const within = differenceRange(range);
+        const clipped =
+          d.clipped === true && within !== undefined
+            ? `clipped to the range of a difference, ${f(within.min)} to ${f(within.max)}`
+            : undefined;
         const ci = d.ci95
-          ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}${fewRecords(d.smallSample)}`
+          ? `, paired t 95% CI ${f(d.ci95.lower)} to ${f(d.ci95.upper)}${intervalNotes(clipped, d.smallSample)}`
           : "";
         return verdict(actual, {
           method: "paired-t-95",

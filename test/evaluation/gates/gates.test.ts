@@ -3,11 +3,13 @@ import { tCritical95 } from "../../../src/evaluation/algorithms/stats.js";
 import { formatGate } from "../../../src/evaluation/gates/gates.js";
 import {
   checkGates,
+  EvalAlgorithmBase,
   type EvaluationRecord,
   evaluationSummary,
   type Gate,
   gateReportJunit,
   ModelEvaluator,
+  type PairableRecord,
   PairingMismatchError,
   PrecomputedRunner,
   pairedDifferences,
@@ -175,6 +177,84 @@ describe("checkGates", () => {
     });
     const report = checkGates(summary, [{ kind: "latency", percentile: "p90", maxMs: 1 }]);
     expect(report.verdicts[0]).toMatchObject({ passed: false, actual: null });
+  });
+});
+
+describe("checkGates: intervals within the score's range (#17)", () => {
+  /** Records of a user's algorithm `custom` with one score per record. */
+  function custom(score: string, values: readonly number[]): PairableRecord[] {
+    return values.map((value, index) => ({
+      index,
+      input: `q${index}`,
+      targets: ["t"],
+      scores: { custom: { [score]: value } },
+    }));
+  }
+  const summaryOf = (score: string) =>
+    evaluationSummary({
+      modelId: "m",
+      numRecords: 3,
+      numFailed: 0,
+      scores: { custom: { [score]: { count: 3, mean: 0.5, stdDev: 0.5, ci95: null } } },
+      categories: {},
+    });
+
+  it("clips a paired drop's interval of a built-in 0-1 score to -1 .. 1 and says so", async () => {
+    // Exact match per record: candidate 1, 0, 1; baseline 0, 1, 1. Differences 1, -1, 0: the
+    // paired t interval is 0 ± 2.4843, which the verdict used to print as it was.
+    const base = await run(3, (i) => i !== 0);
+    const cand = await run(3, (i) => i !== 1);
+    const report = checkGates(cand.summary, [parseGate("exact_match_score drop > 0.5")], {
+      baseline: base.summary,
+      records: cand.records,
+      baselineRecords: base.records,
+    });
+    const [v] = report.verdicts;
+    expect(v?.paired?.ci95).toEqual({ lower: -1, upper: 1 });
+    expect(v?.paired?.clipped).toBe(true);
+    expect(v?.paired?.smallSample).toBe(true);
+    expect(v?.detail).toContain("paired t 95% CI -1 to 1 (clipped to the range of a difference");
+    expect(v?.detail).toContain("fewer than 30 records");
+    expect(v?.detail).not.toContain("2.4843");
+    expect(v?.passed).toBe(true);
+  });
+
+  it("says when a threshold's interval was clipped to the score's range", async () => {
+    const { summary } = await run(2, (i) => i === 0);
+    const [v] = checkGates(summary, [parseGate("exact_match_score >= 0.4")]).verdicts;
+    expect(v?.detail).toContain("95% CI 0 to 1 (clipped to the score's range; from fewer than 30");
+  });
+
+  it("leaves a user's score without a declared range unclipped, but marked", () => {
+    const report = checkGates(summaryOf("chars"), [parseGate("chars drop > 1")], {
+      baseline: summaryOf("chars"),
+      records: custom("chars", [1, 0, 1]),
+      baselineRecords: custom("chars", [0, 1, 1]),
+    });
+    const [v] = report.verdicts;
+    expect(v?.paired?.ci95?.upper).toBeCloseTo(2.4843, 4);
+    expect(v?.paired?.clipped).toBeUndefined();
+    expect(v?.paired?.smallSample).toBe(true);
+    expect(v?.detail).not.toContain("clipped");
+    expect(v?.detail).toContain("fewer than 30 records");
+  });
+
+  it("clips a user's score to the range its algorithm declares, given the algorithms", () => {
+    class Custom extends EvalAlgorithmBase {
+      readonly name = "custom";
+      readonly scores = { ratio: { min: 0, max: 1 } };
+      protected async scoreSample() {
+        return { ratio: 0 };
+      }
+    }
+    const report = checkGates(summaryOf("ratio"), [parseGate("ratio drop > 1")], {
+      baseline: summaryOf("ratio"),
+      records: custom("ratio", [1, 0, 1]),
+      baselineRecords: custom("ratio", [0, 1, 1]),
+      algorithms: [new Custom()],
+    });
+    expect(report.verdicts[0]?.paired?.ci95).toEqual({ lower: -1, upper: 1 });
+    expect(report.verdicts[0]?.paired?.clipped).toBe(true);
   });
 });
 
