@@ -36,11 +36,15 @@ export class PrecomputedRunner implements ModelRunner {
   /** The source's name. */
   readonly id: string;
   readonly #query: JmesPathQuery;
+  // The location as written, for the error: the user wrote it (as `output` in code, or as
+  // `fmops eval --precomputed`), so naming it is right for both, where a class name is not.
+  readonly #location: string;
 
   constructor(options: PrecomputedRunnerOptions) {
     const o = parseOptions(optionsSchema, options, "PrecomputedRunner options");
     this.id = o.id ?? "precomputed";
     this.#query = compileJmesPath(o.output, "output");
+    this.#location = o.output;
   }
 
   /** The string at the output location of `record.data`. */
@@ -54,7 +58,7 @@ export class PrecomputedRunner implements ModelRunner {
     if (typeof output !== "string") {
       throw new FmopsError(
         "DATASET_RECORD_INVALID",
-        `Dataset line ${record.line}: the precomputed output location selected no string. Check the output JMESPath given to PrecomputedRunner.`,
+        `Dataset line ${record.line}: no precomputed output: the output location ${JSON.stringify(this.#location.slice(0, 100))} selected no string. Give the line a string there, or point the location (a JMESPath) at the field holding it.`,
         { retryable: false, cause: output instanceof Error ? output : undefined },
       );
     }

@@ -75,6 +75,12 @@ describe("PrecomputedRunner", () => {
       retryable: false,
       message: expect.stringContaining("line 7"),
     });
+    // The advice names the location the caller wrote, which a CLI user gave as --precomputed.
+    const err = await runner.run(record("q", { model_output: 3 })).catch((e: Error) => e);
+    expect((err as Error).message).toContain(
+      'the output location "model_output" selected no string',
+    );
+    expect((err as Error).message).not.toContain("PrecomputedRunner");
   });
 });
 
