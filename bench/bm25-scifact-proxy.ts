@@ -39,7 +39,8 @@ const PASSES = Number(args.get("passes") ?? 5);
 const BASELINES = (args.get("baseline") ?? "").split(",").filter((d) => d !== "");
 /** `--minisearch false` skips MiniSearch (about 10 s per run), e.g. while calibrating. */
 const MINISEARCH = args.get("minisearch") !== "false";
-const K = 10;
+/** Results per query (`--k`); nDCG is always @10. */
+const K = Number(args.get("k") ?? 10);
 const K1 = 0.9;
 const B = 0.4;
 
@@ -135,7 +136,7 @@ for (const [name, search] of Object.entries(systems)) {
   let sum = 0;
   queries.forEach((q, qi) => {
     sum += ndcgAt(
-      K,
+      10,
       search(q).map((h) => h.id),
       qrels[qi] as Map<string, number>,
     );
