@@ -4,9 +4,15 @@
 // leaves the module graph that docs/architecture.md describes:
 //
 //   upward     a module imports one that it may not use (upward or sideways in the order below)
-//   internal   a module imports another module's file other than that module's entry file
-//              (`index.ts`; for core also `internal.ts`, the plumbing shared inside fmops)
+//   internal   a module imports another module's file other than that module's entry files
+//              (`index.ts`, its public face, and `internal.ts`, what it shares inside fmops only)
 //   self-entry a file imports its own module's entry file (a barrel cycle waiting to happen)
+//   public-internal
+//              the root entry (`src/index.ts`) imports an `internal.ts`: it re-exports only names
+//              that are public in their own module
+//   exported-internal
+//              package.json `exports` names an `internal` file, or a `*` pattern that would
+//              publish every built file (the check reads the package.json next to the tree)
 //   cli        anything imports the `cli` module
 //   unknown    a folder under src/ that the table below does not list
 //   cycle      the modules' imports form a cycle
@@ -19,7 +25,7 @@
 //   node scripts/check-layering.mjs --graph      print which modules import which (the real graph)
 //
 // The table is the one place the order is written in code; docs/architecture.md explains it.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -47,18 +53,56 @@ export const ALLOWED_DEPENDENCIES = {
   cli: [...BELOW_MONITORING, "monitoring", "evaluation", "testing"],
 };
 
-/** The files of a module that other modules may import (besides `index.ts`). */
-export const ENTRY_FILES = {
-  // Shared plumbing (AWS client loading, option schemas, abort helpers) that every module needs
-  // but users should not: one barrel that package.json does not export.
-  core: ["index.ts", "internal.ts"],
-};
+/**
+ * The files of a module that other modules may import: `index.ts`, the public face that
+ * package.json exports, and `internal.ts`, the names a module shares with the modules above it
+ * but not with users (core's AWS plumbing, the models' request check, the evaluation report's
+ * interval format for the CLI). package.json never exports an `internal.ts`; the direction rules
+ * apply to both files alike.
+ */
+export const ENTRY_FILES = ["index.ts", "internal.ts"];
+
+/** The file of a module that package.json exports (the others are for fmops only). */
+const PUBLIC_ENTRY = "index.ts";
 
 /** The root entry (`src/index.ts`) re-exports the modules; files next to it are shared leaves. */
 const ROOT = "(root)";
 
-function entryFilesOf(module) {
-  return ENTRY_FILES[module] ?? ["index.ts"];
+/** Whether a path names an internal entry (`internal`, `internal.ts`, `internal.d.cts`, ...). */
+const INTERNAL_NAME = /(^|\/)internal(\.[a-z.]*)?$/;
+
+/** Every target string in a package.json `exports` value (conditions nest). */
+function exportTargets(value) {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(exportTargets);
+  if (value && typeof value === "object") return Object.values(value).flatMap(exportTargets);
+  return [];
+}
+
+/**
+ * The problems of package.json's `exports`: a subpath or a target that names an `internal`
+ * file, and `*` patterns, which would export every built file, internal ones included.
+ */
+export function checkPackageExports(pkg) {
+  const problems = [];
+  const exports = pkg?.exports;
+  if (!exports || typeof exports !== "object") return problems;
+  for (const [subpath, value] of Object.entries(exports)) {
+    if (!subpath.startsWith(".")) continue; // Conditions at the top level: no subpaths to check.
+    const targets = exportTargets(value);
+    const internal = [subpath, ...targets].find((t) => INTERNAL_NAME.test(t));
+    const pattern = [subpath, ...targets].find((t) => t.includes("*"));
+    if (!internal && !pattern) continue;
+    problems.push({
+      rule: "exported-internal",
+      file: "package.json",
+      line: 0,
+      message: internal
+        ? `exports "${subpath}" publishes ${internal === subpath ? "an internal entry" : `"${internal}"`}; an internal.ts is for fmops' own modules: export the module's index.ts only`
+        : `exports "${subpath}" is a pattern that would publish every built file, internal.ts included; list each module's index.ts instead`,
+    });
+  }
+  return problems;
 }
 
 function listTsFiles(dir) {
@@ -173,7 +217,7 @@ export function checkLayering(srcDir = join(root, "src")) {
       const report = (rule, message) => problems.push({ rule, ...where, message });
 
       if (to.module === from.module) {
-        if (from.module !== ROOT && entryFilesOf(to.module).includes(to.inModule))
+        if (from.module !== ROOT && ENTRY_FILES.includes(to.inModule))
           report(
             "self-entry",
             `${what} is ${from.module}'s own entry file; import the file that defines the name, so the module's barrel cannot form a cycle`,
@@ -191,6 +235,15 @@ export function checkLayering(srcDir = join(root, "src")) {
         report("cli", `${what} reaches into cli; nothing may import the command-line module`);
         continue;
       }
+      // The root entry re-exports names that are public in their own module. (A module's index.ts
+      // may publish a lower module's internal name on purpose: fmops/models publishes the chat
+      // content types that core defines and shares through core/internal.ts.)
+      if (to.inModule === "internal.ts" && from.module === ROOT && from.inModule === PUBLIC_ENTRY) {
+        report(
+          "public-internal",
+          `${what} is ${to.module}/internal.ts, in the root entry; the root re-exports only names that are public in their module: export the name from ${to.module}/index.ts first`,
+        );
+      }
       if (!(to.module in ALLOWED_DEPENDENCIES)) continue; // Reported once as unknown below.
       const allowed = from.module === ROOT ? null : ALLOWED_DEPENDENCIES[from.module];
       if (allowed && !allowed.includes(to.module)) {
@@ -199,16 +252,18 @@ export function checkLayering(srcDir = join(root, "src")) {
           `${what}: ${from.module} may not use ${to.module} (${from.module} may use: ${allowed.join(", ") || "nothing"})`,
         );
       }
-      const entries = entryFilesOf(to.module);
-      if (!entries.includes(to.inModule)) {
-        const through = entries.map((e) => `${to.module}/${e}`).join(" or ");
+      if (!ENTRY_FILES.includes(to.inModule)) {
+        const through = ENTRY_FILES.map((e) => `${to.module}/${e}`).join(" or ");
         report(
           "internal",
-          `${what} reaches inside ${to.module} (${to.module}/${to.inModule}); import through ${through}, and export the name there if it is meant to be shared`,
+          `${what} reaches inside ${to.module} (${to.module}/${to.inModule}); import through ${through}, and export the name there (index.ts for users, internal.ts for fmops only)`,
         );
       }
     }
   }
+  const packageJson = join(dirname(srcDir), "package.json");
+  if (existsSync(packageJson))
+    problems.push(...checkPackageExports(JSON.parse(readFileSync(packageJson, "utf8"))));
   for (const module of [...unknown].sort()) {
     problems.push({
       rule: "unknown",
@@ -241,7 +296,7 @@ export function formatProblems(problems, srcLabel) {
   lines.push(
     "",
     "The module order and the rules are in docs/architecture.md. Shared plumbing belongs in core;",
-    "a name another module needs belongs in its module's index.ts (public) or core/internal.ts.",
+    "a name another module needs belongs in its module's index.ts (public) or internal.ts (fmops only).",
   );
   return lines.join("\n");
 }

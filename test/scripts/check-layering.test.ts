@@ -132,12 +132,110 @@ describe("check-layering on fixture trees", () => {
     ]);
   });
 
-  it("allows core's internal barrel but no other core file", () => {
+  it("allows core's internal.ts but no other core file", () => {
     const problems = problemsWith({
       "models/errors.ts": 'export { FmopsError } from "../core/errors.js";\n',
     });
     expect(problems.map((p) => [p.rule, p.file])).toEqual([["internal", "models/errors.ts"]]);
     expect(problems[0]?.message).toContain("core/index.ts or core/internal.ts");
+  });
+
+  it("allows any module's internal.ts to a module below it, as it allows its index.ts", () => {
+    const result = check(
+      tree({
+        ...healthy,
+        "streaming/internal.ts": 'export { splitLines } from "./split.js";\n',
+        "streaming/split.ts": 'export const splitLines = (t: string) => t.split("\\n");\n',
+        "models/lines.ts": [
+          'import { splitLines } from "../streaming/internal.js";',
+          "export const lines = splitLines;",
+          "",
+        ].join("\n"),
+      }),
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.graph.models).toEqual(["core", "streaming"]);
+  });
+
+  it("refuses an upward import of an internal.ts as upward, not as a reach inside", () => {
+    const problems = problemsWith({
+      "rag/index.ts": "export const bm25 = 1;\n",
+      "rag/internal.ts": 'export { tokenize } from "./tokenize.js";\n',
+      "rag/tokenize.ts": 'export const tokenize = (t: string) => t.split(" ");\n',
+      "models/words.ts":
+        'import { tokenize } from "../rag/internal.js";\nexport const w = tokenize;\n',
+    });
+    expect(problems.map((p) => [p.rule, p.file])).toEqual([["upward", "models/words.ts"]]);
+    expect(problems[0]?.message).toContain("models may not use rag");
+  });
+
+  it("refuses an internal.ts that itself imports upward", () => {
+    const problems = problemsWith({
+      "rag/index.ts": "export const bm25 = 1;\n",
+      "streaming/internal.ts": 'export { bm25 } from "../rag/index.js";\n',
+    });
+    expect(problems.map((p) => [p.rule, p.file])).toEqual([["upward", "streaming/internal.ts"]]);
+  });
+
+  it("refuses a file importing its own module's internal.ts, like its index.ts", () => {
+    const problems = problemsWith({
+      "models/internal.ts": 'export { Model } from "./model.js";\n',
+      "models/helper.ts": 'import { Model } from "./internal.js";\nexport const m = Model;\n',
+    });
+    expect(problems.map((p) => [p.rule, p.file])).toEqual([["self-entry", "models/helper.ts"]]);
+  });
+
+  it("treats only internal.ts at the top of a module as an entry file", () => {
+    const problems = problemsWith({
+      "streaming/deep/internal.ts": "export const deep = 1;\n",
+      "models/deep.ts":
+        'import { deep } from "../streaming/deep/internal.js";\nexport const d = deep;\n',
+    });
+    expect(problems.map((p) => [p.rule, p.file])).toEqual([["internal", "models/deep.ts"]]);
+    expect(problems[0]?.message).toContain("streaming/index.ts or streaming/internal.ts");
+  });
+
+  it("refuses a root entry that re-exports an internal.ts, but lets a module publish one", () => {
+    const problems = problemsWith({
+      "index.ts": `${healthy["index.ts"]}export { lazyClient } from "./core/internal.js";\n`,
+      // fmops/models publishes chat types that core defines and shares through core/internal.ts.
+      "models/index.ts":
+        'export { Model } from "./model.js";\nexport { lazyClient } from "../core/internal.js";\n',
+    });
+    expect(problems.map((p) => [p.rule, p.file, p.line])).toEqual([
+      ["public-internal", "index.ts", 3],
+    ]);
+    expect(problems[0]?.message).toContain("core/internal.ts");
+  });
+
+  it("refuses a package.json that exports an internal.ts or every file by a pattern", () => {
+    tree(healthy);
+    const exportsWith = (extra: Record<string, unknown>) =>
+      writeFileSync(
+        join(dirname(src), "package.json"),
+        JSON.stringify({
+          name: "fixture",
+          exports: { ".": "./dist/index.js", "./core": "./dist/core/index.js", ...extra },
+        }),
+      );
+    exportsWith({});
+    expect(check(src).problems).toEqual([]);
+    exportsWith({
+      "./core/internal": {
+        import: { types: "./dist/core/internal.d.ts", default: "./dist/core/internal.js" },
+      },
+      "./models/plumbing": "./dist/models/internal.js",
+      "./*": "./dist/*.js",
+    });
+    const problems = check(src).problems;
+    expect(problems.map((p) => [p.rule, p.file])).toEqual([
+      ["exported-internal", "package.json"],
+      ["exported-internal", "package.json"],
+      ["exported-internal", "package.json"],
+    ]);
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/"\.\/core\/internal"/);
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/"\.\/models\/plumbing"/);
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/"\.\/\*"/);
   });
 
   it("refuses any import of cli, even from the top of the order", () => {
