@@ -524,7 +524,7 @@ export class InMemoryVectorStore implements VectorStore {
       }
       if (this.#kernelChoice === "wasm") {
         throw this.#noWasm(
-          `${rows} vectors of ${this.dimensions} floats do not fit in the 4 GiB a WebAssembly memory can hold`,
+          `${rows} vectors of ${this.dimensions} floats do not fit in one WebAssembly memory (4 GiB at most, less where the runtime caps it)`,
         );
       }
       this.#leaveSimd(simd);
