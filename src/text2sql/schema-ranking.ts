@@ -5,8 +5,10 @@
  * field (name, columns, descriptions and table parameters, column comments), the same over each
  * database (so that a question's terms spread over one database's tables favour that database),
  * synonyms, an optional column-value index (a value counts for its table and, less, for its
- * whole database), join paths over declared or inferred keys, and a lead for the first table's
- * database in the places after the first (a question is about one database). An
+ * whole database), join paths over declared or inferred keys, a database coverage score (how
+ * much of the question a database's names and values explain, each word weighed by how few
+ * databases have it), and a lead for the first table's database in the places after the first
+ * (a question is about one database). An
  * `EmbeddingModel` can be added for a hybrid ranking, and a chat model can pick from a shortlist
  * (one extra call, off by default).
  *
@@ -26,7 +28,7 @@ import {
 import { inferJoins, type JoinEdge, joinNeighbours } from "./join-graph.js";
 import { qualifiedName, renderTable, searchTerms, tableDocument } from "./schema.js";
 import type { TableSchema } from "./types.js";
-import { ColumnValueIndex } from "./value-index.js";
+import { ColumnValueIndex, type ValueMatch } from "./value-index.js";
 
 /**
  * General database vocabulary: each group holds words people use for the same thing. Kept
@@ -91,7 +93,11 @@ export interface SchemaRankerOptions {
   synonyms?: Record<string, string[]>;
   /** Use {@link DEFAULT_SCHEMA_SYNONYMS}. Default true. */
   builtInSynonyms?: boolean;
-  /** Weight of the database's own score in a table's score. Default 0.6; 0 turns database awareness off. */
+  /**
+   * Weight of the database's own score in a table's score: its BM25, and at half this weight its
+   * coverage of the question (the share of the question's words its names and values explain).
+   * Default 0.6; 0 (with `groupWeight` 0) turns database awareness off.
+   */
   databaseWeight?: number;
   /**
    * Weight of the database-grouping bonus (the sum of a database's two best table scores, after
@@ -211,6 +217,13 @@ const DATABASE_VALUE_WEIGHT = 0.2;
  * `#leadDatabase`).
  */
 const LEAD_DATABASE_SHARE = 0.5;
+/**
+ * Weight of a database's coverage of the question (0..1, see `#coverage`), per unit of
+ * `databaseWeight` (0.3 at the default 0.6) and as a share of the best table's score, given to
+ * each of its tables that has evidence of its own. It orders the tables; the first place is
+ * still left to the leading tables' own words (see `#lead`).
+ */
+const COVERAGE_SHARE = 0.5;
 /** How many leading tables compete for the first place on their own evidence (see `#lead`). */
 const LEAD_WINDOW = 5;
 /** Most bridge tables {@link SchemaRanker} inserts to connect the leading tables. */
@@ -242,6 +255,8 @@ export class SchemaRanker implements Retriever {
   readonly #dbCount: number;
   readonly #neighbours: Map<string, Set<string>>;
   readonly #synonyms = new Map<string, Set<string>>();
+  /** For each search term, the databases whose table or column names contain it. */
+  readonly #termDatabases = new Map<string, Set<number>>();
   /** The join edges found among the tables (declared and inferred). */
   readonly joins: readonly JoinEdge[];
   #tableVectors: Promise<Float32Array[]> | undefined;
@@ -294,6 +309,15 @@ export class SchemaRanker implements Retriever {
         0.2,
       ),
     };
+    // Names only, not descriptions or comments: prose would let a well-documented database
+    // "explain" every common word of a question.
+    for (const [i, t] of this.#tables.entries()) {
+      for (const term of searchTerms(`${t.name} ${columnNames(t)}`)) {
+        const set = this.#termDatabases.get(term) ?? new Set<number>();
+        set.add(this.#dbOf[i] as number);
+        this.#termDatabases.set(term, set);
+      }
+    }
     this.joins = this.#o.joinExpansion === false ? [] : inferJoins(this.#tables);
     this.#neighbours = joinNeighbours(this.joins);
     const groups: string[][] = [];
@@ -344,6 +368,7 @@ export class SchemaRanker implements Retriever {
    */
   #baseScores(
     question: string,
+    matches: readonly ValueMatch[],
     embedding?: Float64Array,
   ): { scores: Float64Array; lead: Float64Array } {
     const synonyms = this.#synonymQuery(question);
@@ -373,7 +398,7 @@ export class SchemaRanker implements Retriever {
     if (this.#o.values) {
       const byTable = new Float64Array(n);
       const seen = new Set<string>();
-      for (const m of this.#o.values.match(question)) {
+      for (const m of matches) {
         const i = this.#index.get(m.table);
         const key = `${m.table}\u0000${m.column}`;
         if (i === undefined || seen.has(key)) continue;
@@ -514,8 +539,53 @@ export class SchemaRanker implements Retriever {
     return Float64Array.from(tops, (t) => (t[0] as number) + (t[1] as number));
   }
 
+  /**
+   * How much of the question each database explains, 0..1: the question's distinct search terms
+   * that its table or column names contain, or that a value matched in one of its tables
+   * contains, each weighed by how few databases explain it (log(1 + databases / explainers)), as a
+   * share of the weight of every term some database explains. A term a database lacks but has a
+   * synonym of counts {@link SYNONYM_WEIGHT}. Each word counts once however often the database
+   * repeats it, so a database whose many tables share one common word of the question ("shop",
+   * "department") does not outweigh the database that has the question's other words too.
+   */
+  #coverage(question: string, matches: readonly ValueMatch[]): Float64Array {
+    const out = new Float64Array(this.#dbCount);
+    const terms = new Set(searchTerms(question));
+    const byValue = new Map<string, Set<number>>();
+    for (const m of matches) {
+      const i = this.#index.get(m.table);
+      if (i === undefined) continue;
+      for (const term of searchTerms(m.value)) {
+        if (!terms.has(term)) continue;
+        const set = byValue.get(term) ?? new Set<number>();
+        set.add(this.#dbOf[i] as number);
+        byValue.set(term, set);
+      }
+    }
+    const weight = (explainers: number) => Math.log(1 + this.#dbCount / explainers);
+    let total = 0;
+    for (const term of terms) {
+      const share = new Map<number, number>();
+      for (const d of this.#termDatabases.get(term) ?? []) share.set(d, 1);
+      for (const d of byValue.get(term) ?? []) share.set(d, 1);
+      let w = share.size > 0 ? weight(share.size) : 0;
+      for (const synonym of this.#synonyms.get(term) ?? []) {
+        const dbs = this.#termDatabases.get(synonym);
+        if (!dbs) continue;
+        if (w === 0) w = weight(dbs.size);
+        for (const d of dbs) if (!share.has(d)) share.set(d, SYNONYM_WEIGHT);
+      }
+      if (w === 0) continue;
+      total += w;
+      for (const [d, s] of share) out[d] = (out[d] as number) + w * s;
+    }
+    if (total > 0) for (let d = 0; d < out.length; d++) out[d] = (out[d] as number) / total;
+    return out;
+  }
+
   #order(question: string, embedding?: Float64Array): { order: number[]; scores: Float64Array } {
-    const { scores: base, lead } = this.#baseScores(question, embedding);
+    const matches = this.#o.values?.match(question) ?? [];
+    const { scores: base, lead } = this.#baseScores(question, matches, embedding);
     const scores = this.#withJoins(base);
     // Database first: a table gains in proportion to how well its whole database answers the
     // question, so the leading database's tables come before same-named tables elsewhere.
@@ -525,6 +595,20 @@ export class SchemaRanker implements Retriever {
       if ((scores[i] as number) > 0)
         scores[i] =
           (scores[i] as number) + groupWeight * (evidence[this.#dbOf[i] as number] as number);
+    }
+    // Coverage: the database that explains more of the question's words, rare ones most, comes
+    // first, even when another database's tables match one of its words more strongly.
+    const coverageWeight = COVERAGE_SHARE * (this.#o.databaseWeight ?? 0.6);
+    if (this.#dbCount > 1 && coverageWeight > 0) {
+      const coverage = this.#coverage(question, matches);
+      let top = 0;
+      for (const s of scores) if (s > top) top = s;
+      for (let i = 0; i < scores.length; i++) {
+        if ((scores[i] as number) > 0)
+          scores[i] =
+            (scores[i] as number) +
+            coverageWeight * top * (coverage[this.#dbOf[i] as number] as number);
+      }
     }
     const ranked = [...scores.keys()]
       .filter((i) => (scores[i] as number) > 0)

@@ -82,4 +82,53 @@ describe("SchemaRanker across pooled databases", () => {
     );
     expect(ranked).toEqual(["online.customers", "online.orders", "online.products"]);
   });
+  it("a database that explains every word of the question comes before one that explains a word", () => {
+    // The logistics database has every word of the question: hazardous (skus), items
+    // (shipment_items), shipped (shipments) and, through `mode`, a carrier. The restaurant's two
+    // `*_items` tables match "items" in their names more strongly than `carriers` matches
+    // anything, yet explain nothing else; the query needs all four logistics tables.
+    const tables = [
+      t("logistics", "carriers", ["carrier_id", "carrier_name", "mode"]),
+      t("logistics", "shipments", ["shipment_id", "carrier_id", "destination_city", "shipped_at"]),
+      t("logistics", "shipment_items", ["shipment_id", "sku", "quantity"]),
+      t("logistics", "skus", ["sku", "description", "category", "hazardous"]),
+      t("restaurant", "menu_items", ["item_id", "name", "category", "price", "is_vegetarian"]),
+      t("restaurant", "order_items", ["order_id", "item_id", "quantity"]),
+    ];
+    const ranked = ids(
+      new SchemaRanker({ tables }).rank("How many hazardous items were shipped by air?", 4),
+    );
+    expect([...ranked].sort()).toEqual([
+      "logistics.carriers",
+      "logistics.shipment_items",
+      "logistics.shipments",
+      "logistics.skus",
+    ]);
+  });
+
+  it("a value's words count as explained by the database that holds the value", () => {
+    // "refunded" is a status value of the shop's orders; the ticket office has a `refunds`
+    // table. By names alone the ticket office explains more of the question (orders, refunds);
+    // with the value, the shop explains it all (customers, orders, refunded), so its customers
+    // follow its orders.
+    const tables = [
+      t("shop", "orders", ["order_id", "customer_id", "status", "ordered_at"]),
+      t("shop", "customers", ["customer_id", "name", "email"]),
+      t("shop", "products", ["product_id", "title"]),
+      t("tickets", "orders", ["order_id", "buyer_id", "event_id"]),
+      t("tickets", "refunds", ["refund_id", "order_id", "amount"]),
+      t("tickets", "events", ["event_id", "event_name"]),
+      t("telecom", "customers", ["customer_id", "name", "plan_id"]),
+      t("telecom", "plans", ["plan_id", "monthly_fee"]),
+    ];
+    const values = new ColumnValueIndex({
+      columns: [
+        { table: "shop.orders", column: "status", values: ["refunded", "shipped", "open"] },
+      ],
+    });
+    const ranked = ids(
+      new SchemaRanker({ tables, values }).rank("Which customers had orders refunded?", 2),
+    );
+    expect(ranked).toEqual(["shop.orders", "shop.customers"]);
+  });
 });
