@@ -9,7 +9,8 @@
 import { readFile } from "node:fs/promises";
 import { isFmopsError, ValidationError } from "../core/index.js";
 import type { EvaluationSummary, ModelSummary, PairableRecord } from "../evaluation/index.js";
-import { type Gate, type GateReport, isEvaluationSummary, parseGate } from "../evaluation/index.js";
+import { type Gate, type GateReport, parseGate } from "../evaluation/index.js";
+import { isEvaluationSummary } from "../evaluation/internal.js";
 import { numberFlag } from "./flags.js";
 
 /** The gate flags, for `parseArgs`. */

@@ -24,10 +24,8 @@ import {
   evaluationSummary,
   FactualKnowledge,
   FileTracker,
-  formatInterval,
   gateReportJunit,
   LlmJudge,
-  MIN_INTERVAL_COUNT,
   MlflowTracker,
   ModelEvaluator,
   PrecomputedRunner,
@@ -35,9 +33,9 @@ import {
   renderEvaluationHtml,
   repairRecordsFile,
   type ScoreSummary,
-  SMALL_SAMPLE_MARK,
   SummarizationAccuracy,
 } from "../evaluation/index.js";
+import { formatInterval, MIN_INTERVAL_COUNT, SMALL_SAMPLE_MARK } from "../evaluation/internal.js";
 import { checkAwsSetup, isAwsModelSpec } from "./aws-setup.js";
 import {
   algorithmBackendOptions,

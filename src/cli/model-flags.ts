@@ -9,12 +9,12 @@ import type { ChatModel } from "../models/index.js";
 import {
   BedrockChatModel,
   type ChatTemplateName,
-  chatTemplateNames,
   OpenAICompatibleChatModel,
   registeredSageMakerPayloadFormats,
   SageMakerChatModel,
   type SageMakerPayloadFormat,
 } from "../models/index.js";
+import { chatTemplateNames } from "../models/internal.js";
 import { awsFlags, modelSpecParts } from "./flags.js";
 
 /** `node:util` parseArgs definitions of the shared model flags. */

@@ -13,13 +13,12 @@ import { ValidationError } from "../core/index.js";
 import type { PromptCatalog, PromptSelector, PromptTemplate } from "../prompts/index.js";
 import {
   BedrockPromptStore,
-  formatDiff,
   type LegacyTextFormat,
-  legacyTextFormats,
   lintPrompt,
   loadPromptFolder,
   renderText,
 } from "../prompts/index.js";
+import { formatDiff, legacyTextFormats } from "../prompts/internal.js";
 import { requireFolder } from "./file-errors.js";
 import { awsFlags } from "./flags.js";
 import { type CliCommand, type CliIo, readStdin } from "./io.js";

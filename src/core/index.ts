@@ -23,5 +23,5 @@ export {
 export { parseOptions } from "./options.js";
 export { isRetryableError, type RetryOptions, retry } from "./retry.js";
 export { parseS3Uri } from "./s3-uri.js";
-export { Deadline, sleep, type WaitOptions, withDeadline } from "./wait.js";
+export { Deadline, type WaitOptions, withDeadline } from "./wait.js";
 export { type WaiterOptions, waitFor } from "./waiter.js";

@@ -87,7 +87,7 @@ export {
   transformersDtypeSchema,
   transformersLoadError,
 } from "./transformers.js";
-export { abortError, MAX_TIMER_MS, throwIfAborted } from "./wait.js";
+export { abortError, MAX_TIMER_MS, sleep, throwIfAborted } from "./wait.js";
 export {
   type PollDelayOptions,
   pollDelay,

@@ -29,7 +29,6 @@ export {
   SqlReferenceError,
 } from "./algorithms/sql-accuracy.js";
 export {
-  MIN_INTERVAL_COUNT,
   ScoreAccumulator,
   type ScoreSummary,
   ScoreTable,
@@ -87,10 +86,7 @@ export { loadWordNet } from "./metrics/wordnet.js";
 export {
   type EvaluationSummary,
   evaluationSummary,
-  formatInterval,
-  isEvaluationSummary,
   type ModelSummary,
-  SMALL_SAMPLE_MARK,
 } from "./report/report.js";
 export { renderComparisonHtml, renderEvaluationHtml } from "./report/report-html.js";
 export {

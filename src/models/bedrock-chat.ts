@@ -34,13 +34,8 @@ import {
   lazyAwsClient,
   schemaFor,
 } from "../core/internal.js";
-import {
-  type BedrockUsage,
-  bedrockUsage,
-  converseStreamError,
-  decodeConverseStream,
-  TokenStream,
-} from "../streaming/index.js";
+import { decodeConverseStream, TokenStream } from "../streaming/index.js";
+import { type BedrockUsage, bedrockUsage, converseStreamError } from "../streaming/internal.js";
 import { fromBedrockContent, toBedrockMessages, toBedrockToolConfig } from "./bedrock-content.js";
 import { bedrockSupportsTools, parseBedrockModelId } from "./bedrock-model-id.js";
 import { validateChatRequest } from "./request.js";

@@ -14,7 +14,7 @@ export {
   BedrockImageModel,
   type BedrockImageModelOptions,
 } from "./bedrock-image.js";
-export { type ChatTemplateName, chatTemplate, chatTemplateNames } from "./chat-templates.js";
+export { type ChatTemplateName, chatTemplate } from "./chat-templates.js";
 export type { ConstrainedDecodingField } from "./constrained-decoding.js";
 export {
   type GenerateObjectRequest,
@@ -50,7 +50,6 @@ export {
   PiiRedactor,
   type PiiRedactorOptions,
 } from "./pii-redactor.js";
-export { validateChatRequest } from "./request.js";
 export {
   SageMakerChatModel,
   type SageMakerChatModelOptions,
@@ -73,7 +72,6 @@ export {
   type SageMakerPayloadFormat,
 } from "./sagemaker-payloads.js";
 export { saveImages } from "./save-images.js";
-export { chatModelSchema } from "./schema.js";
 export {
   type ImageToEmbed,
   TitanMultimodalEmbeddingModel,

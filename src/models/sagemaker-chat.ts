@@ -34,12 +34,8 @@ import {
   schemaFor,
 } from "../core/internal.js";
 import type { UnknownEventPolicy } from "../streaming/index.js";
-import {
-  decodeResponseStream,
-  type StreamFormat,
-  streamFormatDefinition,
-  TokenStream,
-} from "../streaming/index.js";
+import { decodeResponseStream, type StreamFormat, TokenStream } from "../streaming/index.js";
+import { streamFormatDefinition } from "../streaming/internal.js";
 import { type ChatTemplate, chatTemplate, chatTemplateNames } from "./chat-templates.js";
 import {
   type ConstrainedDecodingField,

@@ -8,7 +8,8 @@ import type { ChatMessage, ChatRequest, ChatResponse } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
 import { schemaFor } from "../core/internal.js";
 import type { StreamEvent } from "../streaming/index.js";
-import { replayAnswerEvents, TokenStream } from "../streaming/index.js";
+import { TokenStream } from "../streaming/index.js";
+import { replayAnswerEvents } from "../streaming/internal.js";
 import { Guardrail } from "./guardrail.js";
 import type { CallOptions, ChatModel } from "./types.js";
 

@@ -9,7 +9,7 @@ import type { ChatRequest } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
 import { abortError, schemaFor } from "../core/internal.js";
 import type { ChatModel } from "../models/index.js";
-import { chatModelSchema } from "../models/index.js";
+import { chatModelSchema } from "../models/internal.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import { measureGenerate, measureStream } from "./measure.js";
 import type { InvocationRecord } from "./record.js";

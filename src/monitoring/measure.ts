@@ -8,7 +8,8 @@
 import type { ChatResponse } from "../core/index.js";
 import { MAX_TIMER_MS } from "../core/internal.js";
 import type { StreamEvent } from "../streaming/index.js";
-import { replayAnswerEvents, TokenStream } from "../streaming/index.js";
+import { TokenStream } from "../streaming/index.js";
+import { replayAnswerEvents } from "../streaming/internal.js";
 import { type MonitorClock, systemClock } from "./clock.js";
 import {
   type CallTimings,

@@ -39,7 +39,7 @@ export {
   type PromptCatalogOptions,
   type PromptSelector,
 } from "./catalog.js";
-export { formatDiff, type PromptDiff } from "./diff.js";
+export type { PromptDiff } from "./diff.js";
 export {
   PromptFileError,
   PromptImmutableError,
@@ -54,10 +54,9 @@ export {
   fenceUntrusted,
   formatHistory,
   oneLine,
-  questionLine,
   randomNonce,
 } from "./fence.js";
-export { type LegacyTextFormat, legacyTextFormats, renderText } from "./legacy-formats.js";
+export { type LegacyTextFormat, renderText } from "./legacy-formats.js";
 export { lintPrompt } from "./lint.js";
 export { type PromptFile, parsePromptFile, registerPromptFiles } from "./parse-file.js";
 export { type PromptDefinition, PromptTemplate } from "./template.js";

@@ -7,7 +7,8 @@
  */
 import { type ChatRequest, ValidationError } from "../core/index.js";
 import { messageText } from "../core/internal.js";
-import { type ChatTemplateName, chatTemplate, chatTemplateNames } from "../models/index.js";
+import { type ChatTemplateName, chatTemplate } from "../models/index.js";
+import { chatTemplateNames } from "../models/internal.js";
 import type { RenderOptions } from "./render.js";
 import type { PromptTemplate } from "./template.js";
 

@@ -15,16 +15,16 @@ import {
 } from "../core/index.js";
 import { addUsage, schemaFor } from "../core/internal.js";
 import type { ChatModel, Guardrail } from "../models/index.js";
-import { chatModelSchema } from "../models/index.js";
+import { chatModelSchema } from "../models/internal.js";
 import type { PromptTemplate } from "../prompts/index.js";
 import {
   formatHistory,
   type PromptCatalog,
   type PromptRef,
-  questionLine,
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
+import { questionLine } from "../prompts/internal.js";
 import {
   citedNumbers,
   conversationNotice,

@@ -5,13 +5,7 @@
  * @packageDocumentation
  */
 
-export {
-  BedrockModelStreamError,
-  type BedrockUsage,
-  bedrockUsage,
-  converseStreamError,
-  decodeConverseStream,
-} from "./bedrock.js";
+export { BedrockModelStreamError, decodeConverseStream } from "./bedrock.js";
 export type { UnknownEventPolicy } from "./chunks.js";
 export {
   decodeResponseStream,
@@ -30,12 +24,10 @@ export {
   registeredStreamFormats,
   registerStreamFormat,
   type StreamFormatDefinition,
-  streamFormatDefinition,
 } from "./formats.js";
 export { LineIterator, type LineIteratorOptions } from "./line-iterator.js";
 export { decodeLmi } from "./lmi.js";
 export { decodeOpenAI } from "./openai.js";
-export { replayAnswerEvents } from "./replay.js";
 export { parseSse, type SseEvent } from "./sse.js";
 export { decodeTgi } from "./tgi.js";
 export { TokenStream, type TokenStreamOptions } from "./token-stream.js";

@@ -9,7 +9,6 @@ import {
   type ChatResponse,
   FmopsError,
   parseOptions,
-  sleep,
   type TokenUsage,
   withDeadline,
 } from "../core/index.js";
@@ -19,11 +18,12 @@ import {
   checkToolCall,
   messageText,
   schemaFor,
+  sleep,
   type ToolCall,
   throwIfAborted,
 } from "../core/internal.js";
 import type { CallOptions, ChatModel, StructuredOutputMode } from "../models/index.js";
-import { validateChatRequest } from "../models/index.js";
+import { validateChatRequest } from "../models/internal.js";
 import type { StreamEvent } from "../streaming/index.js";
 import { TokenStream } from "../streaming/index.js";
 import { countWhitespaceTokens, splitIntoDeltas } from "./tokens.js";

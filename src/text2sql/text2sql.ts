@@ -23,12 +23,8 @@ import {
 } from "../core/index.js";
 import { addUsage, schemaFor } from "../core/internal.js";
 import type { ChatModel } from "../models/index.js";
-import {
-  chatModelSchema,
-  type Guardrail,
-  generateObject,
-  ObjectGenerationError,
-} from "../models/index.js";
+import { type Guardrail, generateObject, ObjectGenerationError } from "../models/index.js";
+import { chatModelSchema } from "../models/internal.js";
 import type { PromptCatalog, PromptTemplate } from "../prompts/index.js";
 import {
   type FencedKind,
@@ -37,10 +33,10 @@ import {
   formatHistory,
   oneLine,
   type PromptRef,
-  questionLine,
   randomNonce,
   resolvePrompt,
 } from "../prompts/index.js";
+import { questionLine } from "../prompts/internal.js";
 import { SqlCostError, SqlExecutionError } from "./errors.js";
 import { extractSql } from "./extract.js";
 import { checkReadOnly, type GuardRefusalCode, guardDialectFor } from "./guard.js";
@@ -154,7 +150,7 @@ export interface Text2SqlAskOptions extends WaitOptions {
    * untrusted data under their speaker's name (the newest that fit, each cut to 1000 characters).
    * Text turns only.
    */
-  history?: readonly (ChatMessage & { content: string })[];
+  history?: readonly (ChatMessage & { /** The turn's text (text only). */ content: string })[];
 }
 
 /** What a model that can give objects answers: the query, and optionally why. */

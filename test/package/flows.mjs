@@ -142,9 +142,9 @@ const flows = {
     );
     same([value, attempts], ["done", 3], "retry() result and attempts");
     const err = await expectCode(
-      () => models.validateChatRequest({ messages: [] }),
+      () => new models.BedrockChatModel({ modelId: "amazon.nova-lite-v1:0", temprature: 0.5 }),
       "VALIDATION_ERROR",
-      "empty chat request",
+      "misspelt chat model option",
     );
     check(err instanceof core.ValidationError, "fmops/models throws fmops/core's ValidationError");
   },

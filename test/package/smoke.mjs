@@ -28,7 +28,7 @@ for (const load of [(s) => import(s), async (s) => require(s)]) {
   const core = await load("fmops/core");
   const models = await load("fmops/models");
   assert.throws(
-    () => models.validateChatRequest({ messages: [] }),
+    () => new models.BedrockChatModel({ modelId: "amazon.nova-lite-v1:0", temprature: 0.5 }),
     (err) => err instanceof core.ValidationError,
   );
 }

@@ -64,7 +64,7 @@ export interface SampleNeeds {
  * one sample (`scoreSample`). The skeleton does the rest the same way for every algorithm:
  * `evaluateSample` honours the signal and checks the needed fields before scoring, `evaluate`
  * streams samples through it and returns each score's mean with its 95% interval, cut to the
- * declared range and marked `smallSample` below {@link MIN_INTERVAL_COUNT} records, and
+ * declared range and marked `smallSample` below 30 records, and
  * `scoreRange` tells `ModelEvaluator` the same ranges. A sample that fails throws from
  * `evaluateSample`; `ModelEvaluator` records it with its reason and goes on.
  *

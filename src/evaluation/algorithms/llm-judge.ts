@@ -14,7 +14,8 @@ import {
 } from "../../core/index.js";
 import { inferenceOptionsSchema, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
-import { chatModelSchema, generateObject, ObjectGenerationError } from "../../models/index.js";
+import { generateObject, ObjectGenerationError } from "../../models/index.js";
+import { chatModelSchema } from "../../models/internal.js";
 import {
   fenceNotice,
   fenceUntrusted,

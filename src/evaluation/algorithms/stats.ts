@@ -57,7 +57,7 @@ export interface ScoreSummary {
    */
   clipped?: boolean;
   /**
-   * `true` when the interval rests on fewer than {@link MIN_INTERVAL_COUNT} records: read it as
+   * `true` when the interval rests on fewer than 30 records: read it as
    * a rough indication, not a 95% guarantee. Absent otherwise, and absent without an interval.
    */
   smallSample?: boolean;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { parseOptions, ValidationError } from "../../core/index.js";
 import { inferenceOptionsSchema, schemaFor } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
-import { chatModelSchema } from "../../models/index.js";
+import { chatModelSchema } from "../../models/internal.js";
 import { type PromptDefinition, PromptTemplate } from "../../prompts/index.js";
 import type { DatasetRecord } from "../datasets/dataset.js";
 import type { ModelRunner, RunnerOutput } from "./runner.js";

@@ -5,9 +5,7 @@ import {
   type EvaluationRecord,
   evaluationSummary,
   FactualKnowledge,
-  formatInterval,
   LlmJudge,
-  MIN_INTERVAL_COUNT,
   ModelEvaluator,
   PrecomputedRunner,
   pairedDifferences,
@@ -16,6 +14,7 @@ import {
   renderEvaluationHtml,
   ScoreAccumulator,
 } from "../../../src/evaluation/index.js";
+import { formatInterval, MIN_INTERVAL_COUNT } from "../../../src/evaluation/internal.js";
 import { FakeChatModel } from "../../../src/testing/index.js";
 
 /** `n` samples whose exact match alternates 1, 0, 1, ... */
