@@ -10,7 +10,7 @@ import { ValidationError, type ValidationIssue } from "./errors.js";
 import { closestMatch } from "./suggest.js";
 
 /**
- * A zod schema whose parsed value has the options type `T`, as {@link schemaFor} returns it:
+ * A zod schema whose parsed value has the options type `T`, as `schemaFor` returns it:
  * {@link parseOptions} then returns `T` itself, so no call site casts its result.
  */
 export type SchemaFor<T> = z.ZodType<T>;
@@ -157,7 +157,7 @@ type SchemaDisagreements<T, S extends z.ZodType> =
   | Disagreements<T, z.input<S>, "in", "", []>;
 
 /**
- * {@link schemaFor}'s check: `unknown` (no constraint) when schema `S` and options type `T`
+ * `schemaFor`'s check: `unknown` (no constraint) when schema `S` and options type `T`
  * agree, otherwise an object type whose one property lists every disagreement, so that the
  * compile error at the schema names them.
  */
@@ -207,7 +207,7 @@ export function schemaFor<T>(): <S extends z.ZodType>(
  * ignored; the error names the key and the closest known key, e.g.
  * "unknown option `idleTimeout`; did you mean `idleTimeoutMs`?".
  *
- * With a schema bound to its options type by {@link schemaFor}, the result has that type; with
+ * With a schema bound to its options type by `schemaFor`, the result has that type; with
  * any other schema, the schema's output type.
  *
  * @example
