@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { bestFirst, type Ranked } from "./bm25-best-first.js";
 import { lowerBound } from "./posting-list.js";
 
 /** One query term as the evaluation sees it. */
@@ -49,6 +50,10 @@ export interface TopKScratch {
   verdicts: Uint8Array;
   /** One bit per slot, to put candidates in slot order. */
   marks: Uint32Array;
+  /** The touched documents' scores, gathered for the final selection. */
+  gathered: Float64Array;
+  /** Workspace of the final selection ({@link bestFirst}). */
+  selection: Float64Array;
 }
 
 /** A slot the filter has not been asked about in this query. */
@@ -73,7 +78,7 @@ export function topKByMaxScore(
   scratch: TopKScratch,
   allowed: Uint32Array | undefined,
   accept?: (slot: number) => boolean,
-): { slot: number; score: number }[] {
+): Ranked {
   const { scores, touched, verdicts } = scratch;
   const heap = new Float64Array(k);
   /** The filter's answer for `slot`, asked once per query. */
@@ -160,13 +165,15 @@ export function topKByMaxScore(
     const kth =
       count >= k ? kthBest(scores, candidates, count, k, accepted, heap) : Number.NEGATIVE_INFINITY;
     const floor = kth * (1 - SLACK);
-    const finalists: number[] = [];
+    // Finalists overwrite the candidates they are taken from (never ahead of the reading).
+    const finalists = candidates === touched ? scratch.candidates : candidates;
+    let finalistCount = 0;
     for (let c = 0; c < count; c++) {
       const slot = candidates[c] as number;
       if ((scores[slot] as number) >= floor && (accepted === undefined || accepted(slot)))
-        finalists.push(slot);
+        finalists[finalistCount++] = slot;
     }
-    return rankInQueryOrder(query, finalists, k);
+    return rankInQueryOrder(query, finalists, finalistCount, k, scratch);
   } finally {
     for (let t = 0; t < touchedCount; t++) {
       const slot = touched[t] as number;
@@ -343,21 +350,23 @@ function kthBest(
  */
 function rankInQueryOrder(
   query: readonly ScoredTerm[],
-  finalists: number[],
+  finalists: Int32Array,
+  count: number,
   k: number,
-): { slot: number; score: number }[] {
-  finalists.sort((a, b) => a - b);
-  const exact = new Float64Array(finalists.length);
+  scratch: TopKScratch,
+): Ranked {
+  const ascendingFinalists = finalists.subarray(0, count);
+  ascendingFinalists.sort();
+  const exact = scratch.gathered.subarray(0, count);
+  exact.fill(0);
   for (const term of query) {
     const { slots, impacts, length } = term;
     let p = 0;
-    for (let f = 0; f < finalists.length && p < length; f++) {
-      const slot = finalists[f] as number;
+    for (let f = 0; f < count && p < length; f++) {
+      const slot = ascendingFinalists[f] as number;
       p = seek(slots, p, length, slot);
       if (p < length && slots[p] === slot) exact[f] = (exact[f] as number) + (impacts[p] as number);
     }
   }
-  const ranked = finalists.map((slot, f) => ({ slot, score: exact[f] as number }));
-  ranked.sort((a, b) => b.score - a.score || a.slot - b.slot);
-  return ranked.slice(0, k);
+  return bestFirst(ascendingFinalists, exact, count, k, scratch.selection);
 }

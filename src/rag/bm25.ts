@@ -7,12 +7,14 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
-import { throwIfAborted } from "../core/internal.js";
+import { schemaFor, throwIfAborted } from "../core/internal.js";
 import { type Analyzer, englishAnalyzer } from "./analyzer.js";
+import { bestFirst, type Ranked } from "./bm25-best-first.js";
 import { type ScoredTerm, type TopKScratch, topKByMaxScore } from "./bm25-top-k.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
 import { MetadataIndex } from "./metadata-index.js";
+import { metadataSchema } from "./metadata-schema.js";
 import { PostingList } from "./posting-list.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
@@ -138,27 +140,39 @@ export interface Bm25IndexJson {
   }[];
 }
 
-const optionsSchema = z
-  .object({
-    k1: z.number().min(0).max(1000).optional(),
-    b: z.number().min(0).max(1).optional(),
-    lengthNorm: z.enum(["lucene", "exact"]).optional(),
-    stopWords: z.array(z.string()).optional(),
-    stem: z.boolean().optional(),
-    analyzer: z.custom<Analyzer>((v) => typeof v === "function", "must be a function").optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<Bm25IndexOptions>()(
+  z
+    .object({
+      k1: z.number().min(0).max(1000).optional(),
+      b: z.number().min(0).max(1).optional(),
+      lengthNorm: z.enum(["lucene", "exact"]).optional(),
+      stopWords: z.array(z.string()).readonly().optional(),
+      stem: z.boolean().optional(),
+      analyzer: z.custom<Analyzer>((v) => typeof v === "function", "must be a function").optional(),
+    })
+    .strict(),
+);
 
-const documentSchema = z.object({
-  id: z.string().min(1),
-  text: z.string(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
+const documentSchema = schemaFor<IndexDocument>()(
+  z.object({
+    id: z.string().min(1),
+    text: z.string(),
+    metadata: metadataSchema.optional(),
+  }),
+);
 
-const searchSchema = z.object({
-  k: z.int().min(0).max(100_000).optional(),
-  filter: z.record(z.string(), z.unknown()).optional(),
-});
+const searchSchema = schemaFor<Bm25SearchOptions>()(
+  z.object({
+    k: z.int().min(0).max(100_000).optional(),
+    // Checked for shape here; parseFilter checks the operators and names the offending one.
+    filter: z
+      .custom<MetadataFilter>(
+        (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+        "must be a metadata filter object",
+      )
+      .optional(),
+  }),
+);
 
 /**
  * An in-memory BM25 index that is a {@link Retriever}. Analysis follows Lucene's English
@@ -209,7 +223,7 @@ export class Bm25Index implements Retriever {
   /** How document lengths are normalized. */
   readonly lengthNorm: "lucene" | "exact";
   readonly #analyze: Analyzer;
-  readonly #stopWords: string[] | undefined;
+  readonly #stopWords: readonly string[] | undefined;
   readonly #stem: boolean;
   readonly #custom: boolean;
 
@@ -220,6 +234,11 @@ export class Bm25Index implements Retriever {
   readonly #ids: (string | undefined)[] = [];
   readonly #texts: string[] = [];
   readonly #metadata: Metadata[] = [];
+  /**
+   * Per slot: the result's `source`, read from the metadata when the document is added (like the
+   * metadata index), so building a result does not search the metadata for it.
+   */
+  readonly #sources: (string | undefined)[] = [];
   readonly #lengths: number[] = [];
   readonly #docTerms: Int32Array[] = [];
   readonly #free: number[] = [];
@@ -253,6 +272,8 @@ export class Bm25Index implements Retriever {
     candidates: new Int32Array(0),
     verdicts: new Uint8Array(0),
     marks: new Uint32Array(0),
+    gathered: new Float64Array(0),
+    selection: new Float64Array(0),
   };
 
   constructor(options: Bm25IndexOptions = {}) {
@@ -309,7 +330,7 @@ export class Bm25Index implements Retriever {
         pairs[j++] = termId;
         pairs[j++] = freq;
       }
-      this.#insert(d.id, d.text, (d.metadata ?? {}) as Metadata, pairs, length);
+      this.#insert(d.id, d.text, d.metadata ?? {}, pairs, length);
     }
   }
 
@@ -330,6 +351,7 @@ export class Bm25Index implements Retriever {
       this.#ids[slot] = undefined;
       this.#texts[slot] = "";
       this.#metadata[slot] = {};
+      this.#sources[slot] = undefined;
       this.#docTerms[slot] = new Int32Array(0);
       this.#free.push(slot);
       removed++;
@@ -463,9 +485,7 @@ export class Bm25Index implements Retriever {
         match === undefined
           ? undefined
           : (slot: number) => evaluateFilter(match, metadata[slot] as Metadata);
-      return topKByMaxScore(query, k, this.#scratch, allowed, accept).map(({ slot, score }) =>
-        this.#result(slot, score),
-      );
+      return this.#results(topKByMaxScore(query, k, this.#scratch, allowed, accept));
     }
     let touchedCount = 0;
     // Repeated query terms walk their list again, so additions happen in the same order as the
@@ -494,6 +514,16 @@ export class Bm25Index implements Retriever {
       }
     }
     const match = node;
+    if (match === undefined) {
+      // No filter left to test: select the best k of every touched document at once.
+      const gathered = this.#scratch.gathered;
+      for (let t = 0; t < touchedCount; t++) {
+        const slot = touched[t] as number;
+        gathered[t] = scores[slot] as number;
+        scores[slot] = 0;
+      }
+      return this.#results(bestFirst(touched, gathered, touchedCount, k, this.#scratch.selection));
+    }
     const top = new TopK(k);
     let threshold = Number.NEGATIVE_INFINITY;
     let i = 0;
@@ -631,7 +661,7 @@ export class Bm25Index implements Retriever {
     json: unknown,
     options: Pick<Bm25IndexOptions, "analyzer" | "k1" | "b"> = {},
   ): Bm25Index {
-    const data = parseOptions(jsonSchema, json, "Bm25Index JSON") as Bm25IndexJson;
+    const data = parseOptions(jsonSchema, json, "Bm25Index JSON");
     if (data.options.customAnalyzer && options.analyzer === undefined) {
       throw new FmopsError(
         "RAG_ANALYZER_REQUIRED",
@@ -696,6 +726,7 @@ export class Bm25Index implements Retriever {
     this.#ids[slot] = id;
     this.#texts[slot] = text;
     this.#metadata[slot] = metadata;
+    this.#sources[slot] = sourceOf(metadata);
     this.#lengths[slot] = length;
     this.#docTerms[slot] = pairs;
     this.#slotOf.set(id, slot);
@@ -729,20 +760,29 @@ export class Bm25Index implements Retriever {
       candidates: new Int32Array(capacity),
       verdicts: new Uint8Array(capacity),
       marks: new Uint32Array((capacity >>> 5) + 1),
+      gathered: new Float64Array(capacity),
+      selection: new Float64Array(capacity),
     };
   }
 
+  /** The ranked slots as results, best first. */
+  #results(ranked: Ranked): RetrievedChunk[] {
+    const { slots, scores } = ranked;
+    const out: RetrievedChunk[] = [];
+    for (let i = 0; i < slots.length; i++)
+      out.push(this.#result(slots[i] as number, scores[i] as number));
+    return out;
+  }
+
   #result(slot: number, score: number): RetrievedChunk {
+    const id = this.#ids[slot] as string;
+    const text = this.#texts[slot] as string;
     const metadata = this.#metadata[slot] as Metadata;
-    const chunk: RetrievedChunk = {
-      id: this.#ids[slot] as string,
-      text: this.#texts[slot] as string,
-      score,
-      metadata,
-    };
-    const source = sourceOf(metadata);
-    if (source !== undefined) chunk.source = source;
-    return chunk;
+    const source = this.#sources[slot];
+    // One object literal per shape, keys in the same order as before the source was cached.
+    return source === undefined
+      ? { id, text, score, metadata }
+      : { id, text, score, metadata, source };
   }
 }
 
@@ -767,25 +807,27 @@ function hasRange(node: FilterNode): boolean {
   }
 }
 
-const jsonSchema = z.object({
-  format: z.literal("fmops.bm25"),
-  version: z.literal(1),
-  options: z.object({
-    k1: z.number(),
-    b: z.number(),
-    lengthNorm: z.enum(["lucene", "exact"]),
-    stopWords: z.array(z.string()).optional(),
-    stem: z.boolean(),
-    customAnalyzer: z.boolean(),
-  }),
-  terms: z.array(z.string()),
-  documents: z.array(
-    z.object({
-      id: z.string().min(1),
-      text: z.string(),
-      metadata: z.record(z.string(), z.unknown()),
-      // Checked pair by pair while loading: a zod check per number costs more than the load.
-      terms: z.custom<number[]>(Array.isArray, "must be an array of integers"),
+const jsonSchema = schemaFor<Bm25IndexJson>()(
+  z.object({
+    format: z.literal("fmops.bm25"),
+    version: z.literal(1),
+    options: z.object({
+      k1: z.number(),
+      b: z.number(),
+      lengthNorm: z.enum(["lucene", "exact"]),
+      stopWords: z.array(z.string()).optional(),
+      stem: z.boolean(),
+      customAnalyzer: z.boolean(),
     }),
-  ),
-});
+    terms: z.array(z.string()),
+    documents: z.array(
+      z.object({
+        id: z.string().min(1),
+        text: z.string(),
+        metadata: metadataSchema,
+        // Checked pair by pair while loading: a zod check per number costs more than the load.
+        terms: z.custom<number[]>(Array.isArray, "must be an array of integers"),
+      }),
+    ),
+  }),
+);
