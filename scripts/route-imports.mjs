@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Rewrites imports between modules in src/ so that they go through each module's entry file, as
 // `npm run check:layering` requires: `import { X } from "../core/errors.js"` becomes
-// `import { X } from "../core/index.js"`. A name that core shares inside fmops but does not
-// export to users goes through `core/internal.ts` instead, and is added there. `import type`
-// stays `import type`, and a per-name `type` stays on its name.
+// `import { X } from "../core/index.js"`. A name that a module shares inside fmops but does not
+// export to users goes through that module's `internal.ts` instead, and is added there (the file
+// is created when the module has none). `import type` stays `import type`, and a per-name `type`
+// stays on its name.
 //
 //   node scripts/route-imports.mjs           rewrite src/ and report what it could not route
 //   node scripts/route-imports.mjs --check   only report (exit 1 if anything would change)
 //
-// What it cannot route is listed and left as it is: a name another module does not export from
-// its index.ts (make it public there, or move it to core), namespace and side-effect imports,
-// and import() with a computed path. Format the files with biome afterwards.
+// What it cannot route is listed and left as it is: namespace and side-effect imports, import()
+// calls and types that reach into a module, and names it cannot resolve. Each name it adds to an
+// internal.ts is listed: decide whether it stays there, moves to core, or becomes public in the
+// module's index.ts. Format the files with biome afterwards.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +20,9 @@ import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(root, "src");
-const internalFile = join(srcDir, "core", "internal.ts");
+/** The entry files of every module: the public `index.ts` and `internal.ts`, for fmops only. */
+const ENTRY_FILES = ["index.ts", "internal.ts"];
+const internalFileOf = (module) => join(srcDir, module, "internal.ts");
 
 function listTsFiles(dir) {
   const out = [];
@@ -70,19 +74,17 @@ function exportedSymbols(file) {
   return exportsCache.get(file);
 }
 
-/** The start of core/internal.ts when this script creates it. */
-const INTERNAL_HEADER = `/**
- * Core's plumbing for the other fmops modules: the helpers every module shares (lazy AWS SDK
- * loading, option schemas, abort and deadline helpers, body reading, S3 URI joining, the waiter's
- * delays) that users should not depend on. package.json does not export this file, so only code
- * inside fmops can import it; npm run check:layering lets other modules import it besides
- * core's index.ts (see docs/architecture.md). Names are added by scripts/route-imports.mjs.
+/** The start of a module's internal.ts when this script creates it (say why each name is here). */
+const internalHeader = (module) => `/**
+ * What \`${module}\` shares with the modules above it but not with users. package.json does not
+ * export this file; npm run check:layering lets modules above \`${module}\` import it (see
+ * docs/architecture.md). Names are added by scripts/route-imports.mjs.
  *
  * @module
  */
 `;
 
-const internalNames = new Map(); // original symbol -> { name, file, typeOnly }
+const internalNames = new Map(); // internal.ts path -> Map(original symbol -> { name, file, typeOnly })
 const problems = [];
 let changedFiles = 0;
 
@@ -102,8 +104,7 @@ for (const file of files) {
     const target = resolve(dirname(file), literal.text).replace(/\.js$/, ".ts");
     const to = placeOf(target);
     if (to.module === undefined || to.module === from.module) continue;
-    const entries = to.module === "core" ? ["index.ts", "internal.ts"] : ["index.ts"];
-    if (entries.includes(to.inModule)) continue;
+    if (ENTRY_FILES.includes(to.inModule)) continue;
 
     const clause = isImport ? statement.importClause : undefined;
     const named = isImport ? clause?.namedBindings : statement.exportClause;
@@ -127,13 +128,14 @@ for (const file of files) {
       if (target0 && publicNames.has(target0)) {
         entry = indexFile;
         exportedAs = publicNames.get(target0);
-      } else if (to.module === "core" && target0) {
-        entry = internalFile;
+      } else if (target0) {
+        entry = internalFileOf(to.module);
         const typeOnly = (target0.flags & ts.SymbolFlags.Value) === 0;
-        internalNames.set(target0, { name: importedName, file: target, typeOnly });
+        if (!internalNames.has(entry)) internalNames.set(entry, new Map());
+        internalNames.get(entry).set(target0, { name: importedName, file: target, typeOnly });
       } else {
         problems.push(
-          `${where(statement)}: ${to.module} does not export \`${importedName}\` from its index.ts (make it public there, or move it to core)`,
+          `${where(statement)}: \`${importedName}\` does not resolve to a declaration in ${to.module}; route it by hand`,
         );
         unroutable = true;
         continue;
@@ -166,7 +168,11 @@ for (const file of files) {
         : undefined;
     if (arg && ts.isStringLiteral(arg) && arg.text.startsWith(".")) {
       const to = placeOf(resolve(dirname(file), arg.text).replace(/\.js$/, ".ts"));
-      if (to.module !== undefined && to.module !== from.module && to.inModule !== "index.ts")
+      if (
+        to.module !== undefined &&
+        to.module !== from.module &&
+        !ENTRY_FILES.includes(to.inModule)
+      )
         problems.push(
           `${where(node)}: import("${arg.text}") reaches into ${to.module}; route it by hand`,
         );
@@ -184,17 +190,20 @@ for (const file of files) {
   }
 }
 
-// core/internal.ts: the names routed there, added to what it already exports.
-if (internalNames.size > 0) {
-  const existing = exportedSymbols(internalFile);
+// Each module's internal.ts: the names routed there, added to what it already exports.
+for (const [internalFile, names] of [...internalNames].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const existing = existsSync(internalFile) ? exportedSymbols(internalFile) : new Map();
   const byFile = new Map();
-  for (const [symbol, info] of internalNames) {
+  for (const [symbol, info] of names) {
     if (existing.has(symbol)) continue;
     if (!byFile.has(info.file)) byFile.set(info.file, []);
     byFile.get(info.file).push(info);
   }
+  const module = placeOf(internalFile).module;
   if (byFile.size > 0 && !process.argv.includes("--check")) {
-    let text = existsSync(internalFile) ? readFileSync(internalFile, "utf8") : INTERNAL_HEADER;
+    let text = existsSync(internalFile)
+      ? readFileSync(internalFile, "utf8")
+      : internalHeader(module);
     for (const [file, infos] of [...byFile].sort()) {
       const specs = infos
         .sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -203,8 +212,11 @@ if (internalNames.size > 0) {
     }
     writeFileSync(internalFile, text);
   }
-  const added = [...byFile.values()].reduce((n, l) => n + l.length, 0);
-  console.log(`core/internal.ts: ${added} name(s) added.`);
+  const added = [...byFile.values()].flat().map((i) => i.name);
+  if (added.length > 0)
+    console.log(
+      `${module}/internal.ts: ${added.length} name(s) added: ${added.sort().join(", ")}.`,
+    );
 }
 
 console.log(
