@@ -568,4 +568,43 @@ describe("Bm25Index top-k under attack", () => {
       }
     }
   });
+
+  it("keeps add-time metadata when the caller later edits a nested array it passed to add()", () => {
+    // Documented: metadata is indexed as it is when added. A short query tests the filter per
+    // document, a long one reads the metadata index: both must see the add-time tags.
+    const tags = ["a"];
+    const index = new Bm25Index();
+    index.add([{ id: "d0", text: "alpha beta", metadata: { tags } }]);
+    index.add(
+      Array.from({ length: 199 }, (_, i) => ({
+        id: `d${i + 1}`,
+        text: "beta gamma",
+        metadata: { tags: ["b"] },
+      })),
+    );
+    tags.push("q");
+    for (const q of ["alpha", "alpha beta"]) {
+      expect(ranking(index, q, 3, { tags: "q" })).toEqual([]);
+      expect(ranking(index, q, 3, { tags: "a" }).map(([id]) => id)).toEqual(["d0"]);
+    }
+  });
+
+  it("keeps loaded metadata when the caller later edits the JSON object it passed to fromJSON()", () => {
+    const source = new Bm25Index();
+    source.add([{ id: "d0", text: "alpha beta", metadata: { team: "x" } }]);
+    source.add(
+      Array.from({ length: 199 }, (_, i) => ({
+        id: `d${i + 1}`,
+        text: "beta gamma",
+        metadata: { team: "y" },
+      })),
+    );
+    const json = JSON.parse(JSON.stringify(source.toJSON()));
+    const index = Bm25Index.fromJSON(json);
+    json.documents[0].metadata.team = "z";
+    for (const q of ["alpha", "alpha beta"]) {
+      expect(ranking(index, q, 3, { team: "z" })).toEqual([]);
+      expect(ranking(index, q, 3, { team: "x" }).map(([id]) => id)).toEqual(["d0"]);
+    }
+  });
 });
