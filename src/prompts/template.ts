@@ -83,7 +83,10 @@ export interface PromptDefinition {
   /** System prompt template. */
   system?: string;
   /** Conversation template, ending with a user turn; text turns only. Give this or `text`. */
-  messages?: (ChatMessage & { /** The turn's text (text only). */ content: string })[];
+  messages?: (ChatMessage & {
+    /** The turn's text (text only). */
+    content: string;
+  })[];
   /** A single user-turn template (the positive prompt for image/video prompts). */
   text?: string;
   /** Image/video prompts: what to keep out of the picture (Nova Canvas `negativeText`). */
@@ -289,7 +292,10 @@ export class PromptTemplate {
   readonly system: string | undefined;
   /** Conversation template (when defined with `messages`). */
   readonly messages:
-    | readonly (ChatMessage & { /** The turn's text (text only). */ content: string })[]
+    | readonly (ChatMessage & {
+        /** The turn's text (text only). */
+        content: string;
+      })[]
     | undefined;
   /** Single user-turn template (when defined with `text`). */
   readonly text: string | undefined;

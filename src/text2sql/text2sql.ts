@@ -150,7 +150,10 @@ export interface Text2SqlAskOptions extends WaitOptions {
    * untrusted data under their speaker's name (the newest that fit, each cut to 1000 characters).
    * Text turns only.
    */
-  history?: readonly (ChatMessage & { /** The turn's text (text only). */ content: string })[];
+  history?: readonly (ChatMessage & {
+    /** The turn's text (text only). */
+    content: string;
+  })[];
 }
 
 /** What a model that can give objects answers: the query, and optionally why. */

@@ -20,7 +20,10 @@ export interface Text2SqlEvalItem {
   /** Gold SQL; with several, matching any one counts. */
   sql: string | string[];
   /** Earlier turns, as text, for follow-up questions. */
-  history?: (ChatMessage & { /** The turn's text (text only). */ content: string })[];
+  history?: (ChatMessage & {
+    /** The turn's text (text only). */
+    content: string;
+  })[];
 }
 
 /** What became of one question. */
