@@ -258,13 +258,23 @@ describe("Bm25Index top-k under attack", () => {
     // 200 documents score the same double; a scan reaches the "y" documents only after every
     // "x" document, so first-reached order is not slot order.
     const index = new Bm25Index();
-    index.add(Array.from({ length: 200 }, (_, i) => ({ id: `s${i}`, text: i % 2 ? "y" : "x" })));
+    index.add(
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `s${i}`,
+        text: i % 2 ? "y" : "x",
+        metadata: { all: true },
+      })),
+    );
+    // No filter; one the metadata index answers exactly; one tested document by document.
+    const filters = [undefined, { all: true }, { constructor: { $exists: true } }];
     for (const q of ["x y", "y x", "y y x x"]) {
-      for (const k of [1, 13, 64, 65, 99, 100, 101, 199, 200]) {
-        const got = ranking(index, q, k);
-        expect(new Set(got.map(([, score]) => score)).size).toBe(1);
-        expect(got.map(([id]) => id)).toEqual(Array.from({ length: k }, (_, i) => `s${i}`));
-        expectExhaustive(index, q, k);
+      for (const k of [1, 13, 25, 26, 64, 65, 99, 100, 101, 199, 200]) {
+        for (const filter of filters) {
+          const got = ranking(index, q, k, filter);
+          expect(new Set(got.map(([, score]) => score)).size).toBe(1);
+          expect(got.map(([id]) => id)).toEqual(Array.from({ length: k }, (_, i) => `s${i}`));
+          expectExhaustive(index, q, k, filter);
+        }
       }
     }
   });
