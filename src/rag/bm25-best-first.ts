@@ -4,10 +4,13 @@
  *
  * A query asking for a large k (100 or 1,000, as evaluation harnesses do even to compute nDCG@10)
  * used to spend most of its time here: a k-entry heap fed every candidate, then a sort with a
- * comparator over one object per result. This module selects instead (the k-th best score by
- * quickselect, in time linear in the candidates) and orders only the k winners, with the
- * engine's native numeric sort on keys that carry each winner's position in their low bits, so
- * no comparator runs per comparison and nothing is allocated per candidate.
+ * comparator over one object per result. Comparison-based selection and sorting are slow here
+ * for a second reason: on scores in random order every comparison is a branch the processor
+ * guesses wrong half the time. This module buckets the candidates instead, by the high bits of
+ * their scores (a positive double's bit pattern orders like its value): one pass counts the
+ * buckets, the buckets from the top down that hold the best k are kept, one pass places their
+ * candidates in bucket order, and only the few candidates sharing a bucket are compared, exactly
+ * (score, then slot). The cost is a few passes over the candidates plus the buckets, whatever k.
  *
  * @module
  */
@@ -21,125 +24,104 @@ export interface Ranked {
 }
 
 /**
- * Index of the 32-bit word holding a double's low mantissa bits in a `Uint32Array` over a
- * `Float64Array`'s buffer: typed arrays use the platform's byte order.
+ * Index of the 32-bit word holding a double's sign, exponent and high mantissa bits in a
+ * `Uint32Array` over a `Float64Array`'s buffer: typed arrays use the platform's byte order.
  */
-const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/** The most buckets a ranking uses (fewer for few candidates). */
+const MAX_BUCKETS = 4096;
+
+/** Buckets up to this size are ordered by insertion; larger ones (scores bunched) by a sort. */
+const INSERTION_LIMIT = 24;
 
 /**
- * The best `k` of `count` candidates (`slots[i]` scored `scores[i] > 0`, slots distinct), best
- * first, ties to the smaller slot. `work` is scratch space of at least `count` doubles; the
- * inputs are left as they were.
+ * The best `k` of `count` candidates (`slots[i]` scored `scores[i] > 0`, finite; slots
+ * distinct), best first, ties to the smaller slot. The inputs are left as they were.
  */
 export function bestFirst(
   slots: Int32Array,
   scores: Float64Array,
   count: number,
   k: number,
-  work: Float64Array,
 ): Ranked {
-  if (count <= k) return ordered(slots, scores, count);
-  // The k-th best score: every candidate above it wins, and as many as needed of those equal to
-  // it, smallest slots first.
-  for (let i = 0; i < count; i++) work[i] = scores[i] as number;
-  const kth = select(work, count, count - k);
-  const winnerSlots = new Int32Array(k);
-  const winnerScores = new Float64Array(k);
-  let above = 0;
-  let tied = 0;
+  const n = Math.min(k, count);
+  if (n <= 0) return { slots: new Int32Array(0), scores: new Float64Array(0) };
+  // A positive double's high word is below 2^31: as an Int32 it stays a small integer to the JIT.
+  const words = new Int32Array(scores.buffer, scores.byteOffset, 2 * count);
+  let minHigh = 0x7fffffff;
+  let maxHigh = 0;
   for (let i = 0; i < count; i++) {
-    const score = scores[i] as number;
-    if (score > kth) {
-      winnerSlots[above] = slots[i] as number;
-      winnerScores[above++] = score;
-    } else if (score === kth) tied++;
+    const high = words[2 * i + HIGH_WORD] as number;
+    // Math.min / max compile to selects, not branches: scores come in no order.
+    minHigh = Math.min(high, minHigh);
+    maxHigh = Math.max(high, maxHigh);
   }
-  const ties = new Int32Array(tied);
-  tied = 0;
-  for (let i = 0; i < count; i++) if (scores[i] === kth) ties[tied++] = slots[i] as number;
-  if (ties.length > k - above) ties.sort();
-  for (let t = 0; above < k; t++) {
-    winnerSlots[above] = ties[t] as number;
-    winnerScores[above++] = kth;
+  let limit = 64;
+  while (limit < 2 * count && limit < MAX_BUCKETS) limit *= 2;
+  let shift = 0;
+  while ((maxHigh - minHigh) / 2 ** shift >= limit) shift++;
+  const buckets = Math.floor((maxHigh - minHigh) / 2 ** shift) + 1;
+  // Higher score, higher bucket. ends[b]: first, how many candidates bucket b holds.
+  const ends = new Int32Array(buckets);
+  for (let i = 0; i < count; i++) {
+    const bucket = ((words[2 * i + HIGH_WORD] as number) - minHigh) >> shift;
+    ends[bucket] = (ends[bucket] as number) + 1;
   }
-  return ordered(winnerSlots, winnerScores, k);
+  // From the top bucket down, each bucket's start in best-first order, until the best n are in.
+  let lowest = buckets - 1;
+  let placed = 0;
+  for (; ; lowest--) {
+    const size = ends[lowest] as number;
+    ends[lowest] = placed;
+    placed += size;
+    if (placed >= n) break;
+  }
+  const outSlots = new Int32Array(placed);
+  const outScores = new Float64Array(placed);
+  for (let i = 0; i < count; i++) {
+    const bucket = ((words[2 * i + HIGH_WORD] as number) - minHigh) >> shift;
+    if (bucket < lowest) continue;
+    const at = ends[bucket] as number;
+    ends[bucket] = at + 1;
+    outSlots[at] = slots[i] as number;
+    outScores[at] = scores[i] as number;
+  }
+  // ends[b] is now the end of bucket b, which starts where bucket b + 1 ended.
+  let from = 0;
+  for (let b = buckets - 1; b >= lowest && from < n; b--) {
+    const to = ends[b] as number;
+    if (to - from > 1) orderRange(outSlots, outScores, from, to);
+    from = to;
+  }
+  return { slots: outSlots.subarray(0, n), scores: outScores.subarray(0, n) };
 }
 
-/**
- * The value that would sit at (ascending) position `target` if `values[0, count)` were sorted,
- * found by Hoare's selection with median-of-three pivots; `values` is reordered. Falls back to a
- * sort of the remaining range if partitions keep coming out lopsided, so the cost stays bounded
- * whatever the scores.
- */
-function select(values: Float64Array, count: number, target: number): number {
-  let lo = 0;
-  let hi = count - 1;
-  let budget = 2 * (32 - Math.clz32(count)) + 8;
-  while (hi > lo) {
-    if (budget-- === 0) {
-      values.subarray(lo, hi + 1).sort();
-      break;
+/** Orders `[from, to)` of the parallel arrays best first (score descending, then slot ascending). */
+function orderRange(slots: Int32Array, scores: Float64Array, from: number, to: number): void {
+  if (to - from > INSERTION_LIMIT) {
+    const entries: { slot: number; score: number }[] = [];
+    for (let p = from; p < to; p++)
+      entries.push({ slot: slots[p] as number, score: scores[p] as number });
+    entries.sort((a, b) => b.score - a.score || a.slot - b.slot);
+    for (let p = from; p < to; p++) {
+      const entry = entries[p - from] as { slot: number; score: number };
+      slots[p] = entry.slot;
+      scores[p] = entry.score;
     }
-    const a = values[lo] as number;
-    const b = values[(lo + hi) >>> 1] as number;
-    const c = values[hi] as number;
-    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((values[i] as number) < pivot) i++;
-      while ((values[j] as number) > pivot) j--;
-      if (i <= j) {
-        const swap = values[i] as number;
-        values[i++] = values[j] as number;
-        values[j--] = swap;
-      }
-    }
-    // [lo, j] <= pivot, [i, hi] >= pivot, and anything between equals the pivot.
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return pivot;
+    return;
   }
-  return values[target] as number;
-}
-
-/**
- * All `count` candidates, best first, ties to the smaller slot. Each score's low mantissa bits
- * are replaced by the candidate's position and the keys sorted natively: a positive double's bit
- * pattern orders like its value, so the keys come out ordered by score except among scores that
- * differ only in those low bits, which a final insertion pass (exact scores, then slots) puts
- * right: it moves only those few.
- */
-function ordered(slots: Int32Array, scores: Float64Array, count: number): Ranked {
-  const keys = new Float64Array(count);
-  const words = new Uint32Array(keys.buffer);
-  const bits = count <= 1 ? 0 : 32 - Math.clz32(count - 1);
-  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
-  for (let i = 0; i < count; i++) {
-    keys[i] = scores[i] as number;
-    const w = 2 * i + LOW_WORD;
-    words[w] = (((words[w] as number) & ~mask) | i) >>> 0;
-  }
-  keys.sort();
-  const outSlots = new Int32Array(count);
-  const outScores = new Float64Array(count);
-  for (let p = 0; p < count; p++) {
-    const at = ((words[2 * (count - 1 - p) + LOW_WORD] as number) & mask) >>> 0;
-    outSlots[p] = slots[at] as number;
-    outScores[p] = scores[at] as number;
-  }
-  for (let p = 1; p < count; p++) {
-    const score = outScores[p] as number;
-    const slot = outSlots[p] as number;
+  for (let p = from + 1; p < to; p++) {
+    const score = scores[p] as number;
+    const slot = slots[p] as number;
     let q = p - 1;
-    for (; q >= 0; q--) {
-      const other = outScores[q] as number;
-      if (other > score || (other === score && (outSlots[q] as number) < slot)) break;
-      outScores[q + 1] = other;
-      outSlots[q + 1] = outSlots[q] as number;
+    for (; q >= from; q--) {
+      const other = scores[q] as number;
+      if (other > score || (other === score && (slots[q] as number) < slot)) break;
+      scores[q + 1] = other;
+      slots[q + 1] = slots[q] as number;
     }
-    outScores[q + 1] = score;
-    outSlots[q + 1] = slot;
+    scores[q + 1] = score;
+    slots[q + 1] = slot;
   }
-  return { slots: outSlots, scores: outScores };
 }

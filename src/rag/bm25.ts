@@ -273,7 +273,6 @@ export class Bm25Index implements Retriever {
     verdicts: new Uint8Array(0),
     marks: new Uint32Array(0),
     gathered: new Float64Array(0),
-    selection: new Float64Array(0),
   };
 
   constructor(options: Bm25IndexOptions = {}) {
@@ -522,7 +521,7 @@ export class Bm25Index implements Retriever {
         gathered[t] = scores[slot] as number;
         scores[slot] = 0;
       }
-      return this.#results(bestFirst(touched, gathered, touchedCount, k, this.#scratch.selection));
+      return this.#results(bestFirst(touched, gathered, touchedCount, k));
     }
     const top = new TopK(k);
     let threshold = Number.NEGATIVE_INFINITY;
@@ -761,7 +760,6 @@ export class Bm25Index implements Retriever {
       verdicts: new Uint8Array(capacity),
       marks: new Uint32Array((capacity >>> 5) + 1),
       gathered: new Float64Array(capacity),
-      selection: new Float64Array(capacity),
     };
   }
 
