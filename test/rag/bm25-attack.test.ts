@@ -266,7 +266,11 @@ describe("Bm25Index top-k under attack", () => {
       })),
     );
     // No filter; one the metadata index answers exactly; one tested document by document.
-    const filters = [undefined, { all: true }, { constructor: { $exists: true } }];
+    const filters: (MetadataFilter | undefined)[] = [
+      undefined,
+      { all: true },
+      { constructor: { $exists: true } },
+    ];
     for (const q of ["x y", "y x", "y y x x"]) {
       for (const k of [1, 13, 25, 26, 64, 65, 99, 100, 101, 199, 200]) {
         for (const filter of filters) {
