@@ -253,6 +253,56 @@ describe("Bm25Index top-k under attack", () => {
     expectExhaustive(index, "alpha", 700, { constructor: { $exists: true } });
   });
 
+  it("does not drop a document one ulp above the k-th when the pruning sums round differently", () => {
+    // Found by search against a build with no pruning slack: "d21" (1.375204226201126) beats
+    // "d13" (1.3752042262011257) by one ulp when summed in query order, but MaxScore's own sums
+    // (largest bound first, the repeated "e" multiplied) round them otherwise, and without the
+    // slack "d21" was dropped from the top 1.
+    const docs = [
+      "e",
+      "d a",
+      "d a",
+      "a",
+      "a",
+      "a",
+      "a",
+      "e d",
+      "f",
+      "a",
+      "f e",
+      "a",
+      "d e",
+      "d e c f",
+      "d e c",
+      "e c",
+      "f d a",
+      "d c f",
+      "d e c",
+      "d c",
+      "d e a",
+      "f c e e",
+      "d",
+      "f c",
+      "f d e",
+      "c f e",
+      "c a",
+      "a",
+      "e",
+      "d a",
+      "f e",
+      "c f d",
+      "e f d a",
+      "c d e a",
+      "f c e a",
+    ];
+    const index = new Bm25Index({ k1: 2, b: 0, lengthNorm: "exact" });
+    index.add(docs.map((text, i) => ({ id: `d${i}`, text })));
+    for (const k of [1, 2, 3]) {
+      expectExhaustive(index, "c d e e f", k);
+      expectExhaustive(index, "c d e e f", k, { constructor: { $exists: true } });
+    }
+  });
+
   it("orders ties between documents first reached through different query terms by slot", () => {
     // "x" and "y" have the same document frequency and every document the same length, so all
     // 200 documents score the same double; a scan reaches the "y" documents only after every
