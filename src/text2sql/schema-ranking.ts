@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { ChatMessage } from "../core/index.js";
 import { parseOptions, ValidationError } from "../core/index.js";
 import type { ChatModel, EmbeddingModel } from "../models/index.js";
-import { chatModelSchema } from "../models/index.js";
+import { chatModelSchema } from "../models/internal.js";
 import {
   Bm25Index,
   type RetrievedChunk,

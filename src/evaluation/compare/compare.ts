@@ -8,7 +8,7 @@ import { z } from "zod";
 import { parseOptions } from "../../core/index.js";
 import { inferenceOptionsSchema, schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { ChatModel } from "../../models/index.js";
-import { chatModelSchema } from "../../models/index.js";
+import { chatModelSchema } from "../../models/internal.js";
 import { type TokenPrices, tokenCost } from "../../monitoring/index.js";
 import type { PromptCatalog } from "../../prompts/index.js";
 import type { EvalAlgorithm } from "../algorithms/algorithm.js";
