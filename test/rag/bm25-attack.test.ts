@@ -303,6 +303,25 @@ describe("Bm25Index top-k under attack", () => {
     }
   });
 
+  it("prunes exactly for k above 64 on a collection large enough to keep MaxScore (k a small share)", () => {
+    // MaxScore is kept for k > 64 only when k is a small share of the collection, so this needs
+    // thousands of documents; the k values straddle that cut-over.
+    const index = new Bm25Index();
+    const rng = fc.sample(fc.array(skewedWord, { minLength: 1, maxLength: 12 }), {
+      numRuns: 6000,
+      seed: 220_005,
+    });
+    index.add(
+      rng.map((words, i) => ({ id: `L${i}`, text: words.join(" "), metadata: { rank: i } })),
+    );
+    for (const q of ["v0q v5q v20q", "v1q v1q v9q v22q", "v3q v14q"]) {
+      for (const k of [65, 80, 93, 94, 100]) {
+        expectExhaustive(index, q, k);
+        expectExhaustive(index, q, k, { rank: { $gte: 1500 } });
+      }
+    }
+  });
+
   it("orders ties between documents first reached through different query terms by slot", () => {
     // "x" and "y" have the same document frequency and every document the same length, so all
     // 200 documents score the same double; a scan reaches the "y" documents only after every
