@@ -19,7 +19,9 @@
  * MiniSearch, which takes about 10 s per run.
  *
  * Usage: `npm run bench -- bm25-scifact-proxy [--runs 9] [--passes 5] [--baseline /tmp/fmops-before]
- * [--filters true] [--common-query-words 8 --common-ranks 60] [--minisearch false]`.
+ * [--filters true] [--common-query-words 8 --common-ranks 60] [--minisearch false] [--k 1000]`
+ * (`--k`: results per query, as an evaluation harness that ranks the top 100 or 1,000 asks;
+ * nDCG stays @10, and the agreement check compares all k results).
  * Prints one JSON line.
  */
 import { cpus } from "node:os";

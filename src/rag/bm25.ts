@@ -441,10 +441,11 @@ export class Bm25Index implements Retriever {
       postingCount += posting.length;
     }
     // MaxScore pays while the k-th best score is a high bar: for a small k, or a k that is a small
-    // share of the collection. Asked for a large share (k = 1,000 of 5,200 documents), it would
-    // prune almost nothing and cost more than scoring every posting (measured on the SciFact
-    // proxy: 1,235 against 1,658 queries per CPU-second), so such queries score every posting.
-    const pruned = k < this.size && (k <= MAX_SCORE_ANY_SIZE_K || k * 16 < this.size);
+    // share of the collection. Asked for a larger share it prunes little and costs more than
+    // scoring every posting and bucketing the scores (SciFact proxy, 5,200 documents, queries per
+    // CPU-second, MaxScore against every posting: k = 64: 8,412 / 7,904; 100: 8,259 / 8,270;
+    // 200: 5,883 / 7,558; 1,000: 1,891 / 3,298), so such queries score every posting.
+    const pruned = k < this.size && (k <= MAX_SCORE_ANY_SIZE_K || k * MAX_SCORE_SHARE < this.size);
     // The index pays off when reading it costs less than the postings it lets us skip. A range
     // makes the index compare every distinct value of its field, each dearer than adding one
     // posting, while a top-k query tests a per-document filter on few documents: a top-k range
@@ -786,6 +787,9 @@ export class Bm25Index implements Retriever {
 
 /** Up to this k, top-k queries use MaxScore whatever the collection's size (see `search`). */
 const MAX_SCORE_ANY_SIZE_K = 64;
+
+/** A larger k uses MaxScore only when the collection holds more than this many times k. */
+const MAX_SCORE_SHARE = 64;
 
 /** Whether a filter compares any field with a range (`$gt`, `$gte`, `$lt`, `$lte`). */
 function hasRange(node: FilterNode): boolean {
