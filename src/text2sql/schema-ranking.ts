@@ -17,6 +17,7 @@
 import { z } from "zod";
 import type { ChatMessage } from "../core/index.js";
 import { parseOptions, ValidationError } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { ChatModel, EmbeddingModel } from "../models/index.js";
 import { chatModelSchema } from "../models/internal.js";
 import {
@@ -123,39 +124,43 @@ export interface SchemaRankerOptions {
   };
 }
 
-const optionsSchema = z
-  .object({
-    tables: z.array(
-      z.custom<TableSchema>(
-        (v) =>
-          typeof v === "object" &&
-          v !== null &&
-          typeof (v as TableSchema).name === "string" &&
-          Array.isArray((v as TableSchema).columns),
-        "must be a TableSchema",
+const optionsSchema = schemaFor<SchemaRankerOptions>()(
+  z
+    .object({
+      tables: z.array(
+        z.custom<TableSchema>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as TableSchema).name === "string" &&
+            Array.isArray((v as TableSchema).columns),
+          "must be a TableSchema",
+        ),
       ),
-    ),
-    values: z.instanceof(ColumnValueIndex).optional(),
-    embeddings: z
-      .custom<EmbeddingModel>(
-        (v) =>
-          typeof v === "object" && v !== null && typeof (v as EmbeddingModel).embed === "function",
-        "must be an EmbeddingModel (embed(texts))",
-      )
-      .optional(),
-    synonyms: z.record(z.string(), z.array(z.string())).optional(),
-    builtInSynonyms: z.boolean().optional(),
-    databaseWeight: z.number().min(0).max(10).optional(),
-    groupWeight: z.number().min(0).max(10).optional(),
-    valueWeight: z.number().min(0).max(10).optional(),
-    embeddingWeight: z.number().min(0).max(10).optional(),
-    joinExpansion: z.boolean().optional(),
-    picker: z
-      .object({ model: chatModelSchema(), shortlist: z.int().min(2).max(100).optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
+      values: z.instanceof(ColumnValueIndex).optional(),
+      embeddings: z
+        .custom<EmbeddingModel>(
+          (v) =>
+            typeof v === "object" &&
+            v !== null &&
+            typeof (v as EmbeddingModel).embed === "function",
+          "must be an EmbeddingModel (embed(texts))",
+        )
+        .optional(),
+      synonyms: z.record(z.string(), z.array(z.string())).optional(),
+      builtInSynonyms: z.boolean().optional(),
+      databaseWeight: z.number().min(0).max(10).optional(),
+      groupWeight: z.number().min(0).max(10).optional(),
+      valueWeight: z.number().min(0).max(10).optional(),
+      embeddingWeight: z.number().min(0).max(10).optional(),
+      joinExpansion: z.boolean().optional(),
+      picker: z
+        .object({ model: chatModelSchema(), shortlist: z.int().min(2).max(100).optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 
 /**
  * One BM25 field: a rag {@link Bm25Index} over one kind of text per document (document ids are
@@ -262,7 +267,7 @@ export class SchemaRanker implements Retriever {
   #tableVectors: Promise<Float32Array[]> | undefined;
 
   constructor(options: SchemaRankerOptions) {
-    this.#o = parseOptions(optionsSchema, options, "SchemaRanker options") as SchemaRankerOptions;
+    this.#o = parseOptions(optionsSchema, options, "SchemaRanker options");
     this.#tables = [...this.#o.tables];
     this.#names = this.#tables.map(qualifiedName);
     for (const [i, n] of this.#names.entries()) this.#index.set(n, i);

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { WaitOptions } from "../core/index.js";
 import { parseOptions } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { SqlEngine, TableSchema } from "./types.js";
 
 /** The sampled values of one column. */
@@ -38,13 +39,15 @@ export interface ValueMatch {
   score: number;
 }
 
-const columnsSchema = z
-  .object({
-    columns: z.array(
-      z.object({ table: z.string(), column: z.string(), values: z.array(z.string()) }).strict(),
-    ),
-  })
-  .strict();
+const columnsSchema = schemaFor<ColumnValueIndexOptions>()(
+  z
+    .object({
+      columns: z.array(
+        z.object({ table: z.string(), column: z.string(), values: z.array(z.string()) }).strict(),
+      ),
+    })
+    .strict(),
+);
 
 /** Words too common to identify a column on their own, even when some column holds them. */
 const WEAK = new Set(
