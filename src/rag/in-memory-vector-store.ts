@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
-import { throwIfAborted } from "../core/internal.js";
+import { schemaFor, throwIfAborted } from "../core/internal.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { MetadataIndex, type RowSelection } from "./metadata-index.js";
 import { sourceOf } from "./source.js";
@@ -61,12 +61,25 @@ const optionsSchema = z
 
 const fromBytesSchema = z.object({ kernel: z.enum(["auto", "wasm", "js"]).optional() }).strict();
 
-const searchSchema = z.object({
-  k: z.int().min(0).max(100_000).optional(),
-  filter: z.record(z.string(), z.unknown()).optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-  timeoutMs: z.number().optional(),
-});
+const searchSchema = schemaFor<VectorSearchOptions>()(
+  z
+    .object({
+      k: z.int().min(0).max(100_000).optional(),
+      // Checked for shape here; parseFilter checks the operators and names the offending one.
+      filter: z
+        .custom<MetadataFilter>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "must be a metadata filter object",
+        )
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.number().optional(),
+    })
+    .strict(),
+);
+
+/** The largest float32; rows are stored as float32, so a component beyond it would be infinite. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const MAGIC = "FMVS";
 const FORMAT_VERSION = 1;
@@ -222,6 +235,7 @@ export class InMemoryVectorStore implements VectorStore {
       if (row === undefined) continue;
       const last = this.#count - 1;
       this.#index.delete(row);
+      this.#simd?.forgetRow(row);
       if (row !== last) {
         const [to, toBase] = this.#locate(row);
         const [from, fromBase] = this.#locate(last);
@@ -252,7 +266,7 @@ export class InMemoryVectorStore implements VectorStore {
     const o = parseOptions(searchSchema, options, "InMemoryVectorStore.search options");
     const k = o.k ?? DEFAULT_K;
     const q = this.#queryVector(vector);
-    const plan = this.#plan(options.filter);
+    const plan = this.#plan(o.filter);
     if (k === 0 || q === undefined) return [];
     const top = new TopK(k);
     const metric = this.metric;
@@ -433,6 +447,17 @@ export class InMemoryVectorStore implements VectorStore {
     } else {
       for (let i = 0; i < floats; i++) data[i] = view.getFloat32(dataStart + i * 4, true);
     }
+    // A damaged file (or one written by other code) may hold NaN or an infinity: the scans'
+    // scores and the kernel's overflow guard assume finite floats, as add() guarantees.
+    const d = header.dimensions;
+    for (let i = 0; i < floats; i++) {
+      if (!Number.isFinite(data[i])) {
+        const row = Math.floor(i / d);
+        bad(
+          `record ${row} (id ${JSON.stringify(header.ids[row])}) has a non-finite value (${data[i]}) at index ${i - row * d}`,
+        );
+      }
+    }
     store.#count = header.count;
     store.#ids = header.ids;
     store.#texts = header.texts;
@@ -447,7 +472,9 @@ export class InMemoryVectorStore implements VectorStore {
 
   #check(r: VectorRecord, i: number): void {
     const fail = (path: string, message: string): never => {
-      throw new ValidationError(`Invalid record ${i}: ${path} ${message}.`, [
+      const named =
+        typeof r?.id === "string" && r.id.length > 0 ? ` (${JSON.stringify(r.id)})` : "";
+      throw new ValidationError(`Invalid record ${i}${named}: ${path} ${message}.`, [
         { path: `records.${i}.${path}`, message },
       ]);
     };
@@ -463,8 +490,15 @@ export class InMemoryVectorStore implements VectorStore {
         `has ${v.length} dimensions but the store has ${this.dimensions}; use the same embedding model for every record`,
       );
     }
-    for (let j = 0; j < v.length; j++)
-      if (!Number.isFinite(v[j])) fail(`vector.${j}`, "must be finite");
+    // Cosine keeps only the direction (normalized in float64 first), so any finite number fits;
+    // dot and l2 store the values themselves as float32, where a larger one would be infinite.
+    const cosine = this.metric === "cosine";
+    for (let j = 0; j < v.length; j++) {
+      const x = v[j] as number;
+      if (!Number.isFinite(x)) fail(`vector.${j}`, "must be finite");
+      if (!cosine && Math.abs(Math.fround(x)) > FLOAT32_MAX)
+        fail(`vector.${j}`, float32Overflow(x));
+    }
   }
 
   /**
@@ -537,13 +571,12 @@ export class InMemoryVectorStore implements VectorStore {
 
   #write(row: number, vector: Float32Array | readonly number[]): void {
     const [data, base] = this.#locate(row);
-    let scale = 1;
     if (this.metric === "cosine") {
-      let norm = 0;
-      for (let i = 0; i < vector.length; i++) norm += (vector[i] as number) ** 2;
-      scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      const scaled = unitVector(vector);
+      for (let i = 0; i < vector.length; i++) data[base + i] = scaled(i);
+    } else {
+      for (let i = 0; i < vector.length; i++) data[base + i] = vector[i] as number;
     }
-    for (let i = 0; i < vector.length; i++) data[base + i] = (vector[i] as number) * scale;
     this.#simd?.noteRow(row);
   }
 
@@ -582,22 +615,80 @@ export class InMemoryVectorStore implements VectorStore {
     );
   }
 
+  /**
+   * The query as float32 (normalized under cosine), or undefined for a cosine zero vector (no
+   * direction, nothing matches). Refuses a wrong length, NaN or an infinity, and under dot and
+   * l2 a value beyond float32's range: the scan could only return NaN scores or nothing.
+   */
   #queryVector(vector: Float32Array | readonly number[]): Float32Array | undefined {
+    if (!(vector instanceof Float32Array || Array.isArray(vector))) {
+      throw new ValidationError("The query vector must be a Float32Array or number[].", [
+        { path: "vector", message: "must be a Float32Array or number[]" },
+      ]);
+    }
     if (vector.length !== this.dimensions) {
       throw new ValidationError(
         `The query vector has ${vector.length} dimensions but the store has ${this.dimensions}. Embed the query with the model used for the records.`,
         [{ path: "vector", message: "dimension mismatch" }],
       );
     }
-    const q = Float32Array.from(vector);
-    if (this.metric !== "cosine") return q;
-    let norm = 0;
-    for (let i = 0; i < q.length; i++) norm += (q[i] as number) ** 2;
-    if (!(norm > 0)) return undefined;
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < q.length; i++) q[i] = (q[i] as number) * inv;
-    return q;
+    const cosine = this.metric === "cosine";
+    for (let i = 0; i < vector.length; i++) {
+      const x = vector[i] as number;
+      const why = !Number.isFinite(x)
+        ? "must be finite"
+        : !cosine && Math.abs(Math.fround(x)) > FLOAT32_MAX
+          ? float32Overflow(x)
+          : undefined;
+      if (why !== undefined) {
+        throw new ValidationError(`The query vector's value ${i} ${why}.`, [
+          { path: `vector.${i}`, message: why },
+        ]);
+      }
+    }
+    if (!cosine) return Float32Array.from(vector);
+    // Normalized from the float32 values as before, unless float32 loses the vector's direction
+    // (a value beyond its range, or every value below it).
+    const rounded = Float32Array.from(vector);
+    const keeps = rounded.every(Number.isFinite) && rounded.some((x) => x !== 0);
+    const scaled = unitVector(keeps ? rounded : vector);
+    const q = new Float32Array(vector.length);
+    let any = false;
+    for (let i = 0; i < q.length; i++) {
+      q[i] = scaled(i);
+      if (q[i] !== 0) any = true;
+    }
+    return any ? q : undefined;
   }
+}
+
+/** Why a finite number cannot be stored as float32. */
+function float32Overflow(x: number): string {
+  return `is ${x}, beyond float32's range (about ±3.4e38) in which vectors are stored; scale the vectors down, or use metric "cosine" if only their direction matters`;
+}
+
+/**
+ * The components of `v` divided by its Euclidean norm, as a function of the index (all zeros for
+ * a zero vector). When the sum of squares overflows or underflows float64 (components around
+ * 1e155 or 1e-155), the vector is first divided by its largest absolute component, so a finite
+ * non-zero vector always keeps its direction. Otherwise the plain computation runs, so ordinary
+ * vectors are stored exactly as before.
+ */
+function unitVector(v: Float32Array | readonly number[]): (i: number) => number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += (v[i] as number) ** 2;
+  // Above 2^-900 the squares lost to underflow (below 2^-1074) are under 2^-170 of the sum.
+  if (sum < Number.POSITIVE_INFINITY && sum > 2 ** -900) {
+    const inv = 1 / Math.sqrt(sum);
+    return (i) => (v[i] as number) * inv;
+  }
+  let largest = 0;
+  for (let i = 0; i < v.length; i++) largest = Math.max(largest, Math.abs(v[i] as number));
+  if (largest === 0) return () => 0;
+  let scaledSum = 0;
+  for (let i = 0; i < v.length; i++) scaledSum += ((v[i] as number) / largest) ** 2;
+  const inv = 1 / Math.sqrt(scaledSum);
+  return (i) => ((v[i] as number) / largest) * inv;
 }
 
 function littleEndian(): boolean {

@@ -131,8 +131,14 @@ export class SimdRows {
   #query = new Float32Array(0);
   /** Per row: an upper bound of its norm, as float32 (rounded up). */
   #norms = new Float32Array(0);
-  /** An upper bound of every stored row's norm (never lowered by deletes). */
+  /**
+   * An upper bound of every stored row's norm. Deleting or overwriting the row that holds it
+   * leaves it too high (still safe, but it may send queries to the JavaScript scan for no
+   * reason); #maxNormLoose then says so, and the next query the bound would decline recomputes
+   * it from the rows' norms (4 bytes a row, cheap next to the scan itself).
+   */
   #maxNorm = 0;
+  #maxNormLoose = false;
   /** An upper bound of the current query's norm. */
   #qNorm = 0;
 
@@ -201,15 +207,29 @@ export class SimdRows {
     return true;
   }
 
-  /** Records the norm of `row` after its floats were written. */
+  /** Records the norm of `row` after its floats were written (replacing what the row held). */
   noteRow(row: number): void {
+    this.forgetRow(row);
+    // Fails closed: a NaN norm (a NaN float) counts as unbounded, so the guard declines every
+    // query until the row is gone, instead of poisoning the maximum with NaN.
     const norm = float32Above(normAbove(this.#rows, row * this.#d, this.#d));
-    this.#norms[row] = norm;
-    if (!(norm <= this.#maxNorm)) this.#maxNorm = norm;
+    const bound = Number.isNaN(norm) ? Number.POSITIVE_INFINITY : norm;
+    this.#norms[row] = bound;
+    if (bound > this.#maxNorm) this.#maxNorm = bound;
   }
 
-  /** Moves the norm of `from` to `to` (the store moved the row's floats). */
+  /**
+   * Notes that the norm of `row` is about to stop counting (the row is deleted or overwritten):
+   * if it was the largest, the maximum is recomputed when a query next needs it.
+   */
+  forgetRow(row: number): void {
+    if (row < this.#capacity && (this.#norms[row] as number) >= this.#maxNorm)
+      this.#maxNormLoose = true;
+  }
+
+  /** Moves the norm of `from` to `to` (the store moved the row's floats over row `to`). */
   moveRow(from: number, to: number): void {
+    this.forgetRow(to);
     this.#norms[to] = this.#norms[from] as number;
   }
 
@@ -225,7 +245,7 @@ export class SimdRows {
     top: TopK,
     check: RowCheck | undefined,
   ): boolean {
-    if (!this.#prepare(q, metric)) return false;
+    if (!this.#prepare(q, count, metric)) return false;
     let threshold = Number.NEGATIVE_INFINITY;
     const d = this.#d;
     const rowBytes = d * 4;
@@ -251,7 +271,7 @@ export class SimdRows {
     top: TopK,
     check: RowCheck | undefined,
   ): boolean {
-    if (!this.#prepare(q, metric)) return false;
+    if (!this.#prepare(q, count, metric)) return false;
     let threshold = Number.NEGATIVE_INFINITY;
     const list = this.#list;
     let n = 0;
@@ -278,15 +298,37 @@ export class SimdRows {
     return true;
   }
 
-  /** Checks that the kernel's sums cannot overflow for `q`, and copies `q` into the memory. */
-  #prepare(q: Float32Array, metric: DistanceMetric): boolean {
+  /**
+   * Checks that the kernel's sums cannot overflow for `q` over rows `0..count-1`, and copies `q`
+   * into the memory.
+   */
+  #prepare(q: Float32Array, count: number, metric: DistanceMetric): boolean {
     const qNorm = normAbove(q, 0, q.length);
-    const bound = metric === "l2" ? (qNorm + this.#maxNorm) ** 2 : qNorm * this.#maxNorm;
-    // Also false for a query holding NaN or an infinity (the bound is then not a number).
-    if (!(bound < SAFE)) return false;
+    const safe = () => {
+      const bound = metric === "l2" ? (qNorm + this.#maxNorm) ** 2 : qNorm * this.#maxNorm;
+      // Also false for a query holding NaN or an infinity (the bound is then not a number).
+      return bound < SAFE;
+    };
+    if (!safe()) {
+      if (!this.#maxNormLoose) return false;
+      this.#recomputeMaxNorm(count);
+      if (!safe()) return false;
+    }
     this.#query.set(q);
     this.#qNorm = qNorm;
     return true;
+  }
+
+  /** The largest norm of rows `0..count-1` (the rows still stored), exactly again. */
+  #recomputeMaxNorm(count: number): void {
+    const norms = this.#norms;
+    let max = 0;
+    for (let row = 0; row < count; row++) {
+      const norm = norms[row] as number;
+      if (norm > max) max = norm;
+    }
+    this.#maxNorm = max;
+    this.#maxNormLoose = false;
   }
 
   /**

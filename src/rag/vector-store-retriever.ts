@@ -6,8 +6,10 @@
  */
 import { z } from "zod";
 import { FmopsError, parseOptions, withDeadline } from "../core/index.js";
+import { schemaFor } from "../core/internal.js";
 import type { EmbeddingModel } from "../models/index.js";
 import type { IndexDocument } from "./bm25.js";
+import type { MetadataFilter } from "./filter.js";
 import type { RetrievedChunk, RetrieveOptions, Retriever } from "./types.js";
 import type { VectorStore, VectorWriteOptions } from "./vector-store.js";
 
@@ -21,13 +23,36 @@ export interface VectorStoreRetrieverOptions {
   minScore?: number;
 }
 
-const optionsSchema = z
-  .object({
-    batchSize: z.int().min(1).max(10_000).optional(),
-    timeoutMs: z.int().positive().optional(),
-    minScore: z.number().optional(),
-  })
-  .strict();
+const optionsSchema = schemaFor<VectorStoreRetrieverOptions>()(
+  z
+    .object({
+      batchSize: z.int().min(1).max(10_000).optional(),
+      timeoutMs: z.int().positive().optional(),
+      minScore: z.number().optional(),
+    })
+    .strict(),
+);
+
+/**
+ * `retrieve`'s options, strict like every options object: a misspelt key would otherwise be
+ * dropped on the way to the store and the search would silently run with the defaults.
+ */
+const retrieveSchema = schemaFor<RetrieveOptions>()(
+  z
+    .object({
+      k: z.int().min(0).max(100_000).optional(),
+      // Checked for shape here; the store's parseFilter checks the operators.
+      filter: z
+        .custom<MetadataFilter>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "must be a metadata filter object",
+        )
+        .optional(),
+      signal: z.instanceof(AbortSignal).optional(),
+      timeoutMs: z.int().positive().optional(),
+    })
+    .strict(),
+);
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -116,8 +141,9 @@ export class VectorStoreRetriever implements Retriever {
 
   /** Embeds the query, then returns the store's best matches. */
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievedChunk[]> {
+    const o = parseOptions(retrieveSchema, options, "VectorStoreRetriever.retrieve options");
     return withDeadline(
-      options,
+      o,
       this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       "retrieving from the vector store",
       async (signal) => {
@@ -130,8 +156,8 @@ export class VectorStoreRetriever implements Retriever {
         }
         const hits = await this.store.search(vector, {
           signal,
-          ...(options.k !== undefined ? { k: options.k } : {}),
-          ...(options.filter !== undefined ? { filter: options.filter } : {}),
+          ...(o.k !== undefined ? { k: o.k } : {}),
+          ...(o.filter !== undefined ? { filter: o.filter } : {}),
         });
         const min = this.#options.minScore;
         return min === undefined ? hits : hits.filter((h) => h.score >= min);
