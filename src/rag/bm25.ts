@@ -189,7 +189,8 @@ const searchSchema = schemaFor<Bm25SearchOptions>()(
  * added (value -> documents): when reading that index costs less than the posting lists, a filter
  * first becomes the set of documents it selects and postings of other documents are skipped
  * without being scored; otherwise the filter is tested only on documents that would enter the
- * top k. Metadata is indexed as it is when added: to change it, add the document again.
+ * top k. Metadata is indexed as it is when added (and a result's `source` read from it then): to
+ * change it, add the document again.
  *
  * Everything that does not depend on the query is computed before it: each document's
  * normalized length is rounded once when it is added, and the per-document part of the
@@ -306,7 +307,11 @@ export class Bm25Index implements Retriever {
     return this.#analyze(text);
   }
 
-  /** Adds documents; a document whose id is already indexed replaces the old one. */
+  /**
+   * Adds documents; a document whose id is already indexed replaces the old one. Metadata values
+   * must be what filters compare (strings, numbers, booleans, null, arrays of those scalars); a
+   * nested object or a `Date` is refused with a `ValidationError` naming the field.
+   */
   add(documents: readonly IndexDocument[]): void {
     if (!Array.isArray(documents)) {
       throw new ValidationError(
