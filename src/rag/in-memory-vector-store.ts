@@ -158,7 +158,8 @@ export class InMemoryVectorStore implements VectorStore {
     );
     this.#kernelChoice = o.kernel ?? "auto";
     if (this.#kernelChoice !== "js") {
-      this.#simd = SimdRows.create(this.dimensions, o.initialCapacity ?? 0);
+      const mayFallBack = this.#kernelChoice === "auto";
+      this.#simd = SimdRows.create(this.dimensions, o.initialCapacity ?? 0, mayFallBack);
       if (this.#simd !== undefined) this.#adoptSimdRows();
       else if (this.#kernelChoice === "wasm") {
         throw this.#noWasm(
@@ -171,8 +172,13 @@ export class InMemoryVectorStore implements VectorStore {
   }
 
   /**
-   * The scan in use: `"wasm"` (the SIMD kernel over a `WebAssembly.Memory`) or `"js"` (see the
-   * `kernel` option).
+   * Where the rows live and which scan queries use: `"wasm"` (a `WebAssembly.Memory`, scanned by
+   * the SIMD kernel) or `"js"` (`Float32Array` chunks, the JavaScript scan; see the `kernel`
+   * option). With `"wasm"`, a query whose float32 sums could overflow (|query| times the largest
+   * stored norm at or above 2^126, so only with values near float32's limit) runs the JavaScript
+   * scan over the same rows instead, for that query only, with the same results. Once the row
+   * with that largest norm is deleted or replaced, the bound is recomputed, and queries run the
+   * kernel again.
    */
   get kernel(): "wasm" | "js" {
     return this.#simd === undefined ? "js" : "wasm";
@@ -196,7 +202,12 @@ export class InMemoryVectorStore implements VectorStore {
     return this.#rowOf.has(id);
   }
 
-  /** Adds or replaces records. Vectors must have `dimensions` finite numbers. */
+  /**
+   * Adds or replaces records. Vectors must have `dimensions` finite numbers; under `"dot"` and
+   * `"l2"` each must also fit float32 (magnitude up to about 3.4e38), as rows are stored in
+   * float32. Under `"cosine"` any finite vector is stored as its unit vector (huge or tiny values
+   * included). A bad record throws `VALIDATION_ERROR` naming it, and the store is left unchanged.
+   */
   add(records: readonly VectorRecord[]): void {
     if (!Array.isArray(records)) {
       throw new ValidationError("InMemoryVectorStore.add takes an array of records.", [
@@ -258,7 +269,11 @@ export class InMemoryVectorStore implements VectorStore {
     return removed;
   }
 
-  /** Exact top-k search (synchronous). */
+  /**
+   * Exact top-k search (synchronous). The query must have `dimensions` finite numbers (under
+   * `"dot"` and `"l2"` within float32's range) and the options are strict: anything else throws
+   * `VALIDATION_ERROR`. Under `"cosine"` a zero query has no direction and returns no results.
+   */
   query(
     vector: Float32Array | readonly number[],
     options: VectorSearchOptions = {},
@@ -389,7 +404,8 @@ export class InMemoryVectorStore implements VectorStore {
   /**
    * Rebuilds a store from {@link InMemoryVectorStore.toBytes} output (the file format does not
    * depend on the kernel: a file saved with one loads with the other). `options.kernel` is as in
-   * the constructor.
+   * the constructor. A file that is not one, is truncated, or holds NaN or an infinity (damaged,
+   * or written by other code) throws `RAG_INDEX_FILE_ERROR`.
    */
   static fromBytes(
     bytes: Uint8Array,

@@ -31,8 +31,11 @@
  *
  * The bound needs finite float32 sums: a query is scanned here only when no product or partial
  * sum can overflow float32 (`|q|·max|x| < 2^126`, or `(|q| + max|x|)^2 < 2^126` for l2);
- * otherwise, and for a query with a non-finite value, the store runs its JavaScript scan over the
- * same memory.
+ * otherwise the store runs its JavaScript scan over the same memory, for that query. A row norm
+ * that is NaN (not reachable through the store, which refuses non-finite floats) counts as
+ * infinite, so the check fails closed. `max|x|` is an upper bound kept as rows are written, and
+ * recomputed when a query would be declined after the row holding it was deleted or overwritten,
+ * so one outlier row does not send every later query to JavaScript.
  *
  * @module
  */
@@ -62,6 +65,18 @@ const TINY = 2 ** -140;
 const SAFE = 2 ** 126;
 /** Margin on computed norms for the rounding of their float64 computation. */
 const NORM_MARGIN = 1 + 2 ** -20;
+
+/**
+ * Stores created without asking for memory since the runtime last refused a
+ * `WebAssembly.Memory`. A refusal (typically the address space used up by thousands of live
+ * memories, each reserving its 4 GiB range) can take the runtime seconds, so stores that may fall
+ * back skip asking for this many creations, then ask again in case memory was freed.
+ */
+const SKIP_AFTER_REFUSAL = 1024;
+/** How many more fallback-allowed creations skip asking for memory (0: ask). */
+let skipsLeft = 0;
+/** Pages of the last refused request: only requests at least as large are skipped. */
+let refusedPages = 0;
 
 /** undefined: not tried yet; null: this runtime cannot run the kernel. */
 let compiled: WebAssembly.Module | null | undefined;
@@ -154,16 +169,28 @@ export class SimdRows {
 
   /**
    * Storage for `rows` rows of `d` floats, or undefined when the runtime cannot run the kernel or
-   * refuses the memory.
+   * refuses the memory. With `mayFallBack`, a recent refusal is taken as the answer without
+   * asking again (see {@link SKIP_AFTER_REFUSAL}); without it (kernel `"wasm"`), it always asks.
    */
-  static create(d: number, rows: number): SimdRows | undefined {
+  static create(d: number, rows: number, mayFallBack: boolean): SimdRows | undefined {
     const module = kernelModule();
     if (module === undefined) return undefined;
+    const header = roundUp(d * 4, 64) + 2 * BLOCK * 4;
+    const pages = Math.max(1, Math.ceil((header + rows * d * 4) / PAGE_BYTES));
+    if (pages > MAX_PAGES) return undefined;
+    if (mayFallBack && skipsLeft > 0 && pages >= refusedPages) {
+      skipsLeft--;
+      return undefined;
+    }
     try {
-      const header = roundUp(d * 4, 64) + 2 * BLOCK * 4;
-      const pages = Math.ceil((header + rows * d * 4) / PAGE_BYTES);
-      if (pages > MAX_PAGES) return undefined;
-      const memory = new WebAssembly.Memory({ initial: Math.max(1, pages), maximum: MAX_PAGES });
+      let memory: WebAssembly.Memory;
+      try {
+        memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+      } catch (refused) {
+        skipsLeft = SKIP_AFTER_REFUSAL;
+        refusedPages = pages;
+        throw refused;
+      }
       const instance = new WebAssembly.Instance(module, { env: { memory } });
       return new SimdRows(d, memory, instance.exports as unknown as Kernel);
     } catch {

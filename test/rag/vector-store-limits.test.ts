@@ -59,7 +59,7 @@ describe("InMemoryVectorStore refuses floats it cannot search exactly", () => {
 
   it("B1: a NaN row norm makes the kernel's overflow guard fail closed, whatever rows are noted after it", () => {
     const d = 4;
-    const rows = SimdRows.create(d, 3) as SimdRows;
+    const rows = SimdRows.create(d, 3, false) as SimdRows;
     rows.rows.set([0, 1, 0, 0, Number.NaN, 0, 0, 0, 0, 1, 0, 0]);
     for (const row of [0, 1, 2]) rows.noteRow(row);
     // The guard must treat the NaN norm as unbounded: the kernel declines and the JS scan runs.
