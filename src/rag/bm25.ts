@@ -492,6 +492,32 @@ export class Bm25Index implements Retriever {
           : (slot: number) => evaluateFilter(match, metadata[slot] as Metadata);
       return this.#results(topKByMaxScore(query, k, this.#scratch, allowed, accept));
     }
+    const slotCount = this.#ids.length;
+    if (node === undefined && allowed === undefined && postingCount * DENSE_SHARE >= slotCount) {
+      // Postings cover much of the collection: add without tracking which slots were touched
+      // (a branch taken at random), then collect the non-zero scores in one pass over the slots.
+      for (const termId of termIds) {
+        const posting = this.#postings[termId] as PostingList;
+        const n = posting.length;
+        const impacts = this.#impactsOf(termId, denominators);
+        const slots = posting.slots;
+        for (let i = 0; i < n; i++) {
+          const slot = slots[i] as number;
+          scores[slot] = (scores[slot] as number) + (impacts[i] as number);
+        }
+      }
+      const gathered = this.#scratch.gathered;
+      let count = 0;
+      for (let slot = 0; slot < slotCount; slot++) {
+        const score = scores[slot] as number;
+        touched[count] = slot;
+        gathered[count] = score;
+        // Every contribution is > 0: a zero score is a document no query term is in.
+        count += score > 0 ? 1 : 0;
+        scores[slot] = 0;
+      }
+      return this.#results(bestFirst(touched, gathered, count, k));
+    }
     let touchedCount = 0;
     // Repeated query terms walk their list again, so additions happen in the same order as the
     // formula's sum (and the result is the same double).
@@ -795,6 +821,12 @@ const MAX_SCORE_ANY_SIZE_K = 64;
 
 /** A larger k uses MaxScore only when the collection holds more than this many times k. */
 const MAX_SCORE_SHARE = 64;
+
+/**
+ * A query scoring every posting skips tracking touched documents when its postings number at
+ * least the slots divided by this (the pass over all slots then costs less than the tracking).
+ */
+const DENSE_SHARE = 2;
 
 /** Whether a filter compares any field with a range (`$gt`, `$gte`, `$lt`, `$lte`). */
 function hasRange(node: FilterNode): boolean {
