@@ -448,8 +448,9 @@ export class Bm25Index implements Retriever {
     // MaxScore pays while the k-th best score is a high bar: for a small k, or a k that is a small
     // share of the collection. Asked for a larger share it prunes little and costs more than
     // scoring every posting and bucketing the scores (SciFact proxy, 5,200 documents, queries per
-    // CPU-second, MaxScore against every posting: k = 64: 8,412 / 7,904; 100: 8,259 / 8,270;
-    // 200: 5,883 / 7,558; 1,000: 1,891 / 3,298), so such queries score every posting.
+    // CPU-second, MaxScore against every posting: k = 10: 21,432 / 12,078; 32: 14,354 / 12,273;
+    // 48: 11,928 / 11,813; 64: 9,771 / 10,841; 100: 8,653 / 10,689; 1,000: 2,304 / 5,593), so
+    // such queries score every posting.
     const pruned = k < this.size && (k <= MAX_SCORE_ANY_SIZE_K || k * MAX_SCORE_SHARE < this.size);
     // The index pays off when reading it costs less than the postings it lets us skip. A range
     // makes the index compare every distinct value of its field, each dearer than adding one
@@ -817,10 +818,10 @@ export class Bm25Index implements Retriever {
 }
 
 /** Up to this k, top-k queries use MaxScore whatever the collection's size (see `search`). */
-const MAX_SCORE_ANY_SIZE_K = 64;
+const MAX_SCORE_ANY_SIZE_K = 48;
 
 /** A larger k uses MaxScore only when the collection holds more than this many times k. */
-const MAX_SCORE_SHARE = 64;
+const MAX_SCORE_SHARE = 100;
 
 /**
  * A query scoring every posting skips tracking touched documents when its postings number at
