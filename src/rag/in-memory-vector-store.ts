@@ -78,8 +78,11 @@ const searchSchema = schemaFor<VectorSearchOptions>()(
     .strict(),
 );
 
-/** The largest float32; rows are stored as float32, so a component beyond it would be infinite. */
-const FLOAT32_MAX = 3.4028234663852886e38;
+/**
+ * The smallest magnitude float32 rounds to an infinity (2^128 - 2^103, halfway between the largest
+ * float32 and 2^128): rows are stored as float32, so a component this large would be infinite.
+ */
+const FLOAT32_OVERFLOW = 2 ** 128 - 2 ** 103;
 
 const MAGIC = "FMVS";
 const FORMAT_VERSION = 1;
@@ -508,12 +511,12 @@ export class InMemoryVectorStore implements VectorStore {
     }
     // Cosine keeps only the direction (normalized in float64 first), so any finite number fits;
     // dot and l2 store the values themselves as float32, where a larger one would be infinite.
-    const cosine = this.metric === "cosine";
+    // One comparison per value (also false for NaN); the reason is worked out on failure.
+    const limit = this.metric === "cosine" ? Number.POSITIVE_INFINITY : FLOAT32_OVERFLOW;
     for (let j = 0; j < v.length; j++) {
       const x = v[j] as number;
-      if (!Number.isFinite(x)) fail(`vector.${j}`, "must be finite");
-      if (!cosine && Math.abs(Math.fround(x)) > FLOAT32_MAX)
-        fail(`vector.${j}`, float32Overflow(x));
+      if (!(Math.abs(x) < limit))
+        fail(`vector.${j}`, Number.isFinite(x) ? float32Overflow(x) : "must be finite");
     }
   }
 
@@ -588,8 +591,13 @@ export class InMemoryVectorStore implements VectorStore {
   #write(row: number, vector: Float32Array | readonly number[]): void {
     const [data, base] = this.#locate(row);
     if (this.metric === "cosine") {
-      const scaled = unitVector(vector);
-      for (let i = 0; i < vector.length; i++) data[base + i] = scaled(i);
+      const [divisor, inv] = unitScale(vector);
+      if (divisor === 1) {
+        for (let i = 0; i < vector.length; i++) data[base + i] = (vector[i] as number) * inv;
+      } else {
+        for (let i = 0; i < vector.length; i++)
+          data[base + i] = ((vector[i] as number) / divisor) * inv;
+      }
     } else {
       for (let i = 0; i < vector.length; i++) data[base + i] = vector[i] as number;
     }
@@ -653,7 +661,7 @@ export class InMemoryVectorStore implements VectorStore {
       const x = vector[i] as number;
       const why = !Number.isFinite(x)
         ? "must be finite"
-        : !cosine && Math.abs(Math.fround(x)) > FLOAT32_MAX
+        : !cosine && !(Math.abs(x) < FLOAT32_OVERFLOW)
           ? float32Overflow(x)
           : undefined;
       if (why !== undefined) {
@@ -667,14 +675,12 @@ export class InMemoryVectorStore implements VectorStore {
     // (a value beyond its range, or every value below it).
     const rounded = Float32Array.from(vector);
     const keeps = rounded.every(Number.isFinite) && rounded.some((x) => x !== 0);
-    const scaled = unitVector(keeps ? rounded : vector);
+    const source = keeps ? rounded : vector;
+    const [divisor, inv] = unitScale(source);
+    if (inv === 0) return undefined;
     const q = new Float32Array(vector.length);
-    let any = false;
-    for (let i = 0; i < q.length; i++) {
-      q[i] = scaled(i);
-      if (q[i] !== 0) any = true;
-    }
-    return any ? q : undefined;
+    for (let i = 0; i < q.length; i++) q[i] = ((source[i] as number) / divisor) * inv;
+    return q;
   }
 }
 
@@ -684,27 +690,23 @@ function float32Overflow(x: number): string {
 }
 
 /**
- * The components of `v` divided by its Euclidean norm, as a function of the index (all zeros for
- * a zero vector). When the sum of squares overflows or underflows float64 (components around
- * 1e155 or 1e-155), the vector is first divided by its largest absolute component, so a finite
- * non-zero vector always keeps its direction. Otherwise the plain computation runs, so ordinary
- * vectors are stored exactly as before.
+ * `[divisor, inv]` such that `(v[i] / divisor) * inv` is `v` divided by its Euclidean norm
+ * (`inv` is 0 for a zero vector). `divisor` is 1 unless the sum of squares overflows or
+ * underflows float64 (components around 1e155 or 1e-155): then it is the largest absolute
+ * component, so a finite non-zero vector always keeps its direction. With divisor 1 the result is
+ * the plain `v[i] * (1 / norm)`, so ordinary vectors are stored exactly as before.
  */
-function unitVector(v: Float32Array | readonly number[]): (i: number) => number {
+function unitScale(v: Float32Array | readonly number[]): [number, number] {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += (v[i] as number) ** 2;
   // Above 2^-900 the squares lost to underflow (below 2^-1074) are under 2^-170 of the sum.
-  if (sum < Number.POSITIVE_INFINITY && sum > 2 ** -900) {
-    const inv = 1 / Math.sqrt(sum);
-    return (i) => (v[i] as number) * inv;
-  }
+  if (sum < Number.POSITIVE_INFINITY && sum > 2 ** -900) return [1, 1 / Math.sqrt(sum)];
   let largest = 0;
   for (let i = 0; i < v.length; i++) largest = Math.max(largest, Math.abs(v[i] as number));
-  if (largest === 0) return () => 0;
+  if (largest === 0) return [1, 0];
   let scaledSum = 0;
   for (let i = 0; i < v.length; i++) scaledSum += ((v[i] as number) / largest) ** 2;
-  const inv = 1 / Math.sqrt(scaledSum);
-  return (i) => ((v[i] as number) / largest) * inv;
+  return [largest, 1 / Math.sqrt(scaledSum)];
 }
 
 function littleEndian(): boolean {

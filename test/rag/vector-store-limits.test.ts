@@ -78,9 +78,18 @@ describe("InMemoryVectorStore refuses floats it cannot search exactly", () => {
         ]),
       ).toThrow(/record 1 \("big"\): vector\.1 .*float32/);
       expect(s.size).toBe(0);
-      // The largest float32 itself is accepted.
-      s.add([{ id: "max", vector: [3.4028234663852886e38, 0], text: "" }]);
-      expect(s.vectorOf("max")?.[0]).toBe(3.4028234663852886e38);
+      // The largest float32 itself is accepted, and so is anything that rounds to it; from
+      // halfway to 2^128 on, float32 rounds to Infinity.
+      const largest = 3.4028234663852886e38;
+      s.add([
+        { id: "max", vector: [largest, 0], text: "" },
+        { id: "rounds-down", vector: [0, -(2 ** 128 - 2 ** 103 - 2 ** 75)], text: "" },
+      ]);
+      expect(s.vectorOf("max")?.[0]).toBe(largest);
+      expect(s.vectorOf("rounds-down")?.[1]).toBe(-largest);
+      expect(() => s.add([{ id: "half", vector: [2 ** 128 - 2 ** 103, 0], text: "" }])).toThrow(
+        /float32/,
+      );
     }
   });
 
