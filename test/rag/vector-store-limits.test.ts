@@ -114,6 +114,22 @@ describe("InMemoryVectorStore refuses floats it cannot search exactly", () => {
     }
   });
 
+  it("B3: ordinary cosine vectors are stored exactly as before (v[i] times 1 / norm, rounded to float32)", () => {
+    const s = new InMemoryVectorStore({ dimensions: 5, metric: "cosine" });
+    const vectors = [
+      [0.1, -0.2, 0.3, 1e-30, 7],
+      [1e150, 2e150, 0, 0, -3e150],
+      [1e-140, 0, 0, 0, 3e-141],
+    ];
+    s.add(vectors.map((vector, i) => ({ id: `v${i}`, vector, text: "" })));
+    for (const [i, v] of vectors.entries()) {
+      const inv = 1 / Math.sqrt(v.reduce((sum, x) => sum + x ** 2, 0));
+      expect(Array.from(s.vectorOf(`v${i}`) as Float32Array)).toEqual(
+        v.map((x) => Math.fround(x * inv)),
+      );
+    }
+  });
+
   it("B4: query vectors with NaN or an infinity are refused under every metric, and float32 overflow under dot and l2", () => {
     for (const metric of ["dot", "l2", "cosine"] as const) {
       for (const kernel of ["js", "wasm"] as const) {
