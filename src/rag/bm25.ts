@@ -189,8 +189,11 @@ const searchSchema = schemaFor<Bm25SearchOptions>()(
  * added (value -> documents): when reading that index costs less than the posting lists, a filter
  * first becomes the set of documents it selects and postings of other documents are skipped
  * without being scored; otherwise the filter is tested only on documents that would enter the
- * top k. Metadata is indexed as it is when added (and a result's `source` read from it then): to
- * change it, add the document again.
+ * top k. Metadata is a snapshot: the index copies it when a document is added or loaded, indexes
+ * that copy (and reads a result's `source` from it then), and freezes it. Results and
+ * {@link Bm25Index.documents} return that frozen copy, so editing it throws a `TypeError` (in
+ * strict-mode code; elsewhere the edit is silently ignored) and can never make a filtered result
+ * depend on which way the filter was answered. To change metadata, add the document again.
  *
  * Everything that does not depend on the query is computed before it: each document's
  * normalized length is rounded once when it is added, and the per-document part of the
@@ -334,7 +337,7 @@ export class Bm25Index implements Retriever {
         pairs[j++] = termId;
         pairs[j++] = freq;
       }
-      this.#insert(d.id, d.text, d.metadata ?? {}, pairs, length);
+      this.#insert(d.id, d.text, frozenCopy(d.metadata), pairs, length);
     }
   }
 
@@ -354,7 +357,7 @@ export class Bm25Index implements Retriever {
       this.#slotOf.delete(id);
       this.#ids[slot] = undefined;
       this.#texts[slot] = "";
-      this.#metadata[slot] = {};
+      this.#metadata[slot] = NO_METADATA;
       this.#sources[slot] = undefined;
       this.#docTerms[slot] = new Int32Array(0);
       this.#free.push(slot);
@@ -424,7 +427,9 @@ export class Bm25Index implements Retriever {
   /**
    * Scores the query against the index and returns the best `k` documents (synchronous; see
    * {@link Bm25Index.retrieve} for the {@link Retriever} form). Documents sharing no term with
-   * the query are never returned.
+   * the query are never returned. Each result's `metadata` is the index's frozen snapshot of the
+   * document's metadata (read-only, arrays included; shared by every result for that document):
+   * copy it (`{ ...hit.metadata }`) to build on it.
    */
   search(query: string, options: Bm25SearchOptions = {}): RetrievedChunk[] {
     const o = parseOptions(searchSchema, options, "Bm25Index.search options");
@@ -627,7 +632,10 @@ export class Bm25Index implements Retriever {
     return this.search(query, searchOptions);
   }
 
-  /** Every indexed document (in slot order), e.g. to re-embed them. */
+  /**
+   * Every indexed document (in slot order), e.g. to re-embed them. `metadata` is the index's
+   * frozen snapshot, as in {@link Bm25Index.search} results: read-only, arrays included.
+   */
   *documents(): IterableIterator<
     IndexDocument & {
       /** The document's metadata (`{}` when it was indexed without any). */
@@ -641,7 +649,11 @@ export class Bm25Index implements Retriever {
     }
   }
 
-  /** Serializes the index, analyzed terms included, so loading does not re-analyze. */
+  /**
+   * Serializes the index, analyzed terms included, so loading does not re-analyze. The output is
+   * the caller's own: each document's `metadata` is a fresh, editable copy (e.g. to redact a
+   * field before saving), and editing it changes neither this index nor a later `toJSON()`.
+   */
   toJSON(): Bm25IndexJson {
     const termIndex = new Map<number, number>();
     const terms: string[] = [];
@@ -664,7 +676,7 @@ export class Bm25Index implements Retriever {
       documents.push({
         id,
         text: this.#texts[slot] as string,
-        metadata: this.#metadata[slot] as Metadata,
+        metadata: editableCopy(this.#metadata[slot] as Metadata),
         terms: out,
       });
     }
@@ -736,7 +748,7 @@ export class Bm25Index implements Retriever {
         pairs[j + 1] = freq;
         length += freq;
       }
-      index.#insert(doc.id, doc.text, doc.metadata, pairs, length);
+      index.#insert(doc.id, doc.text, frozenCopy(doc.metadata), pairs, length);
     }
     return index;
   }
@@ -815,6 +827,40 @@ export class Bm25Index implements Retriever {
       ? { id, text, score, metadata }
       : { id, text, score, metadata, source };
   }
+}
+
+/** The stored metadata of a document indexed without any (frozen, like every stored record). */
+const NO_METADATA: Metadata = Object.freeze({});
+
+/**
+ * The copy of a document's metadata the index keeps: the record and every array in it frozen.
+ * Search hits, `documents()` and the metadata index all hand out or read this one object, so
+ * nothing a caller gets back can edit it and make the per-document filter test disagree with the
+ * metadata index (which would make a filtered result depend on k). Copying once here, when a
+ * document is added or loaded, keeps results allocation-free; the values are scalars, null and
+ * arrays of scalars (the metadata schema refuses anything else), so one level deep is all of it.
+ * `Object.fromEntries` defines keys rather than assigning them, so a `__proto__` key stays data.
+ */
+function frozenCopy(metadata: Metadata | undefined): Metadata {
+  if (metadata === undefined) return NO_METADATA;
+  return Object.freeze(
+    Object.fromEntries(
+      Object.entries(metadata).map(([key, value]) => [
+        key,
+        Array.isArray(value) ? Object.freeze([...value]) : value,
+      ]),
+    ),
+  );
+}
+
+/** An unfrozen copy of stored metadata for `toJSON`, so its output can be edited before saving. */
+function editableCopy(metadata: Metadata): Metadata {
+  return Object.fromEntries(
+    Object.entries(metadata).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? [...value] : value,
+    ]),
+  );
 }
 
 /** Up to this k, top-k queries use MaxScore whatever the collection's size (see `search`). */
