@@ -192,8 +192,8 @@ const searchSchema = schemaFor<Bm25SearchOptions>()(
  * top k. Metadata is a snapshot: the index copies it when a document is added or loaded, indexes
  * that copy (and reads a result's `source` from it then), and freezes it. Results and
  * {@link Bm25Index.documents} return that frozen copy, so editing it throws a `TypeError` (in
- * strict-mode code; elsewhere the edit is silently ignored) and can never make a filtered result
- * depend on which way the filter was answered. To change metadata, add the document again.
+ * strict-mode code; elsewhere an assignment is silently ignored) and can never make a filtered
+ * result depend on which way the filter was answered. To change metadata, add the document again.
  *
  * Everything that does not depend on the query is computed before it: each document's
  * normalized length is rounded once when it is added, and the per-document part of the
