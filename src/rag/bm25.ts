@@ -15,6 +15,7 @@ import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } fro
 import { luceneLength } from "./lucene-norms.js";
 import { MetadataIndex } from "./metadata-index.js";
 import { metadataSchema } from "./metadata-schema.js";
+import { editableCopy, frozenCopy, NO_METADATA } from "./metadata-snapshot.js";
 import { PostingList } from "./posting-list.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
@@ -827,40 +828,6 @@ export class Bm25Index implements Retriever {
       ? { id, text, score, metadata }
       : { id, text, score, metadata, source };
   }
-}
-
-/** The stored metadata of a document indexed without any (frozen, like every stored record). */
-const NO_METADATA: Metadata = Object.freeze({});
-
-/**
- * The copy of a document's metadata the index keeps: the record and every array in it frozen.
- * Search hits, `documents()` and the metadata index all hand out or read this one object, so
- * nothing a caller gets back can edit it and make the per-document filter test disagree with the
- * metadata index (which would make a filtered result depend on k). Copying once here, when a
- * document is added or loaded, keeps results allocation-free; the values are scalars, null and
- * arrays of scalars (the metadata schema refuses anything else), so one level deep is all of it.
- * `Object.fromEntries` defines keys rather than assigning them, so a `__proto__` key stays data.
- */
-function frozenCopy(metadata: Metadata | undefined): Metadata {
-  if (metadata === undefined) return NO_METADATA;
-  return Object.freeze(
-    Object.fromEntries(
-      Object.entries(metadata).map(([key, value]) => [
-        key,
-        Array.isArray(value) ? Object.freeze([...value]) : value,
-      ]),
-    ),
-  );
-}
-
-/** An unfrozen copy of stored metadata for `toJSON`, so its output can be edited before saving. */
-function editableCopy(metadata: Metadata): Metadata {
-  return Object.fromEntries(
-    Object.entries(metadata).map(([key, value]) => [
-      key,
-      Array.isArray(value) ? [...value] : value,
-    ]),
-  );
 }
 
 /** Up to this k, top-k queries use MaxScore whatever the collection's size (see `search`). */

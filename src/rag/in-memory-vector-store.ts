@@ -9,6 +9,7 @@ import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
 import { schemaFor, throwIfAborted } from "../core/internal.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { MetadataIndex, type RowSelection } from "./metadata-index.js";
+import { frozenCopy } from "./metadata-snapshot.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
 import { DEFAULT_K, type Metadata, type RetrievedChunk } from "./types.js";
@@ -113,8 +114,11 @@ interface Plan {
  * filter that keeps 10% of the store costs about 10% of a full scan. When the index cannot
  * answer part of a filter (or reading it would cost more than the scan), the filter is tested
  * inside the scan instead, only for rows that would enter the top k. {@link
- * InMemoryVectorStore.explain} tells which way a filter goes. Metadata is indexed as it is when
- * added: to change a record's metadata, add the record again.
+ * InMemoryVectorStore.explain} tells which way a filter goes. Metadata is a snapshot: the store
+ * copies it when a record is added or loaded, indexes that copy and freezes it, so editing the
+ * object passed to `add` afterwards changes nothing, and results hand out the frozen copy (an edit
+ * throws a `TypeError` in strict-mode code and is ignored elsewhere). Both ways of answering a
+ * filter therefore always see the same metadata. To change a record's metadata, add it again.
  *
  * Deleting moves the last row into the hole, so the rows stay dense.
  *
@@ -210,6 +214,8 @@ export class InMemoryVectorStore implements VectorStore {
    * `"l2"` each must also fit float32 (magnitude up to about 3.4e38), as rows are stored in
    * float32. Under `"cosine"` any finite vector is stored as its unit vector (huge or tiny values
    * included). A bad record throws `VALIDATION_ERROR` naming it, and the store is left unchanged.
+   * Each record's metadata is copied and the copy frozen (the caller's object is neither kept nor
+   * frozen): editing it after `add` changes neither results nor filters.
    */
   add(records: readonly VectorRecord[]): void {
     if (!Array.isArray(records)) {
@@ -232,7 +238,7 @@ export class InMemoryVectorStore implements VectorStore {
       } else {
         this.#index.delete(row);
       }
-      const metadata = r.metadata ?? {};
+      const metadata = frozenCopy(r.metadata);
       this.#ids[row] = r.id;
       this.#texts[row] = r.text;
       this.#metadata[row] = metadata;
@@ -276,6 +282,9 @@ export class InMemoryVectorStore implements VectorStore {
    * Exact top-k search (synchronous). The query must have `dimensions` finite numbers (under
    * `"dot"` and `"l2"` within float32's range) and the options are strict: anything else throws
    * `VALIDATION_ERROR`. Under `"cosine"` a zero query has no direction and returns no results.
+   * Each result's `metadata` is the store's frozen snapshot of the record's metadata (read-only,
+   * arrays included, shared by every result for that record): copy it (`{ ...hit.metadata }`) to
+   * build on it.
    */
   query(
     vector: Float32Array | readonly number[],
@@ -352,7 +361,10 @@ export class InMemoryVectorStore implements VectorStore {
     return { strategy: plan.strategy, rowsVisited: plan.selection?.count ?? this.#count };
   }
 
-  /** {@link VectorStore} form of {@link InMemoryVectorStore.query}. */
+  /**
+   * {@link VectorStore} form of {@link InMemoryVectorStore.query}; results are the same, their
+   * `metadata` the same read-only snapshot.
+   */
   async search(vector: Float32Array, options: VectorSearchOptions = {}): Promise<RetrievedChunk[]> {
     throwIfAborted(options.signal);
     return this.query(vector, options);
@@ -451,6 +463,12 @@ export class InMemoryVectorStore implements VectorStore {
     ) {
       bad("header and data sizes disagree");
     }
+    for (const [row, m] of header.metadata.entries()) {
+      if (typeof m !== "object" || m === null || Array.isArray(m))
+        bad(
+          `record ${row} (id ${JSON.stringify(header.ids[row])}) has metadata that is not an object`,
+        );
+    }
     const store = new InMemoryVectorStore({
       dimensions: header.dimensions,
       metric: header.metric,
@@ -480,10 +498,10 @@ export class InMemoryVectorStore implements VectorStore {
     store.#count = header.count;
     store.#ids = header.ids;
     store.#texts = header.texts;
-    store.#metadata = header.metadata;
+    store.#metadata = header.metadata.map(frozenCopy);
     for (const [row, id] of header.ids.entries()) {
       store.#rowOf.set(id, row);
-      store.#index.add(row, header.metadata[row] as Metadata);
+      store.#index.add(row, store.#metadata[row] as Metadata);
       store.#simd?.noteRow(row);
     }
     return store;
