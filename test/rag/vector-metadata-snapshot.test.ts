@@ -168,3 +168,28 @@ describe("the snapshot keeps what a filter sees", () => {
     expect(Object.getPrototypeOf(s.query([1, 0], { k: 1 })[0]?.metadata)).toBe(null);
   });
 });
+
+describe("the snapshot copies keys as data", () => {
+  it("V9: a __proto__ key stays an own field that filters match", () => {
+    const s = store();
+    s.add([
+      {
+        id: "odd",
+        text: "t",
+        vector: [0, 1],
+        metadata: JSON.parse('{"__proto__": "x", "team": "z"}') as Metadata,
+      },
+    ]);
+    const hit = s.query([0, 1], { k: 1 })[0];
+    expect(hit?.id).toBe("odd");
+    expect(Object.getPrototypeOf(hit?.metadata)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(hit?.metadata, "__proto__")?.value).toBe("x");
+    const plain = JSON.parse('{"__proto__": "x"}') as MetadataFilter;
+    const either = JSON.parse(
+      '{"$or": [{"__proto__": "x"}, {"rank": {"$lt": -1}}]}',
+    ) as MetadataFilter;
+    // (Both are answered by the scan: the metadata index does not take this field name.)
+    for (const filter of [plain, either])
+      expect(s.query([0, 1], { k: 200, filter }).map((h) => h.id)).toEqual(["odd"]);
+  });
+});
