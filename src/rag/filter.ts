@@ -211,6 +211,15 @@ function compare(a: MetadataValue | undefined, op: CompareOp, b: FilterScalar): 
   }
 }
 
+/**
+ * A field's own value. Inherited names (`constructor`, `toString`) are not fields: reading them
+ * with `metadata[field]` would make `{ constructor: { $exists: true } }` match every document
+ * tested one by one, while the metadata index, which holds own fields only, matches none.
+ */
+function fieldOf(metadata: Metadata, field: string): Metadata[string] {
+  return Object.hasOwn(metadata, field) ? metadata[field] : undefined;
+}
+
 /** Evaluates a parsed filter against one metadata object. */
 export function evaluateFilter(node: FilterNode, metadata: Metadata): boolean {
   switch (node.op) {
@@ -221,15 +230,15 @@ export function evaluateFilter(node: FilterNode, metadata: Metadata): boolean {
     case "not":
       return !evaluateFilter(node.child, metadata);
     case "in":
-      return node.values.some((v) => compare(metadata[node.field], "eq", v));
+      return node.values.some((v) => compare(fieldOf(metadata, node.field), "eq", v));
     case "nin":
-      return node.values.every((v) => !compare(metadata[node.field], "eq", v));
+      return node.values.every((v) => !compare(fieldOf(metadata, node.field), "eq", v));
     case "exists": {
-      const v = metadata[node.field];
+      const v = fieldOf(metadata, node.field);
       return (v !== undefined && v !== null) === node.value;
     }
     default:
-      return compare(metadata[node.field], node.op, node.value);
+      return compare(fieldOf(metadata, node.field), node.op, node.value);
   }
 }
 
