@@ -14,7 +14,7 @@ import { type ScoredTerm, type TopKScratch, topKByMaxScore } from "./bm25-top-k.
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { luceneLength } from "./lucene-norms.js";
 import { MetadataIndex } from "./metadata-index.js";
-import { metadataSchema } from "./metadata-schema.js";
+import { metadataFilterSchema, metadataSchema } from "./metadata-schema.js";
 import { editableCopy, frozenCopy, NO_METADATA } from "./metadata-snapshot.js";
 import { PostingList } from "./posting-list.js";
 import { sourceOf } from "./source.js";
@@ -165,13 +165,7 @@ const documentSchema = schemaFor<IndexDocument>()(
 const searchSchema = schemaFor<Bm25SearchOptions>()(
   z.object({
     k: z.int().min(0).max(100_000).optional(),
-    // Checked for shape here; parseFilter checks the operators and names the offending one.
-    filter: z
-      .custom<MetadataFilter>(
-        (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-        "must be a metadata filter object",
-      )
-      .optional(),
+    filter: metadataFilterSchema.optional(),
   }),
 );
 

@@ -9,6 +9,7 @@ import { FmopsError, parseOptions, ValidationError } from "../core/index.js";
 import { schemaFor, throwIfAborted } from "../core/internal.js";
 import { evaluateFilter, type FilterNode, type MetadataFilter, parseFilter } from "./filter.js";
 import { MetadataIndex, type RowSelection } from "./metadata-index.js";
+import { metadataFilterSchema } from "./metadata-schema.js";
 import { frozenCopy } from "./metadata-snapshot.js";
 import { sourceOf } from "./source.js";
 import { TopK } from "./top-k.js";
@@ -66,13 +67,7 @@ const searchSchema = schemaFor<VectorSearchOptions>()(
   z
     .object({
       k: z.int().min(0).max(100_000).optional(),
-      // Checked for shape here; parseFilter checks the operators and names the offending one.
-      filter: z
-        .custom<MetadataFilter>(
-          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-          "must be a metadata filter object",
-        )
-        .optional(),
+      filter: metadataFilterSchema.optional(),
       signal: z.instanceof(AbortSignal).optional(),
       timeoutMs: z.number().optional(),
     })

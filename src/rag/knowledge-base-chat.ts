@@ -30,6 +30,7 @@ import {
   rerankingConfigurationSchema,
   vectorSearchConfiguration,
 } from "./knowledge-base-search.js";
+import { metadataFilterSchema } from "./metadata-schema.js";
 import type { KnowledgeBaseRerankingConfiguration } from "./native-shapes.js";
 import type { Citation } from "./rag-chain.js";
 import type { RetrievedChunk } from "./types.js";
@@ -112,13 +113,7 @@ const optionsSchema = schemaFor<KnowledgeBaseChatOptions>()(
       k: z.int().min(1).max(100).optional(),
       overrideSearchType: overrideSearchTypeSchema,
       rerankingConfiguration: rerankingConfigurationSchema,
-      // Checked for shape here; toBedrockFilter checks the operators and names the offending one.
-      filter: z
-        .custom<MetadataFilter>(
-          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-          "must be a metadata filter object",
-        )
-        .optional(),
+      filter: metadataFilterSchema.optional(),
       promptTemplate: z
         .string()
         .includes("$search_results$", { message: "must contain $search_results$" })

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import type { MetadataFilter } from "./filter.js";
 import type { Metadata, MetadataValue } from "./types.js";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -20,4 +21,14 @@ const metadataValueSchema: z.ZodType<MetadataValue> = z.union([
 export const metadataSchema: z.ZodType<Metadata> = z.record(
   z.string(),
   metadataValueSchema.optional(),
+);
+
+/**
+ * A metadata filter's shape: a plain object. Only the shape is checked here; whoever applies the
+ * filter (`parseFilter`, `toBedrockFilter`, a store) checks the operators and names the offending
+ * one, so an option schema does not repeat that grammar.
+ */
+export const metadataFilterSchema = z.custom<MetadataFilter>(
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  "must be a metadata filter object",
 );

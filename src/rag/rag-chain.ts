@@ -34,6 +34,7 @@ import {
   untrustedNotice,
 } from "./context.js";
 import type { MetadataFilter } from "./filter.js";
+import { metadataFilterSchema } from "./metadata-schema.js";
 import { DEFAULT_K, type RetrievedChunk, type Retriever } from "./types.js";
 
 /** Options for {@link RagChain}. */
@@ -145,9 +146,6 @@ const promptRef = z.custom<PromptRef>(
   "must be a prompt id, template or definition",
 );
 
-// Checked for shape here; the retriever checks the operators and names the offending one.
-const filterSchema = z.custom<MetadataFilter>(isObject, "must be a metadata filter object");
-
 const optionsSchema = schemaFor<RagChainOptions>()(
   z
     .object({
@@ -170,7 +168,7 @@ const optionsSchema = schemaFor<RagChainOptions>()(
       countTokens: z
         .custom<TokenCounter>((v) => typeof v === "function", "must be a function")
         .optional(),
-      filter: filterSchema.optional(),
+      filter: metadataFilterSchema.optional(),
       noAnswer: z.string().min(1).optional(),
       timeoutMs: z.int().positive().optional(),
       guardrail: z
@@ -190,7 +188,7 @@ const askSchema = schemaFor<RagAskOptions>()(
         .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() }).strict())
         .readonly()
         .optional(),
-      filter: filterSchema.optional(),
+      filter: metadataFilterSchema.optional(),
       k: z.int().min(1).max(1000).optional(),
       signal: z.instanceof(AbortSignal).optional(),
       timeoutMs: z.int().positive().optional(),

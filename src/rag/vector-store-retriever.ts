@@ -9,7 +9,7 @@ import { FmopsError, parseOptions, withDeadline } from "../core/index.js";
 import { schemaFor } from "../core/internal.js";
 import type { EmbeddingModel } from "../models/index.js";
 import type { IndexDocument } from "./bm25.js";
-import type { MetadataFilter } from "./filter.js";
+import { metadataFilterSchema } from "./metadata-schema.js";
 import type { RetrievedChunk, RetrieveOptions, Retriever } from "./types.js";
 import type { VectorStore, VectorWriteOptions } from "./vector-store.js";
 
@@ -41,13 +41,7 @@ const retrieveSchema = schemaFor<RetrieveOptions>()(
   z
     .object({
       k: z.int().min(0).max(100_000).optional(),
-      // Checked for shape here; the store's parseFilter checks the operators.
-      filter: z
-        .custom<MetadataFilter>(
-          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-          "must be a metadata filter object",
-        )
-        .optional(),
+      filter: metadataFilterSchema.optional(),
       signal: z.instanceof(AbortSignal).optional(),
       timeoutMs: z.int().positive().optional(),
     })

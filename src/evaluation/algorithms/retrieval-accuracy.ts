@@ -8,6 +8,7 @@ import { z } from "zod";
 import { FmopsError, parseOptions, redact } from "../../core/index.js";
 import { schemaFor, throwIfAborted } from "../../core/internal.js";
 import type { MetadataFilter, RetrievedChunk, Retriever } from "../../rag/index.js";
+import { metadataFilterSchema } from "../../rag/internal.js";
 import { retrievalScores } from "../metrics/retrieval.js";
 import {
   EvalAlgorithmBase,
@@ -57,7 +58,7 @@ const optionsSchema = schemaFor<RetrievalAccuracyOptions>()(
         )
         .optional(),
       k: z.int().min(1).max(10_000).optional(),
-      filter: z.custom<MetadataFilter>((v) => typeof v === "object" && v !== null).optional(),
+      filter: metadataFilterSchema.optional(),
       idOf: z
         .custom<(chunk: RetrievedChunk) => string>(isFunction, "must be a function")
         .optional(),
