@@ -1,19 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+// mulberry32, the project's one seeded generator: a property can build a thousand documents cheaply.
+import { seededRandom as random } from "../../src/evaluation/datasets/sampling.js";
 import { Bm25Index } from "../../src/rag/bm25.js";
 import { bestFirst } from "../../src/rag/bm25-best-first.js";
-
-/** A small deterministic generator (mulberry32), so a property can build a thousand documents cheaply. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The plain ranking `search` must equal: every indexed document scored with the formula (explain
